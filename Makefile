@@ -1,0 +1,96 @@
+# Framewire build entry points. `make help` lists the targets.
+#
+# Every target that needs Python tooling depends on `venv`, so `make demo` and
+# `make test` work on a fresh clone with nothing but python3 and make installed.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+# Silence Material for MkDocs' end-of-life banner on every docs build.
+export NO_MKDOCS_2_WARNING := 1
+
+PYTHON_SYS ?= python3
+VENV       := .venv
+BIN        := $(VENV)/bin
+PY         := $(BIN)/python
+PYPROJECT  := python/pyproject.toml
+# Touched after a successful install; lives inside the venv so `rm -rf .venv` resets it.
+VENV_STAMP := $(VENV)/.framewire-install.stamp
+
+# Paths checked by ruff and mypy.
+LINT_PATHS := python tests spec/_hooks vectors examples
+TYPE_PATHS := python/src tests spec/_hooks vectors examples
+
+# Steps run by `make test`, in this order; the run stops at the first failure.
+# To add a step, write a target for it and append its name here, e.g.
+#   TEST_STEPS += vectors-check js-test
+TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
+
+.PHONY: help venv js-deps demo test $(TEST_STEPS) docs docs-build bench clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
+	  | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+venv: $(VENV_STAMP) ## Create .venv and install the package with dev and docs extras
+
+$(VENV_STAMP): $(PYPROJECT)
+	$(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e './python[dev,docs]'
+	touch $@
+
+# The JavaScript implementation's dev tooling (typescript, @types/node), from js/package-lock.json.
+JS_STAMP := js/node_modules/.framewire-install.stamp
+
+js-deps: $(JS_STAMP) ## Install the JavaScript dev dependencies (npm ci)
+
+$(JS_STAMP): js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: venv ## Run the demo
+	$(PY) -m framewire.demo
+
+test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)
+	@for step in $(TEST_STEPS); do \
+	  printf '\n==> make %s\n' "$$step"; \
+	  $(MAKE) "$$step"; \
+	done
+	@printf '\n==> all test steps passed: %s\n' "$(TEST_STEPS)"
+
+lint: venv ## ruff check and ruff format --check
+	$(BIN)/ruff check --config $(PYPROJECT) $(LINT_PATHS)
+	$(BIN)/ruff format --check --config $(PYPROJECT) $(LINT_PATHS)
+
+typecheck: venv ## mypy --strict
+	$(BIN)/mypy --config-file $(PYPROJECT) --strict $(TYPE_PATHS)
+
+# pytest's exit code 5 ("no tests collected") fails the build on purpose.
+pytest: venv ## Run the test suite (config: pytest.ini)
+	$(PY) -m pytest
+
+vectors-check: venv ## Validate the test vectors: schema, ids, coverage of statements and codes
+	$(PY) vectors/coverage.py
+
+js-test: js-deps ## Type-check and test the JavaScript implementation
+	cd js && npm run --silent typecheck
+	@# The TAP stream of 1000+ cases goes to a log; the summary is printed, the whole log on failure.
+	@cd js && if npm test > test-output.log 2>&1; then tail -n 8 test-output.log; \
+	  else cat test-output.log; exit 1; fi
+
+docs-build: venv ## Build the spec site into site/ (strict: warnings fail)
+	$(BIN)/mkdocs build --strict
+
+docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
+	$(BIN)/mkdocs serve
+
+bench: venv ## Run the benchmarks
+	$(PY) python/benchmarks/bench.py
+
+clean: ## Remove the venv, build output and caches
+	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find . -path ./.git -prune -o \
+	  \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +

@@ -1,0 +1,70 @@
+"""Errors: which exception means what, reading its code and statement, and what is fatal."""
+
+import os
+import tempfile
+
+from framewire import (
+    Decoder,
+    Encoder,
+    ErrorCode,
+    FramewireError,
+    LocalProtocolError,
+    Message,
+    PeerError,
+    ProtocolError,
+    TransportError,
+)
+from framewire.errors import ChecksumMismatchError
+from framewire.sync import Channel, connect, serve
+
+# 1. The peer's bytes break the spec: a ProtocolError, here its subclass for one code.
+wire = bytearray(Encoder(checksum=True).encode(Message(0x40, b"data")))
+wire[10] ^= 0x01  # one bit flipped in the payload
+decoder = Decoder()
+decoder.feed(wire)
+try:
+    decoder.next_event()
+except ChecksumMismatchError as error:
+    print(f"code={int(error.code)} name={error.name} statement={error.statement}")
+    print(f"recoverable={error.recoverable} message: {error}")
+    first_error = error
+try:  # length-prefixed errors are fatal: the decoder answers every later call the same
+    decoder.next_event()
+except ProtocolError as again:
+    print("same error again:", again is first_error)
+
+# 2. The registry is data: look a code up by number or by name.
+code = ErrorCode.from_name("frame-too-large")
+print(f"{int(code)} {code.wire_name} {code.statements} sends ERROR: {code.sends_error_frame}")
+print("a code we do not know:", ErrorCode.lookup(4242))
+
+
+# 3. The peer failed the connection with an ERROR frame: a PeerError, fatal too.
+def refuse(channel: Channel) -> None:
+    channel.recv()
+    channel.fail("the database is down")  # internal-error (305) by default
+
+
+with serve(("127.0.0.1", 0), refuse) as server, connect(server.address) as channel:
+    channel.send(Message(0x40, b"query"))
+    try:
+        channel.recv(timeout=5.0)
+    except PeerError as error:
+        print(f"peer sent ERROR {error.code} ({error.name}): {error.reason}")
+    try:
+        channel.send(Message(0x40, b"retry"))
+    except FramewireError as error:
+        print("the connection stays failed:", type(error).__name__)
+
+# 4. Our own mistake: a LocalProtocolError, raised before anything is sent.
+try:
+    Encoder().encode(Message(0x10, b"types 0x05-0x3F are reserved"))
+except LocalProtocolError as error:
+    print("our mistake:", error)
+
+# 5. The connection broke below Framewire (refused, reset, broken pipe): TransportError.
+with tempfile.TemporaryDirectory() as directory:
+    try:
+        connect(os.path.join(directory, "nobody-listens.sock"))
+    except TransportError as error:
+        print("transport:", error)

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Conformance adapter (spec/conformance.md 10.3): JSON lines on stdin, one reply line each on stdout.
+// It only maps requests onto the public API of this package and reports what it did.
+
+import { createInterface } from 'node:readline';
+import { UsageError } from '../src/codec.js';
+import { decode, encode, session } from '../src/conformance.js';
+
+const IMPLEMENTATION = 'framewire-js 0.1.0';
+
+/** @param {unknown} obj */
+function reply(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+/** @param {string} line */
+function handle(line) {
+  /** @type {any} */
+  let req;
+  try {
+    req = JSON.parse(line);
+  } catch (e) {
+    process.stderr.write(`adapter: bad request line: ${line}\n`);
+    reply({ seq: null, status: 'crashed', detail: `request is not JSON: ${String(e)}` });
+    return true;
+  }
+  if (req.op === 'hello') {
+    if (!Array.isArray(req.versions) || !req.versions.includes(1)) {
+      reply({ op: 'hello', version: null });
+      return false;
+    }
+    reply({ op: 'hello', version: 1, implementation: IMPLEMENTATION, profiles: ['codec', 'session'] });
+    return true;
+  }
+  try {
+    if (req.op === 'decode') reply(decode(req));
+    else if (req.op === 'encode') reply(encode(req));
+    else if (req.op === 'session') reply(session(req));
+    else reply({ seq: req.seq, status: 'skipped', reason: `unknown op ${String(req.op)}` });
+  } catch (e) {
+    const err = /** @type {Error} */ (e);
+    process.stderr.write(`adapter: ${req.case ?? ''} ${err.stack ?? err}\n`);
+    const kind = err instanceof UsageError ? 'usage error' : 'exception';
+    reply({ seq: req.seq, status: 'crashed', detail: `${kind}: ${err.message}` });
+  }
+  return true;
+}
+
+const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+rl.on('line', (line) => {
+  if (line.trim() === '') return;
+  if (!handle(line)) {
+    rl.close();
+    process.exit(0);
+  }
+});
+rl.on('close', () => process.exit(0));

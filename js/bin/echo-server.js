@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Echo peer for the live mode of spec/conformance.md (FW-CNF-25, FW-CNF-26).
+//
+//   node bin/echo-server.js [--host 127.0.0.1] [--port 0] [--unix PATH]
+//                           [--framing length-prefixed|delimited]
+//                           [--max-frame-size N] [--max-message-size N]
+//                           [--connect HOST:PORT | --connect-unix PATH]
+//
+// Server mode (default): listens and prints one line `listening <address>` on stdout.
+// Client mode (--connect / --connect-unix, for the runner's --live-serve): connects, runs one
+// connection, connects again when it is over, until a connection is refused.
+
+import { parseArgs } from 'node:util';
+import { statSync, unlinkSync } from 'node:fs';
+import { createServer, connect } from '../src/session.js';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    unix: { type: 'string' },
+    framing: { type: 'string', default: 'length-prefixed' },
+    'max-frame-size': { type: 'string' },
+    'max-message-size': { type: 'string' },
+    'handshake-timeout': { type: 'string' },
+    'frame-timeout': { type: 'string' },
+    connect: { type: 'string' },
+    'connect-unix': { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+/** @type {import('../src/session.js').NetSessionOptions} */
+const options = {
+  framing: /** @type {any} */ (values.framing),
+  maxFrameSize: values['max-frame-size'] !== undefined ? Number(values['max-frame-size']) : undefined,
+  maxMessageSize: values['max-message-size'] !== undefined ? Number(values['max-message-size']) : undefined,
+  handshakeTimeout: values['handshake-timeout'] !== undefined ? Number(values['handshake-timeout']) : undefined,
+  frameTimeout: values['frame-timeout'] !== undefined ? Number(values['frame-timeout']) : undefined,
+  // the echo peer sends back whole messages once complete (FW-CNF-25), so it assembles them
+  // even with --max-message-size 0 (then its memory per connection is not bounded: FW-LIM-5)
+  stream: false,
+};
+
+/** @param {string} msg */
+function log(msg) {
+  if (!values.quiet) process.stderr.write(`echo-server: ${msg}\n`);
+}
+
+let connections = 0;
+
+/**
+ * The echo application: every data message back, once, in order; half-close after the peer's clean end.
+ * @param {import('../src/session.js').Session} session
+ * @returns {Promise<void>} resolves when the connection is closed
+ */
+function echo(session) {
+  const id = ++connections;
+  return new Promise((resolve) => {
+    session.on('message', (m) => {
+      try {
+        session.send(m.type, m.payload, { flags: m.flags });
+      } catch (e) {
+        log(`#${id}: cannot echo: ${/** @type {Error} */ (e).message}`);
+        session.abort('echo failed');
+      }
+    });
+    session.on('end', () => session.end()); // FW-CLS-3: finish the echoes, then half-close
+    session.on('error', (e) => log(`#${id}: ${e.message}`));
+    session.on('close', () => resolve());
+  });
+}
+
+if (values.connect !== undefined || values['connect-unix'] !== undefined) {
+  /** @type {{host?: string, port?: number, path?: string}} */
+  let address;
+  if (values['connect-unix'] !== undefined) address = { path: values['connect-unix'] };
+  else {
+    const s = /** @type {string} */ (values.connect);
+    const i = s.lastIndexOf(':');
+    address = { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+  }
+  for (;;) {
+    let session;
+    try {
+      session = await connect(address, options);
+    } catch (e) {
+      log(`connect: ${/** @type {Error} */ (e).message}; stopping`);
+      break;
+    }
+    await echo(session);
+  }
+} else {
+  const server = createServer(options, (session) => {
+    echo(session).catch(() => {});
+  });
+  server.on('error', (e) => {
+    log(`server: ${e.message}`);
+    process.exit(1);
+  });
+  const onListening = () => {
+    const a = server.address();
+    const where = typeof a === 'string' ? a : `${a?.address}:${a?.port}`;
+    process.stdout.write(`listening ${where}\n`);
+  };
+  if (values.unix !== undefined) {
+    // a stale socket file from an earlier run would make listen() fail
+    try {
+      if (statSync(values.unix).isSocket()) unlinkSync(values.unix);
+    } catch {
+      // does not exist
+    }
+    server.listen(values.unix, onListening);
+  }
+  else server.listen(Number(values.port), values.host, onListening);
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.on(sig, () => {
+      server.close();
+      process.exit(0);
+    });
+  }
+}

@@ -1,0 +1,111 @@
+// Error registry of spec/errors.md (section 8) and the error classes of this package.
+
+/**
+ * @typedef {object} RegistryEntry
+ * @property {number} code
+ * @property {string} name
+ * @property {string} statement   the first statement that defines the error
+ * @property {boolean} errorFrame whether a session sends an ERROR frame for it
+ */
+
+/** @type {ReadonlyArray<RegistryEntry>} */
+export const REGISTRY = Object.freeze([
+  { code: 100, name: 'bad-magic', statement: 'FW-HDR-4', errorFrame: true },
+  { code: 101, name: 'unsupported-version', statement: 'FW-HDR-5', errorFrame: true },
+  { code: 102, name: 'reserved-flag', statement: 'FW-FLG-1', errorFrame: true },
+  { code: 103, name: 'reserved-type', statement: 'FW-TYP-2', errorFrame: true },
+  { code: 104, name: 'fragmented-control', statement: 'FW-TYP-3', errorFrame: true },
+  { code: 105, name: 'frame-too-large', statement: 'FW-LEN-3', errorFrame: true },
+  { code: 106, name: 'length-mismatch', statement: 'FW-DLM-3', errorFrame: true },
+  { code: 107, name: 'cobs-invalid', statement: 'FW-COB-2', errorFrame: true },
+  { code: 108, name: 'checksum-mismatch', statement: 'FW-CRC-3', errorFrame: true },
+  { code: 109, name: 'truncated-frame', statement: 'FW-LPF-4', errorFrame: false },
+  { code: 200, name: 'unexpected-continuation', statement: 'FW-MSG-7', errorFrame: true },
+  { code: 201, name: 'message-interrupted', statement: 'FW-MSG-8', errorFrame: true },
+  { code: 202, name: 'continuation-mismatch', statement: 'FW-MSG-9', errorFrame: true },
+  { code: 203, name: 'message-too-large', statement: 'FW-MSG-10', errorFrame: true },
+  { code: 204, name: 'truncated-message', statement: 'FW-MSG-11', errorFrame: false },
+  { code: 300, name: 'bad-preface', statement: 'FW-PRE-2', errorFrame: false },
+  { code: 301, name: 'handshake-incomplete', statement: 'FW-PRE-3', errorFrame: false },
+  { code: 302, name: 'unexpected-message', statement: 'FW-SES-6', errorFrame: true },
+  { code: 303, name: 'malformed-control', statement: 'FW-HEL-3', errorFrame: true },
+  { code: 304, name: 'timeout', statement: 'FW-LIM-6', errorFrame: true },
+  { code: 305, name: 'internal-error', statement: 'FW-ERR-6', errorFrame: true },
+]);
+
+/** @type {ReadonlyMap<string, RegistryEntry>} */
+export const BY_NAME = new Map(REGISTRY.map((e) => [e.name, e]));
+/** @type {ReadonlyMap<number, RegistryEntry>} */
+export const BY_CODE = new Map(REGISTRY.map((e) => [e.code, e]));
+
+/** Numeric codes by name, e.g. `CODES['bad-magic'] === 100`. */
+export const CODES = Object.freeze(Object.fromEntries(REGISTRY.map((e) => [e.name, e.code])));
+
+/** @param {number} code @returns {string | undefined} */
+export function errorNameOf(code) {
+  return BY_CODE.get(code)?.name;
+}
+
+/**
+ * A protocol error: a fault of the peer (or of the input), with a registry code and name
+ * (FW-ERR-7). When `remote` is true the error was received in an ERROR frame from the peer.
+ */
+export class FramewireError extends Error {
+  /**
+   * @param {string | number} nameOrCode registry name ('bad-magic') or numeric code
+   * @param {string} [detail] human-readable detail
+   * @param {{statement?: string, remote?: boolean, reason?: string}} [options]
+   */
+  constructor(nameOrCode, detail, options = {}) {
+    const entry = typeof nameOrCode === 'number' ? BY_CODE.get(nameOrCode) : BY_NAME.get(nameOrCode);
+    if (entry === undefined && typeof nameOrCode === 'string') {
+      throw new UsageError(`unknown Framewire error name: ${nameOrCode}`);
+    }
+    const code = typeof nameOrCode === 'number' ? nameOrCode : /** @type {RegistryEntry} */ (entry).code;
+    const errorName = entry?.name ?? `unknown-${code}`;
+    const statement = options.statement ?? entry?.statement;
+    // peer-supplied text (a received reason) is escaped in the message, never interpreted (FW-SEC-5)
+    const shown = detail ? escapeControl(detail) : '';
+    super(`${errorName} (${code})${statement ? ` [${statement}]` : ''}${shown ? `: ${shown}` : ''}`);
+    this.name = 'FramewireError';
+    /** numeric registry code, e.g. 100 */
+    this.code = code;
+    /** kebab-case registry name, e.g. 'bad-magic' (`unknown-N` for a code not in the registry) */
+    this.errorName = errorName;
+    /** the statement broken, e.g. 'FW-HDR-4' */
+    this.statement = statement;
+    /** true when the peer sent this error to us in an ERROR frame */
+    this.remote = options.remote ?? false;
+    /** the reason text of a received ERROR frame, or the detail of a local one */
+    this.reason = options.reason ?? detail ?? '';
+  }
+}
+
+/**
+ * Escape control characters (C0, DEL, C1, and the bidi/line separators) for logs and terminals.
+ * @param {string} text
+ */
+export function escapeControl(text) {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Misuse of this package's API by the application; never sent on the wire (FW-ERR-7, FW-CLS-6). */
+export class UsageError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'FramewireUsageError';
+  }
+}
+
+/** A failure below Framewire: reset, broken pipe, ... (FW-SES-5). Distinct from every registry code. */
+export class TransportError extends Error {
+  /** @param {string} message @param {unknown} [cause] */
+  constructor(message, cause) {
+    super(message, { cause });
+    this.name = 'FramewireTransportError';
+  }
+}

@@ -1,0 +1,661 @@
+// The session profile (spec/session.md, section 6) as a sans-I/O state machine.
+// Bytes from the peer go in through receive()/receiveEnd(); bytes to write come out of
+// takeOutput(); events for the application come back from receive()/receiveEnd().
+
+import { FramewireError, UsageError, BY_CODE } from './errors.js';
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  FLAG_C,
+  FLAG_M,
+  FLAG_N,
+  HEADER_SIZE,
+  TRAILER_SIZE,
+  LENGTH_CEILING,
+  MIN_LIMIT,
+  TYPE_ERROR,
+  TYPE_HELLO,
+  TYPE_PING,
+  TYPE_PONG,
+  checkLimits,
+  frameToWire,
+  isDataType,
+  normaliseFraming,
+  readU32,
+  writeFrame,
+} from './frame.js';
+import { messageFrames } from './encoder.js';
+import { createDecoder } from './decoder.js';
+
+export const SETTING_MAX_FRAME_SIZE = 0x0001;
+/** frames up to this size are batched into one output buffer */
+const SMALL_FRAME = 16384;
+const BATCH_SIZE = 262144;
+export const SETTING_MAX_MESSAGE_SIZE = 0x0002;
+
+/** @param {import('./frame.js').Framing} framing */
+export function preface(framing) {
+  return Uint8Array.of(0x89, 0x46, 0x57, 0x31, framing === 'delimited' ? 0x44 : 0x4c, 0x0d, 0x0a, 0x1a);
+}
+
+/**
+ * HELLO payload announcing both limits (FW-HEL-1..2).
+ * @param {number} maxFrameSize @param {number} maxMessageSize
+ */
+export function helloPayload(maxFrameSize, maxMessageSize) {
+  const p = new Uint8Array(12);
+  const dv = new DataView(p.buffer);
+  dv.setUint16(0, SETTING_MAX_FRAME_SIZE);
+  dv.setUint32(2, maxFrameSize);
+  dv.setUint16(6, SETTING_MAX_MESSAGE_SIZE);
+  dv.setUint32(8, maxMessageSize);
+  return p;
+}
+
+/**
+ * Parse a HELLO payload (FW-HEL-2..4). Returns the limits or a detail string for malformed-control.
+ * @param {Uint8Array} p
+ * @returns {{maxFrameSize: number, maxMessageSize: number, settings: Map<number, number>} | string}
+ */
+export function parseHello(p) {
+  if (p.length % 6 !== 0) return `HELLO payload of ${p.length} bytes is not a multiple of 6`;
+  /** @type {Map<number, number>} */
+  const settings = new Map();
+  for (let i = 0; i < p.length; i += 6) {
+    const id = (p[i] << 8) | p[i + 1];
+    const value = readU32(p, i + 2);
+    if (settings.has(id)) return `HELLO setting 0x${id.toString(16).padStart(4, '0')} appears twice`;
+    settings.set(id, value);
+  }
+  const mf = settings.get(SETTING_MAX_FRAME_SIZE) ?? DEFAULT_MAX_FRAME_SIZE;
+  const mm = settings.get(SETTING_MAX_MESSAGE_SIZE) ?? DEFAULT_MAX_MESSAGE_SIZE;
+  if (mf < MIN_LIMIT || mf > LENGTH_CEILING) return `HELLO MAX_FRAME_SIZE ${mf} is outside 256..2^30`;
+  if (mm !== 0 && mm < MIN_LIMIT) return `HELLO MAX_MESSAGE_SIZE ${mm} is neither 0 nor 256..2^32-1`;
+  return { maxFrameSize: mf, maxMessageSize: mm, settings };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8enc = new TextEncoder();
+
+/**
+ * ERROR payload: code, then a reason of at most 254 UTF-8 bytes (FW-ERR-2), cut at a character boundary.
+ * @param {number} code @param {string} reason
+ */
+export function errorPayload(code, reason) {
+  let r = utf8enc.encode(reason);
+  if (r.length > 254) {
+    let n = 254;
+    while (n > 0 && (r[n] & 0xc0) === 0x80) n--; // do not cut inside a character
+    r = r.subarray(0, n);
+  }
+  const p = new Uint8Array(2 + r.length);
+  p[0] = code >>> 8;
+  p[1] = code & 0xff;
+  p.set(r, 2);
+  return p;
+}
+
+/**
+ * @typedef {'AWAIT_PREFACE' | 'AWAIT_HELLO' | 'OPEN' | 'PEER_DONE' | 'FAILED'} SessionState
+ *
+ * @typedef {{kind: 'open', peer: {maxFrameSize: number, maxMessageSize: number}}
+ *   | {kind: 'message', type: number, flags: number, payload: Uint8Array}
+ *   | {kind: 'piece', type: number, flags: number, payload: Uint8Array, first: boolean, last: boolean}
+ *   | {kind: 'pong', data: Uint8Array}
+ *   | {kind: 'end'}
+ *   | {kind: 'error', error: FramewireError}
+ *   | {kind: 'peer-error', error: FramewireError}} SessionEvent
+ *   'error': this side failed the connection; 'peer-error': the peer sent ERROR (FW-ERR-3).
+ *
+ * @typedef {object} SessionOptions
+ * @property {import('./frame.js').Framing | 'L' | 'D'} [framing]
+ * @property {number} [maxFrameSize]    announced and enforced (FW-HEL-6)
+ * @property {number} [maxMessageSize]  announced and enforced; 0 = no limit
+ * @property {boolean} [checksum]       add CRC-32C trailers to the frames this side sends
+ * @property {boolean} [stream]         deliver each data frame as a 'piece' event instead of
+ *   assembling whole messages (FW-MSG-15); default true when maxMessageSize is 0, since a
+ *   receiver that announces no message limit must stream (FW-LIM-5)
+ */
+
+/** Sans-I/O session state machine. */
+export class SessionCore {
+  /** @param {SessionOptions} [options] */
+  constructor(options = {}) {
+    /** @type {import('./frame.js').Framing} */
+    this.framing = normaliseFraming(options.framing);
+    this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    checkLimits(this.maxFrameSize, this.maxMessageSize);
+    this.checksum = options.checksum ?? false;
+    /** deliver pieces, not whole messages */
+    this.stream = options.stream ?? this.maxMessageSize === 0;
+    /** the data message this side is streaming out with sendPiece(), if any */
+    /** @type {{type: number, flags: number, size: number} | null} */
+    this._outMsg = null;
+    /** @type {SessionState} */
+    this.state = 'AWAIT_PREFACE';
+    /** the peer's announced limits, once its HELLO is in */
+    /** @type {{maxFrameSize: number, maxMessageSize: number} | null} */
+    this.peer = null;
+    /** the error that failed the connection (sent or received) */
+    /** @type {FramewireError | null} */
+    this.failure = null;
+    /** true when the failure came from the peer's ERROR */
+    this.failedByPeer = false;
+    /** this side has finished sending (half-close requested, FW-CLS-1) */
+    this.localDone = false;
+    /** the peer's direction ended cleanly */
+    this.peerDone = false;
+    /** the I/O layer has half-closed this side's output */
+    this.writeClosed = false;
+
+    this._expectedPreface = preface(this.framing);
+    this._prefaceFill = 0;
+    this._helloSeen = false;
+    this._decoder = createDecoder({
+      framing: this.framing,
+      maxFrameSize: this.maxFrameSize,
+      maxMessageSize: this.maxMessageSize,
+      fatal: true,
+      assemble: !this.stream,
+      pieces: this.stream,
+      accept: (type) => this._accept(type),
+    });
+    /** frames (wire bytes) waiting to be written, in order */
+    /** @type {Uint8Array[]} */
+    this._out = [];
+    /** small data frames are written into a shared batch buffer (sealed into _out in order) */
+    /** @type {Uint8Array | null} */
+    this._batch = null;
+    this._batchFill = 0;
+    /** PONGs jump ahead of data frames not yet handed out (FW-PNG-2) */
+    /** @type {Uint8Array[]} */
+    this._urgent = [];
+    /** application sends made before the peer's HELLO arrived (FW-SES-2) */
+    /** @type {Array<{type: number, payload: Uint8Array, flags: number, checksum: boolean}>} */
+    this._early = [];
+    /** @type {Uint8Array[]} */
+    this._earlyPings = [];
+    /** @type {Set<string>} */
+    this._pings = new Set();
+    /** @type {SessionEvent[]} */
+    this._events = [];
+    /** @type {((ev: SessionEvent) => void) | null} */
+    this._sink = null;
+    this._pingCounter = 0n;
+
+    // FW-SES-1: preface and HELLO at once
+    this._out.push(preface(this.framing));
+    this._pushFrame(TYPE_HELLO, helloPayload(this.maxFrameSize, this.maxMessageSize), false);
+  }
+
+  /** true while part of a frame from the peer is buffered (for the frame deadline; the
+   * preface is not a frame: the handshake deadline covers it) */
+  get inFrame() {
+    return this.state === 'AWAIT_PREFACE' ? false : this._decoder.inFrame;
+  }
+
+  /** frames decoded so far (for the frame deadline) */
+  get framesDecoded() {
+    return this._decoder.framesDecoded;
+  }
+
+  /** true once nothing more may be written: output should be half-closed after flushing */
+  get wantsShutdown() {
+    return this.state === 'FAILED' || (this.localDone && this._early.length === 0 && this._earlyPings.length === 0);
+  }
+
+  /** true once both directions are over (or the connection failed) */
+  get finished() {
+    return this.state === 'FAILED' || (this.peerDone && this.wantsShutdown);
+  }
+
+  /**
+   * Frames waiting to be written, in order (PONGs first). Empties the queue.
+   * @returns {Uint8Array[]}
+   */
+  takeOutput() {
+    this._sealBatch();
+    if (this._urgent.length === 0) {
+      const out = this._out;
+      this._out = [];
+      return out;
+    }
+    const out = [...this._urgent, ...this._out];
+    this._urgent = [];
+    this._out = [];
+    return out;
+  }
+
+  /** Move the small-frame batch, if any, to the output queue (keeps the order of frames). */
+  _sealBatch() {
+    if (this._batch !== null && this._batchFill > 0) {
+      this._out.push(this._batch.subarray(0, this._batchFill));
+      this._batch = this._batch.length - this._batchFill >= SMALL_FRAME ? this._batch.subarray(this._batchFill) : null;
+      this._batchFill = 0;
+    }
+  }
+
+  /** @param {Uint8Array} bytes */
+  _pushOut(bytes) {
+    this._sealBatch();
+    this._out.push(bytes);
+  }
+
+  /** PONGs queued and not yet taken (FW-SEC-2: the I/O layer stops reading while this is large) */
+  get urgentCount() {
+    return this._urgent.length;
+  }
+
+  get hasOutput() {
+    return this._out.length > 0 || this._urgent.length > 0 || this._batchFill > 0;
+  }
+
+  /**
+   * @param {number} type @param {Uint8Array} payload @param {boolean} urgent
+   */
+  _pushFrame(type, payload, urgent) {
+    const [frame] = messageFrames(type, payload, { checksum: this.checksum, maxFrameSize: LENGTH_CEILING });
+    if (urgent) this._urgent.push(frameToWire(frame, this.framing));
+    else this._pushOut(frameToWire(frame, this.framing));
+  }
+
+  /** @param {number} type @returns {FramewireError | null} */
+  _accept(type) {
+    if (type === TYPE_ERROR) return null;
+    // The decoder calls this hook while it decodes a chunk, before the session has handled
+    // the frames before it in that chunk: track the HELLO as the decoder sees it.
+    if (!this._helloSeen) {
+      if (type === TYPE_HELLO) {
+        this._helloSeen = true;
+        return null;
+      }
+      return new FramewireError('unexpected-message', `frame of type 0x${type.toString(16)} before the peer's HELLO`, {
+        statement: 'FW-SES-6',
+      });
+    }
+    if (type === TYPE_HELLO) {
+      return new FramewireError('unexpected-message', 'a second HELLO', { statement: 'FW-HEL-1' });
+    }
+    return null;
+  }
+
+  /**
+   * Fail the connection on an error this side detected (FW-SES-3).
+   * @param {FramewireError} error
+   * @param {boolean} [sendError] false when no ERROR frame may be sent
+   */
+  _fail(error, sendError = true) {
+    if (this.state === 'FAILED') return;
+    this.state = 'FAILED';
+    this.failure = error;
+    // frames queued before the failure (a PONG owed, data handed over earlier) still go out,
+    // then the ERROR as the last frame; sends that waited for the peer's HELLO are dropped
+    this._early = [];
+    this._earlyPings = [];
+    const entry = BY_CODE.get(error.code);
+    if (sendError && !this.writeClosed && (entry?.errorFrame ?? true)) {
+      this._pushFrame(TYPE_ERROR, errorPayload(error.code, error.message), false);
+    }
+    this._emit({ kind: 'error', error });
+  }
+
+  /**
+   * Fail the connection from the application side (`timeout`, `internal-error`...).
+   * @param {string | number} nameOrCode @param {string} [detail]
+   */
+  fail(nameOrCode, detail) {
+    if (this.state === 'FAILED') return [];
+    this._fail(new FramewireError(nameOrCode, detail));
+    return this._takeEvents();
+  }
+
+  /**
+   * @param {SessionEvent} ev
+   */
+  _emit(ev) {
+    if (this._sink !== null) this._sink(ev);
+    else this._events.push(ev);
+  }
+
+  _takeEvents() {
+    const e = this._events;
+    this._events = [];
+    return e;
+  }
+
+  /**
+   * Bytes received from the peer. Returns the events; or, with `sink`, hands each event to it
+   * as soon as it happens, so that the application can react (send, say) before the next
+   * event of the same chunk is handled.
+   * @param {Uint8Array} chunk
+   * @param {(ev: SessionEvent) => void} [sink]
+   * @returns {SessionEvent[]}
+   */
+  receive(chunk, sink) {
+    if (sink === undefined) return this._receive(chunk);
+    this._sink = sink;
+    try {
+      return this._receive(chunk);
+    } finally {
+      this._sink = null;
+    }
+  }
+
+  /**
+   * @param {Uint8Array} chunk
+   * @returns {SessionEvent[]}
+   */
+  _receive(chunk) {
+    if (this.state === 'FAILED' || this.state === 'PEER_DONE') return []; // FW-SES-4: discard
+    let pos = 0;
+    if (this.state === 'AWAIT_PREFACE') {
+      while (pos < chunk.length && this._prefaceFill < 8) {
+        const want = this._expectedPreface[this._prefaceFill];
+        if (chunk[pos] !== want) {
+          this._fail(
+            new FramewireError('bad-preface', `preface byte ${this._prefaceFill} is 0x${chunk[pos].toString(16)}, expected 0x${want.toString(16)}`, {
+              statement: 'FW-PRE-2',
+            }),
+            false,
+          );
+          return this._takeEvents();
+        }
+        pos++;
+        this._prefaceFill++;
+      }
+      if (this._prefaceFill < 8) return this._takeEvents();
+      this.state = 'AWAIT_HELLO';
+      if (pos === chunk.length) return this._takeEvents();
+      chunk = chunk.subarray(pos);
+    }
+    this._handle(this._decoder.feed(chunk));
+    return this._takeEvents();
+  }
+
+  /**
+   * The peer's end of input (its half-close).
+   * @param {(ev: SessionEvent) => void} [sink] as for receive()
+   * @returns {SessionEvent[]}
+   */
+  receiveEnd(sink) {
+    if (sink === undefined) return this._receiveEnd();
+    this._sink = sink;
+    try {
+      return this._receiveEnd();
+    } finally {
+      this._sink = null;
+    }
+  }
+
+  /** @returns {SessionEvent[]} */
+  _receiveEnd() {
+    if (this.state === 'FAILED' || this.state === 'PEER_DONE') return [];
+    if (this.state === 'AWAIT_PREFACE') {
+      this._fail(new FramewireError('handshake-incomplete', `input ended after ${this._prefaceFill} preface bytes`, { statement: 'FW-PRE-3' }));
+      return this._takeEvents();
+    }
+    const evs = this._decoder.end();
+    if (this.state === 'AWAIT_HELLO' && !evs.some((e) => e.kind === 'error')) {
+      // FW-CLS-5: before the HELLO, end of input is handshake-incomplete (at a boundary or not)
+      this._fail(new FramewireError('handshake-incomplete', 'input ended before the peer\'s HELLO', { statement: 'FW-CLS-5' }));
+      return this._takeEvents();
+    }
+    this._handle(evs);
+    return this._takeEvents();
+  }
+
+  /** @param {import('./decoder.js').DecoderEvent[]} evs */
+  _handle(evs) {
+    for (const ev of evs) {
+      if (this.state === 'FAILED') return;
+      if (ev.kind === 'error') {
+        if (this.state === 'AWAIT_HELLO' && ev.error.errorName === 'truncated-frame') {
+          // end of input inside the first frame: still before the HELLO (FW-CLS-5, FW-PRE-3)
+          this._fail(new FramewireError('handshake-incomplete', 'input ended inside the peer\'s HELLO', { statement: 'FW-CLS-5' }));
+          return;
+        }
+        this._fail(ev.error);
+        return;
+      }
+      if (ev.kind === 'end') {
+        this.state = 'PEER_DONE';
+        this.peerDone = true;
+        this._emit({ kind: 'end' });
+        return;
+      }
+      if (ev.kind === 'piece') {
+        this._emit(ev);
+        continue;
+      }
+      if (ev.kind !== 'message') continue;
+      const { type, payload } = ev;
+      if (isDataType(type)) {
+        this._emit(ev);
+      } else if (type === TYPE_HELLO) {
+        const h = parseHello(payload);
+        if (typeof h === 'string') {
+          this._fail(new FramewireError('malformed-control', h, { statement: 'FW-HEL-3' }));
+          return;
+        }
+        this.peer = { maxFrameSize: h.maxFrameSize, maxMessageSize: h.maxMessageSize };
+        this.state = 'OPEN';
+        this._emit({ kind: 'open', peer: this.peer });
+        const early = this._early;
+        const pings = this._earlyPings;
+        this._early = [];
+        this._earlyPings = [];
+        for (const m of early) this._sendNow(m.type, m.payload, m.flags, m.checksum);
+        for (const p of pings) this._pingNow(p);
+      } else if (type === TYPE_ERROR) {
+        this._peerError(payload);
+        return;
+      } else if (type === TYPE_PING) {
+        if (payload.length !== 8) {
+          this._fail(new FramewireError('malformed-control', `PING payload of ${payload.length} bytes, not 8`, { statement: 'FW-PNG-1' }));
+          return;
+        }
+        // FW-PNG-2: answer at once, ahead of data not yet started, unless done sending
+        if (!this.writeClosed) this._pushFrame(TYPE_PONG, payload, true);
+      } else if (type === TYPE_PONG) {
+        if (payload.length !== 8) {
+          this._fail(new FramewireError('malformed-control', `PONG payload of ${payload.length} bytes, not 8`, { statement: 'FW-PNG-1' }));
+          return;
+        }
+        const key = hex(payload);
+        if (this._pings.delete(key)) this._emit({ kind: 'pong', data: payload }); // else FW-PNG-3: ignore
+      }
+    }
+  }
+
+  /** @param {Uint8Array} payload */
+  _peerError(payload) {
+    if (payload.length < 2) {
+      this._fail(new FramewireError('malformed-control', `ERROR payload of ${payload.length} bytes`, { statement: 'FW-ERR-4' }), false);
+      this.failedByPeer = true;
+      return;
+    }
+    let reason;
+    try {
+      reason = utf8.decode(payload.subarray(2));
+    } catch {
+      this._fail(new FramewireError('malformed-control', 'ERROR reason is not valid UTF-8', { statement: 'FW-ERR-4' }), false);
+      this.failedByPeer = true;
+      return;
+    }
+    const code = (payload[0] << 8) | payload[1];
+    const error = new FramewireError(code, reason, { remote: true, reason, statement: 'FW-ERR-3' });
+    this.state = 'FAILED';
+    this.failure = error;
+    this.failedByPeer = true;
+    // nothing more is sent (FW-ERR-3): not even what is queued and not yet written (the rest
+    // of a data message, echoes, PONGs); what was already handed to the transport is gone
+    this._early = [];
+    this._earlyPings = [];
+    this._out = [];
+    this._urgent = [];
+    this._batch = null;
+    this._batchFill = 0;
+    this._emit({ kind: 'peer-error', error });
+  }
+
+  /** @param {string} what */
+  _checkCanSend(what) {
+    if (this.state === 'FAILED') throw /** @type {FramewireError} */ (this.failure); // FW-SES-4
+    if (this.localDone) throw new UsageError(`${what} after end(): this side has finished sending (FW-CLS-6)`);
+  }
+
+  /**
+   * Queue a data message (split into frames for the peer's MAX_FRAME_SIZE).
+   * Before the peer's HELLO it waits (FW-SES-2).
+   * @param {number} type 0x40..0xFF
+   * @param {Uint8Array} payload
+   * @param {{flags?: number, checksum?: boolean}} [options]
+   */
+  send(type, payload, options = {}) {
+    this._checkCanSend('send()');
+    if (!Number.isInteger(type) || !isDataType(type)) throw new UsageError(`data type must be 0x40..0xFF, got ${type}`);
+    if (!(payload instanceof Uint8Array)) throw new UsageError('payload must be a Uint8Array');
+    const flags = options.flags ?? 0;
+    if (!Number.isInteger(flags) || flags < 0 || flags > 15) throw new UsageError(`application flags must be 0..15, got ${flags}`);
+    const checksum = options.checksum ?? this.checksum;
+    if (this._outMsg !== null) throw new UsageError('send() while a streamed message is in progress: finish it first (FW-MSG-5)');
+    if (this.peer === null) {
+      this._early.push({ type, payload, flags, checksum });
+      return;
+    }
+    this._sendNow(type, payload, flags, checksum);
+  }
+
+  /**
+   * Stream a data message out piece by piece (FW-MSG-1, FW-MSG-2): `first` starts it, `last`
+   * ends it (a piece may be empty). Each piece is split for the peer's MAX_FRAME_SIZE. Only
+   * after the peer's HELLO (FW-SES-2); the message's total is checked against the peer's
+   * MAX_MESSAGE_SIZE as it grows (FW-HEL-5).
+   * @param {number} type @param {Uint8Array} payload
+   * @param {{flags?: number, checksum?: boolean, first?: boolean, last?: boolean}} [options]
+   */
+  sendPiece(type, payload, options = {}) {
+    this._checkCanSend('sendPiece()');
+    if (!Number.isInteger(type) || !isDataType(type)) throw new UsageError(`data type must be 0x40..0xFF, got ${type}`);
+    if (!(payload instanceof Uint8Array)) throw new UsageError('payload must be a Uint8Array');
+    if (this.peer === null) throw new UsageError('sendPiece() before the peer\'s HELLO (FW-SES-2)');
+    const flags = options.flags ?? 0;
+    if (!Number.isInteger(flags) || flags < 0 || flags > 15) throw new UsageError(`application flags must be 0..15, got ${flags}`);
+    const first = options.first ?? this._outMsg === null;
+    const last = options.last ?? false;
+    if (first !== (this._outMsg === null)) {
+      throw new UsageError(first ? 'a message is already in progress (FW-MSG-5)' : 'no message in progress: the first piece needs first: true');
+    }
+    if (!first) {
+      const m = /** @type {{type: number, flags: number, size: number}} */ (this._outMsg);
+      if (m.type !== type || m.flags !== flags) throw new UsageError('every piece of a message has its type and flags (FW-MSG-3)');
+    }
+    const size = (first ? 0 : /** @type {{size: number}} */ (this._outMsg).size) + payload.length;
+    if (this.peer.maxMessageSize !== 0 && size > this.peer.maxMessageSize) {
+      throw new UsageError(`message of ${size} bytes exceeds the peer's MAX_MESSAGE_SIZE ${this.peer.maxMessageSize} (FW-HEL-5)`);
+    }
+    const checksum = options.checksum ?? this.checksum;
+    const c = checksum ? FLAG_C : 0;
+    const max = this.peer.maxFrameSize;
+    const count = payload.length === 0 ? 1 : Math.ceil(payload.length / max);
+    for (let i = 0; i < count; i++) {
+      const start = i * max;
+      const end = Math.min(payload.length, start + max);
+      const isFirstFrame = first && i === 0;
+      const isLastFrame = last && i === count - 1;
+      const fl = (flags << 4) | c | (isFirstFrame ? 0 : FLAG_N) | (isLastFrame ? 0 : FLAG_M);
+      const f = new Uint8Array(HEADER_SIZE + (end - start) + (checksum ? TRAILER_SIZE : 0));
+      writeFrame(f, 0, type, fl, payload, start, end);
+      this._pushOut(frameToWire(f, this.framing));
+    }
+    this._outMsg = last ? null : { type, flags, size };
+  }
+
+  /**
+   * @param {number} type @param {Uint8Array} payload @param {number} flags @param {boolean} checksum
+   */
+  _sendNow(type, payload, flags, checksum) {
+    const peer = /** @type {{maxFrameSize: number, maxMessageSize: number}} */ (this.peer);
+    if (peer.maxMessageSize !== 0 && payload.length > peer.maxMessageSize) {
+      throw new UsageError(`message of ${payload.length} bytes exceeds the peer's MAX_MESSAGE_SIZE ${peer.maxMessageSize} (FW-HEL-5)`);
+    }
+    if (payload.length <= peer.maxFrameSize && this.framing === 'length-prefixed') {
+      // fast path: one frame, written straight into the output batch (small) or its own buffer
+      const size = HEADER_SIZE + payload.length + (checksum ? TRAILER_SIZE : 0);
+      const fl = (flags << 4) | (checksum ? FLAG_C : 0);
+      if (size <= SMALL_FRAME) {
+        if (this._batch === null || this._batch.length - this._batchFill < size) {
+          this._sealBatch();
+          this._batch = new Uint8Array(BATCH_SIZE);
+        }
+        this._batchFill = writeFrame(/** @type {Uint8Array} */ (this._batch), this._batchFill, type, fl, payload);
+        return;
+      }
+      if (!checksum && payload.length >= 65536) {
+        // large frame: the header, then the payload itself (written without a copy)
+        const h = new Uint8Array(HEADER_SIZE);
+        writeFrame(h, 0, type, fl, payload, 0, 0);
+        h[5] = payload.length >>> 24;
+        h[6] = (payload.length >>> 16) & 0xff;
+        h[7] = (payload.length >>> 8) & 0xff;
+        h[8] = payload.length & 0xff;
+        this._pushOut(h);
+        this._out.push(payload);
+        return;
+      }
+      const f = new Uint8Array(size);
+      writeFrame(f, 0, type, fl, payload);
+      this._pushOut(f);
+      return;
+    }
+    for (const f of messageFrames(type, payload, { flags, checksum, maxFrameSize: peer.maxFrameSize })) {
+      this._pushOut(frameToWire(f, this.framing));
+    }
+  }
+
+  /**
+   * Queue a PING; returns its 8 bytes. A 'pong' event reports the answer.
+   * @param {Uint8Array} [data] 8 bytes; default a counter
+   */
+  ping(data) {
+    this._checkCanSend('ping()');
+    if (data === undefined) {
+      data = new Uint8Array(8);
+      new DataView(data.buffer).setBigUint64(0, ++this._pingCounter);
+    }
+    if (!(data instanceof Uint8Array) || data.length !== 8) throw new UsageError('PING data must be 8 bytes (FW-PNG-1)');
+    if (this.peer === null) this._earlyPings.push(data);
+    else this._pingNow(data);
+    return data;
+  }
+
+  /** @param {Uint8Array} data */
+  _pingNow(data) {
+    this._pings.add(hex(data));
+    this._pushFrame(TYPE_PING, data, false);
+  }
+
+  /** Called by the I/O layer once it has half-closed the output (after wantsShutdown). */
+  markWriteClosed() {
+    this.writeClosed = true;
+    this._batch = null;
+    this._batchFill = 0;
+    this._out = [];
+    this._urgent = [];
+  }
+
+  /** This side has nothing more to send (FW-CLS-1): half-close once the queue is written. */
+  end() {
+    if (this.state === 'FAILED') return;
+    if (this._outMsg !== null) throw new UsageError('end() while a streamed message is in progress: send its last piece first (FW-CLS-1)');
+    this.localDone = true;
+  }
+}
+
+/** @param {Uint8Array} b */
+function hex(b) {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}

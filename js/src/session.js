@@ -1,0 +1,519 @@
+// The session profile over `net` stream sockets (TCP and Unix domain): a thin I/O shell
+// around the sans-I/O SessionCore.
+
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { SessionCore } from './session-core.js';
+import { FramewireError, TransportError, UsageError } from './errors.js';
+
+/**
+ * @typedef {import('./session-core.js').SessionOptions & {
+ *   handshakeTimeout?: number,
+ *   frameTimeout?: number,
+ *   lingerTimeout?: number,
+ * }} NetSessionOptions
+ *   handshakeTimeout: ms from the start until the peer's HELLO (default 10000, FW-LIM-6; 0 = none)
+ *   frameTimeout: ms from a frame's first byte to its last (default 30000; 0 = none)
+ *   lingerTimeout: ms to wait for the peer's end of input after a failure or our half-close
+ *                  once the peer is done (default 1000)
+ */
+
+/** PONGs queued behind a full socket buffer before this side stops reading (FW-SEC-2). */
+const MAX_QUEUED_PONGS = 64;
+/** Messages / bytes delivered but not yet taken by receive() before this side stops reading. */
+const INBOX_MESSAGES = 1024;
+const INBOX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One Framewire connection.
+ *
+ * Events: 'open' (peer limits), 'message' ({type, flags, payload}), in stream mode 'piece'
+ * ({type, flags, payload, first, last}; to receive() when nobody listens), 'pong' (data),
+ * 'end' (the peer finished cleanly), 'error' (FramewireError: `remote` true when the peer
+ * sent ERROR; or TransportError), 'close'.
+ */
+export class Session extends EventEmitter {
+  /**
+   * @param {net.Socket} socket a connected socket, created with allowHalfOpen: true
+   * @param {NetSessionOptions} [options]
+   */
+  constructor(socket, options = {}) {
+    super();
+    this.socket = socket;
+    this.core = new SessionCore(options);
+    this.handshakeTimeout = options.handshakeTimeout ?? 10000;
+    this.frameTimeout = options.frameTimeout ?? 30000;
+    this.lingerTimeout = options.lingerTimeout ?? 1000;
+    /** @type {Error | null} */
+    this.failure = null;
+    this.closed = false;
+    this._flushScheduled = false;
+    this._waitingDrain = false;
+    this._pausedForPongs = false;
+    /** @type {NodeJS.Timeout | null} */
+    this._handshakeTimer = null;
+    /** @type {NodeJS.Timeout | null} */
+    this._frameTimer = null;
+    /** @type {NodeJS.Timeout | null} */
+    this._lingerTimer = null;
+    this._framesAtTimer = -1;
+    /** @type {Map<string, {resolve: (ms: number) => void, reject: (e: Error) => void, t0: bigint}>} */
+    this._pingWaiters = new Map();
+    /** messages received while nobody listens to 'message', for receive() */
+    /** @type {Array<{type: number, flags: number, payload: Uint8Array}>} */
+    this._inbox = [];
+    this._inboxBytes = 0;
+    this._pausedForInbox = false;
+    /** @type {Array<{resolve: (m: {type: number, flags: number, payload: Uint8Array} | null) => void, reject: (e: Error) => void}>} */
+    this._receivers = [];
+    this._peerEnded = false;
+    /** @param {import('./session-core.js').SessionEvent} ev */
+    this._sink = (ev) => this._dispatchOne(ev);
+
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk) => this._onData(chunk));
+    socket.on('end', () => this._onEnd());
+    socket.on('drain', () => {
+      this._waitingDrain = false;
+      this._flush();
+      if (this._pausedForPongs && !this._waitingDrain) {
+        this._pausedForPongs = false;
+        if (!this._pausedForInbox) socket.resume();
+      }
+      if (!this._waitingDrain) this.emit('drain');
+    });
+    socket.on('error', (err) => this._onTransportError(err));
+    socket.on('close', () => this._onClose());
+    if (this.handshakeTimeout > 0) {
+      this._handshakeTimer = setTimeout(() => this._timeout('handshake deadline expired before the peer\'s HELLO'), this.handshakeTimeout);
+      this._handshakeTimer.unref?.();
+    }
+    this._flush(); // preface and HELLO at once (FW-SES-1)
+  }
+
+  /** the session state of section 6.8 */
+  get state() {
+    return this.core.state;
+  }
+
+  /** the peer's limits, once its HELLO is in */
+  get peer() {
+    return this.core.peer;
+  }
+
+  /**
+   * Send a data message (type 0x40..0xFF); split for the peer's MAX_FRAME_SIZE.
+   * Throws the failure after a failed connection (FW-SES-4), UsageError after end() (FW-CLS-6).
+   * @param {number} type @param {Uint8Array} payload @param {{flags?: number, checksum?: boolean}} [options]
+   */
+  send(type, payload, options) {
+    if (this.failure !== null && !(this.failure instanceof FramewireError)) throw this.failure;
+    this.core.send(type, payload, options);
+    this._scheduleFlush();
+  }
+
+  /**
+   * Stream a data message out piece by piece (see SessionCore.sendPiece).
+   * @param {number} type @param {Uint8Array} payload
+   * @param {{flags?: number, checksum?: boolean, first?: boolean, last?: boolean}} [options]
+   */
+  sendPiece(type, payload, options) {
+    if (this.failure !== null && !(this.failure instanceof FramewireError)) throw this.failure;
+    this.core.sendPiece(type, payload, options);
+    this._scheduleFlush();
+  }
+
+  /**
+   * Send a PING; resolves with the round-trip time in ms when the PONG comes. With
+   * `timeout`, a PONG that does not come in time fails the connection with `timeout`
+   * (FW-PNG-4). Rejects with the failure if the connection fails first.
+   * @param {Uint8Array} [data] 8 bytes
+   * @param {{timeout?: number}} [options]
+   * @returns {Promise<number>}
+   */
+  ping(data, options = {}) {
+    const d = this.core.ping(data);
+    const key = Buffer.from(d).toString('hex');
+    this._scheduleFlush();
+    return new Promise((resolve, reject) => {
+      /** @type {NodeJS.Timeout | null} */
+      let timer = null;
+      if (options.timeout !== undefined) {
+        timer = setTimeout(() => this._timeout(`no PONG within ${options.timeout} ms`), options.timeout);
+        timer.unref?.();
+      }
+      this._pingWaiters.set(key, {
+        resolve: (ms) => {
+          if (timer !== null) clearTimeout(timer);
+          resolve(ms);
+        },
+        reject: (e) => {
+          if (timer !== null) clearTimeout(timer);
+          reject(e);
+        },
+        t0: process.hrtime.bigint(),
+      });
+    });
+  }
+
+  /**
+   * Await the next data message (when no 'message' listener is attached), or in stream
+   * mode the next piece (when no 'piece' listener is attached). Resolves with null
+   * at the peer's clean end; rejects with the failure of the connection (FW-SES-4), or with a
+   * UsageError `timeout` when the deadline passes first (FW-LIM-7): the connection stays usable.
+   * @param {{timeout?: number}} [options] deadline in ms from the call
+   * @returns {Promise<{type: number, flags: number, payload: Uint8Array, first?: boolean, last?: boolean} | null>}
+   */
+  receive(options = {}) {
+    const m = this._inbox.shift();
+    if (m !== undefined) {
+      this._inboxBytes -= m.payload.length;
+      if (this._pausedForInbox && this._inbox.length < INBOX_MESSAGES && this._inboxBytes < INBOX_BYTES) {
+        this._pausedForInbox = false;
+        if (!this._pausedForPongs) this.socket.resume();
+      }
+      return Promise.resolve(m);
+    }
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this._peerEnded) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      /** @type {NodeJS.Timeout | null} */
+      let timer = null;
+      const entry = {
+        resolve: (/** @type {{type: number, flags: number, payload: Uint8Array} | null} */ v) => {
+          if (timer !== null) clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (/** @type {Error} */ e) => {
+          if (timer !== null) clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this._receivers.push(entry);
+      if (options.timeout !== undefined) {
+        timer = setTimeout(() => {
+          const i = this._receivers.indexOf(entry);
+          if (i >= 0) this._receivers.splice(i, 1);
+          reject(new ReceiveTimeout(options.timeout ?? 0));
+        }, options.timeout);
+      }
+    });
+  }
+
+  /** true when frames wait for the socket to drain: the application should pause sending */
+  get needsDrain() {
+    return this._waitingDrain || this.core.hasOutput;
+  }
+
+  /**
+   * Resolves once everything sent so far is handed to the socket and its buffer has room
+   * (back-pressure for senders of many or large messages).
+   * @returns {Promise<void>}
+   */
+  drained() {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.closed || this.failure !== null || (!this._waitingDrain && !this.core.hasOutput)) resolve();
+        else this.once('drain', check);
+      };
+      process.nextTick(check);
+    });
+  }
+
+  /** Finish sending: half-close once everything queued is written (FW-CLS-1). */
+  end() {
+    this.core.end();
+    this._scheduleFlush();
+  }
+
+  /**
+   * Fail the connection for a reason of the application (FW-ERR-6: internal-error).
+   * @param {string} [reason]
+   */
+  abort(reason = 'aborted by the application') {
+    this._dispatch(this.core.fail('internal-error', reason));
+    this._flush();
+  }
+
+  /** Close the socket at once (no ERROR, no linger). */
+  destroy() {
+    this.socket.destroy();
+  }
+
+  _scheduleFlush() {
+    if (this._flushScheduled) return;
+    this._flushScheduled = true;
+    process.nextTick(() => {
+      this._flushScheduled = false;
+      this._flush();
+    });
+  }
+
+  _flush() {
+    const s = this.socket;
+    if (this.closed || this.core.writeClosed || s.destroyed) return;
+    if (!this._waitingDrain && this.core.hasOutput) {
+      const frames = this.core.takeOutput();
+      let ok = true;
+      if (frames.length === 1) ok = s.write(frames[0]);
+      else {
+        let total = 0;
+        for (const f of frames) total += f.length;
+        if (total <= 65536) ok = s.write(Buffer.concat(frames));
+        else {
+          // large output: one writev, no copy
+          s.cork();
+          for (const f of frames) ok = s.write(f);
+          s.uncork();
+        }
+      }
+      if (!ok) this._waitingDrain = true;
+      else if (!this.core.hasOutput) this.emit('drain');
+    }
+    if (!this.core.hasOutput && this.core.wantsShutdown && !this.core.writeClosed) {
+      this.core.markWriteClosed();
+      s.end(); // half-close (FW-CLS-1, FW-SES-3)
+      this._maybeLinger();
+    }
+  }
+
+  /** Close once everything written has left (destroy() would drop a pending ERROR or echo). */
+  _closeWhenFlushed() {
+    const s = this.socket;
+    if (s.destroyed) return;
+    if (s.writableFinished) s.destroy();
+    else s.once('finish', () => s.destroy());
+  }
+
+  /** After a failure, or when both directions are done: wait for end of input, then close. */
+  _maybeLinger() {
+    if (this._lingerTimer !== null || this.closed) return;
+    if (this.core.state === 'FAILED' || (this.core.peerDone && this.core.writeClosed)) {
+      if (this.core.peerDone || this.socket.readableEnded) {
+        if (this.core.writeClosed) this._closeWhenFlushed();
+        return;
+      }
+      this._lingerTimer = setTimeout(() => this.socket.destroy(), this.lingerTimeout);
+      this._lingerTimer.unref?.();
+    }
+  }
+
+  /** @param {Buffer} chunk */
+  _onData(chunk) {
+    if (this.core.state === 'FAILED') return; // discard without decoding (FW-SES-3)
+    this.core.receive(chunk, this._sink);
+    this._armFrameTimer();
+    this._flush();
+    // FW-SEC-2: a peer that PINGs but does not read must not fill our memory with PONGs
+    if (this._waitingDrain && this.core.urgentCount >= MAX_QUEUED_PONGS && !this._pausedForPongs) {
+      this._pausedForPongs = true;
+      this.socket.pause();
+    }
+  }
+
+  _onEnd() {
+    this._clearTimers(false);
+    this.core.receiveEnd(this._sink);
+    this._flush();
+    if (this.core.state === 'FAILED' && this.core.writeClosed) this._closeWhenFlushed();
+    else this._maybeLinger();
+  }
+
+  _armFrameTimer() {
+    if (this.frameTimeout <= 0 || this.core.state === 'FAILED') return;
+    const inFrame = this.core.inFrame;
+    const n = this.core.framesDecoded;
+    if (!inFrame) {
+      if (this._frameTimer !== null) clearTimeout(this._frameTimer);
+      this._frameTimer = null;
+      return;
+    }
+    // a new frame started since the timer was set: the deadline runs from its first byte
+    if (this._frameTimer === null || n !== this._framesAtTimer) {
+      if (this._frameTimer !== null) clearTimeout(this._frameTimer);
+      this._framesAtTimer = n;
+      this._frameTimer = setTimeout(() => this._timeout('frame deadline expired before the frame was complete'), this.frameTimeout);
+      this._frameTimer.unref?.();
+    }
+  }
+
+  /** @param {string} detail */
+  _timeout(detail) {
+    if (this.core.state === 'FAILED') return;
+    this._dispatch(this.core.fail('timeout', detail));
+    this._flush();
+  }
+
+  /** @param {boolean} all */
+  _clearTimers(all) {
+    if (this._frameTimer !== null) clearTimeout(this._frameTimer);
+    this._frameTimer = null;
+    if (all) {
+      if (this._handshakeTimer !== null) clearTimeout(this._handshakeTimer);
+      this._handshakeTimer = null;
+      if (this._lingerTimer !== null) clearTimeout(this._lingerTimer);
+      this._lingerTimer = null;
+    }
+  }
+
+  /** @param {import('./session-core.js').SessionEvent[]} events */
+  _dispatch(events) {
+    for (const ev of events) this._dispatchOne(ev);
+  }
+
+  /** @param {import('./session-core.js').SessionEvent} ev */
+  _dispatchOne(ev) {
+    {
+      switch (ev.kind) {
+        case 'open':
+          if (this._handshakeTimer !== null) clearTimeout(this._handshakeTimer);
+          this._handshakeTimer = null;
+          this.emit('open', ev.peer);
+          break;
+        case 'piece':
+        case 'message': {
+          const m = ev; // {kind: 'message', type, flags, payload} or a piece (stream mode)
+          if (this.listenerCount(ev.kind) > 0) this.emit(ev.kind, m);
+          else {
+            const r = this._receivers.shift();
+            if (r !== undefined) r.resolve(m);
+            else {
+              this._inbox.push(m);
+              this._inboxBytes += m.payload.length;
+              // back-pressure instead of a growing buffer (FW-LIM-4, 2.3): stop reading while
+              // the application has not taken what was delivered
+              if (!this._pausedForInbox && (this._inbox.length >= INBOX_MESSAGES || this._inboxBytes >= INBOX_BYTES)) {
+                this._pausedForInbox = true;
+                this.socket.pause();
+              }
+            }
+          }
+          break;
+        }
+        case 'pong': {
+          const key = Buffer.from(ev.data).toString('hex');
+          const w = this._pingWaiters.get(key);
+          if (w !== undefined) {
+            this._pingWaiters.delete(key);
+            w.resolve(Number(process.hrtime.bigint() - w.t0) / 1e6);
+          }
+          this.emit('pong', ev.data);
+          break;
+        }
+        case 'end':
+          this._peerEnded = true;
+          for (const r of this._receivers.splice(0)) r.resolve(null);
+          this.emit('end');
+          break;
+        case 'error':
+        case 'peer-error':
+          this._clearTimers(false);
+          if (this._handshakeTimer !== null) clearTimeout(this._handshakeTimer);
+          this._handshakeTimer = null;
+          this.failure = ev.error;
+          this._rejectWaiters(ev.error);
+          if (this.listenerCount('error') > 0) this.emit('error', ev.error);
+          break;
+      }
+    }
+  }
+
+  /** @param {Error} e */
+  _rejectWaiters(e) {
+    for (const r of this._receivers.splice(0)) r.reject(e);
+    for (const w of this._pingWaiters.values()) w.reject(e);
+    this._pingWaiters.clear();
+  }
+
+  /** @param {Error} err */
+  _onTransportError(err) {
+    if (this.failure === null) {
+      const e = new TransportError(`transport failed: ${err.message}`, err);
+      this.failure = e;
+      this._rejectWaiters(e);
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+    }
+  }
+
+  _onClose() {
+    this.closed = true;
+    this._clearTimers(true);
+    if (this.failure === null && !(this.core.peerDone && this.core.writeClosed)) {
+      // closed before both directions ended cleanly (FW-SES-5)
+      const e = new TransportError('connection closed before a clean end');
+      this.failure = e;
+      this._rejectWaiters(e);
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+    }
+    if (this._pingWaiters.size > 0 || this._receivers.length > 0) {
+      this._rejectWaiters(this.failure ?? new TransportError('connection closed'));
+    }
+    this.emit('drain'); // release drained() waiters
+    this.emit('close');
+  }
+}
+
+/** The deadline of a receive() call passed; the connection is still usable (FW-LIM-7). */
+export class ReceiveTimeout extends Error {
+  /** @param {number} ms */
+  constructor(ms) {
+    super(`no message within ${ms} ms`);
+    this.name = 'FramewireReceiveTimeout';
+  }
+}
+
+/**
+ * Connect to a Framewire peer over TCP ({host, port}) or a Unix socket ({path}).
+ * Resolves once the socket is connected (the handshake goes on; see the 'open' event).
+ * @param {{host?: string, port?: number, path?: string}} address
+ * @param {NetSessionOptions} [options]
+ * @returns {Promise<Session>}
+ */
+export function connect(address, options = {}) {
+  return new Promise((resolve, reject) => {
+    /** @type {net.NetConnectOpts} */
+    const opts =
+      address.path !== undefined
+        ? { path: address.path, allowHalfOpen: true }
+        : { host: address.host ?? '127.0.0.1', port: /** @type {number} */ (address.port), allowHalfOpen: true };
+    const socket = net.connect(opts);
+    /** @param {Error} err */
+    const onError = (err) => reject(new TransportError(`connect failed: ${err.message}`, err));
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.off('error', onError);
+      resolve(new Session(socket, options));
+    });
+  });
+}
+
+/**
+ * Connect and wait for the handshake: resolves with the session once the peer's HELLO is in.
+ * @param {{host?: string, port?: number, path?: string}} address
+ * @param {NetSessionOptions} [options]
+ * @returns {Promise<Session>}
+ */
+export async function open(address, options = {}) {
+  const s = await connect(address, options);
+  if (s.peer !== null) return s;
+  return new Promise((resolve, reject) => {
+    const onErr = (/** @type {Error} */ e) => reject(e);
+    s.once('error', onErr);
+    s.once('close', () => reject(s.failure ?? new TransportError('closed during the handshake')));
+    s.once('open', () => {
+      s.off('error', onErr);
+      resolve(s);
+    });
+  });
+}
+
+/**
+ * A server that runs a Framewire session on every connection.
+ * @param {NetSessionOptions} options
+ * @param {(session: Session) => void} onSession
+ * @returns {net.Server}
+ */
+export function createServer(options, onSession) {
+  if (typeof onSession !== 'function') throw new UsageError('createServer needs a session callback');
+  return net.createServer({ allowHalfOpen: true }, (socket) => onSession(new Session(socket, options)));
+}

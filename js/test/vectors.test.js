@@ -1,0 +1,218 @@
+// Runs every JSON vector of /vectors through the same request handlers as bin/adapter.js,
+// in every delivery of FW-CNF-12: whole, byte by byte, the vector's own chunks, random splits.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { decode, encode, session } from '../src/conformance.js';
+import { BY_NAME, cobsDecode, hexToBytes, bytesToHex, readU32 } from '../src/codec.js';
+import { knownFailures, expectOutcome } from './helpers.js';
+
+const KNOWN = knownFailures();
+
+const VECTORS = fileURLToPath(new URL('../../vectors/', import.meta.url));
+
+/** @returns {Array<{file: string, data: any}>} */
+function loadGroups() {
+  if (!existsSync(VECTORS)) return [];
+  /** @type {Array<{file: string, data: any}>} */
+  const groups = [];
+  for (const f of readdirSync(VECTORS).sort()) {
+    if (!f.endsWith('.json') || f === 'schema.json') continue;
+    const data = JSON.parse(readFileSync(join(VECTORS, f), 'utf8'));
+    if (data && data.suite === 'framewire-vectors' && Array.isArray(data.cases)) groups.push({ file: f, data });
+  }
+  return groups;
+}
+
+/** mulberry32 @param {number} seed */
+function rng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * @param {string} hex
+ * @param {number[]} sizes
+ */
+function splitBySizes(hex, sizes) {
+  const out = [];
+  let p = 0;
+  for (const n of sizes) {
+    out.push(hex.slice(p, p + 2 * n));
+    p += 2 * n;
+  }
+  if (p < hex.length) out.push(hex.slice(p));
+  return out;
+}
+
+/**
+ * The deliveries of FW-CNF-12 for an input.
+ * @param {any} c @param {number} seed
+ * @returns {Array<[string, string[]]>}
+ */
+function deliveries(c, seed) {
+  const hex = c.input;
+  const n = hex.length / 2;
+  /** @type {Array<[string, string[]]>} */
+  const d = [['whole', hex.length ? [hex] : []]];
+  if (n > 1) d.push(['bytes', splitBySizes(hex, Array(n).fill(1))]);
+  if (c.chunks) d.push(['chunks', splitBySizes(hex, c.chunks)]);
+  const r = rng(seed);
+  for (let k = 0; k < 3 && n > 2; k++) {
+    const sizes = [];
+    let left = n;
+    while (left > 0) {
+      const s = 1 + Math.floor(r() * Math.min(left, 1 + Math.floor(r() * 64)));
+      sizes.push(s);
+      left -= s;
+    }
+    d.push([`split${k}`, splitBySizes(hex, sizes)]);
+  }
+  return d;
+}
+
+/** @param {any} reported @param {any} expected */
+function matchDecodeEvent(reported, expected) {
+  if ('error' in expected) {
+    const entry = BY_NAME.get(expected.error);
+    return reported.error !== undefined && reported.error.name === expected.error && reported.error.code === entry?.code;
+  }
+  return JSON.stringify(reported) === JSON.stringify(expected);
+}
+
+/** @param {any} reply @param {any} expect */
+function checkDecodeReply(reply, expect) {
+  const evs = reply.events;
+  assert.equal(evs.length, expect.events.length, `event count: got ${JSON.stringify(evs)}`);
+  expect.events.forEach((/** @type {any} */ e, /** @type {number} */ i) =>
+    assert.ok(matchDecodeEvent(evs[i], e), `event ${i}: got ${JSON.stringify(evs[i])}, want ${JSON.stringify(e)}`),
+  );
+  if (typeof expect.end === 'string') {
+    assert.equal(reply.status, 'result', `want end ${expect.end}, got ${JSON.stringify(reply)}`);
+    assert.equal(reply.end, expect.end);
+  } else {
+    assert.equal(reply.status, 'error', `want error ${expect.end.error}, got ${JSON.stringify(reply)}`);
+    assert.equal(reply.error.name, expect.end.error);
+    assert.equal(reply.error.code, BY_NAME.get(expect.end.error)?.code);
+  }
+}
+
+/**
+ * A minimal reader for what a session sent: preface, then frames.
+ * @param {string} framing @param {Uint8Array} b
+ */
+function readSent(framing, b) {
+  const pre = bytesToHex(b.subarray(0, 8));
+  /** @type {Array<{type: number, flags: number, payload: Uint8Array}>} */
+  const frames = [];
+  /** @param {Uint8Array} f */
+  const parse = (f) => {
+    assert.ok(f.length >= 9, 'frame shorter than a header');
+    assert.equal(f[0], 0x46);
+    assert.equal(f[1], 0x57);
+    assert.equal(f[2], 1);
+    const len = readU32(f, 5);
+    const c = f[3] & 1;
+    assert.equal(f.length, 9 + len + 4 * c, 'frame size');
+    frames.push({ type: f[4], flags: f[3], payload: f.subarray(9, 9 + len) });
+  };
+  let p = 8;
+  if (framing === 'length-prefixed') {
+    while (p < b.length) {
+      const len = readU32(b, p + 5);
+      const size = 9 + len + ((b[p + 3] & 1) * 4);
+      parse(b.subarray(p, p + size));
+      p += size;
+    }
+  } else {
+    while (p < b.length) {
+      const z = b.indexOf(0, p);
+      assert.ok(z >= 0, 'delimited output without a final 0x00');
+      const dec = cobsDecode(b.subarray(p, z));
+      assert.ok(dec !== null);
+      parse(dec);
+      p = z + 1;
+    }
+  }
+  return { pre, frames };
+}
+
+/** @param {any} c @param {any} reply */
+function checkSessionReply(c, reply) {
+  const x = c.expect;
+  const sent = readSent(c.framing, hexToBytes(reply.sent));
+  assert.equal(sent.pre, `89465731${c.framing === 'delimited' ? '44' : '4c'}0d0a1a`, 'preface');
+  const [hello, ...rest] = sent.frames;
+  assert.equal(hello?.type, 1, 'first frame is a HELLO');
+  /** @type {Record<number, number>} */
+  const settings = { 1: 1048576, 2: 16777216 };
+  for (let i = 0; i < hello.payload.length; i += 6) settings[(hello.payload[i] << 8) | hello.payload[i + 1]] = readU32(hello.payload, i + 2);
+  assert.equal(settings[1], x.hello.max_frame_size, 'HELLO MAX_FRAME_SIZE');
+  assert.equal(settings[2], x.hello.max_message_size, 'HELLO MAX_MESSAGE_SIZE');
+  const items = rest.map((f) => {
+    if (f.type === 4) return { pong: bytesToHex(f.payload) };
+    if (f.type === 2) {
+      const code = (f.payload[0] << 8) | f.payload[1];
+      const entry = [...BY_NAME.values()].find((e) => e.code === code);
+      assert.ok(f.payload.length - 2 <= 254, 'ERROR reason <= 254 bytes');
+      new TextDecoder('utf-8', { fatal: true }).decode(f.payload.subarray(2));
+      return { error: entry?.name ?? `code-${code}` };
+    }
+    return { frame: f.type };
+  });
+  assert.deepEqual(items, x.sent, 'sent items');
+  assert.deepEqual(reply.events, x.events, 'events');
+  if (typeof x.end === 'string' || 'peer_error' in x.end) {
+    assert.equal(reply.status, 'result', `want end ${JSON.stringify(x.end)}, got ${JSON.stringify(reply)}`);
+    assert.deepEqual(reply.end, x.end);
+  } else {
+    assert.equal(reply.status, 'error', `want error ${x.end.error}, got ${JSON.stringify(reply)}`);
+    assert.equal(reply.error.name, x.end.error);
+    assert.equal(reply.error.code, BY_NAME.get(x.end.error)?.code);
+  }
+}
+
+const groups = loadGroups();
+let seq = 0;
+
+test('vectors directory holds vector files', { skip: groups.length === 0 ? 'no vectors yet' : false }, () => {
+  assert.ok(groups.length > 0);
+});
+
+for (const { file, data } of groups) {
+  for (const c of data.cases) {
+    const name = `${file} ${c.id} ${c.kind} ${c.framing}: ${c.description}`;
+    const live = (c.tags ?? []).includes('live-only') || c.deadlines !== undefined;
+    test(name, { skip: live ? 'live-only' : false }, () => expectOutcome(c.id, KNOWN, () => {
+      if (c.kind === 'encode') {
+        const reply = encode({ seq: ++seq, framing: c.framing, message: c.message, options: c.options });
+        assert.equal(reply.output, c.expect.output);
+        return;
+      }
+      for (const [how, chunks] of deliveries(c, 1 + seq)) {
+        const base = { seq: ++seq, case: c.id, framing: c.framing, limits: c.limits, chunks, eof: c.eof ?? true };
+        try {
+          if (c.kind === 'decode') {
+            const reply = decode({ ...base, hunting: c.hunting ?? false, assemble: c.assemble ?? true });
+            checkDecodeReply(reply, c.expect);
+          } else if (c.kind === 'session') {
+            checkSessionReply(c, session(base));
+          } else {
+            assert.fail(`unknown kind ${c.kind}`);
+          }
+        } catch (e) {
+          /** @type {Error} */ (e).message = `[${how}] ${/** @type {Error} */ (e).message}`;
+          throw e;
+        }
+      }
+    }));
+  }
+}

@@ -1,0 +1,362 @@
+"""Receive throughput of the Framewire transports over loopback TCP, against baselines.
+
+Run: ``python python/benchmarks/bench.py [--quick] [--repeats N] [--profile NAME:SIZE]``
+(``make bench``). A script, not a test: it prints a table and the ratios the project's
+targets are stated in.
+
+What is measured. For each payload size, a sender in a *separate process* (so it does not
+compete for this process's GIL) connects over 127.0.0.1 and writes pre-encoded bytes as
+fast as the kernel takes them: a session preface and HELLO, then N single-frame data
+messages. Each contender in this process receives them; the clock runs from the accepted
+connection to the N-th message. Every contender reads exactly the same bytes:
+
+* ``raw``          - recv_into() into one buffer, counting bytes: loopback's ceiling.
+* ``struct``       - a hand-written framer: struct header unpack + recv_into, minimal checks.
+* ``blocking``     - framewire.sync.Channel.recv() (the full session: all checks).
+* ``blocking+crc`` - the same, with every frame carrying a CRC-32C trailer.
+* ``readexactly``  - asyncio StreamReader.readexactly(9) then readexactly(length).
+* ``asyncio``      - framewire.aio.AsyncChannel.recv().
+
+Each cell is the median of ``--repeats`` runs. MB/s counts payload bytes (10^6 bytes),
+except ``raw``, which counts every byte on the wire.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import multiprocessing
+import os
+import platform
+import pstats
+import socket
+import statistics
+import struct
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from framewire.aio import AsyncChannel, start_server
+from framewire.codec import Encoder, Framing, Limits
+from framewire.events import Message
+from framewire.sync import Channel
+from framewire.transport import Deadlines
+
+SIZES = [16, 256, 4096, 65536, 1 << 20]
+# Messages per run, chosen so one run takes roughly 0.1-0.4 s on a 2-core machine.
+COUNTS = {16: 300_000, 256: 200_000, 4096: 40_000, 65536: 3_000, 1 << 20: 200}
+BLOCK_TARGET = 1 << 20
+"""The sender writes the frames in blocks of about this many bytes."""
+RECV_SIZE = 256 * 1024
+DATA = 0x40
+LIMITS = Limits(max_frame_size=1 << 20, max_message_size=1 << 24)
+DEADLINES = Deadlines(handshake=30.0, frame=30.0, linger=1.0)
+
+
+# --- the sender (a separate process) ---------------------------------------------------
+
+
+def _send(port: int, prefix: bytes, block: bytes, repeats: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(prefix)
+        for _ in range(repeats):
+            sock.sendall(block)
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):  # the receiver's preface and HELLO, then its end
+            pass
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The bytes one run sends: ``prefix`` once, then ``block`` ``repeats`` times."""
+
+    size: int
+    count: int
+    prefix: bytes
+    block: bytes
+    repeats: int
+
+    @staticmethod
+    def build(size: int, count: int, *, checksum: bool) -> Workload:
+        encoder = Encoder(Framing.LENGTH_PREFIXED, checksum=checksum, max_frame_size=1 << 20)
+        frame = encoder.encode(Message(DATA, os.urandom(size)))
+        per_block = max(1, BLOCK_TARGET // len(frame))
+        repeats = max(1, count // per_block)
+        prefix = Encoder.preface(Framing.LENGTH_PREFIXED) + encoder.hello(LIMITS)
+        return Workload(size, per_block * repeats, prefix, frame * per_block, repeats)
+
+    @property
+    def wire_bytes(self) -> int:
+        return len(self.prefix) + len(self.block) * self.repeats
+
+
+def _start_sender(port: int, work: Workload) -> multiprocessing.process.BaseProcess:
+    process = multiprocessing.get_context("fork").Process(
+        target=_send, args=(port, work.prefix, work.block, work.repeats), daemon=True
+    )
+    process.start()
+    return process
+
+
+# --- blocking receivers ------------------------------------------------------------------
+
+
+def _buffer_size(payload_size: int) -> int:
+    """Receive buffer of the baselines: at least two frames, at least RECV_SIZE (a
+    cache-sized buffer: much larger ones are slower to fill, not faster)."""
+    return max(RECV_SIZE, 2 * (payload_size + 64))
+
+
+def recv_raw(sock: socket.socket, work: Workload) -> None:
+    buffer = bytearray(_buffer_size(work.size))
+    remaining = work.wire_bytes
+    while remaining > 0:
+        received = sock.recv_into(buffer)
+        if not received:
+            raise EOFError
+        remaining -= received
+
+
+_HEADER = struct.Struct(">HBBBI")
+
+
+def recv_struct(sock: socket.socket, work: Workload) -> None:
+    """A minimal, hand-written length-prefix framer (the baseline of the targets)."""
+    buffer = bytearray(_buffer_size(work.size))
+    view = memoryview(buffer)
+    start = end = 0
+    skip = 8  # the preface
+    messages = 0
+    while messages < work.count:
+        if end == len(buffer) or start == end:
+            if start == end:
+                start = end = 0
+            elif start:
+                view[: end - start] = view[start:end]
+                end -= start
+                start = 0
+        received = sock.recv_into(view[end:])
+        if not received:
+            raise EOFError
+        end += received
+        if skip:
+            taken = min(skip, end - start)
+            start += taken
+            skip -= taken
+        while end - start >= 9:
+            magic, version, _flags, frame_type, length = _HEADER.unpack_from(buffer, start)
+            if magic != 0x4657 or version != 1 or length > 1 << 20:
+                raise ValueError("bad header")
+            frame_end = start + 9 + length
+            if frame_end > end:
+                break
+            payload = bytes(view[start + 9 : frame_end])  # what a framer hands out
+            start = frame_end
+            if frame_type >= DATA and payload is not None:
+                messages += 1
+
+
+def recv_channel(sock: socket.socket, work: Workload) -> None:
+    channel = Channel(sock, limits=LIMITS, deadlines=DEADLINES)
+    recv = channel.recv
+    for _ in range(work.count):
+        if recv() is None:
+            raise EOFError
+
+
+def run_blocking(receiver: Callable[[socket.socket, Workload], None], work: Workload) -> float:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        sender = _start_sender(listener.getsockname()[1], work)
+        sock, _ = listener.accept()
+        with sock:
+            started = time.perf_counter()
+            receiver(sock, work)
+            elapsed = time.perf_counter() - started
+    sender.join()
+    return elapsed
+
+
+# --- asyncio receivers -------------------------------------------------------------------
+
+
+async def _readexactly(work: Workload) -> float:
+    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        started = time.perf_counter()
+        await reader.readexactly(8)
+        messages = 0
+        unpack = _HEADER.unpack
+        while messages < work.count:
+            magic, version, _flags, frame_type, length = unpack(await reader.readexactly(9))
+            if magic != 0x4657 or version != 1 or length > 1 << 20:
+                raise ValueError("bad header")
+            await reader.readexactly(length)
+            if frame_type >= DATA:
+                messages += 1
+        done.set_result(time.perf_counter() - started)
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=RECV_SIZE)
+    async with server:
+        sender = _start_sender(server.sockets[0].getsockname()[1], work)
+        elapsed = await done
+    await asyncio.to_thread(sender.join)
+    return elapsed
+
+
+async def _asyncio_channel(work: Workload) -> float:
+    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    async def handle(channel: AsyncChannel) -> None:
+        started = time.perf_counter()
+        recv = channel.recv
+        for _ in range(work.count):
+            if await recv() is None:
+                raise EOFError
+        done.set_result(time.perf_counter() - started)
+
+    server = await start_server(("127.0.0.1", 0), handle, limits=LIMITS, deadlines=DEADLINES)
+    async with server:
+        address = server.address
+        assert not isinstance(address, str)
+        sender = _start_sender(address[1], work)
+        elapsed = await done
+    await asyncio.to_thread(sender.join)
+    return elapsed
+
+
+# --- the table ---------------------------------------------------------------------------
+
+CONTENDERS: dict[str, tuple[Callable[[Workload], float], bool]] = {
+    "raw": (lambda w: run_blocking(recv_raw, w), False),
+    "struct": (lambda w: run_blocking(recv_struct, w), False),
+    "blocking": (lambda w: run_blocking(recv_channel, w), False),
+    "blocking+crc": (lambda w: run_blocking(recv_channel, w), True),
+    "readexactly": (lambda w: asyncio.run(_readexactly(w)), False),
+    "asyncio": (lambda w: asyncio.run(_asyncio_channel(w)), False),
+}
+
+
+def measure_size(size: int, count: int, repeats: int) -> dict[str, tuple[float, float]]:
+    """Median messages/s and MB/s of every contender at one size.
+
+    The repeats are interleaved (every contender once, then again...) so that a burst
+    of load from other processes on the machine hits all contenders alike.
+    """
+    works = {
+        name: Workload.build(size, count, checksum=checksum)
+        for name, (_, checksum) in CONTENDERS.items()
+    }
+    times: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    for _ in range(repeats):
+        for name, (run, _) in CONTENDERS.items():
+            times[name].append(run(works[name]))
+    results = {}
+    for name, work in works.items():
+        elapsed = statistics.median(times[name])
+        volume = work.wire_bytes if name == "raw" else work.count * size
+        results[name] = (work.count / elapsed, volume / elapsed / 1e6)
+    return results
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next(
+                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} "
+        f"({platform.python_implementation()}), {platform.system()} {platform.release()}"
+    )
+
+
+def _load() -> str:
+    """The 1-minute load average: other work on a shared machine skews every figure."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def _fmt_rate(value: float) -> str:
+    return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.1f}k"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 repeat, a quarter of the data")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--profile",
+        metavar="NAME:SIZE",
+        help="profile one contender at one size with cProfile instead (e.g. blocking:16)",
+    )
+    args = parser.parse_args(argv)
+    scale, repeats = (4, 1) if args.quick else (1, args.repeats)
+
+    if args.profile:
+        name, size_text = args.profile.split(":")
+        size = int(size_text)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        run, checksum = CONTENDERS[name]
+        run(Workload.build(size, COUNTS[size] // scale, checksum=checksum))
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+        return 0
+
+    print(f"# Framewire receive throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"# {machine()}; median of {repeats} run(s); load average {_load()}\n")
+    results: dict[tuple[str, int], tuple[float, float]] = {}
+    header = "| payload | " + " | ".join(f"{name} msg/s, MB/s" for name in CONTENDERS) + " |"
+    print(header)
+    print("|" + "---|" * (len(CONTENDERS) + 1))
+    for size in SIZES:
+        cells = []
+        for name, (rate, mbps) in measure_size(size, COUNTS[size] // scale, repeats).items():
+            results[name, size] = (rate, mbps)
+            cells.append(f"{_fmt_rate(rate)}, {mbps:.0f}")
+        print(f"| {size} B | " + " | ".join(cells) + " |", flush=True)
+
+    print(
+        "\n| payload | blocking/struct (msg/s) | blocking/raw (MB/s) | "
+        "asyncio/readexactly (msg/s) | crc/no-crc (blocking, msg/s) |"
+    )
+    print("|---|---|---|---|---|")
+    for size in SIZES:
+        ratios = [
+            ratio_at(results, size, "blocking", "struct", 0),
+            ratio_at(results, size, "blocking", "raw", 1),
+            ratio_at(results, size, "asyncio", "readexactly", 0),
+            ratio_at(results, size, "blocking+crc", "blocking", 0),
+        ]
+        print(f"| {size} B | " + " | ".join(f"{r:.2f}" for r in ratios) + " |")
+
+    small = [16, 256]
+    vs_struct = ", ".join(f"{ratio_at(results, s, 'blocking', 'struct', 0):.2f}" for s in small)
+    vs_readexactly = ", ".join(
+        f"{ratio_at(results, s, 'asyncio', 'readexactly', 0):.2f}" for s in small
+    )
+    vs_raw = ratio_at(results, 1 << 20, "blocking", "raw", 1)
+    crc_cost = (1 - ratio_at(results, 65536, "blocking+crc", "blocking", 0)) * 100
+    print(f"\nload average at the end: {_load()}")
+    print("\nTargets (measured):")
+    print(f"- blocking >= 0.8 x struct msg/s at 16 B, 256 B: {vs_struct}")
+    print(f"- blocking >= 0.85 x raw MB/s at 1 MiB: {vs_raw:.2f}")
+    print(f"- asyncio >= 2 x readexactly msg/s at 16 B, 256 B: {vs_readexactly}")
+    print(f"- CRC-32C on: < 10% slower at 64 KiB: {crc_cost:.1f}% slower")
+    return 0
+
+
+def ratio_at(
+    results: dict[tuple[str, int], tuple[float, float]], size: int, a: str, b: str, index: int
+) -> float:
+    return results[a, size][index] / results[b, size][index]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

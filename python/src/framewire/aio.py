@@ -1,0 +1,674 @@
+"""asyncio: a :class:`asyncio.BufferedProtocol` that runs a sans-I/O Session, and its API.
+
+API summary::
+
+    channel = await open_connection(("127.0.0.1", 7000))  # handshake done on return
+    await channel.send(Message(0x40, b"hello"))
+    reply = await channel.recv(timeout=5.0)  # Message, or None at the peer's clean end
+    async for message in channel:
+        ...
+    await channel.close()
+
+
+    async def handler(channel: AsyncChannel) -> None:
+        async for message in channel:
+            await channel.send(message)
+
+
+    async with await start_server(("127.0.0.1", 0), handler) as server:
+        print(server.address)
+
+The same options and methods as :mod:`framewire.sync`, awaited: ``send_stream()``,
+``recv_fragment()`` (``assemble=False``), ``ping()``, ``fail()``, ``close_write()``.
+
+The event loop hands received bytes straight to the decoder's buffer (``get_buffer`` /
+``buffer_updated``): no ``readexactly`` on a length nobody has checked. Every frame is
+decoded as soon as it arrives, so a PING is answered and a fault is detected even while
+the application is not reading; decoded messages wait in a queue, and reading from the
+socket pauses while that queue holds a maximum message size of payload (FW-LIM-5; the
+peer then meets TCP back-pressure). Writing
+respects the transport's back-pressure: ``send`` waits while the transport is paused.
+
+Deadlines: the handshake and frame deadlines (FW-LIM-6) are timers on the loop, computed
+by the same :class:`~framewire.transport.DeadlineTracker` as the blocking transport; a
+``timeout=`` on one call raises ``TimeoutError`` and leaves the connection usable
+(FW-LIM-7). Errors are those of :mod:`framewire.sync`: ``ProtocolError`` (our ERROR sent,
+FW-SES-3), ``PeerError``, ``TransportError``; after a failure every call raises the error
+that failed the connection (FW-SES-4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import operator
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import TracebackType
+from typing import ParamSpec, Self, TypeVar
+
+from framewire.codec import Framing, Limits
+from framewire.errors import (
+    ErrorCode,
+    FramewireError,
+    LocalProtocolError,
+    PeerError,
+    ProtocolError,
+    TransportError,
+)
+from framewire.events import (
+    Fragment,
+    Message,
+    PeerHello,
+    Sentinel,
+)
+from framewire.session import Session
+from framewire.transport import (
+    Address,
+    DeadlineKind,
+    Deadlines,
+    DeadlineTracker,
+    PeerState,
+    session_limits,
+    transport_error,
+)
+
+__all__ = ["AsyncChannel", "AsyncOutgoingMessage", "AsyncServer", "open_connection", "start_server"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+_log = logging.getLogger(__name__)
+_payload = operator.attrgetter("payload")
+
+QUEUE_LIMIT_NO_MESSAGE_LIMIT = 16 * 1024 * 1024
+"""Payload bytes queued before reading pauses, when no maximum message size is set."""
+RECV_SIZE = 256 * 1024
+"""Room offered to the event loop per read (see framewire.sync.RECV_SIZE)."""
+
+
+class _FramewireProtocol(asyncio.BufferedProtocol):
+    """The event loop's side: bytes in and out, decoding at once, waking the channel."""
+
+    def __init__(self, session: Session, deadlines: Deadlines, *, assemble: bool) -> None:
+        self.session = session
+        self.deadlines = deadlines
+        self.loop = asyncio.get_running_loop()
+        self.tracker = DeadlineTracker(deadlines, self.loop.time())
+        self.transport: asyncio.Transport | None = None
+        self.messages: collections.deque[Message | Fragment] = collections.deque()
+        self.data_type: type[Message | Fragment] = Message if assemble else Fragment
+        self.peer = PeerState()
+        self.write_closed = False
+        self.discarding = False
+        """Set by close(): data still arriving is dropped, not queued (FW-CLS-4)."""
+        self.failure: FramewireError | None = None
+        self.changed = asyncio.Event()
+        """Set whenever something a waiting call may look for has happened."""
+        self.can_write = asyncio.Event()
+        self.can_write.set()
+        self.lost = self.loop.create_future()
+        self.reading_paused = False
+        self.queued_bytes = 0
+        # FW-LIM-5: a receiver that assembles messages holds about one maximum message
+        # of payload; reading pauses once the decoded, untaken messages reach that.
+        self._queue_limit = session.limits.max_message_size or QUEUE_LIMIT_NO_MESSAGE_LIMIT
+        self._deadline_timer: asyncio.TimerHandle | None = None
+        self._linger_timer: asyncio.TimerHandle | None = None
+
+    # -- asyncio.BufferedProtocol ---------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)  # stream sockets only
+        self.transport = transport
+        self.write_pending()  # our preface and HELLO at once (FW-SES-1)
+        self._rearm_deadline()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.session.get_buffer(max(sizehint, RECV_SIZE))
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.session.buffer_updated(nbytes)
+        if self.failure is None:
+            self._process()
+
+    def eof_received(self) -> bool:
+        self.session.receive_eof()
+        if self.failure is None:
+            self._process()
+        if self.write_closed:  # both directions have ended (FW-CLS-3)
+            self._close_transport()
+        return True  # keep our direction open: the peer's half-close is not ours
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.failure is None and not self.peer.done:
+            self.failure = (
+                transport_error(exc, "receiving")
+                if isinstance(exc, OSError)
+                else TransportError("the connection closed before the peer's clean end")
+            )
+        for timer in (self._deadline_timer, self._linger_timer):
+            if timer is not None:
+                timer.cancel()
+        self.can_write.set()
+        self.changed.set()
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.can_write.clear()
+
+    def resume_writing(self) -> None:
+        self.can_write.set()
+
+    # -- decoding -------------------------------------------------------------------------
+
+    def _process(self) -> None:
+        """Decode every event now available; queue messages, act on the rest."""
+        session = self.session
+        queue = self.messages.append
+        extend = self.messages.extend
+        data_type = self.data_type
+        while not self.peer.done:
+            try:
+                batch = session.next_events()
+                if not batch:  # why: NEED_DATA, END, the error (raised here), or PeerClosed
+                    event = session.next_event()
+                    if isinstance(event, Sentinel):
+                        break
+                    batch = [event]
+            except (ProtocolError, PeerError) as error:
+                self.fail(error)
+                break
+            last = batch[-1]
+            if type(last) is data_type:  # the common case: data only, queued in one go
+                if not self.discarding:
+                    extend(batch)  # type: ignore[arg-type]
+                    self.queued_bytes += sum(map(len, map(_payload, batch)))
+                continue
+            # A session batch ends at its first non-data event (PeerHello, PING, ...).
+            for event in batch:
+                if type(event) is data_type:
+                    if not self.discarding:
+                        queue(event)
+                        self.queued_bytes += len(event.payload)
+                elif self.peer.record(event):
+                    self.write_pending()  # the PONG (FW-PNG-2)
+        if (
+            self.queued_bytes >= self._queue_limit
+            and not self.reading_paused
+            and self.failure is None
+        ):
+            self._pause_reading()
+        self._rearm_deadline()
+        self.changed.set()
+
+    def take(self) -> Message | Fragment:
+        """Hand the oldest decoded message to the application; resume reading once the
+        queue is below its bound again."""
+        message = self.messages.popleft()
+        self.queued_bytes -= len(message.payload)
+        if self.reading_paused:
+            self.resume_if_room()
+        return message
+
+    def resume_if_room(self) -> None:
+        if self.reading_paused and self.queued_bytes < self._queue_limit:
+            self.reading_paused = False
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.resume_reading()
+            self._rearm_deadline()
+
+    def _pause_reading(self) -> None:
+        """Stop reading while the application catches up; its delay is not the peer's,
+        so the frame deadline is suspended meanwhile (it restarts on resume)."""
+        self.reading_paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    # -- deadlines ------------------------------------------------------------------------
+
+    def _rearm_deadline(self) -> None:
+        """Set one timer for the earliest handshake or frame deadline (FW-LIM-6)."""
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
+        if self.failure is not None:
+            return
+        self.tracker.observe(
+            self.loop.time(),
+            handshake_done=self.session.handshake_done,
+            frame_partial=self.session.frame_in_progress and not self.reading_paused,
+        )
+        expiry = self.tracker.next_expiry()
+        if expiry is not None:
+            self._deadline_timer = self.loop.call_at(expiry[0], self._expire, expiry[1])
+
+    def _expire(self, kind: DeadlineKind) -> None:
+        self._deadline_timer = None
+        try:
+            self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(kind))
+        except ProtocolError as error:
+            self.fail(error)
+
+    # -- sending and failing ----------------------------------------------------------------
+
+    def write_pending(self) -> None:
+        """Write whatever the session has queued (one transport.write)."""
+        data = self.session.data_to_send()
+        if data and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def write_eof(self) -> None:
+        """Half-close our direction (FW-CLS-1); close at once if the peer's has ended."""
+        if self.write_closed:
+            return
+        self.write_closed = True
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if transport.can_write_eof():
+            transport.write_eof()
+        if self.peer.done and self.failure is None:
+            self._close_transport()  # both directions ended cleanly (FW-CLS-3)
+
+    def fail(self, error: FramewireError) -> None:
+        """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger."""
+        if self.failure is not None:
+            return
+        self.failure = error
+        self.discarding = True  # messages decoded before the error stay to be received
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        if self.transport is not None:
+            if self.reading_paused:
+                self.transport.resume_reading()
+            self.write_pending()
+            self.write_eof()
+            if self._linger_timer is None:
+                self._linger_timer = self.loop.call_later(
+                    self.deadlines.linger, self._close_transport
+                )
+        self.changed.set()
+
+    def _close_transport(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+
+class AsyncChannel:
+    """One Framewire session over an asyncio stream connection.
+
+    Created by :func:`open_connection` and :func:`start_server`; not meant to be shared
+    between tasks that receive at the same time.
+    """
+
+    def __init__(self, protocol: _FramewireProtocol) -> None:
+        self._protocol = protocol
+
+    @property
+    def peer_limits(self) -> PeerHello | None:
+        """The peer's HELLO (its limits on what we send), once the handshake is done."""
+        return self._protocol.peer.hello
+
+    @property
+    def framing(self) -> Framing:
+        """The framing this channel speaks."""
+        return self._protocol.session.framing
+
+    async def handshake(self, timeout: float | None = None) -> PeerHello:
+        """Wait for the peer's HELLO (the handshake deadline bounds it) and return it."""
+        protocol = self._protocol
+        async with asyncio.timeout(timeout):
+            await self._wait_for(lambda: protocol.peer.hello is not None)
+        assert protocol.peer.hello is not None  # _wait_for raised otherwise
+        return protocol.peer.hello
+
+    async def recv(self, timeout: float | None = None) -> Message | None:
+        """The next data message, or ``None`` once the peer has half-closed cleanly."""
+        protocol = self._protocol
+        if protocol.data_type is not Message:
+            raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
+        if protocol.messages:  # the fast path: decoded already, no second coroutine
+            return protocol.take()  # type: ignore[return-value]
+        return await self._wait_for_data(timeout)  # type: ignore[return-value]
+
+    async def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+        """The next piece of a data message on a channel opened with ``assemble=False``
+        (see :meth:`framewire.sync.Channel.recv_fragment`)."""
+        if self._protocol.data_type is not Fragment:
+            raise LocalProtocolError("this channel assembles messages: use recv()")
+        return await self._wait_for_data(timeout)  # type: ignore[return-value]
+
+    async def _wait_for_data(self, timeout: float | None) -> Message | Fragment | None:
+        protocol = self._protocol
+        if not protocol.messages:
+            async with asyncio.timeout(timeout):
+                await self._wait_for(lambda: bool(protocol.messages) or protocol.peer.done)
+            if not protocol.messages:
+                return None
+        return protocol.take()
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Message]:
+        while (message := await self.recv()) is not None:
+            yield message
+
+    async def send(self, message: Message, timeout: float | None = None) -> None:
+        """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
+
+        Waits while the transport is paused (write back-pressure); ``timeout`` bounds
+        that wait (``TimeoutError``; the message is then queued in the transport).
+        """
+        async with asyncio.timeout(timeout):
+            await self._prepare_send()
+            self._call_session(self._protocol.session.send, message)
+            self._protocol.write_pending()
+            await self._drain()
+
+    async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
+        """Start a message whose size is not known yet; see :class:`AsyncOutgoingMessage`."""
+        await self._prepare_send()
+        session = self._protocol.session
+        writer = self._call_session(session.start_message, message_type, flags)
+        return AsyncOutgoingMessage(self, writer.write, writer.end)
+
+    async def ping(self, timeout: float | None = None) -> float:
+        """Send a PING and wait for its PONG; return the round-trip time in seconds."""
+        protocol = self._protocol
+        async with asyncio.timeout(timeout):
+            await self._prepare_send()
+            started = protocol.loop.time()
+            data = self._call_session(protocol.session.ping)
+            protocol.write_pending()
+            await self._wait_for(lambda: data in protocol.peer.pongs, or_peer_done=False)
+        protocol.peer.pongs.remove(data)
+        return protocol.loop.time() - started
+
+    async def close_write(self) -> None:
+        """Half-close: we send nothing more (FW-CLS-1); receiving goes on until ``None``."""
+        protocol = self._protocol
+        if protocol.write_closed or protocol.failure is not None:
+            return
+        self._call_session(protocol.session.close)
+        protocol.write_pending()
+        protocol.write_eof()
+
+    def fail(self, detail: str = "", code: ErrorCode = ErrorCode.INTERNAL_ERROR) -> None:
+        """Fail the connection ourselves: ERROR (``internal-error`` by default, FW-ERR-6),
+        half-close, and close after the linger deadline. Later calls raise the error."""
+        if self._protocol.failure is not None:
+            return
+        with contextlib.suppress(ProtocolError, PeerError):
+            self._call_session(self._protocol.session.fail, code, detail)
+
+    async def close(self) -> None:
+        """Half-close, discard input until the peer's end (within the linger deadline),
+        and close the socket (FW-CLS-4)."""
+        protocol = self._protocol
+        with contextlib.suppress(FramewireError):
+            await self.close_write()
+        protocol.discarding = True
+        protocol.messages.clear()
+        protocol.queued_bytes = 0
+        protocol.resume_if_room()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(protocol.deadlines.linger):
+                await asyncio.shield(protocol.lost)
+        protocol._close_transport()
+        await protocol.lost
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    async def _wait_for(self, ready: Callable[[], bool], *, or_peer_done: bool = True) -> None:
+        """Wait until ``ready()``; raise the failure if the connection fails first."""
+        protocol = self._protocol
+        while True:
+            if protocol.failure is not None:
+                raise protocol.failure  # FW-SES-4
+            if ready():
+                return
+            if or_peer_done is False and protocol.peer.done:
+                raise LocalProtocolError("the peer closed before answering")
+            if protocol.lost.done():
+                raise LocalProtocolError("the channel is closed")
+            protocol.changed.clear()
+            await protocol.changed.wait()
+
+    async def _prepare_send(self) -> None:
+        protocol = self._protocol
+        if protocol.failure is not None:
+            raise protocol.failure
+        if protocol.peer.hello is None:  # FW-SES-2
+            await self.handshake()
+
+    async def _drain(self) -> None:
+        protocol = self._protocol
+        while not protocol.can_write.is_set():
+            await protocol.can_write.wait()
+        if protocol.failure is not None:
+            raise protocol.failure
+
+    def _call_session(self, method: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """Run a session operation; a failure of the session fails the connection."""
+        try:
+            return method(*args, **kwargs)
+        except (ProtocolError, PeerError) as error:
+            self._protocol.fail(error)
+            raise
+
+    def _abandon_message(self, reason: BaseException) -> None:
+        """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
+        self.fail(f"the application abandoned a message: {type(reason).__name__}")
+
+
+class AsyncOutgoingMessage:
+    """A data message of unknown size, sent as it is produced (see sync.OutgoingMessage).
+
+    ``async with`` ends the message on exit; an exception inside the block fails the
+    connection with ``internal-error`` (FW-ERR-6), since half a message cannot be undone.
+    """
+
+    def __init__(
+        self,
+        channel: AsyncChannel,
+        write: Callable[[bytes], None],
+        end: Callable[[bytes], None],
+    ) -> None:
+        self._channel = channel
+        self._write = write
+        self._end = end
+
+    async def write(self, chunk: bytes) -> None:
+        """Append ``chunk`` to the message."""
+        await self._send(self._write, chunk)
+
+    async def end(self, chunk: bytes = b"") -> None:
+        """Append the last bytes and end the message."""
+        await self._send(self._end, chunk)
+
+    async def _send(self, method: Callable[[bytes], None], chunk: bytes) -> None:
+        channel = self._channel
+        channel._call_session(method, chunk)
+        channel._protocol.write_pending()
+        await channel._drain()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            await self.end()
+        else:
+            self._channel._abandon_message(exc)
+
+
+def _protocol_factory(
+    framing: Framing,
+    limits: Limits | None,
+    checksum: bool,
+    deadlines: Deadlines | None,
+    assemble: bool,
+) -> Callable[[], _FramewireProtocol]:
+    limits = session_limits(limits, assemble)
+
+    def make() -> _FramewireProtocol:
+        session = Session(framing, limits=limits, checksum=checksum, assemble=assemble)
+        return _FramewireProtocol(
+            session, deadlines if deadlines is not None else Deadlines(), assemble=assemble
+        )
+
+    return make
+
+
+async def open_connection(
+    address: Address,
+    *,
+    framing: Framing = Framing.LENGTH_PREFIXED,
+    limits: Limits | None = None,
+    checksum: bool = False,
+    deadlines: Deadlines | None = None,
+    assemble: bool = True,
+) -> AsyncChannel:
+    """Connect to ``address`` (``(host, port)`` or a Unix socket path); handshake done."""
+    loop = asyncio.get_running_loop()
+    factory = _protocol_factory(framing, limits, checksum, deadlines, assemble)
+    connect_timeout = (deadlines or Deadlines()).handshake
+    try:
+        async with asyncio.timeout(connect_timeout):
+            if isinstance(address, str):
+                _, protocol = await loop.create_unix_connection(factory, address)
+            else:
+                _, protocol = await loop.create_connection(factory, address[0], address[1])
+    except OSError as exc:
+        raise transport_error(exc, "connecting") from None
+    channel = AsyncChannel(protocol)
+    try:
+        await channel.handshake()
+    except BaseException:
+        await channel.close()  # the ERROR (if due) is out; release the socket
+        raise
+    return channel
+
+
+AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
+
+
+class AsyncServer:
+    """A Framewire server on the running loop: one task per connection.
+
+    A failure in one connection ends that connection only; it is logged and kept in
+    :attr:`errors`.
+    """
+
+    def __init__(self, handler: AsyncHandler) -> None:
+        self._handler = handler
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unix_path: str | None = None
+        self.errors: list[BaseException] = []
+        """Exceptions that ended connections, oldest first."""
+
+    @property
+    def address(self) -> Address:
+        """Where the server listens (the real port when bound to port 0)."""
+        assert self._server is not None
+        name = self._server.sockets[0].getsockname()
+        return name if isinstance(name, str) else (name[0], name[1])
+
+    def _connection(self, protocol: _FramewireProtocol) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(AsyncChannel(protocol)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, channel: AsyncChannel) -> None:
+        try:
+            async with channel:
+                await channel.handshake()
+                await self._handler(channel)
+        except FramewireError as error:
+            _log.info("connection ended: %s", error)
+            self.errors.append(error)
+        except Exception as error:
+            _log.exception("connection handler failed")
+            self.errors.append(error)
+
+    async def shutdown(self, timeout: float | None = 5.0) -> None:
+        """Stop accepting, give running connections ``timeout`` to end, then cancel them."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in pending:
+                task.cancel()
+        if self._unix_path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._unix_path)
+            self._unix_path = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.shutdown()
+
+
+async def start_server(
+    address: Address,
+    handler: AsyncHandler,
+    *,
+    framing: Framing = Framing.LENGTH_PREFIXED,
+    limits: Limits | None = None,
+    checksum: bool = False,
+    deadlines: Deadlines | None = None,
+    assemble: bool = True,
+) -> AsyncServer:
+    """Listen on ``address`` and run ``await handler(channel)`` per connection.
+
+    The handshake is done before the handler runs; the channel is closed cleanly when it
+    returns. Use ``("127.0.0.1", 0)`` for a free port.
+    """
+    loop = asyncio.get_running_loop()
+    server = AsyncServer(handler)
+    make_protocol = _protocol_factory(framing, limits, checksum, deadlines, assemble)
+
+    def factory() -> _FramewireProtocol:
+        protocol = make_protocol()
+        server._connection(protocol)
+        return protocol
+
+    try:
+        if isinstance(address, str):
+            server._server = await loop.create_unix_server(factory, address)
+            server._unix_path = address
+        else:
+            server._server = await loop.create_server(factory, address[0], address[1])
+    except OSError as exc:
+        raise transport_error(exc, f"listening on {address!r}") from None
+    return server

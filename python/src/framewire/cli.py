@@ -1,0 +1,587 @@
+"""The ``framewire`` command: encode, decode and inspect frames; send and serve over sockets.
+
+Messages on the command line are JSON objects, one per line (a JSON array is accepted
+too)::
+
+    {"type": 64, "flags": 0, "payload": "text, as UTF-8"}
+    {"type": 65, "payload_hex": "00ff10"}
+
+``type`` is required (64-255 for data; 1-4 are control messages), ``flags`` (the
+application flags, 0-15) defaults to 0, and the payload is given as ``payload`` (UTF-8
+text) or ``payload_hex`` (bytes), not both; none means an empty payload. ``decode``,
+``send``, ``listen`` and ``echo`` print messages in the same form, so their output can be
+fed back to ``encode`` or ``send``.
+
+Exit codes: 0 success, 1 protocol or connection failure, 2 usage error (bad options or
+bad input syntax).
+
+Other subcommands may plug in: when ``framewire.conformance.cli`` exists, its
+``add_parser(subparsers)`` adds ``framewire conformance`` (contract in the project's
+brief P2-CLI-HOOK.md: the parser sets ``handler=fn(args) -> exit code``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from framewire import schema
+from framewire.annotate import FrameReport, inspect_stream
+from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
+from framewire.events import END, FrameDropped, Message, Sentinel
+from framewire.sync import Channel, connect, serve
+from framewire.transport import Address, Deadlines, format_address, parse_address
+
+__all__ = ["main", "make_console"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad options or bad input syntax: exit code 2."""
+
+
+# --- JSON messages --------------------------------------------------------------------
+
+
+def message_from_json(obj: object) -> Message:
+    """Build a Message from its JSON form (see the module docstring)."""
+    if not isinstance(obj, dict):
+        raise UsageError(f"a message must be a JSON object, got {json.dumps(obj)}")
+    unknown = set(obj) - {"type", "flags", "payload", "payload_hex"}
+    if unknown:
+        raise UsageError(f"unknown message keys {sorted(unknown)}")
+    frame_type, flags = obj.get("type"), obj.get("flags", 0)
+    if not isinstance(frame_type, int) or not isinstance(flags, int):
+        raise UsageError(f"'type' and 'flags' must be integers in {json.dumps(obj)}")
+    if "payload" in obj and "payload_hex" in obj:
+        raise UsageError("give 'payload' or 'payload_hex', not both")
+    text, hex_text = obj.get("payload", ""), obj.get("payload_hex")
+    if hex_text is not None:
+        if not isinstance(hex_text, str):
+            raise UsageError("'payload_hex' must be a string of hex digits")
+        payload = _parse_hex(hex_text)
+    elif isinstance(text, str):
+        payload = text.encode("utf-8")
+    else:
+        raise UsageError("'payload' must be a string")
+    return Message(frame_type, payload, flags)
+
+
+def message_to_json(message: Message) -> dict[str, Any]:
+    """The JSON form of a message: the payload as text when it is printable UTF-8."""
+    obj: dict[str, Any] = {"type": message.type, "flags": message.flags}
+    try:
+        text = message.payload.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(char.isprintable() or char in "\t\n\r" for char in text):
+        obj["payload"] = text
+    else:
+        obj["payload_hex"] = message.payload.hex()
+    return obj
+
+
+def error_to_json(error: ProtocolError) -> dict[str, Any]:
+    """A protocol error as JSON, with its registry code, name and statement (FW-ERR-7)."""
+    return {
+        "code": int(error.code),
+        "name": error.name,
+        "statement": error.statement,
+        "detail": error.detail,
+    }
+
+
+def read_messages(stream: IO[str]) -> Iterator[Message]:
+    """Messages from JSON lines, or from one JSON array."""
+    text = stream.read()
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith("["):
+            items = json.loads(stripped)
+        else:
+            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"input is not JSON messages: {exc}") from None
+    for item in items:
+        yield message_from_json(item)
+
+
+def _parse_hex(text: str) -> bytes:
+    try:
+        return bytes.fromhex("".join(text.split()))
+    except ValueError:
+        raise UsageError("not hex digits (whitespace between bytes is allowed)") from None
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+def make_console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
+    """A rich Console that colours only on a terminal, and never when NO_COLOR is set.
+
+    NO_COLOR (https://no-color.org) counts when it is set to a non-empty value;
+    ``--no-color`` does the same from the command line.
+    """
+    stream = sys.stderr if stderr else sys.stdout
+    no_color = bool(getattr(args, "no_color", False) or os.environ.get("NO_COLOR"))
+    colour = stream.isatty() and not no_color
+    return Console(
+        file=stream,
+        color_system="auto" if colour else None,
+        no_color=not colour,
+        force_terminal=colour,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+class JsonLines:
+    """Prints one JSON object per line; safe to share between connection threads."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def print(self, obj: object) -> None:
+        with self._lock:
+            self._stream.write(json.dumps(obj) + "\n")
+            self._stream.flush()
+
+
+# --- options shared by several subcommands --------------------------------------------
+
+
+def _size(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _address(text: str) -> Address:
+    try:
+        return parse_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_framing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-f",
+        "--framing",
+        choices=[framing.value for framing in Framing],
+        default=Framing.LENGTH_PREFIXED.value,
+        help="the framing (default: %(default)s)",
+    )
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-frame-size",
+        type=_size,
+        default=schema.MAX_FRAME_SIZE.default,
+        help="largest frame payload accepted, and the size frames are split to "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-message-size",
+        type=_size,
+        default=schema.MAX_MESSAGE_SIZE.default,
+        help="largest message accepted, 0 for no limit (default: %(default)s)",
+    )
+
+
+def _add_input(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "input", nargs="?", default="-", help=f"file of {what} (default: - for standard input)"
+    )
+
+
+def _add_bytes_format(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument("--raw", action="store_true", help=f"{verb} raw bytes instead of hex text")
+
+
+def _add_deadlines(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="handshake and frame deadline, in seconds (default: %(default)s)",
+    )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    try:
+        return Limits(args.max_frame_size, args.max_message_size)
+    except LocalProtocolError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _framing(args: argparse.Namespace) -> Framing:
+    return Framing(args.framing)
+
+
+def _deadlines(args: argparse.Namespace) -> Deadlines:
+    try:
+        return Deadlines(handshake=args.timeout, frame=args.timeout)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _text_input(path: str) -> Iterator[IO[str]]:
+    """The named file, or standard input for ``-``; a missing file is a usage error."""
+    if path == "-":
+        yield sys.stdin
+        return
+    try:
+        file = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    with file:
+        yield file
+
+
+def _read_bytes(path: str, raw: bool) -> bytes:
+    """Frames from a file or standard input: raw bytes, or hex text (whitespace ignored)."""
+    if not raw:
+        with _text_input(path) as stream:
+            return _parse_hex(stream.read())
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+# --- encode / decode / inspect --------------------------------------------------------
+
+
+def run_encode(args: argparse.Namespace) -> int:
+    """JSON messages in, frames out (hex, one message per line, or raw bytes)."""
+    try:
+        encoder = Encoder(
+            _framing(args), checksum=args.checksum, max_frame_size=args.max_frame_size
+        )
+    except LocalProtocolError as exc:
+        raise UsageError(str(exc)) from None
+    with _text_input(args.input) as stream:
+        messages = list(read_messages(stream))
+    try:
+        encoded = [encoder.encode(message) for message in messages]
+    except LocalProtocolError as exc:
+        raise UsageError(f"cannot encode: {exc}") from None
+    if args.raw:
+        sys.stdout.buffer.write(b"".join(encoded))
+        sys.stdout.buffer.flush()
+    else:
+        for data in encoded:
+            print(data.hex())
+    return EXIT_OK
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    """Frames in, JSON messages out; errors reported with their code and statement."""
+    decoder = Decoder(_framing(args), _limits(args), hunting=args.hunting)
+    decoder.feed(_read_bytes(args.input, args.raw))
+    decoder.feed_eof()
+    out = JsonLines(sys.stdout)
+    status = EXIT_OK
+    while (event := decoder.next_event()) is not END:
+        if isinstance(event, Message):
+            out.print(message_to_json(event))
+        elif isinstance(event, FrameDropped):
+            out.print({"dropped": error_to_json(event.error)})
+            status = EXIT_FAILURE
+        elif isinstance(event, Sentinel):  # NEED_DATA cannot follow feed_eof()
+            raise AssertionError(f"decoder returned {event} after the end of input")
+    return status
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    """An annotated dump of every frame: fields, values, CRC verdict, errors."""
+    data = _read_bytes(args.input, args.raw)
+    console = make_console(args)
+    reports = inspect_stream(data, _framing(args), _limits(args))
+    failed = False
+    for report in reports:
+        _print_report(console, report)
+        failed = failed or report.error is not None
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _print_report(console: Console, report: FrameReport) -> None:
+    console.print(f"[bold]{escape(report.title)}[/bold]  [dim]@{report.offset}[/dim]")
+    for field in report.fields:
+        verdict = ""
+        if field.ok is True:
+            verdict = " [green]ok[/green]"
+        elif field.ok is False:
+            verdict = " [red]BAD[/red]"
+        console.print(
+            f"  [cyan]{field.offset:>8}[/cyan]  {escape(field.hex):<28} "
+            f"[bold]{escape(field.name):<9}[/bold] {escape(field.meaning)}{verdict}"
+        )
+    if report.error is not None:
+        error = report.error
+        console.print(
+            f"  [red bold]error {int(error.code)} {error.name}[/red bold] "
+            f"([yellow]{error.statement}[/yellow]): {escape(error.detail)}"
+        )
+
+
+# --- send / listen / echo ---------------------------------------------------------------
+
+
+def run_send(args: argparse.Namespace) -> int:
+    """Connect, send the messages, half-close, print what comes back until the peer's end."""
+    with _text_input(args.input) as stream:
+        messages = list(read_messages(stream))
+    out = JsonLines(sys.stdout)
+    with connect(
+        args.address,
+        framing=_framing(args),
+        limits=_limits(args),
+        checksum=args.checksum,
+        deadlines=_deadlines(args),
+    ) as channel:
+        for message in messages:
+            channel.send(message)
+        channel.close_write()
+        for reply in channel:
+            out.print(message_to_json(reply))
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
+    out = JsonLines(sys.stdout)
+    done = threading.Event()
+
+    def handler(channel: Channel) -> None:
+        try:
+            handle(channel, out)
+        finally:
+            if args.once:
+                done.set()
+
+    with serve(
+        args.address,
+        handler,
+        framing=_framing(args),
+        limits=_limits(args),
+        checksum=args.checksum,
+        deadlines=_deadlines(args),
+    ) as server:
+        print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
+        try:
+            while not done.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            return EXIT_OK
+        server.shutdown()
+        for error in server.errors:
+            print(f"framewire: connection failed: {error}", file=sys.stderr)
+        return EXIT_FAILURE if server.errors else EXIT_OK
+
+
+def run_listen(args: argparse.Namespace) -> int:
+    """Accept connections and print every message received."""
+
+    def handle(channel: Channel, out: JsonLines) -> None:
+        for message in channel:
+            out.print(message_to_json(message))
+
+    return _serve(args, handle)
+
+
+def run_echo(args: argparse.Namespace) -> int:
+    """Accept connections and send every message back, unchanged."""
+
+    def handle(channel: Channel, out: JsonLines) -> None:
+        for message in channel:
+            if args.verbose:
+                out.print(message_to_json(message))
+            channel.send(message)
+
+    return _serve(args, handle)
+
+
+# --- the parser -----------------------------------------------------------------------
+
+_EPILOG_EXIT = "exit status: 0 success, 1 protocol or connection failure, 2 usage error"
+
+
+def _subcommand(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    summary: str,
+    example: str,
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=f"{summary}\n\nexample:\n  {example}",
+        epilog=_EPILOG_EXIT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (plus plug-ins, see the module docstring)."""
+    parser = argparse.ArgumentParser(
+        prog="framewire",
+        description="Framewire: encode, decode and inspect frames; talk to peers over "
+        "TCP or Unix sockets.\n\nexample:\n"
+        '  echo \'{"type": 64, "payload": "hi"}\' | framewire encode | framewire inspect',
+        epilog=_EPILOG_EXIT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--no-color", action="store_true", help="never colour the output")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    encode = _subcommand(
+        subparsers,
+        "encode",
+        run_encode,
+        "Encode JSON messages (one per line) into frames, printed as hex or raw bytes.",
+        'echo \'{"type": 64, "payload": "hi"}\' | framewire encode --checksum',
+    )
+    _add_input(encode, "JSON messages")
+    _add_framing(encode)
+    encode.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
+    encode.add_argument(
+        "--max-frame-size",
+        type=_size,
+        default=schema.MAX_FRAME_SIZE.default,
+        help="split messages into frames of this many payload bytes (default: %(default)s)",
+    )
+    _add_bytes_format(encode, "write")
+
+    decode = _subcommand(
+        subparsers,
+        "decode",
+        run_decode,
+        "Decode frames (hex or raw bytes) into JSON messages, one per line.",
+        "framewire decode <<< '4657010040000000026869'",
+    )
+    _add_input(decode, "frames")
+    _add_framing(decode)
+    _add_limits(decode)
+    _add_bytes_format(decode, "read")
+    decode.add_argument(
+        "--hunting",
+        action="store_true",
+        help="delimited framing: skip everything up to the first 0x00 (FW-DLM-8)",
+    )
+
+    inspect = _subcommand(
+        subparsers,
+        "inspect",
+        run_inspect,
+        "Print an annotated dump of frames: each field, its value, the CRC verdict, "
+        "and the error and spec statement where the input is bad.",
+        "framewire inspect <<< '4657010040000000026869'",
+    )
+    _add_input(inspect, "frames (a session preface at the start is shown too)")
+    _add_framing(inspect)
+    _add_limits(inspect)
+    _add_bytes_format(inspect, "read")
+
+    send = _subcommand(
+        subparsers,
+        "send",
+        run_send,
+        "Connect to a peer, send JSON messages, half-close, and print its replies.",
+        'echo \'{"type": 64, "payload": "hi"}\' | framewire send 127.0.0.1:7000',
+    )
+    send.add_argument("address", type=_address, help="HOST:PORT, [IPV6]:PORT or unix:PATH")
+    _add_input(send, "JSON messages")
+    _add_framing(send)
+    _add_limits(send)
+    send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
+    _add_deadlines(send)
+
+    for name, handler, summary, example in (
+        (
+            "listen",
+            run_listen,
+            "Accept connections and print every message received as JSON.",
+            "framewire listen 127.0.0.1:7000",
+        ),
+        (
+            "echo",
+            run_echo,
+            "Accept connections and send every message back unchanged (an echo server).",
+            "framewire echo --framing delimited unix:/tmp/fw.sock",
+        ),
+    ):
+        server = _subcommand(subparsers, name, handler, summary, example)
+        server.add_argument(
+            "address", type=_address, help="HOST:PORT (port 0: any free port) or unix:PATH"
+        )
+        _add_framing(server)
+        _add_limits(server)
+        server.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
+        server.add_argument(
+            "--once", action="store_true", help="exit after the first connection ends"
+        )
+        _add_deadlines(server)
+        if name == "echo":
+            server.add_argument(
+                "-v", "--verbose", action="store_true", help="also print what is echoed"
+            )
+
+    _add_plugins(subparsers)
+    return parser
+
+
+def _add_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``framewire conformance`` when its package is installed (P2-CLI-HOOK.md)."""
+    try:
+        from framewire.conformance.cli import add_parser  # noqa: PLC0415 - optional plug-in
+    except ImportError as exc:
+        if exc.name not in {"framewire.conformance", "framewire.conformance.cli"}:
+            raise
+        return
+    add_parser(subparsers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 failure, 2 usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except UsageError as exc:
+        print(f"framewire: usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FramewireError as exc:
+        print(f"framewire: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,494 @@
+"""Live mode (spec 10.5): play vectors over real sockets against an echo peer.
+
+The runner is the other peer of each session. It learns the echo peer's framing and limits
+from a probe connection (FW-CNF-27), turns each applicable vector into a *plan* (bytes to
+write, and the echoes, PONGs and ERROR to expect), and plays each plan three ways on fresh
+connections (FW-CNF-28), keeping a byte log of every write and read (FW-CNF-30).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framewire import transport
+from framewire.conformance import judge, wire
+from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome
+from framewire.conformance.vectors import JSON, Case, Registry, cut, random_cuts
+from framewire.transport import Address
+
+RUNNER_MAX_FRAME = 1 << 30  # what the runner announces: never a reason to split echoes
+RUNNER_MAX_MESSAGE = 0
+MAX_DELAY_S = 0.002
+RECV_SIZE = 65536
+POLL_S = 0.01
+QUIET_S = 0.1
+
+
+class LiveError(Exception):
+    """The echo peer cannot be reached or does not speak Framewire (a usage error)."""
+
+
+def parse_deadlines(text: str) -> dict[str, int]:
+    """--live-deadlines "handshake_ms=300,frame_ms=300" as a dict."""
+    deadlines = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or not value.isdigit() or name not in ("handshake_ms", "frame_ms"):
+            raise LiveError(f"bad deadline {item!r}: use handshake_ms=N,frame_ms=N")
+        deadlines[name] = int(value)
+    return deadlines
+
+
+def parse_address(text: str) -> Address:
+    """HOST:PORT, [IPV6]:PORT or unix:PATH, as framewire's CLI writes addresses."""
+    try:
+        return transport.parse_address(text)
+    except ValueError as exc:
+        raise LiveError(str(exc)) from exc
+
+
+class Endpoint:
+    """Where each live connection comes from: we connect, or we accept."""
+
+    def open(self, timeout: float) -> socket.socket:
+        """A new connected socket to the echo peer."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the endpoint holds (a listener, a peer process)."""
+
+
+@dataclass
+class ConnectEndpoint(Endpoint):
+    """--live-connect / --unix: the echo peer is a server."""
+
+    address: Address
+
+    def open(self, timeout: float) -> socket.socket:
+        sock = socket.socket(transport.address_family(self.address), socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(self.address)
+        except OSError as exc:
+            sock.close()
+            raise LiveError(f"cannot connect to the echo peer at {self.address}: {exc}") from exc
+        return sock
+
+
+@dataclass
+class ServeEndpoint(Endpoint):
+    """--live-serve: the runner listens and the echo peer connects, once per case."""
+
+    listener: socket.socket
+    peer: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def listen(
+        cls, address: Address, peer_command: Sequence[str] | None, log_dir: Path | None = None
+    ) -> ServeEndpoint:
+        """Listen on ADDRESS and start PEER_COMMAND ({address} replaced) if given.
+
+        The echo peer's own output goes to ``echo-peer.log`` in LOG_DIR, or nowhere: it
+        must not mix with the runner's report.
+        """
+        listener = socket.socket(transport.address_family(address), socket.SOCK_STREAM)
+        listener.bind(address)
+        listener.listen(1)
+        endpoint = cls(listener)
+        if peer_command:
+            shown = endpoint.shown_address
+            argv = [part.replace("{address}", shown) for part in peer_command]
+            output: Any = subprocess.DEVNULL
+            if log_dir is not None:
+                log_dir.mkdir(parents=True, exist_ok=True)
+                output = (log_dir / "echo-peer.log").open("wb")
+            endpoint.peer = subprocess.Popen(
+                argv, stdout=output, stderr=output, start_new_session=True
+            )
+            if output is not subprocess.DEVNULL:
+                output.close()  # the child holds its own descriptor
+        return endpoint
+
+    @property
+    def shown_address(self) -> str:
+        """The listening address as the echo peer is told it: HOST:PORT, or the socket's path."""
+        name = self.listener.getsockname()
+        return name if isinstance(name, str) else transport.format_address((name[0], name[1]))
+
+    def open(self, timeout: float) -> socket.socket:
+        self.listener.settimeout(timeout)
+        try:
+            sock, _ = self.listener.accept()
+        except OSError as exc:
+            raise LiveError(f"the echo peer did not connect within {timeout:g} s") from exc
+        sock.settimeout(timeout)
+        return sock
+
+    def close(self) -> None:
+        self.listener.close()  # the echo peer's next connect is refused: it exits
+        if self.peer is not None:
+            try:
+                self.peer.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.peer.kill()
+                self.peer.wait()
+
+
+@dataclass(frozen=True)
+class PeerProfile:
+    """The echo peer's framing and limits (learnt from its preface and HELLO), and the
+    deadlines it was started with (declared by the user with --live-deadlines)."""
+
+    framing: str
+    limits: Mapping[str, int]
+    deadlines: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One vector as a live exchange: what to write, and what must come back."""
+
+    input: bytes
+    eof: bool
+    messages: Sequence[Mapping[str, JSON]]
+    sent: Sequence[Mapping[str, str]]
+    clean_end: bool  # the echo peer must end its direction cleanly (no reset)
+    settle: float = QUIET_S  # without end of input: how long nothing more may come
+    timed: bool = False  # the vector is about deadlines: played whole only
+    ends_in_error: bool = False  # a fatal error or the runner's ERROR ends the session
+
+
+@dataclass
+class Exchange:
+    """What happened on one connection."""
+
+    received: bytearray = field(default_factory=bytearray)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    ended: str = ""  # "eof", "reset" or "" (still open / timed out)
+    shut_down: bool = False  # the runner half-closed its direction
+    ended_first: bool = False  # the echo peer's output ended before the runner's
+    started: float = field(default_factory=time.monotonic)
+
+    def note(self, direction: str, data: bytes = b"", event: str = "") -> None:
+        """Append one log line: a write ("out"), a read ("in") or an event."""
+        entry: dict[str, Any] = {"ms": round((time.monotonic() - self.started) * 1000, 3)}
+        entry["dir"] = direction
+        if data:
+            entry["hex"] = data.hex()
+        if event:
+            entry["event"] = event
+        self.log.append(entry)
+
+
+def probe(
+    endpoint: Endpoint, timeout: float, deadlines: Mapping[str, int] | None = None
+) -> PeerProfile:
+    """Learn the echo peer's framing and limits from one clean session (FW-CNF-27)."""
+    with contextlib.closing(endpoint.open(timeout)) as sock:
+        head = _read_exactly(sock, wire.PREFACE_SIZE, timeout)
+        framing = next((f for f, b in wire.FRAMING_BYTES.items() if head[4] == b), None)
+        if framing is None or head != wire.preface(framing):
+            raise LiveError(f"the echo peer sent no Framewire preface: {head.hex()}")
+        sock.sendall(wire.preface(framing) + wire.hello(framing, RUNNER_MAX_FRAME, 0))
+        sock.shutdown(socket.SHUT_WR)
+        exchange = Exchange()
+        exchange.received += head
+        _read_to_end(sock, exchange, timeout)
+    transcript = wire.read_transcript(bytes(exchange.received), framing)
+    if not transcript.items or transcript.items[0][0] != "hello":
+        raise LiveError(f"the echo peer sent no HELLO: {exchange.received.hex()}")
+    settings = transcript.items[0][1]
+    assert isinstance(settings, dict)
+    limits = {
+        "max_frame_size": settings[wire.SETTING_MAX_FRAME],
+        "max_message_size": settings[wire.SETTING_MAX_MESSAGE],
+    }
+    return PeerProfile(framing, limits, dict(deadlines or {}))
+
+
+def plan(case: Case, peer: PeerProfile, registry: Registry) -> Plan | str:
+    """CASE as a live exchange with PEER, or the reason it does not apply (FW-CNF-27)."""
+    if case.kind == "encode":
+        return "encode vectors have no live form"
+    if case.framing != peer.framing or dict(case.raw["limits"]) != dict(peer.limits):
+        return f"needs a {case.framing} echo peer with limits {case.raw['limits']}"
+    if case.kind == "session":
+        return _plan_session(case, peer)
+    return _plan_decode(case, peer, registry)
+
+
+def _plan_session(case: Case, peer: PeerProfile) -> Plan | str:
+    """A session vector is played as it is: its input starts with the preface.
+
+    A vector with deadlines applies only when the echo peer runs with the same ones; the
+    runner then waits three times the longest deadline for anything unexpected.
+    """
+    deadlines: Mapping[str, int] = case.raw.get("deadlines", {})
+    if any(peer.deadlines.get(name) != value for name, value in deadlines.items()):
+        return f"needs an echo peer with deadlines {dict(deadlines)} (--live-deadlines)"
+    expect = case.raw["expect"]
+    return Plan(
+        case.input,
+        case.eof,
+        [e["message"] for e in expect["events"]],
+        expect["sent"],
+        clean_end=expect["end"] == "clean",
+        settle=max([QUIET_S, *(3 * ms / 1000 for ms in deadlines.values())]),
+        timed=bool(deadlines),
+        ends_in_error=isinstance(expect["end"], dict),
+    )
+
+
+def _plan_decode(case: Case, peer: PeerProfile, registry: Registry) -> Plan | str:
+    """A decode vector after the runner's handshake; its first error becomes fatal."""
+    raw, expect = case.raw, case.raw["expect"]
+    if not case.eof or raw.get("hunting") or not raw.get("assemble", True):
+        return "needs end of input, no hunting and whole messages"
+    messages: list[Mapping[str, JSON]] = []
+    error = expect["end"].get("error") if isinstance(expect["end"], dict) else None
+    for event in expect["events"]:
+        if "error" in event:
+            error = event["error"]
+            break
+        if event["message"]["type"] < wire.FIRST_DATA_TYPE:
+            return "expects a control message, which a session does not deliver"
+        messages.append(event["message"])
+    sent = [{"error": error}] if error and registry.by_name(error).error_frame else []
+    handshake = wire.preface(peer.framing) + wire.hello(
+        peer.framing, RUNNER_MAX_FRAME, RUNNER_MAX_MESSAGE
+    )
+    return Plan(
+        handshake + case.input,
+        True,
+        messages,
+        sent,
+        clean_end=error is None,
+        ends_in_error=error is not None,
+    )
+
+
+def live_deliveries(
+    data: bytes, rng: random.Random
+) -> Iterator[tuple[str, Sequence[bytes], float]]:
+    """(name, pieces, largest delay between pieces) for the three ways of FW-CNF-28."""
+    yield "whole", (data,), 0.0
+    yield "bytes", [data[i : i + 1] for i in range(len(data))], 0.0
+    yield "split", cut(data, random_cuts(len(data), rng)), MAX_DELAY_S
+
+
+def play(
+    sock: socket.socket,
+    *,
+    pieces: Sequence[bytes],
+    max_delay: float,
+    rng: random.Random,
+    eof: bool,
+    timeout: float,
+    done: Callable[[bytes], bool],
+    settle: float = QUIET_S,
+) -> Exchange:
+    """Write PIECES (half-closing after them if EOF) while reading everything that comes.
+
+    Returns when the echo peer's input ends, or, for a vector without end of input, once
+    DONE says everything expected has arrived and nothing more comes for a moment.
+    """
+    exchange = Exchange()
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    reader = threading.Thread(target=_read_to_end, args=(sock, exchange, timeout), daemon=True)
+    reader.start()
+    try:
+        for index, piece in enumerate(pieces):
+            if index and max_delay:
+                time.sleep(rng.uniform(0, max_delay))
+            exchange.note("out", piece)  # logged first: the reply may beat the note
+            sock.sendall(piece)
+        if eof:
+            exchange.note("out", event="shutdown")
+            exchange.shut_down = True
+            sock.shutdown(socket.SHUT_WR)
+    except OSError as exc:  # the echo peer may close early on an error: keep reading
+        exchange.note("out", event=f"write failed: {exc}")
+    deadline = time.monotonic() + timeout
+    if eof:
+        reader.join(timeout)
+    else:
+        while time.monotonic() < deadline and not done(bytes(exchange.received)):
+            time.sleep(POLL_S)
+        quiet_until = time.monotonic() + settle
+        while time.monotonic() < quiet_until and not exchange.ended:
+            time.sleep(POLL_S)  # nothing more may come; once the peer ended, nothing can
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)  # wakes the reader: close() alone would not
+    reader.join(timeout)
+    sock.close()
+    return exchange
+
+
+def _read_to_end(sock: socket.socket, exchange: Exchange, timeout: float) -> None:
+    sock.settimeout(timeout)
+    while True:
+        try:
+            data = sock.recv(RECV_SIZE)
+        except TimeoutError:
+            exchange.note("in", event="timeout")
+            return
+        except OSError as exc:
+            if exchange.ended or sock.fileno() < 0:
+                return
+            exchange.ended = "reset"
+            exchange.note("in", event=f"reset: {exc}")
+            return
+        if not data:
+            exchange.ended = "eof"
+            exchange.ended_first = not exchange.shut_down
+            exchange.note("in", event="eof")
+            return
+        exchange.received += data
+        exchange.note("in", data)
+
+
+def _read_exactly(sock: socket.socket, size: int, timeout: float) -> bytes:
+    sock.settimeout(timeout)
+    data = bytearray()
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise LiveError(f"the echo peer closed after {data.hex()!r}")
+        data += chunk
+    return bytes(data)
+
+
+def judge_exchange(
+    exchange: Exchange, steps: Plan, peer: PeerProfile, registry: Registry, eof: bool
+) -> str | None:
+    """The difference between what the echo peer did and the plan (FW-CNF-29), or None."""
+    difference = judge.check_output(
+        bytes(exchange.received),
+        peer.framing,
+        peer.limits,
+        messages=steps.messages,
+        sent=steps.sent,
+        registry=registry,
+        echo_prefix=steps.ends_in_error,
+    )
+    if difference:
+        return difference
+    if eof and not exchange.ended:
+        return "the echo peer did not end its output (no end of input before the timeout)"
+    if steps.clean_end and eof and exchange.ended_first:
+        return "the echo peer ended its output before the runner's end of input (FW-CNF-25)"
+    if steps.clean_end and exchange.ended == "reset":
+        return "the connection was reset instead of ending cleanly (FW-CLS-4)"
+    return None
+
+
+def run_live(
+    endpoint: Endpoint,
+    cases: Iterable[Case],
+    *,
+    registry: Registry,
+    seed: int,
+    timeout: float,
+    known: KnownFailures,
+    progress: Callable[[CaseResult], None] | None = None,
+    log_dir: Path | None = None,
+    deadlines: Mapping[str, int] | None = None,
+) -> tuple[PeerProfile, list[CaseResult]]:
+    """Probe the echo peer, then play every applicable case three ways."""
+    peer = probe(endpoint, timeout, deadlines)
+    results = []
+    for case in cases:
+        steps = plan(case, peer, registry)
+        if isinstance(steps, str):
+            result = CaseResult(case, "live", Outcome.NOT_APPLICABLE, steps)
+        else:
+            result = known.settle(
+                _run_plan(
+                    endpoint,
+                    case,
+                    steps,
+                    peer=peer,
+                    registry=registry,
+                    seed=seed,
+                    timeout=timeout,
+                )
+            )
+            if log_dir is not None:
+                _write_logs(log_dir, result)
+            for delivery in result.deliveries:
+                if delivery.ok:
+                    delivery.log = None  # only failures keep their log in the report
+        results.append(result)
+        if progress:
+            progress(result)
+    return peer, results
+
+
+def _run_plan(
+    endpoint: Endpoint,
+    case: Case,
+    steps: Plan,
+    *,
+    peer: PeerProfile,
+    registry: Registry,
+    seed: int,
+    timeout: float,
+) -> CaseResult:
+    result = CaseResult(case, "live", Outcome.PASSED)
+    rng = random.Random(f"{seed}:{case.id}:live")
+
+    def complete(received: bytes) -> bool:
+        expected = judge.check_output(
+            received,
+            peer.framing,
+            peer.limits,
+            messages=steps.messages,
+            sent=steps.sent,
+            registry=registry,
+            echo_prefix=steps.ends_in_error,
+        )
+        return expected is None
+
+    for name, pieces, max_delay in live_deliveries(steps.input, rng):
+        if steps.timed and name != "whole":
+            continue  # a deadline vector tests time, not cutting: once is enough
+        sock = endpoint.open(timeout)
+        exchange = play(
+            sock,
+            pieces=pieces,
+            max_delay=max_delay,
+            rng=rng,
+            eof=steps.eof,
+            timeout=timeout,
+            done=complete,
+            settle=steps.settle,
+        )
+        difference = judge_exchange(exchange, steps, peer, registry, steps.eof)
+        result.deliveries.append(
+            DeliveryResult(name, difference is None, difference or "", log=exchange.log)
+        )
+    if result.failures:
+        result.outcome = Outcome.FAILED
+    return result
+
+
+def _write_logs(log_dir: Path, result: CaseResult) -> None:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for delivery in result.deliveries:
+        lines = [
+            f"{e['ms']:10.3f} ms {e['dir']:>3} {e.get('event') or e.get('hex', '')}"
+            for e in delivery.log or ()
+        ]
+        verdict = "ok" if delivery.ok else f"FAILED: {delivery.detail}"
+        path = log_dir / f"{result.case.id}-{delivery.delivery}.log"
+        path.write_text("\n".join([f"# {result.case.id} {verdict}", *lines]) + "\n", "utf-8")

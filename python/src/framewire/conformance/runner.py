@@ -1,0 +1,110 @@
+"""Adapter mode: run every selected vector through an adapter subprocess (spec 10.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from framewire.conformance import judge
+from framewire.conformance.adapter_client import AdapterFaultError, AdapterProcess
+from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome
+from framewire.conformance.vectors import LIVE_ONLY_TAG, PROFILE_KINDS, Case, Registry, deliveries
+
+Progress = Callable[[CaseResult], None]
+
+
+def request_for(case: Case, chunks: Iterable[bytes]) -> tuple[str, dict[str, Any]]:
+    """The adapter request (op and fields, without seq) for one delivery of CASE."""
+    raw = case.raw
+    fields: dict[str, Any] = {"case": case.id, "framing": case.framing}
+    if case.kind == "encode":
+        fields |= {"message": raw["message"], "options": raw["options"]}
+        return "encode", fields
+    fields |= {"limits": raw["limits"], "chunks": [c.hex() for c in chunks], "eof": case.eof}
+    if case.kind == "decode":
+        fields |= {
+            "hunting": bool(raw.get("hunting", False)),
+            "assemble": bool(raw.get("assemble", True)),
+        }
+    return case.kind, fields
+
+
+def judge_reply(case: Case, reply: Mapping[str, Any], registry: Registry) -> str | None:
+    """The difference between a result/error reply and the vector, or None."""
+    if case.kind == "decode":
+        return judge.check_decode(case, reply, registry)
+    if case.kind == "encode":
+        return judge.check_encode(case, reply)
+    return judge.check_session(case, reply, registry)
+
+
+def run_case(adapter: AdapterProcess, case: Case, registry: Registry, seed: int) -> CaseResult:
+    """Run every delivery of CASE; the first 'skipped' reply skips the whole case."""
+    result = CaseResult(case, "adapter", Outcome.PASSED)
+    cuts = (
+        [("whole", ())]
+        if case.kind == "encode"
+        else [(d.name, d.chunks) for d in deliveries(case, seed)]
+    )
+    for name, chunks in cuts:
+        op, fields = request_for(case, chunks)
+        delivery = DeliveryResult(name, ok=True, request={"op": op, **fields})
+        result.deliveries.append(delivery)
+        try:
+            reply = adapter.request(op, fields)
+            status = reply.get("status")
+            if status == "skipped":
+                result.outcome, result.reason = Outcome.SKIPPED, str(reply.get("reason", ""))
+                result.deliveries.clear()
+                return result
+            if status == "crashed":
+                delivery.ok = False
+                delivery.detail = f"crashed: {judge.short(reply.get('detail', ''))}"
+            elif status in ("result", "error"):
+                difference = judge_reply(case, reply, registry)
+                delivery.ok, delivery.detail = difference is None, difference or ""
+            else:
+                raise judge.MalformedReplyError(f"unknown status {status!r}")
+        except judge.MalformedReplyError as fault:
+            adapter.restart()
+            delivery.ok, delivery.detail = False, str(fault)
+        except AdapterFaultError as fault:  # the adapter was already restarted
+            delivery.ok, delivery.detail = False, str(fault)
+        if delivery.ok:
+            delivery.request = None  # only failures keep their request, for the report
+    if result.failures:
+        result.outcome = Outcome.FAILED
+    return result
+
+
+def not_applicable(case: Case, profiles: Iterable[str]) -> str | None:
+    """Why CASE is not run through an adapter claiming PROFILES, or None if it is."""
+    kinds = set().union(*(PROFILE_KINDS.get(p, frozenset()) for p in profiles))
+    if case.kind not in kinds:
+        return f"kind {case.kind!r} is outside the claimed profiles"
+    if LIVE_ONLY_TAG in case.tags:
+        return "live-only: needs real time and sockets"
+    return None
+
+
+def run_adapter(
+    adapter: AdapterProcess,
+    cases: Iterable[Case],
+    *,
+    registry: Registry,
+    seed: int,
+    known: KnownFailures,
+    progress: Progress | None = None,
+) -> list[CaseResult]:
+    """Run CASES through ADAPTER, settling known failures; PROGRESS sees each result."""
+    results = []
+    for case in cases:
+        reason = not_applicable(case, adapter.info.profiles)
+        if reason:
+            result = CaseResult(case, "adapter", Outcome.NOT_APPLICABLE, reason)
+        else:
+            result = known.settle(run_case(adapter, case, registry, seed))
+        results.append(result)
+        if progress:
+            progress(result)
+    return results

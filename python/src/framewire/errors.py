@@ -1,0 +1,383 @@
+"""Framewire's errors: the registry of spec section 8 as data, and the exceptions built on it.
+
+API summary:
+
+- `ErrorCode` -- an `IntEnum` whose members ARE the registry table: each member carries its
+  `wire_name` ("bad-magic"), its `statements` ("FW-HDR-4", ...), `recovery` (what a delimited
+  codec drops) and `sends_error_frame` (the "ERROR frame" column). `ErrorCode.from_name()`
+  looks a code up by its wire name.
+- `FramewireError` -- base of everything this package raises on purpose.
+- `ProtocolError` -- the peer (or the input) broke the spec. Carries `.code`, `.name`,
+  `.statement`, `.detail`, `.recoverable`. `ProtocolError.create(code, detail, ...)` returns
+  the subclass registered for the code (`BadMagicError`, `ChecksumMismatchError`, ...), so
+  callers can catch one fault precisely or all of them at once.
+- `LocalProtocolError` -- the application misused the API; never sent on the wire (FW-ERR-7).
+- `PeerError` -- the peer sent an ERROR frame (FW-ERR-3): `.code` (int), `.name` (None when
+  the code is not in our registry, FW-ERR-4), `.reason`.
+- `TransportError` -- the connection broke below Framewire (FW-SES-5).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import ClassVar
+
+
+class Recovery(enum.Enum):
+    """What a delimited codec drops after a recoverable error (the registry's recovery column)."""
+
+    DROP_FRAME = "drop frame"
+    SKIP_TO_DELIMITER = "drop frame, skip to next `0x00`"
+    DROP_OLD_MESSAGE = "drop old message, keep new frame"
+    DROP_FRAME_AND_MESSAGE = "drop frame and message"
+    END_OF_INPUT = "end of input"
+    NOT_APPLICABLE = "—"
+
+
+class ErrorCode(enum.IntEnum):
+    """The error registry (spec section 8). Each member is one row of the table.
+
+    The member value is the code number that travels in ERROR frames; the rest of the
+    row hangs off the member as attributes, so the registry exists exactly once in code.
+    """
+
+    wire_name: str
+    statements: tuple[str, ...]
+    recovery: Recovery
+    sends_error_frame: bool
+
+    def __new__(
+        cls, code: int, wire_name: str, statements: str, recovery: Recovery, error_frame: bool
+    ) -> ErrorCode:
+        member = int.__new__(cls, code)
+        member._value_ = code
+        member.wire_name = wire_name
+        member.statements = tuple(statements.split(", "))
+        member.recovery = recovery
+        member.sends_error_frame = error_frame
+        return member
+
+    BAD_MAGIC = (100, "bad-magic", "FW-HDR-4", Recovery.DROP_FRAME, True)
+    UNSUPPORTED_VERSION = (101, "unsupported-version", "FW-HDR-5", Recovery.DROP_FRAME, True)
+    RESERVED_FLAG = (102, "reserved-flag", "FW-FLG-1, FW-FLG-2", Recovery.DROP_FRAME, True)
+    RESERVED_TYPE = (103, "reserved-type", "FW-TYP-2", Recovery.DROP_FRAME, True)
+    FRAGMENTED_CONTROL = (104, "fragmented-control", "FW-TYP-3", Recovery.DROP_FRAME, True)
+    FRAME_TOO_LARGE = (
+        105,
+        "frame-too-large",
+        "FW-LEN-3, FW-DLM-4, FW-LIM-3",
+        Recovery.SKIP_TO_DELIMITER,
+        True,
+    )
+    LENGTH_MISMATCH = (106, "length-mismatch", "FW-DLM-3", Recovery.DROP_FRAME, True)
+    COBS_INVALID = (107, "cobs-invalid", "FW-COB-2", Recovery.DROP_FRAME, True)
+    CHECKSUM_MISMATCH = (108, "checksum-mismatch", "FW-CRC-3", Recovery.DROP_FRAME, True)
+    TRUNCATED_FRAME = (
+        109,
+        "truncated-frame",
+        "FW-LPF-4, FW-DLM-5, FW-CLS-5",
+        Recovery.END_OF_INPUT,
+        False,
+    )
+    UNEXPECTED_CONTINUATION = (
+        200,
+        "unexpected-continuation",
+        "FW-MSG-7",
+        Recovery.DROP_FRAME,
+        True,
+    )
+    MESSAGE_INTERRUPTED = (
+        201,
+        "message-interrupted",
+        "FW-MSG-8",
+        Recovery.DROP_OLD_MESSAGE,
+        True,
+    )
+    CONTINUATION_MISMATCH = (
+        202,
+        "continuation-mismatch",
+        "FW-MSG-9",
+        Recovery.DROP_FRAME_AND_MESSAGE,
+        True,
+    )
+    MESSAGE_TOO_LARGE = (
+        203,
+        "message-too-large",
+        "FW-MSG-10, FW-LIM-3",
+        Recovery.DROP_FRAME_AND_MESSAGE,
+        True,
+    )
+    TRUNCATED_MESSAGE = (
+        204,
+        "truncated-message",
+        "FW-MSG-11, FW-CLS-5",
+        Recovery.END_OF_INPUT,
+        False,
+    )
+    BAD_PREFACE = (300, "bad-preface", "FW-PRE-2", Recovery.NOT_APPLICABLE, False)
+    HANDSHAKE_INCOMPLETE = (
+        301,
+        "handshake-incomplete",
+        "FW-PRE-3, FW-CLS-5",
+        Recovery.NOT_APPLICABLE,
+        False,
+    )
+    UNEXPECTED_MESSAGE = (
+        302,
+        "unexpected-message",
+        "FW-HEL-1, FW-SES-6",
+        Recovery.NOT_APPLICABLE,
+        True,
+    )
+    # The registry's "yes, except for a malformed ERROR": the exception is applied by the
+    # session (FW-ERR-4), which knows which control frame was malformed.
+    MALFORMED_CONTROL = (
+        303,
+        "malformed-control",
+        "FW-HEL-3, FW-ERR-4, FW-PNG-1",
+        Recovery.NOT_APPLICABLE,
+        True,
+    )
+    TIMEOUT = (304, "timeout", "FW-LIM-6, FW-PNG-4", Recovery.NOT_APPLICABLE, True)
+    INTERNAL_ERROR = (305, "internal-error", "FW-ERR-6", Recovery.NOT_APPLICABLE, True)
+
+    @classmethod
+    def from_name(cls, wire_name: str) -> ErrorCode:
+        """Return the code whose registry name is `wire_name` (KeyError if there is none)."""
+        return _BY_NAME[wire_name]
+
+    @classmethod
+    def lookup(cls, code: int) -> ErrorCode | None:
+        """Return the registry entry for a number received from a peer, or None if unknown."""
+        return _BY_NUMBER.get(code)
+
+
+_BY_NAME: dict[str, ErrorCode] = {code.wire_name: code for code in ErrorCode}
+_BY_NUMBER: dict[int, ErrorCode] = {int(code): code for code in ErrorCode}
+
+
+class FramewireError(Exception):
+    """Base class of every exception that Framewire raises on purpose."""
+
+
+class ProtocolError(FramewireError):
+    """The input broke the spec: the peer's fault, never the application's (FW-ERR-7).
+
+    `recoverable` is true only for errors a delimited codec reports and then goes on
+    decoding after (FW-DLM-6); every other ProtocolError is final for its decoder or session.
+    `sends_error_frame` says whether a session tells the peer with an ERROR frame; it is the
+    registry's column, except where the session knows better (a malformed ERROR, FW-ERR-4).
+    """
+
+    code: ClassVar[ErrorCode]
+    _registry: ClassVar[dict[ErrorCode, type[ProtocolError]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.code in ProtocolError._registry:
+            raise TypeError(f"two ProtocolError subclasses for {cls.code.wire_name}")
+        ProtocolError._registry[cls.code] = cls
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        statement: str | None = None,
+        recoverable: bool = False,
+        sends_error_frame: bool | None = None,
+    ) -> None:
+        if not hasattr(self, "code"):
+            raise TypeError("ProtocolError needs a code: use ProtocolError.create(code, detail)")
+        self.name: str = self.code.wire_name
+        self.statement: str = statement if statement is not None else self.code.statements[0]
+        self.detail: str = detail
+        self.recoverable: bool = recoverable
+        self.sends_error_frame: bool = (
+            self.code.sends_error_frame if sends_error_frame is None else sends_error_frame
+        )
+        super().__init__(f"{self.name} ({int(self.code)}, {self.statement}): {detail}")
+
+    @staticmethod
+    def create(
+        code: ErrorCode,
+        detail: str,
+        *,
+        statement: str | None = None,
+        recoverable: bool = False,
+        sends_error_frame: bool | None = None,
+    ) -> ProtocolError:
+        """Build the exception registered for `code` (e.g. `ChecksumMismatchError`)."""
+        return ProtocolError._registry[code](
+            detail,
+            statement=statement,
+            recoverable=recoverable,
+            sends_error_frame=sends_error_frame,
+        )
+
+    def error_frame_reason(self) -> str:
+        """The `reason` for an ERROR frame: statement and detail, at most 254 UTF-8 bytes.
+
+        The detail never holds payload bytes (FW-ERR-2), only our own description.
+        """
+        return truncate_reason(f"{self.statement}: {self.detail}")
+
+
+def truncate_reason(text: str) -> str:
+    """Cut `text` to at most 254 UTF-8 bytes without splitting a character (FW-ERR-2)."""
+    return text.encode("utf-8")[:MAX_REASON_BYTES].decode("utf-8", errors="ignore")
+
+
+MAX_REASON_BYTES = 254
+"""Longest ERROR reason, so that an ERROR fits the smallest MAX_FRAME_SIZE (FW-ERR-2)."""
+
+
+class BadMagicError(ProtocolError):
+    """The first two bytes of a frame are not `FW` (FW-HDR-4)."""
+
+    code = ErrorCode.BAD_MAGIC
+
+
+class UnsupportedVersionError(ProtocolError):
+    """The version byte is not 1 (FW-HDR-5)."""
+
+    code = ErrorCode.UNSUPPORTED_VERSION
+
+
+class ReservedFlagError(ProtocolError):
+    """The R bit, or an application flag on a control frame, is set (FW-FLG-1, FW-FLG-2)."""
+
+    code = ErrorCode.RESERVED_FLAG
+
+
+class ReservedTypeError(ProtocolError):
+    """The frame type is 0x00 or 0x05-0x3F (FW-TYP-2)."""
+
+    code = ErrorCode.RESERVED_TYPE
+
+
+class FragmentedControlError(ProtocolError):
+    """A control frame has M or N set (FW-TYP-3)."""
+
+    code = ErrorCode.FRAGMENTED_CONTROL
+
+
+class FrameTooLargeError(ProtocolError):
+    """A frame is larger than the receiver accepts (FW-LEN-3, FW-DLM-4)."""
+
+    code = ErrorCode.FRAME_TOO_LARGE
+
+
+class LengthMismatchError(ProtocolError):
+    """A delimited frame's size disagrees with its header (FW-DLM-3)."""
+
+    code = ErrorCode.LENGTH_MISMATCH
+
+
+class CobsInvalidError(ProtocolError):
+    """A COBS code byte overruns its delimited frame (FW-COB-2)."""
+
+    code = ErrorCode.COBS_INVALID
+
+
+class ChecksumMismatchError(ProtocolError):
+    """The CRC-32C trailer does not match the frame (FW-CRC-3)."""
+
+    code = ErrorCode.CHECKSUM_MISMATCH
+
+
+class TruncatedFrameError(ProtocolError):
+    """The input ended inside a frame (FW-LPF-4, FW-DLM-5)."""
+
+    code = ErrorCode.TRUNCATED_FRAME
+
+
+class UnexpectedContinuationError(ProtocolError):
+    """A continuation frame arrived with no message in progress (FW-MSG-7)."""
+
+    code = ErrorCode.UNEXPECTED_CONTINUATION
+
+
+class MessageInterruptedError(ProtocolError):
+    """A start frame arrived while a message was in progress (FW-MSG-8)."""
+
+    code = ErrorCode.MESSAGE_INTERRUPTED
+
+
+class ContinuationMismatchError(ProtocolError):
+    """A continuation frame's type or application flags differ (FW-MSG-9)."""
+
+    code = ErrorCode.CONTINUATION_MISMATCH
+
+
+class MessageTooLargeError(ProtocolError):
+    """A message would exceed the receiver's maximum message size (FW-MSG-10)."""
+
+    code = ErrorCode.MESSAGE_TOO_LARGE
+
+
+class TruncatedMessageError(ProtocolError):
+    """The input ended at a frame boundary inside a message (FW-MSG-11)."""
+
+    code = ErrorCode.TRUNCATED_MESSAGE
+
+
+class BadPrefaceError(ProtocolError):
+    """The preface differs from the expected bytes (FW-PRE-2)."""
+
+    code = ErrorCode.BAD_PREFACE
+
+
+class HandshakeIncompleteError(ProtocolError):
+    """The input ended before the peer's preface and HELLO were in (FW-PRE-3)."""
+
+    code = ErrorCode.HANDSHAKE_INCOMPLETE
+
+
+class UnexpectedMessageError(ProtocolError):
+    """A frame that the session state does not accept (FW-HEL-1, FW-SES-6)."""
+
+    code = ErrorCode.UNEXPECTED_MESSAGE
+
+
+class MalformedControlError(ProtocolError):
+    """A HELLO, ERROR, PING or PONG payload does not follow its layout."""
+
+    code = ErrorCode.MALFORMED_CONTROL
+
+
+class ProtocolTimeoutError(ProtocolError):
+    """A handshake, frame or PONG deadline expired (FW-LIM-6, FW-PNG-4)."""
+
+    code = ErrorCode.TIMEOUT
+
+
+class InternalError(ProtocolError):
+    """We failed the connection for a reason of our own (FW-ERR-6).
+
+    Not the peer's fault: it derives from ProtocolError only so that a session fails and
+    reports it through the same path as every other registry code.
+    """
+
+    code = ErrorCode.INTERNAL_ERROR
+
+
+class LocalProtocolError(FramewireError):
+    """The application misused the API (FW-ERR-7, FW-CLS-6). Never sent on the wire."""
+
+
+class PeerError(FramewireError):
+    """The peer failed the connection with an ERROR frame (FW-ERR-3).
+
+    `name` is None when the peer's code is not in our registry (FW-ERR-4).
+    """
+
+    def __init__(self, code: int, reason: str) -> None:
+        entry = ErrorCode.lookup(code)
+        self.code: int = code
+        self.name: str | None = entry.wire_name if entry is not None else None
+        self.reason: str = reason
+        super().__init__(f"peer sent ERROR {code} ({self.name or 'unknown code'}): {reason}")
+
+
+class TransportError(FramewireError):
+    """The connection broke below Framewire: a reset or broken pipe (FW-SES-5)."""

@@ -1,0 +1,517 @@
+"""The sans-I/O session of spec 6: preface, HELLO, PING/PONG, ERROR, clean end. No sockets.
+
+API summary (h11 style)::
+
+    session = Session(Framing.LENGTH_PREFIXED, limits=Limits(), checksum=False)
+    sock.sendall(session.data_to_send())  # our preface + HELLO, queued at creation
+    session.receive_data(data)  # or get_buffer(n) / buffer_updated(n)
+    session.receive_eof()
+    event = session.next_event()  # Message | Fragment | PeerHello | PingReceived |
+    # PongReceived | PeerClosed | NEED_DATA | END
+    events = session.next_events()  # all available now, batched; [] -> ask next_event()
+    session.send(Message(0x40, b"..."))  # after the peer's HELLO (FW-SES-2)
+    writer = session.start_message(0x40)  # streaming: writer.write(b), writer.end()
+    data = session.ping()  # the 8 bytes its PONG will carry
+    session.close()  # we are done: flush, then shutdown(SHUT_WR)
+    session.fail(ErrorCode.TIMEOUT, "...")  # queue ERROR 304 and raise it
+    sock.sendall(session.data_to_send())  # after every call that may queue bytes
+
+Errors: `next_event()` raises `ProtocolError` for a fault of the peer, after queueing an
+ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR.
+The session is then FAILED for good: every later `next_event()` raises the same exception
+(FW-SES-4), and sending raises `LocalProtocolError` chained to it (FW-CLS-6). Misuse of the
+API (sending before the peer's HELLO or after close) raises `LocalProtocolError`.
+
+For deadlines (which belong to the transport, FW-LIM-6) the session tells what is pending:
+`handshake_done`, `frame_in_progress` (part of a frame or of the preface has arrived) and
+`pings_outstanding`; `fail(ErrorCode.TIMEOUT, ...)` is the path for an expired one.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import cast
+
+from framewire import schema
+from framewire._typing import BytesLike
+from framewire.decoder import Decoder
+from framewire.encoder import Encoder, MessageWriter
+from framewire.errors import (
+    ErrorCode,
+    FramewireError,
+    LocalProtocolError,
+    PeerError,
+    ProtocolError,
+)
+from framewire.events import (
+    END,
+    NEED_DATA,
+    Fragment,
+    Message,
+    PeerClosed,
+    PeerHello,
+    PingReceived,
+    PongReceived,
+    Sentinel,
+)
+from framewire.framing import Framing, Limits
+
+SessionEvent = Message | Fragment | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
+"""What Session.next_event() returns."""
+
+
+class SessionState(enum.Enum):
+    """What the session accepts from the network (spec 6.8)."""
+
+    AWAIT_PREFACE = "AWAIT_PREFACE"
+    AWAIT_HELLO = "AWAIT_HELLO"
+    OPEN = "OPEN"
+    PEER_DONE = "PEER_DONE"
+    FAILED = "FAILED"
+
+
+# The "accepts" column of the state table (spec 6.8), as the decoder applies it from each
+# frame's header: whether data frames are accepted, and which control types.
+_ACCEPTS: dict[SessionState, tuple[bool, frozenset[int]]] = {
+    SessionState.AWAIT_HELLO: (False, frozenset({schema.TYPE_HELLO, schema.TYPE_ERROR})),
+    SessionState.OPEN: (
+        True,
+        frozenset({schema.TYPE_ERROR, schema.TYPE_PING, schema.TYPE_PONG}),
+    ),
+}
+
+
+class Session:
+    """One end of a Framewire session over a reliable byte stream (spec 6)."""
+
+    def __init__(
+        self,
+        framing: Framing = Framing.LENGTH_PREFIXED,
+        *,
+        limits: Limits | None = None,
+        checksum: bool = False,
+        assemble: bool = True,
+    ) -> None:
+        self.framing = framing
+        self.limits = limits if limits is not None else Limits()
+        self.checksum = checksum
+        self.state = SessionState.AWAIT_PREFACE
+        self.peer_hello: PeerHello | None = None
+        """The peer's limits, once its HELLO has arrived."""
+
+        self._decoder = Decoder(framing, self.limits, assemble=assemble, recover=False)
+        self._decoder.accept(*_ACCEPTS[SessionState.AWAIT_HELLO])
+        # Until the peer's HELLO, we only send control frames, which always fit the
+        # smallest frame size any peer may announce.
+        self._encoder = Encoder(framing, checksum=checksum, max_frame_size=schema.MIN_LIMIT)
+        self._expected_preface = Encoder.preface(framing)
+        self._preface_received = 0
+        self._preface_scratch = bytearray()
+        self._receive_scratch = bytearray()
+        self._eof = False
+        self._failure: FramewireError | None = None
+
+        self._control_out: list[bytes] = [self._expected_preface, self._encoder.hello(self.limits)]
+        self._data_out: list[bytes] = []
+        self._sending_done = False
+        self._writer: SessionMessageWriter | None = None
+        self._pings_sent = 0
+        self._pings_outstanding: list[bytes] = []
+
+    # --- properties for transports ------------------------------------------------------
+
+    @property
+    def handshake_done(self) -> bool:
+        """True once the peer's HELLO has arrived (the handshake deadline stops)."""
+        return self.peer_hello is not None
+
+    @property
+    def frame_in_progress(self) -> bool:
+        """True while part of a frame (or of the preface) has arrived but not all of it.
+
+        Exact after next_event() has returned NEED_DATA (see Decoder.frame_in_progress).
+        """
+        if self.state is SessionState.AWAIT_PREFACE:
+            return self._preface_received > 0
+        return self.state is not SessionState.FAILED and self._decoder.frame_in_progress
+
+    @property
+    def pings_outstanding(self) -> int:
+        """PINGs sent whose PONG has not arrived (for a PONG deadline, FW-PNG-4)."""
+        return len(self._pings_outstanding)
+
+    @property
+    def sending_done(self) -> bool:
+        """True after close() or a failure: nothing more will be queued to send."""
+        return self._sending_done
+
+    # --- receiving -----------------------------------------------------------------------
+
+    def receive_data(self, data: BytesLike) -> None:
+        """Hand over received bytes (decoded by next_event()); ignored once FAILED."""
+        if self.state is SessionState.FAILED:
+            return  # FW-SES-3: discard, without decoding, whatever else arrives
+        missing = self._preface_missing
+        if missing > 0:
+            view = memoryview(data).cast("B")
+            head = bytes(view[:missing])
+            self._preface_scratch += head
+            self._preface_received += len(head)
+            data = view[missing:]
+        self._decoder.feed(data)
+
+    @property
+    def _preface_missing(self) -> int:
+        """Preface bytes still to come: they are read apart from the (framed) rest."""
+        return len(self._expected_preface) - self._preface_received
+
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """A writable view to receive into (then call buffer_updated()); see Decoder."""
+        missing = self._preface_missing
+        if missing > 0 or self.state is SessionState.FAILED:
+            # The preface is read apart from the frames: it is not framed.
+            self._receive_scratch = bytearray(max(missing, 1) if missing > 0 else 4096)
+            return memoryview(self._receive_scratch)
+        return self._decoder.get_buffer(sizehint)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """Record that `nbytes` were written into the view from get_buffer()."""
+        if self._preface_missing > 0 or self.state is SessionState.FAILED:
+            self.receive_data(self._receive_scratch[:nbytes])
+            return
+        self._decoder.buffer_updated(nbytes)
+
+    def receive_eof(self) -> None:
+        """Record that the peer half-closed (or the input otherwise ended)."""
+        if self._eof or self.state is SessionState.FAILED:
+            return
+        self._eof = True
+        self._decoder.feed_eof()
+
+    def next_event(self) -> SessionEvent:
+        """The next event, NEED_DATA or END; raises ProtocolError or PeerError when failed."""
+        if self._failure is not None:
+            raise self._failure
+        if self.state is SessionState.AWAIT_PREFACE and not self._check_preface():
+            return NEED_DATA
+        next_decoded = self._decoder.next_event
+        while True:
+            try:
+                event = next_decoded()
+            except ProtocolError as error:
+                raise self._fail(self._as_session_error(error)) from None
+            if type(event) is Message:
+                if event.type >= schema.FIRST_APPLICATION_TYPE:
+                    return event  # the common case first: a data message
+                control_event = self._control(event)
+                if control_event is not None:
+                    return control_event
+            elif event is NEED_DATA:
+                return NEED_DATA
+            elif event is END:
+                return self._end_of_input()
+            else:
+                # A Fragment: a session's decoder never recovers, so never FrameDropped.
+                return cast(Fragment, event)
+
+    def next_events(self) -> list[SessionEvent]:
+        """Every event available now, as one list (batched: far cheaper per message).
+
+        The list may be empty: then next_event() tells why (NEED_DATA, END, or the error).
+        An error found after some events is raised by the next call, so the events before
+        it are delivered first.
+        """
+        if self._failure is not None:
+            raise self._failure
+        if self.state is not SessionState.OPEN:
+            event = self.next_event()
+            return [] if isinstance(event, Sentinel) else [event]
+        try:
+            # No FrameDropped here: a session's decoder never recovers (recover=False).
+            batch = cast(list[SessionEvent], self._decoder.next_events())
+        except ProtocolError as error:
+            raise self._fail(self._as_session_error(error)) from None
+        last = batch[-1] if batch else None
+        if type(last) is Message and last.type < schema.FIRST_APPLICATION_TYPE:
+            # The decoder ends a batch at a control message, so only the last can be one.
+            batch.pop()
+            try:
+                control_event = self._control(last)
+            except (ProtocolError, PeerError):
+                if batch:
+                    return batch  # the failure is stored: the next call raises it
+                raise
+            if control_event is not None:
+                batch.append(control_event)
+        return batch
+
+    def _check_preface(self) -> bool:
+        """Compare the preface bytes received so far (FW-PRE-2); True once all 8 are in."""
+        received = bytes(self._preface_scratch)
+        expected = self._expected_preface[: len(received)]
+        if received != expected:
+            offset = next(
+                i for i, (a, b) in enumerate(zip(received, expected, strict=True)) if a != b
+            )
+            raise self._fail(
+                ProtocolError.create(
+                    ErrorCode.BAD_PREFACE,
+                    f"preface byte {offset} is 0x{received[offset]:02x}, "
+                    f"expected 0x{expected[offset]:02x}",
+                )
+            )
+        if len(received) < len(self._expected_preface):
+            if self._eof:
+                raise self._fail(
+                    ProtocolError.create(
+                        ErrorCode.HANDSHAKE_INCOMPLETE,
+                        f"input ended after {len(received)} preface bytes",
+                        statement="FW-PRE-3",
+                    )
+                )
+            return False
+        self._preface_scratch = bytearray()
+        self._enter(SessionState.AWAIT_HELLO)
+        return True
+
+    def _control(self, message: Message) -> SessionEvent | None:
+        """Act on a checked control frame; return its event (None for an ignored PONG)."""
+        frame_type, payload, _ = message
+        if frame_type == schema.TYPE_HELLO:
+            hello = self._parse_hello(payload)
+            self.peer_hello = hello
+            self._encoder = Encoder(
+                self.framing, checksum=self.checksum, max_frame_size=hello.max_frame_size
+            )
+            self._enter(SessionState.OPEN)
+            return hello
+        if frame_type == schema.TYPE_ERROR:
+            raise self._peer_error(payload)
+        if len(payload) != schema.PING_SIZE:
+            name = schema.CONTROL_TYPE_NAMES[frame_type]
+            raise self._fail(
+                ProtocolError.create(
+                    ErrorCode.MALFORMED_CONTROL,
+                    f"{name} payload is {len(payload)} bytes, not {schema.PING_SIZE}",
+                    statement="FW-PNG-1",
+                )
+            )
+        if frame_type == schema.TYPE_PING:
+            if not self._sending_done:  # FW-PNG-2: answer before any data not yet started
+                self._control_out.append(self._encoder.pong(payload))
+            return PingReceived(payload)
+        if payload in self._pings_outstanding:
+            self._pings_outstanding.remove(payload)
+            return PongReceived(payload)
+        return None  # FW-PNG-3: a PONG that answers no PING of ours is ignored
+
+    def _parse_hello(self, payload: bytes) -> PeerHello:
+        """The peer's limits from its HELLO payload (FW-HEL-2 to FW-HEL-4)."""
+        if len(payload) % schema.SETTING_SIZE:
+            raise self._malformed_hello(
+                f"HELLO payload of {len(payload)} bytes is not a multiple of 6"
+            )
+        values = {setting.id: setting.default for setting in schema.SETTINGS}
+        seen: set[int] = set()
+        for setting_id, value in schema.SETTING_STRUCT.iter_unpack(payload):
+            if setting_id in seen:
+                raise self._malformed_hello(f"setting 0x{setting_id:04x} appears twice")
+            seen.add(setting_id)
+            setting = schema.SETTINGS_BY_ID.get(setting_id)
+            if setting is None:
+                continue  # FW-HEL-4: unknown settings are ignored
+            if not schema.setting_value_valid(setting, value):
+                raise self._malformed_hello(f"{setting.name} {value} is out of range")
+            values[setting_id] = value
+        return PeerHello(values[schema.MAX_FRAME_SIZE.id], values[schema.MAX_MESSAGE_SIZE.id])
+
+    def _malformed_hello(self, detail: str) -> FramewireError:
+        return self._fail(
+            ProtocolError.create(ErrorCode.MALFORMED_CONTROL, detail, statement="FW-HEL-3")
+        )
+
+    def _peer_error(self, payload: bytes) -> FramewireError:
+        """The peer failed the connection (FW-ERR-3); a malformed ERROR is FW-ERR-4."""
+        if len(payload) < schema.ERROR_CODE_SIZE:
+            return self._malformed_error(
+                f"ERROR payload of {len(payload)} bytes is shorter than its code"
+            )
+        try:
+            reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8")
+        except UnicodeDecodeError:
+            return self._malformed_error("ERROR reason is not valid UTF-8")
+        (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
+        return self._fail(PeerError(code, reason), by_peer=True)
+
+    def _malformed_error(self, detail: str) -> FramewireError:
+        """FW-ERR-4: still a failure by the peer, so no ERROR frame goes back."""
+        return self._fail(
+            ProtocolError.create(
+                ErrorCode.MALFORMED_CONTROL, detail, statement="FW-ERR-4", sends_error_frame=False
+            ),
+            by_peer=True,
+        )
+
+    def _end_of_input(self) -> SessionEvent:
+        """The decoder saw a clean end: the peer is done (FW-CLS-2), unless too early."""
+        if self.state is SessionState.AWAIT_HELLO:
+            raise self._fail(
+                ProtocolError.create(
+                    ErrorCode.HANDSHAKE_INCOMPLETE,
+                    "input ended before the peer's HELLO",
+                    statement="FW-CLS-5",
+                )
+            )
+        if self.state is SessionState.OPEN:
+            self._enter(SessionState.PEER_DONE)
+            return PeerClosed()
+        return END
+
+    def _as_session_error(self, error: ProtocolError) -> ProtocolError:
+        """End of input inside the HELLO is handshake-incomplete (FW-CLS-5)."""
+        truncated = error.code in (ErrorCode.TRUNCATED_FRAME, ErrorCode.TRUNCATED_MESSAGE)
+        if truncated and self.state is SessionState.AWAIT_HELLO:
+            return ProtocolError.create(
+                ErrorCode.HANDSHAKE_INCOMPLETE,
+                f"input ended before the peer's HELLO ({error.detail})",
+                statement="FW-CLS-5",
+            )
+        return error
+
+    # --- sending -------------------------------------------------------------------------
+
+    def data_to_send(self) -> bytes:
+        """Every byte queued for the peer, in order; the caller must send them all."""
+        if not self._control_out and not self._data_out:
+            return b""
+        data = b"".join(self._control_out + self._data_out)
+        self._control_out.clear()
+        self._data_out.clear()
+        return data
+
+    def send(self, message: Message) -> None:
+        """Queue one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5)."""
+        hello = self._check_can_send()
+        if message.type < schema.FIRST_APPLICATION_TYPE:
+            raise LocalProtocolError(
+                f"type 0x{message.type:02x} is not a data type; the session sends control "
+                "frames itself (ping(), close(), fail())"
+            )
+        _check_message_size(hello, len(message.payload))
+        self._data_out.extend(self._encoder.encode_frames(message))
+
+    def start_message(self, frame_type: int, flags: int = 0) -> SessionMessageWriter:
+        """Start a data message of unknown size (FW-MSG-2); end it with the writer's end()."""
+        self._check_can_send()
+        if frame_type < schema.FIRST_APPLICATION_TYPE:
+            raise LocalProtocolError(f"type 0x{frame_type:02x} is not a data type")
+        self._writer = SessionMessageWriter(self, self._encoder.stream(frame_type, flags))
+        return self._writer
+
+    def ping(self, data: bytes | None = None) -> bytes:
+        """Queue a PING (FW-PNG-4) and return the 8 bytes its PONG will echo."""
+        self._check_can_send()
+        if data is None:
+            self._pings_sent += 1
+            data = self._pings_sent.to_bytes(schema.PING_SIZE, "big")
+        self._control_out.append(self._encoder.ping(data))
+        self._pings_outstanding.append(bytes(data))
+        return bytes(data)
+
+    def close(self) -> None:
+        """We have nothing more to send (FW-CLS-1): flush data_to_send(), then half-close.
+
+        Raises LocalProtocolError while a streamed message is unfinished (FW-CLS-1 asks to
+        finish it first) or after a failure.
+        """
+        if self._failure is not None:
+            raise LocalProtocolError("the connection has failed") from self._failure
+        if self._writer is not None:
+            raise LocalProtocolError("finish the streamed message before closing (FW-CLS-1)")
+        self._sending_done = True
+
+    def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
+        """Fail the connection ourselves (a deadline, FW-LIM-6; our own fault, FW-ERR-6).
+
+        Queues the ERROR frame when one is due and raises the resulting ProtocolError
+        (or the error that failed the session before).
+        """
+        if self._failure is not None:
+            raise self._failure
+        raise self._fail(ProtocolError.create(code, detail or code.wire_name))
+
+    def _check_can_send(self) -> PeerHello:
+        if self._failure is not None:
+            raise LocalProtocolError(
+                f"the connection has failed ({self._failure}); nothing more is sent (FW-CLS-6)"
+            ) from self._failure
+        if self._sending_done:
+            raise LocalProtocolError("already closed for sending (FW-CLS-6)")
+        if self.peer_hello is None:
+            raise LocalProtocolError("the peer's HELLO has not arrived yet (FW-SES-2)")
+        return self.peer_hello
+
+    # --- state -----------------------------------------------------------------------------
+
+    def _enter(self, state: SessionState) -> None:
+        self.state = state
+        accepts = _ACCEPTS.get(state)
+        if accepts is not None:
+            self._decoder.accept(*accepts)
+
+    def _fail(self, error: FramewireError, *, by_peer: bool = False) -> FramewireError:
+        """Enter FAILED (FW-SES-7), queueing our ERROR frame when due (FW-ERR-1).
+
+        `by_peer`: the peer failed the connection with an ERROR frame (even a malformed
+        one): then nothing more is sent, not even what is queued (FW-ERR-3, FW-ERR-4).
+        Otherwise what was queued before the failure still goes out, then our ERROR.
+        """
+        self._failure = error
+        self.state = SessionState.FAILED
+        if by_peer:
+            self._control_out.clear()
+            self._data_out.clear()
+        elif (
+            isinstance(error, ProtocolError) and error.sends_error_frame and not self._sending_done
+        ):
+            self._data_out.append(self._encoder.error(error.code, error.error_frame_reason()))
+        self._sending_done = True
+        self._writer = None
+        return error
+
+
+class SessionMessageWriter:
+    """A data message being sent in pieces; each write queues the frames it completes."""
+
+    def __init__(self, session: Session, writer: MessageWriter) -> None:
+        self._session = session
+        self._writer = writer
+
+    def write(self, data: BytesLike) -> None:
+        """Queue bytes of the message (frames go out as they fill)."""
+        self._queue(data, last=False)
+
+    def end(self, data: BytesLike = b"") -> None:
+        """Queue the last bytes and end the message (its frame with M clear)."""
+        self._queue(data, last=True)
+
+    def _queue(self, data: BytesLike, *, last: bool) -> None:
+        session = self._session
+        if session._writer is not self:
+            raise LocalProtocolError("this message has ended, or the connection failed")
+        hello = session._check_can_send()
+        _check_message_size(hello, self._writer.size + len(data))
+        if last:
+            session._data_out.append(self._writer.end(data))
+            session._writer = None
+        else:
+            session._data_out.append(self._writer.write(data))
+
+
+def _check_message_size(hello: PeerHello, size: int) -> None:
+    """FW-HEL-5: never send a message larger than the peer's MAX_MESSAGE_SIZE."""
+    if hello.max_message_size and size > hello.max_message_size:
+        raise LocalProtocolError(
+            f"message of {size} bytes exceeds the peer's MAX_MESSAGE_SIZE "
+            f"{hello.max_message_size} (FW-HEL-5)"
+        )

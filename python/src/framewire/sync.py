@@ -1,0 +1,717 @@
+"""Blocking sockets: a thin adapter that runs a sans-I/O :class:`~framewire.session.Session`.
+
+API summary::
+
+    with connect(("127.0.0.1", 7000)) as channel:  # handshake done on return
+        channel.send(Message(0x40, b"hello"))
+        reply = channel.recv(timeout=5.0)  # Message, or None at the peer's clean end
+
+
+    def handler(channel: Channel) -> None:  # one thread per connection
+        for message in channel:
+            channel.send(message)
+
+
+    with serve(("127.0.0.1", 0), handler) as server:
+        print(server.address)
+
+Large messages: ``channel.send_stream(type)`` returns an :class:`OutgoingMessage` to
+``write()`` pieces of a message whose size is not known in advance; a channel made with
+``assemble=False`` receives with ``recv_fragment()``, one checked frame's payload at a
+time (required when ``Limits(max_message_size=0)``, FW-LIM-5). ``ping()`` measures a
+round trip; ``fail(detail)`` ends the connection with ERROR ``internal-error``;
+``close_write()`` half-closes and ``close()`` ends cleanly (FW-CLS-1, FW-CLS-4).
+
+This module only moves bytes and waits; every protocol decision is the session's, and
+every deadline and close decision comes from :mod:`framewire.transport`, shared with the
+asyncio transport. Received bytes go straight into the decoder's buffer with
+``recv_into`` (no intermediate copy); what the session queues for sending goes out in
+one ``sendall`` per operation.
+
+Errors: the peer's fault raises :class:`~framewire.errors.ProtocolError` after the ERROR
+frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer raises
+:class:`~framewire.errors.PeerError`; a reset or broken pipe raises
+:class:`~framewire.errors.TransportError`; an expired ``timeout=`` of one call raises
+``TimeoutError`` and leaves the connection usable (FW-LIM-7). After a failure every call
+raises the error that failed the connection (FW-SES-4).
+
+A :class:`Channel` is not thread-safe: use it from one thread at a time.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import functools
+import logging
+import os
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import ParamSpec, Self, TypeVar
+
+from framewire.codec import Framing, Limits
+from framewire.errors import (
+    ErrorCode,
+    FramewireError,
+    LocalProtocolError,
+    PeerError,
+    ProtocolError,
+    TransportError,
+)
+from framewire.events import (
+    END,
+    NEED_DATA,
+    Fragment,
+    Message,
+    PeerHello,
+)
+from framewire.session import Session, SessionEvent, SessionMessageWriter
+from framewire.transport import (
+    Address,
+    DeadlineKind,
+    Deadlines,
+    DeadlineTracker,
+    PeerState,
+    address_family,
+    session_limits,
+    transport_error,
+)
+
+__all__ = ["Channel", "OutgoingMessage", "Server", "connect", "serve"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+_log = logging.getLogger(__name__)
+
+_TIMEOUT_SLACK = 0.01
+"""Seconds by which a receive wait may overrun its deadline (see Channel._wait_at_most)."""
+
+RECV_SIZE = 256 * 1024
+"""Bytes asked of the kernel per ``recv_into``: large enough that a read carries many
+small frames (one system call for thousands of 16-byte messages), small enough that the
+decoder's buffer stays modest."""
+
+
+class Channel:
+    """One Framewire session over a connected, blocking stream socket.
+
+    The constructor sends our preface and HELLO at once (FW-SES-1) and returns without
+    waiting; :meth:`handshake` waits for the peer's HELLO, and every other operation does
+    so first when it has not happened yet. :func:`connect` and :func:`serve` hand out
+    channels whose handshake is done.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        *,
+        framing: Framing = Framing.LENGTH_PREFIXED,
+        limits: Limits | None = None,
+        checksum: bool = False,
+        deadlines: Deadlines | None = None,
+        assemble: bool = True,
+    ) -> None:
+        self._sock = sock
+        self._deadlines = deadlines if deadlines is not None else Deadlines()
+        self._session = Session(
+            framing, limits=session_limits(limits, assemble), checksum=checksum, assemble=assemble
+        )
+        self._data_type: type[Message | Fragment] = Message if assemble else Fragment
+        self._last_read_at = time.monotonic()
+        self._tracker = DeadlineTracker(self._deadlines, self._last_read_at)
+        self._current_timeout: float | None = -1.0  # forces the first settimeout()
+        self._ready: collections.deque[SessionEvent] = collections.deque()
+        """Events the session decoded (in batches) that the application has not seen."""
+        self._held: collections.deque[Message | Fragment] = collections.deque()
+        """Data that arrived while ping() or handshake() waited, kept for recv()."""
+        self._peer = PeerState()
+        self._write_closed = False
+        self._failure: FramewireError | None = None
+        self._closed = False
+        self._usable = True
+        """False once failed or closed: recv() then takes the slow path that raises."""
+        self._flush(None)
+
+    # -- public API -------------------------------------------------------------------
+
+    @property
+    def peer_limits(self) -> PeerHello | None:
+        """The peer's HELLO (its limits on what we send), once the handshake is done."""
+        return self._peer.hello
+
+    @property
+    def framing(self) -> Framing:
+        """The framing this channel speaks (both peers must use the same, FW-PRE-2)."""
+        return self._session.framing
+
+    def handshake(self, timeout: float | None = None) -> PeerHello:
+        """Wait for the peer's HELLO (bounded by the handshake deadline) and return it."""
+        self._check_usable()
+        call_deadline = _deadline_after(timeout)
+        while self._peer.hello is None:
+            # The session fails data before HELLO and an end before HELLO itself, so
+            # the only way out of this loop is the HELLO, an error or a deadline.
+            self._hold(self._next_data(call_deadline, until=lambda: self._peer.hello is not None))
+        return self._peer.hello
+
+    def recv(self, timeout: float | None = None) -> Message | None:
+        """The next data message, or ``None`` once the peer has half-closed cleanly.
+
+        ``timeout`` bounds this call (FW-LIM-7): when it expires ``TimeoutError`` is
+        raised and the connection stays usable, unless a frame was partly received, in
+        which case the frame deadline decides.
+        """
+        if self._data_type is not Message:
+            raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
+        # The fast path: most calls find a message the session decoded in the last batch.
+        ready = self._ready
+        if ready and not self._held and type(ready[0]) is Message:
+            return ready.popleft()  # type: ignore[return-value]
+        return self._recv_data(timeout)  # type: ignore[return-value]
+
+    def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+        """The next piece of a data message, on a channel created with ``assemble=False``.
+
+        Each :class:`~framewire.events.Fragment` is one frame's payload after every check
+        (FW-MSG-15): ``first``/``last`` tell where a message starts and ends, so a large
+        message never has to be held whole (FW-LIM-5). ``None`` at the peer's clean end;
+        an error that ends the message before its last piece is raised.
+        """
+        if self._data_type is not Fragment:
+            raise LocalProtocolError("this channel assembles messages: use recv()")
+        return self._recv_data(timeout)  # type: ignore[return-value]
+
+    def _recv_data(self, timeout: float | None) -> Message | Fragment | None:
+        if self._held:
+            return self._held.popleft()
+        if not self._usable:
+            self._check_usable()
+        return self._next_data(_deadline_after(timeout))
+
+    def __iter__(self) -> Iterator[Message]:
+        """Yield data messages until the peer's clean end."""
+        while (message := self.recv()) is not None:
+            yield message
+
+    def send(self, message: Message, timeout: float | None = None) -> None:
+        """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
+
+        ``timeout`` bounds the whole write; a write cut short by it leaves a partial frame
+        on the wire, so the connection is failed and :class:`TransportError` raised.
+        """
+        self._prepare_send(timeout)
+        self._call_session(self._session.send, message)
+        self._flush(_deadline_after(timeout))
+
+    def send_stream(self, message_type: int, flags: int = 0) -> OutgoingMessage:
+        """Start a message whose size is not known yet; see :class:`OutgoingMessage`."""
+        self._prepare_send(None)
+        writer = self._call_session(self._session.start_message, message_type, flags)
+        return OutgoingMessage(self, writer)
+
+    def ping(self, timeout: float | None = None) -> float:
+        """Send a PING and wait for its PONG; return the round-trip time in seconds.
+
+        Data messages that arrive meanwhile are kept for :meth:`recv`. ``timeout``
+        bounds the wait (``TimeoutError``, connection still usable).
+        """
+        self._prepare_send(timeout)
+        call_deadline = _deadline_after(timeout)
+        started = time.monotonic()
+        data = self._call_session(self._session.ping)
+        self._flush(call_deadline)
+        while data not in self._peer.pongs:
+            if self._peer.done:
+                raise LocalProtocolError("the peer closed before answering the PING")
+            self._hold(self._next_data(call_deadline, until=lambda: data in self._peer.pongs))
+        self._peer.pongs.remove(data)
+        return time.monotonic() - started
+
+    def close_write(self) -> None:
+        """Half-close: we send nothing more (FW-CLS-1); receiving goes on until ``None``."""
+        if self._write_closed or self._failure is not None:
+            return
+        self._call_session(self._session.close)
+        self._flush(None)
+        self._write_closed = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        """End the connection cleanly: half-close, read to the peer's end, close (FW-CLS-4).
+
+        Whatever the peer still sends is discarded, for at most the linger deadline;
+        call :meth:`close_write` and :meth:`recv` until ``None`` to receive it instead.
+        """
+        if self._closed:
+            return
+        with contextlib.suppress(FramewireError):
+            self.close_write()
+        self._linger_and_close()
+
+    def fail(self, detail: str = "", code: ErrorCode = ErrorCode.INTERNAL_ERROR) -> None:
+        """Fail the connection ourselves: send ERROR (``internal-error`` by default,
+        FW-ERR-6), half-close, linger, close. Later calls raise the resulting error."""
+        if self._failure is not None or self._closed:
+            return
+        try:
+            self._session.fail(code, detail)
+        except (ProtocolError, PeerError) as error:
+            self._fail(error)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the receive loop -------------------------------------------------------------
+
+    def _next_data(
+        self, call_deadline: float | None, until: Callable[[], bool] | None = None
+    ) -> Message | Fragment | None:
+        """Handle session events until a piece of data arrives (returned), the peer ends
+        (None), or ``until()`` becomes true after a control event (None)."""
+        session = self._session
+        ready = self._ready
+        data_type = self._data_type
+        while True:
+            while ready:
+                event = ready.popleft()
+                if type(event) is data_type:
+                    return event
+                if self._peer.record(event):
+                    self._flush(None)
+                if self._peer.done or (until is not None and until()):
+                    return None
+            try:
+                batch = session.next_events()
+                if batch:
+                    ready.extend(batch)
+                    continue
+                event = session.next_event()  # why the batch is empty: NEED_DATA or END
+            except (ProtocolError, PeerError) as error:
+                raise self._fail(error) from None
+            if event is NEED_DATA:
+                self._receive_some(call_deadline)
+            elif event is END:
+                self._peer.done = True
+                return None
+            else:
+                ready.append(event)
+
+    def _hold(self, data: Message | Fragment | None) -> None:
+        if data is not None:
+            self._held.append(data)
+
+    def _receive_some(self, call_deadline: float | None) -> None:
+        """One ``recv_into`` into the decoder's buffer, bounded by the earliest deadline.
+
+        Called only when the session needs data, so what it holds now is exactly the
+        start of a partial frame (or nothing): that frame began at the last read.
+        """
+        session = self._session
+        self._tracker.observe(
+            self._last_read_at,
+            handshake_done=session.handshake_done,
+            frame_partial=session.frame_in_progress,
+        )
+        while True:
+            expiry = self._tracker.next_expiry(call_deadline)
+            # An expired deadline still gets one non-blocking read (wait 0): bytes that
+            # arrived while the application was busy elsewhere are not the peer's delay.
+            wait = None if expiry is None else max(expiry[0] - time.monotonic(), 0.0)
+            self._wait_at_most(wait)
+            try:
+                with session.get_buffer(RECV_SIZE) as buffer:
+                    received = self._sock.recv_into(buffer)
+            except (TimeoutError, BlockingIOError):
+                assert expiry is not None
+                if time.monotonic() >= expiry[0]:
+                    raise self._expired(expiry[1]) from None
+                continue  # the socket's timeout is approximate (_TIMEOUT_SLACK): wait on
+            except OSError as exc:
+                raise self._fail(transport_error(exc, "receiving")) from None
+            break
+        self._last_read_at = time.monotonic()
+        if received:
+            session.buffer_updated(received)
+        else:
+            session.receive_eof()
+
+    def _wait_at_most(self, wait: float | None) -> None:
+        """Bound the next socket wait by ``wait`` seconds, re-arming the socket's timeout
+        only when it is off by more than _TIMEOUT_SLACK: each settimeout() is system
+        calls, and a running deadline would otherwise change it before every read."""
+        current = self._current_timeout
+        if wait is None:
+            if current is not None:
+                self._sock.settimeout(None)
+                self._current_timeout = None
+        elif current is None or abs(current - wait) > _TIMEOUT_SLACK or wait == 0.0:
+            self._sock.settimeout(wait)
+            self._current_timeout = wait
+
+    def _expired(self, kind: DeadlineKind) -> FramewireError | TimeoutError:
+        """The error for an expired deadline: a call's leaves the connection usable."""
+        if not kind.fails_connection:
+            return TimeoutError("the call's deadline expired; the connection is still usable")
+        try:
+            self._session.fail(ErrorCode.TIMEOUT, self._tracker.describe(kind))
+        except ProtocolError as error:
+            return self._fail(error)
+        raise AssertionError("Session.fail() must raise")  # pragma: no cover
+
+    # -- sending ----------------------------------------------------------------------
+
+    def _prepare_send(self, timeout: float | None) -> None:
+        self._check_usable()
+        if self._peer.hello is None:  # FW-SES-2: the peer's limits bind our frames
+            self.handshake(timeout)
+
+    def _flush(self, call_deadline: float | None) -> None:
+        """Send everything the session has queued, in one ``sendall``."""
+        data = self._session.data_to_send()
+        if not data:
+            return
+        timeout = None if call_deadline is None else max(call_deadline - time.monotonic(), 0.0)
+        if timeout != self._current_timeout:
+            self._sock.settimeout(timeout)
+            self._current_timeout = timeout
+        try:
+            self._sock.sendall(data)
+        except (TimeoutError, BlockingIOError):
+            raise self._fail(
+                TransportError("send deadline expired with a frame partly written")
+            ) from None
+        except OSError as exc:
+            raise self._fail(transport_error(exc, "sending")) from None
+
+    def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
+        """Queue through a session call (a streamed piece) and send what it queued."""
+        self._check_usable()
+        self._call_session(method, chunk)
+        self._flush(None)
+
+    def _abort_message(self, reason: BaseException) -> None:
+        """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
+        self.fail(f"the application abandoned a message: {type(reason).__name__}")
+
+    def _call_session(self, method: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """Run a session operation; a failure of the session fails the connection."""
+        try:
+            return method(*args, **kwargs)
+        except (ProtocolError, PeerError) as error:
+            raise self._fail(error) from None
+
+    # -- failure and close ------------------------------------------------------------
+
+    def _check_usable(self) -> None:
+        if self._failure is not None:
+            raise self._failure  # FW-SES-4
+        if self._closed:
+            raise LocalProtocolError("the channel is closed")
+
+    def _fail(self, error: FramewireError) -> FramewireError:
+        """Fail the connection per FW-SES-3 and return the error for the caller to raise.
+
+        The session has already queued the ERROR frame when one is due (it knows the
+        registry's rules); we send it, half-close, linger, and close.
+        """
+        if self._failure is None:
+            self._failure = error
+            self._usable = False
+            if isinstance(error, TransportError):
+                self._closed = True
+                self._sock.close()
+            else:
+                with contextlib.suppress(OSError, TimeoutError):
+                    self._sock.settimeout(self._deadlines.linger)
+                    self._sock.sendall(self._session.data_to_send())
+                    self._sock.shutdown(socket.SHUT_WR)
+                self._write_closed = True
+                self._linger_and_close()
+        return self._failure
+
+    def _linger_and_close(self) -> None:
+        """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
+        deadline = time.monotonic() + self._deadlines.linger
+        sink = bytearray(RECV_SIZE)
+        with contextlib.suppress(OSError, TimeoutError):
+            while (remaining := deadline - time.monotonic()) > 0:
+                self._sock.settimeout(remaining)
+                if not self._sock.recv_into(sink):
+                    break
+        self._closed = True
+        self._usable = False
+        self._sock.close()
+
+
+class OutgoingMessage:
+    """A data message of unknown size, sent as it is produced (FW-MSG-1, FW-MSG-2).
+
+    Use it as a context manager: each :meth:`write` sends at once the frames it fills
+    (of the peer's MAX_FRAME_SIZE), and leaving the block ends the message. An exception
+    inside the block cannot be undone on the wire (the peer holds part of the message and
+    Framewire has no way to cancel one), so it fails the connection with
+    ``internal-error`` (FW-ERR-6) and the exception propagates.
+    """
+
+    def __init__(self, channel: Channel, writer: SessionMessageWriter) -> None:
+        self._channel = channel
+        self._writer = writer
+
+    def write(self, chunk: bytes) -> None:
+        """Append ``chunk`` to the message."""
+        self._channel._send_via(self._writer.write, chunk)
+
+    def end(self, chunk: bytes = b"") -> None:
+        """Append the last bytes and end the message (its last frame, with ``M`` clear)."""
+        self._channel._send_via(self._writer.end, chunk)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.end()
+        else:
+            self._channel._abort_message(exc)
+
+
+def _deadline_after(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def _open_socket(address: Address, timeout: float | None) -> socket.socket:
+    """A connected stream socket; TCP_NODELAY on TCP, since frames are written whole."""
+    if isinstance(address, str):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    sock = socket.create_connection(address, timeout=timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def connect(
+    address: Address,
+    *,
+    framing: Framing = Framing.LENGTH_PREFIXED,
+    limits: Limits | None = None,
+    checksum: bool = False,
+    deadlines: Deadlines | None = None,
+    assemble: bool = True,
+) -> Channel:
+    """Connect to ``address`` (``(host, port)`` or a Unix socket path) and do the handshake.
+
+    The TCP/Unix connect is bounded by the handshake deadline too.
+    """
+    deadlines = deadlines if deadlines is not None else Deadlines()
+    limits = session_limits(limits, assemble)  # before a socket exists to leak
+    try:
+        sock = _open_socket(address, deadlines.handshake)
+    except OSError as exc:
+        raise transport_error(exc, "connecting") from None
+    channel = Channel(
+        sock,
+        framing=framing,
+        limits=limits,
+        checksum=checksum,
+        deadlines=deadlines,
+        assemble=assemble,
+    )
+    channel.handshake()
+    return channel
+
+
+Handler = Callable[[Channel], object]
+
+
+class Server:
+    """A threaded Framewire server: one thread per connection, each with its own Channel.
+
+    A failure in one connection (a protocol error, a reset, an exception in the handler)
+    ends that connection only; it is logged and kept in :attr:`errors`.
+    """
+
+    def __init__(
+        self,
+        listener: socket.socket,
+        handler: Handler,
+        *,
+        framing: Framing,
+        limits: Limits | None,
+        checksum: bool,
+        deadlines: Deadlines,
+        assemble: bool,
+    ) -> None:
+        self._listener = listener
+        self._handler = handler
+        self._new_channel = functools.partial(
+            Channel,
+            framing=framing,
+            limits=limits,
+            checksum=checksum,
+            deadlines=deadlines,
+            assemble=assemble,
+        )
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._connections: dict[threading.Thread, socket.socket] = {}
+        self.errors: list[BaseException] = []
+        """Exceptions that ended connections, oldest first (for logs and tests)."""
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
+        )
+        self._accept_thread.start()
+
+    @property
+    def address(self) -> Address:
+        """Where the server listens (the real port when it was bound to port 0)."""
+        name = self._listener.getsockname()
+        return name if isinstance(name, str) else (name[0], name[1])
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_reader:
+                        return
+                    try:
+                        sock, _peer = self._listener.accept()
+                    except OSError:  # a connection reset before accept(), or EMFILE
+                        _log.exception("accept failed")
+                        continue
+                    self._start_connection(sock)
+
+    def _start_connection(self, sock: socket.socket) -> None:
+        sock.setblocking(True)
+        if sock.family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        thread = threading.Thread(target=self._run_connection, args=(sock,), daemon=True)
+        with self._lock:
+            self._connections[thread] = sock
+        thread.start()
+
+    def _run_connection(self, sock: socket.socket) -> None:
+        try:
+            with self._new_channel(sock) as channel:
+                channel.handshake()
+                self._handler(channel)
+        except FramewireError as error:
+            _log.info("connection ended: %s", error)
+            self._record(error)
+        except Exception as error:
+            _log.exception("connection handler failed")
+            self._record(error)
+        finally:
+            with self._lock:
+                self._connections.pop(threading.current_thread(), None)
+
+    def _record(self, error: BaseException) -> None:
+        with self._lock:
+            self.errors.append(error)
+
+    _deadline_for_stragglers = 1.0
+    """Seconds a connection thread gets to finish once shutdown() has ended its socket."""
+
+    def shutdown(self, timeout: float | None = 5.0) -> None:
+        """Stop accepting, wait up to ``timeout`` for running connections, then end the
+        sockets of those still running; release the address."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._wake_writer.send(b"\0")
+        self._accept_thread.join()
+        address = self.address
+        self._listener.close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+        if isinstance(address, str):
+            with contextlib.suppress(OSError):
+                os.unlink(address)
+        deadline = _deadline_after(timeout)
+        with self._lock:
+            threads = list(self._connections)
+        for thread in threads:
+            thread.join(None if deadline is None else max(deadline - time.monotonic(), 0))
+        with self._lock:
+            stragglers = dict(self._connections)
+        for thread, sock in stragglers.items():
+            # Still running (an idle peer, a slow handler): end its socket so its thread
+            # sees the end of input and finishes instead of outliving the server.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            thread.join(self._deadline_for_stragglers)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.shutdown()
+
+
+def serve(
+    address: Address,
+    handler: Handler,
+    *,
+    framing: Framing = Framing.LENGTH_PREFIXED,
+    limits: Limits | None = None,
+    checksum: bool = False,
+    deadlines: Deadlines | None = None,
+    assemble: bool = True,
+    backlog: int = 64,
+) -> Server:
+    """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
+
+    The channel's handshake is done before the handler runs, and the channel is closed
+    cleanly (FW-CLS-4) when the handler returns. Use ``("127.0.0.1", 0)`` for a free port.
+    """
+    limits = session_limits(limits, assemble)
+    listener = socket.socket(address_family(address), socket.SOCK_STREAM)
+    try:
+        if not isinstance(address, str):
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(backlog)
+    except OSError as exc:
+        listener.close()
+        raise transport_error(exc, f"listening on {address!r}") from None
+    return Server(
+        listener,
+        handler,
+        framing=framing,
+        limits=limits,
+        checksum=checksum,
+        deadlines=deadlines if deadlines is not None else Deadlines(),
+        assemble=assemble,
+    )

@@ -1,0 +1,252 @@
+"""What the blocking (:mod:`framewire.sync`) and asyncio (:mod:`framewire.aio`) transports share.
+
+The two transports differ only in how they wait for the socket. Everything that is a
+*decision* rather than a wait lives here, once:
+
+* :func:`parse_address` / :func:`address_family` - the address forms both accept:
+  ``(host, port)`` for TCP and a ``str`` path for a Unix stream socket.
+* :class:`Deadlines` - the handshake, frame and linger deadlines of spec section 7.2
+  (FW-LIM-6), set by the application.
+* :class:`DeadlineTracker` - which of those deadlines binds the next wait, measured from
+  a fixed point (the connection opening, the first byte of a frame), never a per-read
+  timeout, so a peer trickling one byte at a time cannot keep a connection forever.
+* :class:`PeerState` - what the peer's non-data events said (its HELLO, PONGs, its end).
+* :func:`session_limits` - the receiver's limits, with FW-LIM-5's rule that a receiver
+  with no message limit must stream.
+* :func:`transport_error` - maps an ``OSError`` from the socket layer to
+  :class:`~framewire.errors.TransportError` (FW-SES-5).
+
+The close policy is the same in both: half-close (FW-CLS-1), then read and discard until
+the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES-3).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import socket
+from dataclasses import dataclass
+
+from framewire.errors import LocalProtocolError, TransportError
+from framewire.events import PeerClosed, PeerHello, PingReceived, PongReceived
+from framewire.framing import Limits
+from framewire.session import SessionEvent
+
+__all__ = [
+    "Address",
+    "DeadlineKind",
+    "DeadlineTracker",
+    "Deadlines",
+    "PeerState",
+    "address_family",
+    "format_address",
+    "parse_address",
+    "session_limits",
+    "transport_error",
+]
+
+Address = tuple[str, int] | str
+"""``(host, port)`` for TCP, or a filesystem path (``str``) for a Unix stream socket."""
+
+_UNIX_PREFIX = "unix:"
+
+
+def parse_address(text: str) -> Address:
+    """Parse the textual address form used on the command line.
+
+    ``HOST:PORT`` and ``[IPV6]:PORT`` name a TCP endpoint, a bare ``PORT`` means
+    ``127.0.0.1:PORT``; ``unix:PATH``, or any text containing a ``/``, names a Unix
+    socket. Raises ``ValueError`` with a message fit for a usage error.
+
+    >>> parse_address("127.0.0.1:7000"), parse_address("[::1]:80"), parse_address("unix:s")
+    (('127.0.0.1', 7000), ('::1', 80), 's')
+    """
+    if text.startswith(_UNIX_PREFIX):
+        path = text[len(_UNIX_PREFIX) :]
+        if not path:
+            raise ValueError("empty Unix socket path in 'unix:'")
+        return path
+    if "/" in text:
+        return text
+    host, sep, port_text = text.rpartition(":")
+    if not sep:
+        host, port_text = "127.0.0.1", text
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host:
+        raise ValueError(f"missing host in address {text!r} (use HOST:PORT)")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ValueError(f"bad port in address {text!r} (use HOST:PORT or unix:PATH)") from None
+    if not 0 <= port <= 65535:  # noqa: PLR2004 - the TCP port range
+        raise ValueError(f"port {port} out of range 0..65535")
+    return (host, port)
+
+
+def format_address(address: Address) -> str:
+    """Inverse of :func:`parse_address`: the text a user can pass back to the CLI."""
+    if isinstance(address, str):
+        return f"{_UNIX_PREFIX}{address}"
+    host, port = address[0], address[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def address_family(address: Address) -> socket.AddressFamily:
+    """The socket family for ``address``: AF_UNIX for a path, AF_INET6 or AF_INET for TCP."""
+    if isinstance(address, str):
+        return socket.AF_UNIX
+    return socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+
+
+class PeerState:
+    """What the peer has told us through the session's non-data events.
+
+    Both transports keep it the same way; only how they then send (a PONG) or wake a
+    waiting call differs.
+    """
+
+    __slots__ = ("done", "hello", "pongs")
+
+    def __init__(self) -> None:
+        self.hello: PeerHello | None = None
+        """The peer's HELLO: its limits on what we send (FW-HEL-5)."""
+        self.pongs: list[bytes] = []
+        """Data of PONGs received for our PINGs and not yet claimed by ping()."""
+        self.done = False
+        """The peer half-closed cleanly (FW-CLS-2): nothing more will come."""
+
+    def record(self, event: SessionEvent) -> bool:
+        """Note a non-data event; return True when the session queued a PONG that must be
+        sent at once (FW-PNG-2)."""
+        if isinstance(event, PeerHello):
+            self.hello = event
+        elif isinstance(event, PongReceived):
+            self.pongs.append(event.data)
+        elif isinstance(event, PeerClosed):
+            self.done = True
+        return isinstance(event, PingReceived)
+
+
+def transport_error(exc: OSError, during: str) -> TransportError:
+    """Wrap a socket-layer failure (reset, broken pipe, ...) as a TransportError (FW-SES-5).
+
+    The message says what we were doing, since "Connection reset by peer" alone does not
+    tell an application whether its data went out.
+    """
+    error = TransportError(f"connection failed while {during}: {exc.strerror or exc}")
+    error.__cause__ = exc
+    return error
+
+
+def session_limits(limits: Limits | None, assemble: bool) -> Limits:
+    """The limits a channel's session gets (defaults when None), checked against FW-LIM-5:
+    a receiver that announces no message limit must stream (``assemble=False``)."""
+    limits = limits if limits is not None else Limits()
+    if assemble and limits.max_message_size == 0:
+        raise LocalProtocolError(
+            "max_message_size=0 (no limit) needs assemble=False: a receiver that "
+            "assembles whole messages would hold unbounded memory (FW-LIM-5)"
+        )
+    return limits
+
+
+def _check_positive(name: str, value: float | None) -> None:
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name} deadline must be a positive number of seconds or None")
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """Time bounds of a connection, in seconds (spec section 7.2, FW-LIM-6).
+
+    ``handshake`` runs from the connection opening until the peer's HELLO is in;
+    ``frame`` from the first byte of a frame until its last byte; ``linger`` bounds the
+    wait for the peer's end of input after we half-closed, whether cleanly or after a
+    fatal error (FW-SES-3, FW-CLS-4). ``None`` disables a handshake or frame deadline
+    (only sensible in tests and trusted setups). Defaults are the spec's RECOMMENDED
+    values.
+    """
+
+    handshake: float | None = 10.0
+    frame: float | None = 30.0
+    linger: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_positive("handshake", self.handshake)
+        _check_positive("frame", self.frame)
+        _check_positive("linger", self.linger)
+
+
+class DeadlineKind(enum.Enum):
+    """Which deadline expired; decides whether the connection survives it."""
+
+    HANDSHAKE = "handshake"
+    FRAME = "frame"
+    CALL = "call"
+    """The application's own bound on one call (FW-LIM-7): the connection stays usable."""
+
+    @property
+    def fails_connection(self) -> bool:
+        """Handshake and frame deadlines fail the connection with ``timeout`` (FW-LIM-6)."""
+        return self is not DeadlineKind.CALL
+
+
+class DeadlineTracker:
+    """Keeps the absolute expiry times that bind the next wait on one connection.
+
+    Both transports call :meth:`observe` after every chunk of received bytes has been
+    handed to the session, then ask :meth:`next_expiry` for the earliest deadline before
+    waiting again. Times are ``time.monotonic()`` (or the event loop's clock) values.
+    """
+
+    __slots__ = ("_deadlines", "_frame_expiry", "_handshake_expiry")
+
+    def __init__(self, deadlines: Deadlines, opened_at: float) -> None:
+        self._deadlines = deadlines
+        self._handshake_expiry = (
+            None if deadlines.handshake is None else opened_at + deadlines.handshake
+        )
+        self._frame_expiry: float | None = None
+
+    def observe(self, now: float, *, handshake_done: bool, frame_partial: bool) -> None:
+        """Record the session's state after the bytes that arrived at ``now``.
+
+        A frame that is still partial after a read started at the latest in that read,
+        so its deadline starts then; a frame already being timed keeps its start.
+        """
+        if handshake_done:
+            self._handshake_expiry = None
+        if not frame_partial or not handshake_done:
+            # Until the HELLO is in, the handshake deadline alone bounds the wait (spec
+            # 7.2: the frame deadline runs after the handshake).
+            self._frame_expiry = None
+        elif self._frame_expiry is None and self._deadlines.frame is not None:
+            self._frame_expiry = now + self._deadlines.frame
+
+    def next_expiry(self, call_deadline: float | None = None) -> tuple[float, DeadlineKind] | None:
+        """The earliest of the handshake, frame and call deadlines, with its kind.
+
+        On a tie the connection-level deadline wins: it is the stronger outcome.
+        """
+        candidates = [
+            (expiry, kind)
+            for expiry, kind in (
+                (self._handshake_expiry, DeadlineKind.HANDSHAKE),
+                (self._frame_expiry, DeadlineKind.FRAME),
+                (call_deadline, DeadlineKind.CALL),
+            )
+            if expiry is not None
+        ]
+        if not candidates:
+            return None
+        return min(
+            candidates, key=lambda candidate: (candidate[0], not candidate[1].fails_connection)
+        )
+
+    def describe(self, kind: DeadlineKind) -> str:
+        """A reason for the ERROR frame sent when ``kind`` expires (FW-ERR-2: no peer data)."""
+        seconds = (
+            self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
+        )
+        return f"{kind.value} deadline of {seconds:g} s expired (FW-LIM-6)"

@@ -1,0 +1,21 @@
+"""Broken: its COBS decoder overruns on invalid input and throws (breaks FW-COB-2, FW-ERR-8)."""
+
+from mutation import replace
+
+from framewire import decoder
+from framewire.cobs_codec import CobsDecodeError
+from framewire.conformance.adapter import main
+
+
+def overrunning_cobs_decode(data: bytes) -> bytes:
+    try:
+        decoded: bytes = original(data)
+    except CobsDecodeError:
+        raise IndexError("index out of range while copying a COBS block") from None
+    return decoded
+
+
+original = replace(decoder, "cobs_decode", overrunning_cobs_decode)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Helpers shared by the codec and session tests: run a decoder over chunks, summarise."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from framewire import END, Decoder, Fragment, FrameDropped, Framing, Message, ProtocolError
+from framewire.checksum import crc32c
+from framewire.cobs_codec import cobs_encode
+from framewire.schema import FLAG_C
+
+Outcome = str
+"""How decoding ended: "end" (clean), "open" (needs more data) or an error's wire name."""
+
+
+class Decoded(NamedTuple):
+    """Everything a decoder produced for one input, in a form easy to compare."""
+
+    events: list[tuple[object, ...]]
+    outcome: Outcome
+
+
+def summarise(event: Message | Fragment | FrameDropped) -> tuple[object, ...]:
+    """An event as a plain tuple; FrameDropped by its error name (errors differ in detail)."""
+    if isinstance(event, FrameDropped):
+        return ("dropped", event.error.name, event.message_dropped)
+    return (type(event).__name__, *event)
+
+
+def decode(
+    decoder: Decoder, chunks: Iterable[bytes], *, eof: bool = True, drain_each: bool = True
+) -> Decoded:
+    """Feed `chunks` (draining events after each unless not `drain_each`), then the end
+    of input if `eof`."""
+    events: list[tuple[object, ...]] = []
+    try:
+        for chunk in chunks:
+            decoder.feed(chunk)
+            if drain_each:
+                events.extend(summarise(event) for event in decoder.events())
+        if eof:
+            decoder.feed_eof()
+        events.extend(summarise(event) for event in decoder.events())
+        outcome = "end" if decoder.next_event() is END else "open"
+    except ProtocolError as error:
+        # Recoverable errors must come out as FrameDropped events, never be raised.
+        outcome = error.name if not error.recoverable else f"raised recoverable {error.name}"
+    return Decoded(events, outcome)
+
+
+def raw_frame(
+    frame_type: int,
+    payload: bytes = b"",
+    *,
+    flags: int = 0,
+    checksum: bool = False,
+    magic: bytes = b"FW",
+    version: int = 1,
+    length: int | None = None,
+    crc: int | None = None,
+) -> bytes:
+    """The bytes of one frame, any field forced to any value (no framing applied).
+
+    The CRC is computed from the bytes as built unless `crc` forces it.
+    """
+    if checksum:
+        flags |= FLAG_C
+    header = (
+        magic
+        + bytes([version, flags, frame_type])
+        + struct.pack(">I", len(payload) if length is None else length)
+    )
+    frame = header + payload
+    if flags & FLAG_C:
+        frame += struct.pack(">I", crc32c(frame) if crc is None else crc)
+    return frame
+
+
+def framed(framing: Framing, *frames: bytes) -> bytes:
+    """Raw frames put on the wire in `framing` (COBS and a delimiter when delimited)."""
+    if framing is Framing.LENGTH_PREFIXED:
+        return b"".join(frames)
+    return b"".join(cobs_encode(frame) + b"\x00" for frame in frames)

@@ -1,0 +1,48 @@
+"""Shared helpers of the conformance runner tests: running the runner, reading vectors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from framewire.conformance import cli
+from framewire.conformance.vectors import Case, Suite, load_suite
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = ROOT / "vectors"
+BROKEN_ADAPTERS = Path(__file__).resolve().parent / "broken_adapters"
+REFERENCE_KNOWN_FAILURES = Path(__file__).resolve().parent / "conformance_known_failures.txt"
+REFERENCE_ADAPTER = f"{sys.executable} -m framewire.conformance.adapter"
+SEED = 20261125
+
+
+def suite() -> Suite:
+    """The repository's vectors."""
+    return load_suite(VECTORS)
+
+
+def run_runner(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run the runner in-process with a JSON report; (exit status, report)."""
+    report = tmp_path / f"report-{len(list(tmp_path.glob('report-*')))}.json"
+    fixed = ["--vectors", str(VECTORS), "--seed", str(SEED), "--quiet"]
+    status = cli.main([*fixed, "--report-json", str(report), *args])
+    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+    return status, data
+
+
+def outcomes(report: dict[str, Any], outcome: str) -> set[str]:
+    """The ids of the cases of a report with this outcome."""
+    return {case["id"] for case in report["cases"] if case["outcome"] == outcome}
+
+
+def expected_errors(case: Case) -> set[str]:
+    """Every error name a vector expects: recoverable events, the fatal end, ERROR frames."""
+    expect = case.raw["expect"]
+    names = {event["error"] for event in expect.get("events", []) if "error" in event}
+    end = expect.get("end")
+    if isinstance(end, dict) and "error" in end:
+        names.add(end["error"])
+    names |= {item["error"] for item in expect.get("sent", []) if "error" in item}
+    return names

@@ -1,0 +1,189 @@
+"""Delimited framing: COBS (against a reference written from spec 4.2.1), resynchronisation,
+hunting, the encoded-size bound (spec 4.2)."""
+
+from __future__ import annotations
+
+import pytest
+from codec_helpers import decode, framed, raw_frame
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import chunkings
+
+from framewire import Decoder, Encoder, Framing, Limits, Message
+from framewire.checksum import CHECK_VALUE, crc32c
+from framewire.cobs_codec import CobsDecodeError, cobs_decode, cobs_encode, encoded_size_bound
+
+DELIMITED = Framing.DELIMITED
+
+
+def reference_cobs_encode(data: bytes) -> bytes:
+    """Spec 4.2.1, literally: split at zeros into pieces, pieces into 254-byte blocks."""
+    out = bytearray()
+    pieces = data.split(b"\x00")
+    for index, piece in enumerate(pieces):
+        blocks = [piece[i : i + 254] for i in range(0, len(piece), 254)] or [b""]
+        last_piece = index == len(pieces) - 1
+        if piece and len(piece) % 254 == 0 and not last_piece:
+            # The remainder of a non-last piece is an empty block (its code byte stands for
+            # the zero); FW-COB-1: the last piece ends with its 0xFF block instead.
+            blocks.append(b"")
+        for block in blocks:
+            out.append(0xFF if len(block) == 254 else len(block) + 1)
+            out += block
+    return bytes(out)
+
+
+def reference_cobs_valid(encoded: bytes) -> bool:
+    """FW-COB-2: every code byte's block fits before the end."""
+    position = 0
+    while position < len(encoded):
+        code = encoded[position]
+        if code == 0 or position + code > len(encoded):
+            return False
+        position += code
+    return True
+
+
+def test_crc32c_check_values() -> None:
+    assert crc32c(b"123456789") == CHECK_VALUE == 0xE3069283
+    assert crc32c(b"") == 0
+    assert crc32c(b"6789", crc32c(b"12345")) == CHECK_VALUE
+
+
+@pytest.mark.parametrize("size", [0, 1, 253, 254, 255, 256, 507, 508, 509, 762])
+@pytest.mark.parametrize("fill", [b"\x01", b"\x00", b"\xff"])
+def test_cobs_boundaries_are_canonical(size: int, fill: bytes) -> None:
+    data = fill * size
+    encoded = cobs_encode(data)
+    assert encoded == reference_cobs_encode(data)
+    assert b"\x00" not in encoded
+    assert len(encoded) <= encoded_size_bound(size)
+    assert cobs_decode(encoded) == data
+
+
+def test_cobs_254_block_has_no_trailing_empty_block() -> None:
+    """FW-COB-1 exactly at the 254-byte block, and FW-COB-3's non-canonical form accepted."""
+    data = b"a" * 254
+    assert cobs_encode(data) == b"\xff" + data
+    assert cobs_decode(b"\xff" + data + b"\x01") == data
+    assert cobs_encode(data + b"\x00") == b"\xff" + data + b"\x01\x01"
+
+
+@given(st.binary(max_size=1200))
+def test_cobs_matches_reference(data: bytes) -> None:
+    assert cobs_encode(data) == reference_cobs_encode(data)
+    assert cobs_decode(cobs_encode(data)) == data
+
+
+@given(st.binary(min_size=1, max_size=600).map(lambda b: b.replace(b"\x00", b"\x07")))
+def test_cobs_decoder_rejects_every_overrun(encoded: bytes) -> None:
+    valid = reference_cobs_valid(encoded)
+    try:
+        cobs_decode(encoded)
+    except CobsDecodeError:
+        assert not valid
+    else:
+        assert valid
+
+
+def test_empty_frames_are_ignored_and_lone_delimiters_allowed() -> None:
+    frame = framed(DELIMITED, raw_frame(0x40, b"hi"))
+    result = decode(Decoder(DELIMITED), [b"\x00\x00" + frame + b"\x00" + frame])
+    assert result.events == [("Message", 0x40, b"hi", 0)] * 2
+    assert result.outcome == "end"
+
+
+def test_length_mismatch_and_cobs_invalid() -> None:
+    short = cobs_encode(b"FW\x01\x00") + b"\x00"
+    longer = cobs_encode(raw_frame(0x40, b"abc") + b"!") + b"\x00"
+    shorter = cobs_encode(raw_frame(0x40, b"abc")[:-1]) + b"\x00"
+    bad_magic_short = cobs_encode(b"XX") + b"\x00"  # shorter than a header: checked first
+    overrun = b"\x05ab\x00"
+    ok = framed(DELIMITED, raw_frame(0x40, b"ok"))
+    result = decode(Decoder(DELIMITED), [short + longer + shorter + bad_magic_short + overrun + ok])
+    assert result.events == [
+        ("dropped", "length-mismatch", False),
+        ("dropped", "length-mismatch", False),
+        ("dropped", "length-mismatch", False),
+        ("dropped", "length-mismatch", False),
+        ("dropped", "cobs-invalid", False),
+        ("Message", 0x40, b"ok", 0),
+    ]
+
+
+def test_checksum_checked_after_length() -> None:
+    frame = raw_frame(0x40, b"abc", checksum=True, crc=0)
+    result = decode(Decoder(DELIMITED), [framed(DELIMITED, frame[:-1])])
+    assert result.events == [("dropped", "length-mismatch", False)]
+
+
+@settings(max_examples=50)
+@given(st.data(), st.binary(max_size=300))
+def test_resynchronises_after_garbage(data: st.DataObject, garbage: bytes) -> None:
+    """FW-DLM-6/7: garbage costs at most the frame it lands in; later frames decode."""
+    encoder = Encoder(DELIMITED, checksum=True)
+    good = encoder.encode(Message(0x40, b"\x00payload\x00", 3))
+    wire = good + garbage + b"\x00" + good
+    result = decode(Decoder(DELIMITED), data.draw(chunkings(wire)))
+    messages = [event for event in result.events if event[0] == "Message"]
+    assert messages[0] == messages[-1] == ("Message", 0x40, b"\x00payload\x00", 3)
+    assert result.outcome == "end"
+
+
+def test_hunting_discards_up_to_the_first_delimiter() -> None:
+    good = Encoder(DELIMITED).encode(Message(0x40, b"x"))
+    tail_of_a_frame = good[3:]
+    hunted = decode(Decoder(DELIMITED, hunting=True), [tail_of_a_frame + good])
+    assert hunted.events == [("Message", 0x40, b"x", 0)]
+    not_hunting = decode(Decoder(DELIMITED), [tail_of_a_frame + good])
+    assert not_hunting.events[0][0] == "dropped"
+    assert decode(Decoder(DELIMITED, hunting=True), [b"\x01\x02"]).outcome == "end"
+
+
+def test_encoded_bound_rejects_at_once_and_skips() -> None:
+    """FW-DLM-4: more than E encoded bytes without a delimiter: frame-too-large at once,
+    the rest up to the next 0x00 is skipped without being buffered."""
+    limits = Limits(max_frame_size=256)
+    bound = limits.encoded_frame_bound
+    assert bound == encoded_size_bound(13 + 256) == 13 + 256 + 1 + (13 + 256) // 254
+    decoder = Decoder(DELIMITED, limits)
+    decoder.feed(b"\x01" * bound)
+    assert list(decoder.events()) == []
+    decoder.feed(b"\x01")
+    (dropped,) = decoder.events()
+    assert dropped.error.name == "frame-too-large"  # type: ignore[union-attr]
+    decoder.feed(b"\x01" * 100_000)
+    assert list(decoder.events()) == []
+    assert decoder.buffered == 0
+    decoder.feed(b"\x00" + framed(DELIMITED, raw_frame(0x40, b"after")))
+    assert list(decoder.events()) == [Message(0x40, b"after", 0)]
+
+
+def test_default_encoded_bound() -> None:
+    """Spec 7.1: 1,052,718 bytes for the default maximum frame size."""
+    assert Limits().encoded_frame_bound == 13 + 2**20 + 1 + (13 + 2**20) // 254 == 1_052_718
+
+
+def test_truncated_after_last_delimiter_unless_skipping() -> None:
+    assert decode(Decoder(DELIMITED), [b"\x02a"]).outcome == "truncated-frame"
+    limits = Limits(max_frame_size=256)
+    skipping = Decoder(DELIMITED, limits)
+    result = decode(skipping, [b"\x01" * (limits.encoded_frame_bound + 5)])
+    assert result.events == [("dropped", "frame-too-large", False)]
+    assert result.outcome == "end"
+
+
+def test_huge_feed_without_delimiter_is_not_buffered() -> None:
+    """FW-DLM-4 holds even when one feed() brings megabytes without a 0x00."""
+    limits = Limits(max_frame_size=256)
+    decoder = Decoder(DELIMITED, limits)
+    decoder.feed(b"\x05" * 10_000_000)
+    assert decoder.buffered <= limits.encoded_frame_bound + 1
+    (dropped,) = decoder.events()
+    assert dropped.error.name == "frame-too-large"  # type: ignore[union-attr]
+    decoder.feed(b"\x05" * 10_000_000 + b"\x00" + framed(DELIMITED, raw_frame(0x40, b"ok")))
+    assert decoder.buffered < 100
+    assert list(decoder.events()) == [Message(0x40, b"ok", 0)]
+    hunting = Decoder(DELIMITED, limits, hunting=True)
+    hunting.feed(b"\x07" * 1_000_000)
+    assert hunting.buffered == 0

@@ -1,0 +1,88 @@
+"""Encoder -> decoder round trips in both framings, whatever the chunking (hypothesis)."""
+
+from __future__ import annotations
+
+from codec_helpers import decode, summarise
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import chunkings, data_messages, framings, limits, ping_messages, split_at
+
+from framewire import Decoder, Encoder, Fragment, Framing, Limits, Message
+from framewire.schema import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
+
+messages_lists = st.lists(st.one_of(data_messages(), ping_messages), max_size=6)
+
+
+@settings(max_examples=150)
+@given(st.data(), framings, limits(), st.booleans(), messages_lists)
+def test_round_trip_any_chunking(
+    data: st.DataObject, framing: Framing, receiver: Limits, checksum: bool, messages: list[Message]
+) -> None:
+    messages = [
+        m
+        for m in messages
+        if not receiver.max_message_size or len(m.payload) <= receiver.max_message_size
+    ]
+    encoder = Encoder(framing, checksum=checksum, max_frame_size=receiver.max_frame_size)
+    wire = b"".join(encoder.encode(message) for message in messages)
+    chunks = data.draw(chunkings(wire))
+    result = decode(Decoder(framing, receiver), chunks)
+    assert result.outcome == "end"
+    assert result.events == [summarise(message) for message in messages]
+
+
+@settings(max_examples=100)
+@given(st.data(), framings, st.booleans(), st.lists(data_messages(), max_size=4))
+def test_streaming_fragments_rebuild_the_messages(
+    data: st.DataObject, framing: Framing, checksum: bool, messages: list[Message]
+) -> None:
+    encoder = Encoder(framing, checksum=checksum, max_frame_size=256)
+    wire = b"".join(encoder.encode(message) for message in messages)
+    decoder = Decoder(framing, Limits(256, 0), assemble=False)
+    rebuilt: list[Message] = []
+    parts: list[bytes] = []
+    for chunk in data.draw(chunkings(wire)):
+        decoder.feed(chunk)
+        for fragment in decoder.events():
+            assert isinstance(fragment, Fragment)
+            assert len(fragment.payload) <= 256
+            assert fragment.first == (not parts)
+            parts.append(fragment.payload)
+            if fragment.last:
+                rebuilt.append(Message(fragment.type, b"".join(parts), fragment.flags))
+                parts = []
+    assert rebuilt == messages
+
+
+@given(framings, st.booleans(), data_messages(), st.lists(st.integers(0, 1200), max_size=6))
+def test_stream_writer_output_equals_encode(
+    framing: Framing, checksum: bool, message: Message, cuts: list[int]
+) -> None:
+    """Writing a message in pieces gives exactly the canonical frames of encode()."""
+    encoder = Encoder(framing, checksum=checksum, max_frame_size=256)
+    writer = encoder.stream(message.type, message.flags)
+    pieces = split_at(message.payload, cuts)
+    wire = b"".join(writer.write(piece) for piece in pieces[:-1]) + writer.end(pieces[-1])
+    assert wire == encoder.encode(message)
+    assert writer.size == len(message.payload)
+
+
+@given(st.integers(0, 3 * 256 + 1), st.sampled_from([256, 300]), st.booleans())
+def test_canonical_splitting(size: int, frame_size: int, checksum: bool) -> None:
+    """Frames of exactly max_frame_size, the last the remainder; an empty payload is one
+    empty frame; an exact multiple gets no extra empty frame."""
+    encoder = Encoder(checksum=checksum, max_frame_size=frame_size)
+    frames = encoder.encode_frames(Message(0x41, b"z" * size, 5))
+    expected_count = max(1, -(-size // frame_size))
+    assert len(frames) == expected_count
+    trailer = 4 if checksum else 0
+    for index, frame in enumerate(frames):
+        flags = frame[3]
+        last = index == expected_count - 1
+        assert flags >> 4 == 5
+        assert bool(flags & FLAG_C) == checksum
+        assert bool(flags & FLAG_N) == (index > 0)
+        assert bool(flags & FLAG_M) == (not last)
+        length = int.from_bytes(frame[5:9], "big")
+        assert len(frame) == HEADER_SIZE + length + trailer
+        assert length == (size - index * frame_size if last else frame_size)

@@ -1,0 +1,147 @@
+"""The reference implementation through the conformance runner: adapter mode and live mode.
+
+The reference must pass every vector, except those declared in
+tests/conformance_known_failures.txt (each one a disagreement for the lead to settle);
+a declared vector that passes fails these tests, so the list cannot go stale.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conformance_helpers import (
+    REFERENCE_ADAPTER,
+    REFERENCE_KNOWN_FAILURES,
+    outcomes,
+    run_runner,
+    suite,
+)
+
+from framewire.codec import Framing, Limits
+from framewire.conformance import echo
+from framewire.events import Message
+from framewire.sync import Channel, Server, serve
+from framewire.transport import Deadlines, format_address
+
+KNOWN = ("--known-failures", str(REFERENCE_KNOWN_FAILURES))
+DEADLINE_MS = 300
+DEADLINES = f"handshake_ms={DEADLINE_MS},frame_ms={DEADLINE_MS}"
+
+
+def _assert_conforms(status: int, report: dict[str, Any]) -> None:
+    failed = outcomes(report, "failed") | outcomes(report, "fixed")
+    details = [
+        (c["id"], c["outcome"], c.get("failures", [{}])[0].get("difference"))
+        for c in report["cases"]
+        if c["id"] in failed
+    ]
+    assert not details, details
+    assert status == 0
+
+
+def test_reference_adapter_passes_every_vector(tmp_path: Path) -> None:
+    status, report = run_runner(tmp_path, "--adapter", REFERENCE_ADAPTER, *KNOWN)
+    _assert_conforms(status, report)
+    assert len(outcomes(report, "passed")) > len(suite().cases) // 2
+
+
+def _serve(framing: Framing, limits: Limits, handler: Any = echo.echo) -> Server:
+    deadlines = Deadlines(handshake=DEADLINE_MS / 1000, frame=DEADLINE_MS / 1000)
+    return serve(("127.0.0.1", 0), handler, framing=framing, limits=limits, deadlines=deadlines)
+
+
+def _session_cases(framing: Framing, limits: Limits) -> set[str]:
+    wanted = {"max_frame_size": limits.max_frame_size, "max_message_size": limits.max_message_size}
+    return {
+        c.id
+        for c in suite().cases
+        if c.kind == "session" and c.framing == framing.value and c.raw["limits"] == wanted
+    }
+
+
+LIVE_CONFIGS = [
+    (framing, limits)
+    for framing in Framing
+    for limits in (Limits(), Limits(max_frame_size=256, max_message_size=1024))
+]
+
+
+@pytest.mark.parametrize(("framing", "limits"), LIVE_CONFIGS)
+def test_reference_echo_server_passes_live(
+    framing: Framing, limits: Limits, tmp_path: Path
+) -> None:
+    """Every session vector of this framing and these limits, and the decode vectors that
+    fit, played whole, byte by byte and in random splits against the echo server."""
+    with _serve(framing, limits) as server:
+        address = format_address(server.address)
+        status, report = run_runner(
+            tmp_path, "--live-connect", address, "--live-deadlines", DEADLINES, *KNOWN
+        )
+    _assert_conforms(status, report)
+    applied = outcomes(report, "passed") | outcomes(report, "known-failure")
+    assert _session_cases(framing, limits) <= applied
+
+
+@pytest.fixture
+def unix_path() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as directory:
+        yield str(Path(directory) / "runner.sock")
+
+
+def test_live_serve_mode_with_an_echo_client_over_a_unix_socket(
+    unix_path: str, tmp_path: Path
+) -> None:
+    """--live-serve: the runner listens, the reference echo client reconnects per case."""
+    peer = (
+        f"{sys.executable} -m framewire.conformance.echo --connect {{address}} --framing delimited"
+    )
+    status, report = run_runner(
+        tmp_path,
+        "--live-serve",
+        "--unix",
+        unix_path,
+        "--live-peer",
+        peer,
+        "--only",
+        "session",
+        *KNOWN,
+    )
+    _assert_conforms(status, report)
+    assert outcomes(report, "passed")
+
+
+def _echo_without_flags(channel: Channel) -> None:
+    for message in channel:
+        channel.send(Message(message.type, message.payload, 0))
+
+
+def test_broken_echo_server_is_caught(tmp_path: Path) -> None:
+    """An echo server that drops the application flags fails the flagged echo vectors."""
+    with _serve(Framing.LENGTH_PREFIXED, Limits(), _echo_without_flags) as server:
+        address = format_address(server.address)
+        status, report = run_runner(tmp_path, "--live-connect", address, "--only", "session")
+    assert status == 1
+    flagged = {
+        c.id
+        for c in suite().cases
+        if c.kind == "session"
+        and c.framing == "length-prefixed"
+        and not isinstance(c.raw["expect"]["end"], dict)  # echoes there may stop early
+        and any(e["message"]["flags"] for e in c.raw["expect"]["events"])
+    }
+    applied = {c["id"] for c in report["cases"] if c["outcome"] != "not-applicable"}
+    assert flagged & applied
+    assert flagged & applied <= outcomes(report, "failed")
+
+
+def test_live_mode_reports_an_unreachable_peer(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert run_runner(tmp_path, "--live-connect", f"127.0.0.1:{port}")[0] == 2

@@ -1,0 +1,259 @@
+"""The conformance runner's own parts: deliveries, the independent wire reader, judging,
+known failures, reports and the command line (spec section 10)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import random
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conformance_helpers import REFERENCE_ADAPTER, VECTORS, outcomes, run_runner, suite
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from framewire.conformance import cli, judge, wire
+from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome
+from framewire.conformance.vectors import (
+    Case,
+    _registry_from_markdown,
+    cut,
+    deliveries,
+    load_registry,
+    random_cuts,
+)
+
+SPEC_ERRORS = VECTORS.parent / "spec" / "errors.md"
+
+
+def _case(data: bytes, chunks: list[int] | None = None) -> Case:
+    raw: dict[str, Any] = {"input": data.hex(), "framing": "length-prefixed"}
+    if chunks:
+        raw["chunks"] = chunks
+    return Case("fw-00000000", "g", "decode", "MUST", ("FW-HDR-1",), (), "d", raw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=300), st.integers(0, 2**32))
+def test_every_delivery_is_the_whole_input_in_nonempty_pieces(data: bytes, seed: int) -> None:
+    cut_ways = list(deliveries(_case(data), seed))
+    assert cut_ways[0].name == "whole"
+    for delivery in cut_ways:
+        assert b"".join(delivery.chunks) == data
+        assert all(delivery.chunks)
+    assert len({d.chunks for d in cut_ways}) == len(cut_ways)  # no delivery repeated
+
+
+@given(st.binary(min_size=2, max_size=200), st.integers(0, 2**32))
+def test_random_split_depends_only_on_seed_and_case(data: bytes, seed: int) -> None:
+    first = [d.chunks for d in deliveries(_case(data), seed)]
+    assert first == [d.chunks for d in deliveries(_case(data), seed)]
+
+
+def test_vector_chunks_are_a_delivery() -> None:
+    names = {d.name: d.chunks for d in deliveries(_case(b"abcdefgh", [3, 1, 4]), 1)}
+    assert names["chunks"] == (b"abc", b"d", b"efgh")
+
+
+def test_cut_and_random_cuts() -> None:
+    assert cut(b"abcdef", [2, 4]) == (b"ab", b"cd", b"ef")
+    cuts = random_cuts(10, random.Random(3))
+    assert cuts == sorted(set(cuts))
+    assert all(0 < c < 10 for c in cuts)
+    assert random_cuts(1, random.Random(3)) == []
+
+
+def test_registry_data_matches_the_spec_table() -> None:
+    """vectors/errors.json and the Markdown fallback give the same registry."""
+    assert load_registry(VECTORS) == _registry_from_markdown(SPEC_ERRORS.read_text("utf-8"))
+
+
+def test_independent_wire_reader_agrees_with_every_encode_vector() -> None:
+    """The runner's own reader (used to judge what implementations send) reads V's bytes."""
+    checked = 0
+    for case in suite().cases:
+        if case.kind != "encode":
+            continue
+        output = bytes.fromhex(case.raw["expect"]["output"])
+        frames, tail, problem = wire.read_frames(output, case.framing)
+        assert problem is None, case.id
+        assert tail == b""
+        message = case.raw["message"]
+        assert b"".join(f.payload for f in frames).hex() == message["payload"], case.id
+        assert {f.flags >> 4 for f in frames} == {message["flags"]}
+        if case.framing == "delimited":
+            encoded = [e for e in output.split(b"\x00") if e]
+            assert all(wire.cobs_encode(wire.cobs_decode(e) or b"") == e for e in encoded)
+        checked += 1
+    assert checked > 0
+
+
+@given(st.binary(max_size=1200))
+def test_own_cobs_round_trips(data: bytes) -> None:
+    encoded = wire.cobs_encode(data)
+    assert 0 not in encoded
+    assert len(encoded) <= len(data) + 1 + len(data) // 254
+    assert wire.cobs_decode(encoded) == data
+
+
+REGISTRY = load_registry(VECTORS)
+DECODE = Case(
+    "fw-00000001",
+    "g",
+    "decode",
+    "MUST",
+    ("FW-CRC-3",),
+    (),
+    "d",
+    {
+        "framing": "length-prefixed",
+        "expect": {
+            "events": [{"message": {"type": 64, "flags": 1, "payload": "00"}}],
+            "end": {"error": "checksum-mismatch"},
+        },
+    },
+)
+GOOD_EVENTS = [{"message": {"type": 64, "flags": 1, "payload": "00"}}]
+
+
+def test_judge_accepts_the_expected_reply() -> None:
+    reply = {
+        "status": "error",
+        "events": GOOD_EVENTS,
+        "error": {"code": 108, "name": "checksum-mismatch"},
+    }
+    assert judge.check_decode(DECODE, reply, REGISTRY) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "difference"),
+    [
+        ({"status": "result", "events": GOOD_EVENTS, "end": "clean"}, "end: expected"),
+        ({"status": "error", "events": [], "error": {"code": 108}}, "missing events"),
+        (
+            {"status": "error", "events": GOOD_EVENTS, "error": {"code": 108, "name": "bad-magic"}},
+            "?108/bad-magic",
+        ),
+        ({"status": "error", "events": GOOD_EVENTS, "error": {"code": 999}}, "?999"),
+    ],
+)
+def test_judge_reports_differences(reply: dict[str, Any], difference: str) -> None:
+    found = judge.check_decode(DECODE, reply, REGISTRY)
+    assert found is not None
+    assert difference in found
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"status": "result", "end": "clean"},
+        {"status": "result", "events": "x", "end": "clean"},
+        {"status": "result", "events": [{"message": {"type": 64, "flags": 1}}], "end": "clean"},
+        {"status": "result", "events": [{"message": {"type": 64, "flags": 16, "payload": ""}}]},
+        {"status": "result", "events": [{"message": {"type": 64, "flags": 0, "payload": "0G"}}]},
+        {"status": "result", "events": [{"frame": {}}], "end": "clean"},
+        {"status": "result", "events": [], "end": "finished"},
+        {"status": "error", "events": [], "error": {"name": "bad-magic"}},
+    ],
+)
+def test_malformed_replies_are_adapter_faults(reply: dict[str, Any]) -> None:
+    with pytest.raises(judge.MalformedReplyError):
+        judge.check_decode(DECODE, reply, REGISTRY)
+
+
+def _result(outcome: Outcome, failed: list[str], passed: list[str]) -> CaseResult:
+    result = CaseResult(DECODE, "adapter", outcome)
+    result.deliveries = [DeliveryResult(n, False, "x") for n in failed] + [
+        DeliveryResult(n, True) for n in passed
+    ]
+    return result
+
+
+def test_known_failures_settle_and_go_stale(tmp_path: Path) -> None:
+    listing = tmp_path / "known.txt"
+    listing.write_text("# comment\n\nfw-00000001  # why\n", encoding="utf-8")
+    known = KnownFailures.load(listing)
+    failed = known.settle(_result(Outcome.FAILED, ["whole"], ["bytes"]))
+    assert failed.outcome is Outcome.KNOWN_FAILURE
+    assert not failed.blocking
+    fixed = known.settle(_result(Outcome.PASSED, [], ["whole"]))
+    assert fixed.outcome is Outcome.FIXED
+    assert fixed.blocking
+
+
+def test_known_failure_of_one_delivery() -> None:
+    known = KnownFailures(frozenset({"fw-00000001/bytes"}))
+    assert known.settle(_result(Outcome.FAILED, ["bytes"], ["whole"])).outcome is (
+        Outcome.KNOWN_FAILURE
+    )
+    assert known.settle(_result(Outcome.FAILED, ["whole"], ["bytes"])).outcome is Outcome.FIXED
+    assert known.settle(_result(Outcome.FAILED, ["whole", "bytes"], [])).outcome is Outcome.FAILED
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run_runner(tmp_path)[0] == 2  # neither an adapter nor a live mode
+    assert run_runner(tmp_path, "--adapter", "/nonexistent/adapter")[0] == 2
+    silent = f"{sys.executable} -c pass"  # exits at once: no hello reply
+    assert run_runner(tmp_path, "--adapter", silent, "--timeout", "2")[0] == 2
+    missing = tmp_path / "none"
+    assert cli_main(["--vectors", str(missing), "--adapter", REFERENCE_ADAPTER]) == 2
+
+
+def cli_main(argv: list[str]) -> int:
+    return cli.main([*argv, "--quiet"])
+
+
+def test_selection_reports_and_stale_known_failure(tmp_path: Path) -> None:
+    """--only by statement; a passing case declared as a known failure fails the run."""
+    junit = tmp_path / "junit.xml"
+    status, report = run_runner(
+        tmp_path, "--adapter", REFERENCE_ADAPTER, "--only", "FW-CRC-*", "--junit", str(junit)
+    )
+    selected = report["cases"]
+    assert selected
+    assert all(any(s.startswith("FW-CRC-") for s in c["statements"]) for c in selected)
+    passing = sorted(outcomes(report, "passed"))
+    assert passing
+    root = ET.parse(junit).getroot()
+    assert root.tag == "testsuite"
+    assert int(root.get("tests", "0")) == len(selected)
+    listing = tmp_path / "known.txt"
+    listing.write_text(f"{passing[0]}\n", encoding="utf-8")
+    status, report = run_runner(
+        tmp_path,
+        "--adapter",
+        REFERENCE_ADAPTER,
+        "--only",
+        passing[0],
+        "--known-failures",
+        str(listing),
+    )
+    assert status == 1
+    assert outcomes(report, "fixed") == {passing[0]}
+    assert json.dumps(report)  # the report is plain JSON
+
+
+RUNNER_MODULES = ("adapter_client", "cli", "judge", "live", "report", "results", "runner")
+ALLOWED_IMPORTS = {"framewire", "framewire.transport"}  # the version; address parsing
+
+
+def test_runner_never_imports_the_implementation_it_judges() -> None:
+    """FW-CNF-4: only the reference adapter and echo peer may use framewire's codec/session."""
+    package = Path(cli.__file__).parent
+    for name in (*RUNNER_MODULES, "vectors", "wire", "__init__", "__main__"):
+        tree = ast.parse((package / f"{name}.py").read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported = node.module
+            elif isinstance(node, ast.Import):
+                imported = node.names[0].name
+            else:
+                continue
+            if imported.startswith("framewire") and not imported.startswith(
+                "framewire.conformance"
+            ):
+                assert imported in ALLOWED_IMPORTS, f"{name}.py imports {imported}"

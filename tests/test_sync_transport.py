@@ -1,0 +1,373 @@
+"""The blocking transport on real loopback sockets (TCP 127.0.0.1 and Unix sockets)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from io_peers import (
+    DATA,
+    FAST,
+    error_code_sent,
+    frame,
+    handshake_bytes,
+    raw_connect,
+    read_to_eof,
+    reset,
+)
+
+from framewire.codec import Framing, Limits
+from framewire.errors import (
+    ErrorCode,
+    LocalProtocolError,
+    PeerError,
+    ProtocolError,
+    TransportError,
+)
+from framewire.events import Fragment, Message
+from framewire.sync import Channel, OutgoingMessage, Server, connect, serve
+from framewire.transport import Address, Deadlines
+
+pytestmark = pytest.mark.timeout(20)
+
+FRAMINGS = list(Framing)
+
+
+def echo(channel: Channel) -> None:
+    for message in channel:
+        channel.send(message)
+
+
+@pytest.fixture(params=["tcp", "unix"])
+def address(request: pytest.FixtureRequest, tmp_path: Path) -> Address:
+    return ("127.0.0.1", 0) if request.param == "tcp" else str(tmp_path / "fw.sock")
+
+
+@pytest.fixture(params=FRAMINGS, ids=[f.value for f in FRAMINGS])
+def framing(request: pytest.FixtureRequest) -> Framing:
+    result: Framing = request.param
+    return result
+
+
+@pytest.fixture
+def echo_server(address: Address, framing: Framing) -> Iterator[Server]:
+    with serve(address, echo, framing=framing, deadlines=FAST) as server:
+        yield server
+
+
+@pytest.mark.parametrize("checksum", [False, True])
+def test_round_trip(echo_server: Server, framing: Framing, checksum: bool) -> None:
+    messages = [
+        Message(DATA, b""),
+        Message(0x41, b"hello", 5),
+        Message(0xFF, bytes(range(256)) * 9, 15),  # 9 frames: we accept 256-byte frames
+    ]
+    limits = Limits(max_frame_size=256)
+    with connect(
+        echo_server.address, framing=framing, checksum=checksum, limits=limits, deadlines=FAST
+    ) as channel:
+        for message in messages:
+            channel.send(message)
+        channel.close_write()
+        assert list(channel) == messages
+    assert echo_server.errors == []
+
+
+def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -> None:
+    with connect(echo_server.address, framing=framing, deadlines=FAST) as channel:
+        with channel.send_stream(0x50, flags=2) as outgoing:
+            for chunk in (b"a" * 700, b"", b"b" * 5000):
+                outgoing.write(chunk)
+        assert channel.recv(timeout=2) == Message(0x50, b"a" * 700 + b"b" * 5000, 2)
+
+
+def test_ping_is_answered_and_messages_in_between_are_kept(echo_server: Server) -> None:
+    with connect(echo_server.address, framing=echo_server_framing(echo_server)) as channel:
+        channel.send(Message(DATA, b"before"))
+        assert channel.ping(timeout=2) >= 0
+        assert channel.recv(timeout=2) == Message(DATA, b"before")
+
+
+def echo_server_framing(server: Server) -> Framing:
+    # The server's channels share one framing; the fixture parametrises it.
+    return server._new_channel.keywords["framing"]  # type: ignore[no-any-return]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    payloads=st.lists(st.binary(max_size=3000), max_size=6),
+    checksum=st.booleans(),
+)
+def test_any_messages_round_trip(
+    echo_server: Server, payloads: list[bytes], checksum: bool
+) -> None:
+    framing = echo_server_framing(echo_server)
+    messages = [Message(DATA + i, payload, i % 16) for i, payload in enumerate(payloads)]
+    with connect(
+        echo_server.address, framing=framing, checksum=checksum, limits=Limits(256)
+    ) as channel:
+        for message in messages:
+            channel.send(message)
+        channel.close_write()
+        assert list(channel) == messages
+
+
+def test_peer_reset_mid_frame_is_a_transport_error(address: Address, framing: Framing) -> None:
+    listener = socket.socket(socket.AF_UNIX if isinstance(address, str) else socket.AF_INET)
+    listener.bind(address)
+    listener.listen()
+    bound = listener.getsockname()
+
+    def raw_peer() -> None:
+        sock, _ = listener.accept()
+        sock.sendall(handshake_bytes(framing) + frame(framing, 0, DATA, b"x" * 100)[:20])
+        time.sleep(0.1)
+        reset(sock)
+
+    thread = threading.Thread(target=raw_peer)
+    thread.start()
+    with connect(bound, framing=framing, deadlines=FAST) as channel:
+        with pytest.raises(TransportError):
+            channel.recv(timeout=2)
+        with pytest.raises(TransportError):  # FW-SES-4: failed for good
+            channel.recv()
+    thread.join()
+    listener.close()
+
+
+def test_reset_of_one_connection_leaves_the_others_alone(echo_server: Server) -> None:
+    framing = echo_server_framing(echo_server)
+    with connect(echo_server.address, framing=framing) as survivor:
+        victim = raw_connect(echo_server.address, framing)
+        victim.sendall(frame(framing, 0, DATA, b"y" * 50)[:12])
+        reset(victim)
+        time.sleep(0.1)
+        survivor.send(Message(DATA, b"still here"))
+        assert survivor.recv(timeout=2) == Message(DATA, b"still here")
+
+
+@pytest.mark.parametrize(("cut", "expected"), [(0, None), (5, ErrorCode.TRUNCATED_FRAME)])
+def test_half_close(echo_server: Server, cut: int, expected: ErrorCode | None) -> None:
+    """A half-close at a frame boundary is a clean end; inside a frame it is
+    truncated-frame (FW-LPF-4, FW-CLS-5), and the server side reports it."""
+    framing = echo_server_framing(echo_server)
+    sock = raw_connect(echo_server.address, framing)
+    whole = frame(framing, 0, DATA, b"abc")
+    sock.sendall(whole + whole[:cut])
+    sock.shutdown(socket.SHUT_WR)
+    received = read_to_eof(sock)
+    sock.close()
+    assert received.count(frame(framing, 0, DATA, b"abc")) == 1  # the echo of the whole one
+    time.sleep(0.1)
+    codes = [getattr(error, "code", None) for error in echo_server.errors]
+    assert codes == ([] if expected is None else [expected])
+
+
+def test_stall_mid_frame_hits_the_frame_deadline(echo_server: Server) -> None:
+    """A peer that trickles a frame byte by byte fails with timeout, though every single
+    read succeeds (a deadline, not a per-read timeout: FW-LIM-6)."""
+    framing = echo_server_framing(echo_server)
+    sock = raw_connect(echo_server.address, framing)
+    started = time.monotonic()
+    for byte in frame(framing, 0, DATA, b"z" * 40)[:30]:
+        try:
+            sock.send(bytes([byte]))
+        except OSError:
+            break
+        time.sleep(0.05)
+    received = read_to_eof(sock)
+    sock.close()
+    assert error_code_sent(received, framing) == ErrorCode.TIMEOUT
+    assert time.monotonic() - started < 3
+    time.sleep(0.05)
+    assert [error.code for error in echo_server.errors] == [ErrorCode.TIMEOUT]  # type: ignore[attr-defined]
+
+
+def test_silent_peer_hits_the_handshake_deadline(address: Address) -> None:
+    with serve(address, echo, deadlines=FAST) as server:
+        sock = raw_connect(server.address, Framing.LENGTH_PREFIXED, send_handshake=False)
+        started = time.monotonic()
+        received = read_to_eof(sock)
+        sock.close()
+        assert 0.4 < time.monotonic() - started < 3
+        assert error_code_sent(received, Framing.LENGTH_PREFIXED) == ErrorCode.TIMEOUT
+
+
+def test_4_gib_header_is_refused_with_frame_too_large(echo_server: Server) -> None:
+    framing = echo_server_framing(echo_server)
+    with connect(echo_server.address, framing=framing) as bystander:
+        sock = raw_connect(echo_server.address, framing)
+        header = b"FW\x01\x00\x40\xff\xff\xff\xff"
+        sock.sendall(header if framing is Framing.LENGTH_PREFIXED else header + b"\x01" * 64)
+        received = read_to_eof(sock)
+        sock.close()
+        if framing is Framing.LENGTH_PREFIXED:
+            assert error_code_sent(received, framing) == ErrorCode.FRAME_TOO_LARGE
+        bystander.send(Message(DATA, b"unaffected"))
+        assert bystander.recv(timeout=2) == Message(DATA, b"unaffected")
+
+
+def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
+    """Our own detected fault: ERROR frame-too-large goes out, then ProtocolError."""
+    listener = socket.socket(socket.AF_UNIX if isinstance(address, str) else socket.AF_INET)
+    listener.bind(address)
+    listener.listen()
+    seen: list[bytes] = []
+
+    def raw_peer() -> None:
+        sock, _ = listener.accept()
+        sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED) + b"FW\x01\x00\x40\xff\xff\xff\xff")
+        seen.append(read_to_eof(sock))
+        sock.close()
+
+    thread = threading.Thread(target=raw_peer)
+    thread.start()
+    channel = connect(listener.getsockname(), deadlines=FAST)
+    with pytest.raises(ProtocolError) as caught:
+        channel.recv(timeout=2)
+    assert caught.value.code is ErrorCode.FRAME_TOO_LARGE
+    assert caught.value.statement in ErrorCode.FRAME_TOO_LARGE.statements
+    thread.join()
+    listener.close()
+    assert error_code_sent(seen[0], Framing.LENGTH_PREFIXED) == ErrorCode.FRAME_TOO_LARGE
+    with pytest.raises(ProtocolError) as again:
+        channel.send(Message(DATA, b"after failure"))
+    assert again.value is caught.value  # FW-SES-4: the error that failed the connection
+
+
+def test_call_timeout_leaves_the_connection_usable(echo_server: Server) -> None:
+    framing = echo_server_framing(echo_server)
+    with connect(echo_server.address, framing=framing, deadlines=FAST) as channel:
+        with pytest.raises(TimeoutError):
+            channel.recv(timeout=0.05)
+        time.sleep(0.4)  # longer than the frame deadline: idle time is not a frame
+        channel.send(Message(DATA, b"later"))
+        assert channel.recv(timeout=2) == Message(DATA, b"later")
+
+
+def test_error_from_peer_raises_peer_error(address: Address) -> None:
+    def refuse(channel: Channel) -> None:
+        channel.fail("no thanks")
+
+    with (
+        serve(address, refuse, deadlines=FAST) as server,
+        connect(server.address, deadlines=FAST) as channel,
+        pytest.raises(PeerError) as caught,
+    ):
+        channel.recv(timeout=2)
+    assert caught.value.code == ErrorCode.INTERNAL_ERROR
+    assert caught.value.name == "internal-error"
+
+
+def test_send_after_close_write_is_a_local_error(echo_server: Server) -> None:
+    with connect(echo_server.address, framing=echo_server_framing(echo_server)) as channel:
+        channel.close_write()
+        with pytest.raises(LocalProtocolError):
+            channel.send(Message(DATA, b"too late"))
+        assert channel.recv(timeout=2) is None
+
+
+def test_abandoned_stream_fails_with_internal_error(echo_server: Server) -> None:
+    framing = echo_server_framing(echo_server)
+    channel = connect(echo_server.address, framing=framing, deadlines=FAST)
+
+    def produce_then_die() -> None:
+        with channel.send_stream(DATA) as outgoing:
+            outgoing.write(b"x" * 2000)
+            raise RuntimeError("the producer died")
+
+    with pytest.raises(RuntimeError):
+        produce_then_die()
+    with pytest.raises(ProtocolError) as caught:
+        channel.recv()
+    assert caught.value.code is ErrorCode.INTERNAL_ERROR
+    time.sleep(0.1)
+    assert [getattr(e, "code", None) for e in echo_server.errors] == [ErrorCode.INTERNAL_ERROR]
+
+
+def streaming_echo(channel: Channel) -> None:
+    """Echo each message piece by piece, never holding one whole (FW-MSG-15, FW-LIM-5)."""
+    outgoing: OutgoingMessage | None = None
+    while (piece := channel.recv_fragment()) is not None:
+        if piece.first:
+            outgoing = channel.send_stream(piece.type, piece.flags)
+        assert outgoing is not None
+        if piece.last:
+            outgoing.end(piece.payload)
+        else:
+            outgoing.write(piece.payload)
+
+
+def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Address) -> None:
+    """FW-HEL-5: the sender splits to the MAX_FRAME_SIZE the receiver announced; a
+    receiver with no message limit streams the pieces (FW-LIM-5)."""
+    unlimited = Limits(max_frame_size=256, max_message_size=0)
+    with serve(address, streaming_echo, limits=unlimited, assemble=False) as server:
+        with connect(server.address, deadlines=Deadlines(frame=5.0)) as channel:
+            payload = bytes(range(256)) * 4096  # 1 MiB in 4096 frames of 256 bytes
+            channel.send(Message(DATA, payload, 7))
+            assert channel.recv(timeout=10) == Message(DATA, payload, 7)
+        assert server.errors == []
+
+
+def test_no_message_limit_requires_streaming(echo_server: Server) -> None:
+    framing = echo_server_framing(echo_server)
+    with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
+        connect(echo_server.address, framing=framing, limits=Limits(max_message_size=0))
+    streaming = Limits(max_message_size=0)
+    with connect(echo_server.address, framing=framing, limits=streaming, assemble=False) as channel:
+        with pytest.raises(LocalProtocolError, match="recv_fragment"):
+            channel.recv()
+        channel.send(Message(DATA, b"piece"))
+        assert channel.recv_fragment(timeout=2) == Fragment(DATA, 0, b"piece", True, True)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(garbage=st.binary(min_size=1, max_size=200), with_handshake=st.booleans())
+def test_garbage_from_a_peer_only_ever_raises_a_framewire_error(
+    echo_server: Server, garbage: bytes, with_handshake: bool
+) -> None:
+    """Whatever a peer sends, the server's connection ends with a clean end or one of the
+    spec's errors (FW-ERR-8), within the deadlines, and the server goes on."""
+    framing = echo_server_framing(echo_server)
+    before = len(echo_server.errors)
+    sock = raw_connect(echo_server.address, framing, send_handshake=with_handshake)
+    try:
+        sock.sendall(garbage)
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass  # the server may already have failed the connection and reset it
+    read_to_eof(sock)
+    sock.close()
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline and len(echo_server.errors) == before:
+        time.sleep(0.01)  # a clean end records nothing, an error is recorded
+    for error in echo_server.errors[before:]:
+        assert isinstance(error, ProtocolError | PeerError | TransportError), repr(error)
+    with connect(echo_server.address, framing=framing) as channel:
+        channel.send(Message(DATA, b"alive"))
+        assert channel.recv(timeout=2) == Message(DATA, b"alive")
+
+
+def test_shutdown_ends_idle_connections(address: Address) -> None:
+    server = serve(address, echo, deadlines=Deadlines(handshake=5.0, frame=5.0, linger=0.2))
+    idle = connect(server.address)  # says nothing, holds a server thread in recv()
+    started = time.monotonic()
+    server.shutdown(timeout=0.1)
+    assert time.monotonic() - started < 2
+    assert idle.recv(timeout=2) is None  # the server side ended its socket: a clean end
+    idle.close()

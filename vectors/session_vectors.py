@@ -1,0 +1,1019 @@
+"""The session group (spec section 6 and 7.2): the implementation is one peer.
+
+Each case gives what the other peer sends (`input`, from its first preface byte), and
+what the implementation must deliver, send after its own preface and HELLO, and how the
+session ends. Expectations are stated by hand from section 6; whether a fatal error is
+announced with an ERROR frame comes from the registry's "ERROR frame" column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from casebuild import (
+    CLEAN,
+    DEFAULT_LIMITS,
+    OPEN,
+    SHORT,
+    SMALL_LIMITS,
+    Json,
+    Suite,
+    corrupt_trailer,
+    error,
+    message,
+    tags_for,
+)
+from specdata import error_registry
+from wire import (
+    DATA,
+    DELIMITED,
+    ERROR,
+    FRAMINGS,
+    HELLO,
+    LENGTH_PREFIXED,
+    PING,
+    PONG,
+    error_payload,
+    frame,
+    hello_payload,
+    nonzero_bytes,
+    on_wire,
+    preface,
+)
+
+GROUP = "session"
+PEER_HELLO = frame(HELLO, hello_payload((1, 1_048_576), (2, 16_777_216)))
+# Long enough for a whole header (9 bytes), so a length-prefixed receiver has decided.
+GARBAGE = bytes.fromhex("deadbeef") * 3
+ANNOUNCES_ERROR = {entry.name: entry.sends_error_frame for entry in error_registry()}
+
+
+def session(
+    suite: Suite,
+    key: str,
+    description: str,
+    statements: list[str],
+    *,
+    framing: str,
+    data: bytes,
+    events: list[Json],
+    sent: list[Json],
+    end: object,
+    limits: Json | None = None,
+    eof: bool = True,
+    deadlines: Json | None = None,
+    tags: Iterable[str] = (),
+) -> None:
+    """Add one session case; `limits` are the implementation's own (default: section 7)."""
+    limits = limits or DEFAULT_LIMITS
+    names = [end["error"]] if isinstance(end, dict) and "error" in end else []
+    extra = list(tags)
+    if deadlines is not None:
+        extra.append("live-only")
+    case: Json = {
+        "description": description,
+        "statements": list(dict.fromkeys(statements)),
+        "level": "MUST",
+        "tags": tags_for(GROUP, framing, names, extra),
+        "kind": "session",
+        "framing": framing,
+        "limits": limits,
+        "input": data.hex(),
+        "eof": eof,
+    }
+    if deadlines is not None:
+        case["deadlines"] = deadlines
+    case["expect"] = {"hello": limits, "events": events, "sent": sent, "end": end}
+    suite.add(GROUP, f"{key}/{SHORT[framing]}", case)
+
+
+def opening(framing: str, hello: bytes = PEER_HELLO) -> bytes:
+    """The other peer's preface and HELLO."""
+    return preface(framing) + on_wire(framing, hello)
+
+
+def failure(name: str) -> tuple[list[Json], object]:
+    """What a fatal error `name` sends (an ERROR frame, if the registry says so) and ends."""
+    return ([{"error": name}] if ANNOUNCES_ERROR[name] else []), error(name)
+
+
+def session_cases(suite: Suite) -> None:
+    """Every session case, in both framings where the framing does not matter."""
+    for framing in FRAMINGS:
+        handshake_cases(suite, framing)
+        hello_cases(suite, framing)
+        error_frame_cases(suite, framing)
+        ping_cases(suite, framing)
+        preface_cases(suite, framing)
+        end_of_input_cases(suite, framing)
+        fatal_frame_cases(suite, framing)
+        deadline_cases(suite, framing)
+        state_order_cases(suite, framing)
+    lone_delimiters(suite)
+    worked_example(suite)
+
+
+def handshake_cases(suite: Suite, framing: str) -> None:
+    """FW-SES-1, FW-SES-2, FW-PRE-1, FW-HEL-1, clean end (FW-CLS-*)."""
+    session(
+        suite,
+        "nothing-received",
+        "The other peer sends nothing yet: the implementation sends its preface and HELLO "
+        "at once without waiting, and nothing else (no data, PING or PONG before the "
+        "peer's HELLO).",
+        ["FW-SES-1", "FW-SES-2", "FW-PRE-1", "FW-HEL-1"],
+        framing=framing,
+        data=b"",
+        events=[],
+        sent=[],
+        end=OPEN,
+        eof=False,
+    )
+    session(
+        suite,
+        "handshake-then-eof",
+        "Preface and HELLO, then the peer half-closes: a clean end of that direction.",
+        ["FW-SES-1", "FW-PRE-1", "FW-HEL-1", "FW-CLS-2", "FW-HEL-2"],
+        framing=framing,
+        data=opening(framing),
+        events=[],
+        sent=[],
+        end=CLEAN,
+    )
+    session(
+        suite,
+        "handshake-no-eof",
+        "Preface and HELLO, no end of input: the session is open.",
+        ["FW-SES-1", "FW-HEL-1"],
+        framing=framing,
+        data=opening(framing),
+        events=[],
+        sent=[],
+        end=OPEN,
+        eof=False,
+    )
+    multi = [
+        frame(0x55, b"par", app=4, more=True),
+        frame(0x55, b"ts", app=4, cont=True, checksum=True),
+    ]
+    session(
+        suite,
+        "data-then-eof",
+        "Three data messages (one empty, one of two frames with application flags 4) then "
+        "the peer half-closes: all delivered in order, then a clean end. (Live mode: the "
+        "echo peer echoes them and then half-closes in turn.)",
+        ["FW-CLS-2", "FW-CLS-1", "FW-CLS-3", "FW-MSG-1", "FW-FLG-3", "FW-MSG-16"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(DATA, b"first"), frame(0x41), *multi),
+        events=[message(DATA, b"first"), message(0x41), message(0x55, b"parts", 4)],
+        sent=[],
+        end=CLEAN,
+        tags=["echo"],
+    )
+    session(
+        suite,
+        "announced-limits-exact",
+        "The implementation announces max frame 256 and max message 1024 and accepts a "
+        "message of 4 frames of 256 bytes (exactly both limits).",
+        ["FW-HEL-6", "FW-LIM-3", "FW-MSG-10"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(
+            framing,
+            frame(DATA, nonzero_bytes(256), more=True),
+            frame(DATA, nonzero_bytes(256), cont=True, more=True),
+            frame(DATA, nonzero_bytes(256), cont=True, more=True),
+            frame(DATA, nonzero_bytes(256), cont=True),
+        ),
+        events=[message(DATA, nonzero_bytes(256) * 4)],
+        sent=[],
+        end=CLEAN,
+        limits=SMALL_LIMITS,
+        tags=["boundary"],
+    )
+
+
+def hello_cases(suite: Suite, framing: str) -> None:
+    """FW-HEL-1..4, FW-HEL-7: valid and malformed HELLOs."""
+    after = on_wire(framing, frame(DATA, b"after hello"))
+    valid = [
+        ("empty", "An empty HELLO (all settings default).", hello_payload(), ["FW-HEL-2"]),
+        (
+            "reversed-order",
+            "Settings in the order MAX_MESSAGE_SIZE, MAX_FRAME_SIZE.",
+            hello_payload((2, 4096), (1, 256)),
+            [],
+        ),
+        (
+            "unknown-settings",
+            "Unknown settings 0x0003 and 0xFFFF are ignored.",
+            hello_payload((3, 7), (1, 4096), (0xFFFF, 0xFFFFFFFF)),
+            ["FW-HEL-4"],
+        ),
+        (
+            "minimum-values",
+            "MAX_FRAME_SIZE 256 and MAX_MESSAGE_SIZE 256 (the minimums).",
+            hello_payload((1, 256), (2, 256)),
+            ["FW-HEL-3", "FW-LIM-2"],
+        ),
+        (
+            "maximum-values",
+            "MAX_FRAME_SIZE 2^30 and MAX_MESSAGE_SIZE 2^32 - 1.",
+            hello_payload((1, 1 << 30), (2, 0xFFFFFFFF)),
+            ["FW-HEL-3", "FW-LIM-2"],
+        ),
+        (
+            "no-message-limit",
+            "MAX_MESSAGE_SIZE 0 (no limit).",
+            hello_payload((2, 0)),
+            ["FW-HEL-3", "FW-LIM-2"],
+        ),
+    ]
+    for key, description, payload, statements in valid:
+        session(
+            suite,
+            f"hello-{key}",
+            f"{description} The session opens; a data message is delivered.",
+            ["FW-HEL-1", *statements],
+            framing=framing,
+            data=opening(framing, frame(HELLO, payload)) + after,
+            events=[message(DATA, b"after hello")],
+            sent=[],
+            end=CLEAN,
+            tags=["hello"],
+        )
+    session(
+        suite,
+        "hello-with-checksum",
+        "A HELLO with a CRC trailer.",
+        ["FW-HEL-1", "FW-CRC-4"],
+        framing=framing,
+        data=opening(framing, frame(HELLO, hello_payload((1, 65536)), checksum=True)) + after,
+        events=[message(DATA, b"after hello")],
+        sent=[],
+        end=CLEAN,
+        tags=["hello"],
+    )
+    malformed = [
+        ("length-5", "A HELLO payload of 5 bytes.", hello_payload((1, 256))[:5]),
+        (
+            "length-7",
+            "A HELLO payload of 7 bytes (one setting and one byte).",
+            hello_payload((1, 256)) + b"\x00",
+        ),
+        ("length-1", "A HELLO payload of 1 byte.", b"\x01"),
+        (
+            "duplicate-frame-size",
+            "MAX_FRAME_SIZE twice (same value).",
+            hello_payload((1, 4096), (1, 4096)),
+        ),
+        ("duplicate-unknown", "Unknown setting 0x0003 twice.", hello_payload((3, 1), (3, 1))),
+        ("frame-size-255", "MAX_FRAME_SIZE 255.", hello_payload((1, 255))),
+        ("frame-size-0", "MAX_FRAME_SIZE 0.", hello_payload((1, 0))),
+        (
+            "frame-size-ceiling-plus-one",
+            "MAX_FRAME_SIZE 2^30 + 1.",
+            hello_payload((1, (1 << 30) + 1)),
+        ),
+        ("frame-size-max-u32", "MAX_FRAME_SIZE 2^32 - 1.", hello_payload((1, 0xFFFFFFFF))),
+        ("message-size-255", "MAX_MESSAGE_SIZE 255.", hello_payload((2, 255))),
+        ("message-size-1", "MAX_MESSAGE_SIZE 1.", hello_payload((2, 1))),
+    ]
+    many = [(1, 256), (2, 1024), *((0x100 + index, index) for index in range(40))]
+    session(
+        suite,
+        "hello-42-settings",
+        "A HELLO of 42 settings (252 bytes: the two known ones and 40 unknown), received "
+        "with max frame 256: accepted.",
+        ["FW-EXT-5", "FW-HEL-4"],
+        framing=framing,
+        data=opening(framing, frame(HELLO, hello_payload(*many))) + after,
+        events=[message(DATA, b"after hello")],
+        sent=[],
+        end=CLEAN,
+        limits=SMALL_LIMITS,
+        tags=["hello", "boundary"],
+    )
+    sent, end = failure("frame-too-large")
+    session(
+        suite,
+        "hello-43-settings",
+        "A HELLO of 43 settings (258 bytes, more than FW-EXT-5 allows) received with max "
+        "frame 256: frame-too-large from its header.",
+        ["FW-EXT-5", "FW-LEN-3", "FW-HEL-6"],
+        framing=framing,
+        data=opening(framing, frame(HELLO, hello_payload(*many, (0x200, 0)))) + after,
+        events=[],
+        sent=sent,
+        end=end,
+        limits=SMALL_LIMITS,
+        tags=["hello", "boundary"],
+    )
+    sent, end = failure("malformed-control")
+    for key, description, payload in malformed:
+        session(
+            suite,
+            f"hello-malformed-{key}",
+            f"{description} The connection fails with malformed-control (ERROR sent).",
+            ["FW-HEL-3", "FW-ERR-1", "FW-ERR-2"],
+            framing=framing,
+            data=opening(framing, frame(HELLO, payload)) + after,
+            events=[],
+            sent=sent,
+            end=end,
+            tags=["hello"],
+        )
+    sent, end = failure("unexpected-message")
+    session(
+        suite,
+        "second-hello",
+        "A second HELLO after a data message: unexpected-message; the message before it "
+        "stays delivered, limits are never renegotiated.",
+        ["FW-HEL-1", "FW-HEL-7", "FW-SES-6", "FW-SES-3"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"before"), frame(HELLO, hello_payload((1, 256)))),
+        events=[message(DATA, b"before")],
+        sent=sent,
+        end=end,
+        tags=["hello"],
+    )
+    for key, early, statements in (
+        ("data", frame(DATA, b"too early"), ["FW-HEL-1", "FW-SES-6"]),
+        ("ping", frame(PING, b"12345678"), ["FW-HEL-1", "FW-SES-6"]),
+        ("pong", frame(PONG, b"12345678"), ["FW-HEL-1", "FW-SES-6"]),
+    ):
+        session(
+            suite,
+            f"{key}-before-hello",
+            f"A {key.upper()} frame right after the preface, before any HELLO: "
+            "unexpected-message (and no PONG is sent).",
+            statements,
+            framing=framing,
+            data=preface(framing) + on_wire(framing, early, PEER_HELLO),
+            events=[],
+            sent=sent,
+            end=end,
+            tags=["hello"],
+        )
+
+
+def error_frame_cases(suite: Suite, framing: str) -> None:
+    """FW-ERR-3..5: the other peer sends ERROR, valid or malformed."""
+    before = on_wire(framing, frame(DATA, b"before"))
+    ignored = on_wire(framing, frame(DATA, b"ignored"))
+    session(
+        suite,
+        "error-instead-of-hello",
+        "The peer's first frame is an ERROR (code 300) instead of a HELLO: reported as the "
+        "peer's error; nothing is sent in reply.",
+        ["FW-ERR-5", "FW-ERR-3"],
+        framing=framing,
+        data=opening(framing, frame(ERROR, error_payload(300, b"bad preface"))),
+        events=[],
+        sent=[],
+        end={"peer_error": {"code": 300, "reason": "bad preface"}},
+        tags=["error-frame"],
+    )
+    valid = [
+        (
+            "after-data",
+            "An ERROR with code 203 after a data message; a data frame after it is not delivered.",
+            203,
+            "message-too-large (FW-MSG-10)",
+            ["FW-SES-4"],
+        ),
+        (
+            "unknown-code",
+            "An ERROR with code 999 (not in the registry) and an empty "
+            "reason: reported with its number.",
+            999,
+            "",
+            ["FW-ERR-4"],
+        ),
+        (
+            "utf8-reason",
+            "An ERROR with a multi-byte UTF-8 reason.",
+            305,
+            "größe ≠ 254 ✓",
+            ["FW-ERR-2"],
+        ),
+        (
+            "max-reason",
+            "An ERROR with a 254-byte reason (the longest allowed).",
+            304,
+            "t" * 254,
+            ["FW-ERR-2"],
+        ),
+        (
+            "long-reason",
+            "An ERROR with a 300-byte reason (longer than a sender may write, within the "
+            "receiver's max frame size): accepted.",
+            203,
+            "r" * 300,
+            ["FW-ERR-2"],
+        ),
+        (
+            "code-zero",
+            "An ERROR with the reserved code 0: reported with its number, not an error in itself.",
+            0,
+            "zero",
+            ["FW-ERR-4"],
+        ),
+        (
+            "control-characters",
+            "An ERROR whose reason holds an ANSI escape sequence, a bell "
+            "and a line feed: reported as it is, never interpreted.",
+            100,
+            "\x1b[31mred\x1b[0m\x07\nnext line",
+            ["FW-SEC-5"],
+        ),
+    ]
+    for key, description, code, reason, statements in valid:
+        session(
+            suite,
+            f"error-{key}",
+            f"{description} Nothing is sent in reply.",
+            ["FW-ERR-3", *statements],
+            framing=framing,
+            data=opening(framing)
+            + before
+            + on_wire(framing, frame(ERROR, error_payload(code, reason.encode())))
+            + ignored,
+            events=[message(DATA, b"before")],
+            sent=[],
+            end={"peer_error": {"code": code, "reason": reason}},
+            tags=["error-frame"],
+        )
+    session(
+        suite,
+        "error-inside-message",
+        "An ERROR between the frames of a data message: the partial message is never delivered.",
+        ["FW-ERR-3", "FW-MSG-6", "FW-MSG-15"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(
+            framing,
+            frame(DATA, b"half", more=True),
+            frame(ERROR, error_payload(305, b"")),
+            frame(DATA, b"rest", cont=True),
+        ),
+        events=[],
+        sent=[],
+        end={"peer_error": {"code": 305, "reason": ""}},
+        tags=["error-frame"],
+    )
+    malformed = [
+        ("empty", "An empty ERROR payload.", b""),
+        ("one-byte", "A 1-byte ERROR payload.", b"\x00"),
+        ("invalid-utf8", "A reason that is not UTF-8 (byte 0xFF).", error_payload(100, b"\xff")),
+        (
+            "overlong-utf8",
+            "A reason with an overlong UTF-8 form (C0 80).",
+            error_payload(100, b"a\xc0\x80"),
+        ),
+        (
+            "truncated-utf8",
+            "A reason ending in the middle of a UTF-8 sequence (E2 82).",
+            error_payload(100, b"cost \xe2\x82"),
+        ),
+        (
+            "surrogate-utf8",
+            "A reason holding an encoded UTF-16 surrogate (ED A0 80).",
+            error_payload(100, b"\xed\xa0\x80"),
+        ),
+    ]
+    for key, description, payload in malformed:
+        session(
+            suite,
+            f"error-malformed-{key}",
+            f"{description} malformed-control; the connection is failed by the peer, so "
+            "no ERROR is sent back.",
+            ["FW-ERR-4", "FW-ERR-3"],
+            framing=framing,
+            data=opening(framing) + before + on_wire(framing, frame(ERROR, payload)),
+            events=[message(DATA, b"before")],
+            sent=[],
+            end=error("malformed-control"),
+            tags=["error-frame"],
+        )
+
+
+def ping_cases(suite: Suite, framing: str) -> None:
+    """FW-PNG-1..3, FW-MSG-6, FW-CLS-3."""
+    ping_a, ping_b = bytes.fromhex("0102030405060708"), b"\xff" * 8
+    session(
+        suite,
+        "ping-pong",
+        "A PING: answered by a PONG with the same 8 bytes.",
+        ["FW-PNG-2", "FW-PNG-1"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
+        events=[],
+        sent=[{"pong": ping_a.hex()}],
+        end=OPEN,
+        eof=False,
+    )
+    session(
+        suite,
+        "two-pings",
+        "Two PINGs (the second with a CRC trailer): two PONGs, in order.",
+        ["FW-PNG-2", "FW-MSG-16"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(PING, ping_a), frame(PING, ping_b, checksum=True)),
+        events=[],
+        sent=[{"pong": ping_a.hex()}, {"pong": ping_b.hex()}],
+        end=OPEN,
+        eof=False,
+    )
+    session(
+        suite,
+        "ping-then-eof",
+        "A PING, then the peer half-closes: the other direction is still open, so the PONG "
+        "is sent; the session ends cleanly.",
+        ["FW-PNG-2", "FW-CLS-3", "FW-CLS-2"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
+        events=[],
+        sent=[{"pong": ping_a.hex()}],
+        end=CLEAN,
+    )
+    session(
+        suite,
+        "ping-inside-message",
+        "A PING between the frames of a data message: answered at once; the message is "
+        "delivered when complete.",
+        ["FW-MSG-6", "FW-PNG-2"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(
+            framing,
+            frame(DATA, b"he", more=True),
+            frame(PING, ping_b),
+            frame(DATA, b"llo", cont=True),
+        ),
+        events=[message(DATA, b"hello")],
+        sent=[{"pong": ping_b.hex()}],
+        end=CLEAN,
+    )
+    session(
+        suite,
+        "unsolicited-pong",
+        "A PONG that answers no PING: ignored; the next message is delivered.",
+        ["FW-PNG-3"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(PONG, ping_a), frame(DATA, b"next")),
+        events=[message(DATA, b"next")],
+        sent=[],
+        end=CLEAN,
+    )
+    pong_sent, end = failure("malformed-control")
+    for type_, length in ((PING, 0), (PING, 7), (PING, 9), (PONG, 7), (PONG, 9)):
+        name = "ping" if type_ == PING else "pong"
+        session(
+            suite,
+            f"{name}-length-{length}",
+            f"A {name.upper()} with a {length}-byte payload: malformed-control (ERROR "
+            "sent, no PONG).",
+            ["FW-PNG-1", "FW-ERR-1"],
+            framing=framing,
+            data=opening(framing) + on_wire(framing, frame(type_, nonzero_bytes(length))),
+            events=[],
+            sent=pong_sent,
+            end=end,
+        )
+    sent, end = failure("bad-magic" if framing == LENGTH_PREFIXED else "cobs-invalid")
+    session(
+        suite,
+        "ping-then-bad-frame",
+        "A PING, then 12 bytes of garbage (de ad be ef, three times) and a 0x00: the PONG "
+        "was owed before the failure, so it is sent, then the ERROR (bad-magic once the 9 "
+        "header bytes are in; delimited: the code byte 0xde overruns, cobs-invalid).",
+        ["FW-PNG-2", "FW-SES-3"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(PING, ping_a)) + GARBAGE + b"\x00",
+        events=[],
+        sent=[{"pong": ping_a.hex()}, *sent],
+        end=end,
+    )
+
+
+def preface_cases(suite: Suite, framing: str) -> None:
+    """FW-PRE-1, FW-PRE-2: a wrong byte fails at once, without an ERROR frame."""
+    good = preface(framing)
+    other = DELIMITED if framing == LENGTH_PREFIXED else LENGTH_PREFIXED
+    wrong = [
+        ("high-bit-stripped", "First byte 0x09 (high bit stripped by a 7-bit link).", 0, 0x09),
+        ("first-byte", "First byte 0x88.", 0, 0x88),
+        ("version-digit", "Byte 3 is ASCII '2' (not Framewire/1).", 3, 0x32),
+        ("other-framing", f"Framing byte of {other} framing.", 4, preface(other)[4]),
+        ("cr-lf-to-lf", "CR LF converted to LF (byte 5 is 0x0A).", 5, 0x0A),
+        ("guard-last-byte", "Last guard byte 0x1B instead of 0x1A.", 7, 0x1B),
+    ]
+    for key, description, index, value in wrong:
+        broken = good[:index] + bytes([value])
+        rest = good[index + 1 :] + on_wire(framing, PEER_HELLO)
+        for cut, eof, how in ((broken, False, "at-byte"), (broken + rest, True, "whole")):
+            session(
+                suite,
+                f"bad-preface-{key}-{how}",
+                f"{description} bad-preface at that byte"
+                f"{' (nothing after it has arrived yet)' if how == 'at-byte' else ''}; no "
+                "ERROR frame is sent.",
+                ["FW-PRE-2", "FW-PRE-1", "FW-ERR-1"],
+                framing=framing,
+                data=cut,
+                events=[],
+                sent=[],
+                end=error("bad-preface"),
+                eof=eof,
+                tags=["preface"],
+            )
+    for key, description, data in (
+        (
+            "frame-without-preface",
+            "A HELLO frame without any preface.",
+            on_wire(framing, PEER_HELLO),
+        ),
+        ("http-request", "An HTTP request.", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+    ):
+        session(
+            suite,
+            f"bad-preface-{key}",
+            f"{description} bad-preface at the first byte; no ERROR frame.",
+            ["FW-PRE-2"],
+            framing=framing,
+            data=data,
+            events=[],
+            sent=[],
+            end=error("bad-preface"),
+            tags=["preface"],
+        )
+
+
+def end_of_input_cases(suite: Suite, framing: str) -> None:
+    """FW-PRE-3, FW-CLS-5, FW-MSG-11 in a session."""
+    sent, end = failure("handshake-incomplete")
+    for key, data, description in (
+        ("empty", b"", "End of input before any byte."),
+        ("partial-preface", preface(framing)[:5], "End of input after 5 preface bytes."),
+        ("preface-only", preface(framing), "End of input after the preface, before HELLO."),
+        (
+            "partial-hello",
+            opening(framing)[:-4],
+            "End of input inside the HELLO frame (the HELLO has not been received).",
+        ),
+    ):
+        session(
+            suite,
+            f"handshake-incomplete-{key}",
+            f"{description} handshake-incomplete; no ERROR frame.",
+            ["FW-PRE-3", "FW-CLS-5"],
+            framing=framing,
+            data=data,
+            events=[],
+            sent=sent,
+            end=end,
+            tags=["eof"],
+        )
+    handshake = opening(framing)
+    sent, end = failure("handshake-incomplete")
+    for offset in range(1, len(handshake)):  # 0 and the whole: cases above and earlier
+        session(
+            suite,
+            f"handshake-eof-offset-{offset:02d}",
+            f"End of input after {offset} of the {len(handshake)} bytes of the peer's "
+            "preface and HELLO: handshake-incomplete, no ERROR frame.",
+            ["FW-CLS-5", "FW-PRE-3" if offset < len(preface(framing)) else "FW-HEL-1"],
+            framing=framing,
+            data=handshake[:offset],
+            events=[],
+            sent=sent,
+            end=end,
+            tags=["eof", "every-offset"],
+        )
+    sent, end = failure("truncated-frame")
+    session(
+        suite,
+        "truncated-frame",
+        "A data message, then end of input inside the next frame: the message is "
+        "delivered, then truncated-frame; no ERROR frame.",
+        ["FW-CLS-5", "FW-LPF-4" if framing == LENGTH_PREFIXED else "FW-DLM-5"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"whole"))
+        + on_wire(framing, frame(DATA, b"partial"))[:-3],
+        events=[message(DATA, b"whole")],
+        sent=sent,
+        end=end,
+        tags=["eof"],
+    )
+    sent, end = failure("truncated-message")
+    session(
+        suite,
+        "truncated-message",
+        "End of input after the first frame of a message: truncated-message; no ERROR "
+        "frame; the partial message is not delivered.",
+        ["FW-CLS-5", "FW-MSG-11"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(DATA, b"half", more=True)),
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["eof"],
+    )
+
+
+def fatal_frame_cases(suite: Suite, framing: str) -> None:
+    """Every frame and message error is fatal in a session (FW-SES-7, FW-DLM-9)."""
+    start = frame(DATA, b"start", more=True)
+    limits_256 = {"max_frame_size": 256, "max_message_size": 256}
+    faults: list[tuple[str, list[bytes], str, list[str], Json]] = [
+        ("bad-magic", [frame(DATA, b"x", magic=b"FV")], "bad-magic", ["FW-HDR-4"], SMALL_LIMITS),
+        (
+            "version",
+            [frame(DATA, b"x", version=2)],
+            "unsupported-version",
+            ["FW-HDR-5", "FW-EXT-1"],
+            SMALL_LIMITS,
+        ),
+        (
+            "reserved-flag",
+            [frame(DATA, b"x", raw_flags=0x08)],
+            "reserved-flag",
+            ["FW-FLG-1"],
+            SMALL_LIMITS,
+        ),
+        (
+            "control-app-flags",
+            [frame(PING, bytes(8), app=1)],
+            "reserved-flag",
+            ["FW-FLG-2"],
+            SMALL_LIMITS,
+        ),
+        ("reserved-type", [frame(0x3F, b"x")], "reserved-type", ["FW-TYP-2"], SMALL_LIMITS),
+        (
+            "fragmented-control",
+            [frame(PONG, bytes(8), more=True)],
+            "fragmented-control",
+            ["FW-TYP-3"],
+            SMALL_LIMITS,
+        ),
+        (
+            "frame-too-large",
+            [frame(DATA, nonzero_bytes(257))],
+            "frame-too-large",
+            ["FW-LEN-3", "FW-HEL-6"],
+            SMALL_LIMITS,
+        ),
+        (
+            "checksum-mismatch",
+            [corrupt_trailer(frame(DATA, b"x", checksum=True))],
+            "checksum-mismatch",
+            ["FW-CRC-3"],
+            SMALL_LIMITS,
+        ),
+        (
+            "unexpected-continuation",
+            [frame(DATA, b"x", cont=True)],
+            "unexpected-continuation",
+            ["FW-MSG-7"],
+            SMALL_LIMITS,
+        ),
+        (
+            "message-interrupted",
+            [start, frame(DATA, b"x")],
+            "message-interrupted",
+            ["FW-MSG-8"],
+            SMALL_LIMITS,
+        ),
+        (
+            "continuation-mismatch",
+            [start, frame(0x41, b"x", cont=True)],
+            "continuation-mismatch",
+            ["FW-MSG-9"],
+            SMALL_LIMITS,
+        ),
+        (
+            "message-too-large",
+            [frame(DATA, nonzero_bytes(256), more=True), frame(DATA, b"x", cont=True)],
+            "message-too-large",
+            ["FW-MSG-10", "FW-HEL-6"],
+            limits_256,
+        ),
+    ]
+    if framing == DELIMITED:
+        faults += [
+            (
+                "length-mismatch",
+                [frame(DATA, b"x", length=2)],
+                "length-mismatch",
+                ["FW-DLM-3"],
+                SMALL_LIMITS,
+            ),
+        ]
+    after = frame(DATA, b"after")
+    for key, bad_frames, name, statements, limits in faults:
+        sent, end = failure(name)
+        rules = [*statements, "FW-SES-7", "FW-SES-3", "FW-SES-4", "FW-ERR-1", "FW-ERR-2"]
+        if framing == DELIMITED:
+            rules.append("FW-DLM-9")
+        session(
+            suite,
+            f"fatal-{key}",
+            f"A data message, then a {name} fault, then another message: the first is "
+            "delivered, the connection fails (ERROR sent), nothing after is delivered.",
+            rules,
+            framing=framing,
+            data=opening(framing) + on_wire(framing, frame(DATA, b"before"), *bad_frames, after),
+            events=[message(DATA, b"before")],
+            sent=sent,
+            end=end,
+            limits=limits,
+        )
+    if framing == DELIMITED:
+        sent, end = failure("cobs-invalid")
+        session(
+            suite,
+            "fatal-cobs-invalid",
+            "A data message, then a frame whose COBS code byte overruns: the connection "
+            "fails with cobs-invalid (ERROR sent).",
+            ["FW-SES-7", "FW-DLM-9", "FW-COB-2", "FW-ERR-1"],
+            framing=framing,
+            data=opening(framing)
+            + on_wire(framing, frame(DATA, b"before"))
+            + b"\x30\x46\x57\x00"
+            + on_wire(framing, after),
+            events=[message(DATA, b"before")],
+            sent=sent,
+            end=end,
+            limits=SMALL_LIMITS,
+        )
+    sent, end = failure("frame-too-large")
+    session(
+        suite,
+        "frame-too-large-header-only",
+        "Implementation limits max frame 256: the peer's frame header announces 2^32 - 1: "
+        "the connection fails at once (before any payload, no end of input).",
+        ["FW-HEL-6", "FW-LEN-3", "FW-LIM-3", "FW-SES-7"],
+        framing=framing,
+        data=opening(framing) + frame(DATA, length=0xFFFFFFFF)
+        if framing == LENGTH_PREFIXED
+        else opening(framing) + on_wire(framing, frame(DATA, length=0xFFFFFFFF)),
+        events=[],
+        sent=sent,
+        end=end,
+        limits=SMALL_LIMITS,
+        eof=False,
+        tags=["header-only"],
+    )
+
+
+def deadline_cases(suite: Suite, framing: str) -> None:
+    """FW-LIM-6 (live-only): the handshake and frame deadlines end in `timeout`."""
+    sent, end = failure("timeout")
+    session(
+        suite,
+        "handshake-deadline",
+        "Handshake deadline 300 ms: the peer sends its preface and then nothing: "
+        "timeout, ERROR sent.",
+        ["FW-LIM-6", "FW-SES-3"],
+        framing=framing,
+        data=preface(framing),
+        events=[],
+        sent=sent,
+        end=end,
+        eof=False,
+        deadlines={"handshake_ms": 300},
+    )
+    session(
+        suite,
+        "frame-deadline",
+        "Frame deadline 300 ms: the peer sends 5 bytes of a frame and stops: timeout, "
+        "ERROR sent; the message before it is delivered.",
+        ["FW-LIM-6", "FW-SES-3"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"before"))
+        + on_wire(framing, frame(DATA, b"stalled"))[:5],
+        events=[message(DATA, b"before")],
+        sent=sent,
+        end=end,
+        eof=False,
+        deadlines={"frame_ms": 300},
+    )
+    session(
+        suite,
+        "idle-is-not-a-frame",
+        "Frame deadline 300 ms, an idle open session (no frame started; delimited: after "
+        "a lone 0x00): no timeout; the runner waits at least 3 times the deadline.",
+        ["FW-LIM-6"],
+        framing=framing,
+        # Delimited: a lone 0x00 is an empty frame, which does not start a frame deadline.
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"then idle"))
+        + (b"\x00" if framing == DELIMITED else b""),
+        events=[message(DATA, b"then idle")],
+        sent=[],
+        end=OPEN,
+        eof=False,
+        deadlines={"frame_ms": 300},
+    )
+
+
+def worked_example_input() -> bytes:
+    """Peer A's bytes of the worked session example (spec/examples.md, B.7)."""
+    return (
+        preface(LENGTH_PREFIXED)
+        + frame(HELLO, hello_payload((1, 65_536), (2, 1_048_576)))
+        + frame(DATA, b"temp=21.5")
+        + frame(PING, (1).to_bytes(8, "big"))
+    )
+
+
+def worked_example(suite: Suite) -> None:
+    """The session of the spec's worked example, seen from peer B (receiving only)."""
+    session(
+        suite,
+        "worked-example",
+        "Peer B of the worked example (appendix B): max frame 16384; A sends its "
+        "preface, HELLO, a data message and a PING, then half-closes. B delivers the "
+        "message, answers the PING, and sees a clean end.",
+        ["FW-SES-1", "FW-PNG-2", "FW-CLS-3", "FW-HEL-2"],
+        framing=LENGTH_PREFIXED,
+        data=worked_example_input(),
+        events=[message(DATA, b"temp=21.5")],
+        sent=[{"pong": (1).to_bytes(8, "big").hex()}],
+        end=CLEAN,
+        limits={"max_frame_size": 16_384, "max_message_size": 16_777_216},
+    )
+
+
+def state_order_cases(suite: Suite, framing: str) -> None:
+    """FW-HDR-7/8 in a session: where the state check (FW-SES-6) falls in the order."""
+    early_bad_crc = corrupt_trailer(frame(DATA, b"early", checksum=True))
+    is_lpf = framing == LENGTH_PREFIXED
+    name = "unexpected-message" if is_lpf else "checksum-mismatch"
+    sent, end = failure(name)
+    session(
+        suite,
+        "order-state-vs-checksum",
+        "Before the HELLO, a data frame with a wrong CRC: length-prefixed makes the state "
+        "check from the header (unexpected-message), delimited checks integrity first "
+        f"(checksum-mismatch). Reported: {name}.",
+        ["FW-HDR-7" if is_lpf else "FW-HDR-8", "FW-SES-6"],
+        framing=framing,
+        data=preface(framing) + on_wire(framing, early_bad_crc, PEER_HELLO),
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["check-order", "multi-fault"],
+    )
+    sent, end = failure("reserved-flag")
+    session(
+        suite,
+        "order-header-before-state",
+        "Before the HELLO, a data frame with the R bit set: the header checks come before "
+        "the state check. Reported: reserved-flag.",
+        ["FW-HDR-7" if is_lpf else "FW-HDR-8", "FW-FLG-1", "FW-SES-6"],
+        framing=framing,
+        data=preface(framing) + on_wire(framing, frame(DATA, b"x", raw_flags=0x08), PEER_HELLO),
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["check-order", "multi-fault"],
+    )
+    sent, end = failure("unexpected-message")
+    session(
+        suite,
+        "order-state-before-message-rules",
+        "Before the HELLO, a continuation frame: the state check comes before the message "
+        "rules. Reported: unexpected-message.",
+        ["FW-HDR-7" if is_lpf else "FW-HDR-8", "FW-SES-6"],
+        framing=framing,
+        data=preface(framing) + on_wire(framing, frame(DATA, b"x", cont=True), PEER_HELLO),
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["check-order", "multi-fault"],
+    )
+
+
+def lone_delimiters(suite: Suite) -> None:
+    """FW-DLM-1 in a session: lone 0x00 bytes at frame boundaries are ignored."""
+    session(
+        suite,
+        "lone-delimiters",
+        "Delimited session: lone 0x00 bytes after the preface and between frames are ignored.",
+        ["FW-DLM-1", "FW-DLM-2"],
+        framing=DELIMITED,
+        data=preface(DELIMITED)
+        + b"\x00"
+        + on_wire(DELIMITED, PEER_HELLO)
+        + b"\x00\x00"
+        + on_wire(DELIMITED, frame(DATA, b"x")),
+        events=[message(DATA, b"x")],
+        sent=[],
+        end=CLEAN,
+    )
