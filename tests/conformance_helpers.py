@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from framewire.codec import Framing, Limits
 from framewire.conformance import cli
 from framewire.conformance.vectors import Case, Suite, load_suite
 
@@ -16,6 +17,9 @@ BROKEN_ADAPTERS = Path(__file__).resolve().parent / "broken_adapters"
 REFERENCE_KNOWN_FAILURES = Path(__file__).resolve().parent / "conformance_known_failures.txt"
 REFERENCE_ADAPTER = f"{sys.executable} -m framewire.conformance.adapter"
 SEED = 20261125
+DEADLINE_MS = 300
+"""Handshake and frame deadlines of the echo peers in live tests, declared to the runner."""
+DEADLINES = f"handshake_ms={DEADLINE_MS},frame_ms={DEADLINE_MS}"
 
 
 def suite() -> Suite:
@@ -46,3 +50,32 @@ def expected_errors(case: Case) -> set[str]:
         names.add(end["error"])
     names |= {item["error"] for item in expect.get("sent", []) if "error" in item}
     return names
+
+
+def assert_conforms(status: int, report: dict[str, Any]) -> None:
+    """Every applicable case passed (or is a known failure that still fails)."""
+    failed = outcomes(report, "failed") | outcomes(report, "fixed")
+    details = [
+        (c["id"], c["outcome"], c.get("failures", [{}])[0].get("difference"))
+        for c in report["cases"]
+        if c["id"] in failed
+    ]
+    assert not details, details
+    assert status == 0
+
+
+def session_cases(framing: Framing, limits: Limits) -> set[str]:
+    """The session vectors written for this framing and these limits."""
+    wanted = {"max_frame_size": limits.max_frame_size, "max_message_size": limits.max_message_size}
+    return {
+        c.id
+        for c in suite().cases
+        if c.kind == "session" and c.framing == framing.value and c.raw["limits"] == wanted
+    }
+
+
+LIVE_CONFIGS = [
+    (framing, limits)
+    for framing in Framing
+    for limits in (Limits(), Limits(max_frame_size=256, max_message_size=1024))
+]

@@ -16,10 +16,15 @@ from typing import Any
 
 import pytest
 from conformance_helpers import (
+    DEADLINE_MS,
+    DEADLINES,
+    LIVE_CONFIGS,
     REFERENCE_ADAPTER,
     REFERENCE_KNOWN_FAILURES,
+    assert_conforms,
     outcomes,
     run_runner,
+    session_cases,
     suite,
 )
 
@@ -30,46 +35,17 @@ from framewire.sync import Channel, Server, serve
 from framewire.transport import Deadlines, format_address
 
 KNOWN = ("--known-failures", str(REFERENCE_KNOWN_FAILURES))
-DEADLINE_MS = 300
-DEADLINES = f"handshake_ms={DEADLINE_MS},frame_ms={DEADLINE_MS}"
-
-
-def _assert_conforms(status: int, report: dict[str, Any]) -> None:
-    failed = outcomes(report, "failed") | outcomes(report, "fixed")
-    details = [
-        (c["id"], c["outcome"], c.get("failures", [{}])[0].get("difference"))
-        for c in report["cases"]
-        if c["id"] in failed
-    ]
-    assert not details, details
-    assert status == 0
 
 
 def test_reference_adapter_passes_every_vector(tmp_path: Path) -> None:
     status, report = run_runner(tmp_path, "--adapter", REFERENCE_ADAPTER, *KNOWN)
-    _assert_conforms(status, report)
+    assert_conforms(status, report)
     assert len(outcomes(report, "passed")) > len(suite().cases) // 2
 
 
 def _serve(framing: Framing, limits: Limits, handler: Any = echo.echo) -> Server:
     deadlines = Deadlines(handshake=DEADLINE_MS / 1000, frame=DEADLINE_MS / 1000)
     return serve(("127.0.0.1", 0), handler, framing=framing, limits=limits, deadlines=deadlines)
-
-
-def _session_cases(framing: Framing, limits: Limits) -> set[str]:
-    wanted = {"max_frame_size": limits.max_frame_size, "max_message_size": limits.max_message_size}
-    return {
-        c.id
-        for c in suite().cases
-        if c.kind == "session" and c.framing == framing.value and c.raw["limits"] == wanted
-    }
-
-
-LIVE_CONFIGS = [
-    (framing, limits)
-    for framing in Framing
-    for limits in (Limits(), Limits(max_frame_size=256, max_message_size=1024))
-]
 
 
 @pytest.mark.parametrize(("framing", "limits"), LIVE_CONFIGS)
@@ -83,9 +59,9 @@ def test_reference_echo_server_passes_live(
         status, report = run_runner(
             tmp_path, "--live-connect", address, "--live-deadlines", DEADLINES, *KNOWN
         )
-    _assert_conforms(status, report)
+    assert_conforms(status, report)
     applied = outcomes(report, "passed") | outcomes(report, "known-failure")
-    assert _session_cases(framing, limits) <= applied
+    assert session_cases(framing, limits) <= applied
 
 
 @pytest.fixture
@@ -112,7 +88,7 @@ def test_live_serve_mode_with_an_echo_client_over_a_unix_socket(
         "session",
         *KNOWN,
     )
-    _assert_conforms(status, report)
+    assert_conforms(status, report)
     assert outcomes(report, "passed")
 
 
