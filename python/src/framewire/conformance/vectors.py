@@ -120,14 +120,14 @@ class Suite:
 def default_vectors_dir() -> Path | None:
     """Where the vectors are when --vectors is not given.
 
-    In order: $FRAMEWIRE_VECTORS; a copy shipped as package data (``conformance/vectors``);
+    In order: $FRAMEWIRE_VECTORS; a copy shipped as package data (``conformance/vector_files``);
     the ``vectors/`` directory of the source checkout this package runs from.
     """
     env = os.environ.get("FRAMEWIRE_VECTORS")
     if env:
         return Path(env)
     here = Path(__file__).resolve().parent
-    shipped = here / "vectors"
+    shipped = here / "vector_files"
     if (shipped / "schema.json").is_file():
         return shipped
     for parent in here.parents:
