@@ -257,3 +257,15 @@ def test_runner_never_imports_the_implementation_it_judges() -> None:
                 "framewire.conformance"
             ):
                 assert imported in ALLOWED_IMPORTS, f"{name}.py imports {imported}"
+
+
+def test_known_failures_naming_an_absent_id_are_refused(tmp_path: Path) -> None:
+    """FW-CNF-24: a typo in a known-failures file must not quietly declare nothing."""
+    real = suite().cases[0].id
+    listing = tmp_path / "known.txt"
+    listing.write_text(f"{real}  # a real one\nfw-00000000/bytes  # a typo\n", encoding="utf-8")
+    status, _ = run_runner(
+        tmp_path, "--adapter", REFERENCE_ADAPTER, "--only", real, "--known-failures", str(listing)
+    )
+    assert status == 2
+    assert KnownFailures.load(listing).unknown([real]) == ["fw-00000000/bytes"]

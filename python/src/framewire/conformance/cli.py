@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
             raise VectorsError("no vectors found: give --vectors DIR")
         suite = load_suite(directory)
         known = KnownFailures.load(args.known_failures) if args.known_failures else KnownFailures()
+        if strays := known.unknown(case.id for case in suite.cases):
+            raise VectorsError(f"{args.known_failures} names ids the suite lacks: {strays}")
         cases = select(suite.cases, _patterns(args.only), _patterns(args.skip))
         results: list[CaseResult] = []
         tested: list[tuple[str, str, tuple[str, ...]]] = []  # (mode, implementation, profiles)

@@ -77,6 +77,11 @@ class KnownFailures:
                 entries.add(text)
         return cls(frozenset(entries))
 
+    def unknown(self, case_ids: Iterable[str]) -> list[str]:
+        """The declared ids that name no case of the suite (a typo, or a removed vector)."""
+        known_ids = set(case_ids)
+        return sorted(e for e in self.entries if e.split("/", 1)[0] not in known_ids)
+
     def declared(self, case_id: str, delivery: str) -> bool:
         """Whether this delivery of this case is declared as failing."""
         return case_id in self.entries or f"{case_id}/{delivery}" in self.entries
