@@ -79,3 +79,16 @@ LIVE_CONFIGS = [
     for framing in Framing
     for limits in (Limits(), Limits(max_frame_size=256, max_message_size=1024))
 ]
+
+
+def assert_live_conforms(
+    tmp_path: Path, address: str, framing: Framing, limits: Limits, known: tuple[str, ...]
+) -> None:
+    """Run live mode against the echo peer at ADDRESS: it conforms, and every session vector
+    written for its framing and limits was played (none silently not applicable)."""
+    status, report = run_runner(
+        tmp_path, "--live-connect", address, "--live-deadlines", DEADLINES, *known
+    )
+    assert_conforms(status, report)
+    applied = outcomes(report, "passed") | outcomes(report, "known-failure")
+    assert session_cases(framing, limits) <= applied

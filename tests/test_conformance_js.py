@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 from conformance_helpers import (
     DEADLINE_MS,
-    DEADLINES,
     LIVE_CONFIGS,
     ROOT,
     assert_conforms,
-    outcomes,
+    assert_live_conforms,
     run_runner,
-    session_cases,
 )
 from js_peers import NODE, javascript_echo_server
 
@@ -64,10 +62,4 @@ def test_javascript_echo_server_passes_live(
     }
     arguments = [str(part) for option in options.items() for part in option]
     with javascript_echo_server(("127.0.0.1", 0), framing, *arguments) as server:
-        address = format_address(server.address)
-        status, report = run_runner(
-            tmp_path, "--live-connect", address, "--live-deadlines", DEADLINES, *KNOWN
-        )
-    assert_conforms(status, report)
-    applied = outcomes(report, "passed") | outcomes(report, "known-failure")
-    assert session_cases(framing, limits) <= applied
+        assert_live_conforms(tmp_path, format_address(server.address), framing, limits, KNOWN)

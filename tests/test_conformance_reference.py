@@ -17,14 +17,13 @@ from typing import Any
 import pytest
 from conformance_helpers import (
     DEADLINE_MS,
-    DEADLINES,
     LIVE_CONFIGS,
     REFERENCE_ADAPTER,
     REFERENCE_KNOWN_FAILURES,
     assert_conforms,
+    assert_live_conforms,
     outcomes,
     run_runner,
-    session_cases,
     suite,
 )
 
@@ -55,13 +54,7 @@ def test_reference_echo_server_passes_live(
     """Every session vector of this framing and these limits, and the decode vectors that
     fit, played whole, byte by byte and in random splits against the echo server."""
     with _serve(framing, limits) as server:
-        address = format_address(server.address)
-        status, report = run_runner(
-            tmp_path, "--live-connect", address, "--live-deadlines", DEADLINES, *KNOWN
-        )
-    assert_conforms(status, report)
-    applied = outcomes(report, "passed") | outcomes(report, "known-failure")
-    assert session_cases(framing, limits) <= applied
+        assert_live_conforms(tmp_path, format_address(server.address), framing, limits, KNOWN)
 
 
 @pytest.fixture
