@@ -7,7 +7,6 @@ import socket
 import struct
 import time
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -39,8 +38,6 @@ from framewire.transport import Address
 
 pytestmark = pytest.mark.timeout(20)
 
-FRAMINGS = list(Framing)
-
 
 T = TypeVar("T")
 
@@ -52,17 +49,6 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 async def echo(channel: AsyncChannel) -> None:
     async for message in channel:
         await channel.send(message)
-
-
-@pytest.fixture(params=["tcp", "unix"])
-def address(request: pytest.FixtureRequest, tmp_path: Path) -> Address:
-    return ("127.0.0.1", 0) if request.param == "tcp" else str(tmp_path / "fw.sock")
-
-
-@pytest.fixture(params=FRAMINGS, ids=[f.value for f in FRAMINGS])
-def framing(request: pytest.FixtureRequest) -> Framing:
-    result: Framing = request.param
-    return result
 
 
 MESSAGES = [

@@ -52,7 +52,6 @@ pytestmark = [
     pytest.mark.timeout(60),
 ]
 
-FRAMINGS = list(Framing)
 
 PY_MAX_FRAME = 777
 """The Python side's MAX_FRAME_SIZE: odd, so the JavaScript sender's splits land off any
@@ -114,18 +113,6 @@ def digest(message: Message) -> dict[str, object]:
 
 def digests(messages: Sequence[Message]) -> list[dict[str, object]]:
     return [digest(message) for message in messages]
-
-
-@pytest.fixture(params=["tcp", "unix"])
-def address(request: pytest.FixtureRequest, tmp_path: Path) -> Address:
-    """Where the server under test listens: a free TCP port, or a Unix socket in tmp_path."""
-    return ("127.0.0.1", 0) if request.param == "tcp" else str(tmp_path / "fw.sock")
-
-
-@pytest.fixture(params=FRAMINGS, ids=[f.value for f in FRAMINGS])
-def framing(request: pytest.FixtureRequest) -> Framing:
-    result: Framing = request.param
-    return result
 
 
 # -- what went on the wire --------------------------------------------------------------

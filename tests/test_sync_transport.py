@@ -6,7 +6,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,23 +35,10 @@ from framewire.transport import Address, Deadlines
 
 pytestmark = pytest.mark.timeout(20)
 
-FRAMINGS = list(Framing)
-
 
 def echo(channel: Channel) -> None:
     for message in channel:
         channel.send(message)
-
-
-@pytest.fixture(params=["tcp", "unix"])
-def address(request: pytest.FixtureRequest, tmp_path: Path) -> Address:
-    return ("127.0.0.1", 0) if request.param == "tcp" else str(tmp_path / "fw.sock")
-
-
-@pytest.fixture(params=FRAMINGS, ids=[f.value for f in FRAMINGS])
-def framing(request: pytest.FixtureRequest) -> Framing:
-    result: Framing = request.param
-    return result
 
 
 @pytest.fixture
