@@ -231,10 +231,6 @@ def always(_index: int) -> bool:
     return True
 
 
-def never(_index: int) -> bool:
-    return False
-
-
 def javascript_checksum(index: int) -> bool:
     """Whether interop-client.js checksums message ``index``: every other one, so that a
     receiver sees frames with and without a trailer, mixed (FW-CRC-4)."""
@@ -321,10 +317,12 @@ class EchoRecorder:
 def test_python_client_round_trips_through_javascript_server(
     address: Address, framing: Framing
 ) -> None:
-    """Python sends (with CRC-32C) to the JavaScript echo peer, half-closes, and gets every
-    message back byte for byte, then the peer's clean end (FW-CLS-2, FW-CLS-3)."""
+    """Python sends (with CRC-32C) to the JavaScript echo peer, which echoes with CRC-32C
+    too; Python half-closes, and gets every message back byte for byte, then the peer's
+    clean end (FW-CLS-2, FW-CLS-3)."""
     messages = interop_messages()
-    with javascript_echo_server(address, framing, "--max-frame-size", str(JS_MAX_FRAME)) as server:
+    js_options = ("--max-frame-size", str(JS_MAX_FRAME), "--checksum")
+    with javascript_echo_server(address, framing, *js_options) as server:
         tap = Tap(tap_address(server.address), server.address)
         with connect(
             tap.address,
@@ -347,7 +345,7 @@ def test_python_client_round_trips_through_javascript_server(
     sent = data_frames(tap.to_server, framing)
     assert sent == canonical_frames(messages, JS_MAX_FRAME, always)
     echoes = data_frames(tap.to_client, framing)
-    assert echoes == canonical_frames(messages, PY_MAX_FRAME, never)
+    assert echoes == canonical_frames(messages, PY_MAX_FRAME, always)
 
 
 def test_javascript_client_round_trips_through_python_server(

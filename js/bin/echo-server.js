@@ -3,7 +3,7 @@
 //
 //   node bin/echo-server.js [--host 127.0.0.1] [--port 0] [--unix PATH]
 //                           [--framing length-prefixed|delimited]
-//                           [--max-frame-size N] [--max-message-size N]
+//                           [--max-frame-size N] [--max-message-size N] [--checksum]
 //                           [--connect HOST:PORT | --connect-unix PATH]
 //
 // Server mode (default): listens and prints one line `listening <address>` on stdout.
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     connect: { type: 'string' },
     'connect-unix': { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    checksum: { type: 'boolean', default: false },
   },
 });
 
@@ -59,7 +60,7 @@ function echo(session) {
   return new Promise((resolve) => {
     session.on('message', (m) => {
       try {
-        session.send(m.type, m.payload, { flags: m.flags });
+        session.send(m.type, m.payload, { flags: m.flags, checksum: values.checksum });
       } catch (e) {
         log(`#${id}: cannot echo: ${/** @type {Error} */ (e).message}`);
         session.abort('echo failed');
