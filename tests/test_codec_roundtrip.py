@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 from codec_helpers import decode, summarise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import chunkings, data_messages, framings, limits, ping_messages, split_at
 
 from framewire import Decoder, Encoder, Fragment, Framing, Limits, Message
+from framewire.events import NEED_DATA
 from framewire.schema import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
 
 messages_lists = st.lists(st.one_of(data_messages(), ping_messages), max_size=6)
@@ -86,3 +89,23 @@ def test_canonical_splitting(size: int, frame_size: int, checksum: bool) -> None
         length = int.from_bytes(frame[5:9], "big")
         assert len(frame) == HEADER_SIZE + length + trailer
         assert length == (size - index * frame_size if last else frame_size)
+
+
+def test_a_message_of_empty_frames_holds_no_memory_per_frame() -> None:
+    """FW-SEC-1: 100,000 empty continuation frames must not cost a record each."""
+    encoder = Encoder(Framing.LENGTH_PREFIXED)
+    decoder = Decoder(Framing.LENGTH_PREFIXED)
+    decoder.feed(encoder.frame(FLAG_M, 0x40, b"x"))
+    empty_frame = encoder.frame(FLAG_N | FLAG_M, 0x40, b"")
+    assert len(empty_frame) == HEADER_SIZE  # a real, empty continuation frame
+    tracemalloc.start()
+    try:
+        for _ in range(100_000):
+            decoder.feed(empty_frame)
+            assert decoder.next_event() is NEED_DATA
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024, f"{peak} bytes held for a 1-byte message"
+    decoder.feed(encoder.frame(FLAG_N, 0x40, b"y"))
+    assert decoder.next_event() == Message(0x40, b"xy")

@@ -10,12 +10,16 @@ fast as the kernel takes them: a session preface and HELLO, then N single-frame 
 messages. Each contender in this process receives them; the clock runs from the accepted
 connection to the N-th message. Every contender reads exactly the same bytes:
 
-* ``raw``          - recv_into() into one buffer, counting bytes: loopback's ceiling.
+* ``raw``          - recv_into() into one buffer, counting bytes: loopback's ceiling, and
+                     the check that the sender outpaces every reader (a "null reader").
 * ``struct``       - a hand-written framer: struct header unpack + recv_into, minimal checks.
 * ``blocking``     - framewire.sync.Channel.recv() (the full session: all checks).
 * ``blocking+crc`` - the same, with every frame carrying a CRC-32C trailer.
+* ``aio-null``     - an asyncio BufferedProtocol that counts and discards: the event
+                     loop's ceiling (the null reader of the asyncio contenders).
 * ``readexactly``  - asyncio StreamReader.readexactly(9) then readexactly(length).
-* ``asyncio``      - framewire.aio.AsyncChannel.recv().
+* ``asyncio``      - framewire.aio.AsyncChannel.recv(), one await per message.
+* ``aio-batch``    - framewire.aio.AsyncChannel.recv_batch(), one await per read.
 
 Each cell is the median of ``--repeats`` runs. MB/s counts payload bytes (10^6 bytes),
 except ``raw``, which counts every byte on the wire.
@@ -207,15 +211,52 @@ async def _readexactly(work: Workload) -> float:
     return elapsed
 
 
-async def _asyncio_channel(work: Workload) -> float:
+class _NullProtocol(asyncio.BufferedProtocol):
+    """Receives into one buffer and counts: what the event loop alone costs."""
+
+    def __init__(self, work: Workload, done: asyncio.Future[float]) -> None:
+        self.remaining = work.wire_bytes
+        self.buffer = bytearray(_buffer_size(work.size))
+        self.done = done
+        self.started = time.perf_counter()
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.remaining -= nbytes
+        if self.remaining <= 0 and not self.done.done():
+            self.done.set_result(time.perf_counter() - self.started)
+
+
+async def _aio_null(work: Workload) -> float:
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[float] = loop.create_future()
+    server = await loop.create_server(lambda: _NullProtocol(work, done), "127.0.0.1", 0)
+    async with server:
+        sender = _start_sender(server.sockets[0].getsockname()[1], work)
+        elapsed = await done
+    await asyncio.to_thread(sender.join)
+    return elapsed
+
+
+async def _asyncio_channel(work: Workload, *, batched: bool = False) -> float:
     done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
     async def handle(channel: AsyncChannel) -> None:
         started = time.perf_counter()
-        recv = channel.recv
-        for _ in range(work.count):
-            if await recv() is None:
-                raise EOFError
+        if batched:
+            received = 0
+            while received < work.count:
+                batch = await channel.recv_batch()
+                if not batch:
+                    raise EOFError
+                received += len(batch)
+        else:
+            recv = channel.recv
+            for _ in range(work.count):
+                if await recv() is None:
+                    raise EOFError
         done.set_result(time.perf_counter() - started)
 
     server = await start_server(("127.0.0.1", 0), handle, limits=LIMITS, deadlines=DEADLINES)
@@ -230,14 +271,23 @@ async def _asyncio_channel(work: Workload) -> float:
 
 # --- the table ---------------------------------------------------------------------------
 
+ASYNCIO_READERS = ("readexactly", "asyncio", "aio-batch")
+
 CONTENDERS: dict[str, tuple[Callable[[Workload], float], bool]] = {
     "raw": (lambda w: run_blocking(recv_raw, w), False),
     "struct": (lambda w: run_blocking(recv_struct, w), False),
     "blocking": (lambda w: run_blocking(recv_channel, w), False),
     "blocking+crc": (lambda w: run_blocking(recv_channel, w), True),
+    "aio-null": (lambda w: asyncio.run(_aio_null(w)), False),
     "readexactly": (lambda w: asyncio.run(_readexactly(w)), False),
     "asyncio": (lambda w: asyncio.run(_asyncio_channel(w)), False),
+    "aio-batch": (lambda w: asyncio.run(_asyncio_channel(w, batched=True)), False),
 }
+
+
+NULL_READERS = {"raw": ("struct", "blocking", "blocking+crc"), "aio-null": ASYNCIO_READERS}
+"""Each null reader and the contenders it must outpace for their figures to mean
+anything: if a null reader were not much faster, the sender would be the bottleneck."""
 
 
 def measure_size(size: int, count: int, repeats: int) -> dict[str, tuple[float, float]]:
@@ -257,7 +307,7 @@ def measure_size(size: int, count: int, repeats: int) -> dict[str, tuple[float, 
     results = {}
     for name, work in works.items():
         elapsed = statistics.median(times[name])
-        volume = work.wire_bytes if name == "raw" else work.count * size
+        volume = work.wire_bytes if name in NULL_READERS else work.count * size
         results[name] = (work.count / elapsed, volume / elapsed / 1e6)
     return results
 
@@ -324,15 +374,22 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         "\n| payload | blocking/struct (msg/s) | blocking/raw (MB/s) | "
-        "asyncio/readexactly (msg/s) | crc/no-crc (blocking, msg/s) |"
+        "asyncio/readexactly (msg/s) | aio-batch/readexactly (msg/s) | "
+        "crc/no-crc (blocking, msg/s) | raw/fastest blocking reader | "
+        "aio-null/fastest asyncio reader |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for size in SIZES:
         ratios = [
             ratio_at(results, size, "blocking", "struct", 0),
             ratio_at(results, size, "blocking", "raw", 1),
             ratio_at(results, size, "asyncio", "readexactly", 0),
+            ratio_at(results, size, "aio-batch", "readexactly", 0),
             ratio_at(results, size, "blocking+crc", "blocking", 0),
+            *(
+                results[null, size][0] / max(results[name, size][0] for name in readers)
+                for null, readers in NULL_READERS.items()
+            ),
         ]
         print(f"| {size} B | " + " | ".join(f"{r:.2f}" for r in ratios) + " |")
 
@@ -348,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"- blocking >= 0.8 x struct msg/s at 16 B, 256 B: {vs_struct}")
     print(f"- blocking >= 0.85 x raw MB/s at 1 MiB: {vs_raw:.2f}")
     print(f"- asyncio >= 2 x readexactly msg/s at 16 B, 256 B: {vs_readexactly}")
+    batch_ratios = ", ".join(
+        f"{ratio_at(results, s, 'aio-batch', 'readexactly', 0):.2f}" for s in small
+    )
+    print(f"  (recv_batch(), for reference: {batch_ratios})")
     print(f"- CRC-32C on: < 10% slower at 64 KiB: {crc_cost:.1f}% slower")
     return 0
 

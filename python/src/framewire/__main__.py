@@ -1,4 +1,4 @@
-"""``python -m framewire`` runs the ``framewire`` command line (see :mod:`framewire.cli`)."""
+"""``python -m framewire`` runs the ``framewire`` command line (see ``framewire.cli``)."""
 
 import sys
 

@@ -1,12 +1,13 @@
-"""asyncio: a :class:`asyncio.BufferedProtocol` that runs a sans-I/O Session, and its API.
+"""asyncio: a ``asyncio.BufferedProtocol`` that runs a sans-I/O Session, and its API.
 
-API summary::
+API summary:
 
     channel = await open_connection(("127.0.0.1", 7000))  # handshake done on return
     await channel.send(Message(0x40, b"hello"))
     reply = await channel.recv(timeout=5.0)  # Message, or None at the peer's clean end
     async for message in channel:
         ...
+    batch = await channel.recv_batch()  # every message decoded now; [] at the clean end
     await channel.close()
 
 
@@ -18,21 +19,26 @@ API summary::
     async with await start_server(("127.0.0.1", 0), handler) as server:
         print(server.address)
 
-The same options and methods as :mod:`framewire.sync`, awaited: ``send_stream()``,
+The same options and methods as ``framewire.sync``, awaited: ``send_stream()``,
 ``recv_fragment()`` (``assemble=False``), ``ping()``, ``fail()``, ``close_write()``.
 
 The event loop hands received bytes straight to the decoder's buffer (``get_buffer`` /
 ``buffer_updated``): no ``readexactly`` on a length nobody has checked. Every frame is
 decoded as soon as it arrives, so a PING is answered and a fault is detected even while
-the application is not reading; decoded messages wait in a queue, and reading from the
-socket pauses while that queue holds a maximum message size of payload (FW-LIM-5; the
-peer then meets TCP back-pressure). Writing
-respects the transport's back-pressure: ``send`` waits while the transport is paused.
+the application is not reading; decoded messages wait in a queue, one batch per read,
+and reading from the socket pauses while that queue holds a maximum message size of
+payload (FW-LIM-4, FW-LIM-5; the peer then meets TCP back-pressure). Writing respects
+the transport's back-pressure: ``send`` waits while the transport is paused.
+
+Receiving many small messages: ``recv()`` returns a message already decoded without
+suspending, but each call is still one coroutine; ``recv_batch()`` returns every message
+decoded so far in one list, one ``await`` per read from the socket instead of one per
+message (see python/benchmarks/RESULTS.md for what each costs).
 
 Deadlines: the handshake and frame deadlines (FW-LIM-6) are timers on the loop, computed
-by the same :class:`~framewire.transport.DeadlineTracker` as the blocking transport; a
+by the same ``DeadlineTracker`` as the blocking transport; a
 ``timeout=`` on one call raises ``TimeoutError`` and leaves the connection usable
-(FW-LIM-7). Errors are those of :mod:`framewire.sync`: ``ProtocolError`` (our ERROR sent,
+(FW-LIM-7). Errors are those of ``framewire.sync``: ``ProtocolError`` (our ERROR sent,
 FW-SES-3), ``PeerError``, ``TransportError``; after a failure every call raises the error
 that failed the connection (FW-SES-4).
 """
@@ -45,7 +51,7 @@ import contextlib
 import logging
 import operator
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
@@ -67,10 +73,10 @@ from framewire.events import (
 from framewire.session import Session
 from framewire.transport import (
     Address,
-    DeadlineKind,
     Deadlines,
     DeadlineTracker,
     PeerState,
+    next_batch,
     session_limits,
     transport_error,
 )
@@ -98,7 +104,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.loop = asyncio.get_running_loop()
         self.tracker = DeadlineTracker(deadlines, self.loop.time())
         self.transport: asyncio.Transport | None = None
-        self.messages: collections.deque[Message | Fragment] = collections.deque()
+        self.batches: collections.deque[tuple[int, list[Message | Fragment]]] = collections.deque()
+        """Decoded data not yet handed to the channel: one (payload bytes, events) pair
+        per read, as the session decoded it (queued whole, not message by message)."""
         self.data_type: type[Message | Fragment] = Message if assemble else Fragment
         self.peer = PeerState()
         self.write_closed = False
@@ -112,7 +120,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.lost = self.loop.create_future()
         self.reading_paused = False
         self.queued_bytes = 0
-        # FW-LIM-5: a receiver that assembles messages holds about one maximum message
+        """Payload bytes of the queued batches and of the batch the channel is taking
+        from (counted until it is used up, so the count errs on the side of pausing)."""
+        # FW-LIM-4/5: a receiver that assembles messages holds about one maximum message
         # of payload; reading pauses once the decoded, untaken messages reach that.
         self._queue_limit = session.limits.max_message_size or QUEUE_LIMIT_NO_MESSAGE_LIMIT
         self._deadline_timer: asyncio.TimerHandle | None = None
@@ -166,36 +176,24 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
     # -- decoding -------------------------------------------------------------------------
 
     def _process(self) -> None:
-        """Decode every event now available; queue messages, act on the rest."""
+        """Decode every event now available; queue the data, act on the rest."""
         session = self.session
-        queue = self.messages.append
-        extend = self.messages.extend
         data_type = self.data_type
         while not self.peer.done:
             try:
-                batch = session.next_events()
-                if not batch:  # why: NEED_DATA, END, the error (raised here), or PeerClosed
-                    event = session.next_event()
-                    if isinstance(event, Sentinel):
-                        break
-                    batch = [event]
+                batch = next_batch(session)
             except (ProtocolError, PeerError) as error:
                 self.fail(error)
                 break
-            last = batch[-1]
-            if type(last) is data_type:  # the common case: data only, queued in one go
-                if not self.discarding:
-                    extend(batch)  # type: ignore[arg-type]
-                    self.queued_bytes += sum(map(len, map(_payload, batch)))
-                continue
-            # A session batch ends at its first non-data event (PeerHello, PING, ...).
-            for event in batch:
-                if type(event) is data_type:
-                    if not self.discarding:
-                        queue(event)
-                        self.queued_bytes += len(event.payload)
-                elif self.peer.record(event):
-                    self.write_pending()  # the PONG (FW-PNG-2)
+            if isinstance(batch, Sentinel):
+                break
+            data, pong_due = self.peer.sort(batch, data_type)
+            if pong_due:
+                self.write_pending()  # the PONG (FW-PNG-2)
+            if data and not self.discarding:
+                size = sum(map(len, map(_payload, data)))
+                self.batches.append((size, data))
+                self.queued_bytes += size
         if (
             self.queued_bytes >= self._queue_limit
             and not self.reading_paused
@@ -205,14 +203,12 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self._rearm_deadline()
         self.changed.set()
 
-    def take(self) -> Message | Fragment:
-        """Hand the oldest decoded message to the application; resume reading once the
-        queue is below its bound again."""
-        message = self.messages.popleft()
-        self.queued_bytes -= len(message.payload)
+    def taken(self, size: int) -> None:
+        """The channel has used up a batch of `size` payload bytes: resume reading if
+        the queue is now below its bound."""
+        self.queued_bytes -= size
         if self.reading_paused:
             self.resume_if_room()
-        return message
 
     def resume_if_room(self) -> None:
         if self.reading_paused and self.queued_bytes < self._queue_limit:
@@ -231,25 +227,38 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
     # -- deadlines ------------------------------------------------------------------------
 
     def _rearm_deadline(self) -> None:
-        """Set one timer for the earliest handshake or frame deadline (FW-LIM-6)."""
-        if self._deadline_timer is not None:
-            self._deadline_timer.cancel()
-            self._deadline_timer = None
+        """Keep one timer at or before the earliest handshake or frame deadline (FW-LIM-6).
+
+        Called after every read, so it avoids a new timer when it can: a timer due no
+        later than the deadline stays, and when it fires early ``_expire`` looks again.
+        """
         if self.failure is not None:
             return
         self.tracker.observe(
             self.loop.time(),
             handshake_done=self.session.handshake_done,
             frame_partial=self.session.frame_in_progress and not self.reading_paused,
+            frame_start=self.session.frame_start,
         )
         expiry = self.tracker.next_expiry()
-        if expiry is not None:
-            self._deadline_timer = self.loop.call_at(expiry[0], self._expire, expiry[1])
+        timer = self._deadline_timer
+        if expiry is None or (timer is not None and timer.when() <= expiry[0]):
+            return
+        if timer is not None:
+            timer.cancel()
+        self._deadline_timer = self.loop.call_at(expiry[0], self._expire)
 
-    def _expire(self, kind: DeadlineKind) -> None:
+    def _expire(self) -> None:
+        """The timer fired: fail with ``timeout`` if a deadline has expired, else wait on."""
         self._deadline_timer = None
+        expiry = self.tracker.next_expiry()
+        if self.failure is not None or expiry is None:
+            return
+        if expiry[0] > self.loop.time():
+            self._deadline_timer = self.loop.call_at(expiry[0], self._expire)
+            return
         try:
-            self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(kind))
+            self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(expiry[1]))
         except ProtocolError as error:
             self.fail(error)
 
@@ -301,12 +310,18 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
 class AsyncChannel:
     """One Framewire session over an asyncio stream connection.
 
-    Created by :func:`open_connection` and :func:`start_server`; not meant to be shared
+    Created by ``open_connection`` and ``start_server``; not meant to be shared
     between tasks that receive at the same time.
     """
 
     def __init__(self, protocol: _FramewireProtocol) -> None:
         self._protocol = protocol
+        self._messages: Iterator[Message] = iter(())
+        """The rest of the batch recv() takes from (always empty with assemble=False)."""
+        self._fragments: Iterator[Fragment] = iter(())
+        """The rest of the batch recv_fragment() takes from (empty unless assemble=False)."""
+        self._taking = 0
+        """Payload bytes of that batch, given back to the protocol's count when used up."""
 
     @property
     def peer_limits(self) -> PeerHello | None:
@@ -327,29 +342,62 @@ class AsyncChannel:
         return protocol.peer.hello
 
     async def recv(self, timeout: float | None = None) -> Message | None:
-        """The next data message, or ``None`` once the peer has half-closed cleanly."""
-        protocol = self._protocol
-        if protocol.data_type is not Message:
+        """The next data message, or ``None`` once the peer has half-closed cleanly.
+
+        A message already decoded is returned without suspending (no second coroutine,
+        no wait): messages are decoded in batches, as they arrive.
+        """
+        for message in self._messages:
+            return message
+        if self._protocol.data_type is not Message:
             raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
-        if protocol.messages:  # the fast path: decoded already, no second coroutine
-            return protocol.take()  # type: ignore[return-value]
-        return await self._wait_for_data(timeout)  # type: ignore[return-value]
+        self._messages = iter(await self._next_batch(timeout))  # type: ignore[arg-type]
+        for message in self._messages:
+            return message
+        return None
+
+    async def recv_batch(self, timeout: float | None = None) -> list[Message]:
+        """Every data message decoded and not yet received (waiting for at least one),
+        oldest first; an empty list once the peer has half-closed cleanly.
+
+        The same messages as recv() would return one by one, in the same order, for one
+        ``await`` per read from the socket instead of one per message: the faster way to
+        receive many small messages.
+        """
+        rest = list(self._messages)
+        if rest:
+            return rest
+        if self._protocol.data_type is not Message:
+            raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
+        return await self._next_batch(timeout)  # type: ignore[return-value]
 
     async def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
         """The next piece of a data message on a channel opened with ``assemble=False``
-        (see :meth:`framewire.sync.Channel.recv_fragment`)."""
+        (see ``framewire.sync.Channel.recv_fragment``)."""
+        for fragment in self._fragments:
+            return fragment
         if self._protocol.data_type is not Fragment:
             raise LocalProtocolError("this channel assembles messages: use recv()")
-        return await self._wait_for_data(timeout)  # type: ignore[return-value]
+        self._fragments = iter(await self._next_batch(timeout))  # type: ignore[arg-type]
+        for fragment in self._fragments:
+            return fragment
+        return None
 
-    async def _wait_for_data(self, timeout: float | None) -> Message | Fragment | None:
+    async def _next_batch(self, timeout: float | None) -> list[Message | Fragment]:
+        """The next decoded batch, waiting for one; [] at the peer's clean end.
+
+        Called when the previous batch is used up, so its bytes leave the queue's count.
+        """
         protocol = self._protocol
-        if not protocol.messages:
+        protocol.taken(self._taking)
+        self._taking = 0
+        if not protocol.batches:
             async with asyncio.timeout(timeout):
-                await self._wait_for(lambda: bool(protocol.messages) or protocol.peer.done)
-            if not protocol.messages:
-                return None
-        return protocol.take()
+                await self._wait_for(lambda: bool(protocol.batches) or protocol.peer.done)
+            if not protocol.batches:
+                return []
+        self._taking, batch = protocol.batches.popleft()
+        return batch
 
     def __aiter__(self) -> AsyncIterator[Message]:
         return self._iterate()
@@ -371,7 +419,7 @@ class AsyncChannel:
             await self._drain()
 
     async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
-        """Start a message whose size is not known yet; see :class:`AsyncOutgoingMessage`."""
+        """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""
         await self._prepare_send()
         session = self._protocol.session
         writer = self._call_session(session.start_message, message_type, flags)
@@ -413,7 +461,8 @@ class AsyncChannel:
         with contextlib.suppress(FramewireError):
             await self.close_write()
         protocol.discarding = True
-        protocol.messages.clear()
+        protocol.batches.clear()
+        self._messages, self._fragments, self._taking = iter(()), iter(()), 0
         protocol.queued_bytes = 0
         protocol.resume_if_room()
         with contextlib.suppress(TimeoutError):
@@ -578,7 +627,7 @@ class AsyncServer:
     """A Framewire server on the running loop: one task per connection.
 
     A failure in one connection ends that connection only; it is logged and kept in
-    :attr:`errors`.
+    ``errors``.
     """
 
     def __init__(self, handler: AsyncHandler) -> None:

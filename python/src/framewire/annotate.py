@@ -1,14 +1,14 @@
 """Annotated frame dumps for ``framewire inspect``: every field, its value, the verdict.
 
-API summary: :func:`inspect_stream(data, framing, limits) <inspect_stream>` returns one
-:class:`FrameReport` per frame (and one for a session preface at the start), each a list
-of :class:`Field` rows (offset, bytes, name, meaning, ok?) and the ``ProtocolError`` the
+API summary: ``inspect_stream(data, framing, limits) <inspect_stream>`` returns one
+``FrameReport`` per frame (and one for a session preface at the start), each a list
+of ``Field`` rows (offset, bytes, name, meaning, ok?) and the ``ProtocolError`` the
 frame raised, if any.
 
 The verdicts are not computed here: the bytes of each frame are fed to the real
-:class:`~framewire.decoder.Decoder`, in order, and whatever it reports for that frame is
+``Decoder``, in order, and whatever it reports for that frame is
 the verdict. This module only cuts the input at frame boundaries and names the fields
-(from :mod:`framewire.schema`), so the dump can never disagree with the decoder.
+(from ``framewire.schema``), so the dump can never disagree with the decoder.
 """
 
 from __future__ import annotations

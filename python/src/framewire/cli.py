@@ -1,7 +1,7 @@
 """The ``framewire`` command: encode, decode and inspect frames; send and serve over sockets.
 
 Messages on the command line are JSON objects, one per line (a JSON array is accepted
-too)::
+too):
 
     {"type": 64, "flags": 0, "payload": "text, as UTF-8"}
     {"type": 65, "payload_hex": "00ff10"}

@@ -1,6 +1,6 @@
 """The Framewire codec, in one import: framings, limits, the decoder and the encoder.
 
-API summary::
+API summary:
 
     from framewire.codec import Decoder, Encoder, Framing, Limits
 

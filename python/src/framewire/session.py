@@ -1,6 +1,6 @@
 """The sans-I/O session of spec 6: preface, HELLO, PING/PONG, ERROR, clean end. No sockets.
 
-API summary (h11 style)::
+API summary (h11 style):
 
     session = Session(Framing.LENGTH_PREFIXED, limits=Limits(), checksum=False)
     sock.sendall(session.data_to_send())  # our preface + HELLO, queued at creation
@@ -134,6 +134,12 @@ class Session:
         if self.state is SessionState.AWAIT_PREFACE:
             return self._preface_received > 0
         return self.state is not SessionState.FAILED and self._decoder.frame_in_progress
+
+    @property
+    def frame_start(self) -> int:
+        """Where the partial frame began in the framed stream: tells one partial frame
+        from the next, for the frame deadline (see Decoder.frame_start)."""
+        return self._decoder.frame_start
 
     @property
     def pings_outstanding(self) -> int:

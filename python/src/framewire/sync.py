@@ -1,6 +1,6 @@
-"""Blocking sockets: a thin adapter that runs a sans-I/O :class:`~framewire.session.Session`.
+"""Blocking sockets: a thin adapter that runs a sans-I/O ``Session``.
 
-API summary::
+API summary:
 
     with connect(("127.0.0.1", 7000)) as channel:  # handshake done on return
         channel.send(Message(0x40, b"hello"))
@@ -15,7 +15,7 @@ API summary::
     with serve(("127.0.0.1", 0), handler) as server:
         print(server.address)
 
-Large messages: ``channel.send_stream(type)`` returns an :class:`OutgoingMessage` to
+Large messages: ``channel.send_stream(type)`` returns an ``OutgoingMessage`` to
 ``write()`` pieces of a message whose size is not known in advance; a channel made with
 ``assemble=False`` receives with ``recv_fragment()``, one checked frame's payload at a
 time (required when ``Limits(max_message_size=0)``, FW-LIM-5). ``ping()`` measures a
@@ -23,19 +23,19 @@ round trip; ``fail(detail)`` ends the connection with ERROR ``internal-error``;
 ``close_write()`` half-closes and ``close()`` ends cleanly (FW-CLS-1, FW-CLS-4).
 
 This module only moves bytes and waits; every protocol decision is the session's, and
-every deadline and close decision comes from :mod:`framewire.transport`, shared with the
+every deadline and close decision comes from ``framewire.transport``, shared with the
 asyncio transport. Received bytes go straight into the decoder's buffer with
 ``recv_into`` (no intermediate copy); what the session queues for sending goes out in
 one ``sendall`` per operation.
 
-Errors: the peer's fault raises :class:`~framewire.errors.ProtocolError` after the ERROR
+Errors: the peer's fault raises ``ProtocolError`` after the ERROR
 frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer raises
-:class:`~framewire.errors.PeerError`; a reset or broken pipe raises
-:class:`~framewire.errors.TransportError`; an expired ``timeout=`` of one call raises
+``PeerError``; a reset or broken pipe raises
+``TransportError``; an expired ``timeout=`` of one call raises
 ``TimeoutError`` and leaves the connection usable (FW-LIM-7). After a failure every call
 raises the error that failed the connection (FW-SES-4).
 
-A :class:`Channel` is not thread-safe: use it from one thread at a time.
+A ``Channel`` is not thread-safe: use it from one thread at a time.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import ParamSpec, Self, TypeVar
+from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire.codec import Framing, Limits
 from framewire.errors import (
@@ -69,7 +69,7 @@ from framewire.events import (
     Message,
     PeerHello,
 )
-from framewire.session import Session, SessionEvent, SessionMessageWriter
+from framewire.session import Session, SessionMessageWriter
 from framewire.transport import (
     Address,
     DeadlineKind,
@@ -77,6 +77,7 @@ from framewire.transport import (
     DeadlineTracker,
     PeerState,
     address_family,
+    next_batch,
     session_limits,
     transport_error,
 )
@@ -101,8 +102,8 @@ class Channel:
     """One Framewire session over a connected, blocking stream socket.
 
     The constructor sends our preface and HELLO at once (FW-SES-1) and returns without
-    waiting; :meth:`handshake` waits for the peer's HELLO, and every other operation does
-    so first when it has not happened yet. :func:`connect` and :func:`serve` hand out
+    waiting; ``handshake`` waits for the peer's HELLO, and every other operation does
+    so first when it has not happened yet. ``connect`` and ``serve`` hand out
     channels whose handshake is done.
     """
 
@@ -125,10 +126,14 @@ class Channel:
         self._last_read_at = time.monotonic()
         self._tracker = DeadlineTracker(self._deadlines, self._last_read_at)
         self._current_timeout: float | None = -1.0  # forces the first settimeout()
-        self._ready: collections.deque[SessionEvent] = collections.deque()
-        """Events the session decoded (in batches) that the application has not seen."""
-        self._held: collections.deque[Message | Fragment] = collections.deque()
-        """Data that arrived while ping() or handshake() waited, kept for recv()."""
+        self._data: collections.deque[Message | Fragment] = collections.deque()
+        """Data decoded (in batches) that the application has not received yet, including
+        data that arrived while ping() or handshake() waited."""
+        self._messages: collections.deque[Message] = (
+            cast("collections.deque[Message]", self._data) if assemble else collections.deque()
+        )
+        """``_data`` itself on a channel that assembles messages, else a deque that stays
+        empty: recv()'s fast path is then one popleft, with no check of the mode."""
         self._peer = PeerState()
         self._write_closed = False
         self._failure: FramewireError | None = None
@@ -153,10 +158,10 @@ class Channel:
         """Wait for the peer's HELLO (bounded by the handshake deadline) and return it."""
         self._check_usable()
         call_deadline = _deadline_after(timeout)
-        while self._peer.hello is None:
-            # The session fails data before HELLO and an end before HELLO itself, so
-            # the only way out of this loop is the HELLO, an error or a deadline.
-            self._hold(self._next_data(call_deadline, until=lambda: self._peer.hello is not None))
+        # The session fails data before HELLO and an end before HELLO itself, so the
+        # only ways out are the HELLO, an error or a deadline.
+        self._receive_until(lambda: self._peer.hello is not None, call_deadline)
+        assert self._peer.hello is not None
         return self._peer.hello
 
     def recv(self, timeout: float | None = None) -> Message | None:
@@ -166,18 +171,20 @@ class Channel:
         raised and the connection stays usable, unless a frame was partly received, in
         which case the frame deadline decides.
         """
+        # The fast path: most calls find a message the session decoded in the last batch
+        # (a missed popleft costs one exception per batch, a check would cost one per call).
+        try:
+            return self._messages.popleft()
+        except IndexError:
+            pass
         if self._data_type is not Message:
             raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
-        # The fast path: most calls find a message the session decoded in the last batch.
-        ready = self._ready
-        if ready and not self._held and type(ready[0]) is Message:
-            return ready.popleft()  # type: ignore[return-value]
         return self._recv_data(timeout)  # type: ignore[return-value]
 
     def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
         """The next piece of a data message, on a channel created with ``assemble=False``.
 
-        Each :class:`~framewire.events.Fragment` is one frame's payload after every check
+        Each ``Fragment`` is one frame's payload after every check
         (FW-MSG-15): ``first``/``last`` tell where a message starts and ends, so a large
         message never has to be held whole (FW-LIM-5). ``None`` at the peer's clean end;
         an error that ends the message before its last piece is raised.
@@ -187,11 +194,13 @@ class Channel:
         return self._recv_data(timeout)  # type: ignore[return-value]
 
     def _recv_data(self, timeout: float | None) -> Message | Fragment | None:
-        if self._held:
-            return self._held.popleft()
-        if not self._usable:
-            self._check_usable()
-        return self._next_data(_deadline_after(timeout))
+        """The next piece of data, reading as needed; None at the peer's clean end."""
+        data = self._data
+        if not data:
+            if not self._usable:
+                self._check_usable()
+            self._receive_until(lambda: bool(data), _deadline_after(timeout))
+        return data.popleft() if data else None
 
     def __iter__(self) -> Iterator[Message]:
         """Yield data messages until the peer's clean end."""
@@ -202,14 +211,14 @@ class Channel:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
         ``timeout`` bounds the whole write; a write cut short by it leaves a partial frame
-        on the wire, so the connection is failed and :class:`TransportError` raised.
+        on the wire, so the connection is failed and ``TransportError`` raised.
         """
         self._prepare_send(timeout)
         self._call_session(self._session.send, message)
         self._flush(_deadline_after(timeout))
 
     def send_stream(self, message_type: int, flags: int = 0) -> OutgoingMessage:
-        """Start a message whose size is not known yet; see :class:`OutgoingMessage`."""
+        """Start a message whose size is not known yet; see ``OutgoingMessage``."""
         self._prepare_send(None)
         writer = self._call_session(self._session.start_message, message_type, flags)
         return OutgoingMessage(self, writer)
@@ -217,7 +226,7 @@ class Channel:
     def ping(self, timeout: float | None = None) -> float:
         """Send a PING and wait for its PONG; return the round-trip time in seconds.
 
-        Data messages that arrive meanwhile are kept for :meth:`recv`. ``timeout``
+        Data messages that arrive meanwhile are kept for ``recv``. ``timeout``
         bounds the wait (``TimeoutError``, connection still usable).
         """
         self._prepare_send(timeout)
@@ -225,10 +234,9 @@ class Channel:
         started = time.monotonic()
         data = self._call_session(self._session.ping)
         self._flush(call_deadline)
-        while data not in self._peer.pongs:
-            if self._peer.done:
-                raise LocalProtocolError("the peer closed before answering the PING")
-            self._hold(self._next_data(call_deadline, until=lambda: data in self._peer.pongs))
+        self._receive_until(lambda: data in self._peer.pongs, call_deadline)
+        if data not in self._peer.pongs:
+            raise LocalProtocolError("the peer closed before answering the PING")
         self._peer.pongs.remove(data)
         return time.monotonic() - started
 
@@ -246,7 +254,7 @@ class Channel:
         """End the connection cleanly: half-close, read to the peer's end, close (FW-CLS-4).
 
         Whatever the peer still sends is discarded, for at most the linger deadline;
-        call :meth:`close_write` and :meth:`recv` until ``None`` to receive it instead.
+        call ``close_write`` and ``recv`` until ``None`` to receive it instead.
         """
         if self._closed:
             return
@@ -277,42 +285,26 @@ class Channel:
 
     # -- the receive loop -------------------------------------------------------------
 
-    def _next_data(
-        self, call_deadline: float | None, until: Callable[[], bool] | None = None
-    ) -> Message | Fragment | None:
-        """Handle session events until a piece of data arrives (returned), the peer ends
-        (None), or ``until()`` becomes true after a control event (None)."""
+    def _receive_until(self, done: Callable[[], bool], call_deadline: float | None) -> None:
+        """Decode, and read whenever the session needs bytes, until ``done()`` is true or
+        the peer has ended (the caller tells which)."""
         session = self._session
-        ready = self._ready
-        data_type = self._data_type
-        while True:
-            while ready:
-                event = ready.popleft()
-                if type(event) is data_type:
-                    return event
-                if self._peer.record(event):
-                    self._flush(None)
-                if self._peer.done or (until is not None and until()):
-                    return None
+        peer = self._peer
+        while not done() and not peer.done:
             try:
-                batch = session.next_events()
-                if batch:
-                    ready.extend(batch)
-                    continue
-                event = session.next_event()  # why the batch is empty: NEED_DATA or END
+                batch = next_batch(session)
             except (ProtocolError, PeerError) as error:
                 raise self._fail(error) from None
-            if event is NEED_DATA:
+            if batch is NEED_DATA:
                 self._receive_some(call_deadline)
-            elif event is END:
-                self._peer.done = True
-                return None
+            elif batch is END:
+                peer.done = True
             else:
-                ready.append(event)
-
-    def _hold(self, data: Message | Fragment | None) -> None:
-        if data is not None:
-            self._held.append(data)
+                assert isinstance(batch, list)
+                data, pong_due = peer.sort(batch, self._data_type)
+                self._data.extend(data)
+                if pong_due:
+                    self._flush(None)
 
     def _receive_some(self, call_deadline: float | None) -> None:
         """One ``recv_into`` into the decoder's buffer, bounded by the earliest deadline.
@@ -325,6 +317,7 @@ class Channel:
             self._last_read_at,
             handshake_done=session.handshake_done,
             frame_partial=session.frame_in_progress,
+            frame_start=session.frame_start,
         )
         while True:
             expiry = self._tracker.next_expiry(call_deadline)
@@ -460,7 +453,7 @@ class Channel:
 class OutgoingMessage:
     """A data message of unknown size, sent as it is produced (FW-MSG-1, FW-MSG-2).
 
-    Use it as a context manager: each :meth:`write` sends at once the frames it fills
+    Use it as a context manager: each ``write`` sends at once the frames it fills
     (of the peer's MAX_FRAME_SIZE), and leaving the block ends the message. An exception
     inside the block cannot be undone on the wire (the peer holds part of the message and
     Framewire has no way to cancel one), so it fails the connection with
@@ -552,7 +545,7 @@ class Server:
     """A threaded Framewire server: one thread per connection, each with its own Channel.
 
     A failure in one connection (a protocol error, a reset, an exception in the handler)
-    ends that connection only; it is logged and kept in :attr:`errors`.
+    ends that connection only; it is logged and kept in ``errors``.
     """
 
     def __init__(

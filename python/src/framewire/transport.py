@@ -1,20 +1,23 @@
-"""What the blocking (:mod:`framewire.sync`) and asyncio (:mod:`framewire.aio`) transports share.
+"""What the blocking (``framewire.sync``) and asyncio (``framewire.aio``) transports share.
 
 The two transports differ only in how they wait for the socket. Everything that is a
 *decision* rather than a wait lives here, once:
 
-* :func:`parse_address` / :func:`address_family` - the address forms both accept:
+* ``parse_address`` / ``address_family`` - the address forms both accept:
   ``(host, port)`` for TCP and a ``str`` path for a Unix stream socket.
-* :class:`Deadlines` - the handshake, frame and linger deadlines of spec section 7.2
+* ``Deadlines`` - the handshake, frame and linger deadlines of spec section 7.2
   (FW-LIM-6), set by the application.
-* :class:`DeadlineTracker` - which of those deadlines binds the next wait, measured from
+* ``DeadlineTracker`` - which of those deadlines binds the next wait, measured from
   a fixed point (the connection opening, the first byte of a frame), never a per-read
   timeout, so a peer trickling one byte at a time cannot keep a connection forever.
-* :class:`PeerState` - what the peer's non-data events said (its HELLO, PONGs, its end).
-* :func:`session_limits` - the receiver's limits, with FW-LIM-5's rule that a receiver
+* ``PeerState`` - what the peer's non-data events said (its HELLO, PONGs, its end);
+  ``PeerState.sort`` splits a batch of session events into the data for the
+  application and the rest.
+* ``next_batch`` - every session event available now, or why there is none.
+* ``session_limits`` - the receiver's limits, with FW-LIM-5's rule that a receiver
   with no message limit must stream.
-* :func:`transport_error` - maps an ``OSError`` from the socket layer to
-  :class:`~framewire.errors.TransportError` (FW-SES-5).
+* ``transport_error`` - maps an ``OSError`` from the socket layer to
+  ``TransportError`` (FW-SES-5).
 
 The close policy is the same in both: half-close (FW-CLS-1), then read and discard until
 the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES-3).
@@ -26,11 +29,20 @@ import enum
 import math
 import socket
 from dataclasses import dataclass
+from typing import cast
 
 from framewire.errors import LocalProtocolError, TransportError
-from framewire.events import PeerClosed, PeerHello, PingReceived, PongReceived
+from framewire.events import (
+    Fragment,
+    Message,
+    PeerClosed,
+    PeerHello,
+    PingReceived,
+    PongReceived,
+    Sentinel,
+)
 from framewire.framing import Limits
-from framewire.session import SessionEvent
+from framewire.session import Session, SessionEvent
 
 __all__ = [
     "Address",
@@ -40,6 +52,7 @@ __all__ = [
     "PeerState",
     "address_family",
     "format_address",
+    "next_batch",
     "parse_address",
     "session_limits",
     "transport_error",
@@ -85,7 +98,7 @@ def parse_address(text: str) -> Address:
 
 
 def format_address(address: Address) -> str:
-    """Inverse of :func:`parse_address`: the text a user can pass back to the CLI."""
+    """Inverse of ``parse_address``: the text a user can pass back to the CLI."""
     if isinstance(address, str):
         return f"{_UNIX_PREFIX}{address}"
     host, port = address[0], address[1]
@@ -126,6 +139,45 @@ class PeerState:
         elif isinstance(event, PeerClosed):
             self.done = True
         return isinstance(event, PingReceived)
+
+    def sort(
+        self, batch: list[SessionEvent], data_type: type[Message | Fragment]
+    ) -> tuple[list[Message | Fragment], bool]:
+        """The data events of ``batch`` in order (for the application), after recording
+        the others; and whether one of them queued a PONG that must be sent at once.
+
+        A session batch ends at its first non-data event, so a batch whose last event
+        is data is all data and is returned as it is: the common case costs one check.
+        Control events are acted on when their batch is decoded, before the application
+        has taken the data that came before them: a PING is answered at once
+        (FW-PNG-2), and a waiting call sees the HELLO, a PONG or the peer's end; the
+        application still receives all that data first, since the transports return
+        ``None`` at the peer's end only once the data is taken.
+        """
+        if type(batch[-1]) is data_type:
+            return cast("list[Message | Fragment]", batch), False
+        data: list[Message | Fragment] = []
+        pong_due = False
+        for event in batch:
+            if type(event) is data_type:
+                data.append(event)
+            elif self.record(event):
+                pong_due = True
+        return data, pong_due
+
+
+def next_batch(session: Session) -> list[SessionEvent] | Sentinel:
+    """Every event the session can give now (a non-empty list), else NEED_DATA or END.
+
+    Raises the session's ProtocolError or PeerError, only once every event decoded
+    before the fault has been returned (Session.next_events keeps the error for the
+    next call).
+    """
+    batch = session.next_events()
+    if batch:
+        return batch
+    event = session.next_event()  # why the batch is empty: NEED_DATA, END or the error
+    return event if isinstance(event, Sentinel) else [event]
 
 
 def transport_error(exc: OSError, during: str) -> TransportError:
@@ -195,12 +247,12 @@ class DeadlineKind(enum.Enum):
 class DeadlineTracker:
     """Keeps the absolute expiry times that bind the next wait on one connection.
 
-    Both transports call :meth:`observe` after every chunk of received bytes has been
-    handed to the session, then ask :meth:`next_expiry` for the earliest deadline before
+    Both transports call ``observe`` after every chunk of received bytes has been
+    handed to the session, then ask ``next_expiry`` for the earliest deadline before
     waiting again. Times are ``time.monotonic()`` (or the event loop's clock) values.
     """
 
-    __slots__ = ("_deadlines", "_frame_expiry", "_handshake_expiry")
+    __slots__ = ("_deadlines", "_frame_expiry", "_frame_start", "_handshake_expiry")
 
     def __init__(self, deadlines: Deadlines, opened_at: float) -> None:
         self._deadlines = deadlines
@@ -208,12 +260,19 @@ class DeadlineTracker:
             None if deadlines.handshake is None else opened_at + deadlines.handshake
         )
         self._frame_expiry: float | None = None
+        self._frame_start = 0
 
-    def observe(self, now: float, *, handshake_done: bool, frame_partial: bool) -> None:
+    def observe(
+        self, now: float, *, handshake_done: bool, frame_partial: bool, frame_start: int = 0
+    ) -> None:
         """Record the session's state after the bytes that arrived at ``now``.
 
-        A frame that is still partial after a read started at the latest in that read,
-        so its deadline starts then; a frame already being timed keeps its start.
+        ``frame_start`` is where the partial frame begins in the stream
+        (``Session.frame_start``). A frame that is still partial after a read started at
+        the latest in that read, so its deadline starts then; the frame already being
+        timed keeps its start. Which frame is partial matters: a stream whose every read
+        ends inside a frame has a partial frame at all times, but never the same one for
+        long, and the deadline bounds each frame (FW-LIM-6), not the stream.
         """
         if handshake_done:
             self._handshake_expiry = None
@@ -221,28 +280,28 @@ class DeadlineTracker:
             # Until the HELLO is in, the handshake deadline alone bounds the wait (spec
             # 7.2: the frame deadline runs after the handshake).
             self._frame_expiry = None
-        elif self._frame_expiry is None and self._deadlines.frame is not None:
+        elif (
+            self._frame_expiry is None or frame_start != self._frame_start
+        ) and self._deadlines.frame is not None:
             self._frame_expiry = now + self._deadlines.frame
+            self._frame_start = frame_start
 
     def next_expiry(self, call_deadline: float | None = None) -> tuple[float, DeadlineKind] | None:
         """The earliest of the handshake, frame and call deadlines, with its kind.
 
         On a tie the connection-level deadline wins: it is the stronger outcome.
         """
-        candidates = [
-            (expiry, kind)
-            for expiry, kind in (
-                (self._handshake_expiry, DeadlineKind.HANDSHAKE),
-                (self._frame_expiry, DeadlineKind.FRAME),
-                (call_deadline, DeadlineKind.CALL),
-            )
-            if expiry is not None
-        ]
-        if not candidates:
-            return None
-        return min(
-            candidates, key=lambda candidate: (candidate[0], not candidate[1].fails_connection)
-        )
+        earliest: tuple[float, DeadlineKind] | None = None
+        # A loop, not min() over a list: this runs after every read from the socket.
+        for expiry, kind in (
+            (self._handshake_expiry, DeadlineKind.HANDSHAKE),
+            (self._frame_expiry, DeadlineKind.FRAME),
+            (call_deadline, DeadlineKind.CALL),
+        ):
+            # Strictly earlier: on a tie the one listed first (connection-level) stays.
+            if expiry is not None and (earliest is None or expiry < earliest[0]):
+                earliest = (expiry, kind)
+        return earliest
 
     def describe(self, kind: DeadlineKind) -> str:
         """A reason for the ERROR frame sent when ``kind`` expires (FW-ERR-2: no peer data)."""
