@@ -302,3 +302,25 @@ def test_listen_prints_messages_and_a_failed_connection_exits_1(tmp_path: Path) 
     assert process.returncode == 1
     assert json.loads(out) == {"type": 64, "flags": 0, "payload": "first"}
     assert b"reserved-flag" in err
+
+
+def test_listen_once_exits_when_the_first_connection_fails_its_handshake(
+    tmp_path: Path,
+) -> None:
+    """A peer speaking the other framing fails at the preface, before any handler runs:
+    `--once` must still end the command (exit 1, the error named), not wait forever."""
+    address = tmp_path / "h.sock"
+    process = subprocess.Popen(
+        [*FRAMEWIRE, "listen", f"unix:{address}", "--once", "--timeout", "5"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    assert process.stderr.readline().startswith(b"listening on unix:")
+    sock = raw_connect(str(address), Framing.DELIMITED)
+    read_to_eof(sock)
+    sock.close()
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 1
+    assert out == b""
+    assert b"bad-preface" in err

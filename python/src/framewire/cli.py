@@ -389,8 +389,11 @@ def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None
     ) as server:
         print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
         try:
+            # With --once, a first connection that fails before its handler runs (a bad
+            # preface, a handshake deadline) ends the command as well.
             while not done.wait(0.2):
-                pass
+                if args.once and server.errors:
+                    break
         except KeyboardInterrupt:
             return EXIT_OK
         server.shutdown()
