@@ -283,16 +283,22 @@ def test_conformance_plugs_in_when_present() -> None:
     assert (b"conformance" in result.stdout) == has_plugin
 
 
-def test_listen_prints_messages_and_a_failed_connection_exits_1(tmp_path: Path) -> None:
-    """`listen --once` prints what a peer sent; a peer that breaks the protocol makes the
-    command exit 1 after printing the messages that came before the fault."""
+def _listen_once(path: Path) -> subprocess.Popen[bytes]:
+    """`framewire listen --once` on a Unix socket in a subprocess, once it is listening."""
     process = subprocess.Popen(
-        [*FRAMEWIRE, "listen", f"unix:{tmp_path / 'l.sock'}", "--once", "--timeout", "5"],
+        [*FRAMEWIRE, "listen", f"unix:{path}", "--once", "--timeout", "5"],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
     assert process.stderr is not None
     assert process.stderr.readline().startswith(b"listening on unix:")
+    return process
+
+
+def test_listen_prints_messages_and_a_failed_connection_exits_1(tmp_path: Path) -> None:
+    """`listen --once` prints what a peer sent; a peer that breaks the protocol makes the
+    command exit 1 after printing the messages that came before the fault."""
+    process = _listen_once(tmp_path / "l.sock")
     sock = raw_connect(str(tmp_path / "l.sock"), Framing.LENGTH_PREFIXED)
     good = Encoder().encode(Message(0x40, b"first"))
     sock.sendall(good + b"FW\x01\x08\x40\x00\x00\x00\x00")  # then a reserved bit
@@ -310,13 +316,7 @@ def test_listen_once_exits_when_the_first_connection_fails_its_handshake(
     """A peer speaking the other framing fails at the preface, before any handler runs:
     `--once` must still end the command (exit 1, the error named), not wait forever."""
     address = tmp_path / "h.sock"
-    process = subprocess.Popen(
-        [*FRAMEWIRE, "listen", f"unix:{address}", "--once", "--timeout", "5"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    assert process.stderr.readline().startswith(b"listening on unix:")
+    process = _listen_once(address)
     sock = raw_connect(str(address), Framing.DELIMITED)
     read_to_eof(sock)
     sock.close()
