@@ -56,23 +56,27 @@ def test_deadlines_must_be_positive() -> None:
 def test_handshake_deadline_runs_from_the_opening_and_stops_at_hello() -> None:
     tracker = DeadlineTracker(Deadlines(handshake=10.0, frame=30.0), opened_at=100.0)
     assert tracker.next_expiry() == (110.0, DeadlineKind.HANDSHAKE)
-    tracker.observe(105.0, handshake_done=True, frame_partial=False)
+    tracker.observe(105.0, handshake_done=True, frame_partial=False, frame_start=0)
     assert tracker.next_expiry() is None
 
 
 def test_frame_deadline_waits_for_the_handshake() -> None:
     """Spec 7.2: the frame deadline runs after the handshake; before, only the handshake's."""
     tracker = DeadlineTracker(Deadlines(handshake=5.0, frame=1.0), opened_at=0.0)
-    tracker.observe(0.5, handshake_done=False, frame_partial=True)  # half a HELLO
+    tracker.observe(0.5, handshake_done=False, frame_partial=True, frame_start=0)  # half a HELLO
     assert tracker.next_expiry() == (5.0, DeadlineKind.HANDSHAKE)
 
 
 def test_frame_deadline_runs_from_the_first_partial_read_not_each_read() -> None:
     tracker = DeadlineTracker(Deadlines(handshake=None, frame=2.0), opened_at=0.0)
-    tracker.observe(1.0, handshake_done=True, frame_partial=True)
-    tracker.observe(2.5, handshake_done=True, frame_partial=True)  # more bytes, same frame
+    tracker.observe(1.0, handshake_done=True, frame_partial=True, frame_start=0)
+    tracker.observe(
+        2.5, handshake_done=True, frame_partial=True, frame_start=0
+    )  # more bytes, same frame
     assert tracker.next_expiry() == (3.0, DeadlineKind.FRAME)
-    tracker.observe(2.9, handshake_done=True, frame_partial=False)  # the frame completed
+    tracker.observe(
+        2.9, handshake_done=True, frame_partial=False, frame_start=0
+    )  # the frame completed
     assert tracker.next_expiry() is None
 
 
@@ -81,7 +85,7 @@ def test_the_earliest_deadline_binds_and_a_tie_fails_the_connection(
     call: float, frame_start: float
 ) -> None:
     tracker = DeadlineTracker(Deadlines(handshake=None, frame=1.0), opened_at=0.0)
-    tracker.observe(frame_start, handshake_done=True, frame_partial=True)
+    tracker.observe(frame_start, handshake_done=True, frame_partial=True, frame_start=0)
     expiry = tracker.next_expiry(call_deadline=call)
     assert expiry is not None
     assert expiry[0] == min(call, frame_start + 1.0)

@@ -37,7 +37,7 @@ buffer, one more copy of small payloads that costs less than a memoryview slice 
 Limits are checked from the header before any payload is buffered (FW-LEN-4, FW-LIM-3).
 In delimited framing at most `Limits.encoded_frame_bound` encoded bytes of one frame are
 kept (FW-DLM-4). Whatever `feed()` is given is held until decoded: bound the reads, or use
-`get_buffer()`, whose room is the rest of the frame being received plus at most 64 KiB
+`get_buffer()`, whose room is the rest of the frame being received plus at most 256 KiB
 (FW-LIM-4).
 """
 

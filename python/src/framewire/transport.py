@@ -263,7 +263,7 @@ class DeadlineTracker:
         self._frame_start = 0
 
     def observe(
-        self, now: float, *, handshake_done: bool, frame_partial: bool, frame_start: int = 0
+        self, now: float, *, handshake_done: bool, frame_partial: bool, frame_start: int
     ) -> None:
         """Record the session's state after the bytes that arrived at ``now``.
 
