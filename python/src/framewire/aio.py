@@ -51,10 +51,12 @@ import contextlib
 import logging
 import operator
 import os
+import ssl as _ssl  # `ssl` is the name of the transports' TLS option
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
+from framewire.aio_tls import TlsShim
 from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
@@ -71,6 +73,7 @@ from framewire.events import (
     Sentinel,
 )
 from framewire.session import Session
+from framewire.tls import SslOption, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
     Deadlines,
@@ -154,11 +157,12 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.failure is None and not self.peer.done:
-            self.failure = (
-                transport_error(exc, "receiving")
-                if isinstance(exc, OSError)
-                else TransportError("the connection closed before the peer's clean end")
-            )
+            if isinstance(exc, FramewireError):  # from the TLS layer (aio_tls)
+                self.failure = exc
+            elif isinstance(exc, OSError):
+                self.failure = transport_error(exc, "receiving")
+            else:
+                self.failure = TransportError("the connection closed before the peer's clean end")
         for timer in (self._deadline_timer, self._linger_timer):
             if timer is not None:
                 timer.cancel()
@@ -598,10 +602,26 @@ async def open_connection(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
 ) -> AsyncChannel:
-    """Connect to ``address`` (``(host, port)`` or a Unix socket path); handshake done."""
+    """Connect to ``address`` (``(host, port)`` or a Unix socket path); handshake done.
+
+    ``ssl`` and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
+    clean end (spec section 12), its handshake bounded by the handshake deadline.
+    """
     loop = asyncio.get_running_loop()
-    factory = _protocol_factory(framing, limits, checksum, deadlines, assemble)
+    factory: Callable[[], asyncio.BufferedProtocol] = _protocol_factory(
+        framing, limits, checksum, deadlines, assemble
+    )
+    context = prepare_context(ssl, server_side=False)
+    if context is not None:
+        factory = _over_tls(
+            factory,
+            context,
+            server_side=False,
+            server_hostname=resolve_server_hostname(context, address, server_hostname),
+        )
     connect_timeout = (deadlines or Deadlines()).handshake
     try:
         async with asyncio.timeout(connect_timeout):
@@ -611,6 +631,9 @@ async def open_connection(
                 _, protocol = await loop.create_connection(factory, address[0], address[1])
     except OSError as exc:
         raise transport_error(exc, "connecting") from None
+    if isinstance(protocol, TlsShim):
+        protocol = protocol.upper
+    assert isinstance(protocol, _FramewireProtocol)
     channel = AsyncChannel(protocol)
     try:
         await channel.handshake()
@@ -618,6 +641,21 @@ async def open_connection(
         await channel.close()  # the ERROR (if due) is out; release the socket
         raise
     return channel
+
+
+def _over_tls(
+    make: Callable[[], asyncio.BufferedProtocol],
+    context: _ssl.SSLContext,
+    *,
+    server_side: bool,
+    server_hostname: str | None = None,
+) -> Callable[[], asyncio.BufferedProtocol]:
+    """A protocol factory whose protocols run under our TLS layer (see aio_tls)."""
+
+    def make_secure() -> asyncio.BufferedProtocol:
+        return TlsShim(make(), context, server_side=server_side, server_hostname=server_hostname)
+
+    return make_secure
 
 
 AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
@@ -697,20 +735,27 @@ async def start_server(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
+    ssl: _ssl.SSLContext | None = None,
 ) -> AsyncServer:
     """Listen on ``address`` and run ``await handler(channel)`` per connection.
 
     The handshake is done before the handler runs; the channel is closed cleanly when it
-    returns. Use ``("127.0.0.1", 0)`` for a free port.
+    returns. Use ``("127.0.0.1", 0)`` for a free port. ``ssl`` (an ``ssl.SSLContext`` with
+    the server's certificate) runs every connection over TLS (spec section 12).
     """
     loop = asyncio.get_running_loop()
     server = AsyncServer(handler)
     make_protocol = _protocol_factory(framing, limits, checksum, deadlines, assemble)
+    context = prepare_context(ssl, server_side=True)
 
-    def factory() -> _FramewireProtocol:
+    def plain() -> _FramewireProtocol:
         protocol = make_protocol()
         server._connection(protocol)
         return protocol
+
+    factory: Callable[[], asyncio.BufferedProtocol] = (
+        plain if context is None else _over_tls(plain, context, server_side=True)
+    )
 
     try:
         if isinstance(address, str):

@@ -47,6 +47,7 @@ import logging
 import os
 import selectors
 import socket
+import ssl as _ssl  # `ssl` is the name of the transports' TLS option
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -70,6 +71,14 @@ from framewire.events import (
     PeerHello,
 )
 from framewire.session import Session, SessionMessageWriter
+from framewire.tls import (
+    SslOption,
+    check_alpn,
+    prepare_context,
+    resolve_server_hostname,
+    shutdown_write,
+    tls_error,
+)
 from framewire.transport import (
     Address,
     DeadlineKind,
@@ -248,7 +257,7 @@ class Channel:
         self._flush(None)
         self._write_closed = True
         with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_WR)
+            shutdown_write(self._sock)
 
     def close(self) -> None:
         """End the connection cleanly: half-close, read to the peer's end, close (FW-CLS-4).
@@ -328,11 +337,15 @@ class Channel:
             try:
                 with session.get_buffer(RECV_SIZE) as buffer:
                     received = self._sock.recv_into(buffer)
-            except (TimeoutError, BlockingIOError):
+            except (TimeoutError, BlockingIOError, _ssl.SSLWantReadError):
                 assert expiry is not None
                 if time.monotonic() >= expiry[0]:
                     raise self._expired(expiry[1]) from None
                 continue  # the socket's timeout is approximate (_TIMEOUT_SLACK): wait on
+            except _ssl.SSLZeroReturnError:  # close_notify after our own (FW-TLS-6)
+                received = 0
+            except _ssl.SSLError as exc:  # without close_notify: truncation (FW-TLS-7)
+                raise self._fail(tls_error(exc, "receiving", handshake=False)) from None
             except OSError as exc:
                 raise self._fail(transport_error(exc, "receiving")) from None
             break
@@ -383,7 +396,7 @@ class Channel:
             self._current_timeout = timeout
         try:
             self._sock.sendall(data)
-        except (TimeoutError, BlockingIOError):
+        except (TimeoutError, BlockingIOError, _ssl.SSLWantWriteError):
             raise self._fail(
                 TransportError("send deadline expired with a frame partly written")
             ) from None
@@ -431,7 +444,7 @@ class Channel:
                 with contextlib.suppress(OSError, TimeoutError):
                     self._sock.settimeout(self._deadlines.linger)
                     self._sock.sendall(self._session.data_to_send())
-                    self._sock.shutdown(socket.SHUT_WR)
+                    shutdown_write(self._sock)
                 self._write_closed = True
                 self._linger_and_close()
         return self._failure
@@ -515,17 +528,28 @@ def connect(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
 ) -> Channel:
     """Connect to ``address`` (``(host, port)`` or a Unix socket path) and do the handshake.
 
-    The TCP/Unix connect is bounded by the handshake deadline too.
+    The TCP/Unix connect, and the TLS handshake, are bounded by the handshake deadline
+    too. ``ssl`` (an ``ssl.SSLContext``, or ``True`` for the system's trusted CAs) runs
+    the connection over TLS (spec section 12); the server's certificate is checked
+    against ``server_hostname``, by default the host of ``address``.
     """
     deadlines = deadlines if deadlines is not None else Deadlines()
     limits = session_limits(limits, assemble)  # before a socket exists to leak
+    context = prepare_context(ssl, server_side=False)
+    hostname = (
+        None if context is None else resolve_server_hostname(context, address, server_hostname)
+    )
     try:
         sock = _open_socket(address, deadlines.handshake)
     except OSError as exc:
         raise transport_error(exc, "connecting") from None
+    if context is not None:
+        sock = _secure_client(sock, context, hostname)
     channel = Channel(
         sock,
         framing=framing,
@@ -536,6 +560,37 @@ def connect(
     )
     channel.handshake()
     return channel
+
+
+def _secure_client(
+    sock: socket.socket, context: _ssl.SSLContext, hostname: str | None
+) -> _ssl.SSLSocket:
+    """The TLS handshake on a connected socket (its timeout bounds it), then ALPN."""
+    try:
+        secure = context.wrap_socket(sock, server_hostname=hostname, suppress_ragged_eofs=False)
+        check_alpn(secure.selected_alpn_protocol())
+    except _ssl.SSLError as exc:
+        sock.close()
+        raise tls_error(exc, "connecting", handshake=True) from None
+    except BaseException:
+        sock.close()
+        raise
+    return secure
+
+
+def _secure_server(
+    sock: socket.socket, context: _ssl.SSLContext, timeout: float | None
+) -> _ssl.SSLSocket:
+    """The server's TLS handshake, bounded by ``timeout`` (the handshake deadline)."""
+    sock.settimeout(timeout)
+    try:
+        return context.wrap_socket(sock, server_side=True, suppress_ragged_eofs=False)
+    except _ssl.SSLError as exc:
+        sock.close()
+        raise tls_error(exc, "accepting", handshake=True) from None
+    except OSError as exc:
+        sock.close()
+        raise transport_error(exc, "accepting") from None
 
 
 Handler = Callable[[Channel], object]
@@ -558,9 +613,12 @@ class Server:
         checksum: bool,
         deadlines: Deadlines,
         assemble: bool,
+        context: _ssl.SSLContext | None = None,
     ) -> None:
         self._listener = listener
         self._handler = handler
+        self._context = context
+        self._handshake_deadline = deadlines.handshake
         self._new_channel = functools.partial(
             Channel,
             framing=framing,
@@ -612,6 +670,11 @@ class Server:
 
     def _run_connection(self, sock: socket.socket) -> None:
         try:
+            if self._context is not None:
+                # In this connection's thread: a slow or silent client delays no other.
+                sock = _secure_server(sock, self._context, self._handshake_deadline)
+                with self._lock:
+                    self._connections[threading.current_thread()] = sock
             with self._new_channel(sock) as channel:
                 channel.handshake()
                 self._handler(channel)
@@ -683,13 +746,17 @@ def serve(
     deadlines: Deadlines | None = None,
     assemble: bool = True,
     backlog: int = 64,
+    ssl: _ssl.SSLContext | None = None,
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
     The channel's handshake is done before the handler runs, and the channel is closed
     cleanly (FW-CLS-4) when the handler returns. Use ``("127.0.0.1", 0)`` for a free port.
+    With ``ssl`` (an ``ssl.SSLContext`` holding the server's certificate) every connection
+    runs over TLS (spec section 12); its handshake is bounded by the handshake deadline.
     """
     limits = session_limits(limits, assemble)
+    context = prepare_context(ssl, server_side=True)
     listener = socket.socket(address_family(address), socket.SOCK_STREAM)
     try:
         if not isinstance(address, str):
@@ -707,4 +774,5 @@ def serve(
         checksum=checksum,
         deadlines=deadlines if deadlines is not None else Deadlines(),
         assemble=assemble,
+        context=context,
     )
