@@ -73,7 +73,7 @@ from framewire.events import (
     Sentinel,
 )
 from framewire.session import Session
-from framewire.tls import SslOption, prepare_context, resolve_server_hostname
+from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
     Deadlines,
@@ -653,7 +653,8 @@ def _over_tls(
     """A protocol factory whose protocols run under our TLS layer (see aio_tls)."""
 
     def make_secure() -> asyncio.BufferedProtocol:
-        return TlsShim(make(), context, server_side=server_side, server_hostname=server_hostname)
+        layer = TlsLayer(context, server_side=server_side, server_hostname=server_hostname)
+        return TlsShim(make(), layer)
 
     return make_secure
 

@@ -22,14 +22,16 @@ handshake too. Decrypted bytes go straight into its ``get_buffer()``.
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, ParamSpec, TypeVar
 
 from framewire.errors import TlsError
-from framewire.tls import check_alpn, tls_error
+from framewire.tls import TlsLayer
 
 __all__ = ["TlsShim", "TlsTransport"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _CIPHERTEXT_BUFFER = 256 * 1024
 """Bytes of TLS records taken from the socket per read (see framewire.aio.RECV_SIZE)."""
@@ -75,7 +77,7 @@ class TlsTransport(asyncio.Transport):
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         """As asyncio's TLS transports: ``ssl_object``, ``peercert``, ``cipher``, and
         whatever the TCP transport knows (``peername``, ``socket``)."""
-        tls = self._shim.tls
+        tls = self._shim.layer.tls
         if name == "ssl_object":
             return tls
         if name == "peercert":
@@ -88,34 +90,16 @@ class TlsTransport(asyncio.Transport):
 class TlsShim(asyncio.BufferedProtocol):
     """The TCP transport's protocol: TLS records in and out, plaintext to ``upper``."""
 
-    def __init__(
-        self,
-        upper: asyncio.BufferedProtocol,
-        context: ssl.SSLContext,
-        *,
-        server_side: bool,
-        server_hostname: str | None = None,
-    ) -> None:
+    def __init__(self, upper: asyncio.BufferedProtocol, layer: TlsLayer) -> None:
         self.upper = upper
-        self._incoming = ssl.MemoryBIO()
-        self._outgoing = ssl.MemoryBIO()
-        self.tls = context.wrap_bio(
-            self._incoming,
-            self._outgoing,
-            server_side=server_side,
-            server_hostname=server_hostname,
-        )
-        self._server_side = server_side
+        self.layer = layer
         self.lower: asyncio.Transport
         self._ciphertext = memoryview(bytearray(_CIPHERTEXT_BUFFER))
-        self._handshaking = True
         self._pending: list[bytes] = []
         """Plaintext written before the handshake was done."""
         self.reading_paused = False
         self._eof_sent = False
-        self._peer_closed = False
-        """The peer's close_notify was received: its direction ended cleanly."""
-        self._error: Exception | None = None
+        self._error: TlsError | None = None
         """Why we closed the TCP transport, given to the upper protocol when it is lost."""
 
     # -- the TCP transport's side ------------------------------------------------------
@@ -130,11 +114,11 @@ class TlsShim(asyncio.BufferedProtocol):
         return self._ciphertext
 
     def buffer_updated(self, nbytes: int) -> None:
-        self._incoming.write(self._ciphertext[:nbytes])
+        self.layer.feed(self._ciphertext[:nbytes])
         self._advance()
 
     def eof_received(self) -> bool:
-        self._incoming.write_eof()
+        self.layer.feed_eof()
         self._advance()  # the rest, then close_notify (FW-TLS-6) or truncation (FW-TLS-7)
         return True  # our direction stays open until we half-close ourselves
 
@@ -150,40 +134,25 @@ class TlsShim(asyncio.BufferedProtocol):
     # -- the upper protocol's side ----------------------------------------------------
 
     def write(self, data: bytes) -> None:
-        if self._handshaking:
+        if not self.layer.handshake_done:
             self._pending.append(data)
-            return
-        if self._eof_sent or self.lower.is_closing():
-            return
-        try:
-            self.tls.write(data)
-        except ssl.SSLError as exc:
-            self._fail(tls_error(exc, "sending", handshake=False))
-            return
-        self._flush()
+        elif not self._eof_sent and self._error is None:
+            self._call(self.layer.write, data)
 
     def write_eof(self) -> None:
         """Half-close: ``close_notify``, then the TCP half-close (FW-TLS-5)."""
         if self._eof_sent:
             return
         self._eof_sent = True
-        if self._handshaking or self.lower.is_closing():
-            self.close()  # no TLS session to end cleanly: nothing was sent over it
+        if not self.layer.handshake_done:
+            self.lower.close()  # no TLS session to end: nothing was sent over it
             return
-        try:
-            self.tls.unwrap()  # writes close_notify, then wants the peer's: we read on
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            pass
-        except ssl.SSLError as exc:
-            self._fail(tls_error(exc, "closing", handshake=False))
-            return
-        self._flush()
-        if self.lower.can_write_eof():
+        self._call(self.layer.close_notify)
+        if self.lower.can_write_eof() and not self.lower.is_closing():
             self.lower.write_eof()
 
     def close(self) -> None:
-        if not self._eof_sent and not self._handshaking:
-            self.write_eof()
+        self.write_eof()
         self.lower.close()
 
     def pause_reading(self) -> None:
@@ -199,66 +168,40 @@ class TlsShim(asyncio.BufferedProtocol):
 
     def _advance(self) -> None:
         """Make what progress the received records allow: handshake, then plaintext."""
-        if self._handshaking and not self._handshake():
-            return
-        self._receive()
-
-    def _handshake(self) -> bool:
-        """One step of the TLS handshake; True once it is done."""
-        try:
-            self.tls.do_handshake()
-            if not self._server_side:
-                check_alpn(self.tls.selected_alpn_protocol())
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            self._flush()
-            if self._incoming.eof:
-                self._fail(tls_error(ssl.SSLEOFError(), self._during(), handshake=True))
-            return False
-        except ssl.SSLError as exc:
-            self._flush()  # the alert that tells the peer why
-            self._fail(tls_error(exc, self._during(), handshake=True))
-            return False
-        except TlsError as error:
-            self._fail(error)
-            return False
-        self._handshaking = False
-        self._flush()
-        pending, self._pending = self._pending, []
-        for data in pending:
-            self.write(data)
-        return True
-
-    def _receive(self) -> None:
-        """Decrypt into the upper protocol's buffer until the records run out."""
+        layer = self.layer
+        if not layer.handshake_done:
+            if not self._call(layer.handshake):
+                return
+            pending, self._pending = self._pending, []
+            for data in pending:
+                self.write(data)
         upper = self.upper
-        # Into a buffer, SSLObject.read returns a count (typeshed says bytes).
-        read_into = cast("Callable[[int, memoryview], int]", self.tls.read)
-        while not self.reading_paused and not self._peer_closed and self._error is None:
+        while not self.reading_paused and self._error is None:
             buffer = memoryview(upper.get_buffer(-1))
-            try:
-                count = read_into(len(buffer), buffer)
-            except ssl.SSLWantReadError:
-                break
-            except ssl.SSLZeroReturnError:
-                count = 0
-            except ssl.SSLError as exc:  # SSLEOFError: no close_notify (FW-TLS-7)
-                self._fail(tls_error(exc, "receiving", handshake=False))
+            count = self._call(layer.read_into, buffer)
+            if count is None:
                 break
             if count == 0:  # the peer's close_notify (FW-TLS-6)
-                self._peer_closed = True
                 upper.eof_received()
                 break
             upper.buffer_updated(count)
-        self._flush()  # TLS 1.3 key updates and the like may want to answer
+        self._flush()  # TLS 1.3 key updates and the like may want an answer
+
+    def _call(self, step: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R | None:
+        """Run a TLS step and send what it produced; a ``TlsError`` closes the TCP
+        transport and reaches the upper protocol through ``connection_lost``."""
+        try:
+            result = step(*args, **kwargs)
+        except TlsError as error:
+            self._flush()  # the alert that tells the peer why
+            if self._error is None:
+                self._error = error
+            self.lower.close()
+            return None
+        self._flush()
+        return result
 
     def _flush(self) -> None:
-        if self._outgoing.pending and not self.lower.is_closing():
-            self.lower.write(self._outgoing.read())
-
-    def _fail(self, error: Exception) -> None:
-        if self._error is None:
-            self._error = error
-        self.lower.close()
-
-    def _during(self) -> str:
-        return "accepting" if self._server_side else "connecting"
+        output = self.layer.take_output()
+        if output and not self.lower.is_closing():
+            self.lower.write(output)

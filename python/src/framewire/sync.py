@@ -61,6 +61,7 @@ from framewire.errors import (
     LocalProtocolError,
     PeerError,
     ProtocolError,
+    TlsError,
     TransportError,
 )
 from framewire.events import (
@@ -71,14 +72,8 @@ from framewire.events import (
     PeerHello,
 )
 from framewire.session import Session, SessionMessageWriter
-from framewire.tls import (
-    SslOption,
-    check_alpn,
-    prepare_context,
-    resolve_server_hostname,
-    shutdown_write,
-    tls_error,
-)
+from framewire.sync_tls import TlsSocket, tls_handshake
+from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
     DeadlineKind,
@@ -118,7 +113,7 @@ class Channel:
 
     def __init__(
         self,
-        sock: socket.socket,
+        sock: socket.socket | TlsSocket,
         *,
         framing: Framing = Framing.LENGTH_PREFIXED,
         limits: Limits | None = None,
@@ -256,8 +251,8 @@ class Channel:
         self._call_session(self._session.close)
         self._flush(None)
         self._write_closed = True
-        with contextlib.suppress(OSError):
-            shutdown_write(self._sock)
+        with contextlib.suppress(OSError, TlsError):
+            self._sock.shutdown(socket.SHUT_WR)
 
     def close(self) -> None:
         """End the connection cleanly: half-close, read to the peer's end, close (FW-CLS-4).
@@ -337,15 +332,13 @@ class Channel:
             try:
                 with session.get_buffer(RECV_SIZE) as buffer:
                     received = self._sock.recv_into(buffer)
-            except (TimeoutError, BlockingIOError, _ssl.SSLWantReadError):
+            except (TimeoutError, BlockingIOError):
                 assert expiry is not None
                 if time.monotonic() >= expiry[0]:
                     raise self._expired(expiry[1]) from None
                 continue  # the socket's timeout is approximate (_TIMEOUT_SLACK): wait on
-            except _ssl.SSLZeroReturnError:  # close_notify after our own (FW-TLS-6)
-                received = 0
-            except _ssl.SSLError as exc:  # without close_notify: truncation (FW-TLS-7)
-                raise self._fail(tls_error(exc, "receiving", handshake=False)) from None
+            except TlsError as error:  # e.g. the end without close_notify (FW-TLS-7)
+                raise self._fail(error) from None
             except OSError as exc:
                 raise self._fail(transport_error(exc, "receiving")) from None
             break
@@ -396,12 +389,14 @@ class Channel:
             self._current_timeout = timeout
         try:
             self._sock.sendall(data)
-        except (TimeoutError, BlockingIOError, _ssl.SSLWantWriteError):
+        except (TimeoutError, BlockingIOError):
             raise self._fail(
                 TransportError("send deadline expired with a frame partly written")
             ) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
+        except TlsError as error:
+            raise self._fail(error) from None
 
     def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         """Queue through a session call (a streamed piece) and send what it queued."""
@@ -441,10 +436,10 @@ class Channel:
                 self._closed = True
                 self._sock.close()
             else:
-                with contextlib.suppress(OSError, TimeoutError):
+                with contextlib.suppress(OSError, TimeoutError, TlsError):
                     self._sock.settimeout(self._deadlines.linger)
                     self._sock.sendall(self._session.data_to_send())
-                    shutdown_write(self._sock)
+                    self._sock.shutdown(socket.SHUT_WR)
                 self._write_closed = True
                 self._linger_and_close()
         return self._failure
@@ -453,7 +448,7 @@ class Channel:
         """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
         deadline = time.monotonic() + self._deadlines.linger
         sink = bytearray(RECV_SIZE)
-        with contextlib.suppress(OSError, TimeoutError):
+        with contextlib.suppress(OSError, TimeoutError, TlsError):
             while (remaining := deadline - time.monotonic()) > 0:
                 self._sock.settimeout(remaining)
                 if not self._sock.recv_into(sink):
@@ -548,10 +543,12 @@ def connect(
         sock = _open_socket(address, deadlines.handshake)
     except OSError as exc:
         raise transport_error(exc, "connecting") from None
+    stream: socket.socket | TlsSocket = sock
     if context is not None:
-        sock = _secure_client(sock, context, hostname)
+        layer = TlsLayer(context, server_side=False, server_hostname=hostname)
+        stream = _secure(sock, layer, deadlines.handshake)
     channel = Channel(
-        sock,
+        stream,
         framing=framing,
         limits=limits,
         checksum=checksum,
@@ -562,35 +559,25 @@ def connect(
     return channel
 
 
-def _secure_client(
-    sock: socket.socket, context: _ssl.SSLContext, hostname: str | None
-) -> _ssl.SSLSocket:
-    """The TLS handshake on a connected socket (its timeout bounds it), then ALPN."""
+def _secure(sock: socket.socket, layer: TlsLayer, timeout: float | None) -> TlsSocket:
+    """The TLS handshake on a connected socket, within ``timeout`` (the handshake
+    deadline); the socket is closed when it fails."""
     try:
-        secure = context.wrap_socket(sock, server_hostname=hostname, suppress_ragged_eofs=False)
-        check_alpn(secure.selected_alpn_protocol())
-    except _ssl.SSLError as exc:
+        return tls_handshake(sock, layer, timeout)
+    except TlsError:
+        with contextlib.suppress(OSError):
+            sock.sendall(layer.take_output())  # the alert that tells the peer why
         sock.close()
-        raise tls_error(exc, "connecting", handshake=True) from None
+        raise
+    except TimeoutError:
+        sock.close()
+        raise TlsError(f"TLS handshake failed while {layer.during}: deadline expired") from None
+    except OSError as exc:
+        sock.close()
+        raise transport_error(exc, layer.during) from None
     except BaseException:
         sock.close()
         raise
-    return secure
-
-
-def _secure_server(
-    sock: socket.socket, context: _ssl.SSLContext, timeout: float | None
-) -> _ssl.SSLSocket:
-    """The server's TLS handshake, bounded by ``timeout`` (the handshake deadline)."""
-    sock.settimeout(timeout)
-    try:
-        return context.wrap_socket(sock, server_side=True, suppress_ragged_eofs=False)
-    except _ssl.SSLError as exc:
-        sock.close()
-        raise tls_error(exc, "accepting", handshake=True) from None
-    except OSError as exc:
-        sock.close()
-        raise transport_error(exc, "accepting") from None
 
 
 Handler = Callable[[Channel], object]
@@ -670,12 +657,12 @@ class Server:
 
     def _run_connection(self, sock: socket.socket) -> None:
         try:
+            stream: socket.socket | TlsSocket = sock
             if self._context is not None:
                 # In this connection's thread: a slow or silent client delays no other.
-                sock = _secure_server(sock, self._context, self._handshake_deadline)
-                with self._lock:
-                    self._connections[threading.current_thread()] = sock
-            with self._new_channel(sock) as channel:
+                layer = TlsLayer(self._context, server_side=True)
+                stream = _secure(sock, layer, self._handshake_deadline)
+            with self._new_channel(stream) as channel:
                 channel.handshake()
                 self._handler(channel)
         except FramewireError as error:

@@ -19,10 +19,9 @@ half-close and reads on; an end of the TCP stream without it is a truncation
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import ssl
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from framewire.errors import LocalProtocolError, TlsError, TlsTruncationError
 
@@ -32,12 +31,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ALPN_PROTOCOL",
     "SslOption",
+    "TlsLayer",
     "check_alpn",
     "client_context",
     "prepare_context",
     "resolve_server_hostname",
     "server_context",
-    "shutdown_write",
     "tls_error",
     "truncation_error",
 ]
@@ -163,21 +162,118 @@ def truncation_error(exc: BaseException | None = None) -> TlsTruncationError:
     return error
 
 
-def shutdown_write(sock: socket.socket) -> None:
-    """Half-close a blocking socket (FW-CLS-1): over TLS, ``close_notify`` and then the
-    TCP half-close (FW-TLS-5), leaving the socket able to read on.
+class TlsLayer:
+    """One TLS session over memory buffers, shared by both transports (sans-I/O).
 
-    ``SSLSocket.unwrap()`` sends ``close_notify`` and then waits for the peer's, which
-    would stall (or discard data) while the peer still sends; made non-blocking, it
-    returns once ``close_notify`` is out, and reading goes on. ``SSLSocket.shutdown()``
-    would drop the TLS layer, so the TCP half-close goes through the plain socket's.
+    The transports move the bytes: ``feed`` what the socket received, send what
+    ``take_output`` returns. The TLS stack never touches the socket, which is what lets
+    a half-close send ``close_notify`` and still read on: ``SSLSocket.unwrap()``, called
+    on the socket, reads on from it after sending ``close_notify`` and fails the session
+    on data that the peer may still be sending (OpenSSL's "application data after close
+    notify"), whereas here it only ever sees what we choose to feed it.
     """
-    if isinstance(sock, ssl.SSLSocket):
-        timeout = sock.gettimeout()
-        sock.settimeout(0.0)
+
+    def __init__(
+        self, context: ssl.SSLContext, *, server_side: bool, server_hostname: str | None = None
+    ) -> None:
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self.tls = context.wrap_bio(
+            self._incoming, self._outgoing, server_side=server_side, server_hostname=server_hostname
+        )
+        self.server_side = server_side
+        self.handshake_done = False
+        self.close_notify_sent = False
+        self.close_notify_received = False
+        self.failed = False
+        """A TLS error ended the session: nothing more is sent or read over it."""
+        # Into a buffer, SSLObject.read returns a count (typeshed says bytes).
+        self._read_into = cast("Callable[[int, memoryview], int]", self.tls.read)
+
+    @property
+    def during(self) -> str:
+        """What this side was doing when a handshake fails, for the error message."""
+        return "accepting" if self.server_side else "connecting"
+
+    def feed(self, data: bytes | memoryview) -> None:
+        """Bytes received from the socket."""
+        self._incoming.write(data)
+
+    def feed_eof(self) -> None:
+        """The socket's input ended (TCP FIN)."""
+        self._incoming.write_eof()
+
+    def take_output(self) -> bytes:
+        """TLS records to send now (handshake, data, alerts); may be empty."""
+        return self._outgoing.read() if self._outgoing.pending else b""
+
+    def handshake(self) -> bool:
+        """Advance the handshake with what was fed; True once it is done (then ALPN is
+        checked, FW-TLS-4). Raises ``TlsError`` when it fails."""
+        if self.handshake_done:
+            return True
         try:
-            with contextlib.suppress(ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                sock.unwrap()
+            self.tls.do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            if self._incoming.eof:
+                self.failed = True
+                raise tls_error(ssl.SSLEOFError(), self.during, handshake=True) from None
+            return False
+        except ssl.SSLError as exc:
+            self.failed = True
+            raise tls_error(exc, self.during, handshake=True) from None
+        if not self.server_side:
+            self.failed = True  # until the check passes
+            check_alpn(self.tls.selected_alpn_protocol())
+            self.failed = False
+        self.handshake_done = True
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Encrypt ``data``: its records are then in ``take_output()``."""
+        try:
+            self.tls.write(data)
+        except ssl.SSLError as exc:
+            self.failed = True
+            raise tls_error(exc, "sending", handshake=False) from None
+
+    def read_into(self, buffer: memoryview) -> int | None:
+        """Decrypt into ``buffer``: the count, 0 at the peer's ``close_notify`` (the end
+        of input, FW-TLS-6), or None when more must be fed. Raises
+        ``TlsTruncationError`` when the input ended without it (FW-TLS-7)."""
+        if self.close_notify_received:
+            return 0
+        try:
+            count = self._read_into(len(buffer), buffer)
+        except ssl.SSLWantReadError:
+            return None
+        except ssl.SSLZeroReturnError:
+            count = 0
+        except ssl.SSLError as exc:
+            self.failed = True
+            raise tls_error(exc, "receiving", handshake=False) from None
+        if count == 0:
+            self.close_notify_received = True
+        return count
+
+    def close_notify(self) -> None:
+        """Half-close (FW-TLS-5): ``close_notify`` goes to ``take_output()``; reading
+        goes on.
+
+        ``unwrap()`` sends it and then looks for the peer's in what was fed: records
+        fed and not yet read are held aside meanwhile, so it finds none of them.
+        """
+        if self.close_notify_sent or self.failed or not self.handshake_done:
+            return
+        self.close_notify_sent = True
+        unread = self._incoming.read()
+        try:
+            self.tls.unwrap()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass  # close_notify is written; the peer's is not in yet
+        except ssl.SSLError as exc:
+            self.failed = True
+            raise tls_error(exc, "closing", handshake=False) from None
         finally:
-            sock.settimeout(timeout)
-    socket.socket.shutdown(sock, socket.SHUT_WR)
+            if unread:
+                self._incoming.write(unread)
