@@ -85,7 +85,7 @@ def end_without_close_notify(sock: ssl.SSLSocket) -> None:
 
 def read_tls_to_end(sock: ssl.SSLSocket) -> tuple[bytes, bool]:
     """Everything the peer sends, and whether it ended with close_notify (FW-TLS-5)."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         try:
             chunk = sock.recv(65536)
