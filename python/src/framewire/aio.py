@@ -56,7 +56,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
-from framewire.aio_tls import TlsShim
+from framewire._tls_aio import TlsShim
 from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
@@ -157,7 +157,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.failure is None and not self.peer.done:
-            if isinstance(exc, FramewireError):  # from the TLS layer (aio_tls)
+            if isinstance(exc, FramewireError):  # from the TLS layer (framewire._tls_aio)
                 self.failure = exc
             elif isinstance(exc, OSError):
                 self.failure = transport_error(exc, "receiving")
@@ -650,7 +650,7 @@ def _over_tls(
     server_side: bool,
     server_hostname: str | None = None,
 ) -> Callable[[], asyncio.BufferedProtocol]:
-    """A protocol factory whose protocols run under our TLS layer (see aio_tls)."""
+    """A protocol factory whose protocols run under our TLS layer (see framewire._tls_aio)."""
 
     def make_secure() -> asyncio.BufferedProtocol:
         layer = TlsLayer(context, server_side=server_side, server_hostname=server_hostname)

@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar, cast
 
+from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
@@ -72,7 +73,6 @@ from framewire.events import (
     PeerHello,
 )
 from framewire.session import Session, SessionMessageWriter
-from framewire.sync_tls import TlsSocket, tls_handshake
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
