@@ -564,11 +564,6 @@ def _secure(sock: socket.socket, layer: TlsLayer, timeout: float | None) -> TlsS
     deadline); the socket is closed when it fails."""
     try:
         return tls_handshake(sock, layer, timeout)
-    except TlsError:
-        with contextlib.suppress(OSError):
-            sock.sendall(layer.take_output())  # the alert that tells the peer why
-        sock.close()
-        raise
     except TimeoutError:
         sock.close()
         raise TlsError(f"TLS handshake failed while {layer.during}: deadline expired") from None
