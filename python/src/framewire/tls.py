@@ -187,6 +187,8 @@ class TlsLayer:
         self.close_notify_received = False
         self.failed = False
         """A TLS error ended the session: nothing more is sent or read over it."""
+        self._early = bytearray()
+        """Plaintext decrypted by close_notify() before the application asked for it."""
         # Into a buffer, SSLObject.read returns a count (typeshed says bytes).
         self._read_into = cast("Callable[[int, memoryview], int]", self.tls.read)
 
@@ -241,6 +243,11 @@ class TlsLayer:
         """Decrypt into ``buffer``: the count, 0 at the peer's ``close_notify`` (the end
         of input, FW-TLS-6), or None when more must be fed. Raises
         ``TlsTruncationError`` when the input ended without it (FW-TLS-7)."""
+        if self._early:
+            count = min(len(buffer), len(self._early))
+            buffer[:count] = self._early[:count]
+            del self._early[:count]
+            return count
         if self.close_notify_received:
             return 0
         try:
@@ -260,12 +267,16 @@ class TlsLayer:
         """Half-close (FW-TLS-5): ``close_notify`` goes to ``take_output()``; reading
         goes on.
 
-        ``unwrap()`` sends it and then looks for the peer's in what was fed: records
-        fed and not yet read are held aside meanwhile, so it finds none of them.
+        ``unwrap()`` sends it and then looks for the peer's in what was fed, and fails
+        the session on any data it meets ("application data after close notify"): the
+        records fed and not yet read are held aside meanwhile, and the plaintext
+        OpenSSL holds from a record read in part is taken out first, for ``read_into``.
         """
         if self.close_notify_sent or self.failed or not self.handshake_done:
             return
         self.close_notify_sent = True
+        while self.tls.pending():
+            self._early += self.tls.read(self.tls.pending())
         unread = self._incoming.read()
         try:
             self.tls.unwrap()
