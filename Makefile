@@ -89,6 +89,7 @@ docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 
 bench: venv ## Run the benchmarks
 	$(PY) python/benchmarks/bench.py
+	$(PY) python/benchmarks/bench_tls.py
 
 clean: ## Remove the venv, build output and caches
 	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
