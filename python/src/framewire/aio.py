@@ -46,12 +46,11 @@ that failed the connection (FW-SES-4).
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import operator
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
@@ -95,6 +94,51 @@ RECV_SIZE = 256 * 1024
 """Room offered to the event loop per read (see framewire.sync.RECV_SIZE)."""
 
 
+class _Signal:
+    """A flag that coroutines can wait for: ``asyncio.Event`` without its deque of
+    waiters, which a server would otherwise hold twice per idle connection."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self, *, is_set: bool = False) -> None:
+        self._set = is_set
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        """Return once the flag is set (at once if it is)."""
+        if self._set:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            waiters: list[asyncio.Future[None]] | None = self._waiters  # set() may have taken it
+            if waiters is not None and waiter in waiters:
+                waiters.remove(waiter)
+
+
+def _within(timeout: float | None) -> contextlib.AbstractAsyncContextManager[object]:
+    """``asyncio.timeout(timeout)``, or nothing to allocate when there is no timeout (an
+    idle connection waits with none)."""
+    return contextlib.nullcontext() if timeout is None else asyncio.timeout(timeout)
+
+
 class _FramewireProtocol(asyncio.BufferedProtocol):
     """The event loop's side: bytes in and out, decoding at once, waking the channel."""
 
@@ -104,7 +148,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.loop = asyncio.get_running_loop()
         self.tracker = DeadlineTracker(deadlines, self.loop.time())
         self.transport: asyncio.Transport | None = None
-        self.batches: collections.deque[tuple[int, list[Message | Fragment]]] = collections.deque()
+        self.batches: list[tuple[int, list[Message | Fragment]]] = []
         """Decoded data not yet handed to the channel: one (payload bytes, events) pair
         per read, as the session decoded it (queued whole, not message by message)."""
         self.data_type: type[Message | Fragment] = Message if assemble else Fragment
@@ -113,10 +157,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.discarding = False
         """Set by close(): data still arriving is dropped, not queued (FW-CLS-4)."""
         self.failure: FramewireError | None = None
-        self.changed = asyncio.Event()
+        self.changed = _Signal()
         """Set whenever something a waiting call may look for has happened."""
-        self.can_write = asyncio.Event()
-        self.can_write.set()
+        self.can_write = _Signal(is_set=True)
         self.lost = self.loop.create_future()
         self.reading_paused = False
         self.queued_bytes = 0
@@ -392,19 +435,22 @@ class AsyncChannel:
         protocol.taken(self._taking)
         self._taking = 0
         if not protocol.batches:
-            async with asyncio.timeout(timeout):
+            async with _within(timeout):
                 await self._wait_for(lambda: bool(protocol.batches) or protocol.peer.done)
             if not protocol.batches:
                 return []
-        self._taking, batch = protocol.batches.popleft()
+        self._taking, batch = protocol.batches.pop(0)  # a few batches at most: reads pause
         return batch
 
-    def __aiter__(self) -> AsyncIterator[Message]:
-        return self._iterate()
+    def __aiter__(self) -> Self:
+        return self
 
-    async def _iterate(self) -> AsyncIterator[Message]:
-        while (message := await self.recv()) is not None:
-            yield message
+    async def __anext__(self) -> Message:
+        """The next data message, until the peer's clean end (``async for``)."""
+        message = await self.recv()
+        if message is None:
+            raise StopAsyncIteration
+        return message
 
     async def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).

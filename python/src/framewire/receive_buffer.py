@@ -33,6 +33,10 @@ MAX_READ_AHEAD = 256 * 1024
 _GROWTH = 4
 """Factor by which the read-ahead grows after a read that filled it."""
 _SHORT_READS_BEFORE_SHRINKING = 2
+_NOTHING = bytearray()
+"""The memory of every empty buffer: never written (it has no room), shared so that an
+idle buffer holds nothing of its own."""
+_NOTHING_VIEW = memoryview(_NOTHING)
 
 
 class ReceiveBuffer:
@@ -56,8 +60,8 @@ class ReceiveBuffer:
     )
 
     def __init__(self) -> None:
-        self.data = bytearray()
-        self.view = memoryview(self.data)
+        self.data = _NOTHING
+        self.view = _NOTHING_VIEW
         self.start = 0
         self.end = 0
         self.origin = 0
@@ -141,8 +145,8 @@ class ReceiveBuffer:
     def release(self) -> None:
         """Drop the memory (and whatever it holds)."""
         self.origin += self.start
-        self.data = bytearray()
-        self.view = memoryview(self.data)
+        self.data = _NOTHING
+        self.view = _NOTHING_VIEW
         self.start = self.end = self._offered_end = 0
 
     def _reserve(self, size: int) -> None:

@@ -167,6 +167,12 @@ class Session:
         return self._decoder.frame_start
 
     @property
+    def receive_capacity(self) -> int:
+        """Bytes of receive buffer allocated now: what this session costs in memory
+        beyond a constant (none while idle; see `framewire.receive_buffer`)."""
+        return self._decoder.capacity + len(self._receive_scratch)
+
+    @property
     def pings_outstanding(self) -> int:
         """PINGs sent whose PONG has not arrived (for a PONG deadline, FW-PNG-4)."""
         return len(self._pings_outstanding)
