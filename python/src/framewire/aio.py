@@ -50,6 +50,7 @@ import contextlib
 import logging
 import operator
 import os
+import socket
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
@@ -75,6 +76,8 @@ from framewire.transport import (
     Deadlines,
     DeadlineTracker,
     PeerState,
+    check_listen_target,
+    listening_error,
     next_batch,
     session_limits,
     transport_error,
@@ -735,7 +738,7 @@ class AsyncServer:
 
 
 async def start_server(
-    address: Address,
+    address: Address | None,
     handler: AsyncHandler,
     *,
     framing: Framing = Framing.LENGTH_PREFIXED,
@@ -743,12 +746,20 @@ async def start_server(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
+    backlog: int = 100,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
 ) -> AsyncServer:
     """Listen on ``address`` and run ``await handler(channel)`` per connection.
 
     The handshake is done before the handler runs; the channel is closed cleanly when it
-    returns. Use ``("127.0.0.1", 0)`` for a free port.
+    returns. Use ``("127.0.0.1", 0)`` for a free port. ``backlog``, ``reuse_port`` and
+    ``sock`` (a socket already bound, with ``address`` None) are passed to the loop as
+    ``asyncio.start_server`` passes them: ``reuse_port`` lets several processes listen on
+    one port, the kernel spreading the connections over them (see the guide's "Using
+    every core").
     """
+    check_listen_target(address, sock)
     loop = asyncio.get_running_loop()
     server = AsyncServer(handler)
     make_protocol = _protocol_factory(framing, limits, checksum, deadlines, assemble)
@@ -759,11 +770,18 @@ async def start_server(
         return protocol
 
     try:
-        if isinstance(address, str):
-            server._server = await loop.create_unix_server(factory, address)
+        if sock is not None and sock.family == socket.AF_UNIX:
+            server._server = await loop.create_unix_server(factory, sock=sock, backlog=backlog)
+        elif sock is not None:
+            server._server = await loop.create_server(factory, sock=sock, backlog=backlog)
+        elif isinstance(address, str):
+            server._server = await loop.create_unix_server(factory, address, backlog=backlog)
             server._unix_path = address
         else:
-            server._server = await loop.create_server(factory, address[0], address[1])
+            assert address is not None  # check_listen_target
+            server._server = await loop.create_server(
+                factory, address[0], address[1], backlog=backlog, reuse_port=reuse_port or None
+            )
     except OSError as exc:
-        raise transport_error(exc, f"listening on {address!r}") from None
+        raise listening_error(exc, address) from None
     return server

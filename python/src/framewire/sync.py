@@ -77,6 +77,8 @@ from framewire.transport import (
     DeadlineTracker,
     PeerState,
     address_family,
+    check_listen_target,
+    listening_error,
     next_batch,
     session_limits,
     transport_error,
@@ -487,6 +489,17 @@ class OutgoingMessage:
             self._channel._abort_message(exc)
 
 
+def _listening_socket(address: Address | None, reuse_port: bool) -> socket.socket:
+    """An unbound stream socket for ``address``, with the options a server wants."""
+    assert address is not None  # serve() takes an address or a socket
+    listener = socket.socket(address_family(address), socket.SOCK_STREAM)
+    if not isinstance(address, str):
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return listener
+
+
 def _deadline_after(timeout: float | None) -> float | None:
     return None if timeout is None else time.monotonic() + timeout
 
@@ -674,7 +687,7 @@ class Server:
 
 
 def serve(
-    address: Address,
+    address: Address | None,
     handler: Handler,
     *,
     framing: Framing = Framing.LENGTH_PREFIXED,
@@ -682,23 +695,29 @@ def serve(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
-    backlog: int = 64,
+    backlog: int = 128,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
     The channel's handshake is done before the handler runs, and the channel is closed
     cleanly (FW-CLS-4) when the handler returns. Use ``("127.0.0.1", 0)`` for a free port.
+    The socket options are those of ``asyncio.start_server``: ``backlog``;
+    ``reuse_port`` (``SO_REUSEPORT``: several processes listen on one port and the
+    kernel spreads the connections over them); or ``sock``, a socket already bound (and
+    perhaps listening), with ``address`` None.
     """
+    check_listen_target(address, sock)
     limits = session_limits(limits, assemble)
-    listener = socket.socket(address_family(address), socket.SOCK_STREAM)
+    listener = sock if sock is not None else _listening_socket(address, reuse_port)
     try:
-        if not isinstance(address, str):
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(address)
+        if address is not None:
+            listener.bind(address)
         listener.listen(backlog)
     except OSError as exc:
         listener.close()
-        raise transport_error(exc, f"listening on {address!r}") from None
+        raise listening_error(exc, address) from None
     return Server(
         listener,
         handler,
