@@ -93,8 +93,6 @@ _payload = operator.attrgetter("payload")
 
 QUEUE_LIMIT_NO_MESSAGE_LIMIT = 16 * 1024 * 1024
 """Payload bytes queued before reading pauses, when no maximum message size is set."""
-RECV_SIZE = 256 * 1024
-"""Room offered to the event loop per read (see framewire.sync.RECV_SIZE)."""
 
 
 class _Signal:
@@ -183,7 +181,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self._rearm_deadline()
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return self.session.get_buffer(max(sizehint, RECV_SIZE))
+        return self.session.get_buffer(sizehint)  # -1 from the loop: sized by recent reads
 
     def buffer_updated(self, nbytes: int) -> None:
         self.session.buffer_updated(nbytes)

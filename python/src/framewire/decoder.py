@@ -104,10 +104,10 @@ class Decoder:
         Write at most len(view) bytes into it, then call buffer_updated(n). The view
         holds room for the rest of the frame being received, when its header is in (so a
         large payload lands in place with no further copy), as far as what has arrived of
-        it allows (a stalled peer makes nothing large allocated), plus a read-ahead that
-        follows the sizes of recent reads, at most `sizehint` and at most 256 KiB
-        (FW-LIM-4): reading a frame and the next ones' start in one call is what lets a
-        stream of frames be read with fewer calls than frames.
+        it allows (a stalled peer makes nothing large allocated), plus a read-ahead of at
+        most 256 KiB (FW-LIM-4): `sizehint` when positive, else (-1) one that follows the
+        sizes of recent reads. Reading a frame and the next ones' start in one call is
+        what lets a stream of frames be read with fewer calls than frames.
         """
         self._check_usable()
         return self._buffer.offer(self._reader.frame_rest(), sizehint)

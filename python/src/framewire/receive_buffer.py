@@ -99,9 +99,11 @@ class ReceiveBuffer:
         """Free room to receive into: what it is worth reading now (see the module doc).
 
         `frame_rest` is how many bytes of an announced frame are still to come (0 when no
-        header is decoded); `sizehint` (when positive) caps the read-ahead.
+        header is decoded). A positive `sizehint` is a caller that knows how much it has
+        to write: it gets that much read-ahead (at most MAX_READ_AHEAD); otherwise (-1,
+        as the event loop asks) the read-ahead follows recent reads.
         """
-        read_ahead = self._read_ahead if sizehint <= 0 else min(sizehint, self._read_ahead)
+        read_ahead = self._read_ahead if sizehint <= 0 else min(sizehint, MAX_READ_AHEAD)
         frame_room = min(frame_rest, max(self.end - self.start, read_ahead))
         room = frame_room + read_ahead
         if self.start == self.end and len(self.data) > 2 * room:

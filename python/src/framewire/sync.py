@@ -94,10 +94,8 @@ _log = logging.getLogger(__name__)
 _TIMEOUT_SLACK = 0.01
 """Seconds by which a receive wait may overrun its deadline (see Channel._wait_at_most)."""
 
-RECV_SIZE = 256 * 1024
-"""Bytes asked of the kernel per ``recv_into``: large enough that a read carries many
-small frames (one system call for thousands of 16-byte messages), small enough that the
-decoder's buffer stays modest."""
+_DISCARD_SIZE = 16 * 1024
+"""Bytes read per ``recv_into`` while discarding input after a failure (FW-CLS-4)."""
 
 
 class Channel:
@@ -328,7 +326,7 @@ class Channel:
             wait = None if expiry is None else max(expiry[0] - time.monotonic(), 0.0)
             self._wait_at_most(wait)
             try:
-                with session.get_buffer(RECV_SIZE) as buffer:
+                with session.get_buffer() as buffer:  # its size follows recent reads
                     received = self._sock.recv_into(buffer)
             except (TimeoutError, BlockingIOError):
                 assert expiry is not None
@@ -441,7 +439,7 @@ class Channel:
     def _linger_and_close(self) -> None:
         """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
         deadline = time.monotonic() + self._deadlines.linger
-        sink = bytearray(RECV_SIZE)
+        sink = bytearray(_DISCARD_SIZE)
         with contextlib.suppress(OSError, TimeoutError):
             while (remaining := deadline - time.monotonic()) > 0:
                 self._sock.settimeout(remaining)
