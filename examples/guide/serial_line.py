@@ -32,7 +32,7 @@ with SerialLink.open(os.ttyname(port), 115200, checksum=True) as link:
 
     link.send(Message(0x41, b"interval 10s"))
     device_decoder = Decoder(Framing.DELIMITED)
-    while not isinstance(event := device_decoder.next_event(), Message):
+    while not isinstance(command := device_decoder.next_event(), Message):
         device_decoder.feed(os.read(device, 4096))
-    print(f"device: received {event.payload.decode()}")
+    print(f"device: received {command.payload.decode()}")
 os.close(device)
