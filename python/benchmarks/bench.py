@@ -32,7 +32,6 @@ import asyncio
 import cProfile
 import multiprocessing
 import os
-import platform
 import pstats
 import socket
 import statistics
@@ -41,6 +40,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from run_info import load_average, machine
 
 from framewire.aio import AsyncChannel, start_server
 from framewire.codec import Encoder, Framing, Limits
@@ -312,26 +313,6 @@ def measure_size(size: int, count: int, repeats: int) -> dict[str, tuple[float, 
     return results
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            model = next(
-                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()} "
-        f"({platform.python_implementation()}), {platform.system()} {platform.release()}"
-    )
-
-
-def _load() -> str:
-    """The 1-minute load average: other work on a shared machine skews every figure."""
-    return f"{os.getloadavg()[0]:.2f}"
-
-
 def _fmt_rate(value: float) -> str:
     return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.1f}k"
 
@@ -360,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"# Framewire receive throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"# {machine()}; median of {repeats} run(s); load average {_load()}\n")
+    print(f"# {machine()}; median of {repeats} run(s); load average {load_average()}\n")
     results: dict[tuple[str, int], tuple[float, float]] = {}
     header = "| payload | " + " | ".join(f"{name} msg/s, MB/s" for name in CONTENDERS) + " |"
     print(header)
@@ -400,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     vs_raw = ratio_at(results, 1 << 20, "blocking", "raw", 1)
     crc_cost = (1 - ratio_at(results, 65536, "blocking+crc", "blocking", 0)) * 100
-    print(f"\nload average at the end: {_load()}")
+    print(f"\nload average at the end: {load_average()}")
     print("\nTargets (measured):")
     print(f"- blocking >= 0.8 x struct msg/s at 16 B, 256 B: {vs_struct}")
     print(f"- blocking >= 0.85 x raw MB/s at 1 MiB: {vs_raw:.2f}")
