@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
+import os
 import resource
 import shutil
 import signal
@@ -64,7 +66,14 @@ BRING_UP_TIMEOUT = 300.0
 SETTLE_LIMIT = 15.0
 """Seconds to wait for a server's RSS to stop moving before reading it anyway."""
 
+GC_SIGNAL = signal.SIGUSR2
+"""Each server runs a full garbage collection when it receives this signal, so that the
+RSS read next is that of live memory, not of garbage a collector has yet to reclaim."""
+NODE_GC_ON_SIGNAL = "data:text/javascript,process.on('SIGUSR2', () => globalThis.gc())"
+"""Preloaded (``--import``) into a Node server started with ``--expose-gc``."""
+
 BARE_NODE_SERVER = """
+process.on('SIGUSR2', () => globalThis.gc());
 const net = require('node:net');
 const server = net.createServer((socket) => {
   socket.setNoDelay(true);
@@ -128,7 +137,8 @@ def _serve_framewire_sync() -> None:
     address = server.address
     assert not isinstance(address, str)
     _announce(address[1])
-    signal.pause()
+    while True:  # until the driver kills the process (pause() returns after each signal)
+        signal.pause()
 
 
 PYTHON_SERVERS: dict[str, Callable[[], None]] = {
@@ -161,11 +171,22 @@ SERVERS = {
             "framewire.sync.serve echo (a thread each)",
             _python_server("framewire-sync"),
         ),
-        ServerKind("bare-node", "bare Node net echo", lambda: ["node", "-e", BARE_NODE_SERVER]),
+        ServerKind(
+            "bare-node",
+            "bare Node net echo",
+            lambda: ["node", "--expose-gc", "-e", BARE_NODE_SERVER],
+        ),
         ServerKind(
             "framewire-js",
             "js/bin/echo-server.js",
-            lambda: ["node", str(REPO / "js" / "bin" / "echo-server.js"), "--quiet"],
+            lambda: [
+                "node",
+                "--expose-gc",
+                "--import",
+                NODE_GC_ON_SIGNAL,
+                str(REPO / "js" / "bin" / "echo-server.js"),
+                "--quiet",
+            ],
         ),
     )
 }
@@ -283,7 +304,9 @@ def rss_kib(pid: int) -> int:
 
 
 def settled_rss_kib(pid: int) -> int:
-    """RSS once two readings half a second apart agree within 0.5% (or after SETTLE_LIMIT)."""
+    """RSS after a garbage collection, once two readings half a second apart agree within
+    0.5% (or after SETTLE_LIMIT)."""
+    os.kill(pid, GC_SIGNAL)
     deadline = time.monotonic() + SETTLE_LIMIT
     previous = rss_kib(pid)
     while True:
@@ -362,6 +385,10 @@ def measure(kind: ServerKind, count: int, concurrency: int) -> Measurement:
             driver.stdin.flush()
             report = _read_report(driver)
             after = settled_rss_kib(server.pid)
+            # The server goes first: were the driver's sockets closed first, every one of
+            # the blocking server's threads would wake at once to see its end of input.
+            server.kill()
+            server.wait()
             driver.stdin.close()
             driver.wait(timeout=60)
     failures = report["failures"]
@@ -461,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.serve:
+        signal.signal(GC_SIGNAL, lambda _signal, _frame: gc.collect())
         PYTHON_SERVERS[args.serve]()
         return 0
     count = args.n or (QUICK_COUNT if args.quick else FULL_COUNT)
