@@ -224,14 +224,23 @@ def _echo_end(received: bytearray) -> bool:
     return False
 
 
+SOURCE_ADDRESSES = [f"127.0.0.{n}" for n in range(2, 34)]
+"""Client connections are spread over these loopback source addresses. From a single
+address, every connect() to the same server makes the kernel step over each local port
+already connected there, so bringing up N connections would cost O(N^2) in the client."""
+
+
 async def _connect_one(
-    address: tuple[str, int], request: bytes, limit: asyncio.Semaphore
+    address: tuple[str, int], source: str, request: bytes, limit: asyncio.Semaphore
 ) -> socket.socket:
     loop = asyncio.get_running_loop()
     async with limit:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         try:
+            # the local port is chosen at connect(), for this 4-tuple
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_BIND_ADDRESS_NO_PORT, 1)
+            sock.bind((source, 0))
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 await loop.sock_connect(sock, address)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -255,7 +264,12 @@ async def _bring_up(
     request = _request()
     limit = asyncio.Semaphore(concurrency)
     started = time.perf_counter()
-    tasks = [asyncio.ensure_future(_connect_one(address, request, limit)) for _ in range(count)]
+    tasks = [
+        asyncio.ensure_future(
+            _connect_one(address, SOURCE_ADDRESSES[n % len(SOURCE_ADDRESSES)], request, limit)
+        )
+        for n in range(count)
+    ]
     done, pending = await asyncio.wait(tasks, timeout=BRING_UP_TIMEOUT)
     elapsed = time.perf_counter() - started
     for task in pending:
