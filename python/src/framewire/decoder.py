@@ -186,7 +186,7 @@ class Decoder:
         assemble = self._assembler.assemble
         while True:
             if reader.fast and assemble and not self._waiting:
-                reader.decode_small_messages(batch)
+                reader.decode_run(batch)
             try:
                 event = self.next_event()
             except ProtocolError:
