@@ -37,7 +37,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import schema
+from framewire import schema, serial_cli
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
 from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
@@ -197,13 +197,15 @@ def _address(text: str) -> Address:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_framing(parser: argparse.ArgumentParser) -> None:
+def _add_framing(parser: argparse.ArgumentParser, *, serial: bool = False) -> None:
     parser.add_argument(
         "-f",
         "--framing",
         choices=[framing.value for framing in Framing],
-        default=Framing.LENGTH_PREFIXED.value,
-        help="the framing (default: %(default)s)",
+        default=None if serial else Framing.LENGTH_PREFIXED.value,
+        help="the framing (default: length-prefixed; delimited with --serial)"
+        if serial
+        else "the framing (default: %(default)s)",
     )
 
 
@@ -250,7 +252,16 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _framing(args: argparse.Namespace) -> Framing:
-    return Framing(args.framing)
+    if args.framing is not None:
+        return Framing(args.framing)
+    # A serial line is what the delimited framing is for (spec 4.2).
+    return Framing.DELIMITED if getattr(args, "serial", None) else Framing.LENGTH_PREFIXED
+
+
+def _check_endpoint(args: argparse.Namespace) -> None:
+    """Exactly one of the socket ADDRESS and --serial PORT."""
+    if (args.address is None) == (args.serial is None):
+        raise UsageError("give either an ADDRESS or --serial PORT")
 
 
 def _deadlines(args: argparse.Namespace) -> Deadlines:
@@ -334,6 +345,8 @@ def run_decode(args: argparse.Namespace) -> int:
 
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
+    if args.serial is not None:
+        return serial_cli.run_inspect_serial(args, _framing(args))
     data = _read_bytes(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -369,6 +382,15 @@ def _print_report(console: Console, report: FrameReport) -> None:
 
 def run_send(args: argparse.Namespace) -> int:
     """Connect, send the messages, half-close, print what comes back until the peer's end."""
+    if args.serial is not None and args.address is not None and args.input == "-":
+        args.input, args.address = args.address, None  # with --serial: [input] only
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_send_serial(args, _framing(args))
+    try:
+        args.address = parse_address(args.address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     with _text_input(args.input) as stream:
         messages = list(read_messages(stream))
     out = JsonLines(sys.stdout)
@@ -484,6 +506,9 @@ def _serve_workers(args: argparse.Namespace, handle: Callable[[Channel, JsonLine
 
 def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_listen_serial(args, _framing(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:
@@ -584,9 +609,10 @@ def build_parser() -> argparse.ArgumentParser:
         "framewire inspect <<< '4657010040000000026869'",
     )
     _add_input(inspect, "frames (a session preface at the start is shown too)")
-    _add_framing(inspect)
+    _add_framing(inspect, serial=True)
     _add_limits(inspect)
     _add_bytes_format(inspect, "read")
+    serial_cli.add_serial_options(inspect, session=False)
 
     send = _subcommand(
         subparsers,
@@ -595,12 +621,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Connect to a peer, send JSON messages, half-close, and print its replies.",
         'echo \'{"type": 64, "payload": "hi"}\' | framewire send 127.0.0.1:7000',
     )
-    send.add_argument("address", type=_address, help="HOST:PORT, [IPV6]:PORT or unix:PATH")
+    send.add_argument("address", nargs="?", help="HOST:PORT, [IPV6]:PORT or unix:PATH")
     _add_input(send, "JSON messages")
-    _add_framing(send)
+    _add_framing(send, serial=True)
     _add_limits(send)
     send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
     _add_deadlines(send)
+    serial_cli.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
         (
@@ -618,9 +645,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         server = _subcommand(subparsers, name, handler, summary, example)
         server.add_argument(
-            "address", type=_address, help="HOST:PORT (port 0: any free port) or unix:PATH"
+            "address",
+            type=_address,
+            nargs="?" if name == "listen" else None,
+            help="HOST:PORT (port 0: any free port) or unix:PATH",
         )
-        _add_framing(server)
+        _add_framing(server, serial=name == "listen")
         _add_limits(server)
         server.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
         server.add_argument(
@@ -634,6 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="N",
             help="serve from N processes sharing the port (SO_REUSEPORT; TCP only)",
         )
+        if name == "listen":
+            serial_cli.add_serial_options(server, session=True)
         if name == "echo":
             server.add_argument(
                 "-v", "--verbose", action="store_true", help="also print what is echoed"
