@@ -404,3 +404,29 @@ def test_stall_mid_frame_over_tls_hits_the_frame_deadline(
     assert error_code_sent(stream, framing) == ErrorCode.TIMEOUT
     assert clean
     assert time.monotonic() - started < WAIT
+
+
+def test_asyncio_over_tls_on_uvloop(tls_files: TlsFiles, framing: Framing) -> None:
+    """uvloop's transports do not derive from asyncio.Transport; TLS runs on them too."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> list[Message]:
+        async def echo(channel: aio.AsyncChannel) -> None:
+            async for message in channel:
+                await channel.send(message)
+
+        server_tls = tls_files.server()
+        async with (
+            await aio.start_server(
+                ("127.0.0.1", 0), echo, framing=framing, ssl=server_tls
+            ) as server,
+            await aio.open_connection(
+                server.address, framing=framing, ssl=tls_files.client()
+            ) as channel,
+        ):
+            for message in MESSAGES:
+                await channel.send(message)
+            await channel.close_write()
+            return [message async for message in channel]
+
+    assert uvloop.run(scenario()) == MESSAGES

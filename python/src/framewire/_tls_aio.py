@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from framewire.errors import TlsError
 from framewire.tls import TlsLayer
@@ -105,8 +105,8 @@ class TlsShim(asyncio.BufferedProtocol):
     # -- the TCP transport's side ------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.lower = transport
+        # A stream transport; uvloop's do not derive from asyncio.Transport.
+        self.lower = cast(asyncio.Transport, transport)
         self.upper.connection_made(TlsTransport(self))
         self._advance()
 
