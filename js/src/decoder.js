@@ -292,7 +292,9 @@ export class LengthPrefixedDecoder extends Base {
     super(options);
     this.framing = 'length-prefixed';
     this._state = S_HEADER;
-    this._hbuf = new Uint8Array(HEADER_SIZE);
+    /** a header split across chunks (allocated when one first is) */
+    /** @type {Uint8Array | null} */
+    this._hbuf = null;
     this._hfill = 0;
     this._type = 0;
     this._flags = 0;
@@ -302,7 +304,8 @@ export class LengthPrefixedDecoder extends Base {
     /** @type {Uint8Array} */
     this._body = NO_BYTES;
     this._bfill = 0;
-    this._tbuf = new Uint8Array(TRAILER_SIZE);
+    /** @type {Uint8Array | null} */
+    this._tbuf = null;
     this._tfill = 0;
   }
 
@@ -372,6 +375,7 @@ export class LengthPrefixedDecoder extends Base {
           pos += HEADER_SIZE;
         } else {
           const n = Math.min(HEADER_SIZE - this._hfill, len - pos);
+          this._hbuf ??= new Uint8Array(HEADER_SIZE);
           this._hbuf.set(chunk.subarray(pos, pos + n), this._hfill);
           this._hfill += n;
           pos += n;
@@ -443,6 +447,7 @@ export class LengthPrefixedDecoder extends Base {
           continue;
         }
         const n = Math.min(TRAILER_SIZE - this._tfill, len - pos);
+        this._tbuf ??= new Uint8Array(TRAILER_SIZE);
         this._tbuf.set(chunk.subarray(pos, pos + n), this._tfill);
         this._tfill += n;
         pos += n;
