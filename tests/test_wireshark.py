@@ -15,18 +15,29 @@ it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from js_peers import NODE, javascript_echo_server
 from pcap import Capture
+
+from framewire.codec import Framing, Limits
+from framewire.events import Message
+from framewire.sync import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 DISSECTOR = ROOT / "dissectors" / "framewire.lua"
@@ -311,3 +322,105 @@ def test_generated_tables_match_the_schemas() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- a live exchange between the two implementations, captured on loopback --------------
+
+DUMPCAP = shutil.which("dumpcap")
+CAPTURE_WAIT = 20.0
+"""Seconds to wait for dumpcap to start, or for the exchange to appear in its file."""
+
+
+@contextlib.contextmanager
+def loopback_capture(path: Path, port: int) -> Iterator[None]:
+    """dumpcap on the loopback interface, for the TCP port, while the block runs."""
+    assert DUMPCAP is not None
+    command = [DUMPCAP, "-q", "-i", "lo", "-f", f"tcp port {port}", "-P", "-w", str(path)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    try:
+        ready, _, _ = select.select([process.stderr], [], [], CAPTURE_WAIT)
+        line = process.stderr.readline() if ready else ""
+        if "permission" in line.lower() or "not permitted" in line.lower():
+            pytest.skip(f"capture on loopback is not permitted here: {line.strip()!r}")
+        assert line.startswith("Capturing on"), line
+        # dumpcap says so before packets flow: probe with connections until one is seen.
+        deadline = time.monotonic() + CAPTURE_WAIT
+        while not (path.exists() and path.stat().st_size > PCAP_FILE_HEADER):
+            assert time.monotonic() < deadline, "dumpcap captured nothing"
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            select.select([], [], [], 0.05)
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=CAPTURE_WAIT)
+
+
+PCAP_FILE_HEADER = 24
+
+
+def data_stream_fins(path: Path) -> int:
+    """How many FINs the capture holds so far on connections that carried data."""
+    output = run_tshark(
+        path, "-T", "fields", "-e", "tcp.stream", "-e", "tcp.len", "-e", "tcp.flags.fin"
+    )
+    rows = [line.split("\t") for line in output.splitlines() if line]
+    with_data = {stream for stream, length, _ in rows if int(length) > 0}
+    return sum(1 for stream, _, fin in rows if stream in with_data and fin in {"1", "True"})
+
+
+def live_observations(pcap: Path, server_port: int) -> dict[str, Observed]:
+    """What the dissector shows per direction ("client", "server") of a live capture."""
+    pdml = run_tshark(pcap, "-T", "pdml", "-J", "tcp framewire")
+    directions: dict[str, Observed] = defaultdict(Observed)
+    for packet in ET.fromstring(pdml).iter("packet"):
+        source = next(f for f in packet.iter("field") if f.get("name") == "tcp.srcport")
+        seen = directions["server" if _number(source) == server_port else "client"]
+        for pdu in packet.iter("proto"):
+            if pdu.get("name") == "framewire":
+                _observe_pdu(seen, _fields(pdu))
+    return directions
+
+
+@needs_tshark
+@pytest.mark.skipif(DUMPCAP is None or NODE is None, reason="needs dumpcap and node")
+@pytest.mark.parametrize("framing", list(Framing), ids=[f.value for f in Framing])
+def test_tshark_reads_a_python_js_exchange_captured_on_loopback(
+    framing: Framing, tmp_path: Path
+) -> None:
+    """A Python client talks to the JavaScript echo peer; dumpcap records it; the dissector
+    finds the session by its preface (no port preference) and shows every message."""
+    messages = [
+        Message(0x40, b"hello, wireshark"),
+        Message(0x41, bytes(range(256)) * 3, flags=5),  # 768 bytes: frames of 256
+        Message(0x42, b""),
+    ]
+    pcap = tmp_path / "exchange.pcap"
+    limit_args = ("--checksum", "--max-frame-size", "256")
+    with javascript_echo_server(("127.0.0.1", 0), framing, *limit_args) as server:
+        assert isinstance(server.address, tuple)
+        with loopback_capture(pcap, server.address[1]):
+            limits = Limits(max_frame_size=256)
+            with connect(server.address, framing=framing, limits=limits, checksum=True) as channel:
+                for message in messages:
+                    channel.send(message)
+                channel.ping()
+                echoes = [channel.recv(timeout=CAPTURE_WAIT) for _ in messages]
+            deadline = time.monotonic() + CAPTURE_WAIT
+            while data_stream_fins(pcap) < 2 and time.monotonic() < deadline:
+                select.select([], [], [], 0.05)
+    assert echoes == messages
+    seen = live_observations(pcap, server.address[1])
+    for direction in ("client", "server"):
+        observed = seen[direction]
+        assert observed.fatal is None, (direction, observed.fatal)
+        data = [e["message"] for e in observed.events if e["message"]["type"] >= 0x40]
+        assert data == [
+            {"type": m.type, "flags": m.flags, "payload": m.payload.hex()} for m in messages
+        ], direction
+        controls = [e["message"]["type"] for e in observed.events if e["message"]["type"] < 0x40]
+        assert controls == [1, 3] if direction == "client" else [1, 4]
+    for direction in ("client", "server"):  # both peers announced MAX_FRAME_SIZE 256
+        pieces = [p["piece"] for p in seen[direction].pieces if "piece" in p]
+        assert [p["first"] for p in pieces if p["type"] == 0x41] == [True, False, False]
