@@ -13,7 +13,7 @@
 -- order of checks (spec 3.7, 4, 5.3, 6), with the same recovery in the delimited codec
 -- profile (FW-DLM-6).
 --
--- The block between the GENERATED markers is written by dissectors/generate.py from the
+-- The block between the GENERATED markers is written by dissectors/generate_tables.py from the
 -- construct schemas (framewire.schema) and the error registry (framewire.errors); do
 -- not edit it by hand.
 

@@ -16,6 +16,7 @@ it.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import select
 import shutil
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -34,8 +36,9 @@ from typing import Any
 import pytest
 from js_peers import NODE, javascript_echo_server
 from pcap import Capture
+from rich.console import Console
 
-from framewire.codec import Framing, Limits
+from framewire.codec import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.sync import connect
 
@@ -314,9 +317,9 @@ def test_tshark_agrees_with_every_vector(vector_run: Run) -> None:
 
 
 def test_generated_tables_match_the_schemas() -> None:
-    """The dissector's constants are what dissectors/generate.py makes of the schemas."""
+    """The dissector's constants are what dissectors/generate_tables.py makes of the schemas."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "dissectors" / "generate.py"), "--check"],
+        [sys.executable, str(ROOT / "dissectors" / "generate_tables.py"), "--check"],
         capture_output=True,
         text=True,
         check=False,
@@ -424,3 +427,57 @@ def test_tshark_reads_a_python_js_exchange_captured_on_loopback(
     for direction in ("client", "server"):  # both peers announced MAX_FRAME_SIZE 256
         pieces = [p["piece"] for p in seen[direction].pieces if "piece" in p]
         assert [p["first"] for p in pieces if p["type"] == 0x41] == [True, False, False]
+
+
+# --- the guide's screenshot ---------------------------------------------------------------
+
+SCREENSHOT = ROOT / "spec" / "guide" / "img" / "wireshark-tshark.svg"
+DEMO_PORT = 7000
+SCREEN_WIDTH = 118
+
+
+def demo_capture(path: Path) -> None:
+    """The capture the guide shows: delimited codec frames on one TCP connection, a
+    three-frame message spread over segments, a frame whose payload lost a bit (its CRC
+    fails), and a message after it that arrives intact."""
+    encoder = Encoder(Framing.DELIMITED, checksum=True, max_frame_size=256)
+    long_message = encoder.encode(Message(0x40, b"temperature log " * 40, flags=1))
+    damaged = bytearray(encoder.encode(Message(0x41, b"set interval 10s")))
+    damaged[14] ^= 0x04
+    after = encoder.encode(Message(0x41, b"set interval 20s"))
+    capture = Capture()
+    capture.stream(
+        40000, DEMO_PORT, [long_message[:300], long_message[300:], bytes(damaged) + after], eof=True
+    )
+    capture.write(str(path))
+
+
+def screenshot_svg(tmp_path: Path) -> str:
+    """Run tshark on the demo capture, as the guide shows, and render what it prints."""
+    demo_capture(tmp_path / "demo.pcap")
+    options = ["-o", f"framewire.port:{DEMO_PORT}", "-o", "framewire.framing:delimited"]
+    shown = "tshark -X lua_script:framewire.lua " + " ".join(options) + " -r demo.pcap"
+    listing = run_tshark(tmp_path / "demo.pcap", *options, "-Y", "framewire")
+    chosen = "framewire.message.frames > 1 || framewire.error.name"
+    details = run_tshark(tmp_path / "demo.pcap", *options, "-Y", chosen, "-O", "framewire", "-V")
+    console = Console(record=True, width=SCREEN_WIDTH, file=io.StringIO(), color_system=None)
+    console.print(f"$ {shown} -Y framewire", markup=False, highlight=False)
+    console.print(listing.rstrip(), markup=False, highlight=False)
+    console.print(f"$ {shown} -Y '{chosen}' -O framewire -V", markup=False, highlight=False)
+    console.print(details.rstrip(), markup=False, highlight=False)
+    return console.export_svg(title="tshark with dissectors/framewire.lua")
+
+
+@needs_tshark
+def test_the_guide_screenshot_is_a_real_tshark_run(tmp_path: Path) -> None:
+    """spec/guide/img/wireshark-tshark.svg is tshark's output on the demo capture, as of
+    now. To redraw it: .venv/bin/python tests/test_wireshark.py --screenshot"""
+    assert screenshot_svg(tmp_path) == SCREENSHOT.read_text(encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--screenshot"]:
+        with tempfile.TemporaryDirectory() as scratch:
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            SCREENSHOT.write_text(screenshot_svg(Path(scratch)), encoding="utf-8")
+        print(f"wrote {SCREENSHOT.relative_to(ROOT)}")

@@ -7,8 +7,8 @@ the ``BEGIN GENERATED`` and ``END GENERATED`` markers, so the dissector cannot d
 from the implementation. ``--check`` exits 1 when the committed file differs from what
 this script writes (``tests/test_wireshark.py`` runs it).
 
-    .venv/bin/python dissectors/generate.py           # rewrite the block
-    .venv/bin/python dissectors/generate.py --check   # compare only
+    .venv/bin/python dissectors/generate_tables.py          # rewrite the block
+    .venv/bin/python dissectors/generate_tables.py --check  # compare only
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def main(argv: list[str]) -> int:
     wanted = render(source)
     if "--check" in argv:
         if wanted != source:
-            print(f"{DISSECTOR.name} is out of date: run dissectors/generate.py", file=sys.stderr)
+            print(f"{DISSECTOR.name} is out of date: run {Path(__file__).name}", file=sys.stderr)
             return 1
         return 0
     DISSECTOR.write_text(wanted, encoding="utf-8")
