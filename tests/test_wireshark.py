@@ -77,6 +77,7 @@ def run_tshark(pcap: Path, *options: str) -> str:
     assert result.returncode == 0, result.stderr
     lua_errors = [line for line in result.stderr.splitlines() if "Lua" in line]
     assert not lua_errors, lua_errors
+    assert "Lua Error" not in result.stdout, "the dissector raised an error (see the output)"
     return result.stdout
 
 
