@@ -53,7 +53,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import ParamSpec, Self, TypeVar
+from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire.codec import Framing, Limits
 from framewire.errors import (
@@ -175,8 +175,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
     # -- asyncio.BufferedProtocol ---------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)  # stream sockets only
-        self.transport = transport
+        # Stream sockets only. uvloop's transports have the asyncio.Transport methods
+        # without deriving from it, so no isinstance() check here.
+        self.transport = cast(asyncio.Transport, transport)
         self.write_pending()  # our preface and HELLO at once (FW-SES-1)
         self._rearm_deadline()
 
