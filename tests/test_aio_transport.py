@@ -29,7 +29,7 @@ from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
     TransportError,
 )
 from framewire.events import Message
@@ -286,7 +286,7 @@ def test_back_pressure_both_ways() -> None:
 
 
 def test_protocol_error_raised_to_the_client() -> None:
-    """Our own detected fault in the asyncio client: ERROR sent, then ProtocolError."""
+    """Our own detected fault in the asyncio client: ERROR sent, then RemoteProtocolError."""
 
     async def scenario() -> bytes:
         seen: list[bytes] = []
@@ -299,7 +299,7 @@ def test_protocol_error_raised_to_the_client() -> None:
         raw_server = await asyncio.start_server(raw, "127.0.0.1", 0)
         async with raw_server:
             port = raw_server.sockets[0].getsockname()[1]
-            with pytest.raises(ProtocolError) as caught:  # the bad frame follows the HELLO
+            with pytest.raises(RemoteProtocolError) as caught:  # the bad frame follows the HELLO
                 await open_connection(("127.0.0.1", port), deadlines=FAST)
             assert caught.value.code is ErrorCode.RESERVED_FLAG
             await asyncio.sleep(0.1)

@@ -1,7 +1,7 @@
 """The reference implementation through the conformance runner: adapter mode and live mode.
 
 The reference must pass every vector, except those declared in
-tests/conformance_known_failures.txt (each one a disagreement for the lead to settle);
+tests/conformance_known_failures.txt (each one a disagreement the spec must settle);
 a declared vector that passes fails these tests, so the list cannot go stale.
 """
 

@@ -26,7 +26,7 @@ from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
     TransportError,
 )
 from framewire.events import Fragment, Message
@@ -204,7 +204,7 @@ def test_4_gib_header_is_refused_with_frame_too_large(echo_server: Server) -> No
 
 
 def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
-    """Our own detected fault: ERROR frame-too-large goes out, then ProtocolError."""
+    """Our own detected fault: ERROR frame-too-large goes out, then RemoteProtocolError."""
     listener = socket.socket(socket.AF_UNIX if isinstance(address, str) else socket.AF_INET)
     listener.bind(address)
     listener.listen()
@@ -219,14 +219,14 @@ def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
     thread = threading.Thread(target=raw_peer)
     thread.start()
     channel = connect(listener.getsockname(), deadlines=FAST)
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         channel.recv(timeout=2)
     assert caught.value.code is ErrorCode.FRAME_TOO_LARGE
     assert caught.value.statement in ErrorCode.FRAME_TOO_LARGE.statements
     thread.join()
     listener.close()
     assert error_code_sent(seen[0], Framing.LENGTH_PREFIXED) == ErrorCode.FRAME_TOO_LARGE
-    with pytest.raises(ProtocolError) as again:
+    with pytest.raises(RemoteProtocolError) as again:
         channel.send(Message(DATA, b"after failure"))
     assert again.value is caught.value  # FW-SES-4: the error that failed the connection
 
@@ -274,7 +274,7 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server) -> None
 
     with pytest.raises(RuntimeError):
         produce_then_die()
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         channel.recv()
     assert caught.value.code is ErrorCode.INTERNAL_ERROR
     time.sleep(0.1)
@@ -343,7 +343,7 @@ def test_garbage_from_a_peer_only_ever_raises_a_framewire_error(
     while time.monotonic() < deadline and len(echo_server.errors) == before:
         time.sleep(0.01)  # a clean end records nothing, an error is recorded
     for error in echo_server.errors[before:]:
-        assert isinstance(error, ProtocolError | PeerError | TransportError), repr(error)
+        assert isinstance(error, RemoteProtocolError | PeerError | TransportError), repr(error)
     with connect(echo_server.address, framing=framing) as channel:
         channel.send(Message(DATA, b"alive"))
         assert channel.recv(timeout=2) == Message(DATA, b"alive")

@@ -12,6 +12,7 @@ from framewire.errors import (
     LocalProtocolError,
     PeerError,
     ProtocolError,
+    RemoteProtocolError,
     TransportError,
 )
 from framewire.events import (
@@ -49,6 +50,7 @@ __all__ = [
     "PingReceived",
     "PongReceived",
     "ProtocolError",
+    "RemoteProtocolError",
     "TransportError",
     "__version__",
 ]

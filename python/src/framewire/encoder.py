@@ -69,8 +69,8 @@ class Encoder:
 
     @staticmethod
     def preface(framing: Framing) -> bytes:
-        """The 8-byte session preface for `framing` (spec 6.2)."""
-        return schema.PREFACE.build({"framing": framing.preface_byte})
+        """The 8-byte session preface for `framing` (spec 6.2), built once per framing."""
+        return _PREFACES[framing]
 
     # --- data and control messages ---------------------------------------------------------
 
@@ -248,3 +248,9 @@ def _ping_data(data: bytes) -> bytes:
     if len(data) != schema.PING_SIZE:
         raise LocalProtocolError(f"PING/PONG data is {len(data)} bytes, not 8 (FW-PNG-1)")
     return bytes(data)
+
+
+_PREFACES: dict[Framing, bytes] = {
+    framing: schema.PREFACE.build({"framing": framing.preface_byte}) for framing in Framing
+}
+"""Every session sends and expects one of these: built at import, not per Session."""
