@@ -568,7 +568,7 @@ class AsyncChannel:
             self._protocol.fail(error)
             raise
 
-    def _abandon_message(self, reason: BaseException) -> None:
+    def _abort_message(self, reason: BaseException) -> None:
         """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
         self.fail(f"the application abandoned a message: {type(reason).__name__}")
 
@@ -616,7 +616,7 @@ class AsyncOutgoingMessage:
         if exc is None:
             await self.end()
         else:
-            self._channel._abandon_message(exc)
+            self._channel._abort_message(exc)
 
 
 def _protocol_factory(
