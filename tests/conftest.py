@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conformance_helpers import REFERENCE_KNOWN_FAILURES, suite
+from tls_peers import TlsFiles, make_tls_files
 
 from framewire.codec import Framing
 from framewire.conformance.adapter import ReferenceAdapter
@@ -45,3 +46,9 @@ def vector_case(request: pytest.FixtureRequest) -> Case:
 def known_failures() -> KnownFailures:
     """The vectors the reference declares it does not pass yet (FW-CNF-24)."""
     return KnownFailures.load(REFERENCE_KNOWN_FAILURES)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A test CA, a server certificate signed by it and an unrelated CA, as PEM files."""
+    return make_tls_files(tmp_path_factory.mktemp("tls"))

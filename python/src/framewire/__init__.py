@@ -13,6 +13,8 @@ from framewire.errors import (
     PeerError,
     ProtocolError,
     RemoteProtocolError,
+    TlsError,
+    TlsTruncationError,
     TransportError,
 )
 from framewire.events import (
@@ -51,6 +53,8 @@ __all__ = [
     "PongReceived",
     "ProtocolError",
     "RemoteProtocolError",
+    "TlsError",
+    "TlsTruncationError",
     "TransportError",
     "__version__",
 ]

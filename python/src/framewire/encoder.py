@@ -44,6 +44,10 @@ _FLAG_M = schema.FLAG_M
 _FLAG_N = schema.FLAG_N
 _APP_SHIFT = schema.APP_FLAGS_SHIFT
 _DELIMITER = b"\x00"
+_PREFACES = {
+    framing: schema.PREFACE.build({"framing": framing.preface_byte}) for framing in Framing
+}
+"""Built once: every session sends and expects one of these."""
 
 
 class Encoder:
@@ -69,7 +73,7 @@ class Encoder:
 
     @staticmethod
     def preface(framing: Framing) -> bytes:
-        """The 8-byte session preface for `framing` (spec 6.2), built once per framing."""
+        """The 8-byte session preface for `framing` (spec 6.2)."""
         return _PREFACES[framing]
 
     # --- data and control messages ---------------------------------------------------------
@@ -248,9 +252,3 @@ def _ping_data(data: bytes) -> bytes:
     if len(data) != schema.PING_SIZE:
         raise LocalProtocolError(f"PING/PONG data is {len(data)} bytes, not 8 (FW-PNG-1)")
     return bytes(data)
-
-
-_PREFACES: dict[Framing, bytes] = {
-    framing: schema.PREFACE.build({"framing": framing.preface_byte}) for framing in Framing
-}
-"""Every session sends and expects one of these: built at import, not per Session."""
