@@ -281,7 +281,7 @@ def _plan_decode(case: Case, peer: PeerProfile, registry: Registry) -> Plan | st
         if "error" in event:
             error = event["error"]
             break
-        if event["message"]["type"] < wire.FIRST_DATA_TYPE:
+        if event["message"]["type"] < wire.DATA:
             return "expects a control message, which a session does not deliver"
         messages.append(event["message"])
     sent = [{"error": error}] if error and registry.by_name(error).error_frame else []
