@@ -8,8 +8,8 @@ ids.json so they are never handed out again.
 Every expectation below is stated by hand from the spec (which frame is faulty, which
 error the spec names for it, what is delivered before and after); nothing is computed by
 running a decoder. The wire oracle (`framewire.conformance.wire`) only builds the input
-bytes, `casebuild.py` turns the
-expectations into cases, `session_vectors.py` holds the session group.
+bytes, `casebuild.py` turns the expectations into cases, `session_vectors.py` holds the
+session group.
 """
 
 from __future__ import annotations
