@@ -76,6 +76,7 @@ from framewire.transport import (
     Deadlines,
     DeadlineTracker,
     PeerState,
+    format_address,
     next_batch,
     session_limits,
     transport_error,
@@ -610,7 +611,7 @@ async def open_connection(
             else:
                 _, protocol = await loop.create_connection(factory, address[0], address[1])
     except OSError as exc:
-        raise transport_error(exc, "connecting") from None
+        raise transport_error(exc, f"connecting to {format_address(address)}") from None
     channel = AsyncChannel(protocol)
     try:
         await channel.handshake()
@@ -719,5 +720,5 @@ async def start_server(
         else:
             server._server = await loop.create_server(factory, address[0], address[1])
     except OSError as exc:
-        raise transport_error(exc, f"listening on {address!r}") from None
+        raise transport_error(exc, f"listening on {format_address(address)}") from None
     return server

@@ -41,13 +41,30 @@ from typing import NamedTuple
 
 from framewire.errors import ProtocolError
 
+_REPR_PAYLOAD_BYTES = 32
+"""Payload bytes a repr shows: a log line or a test failure stays readable."""
+
+
+def _payload_repr(payload: bytes) -> str:
+    if len(payload) <= _REPR_PAYLOAD_BYTES:
+        return repr(payload)
+    return f"{bytes(payload[:_REPR_PAYLOAD_BYTES])!r}...<{len(payload)} bytes>"
+
 
 class Message(NamedTuple):
-    """A complete message: its type, payload and application flags (0..15)."""
+    """A complete message: its type, payload and application flags (0..15).
+
+    Its repr shows the first 32 payload bytes and the size, never a whole large payload.
+    """
 
     type: int
     payload: bytes
     flags: int = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Message(type={self.type}, payload={_payload_repr(self.payload)}, flags={self.flags})"
+        )
 
 
 class Fragment(NamedTuple):
@@ -62,6 +79,12 @@ class Fragment(NamedTuple):
     payload: bytes
     first: bool
     last: bool
+
+    def __repr__(self) -> str:
+        return (
+            f"Fragment(type={self.type}, flags={self.flags}, "
+            f"payload={_payload_repr(self.payload)}, first={self.first}, last={self.last})"
+        )
 
 
 class FrameDropped(NamedTuple):

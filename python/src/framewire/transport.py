@@ -308,4 +308,4 @@ class DeadlineTracker:
         seconds = (
             self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
         )
-        return f"{kind.value} deadline of {seconds:g} s expired (FW-LIM-6)"
+        return f"{kind.value} deadline of {seconds:g} s expired"
