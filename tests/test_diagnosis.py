@@ -14,6 +14,7 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from io_peers import FAST, raw_connect, read_to_eof
 
 from framewire import schema
 from framewire.codec import Encoder, Framing, Limits
@@ -31,7 +32,6 @@ from framewire.events import Message
 from framewire.session import Session
 from framewire.sync import Channel, Server, connect, serve
 from framewire.transport import Address
-from io_peers import FAST, raw_connect, read_to_eof
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -69,7 +69,8 @@ def test_framing_mismatch_names_both_framings(address: Address, framing: Framing
     other = _other(framing)
     error = _server_error_for(address, framing, Encoder.preface(other))
     assert isinstance(error, BadPrefaceError)
-    assert error.code is ErrorCode.BAD_PREFACE and error.statement == "FW-PRE-2"
+    assert error.code is ErrorCode.BAD_PREFACE
+    assert error.statement == "FW-PRE-2"
     assert error.detail.startswith(
         f"framing mismatch: the peer uses {other.value} framing, this side {framing.value}"
     )
@@ -77,9 +78,11 @@ def test_framing_mismatch_names_both_framings(address: Address, framing: Framing
 
 def test_the_client_of_the_other_framing_is_told_too(address: Address, framing: Framing) -> None:
     other = _other(framing)
-    with serve(address, _echo, framing=framing, deadlines=FAST) as server:
-        with pytest.raises(BadPrefaceError, match=f"the peer uses {framing.value} framing"):
-            connect(server.address, framing=other, deadlines=FAST)
+    with (
+        serve(address, _echo, framing=framing, deadlines=FAST) as server,
+        pytest.raises(BadPrefaceError, match=f"the peer uses {framing.value} framing"),
+    ):
+        connect(server.address, framing=other, deadlines=FAST)
 
 
 def test_a_tls_client_is_recognised(address: Address) -> None:
@@ -137,7 +140,8 @@ def test_every_bad_preface_gets_a_cause_and_the_raw_fact(received: bytes) -> Non
     if expected.startswith(received):
         return  # not a bad preface (yet)
     detail = explain_preface(received, Framing.LENGTH_PREFIXED)
-    assert detail.endswith(")") and "preface byte " in detail
+    assert detail.endswith(")")
+    assert "preface byte " in detail
     assert "\n" not in detail
 
 
@@ -181,5 +185,6 @@ def test_registry_codes_are_unchanged_by_diagnosis() -> None:
 def test_message_repr_is_bounded() -> None:
     big = Message(0x40, bytes(3000), flags=1)
     text = repr(big)
-    assert len(text) < 250 and "3000 bytes" in text
+    assert len(text) < 250
+    assert "3000 bytes" in text
     assert repr(Message(0x40, b"hi", 3)) == "Message(type=64, payload=b'hi', flags=3)"
