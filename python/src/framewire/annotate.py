@@ -23,7 +23,7 @@ from framewire.errors import ErrorCode, ProtocolError
 from framewire.events import FrameDropped, Sentinel
 from framewire.framing import Framing, Limits
 
-__all__ = ["Field", "FrameReport", "inspect_stream"]
+__all__ = ["Field", "FrameReport", "diagram", "inspect_stream"]
 
 _PREVIEW_BYTES = 12
 """Payload bytes shown in hex; the rest is summarised."""
@@ -337,3 +337,39 @@ _PREFACE_FRAMINGS = {
     bytes([framing.preface_byte]): f"{chr(framing.preface_byte)}: {framing.value}"
     for framing in Framing
 }
+
+
+def diagram(report: FrameReport) -> list[str]:
+    """A frame's bytes on one line with each field bracketed and named below them.
+
+    The drawing of the home page (``└─┬─┘`` under a field of several bytes, ``│`` under a
+    single byte), made from a report of an undamaged length-prefixed frame, so what it
+    names is what the decoder read.
+    """
+    spans = []
+    start = 0
+    for f in report.fields:
+        spans.append((start, len(f.hex), f"{f.name}: {f.meaning}"))
+        start += len(f.hex) + 1
+    brackets = [" "] * start
+    stems = []
+    for start, size, _ in spans:
+        if size <= _BYTE_WIDTH:
+            brackets[start] = "│"
+            stems.append(start)
+            continue
+        middle = start + (size - 1) // 2
+        brackets[start : start + size] = ["└", *"─" * (size - 2), "┘"]
+        brackets[middle] = "┬"
+        stems.append(middle)
+    lines = [" ".join(f.hex for f in report.fields), "".join(brackets).rstrip()]
+    for index in reversed(range(len(spans))):
+        line = [" "] * stems[index]
+        for stem in stems[:index]:
+            line[stem] = "│"
+        lines.append("".join(line) + f"└─ {spans[index][2]}")
+    return lines
+
+
+_BYTE_WIDTH = 2
+"""Characters of one byte in hex."""
