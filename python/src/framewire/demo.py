@@ -40,7 +40,7 @@ NEXT_STEPS = (
 )
 
 
-class DemoFailed(Exception):
+class DemoStepError(Exception):
     """A step of the demo did not give what it shows."""
 
 
@@ -51,7 +51,7 @@ def _echo(channel: Channel) -> None:
 
 def _check(condition: bool, what: str) -> str:
     if not condition:
-        raise DemoFailed(what)
+        raise DemoStepError(what)
     return what
 
 
@@ -146,7 +146,7 @@ def main() -> int:
         for framing in Framing:
             lines.append("")
             run_framing(framing, lines)
-    except DemoFailed as failed:
+    except DemoStepError as failed:
         print("\n".join(lines))
         print(f"demo FAILED: not true: {failed}", file=sys.stderr)
         return 1
