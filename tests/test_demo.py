@@ -52,12 +52,15 @@ def test_demo_shows_a_frame_both_framings_and_next_steps() -> None:
     assert out.count("as 5 frames and came back whole") == 2
     assert out.count("ERROR 105 (frame-too-large)") == 2
     last_two = out.splitlines()[-2:]
-    assert "make docs" in last_two[0] and "framewire --help" in last_two[1]
+    assert "make docs" in last_two[0]
+    assert "framewire --help" in last_two[1]
 
 
 def test_make_demo_installs_the_package_without_the_dev_extras() -> None:
     makefile = (ROOT / "Makefile").read_text()
     demo_rule = re.search(r"^demo: (.*)$", makefile, re.MULTILINE)
-    assert demo_rule is not None and demo_rule.group(1).startswith("$(PACKAGE_STAMP)")
+    assert demo_rule is not None
+    assert demo_rule.group(1).startswith("$(PACKAGE_STAMP)")
     package_rule = makefile.split("$(PACKAGE_STAMP): $(PYPROJECT)\n", 1)[1].split("\n\n", 1)[0]
-    assert "pip install" in package_rule and "[" not in package_rule
+    assert "pip install" in package_rule
+    assert "[" not in package_rule  # no extras

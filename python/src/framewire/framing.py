@@ -22,6 +22,9 @@ from framewire.cobs_codec import encoded_size_bound
 from framewire.errors import ErrorCode, LocalProtocolError
 from framewire.units import binary_size
 
+# The public API; Fault, header_fault and is_control_type are the codec's own.
+__all__ = ["Framing", "Limits"]
+
 
 class Framing(enum.Enum):
     """How frames are delimited on the stream (spec 4)."""
