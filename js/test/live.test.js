@@ -64,6 +64,9 @@ function echoPort(c) {
   return p;
 }
 
+/** How long a connection may wait for the echo peer's first byte (its preface). */
+const FIRST_BYTE_MS = 5000;
+
 /**
  * Play one input; returns everything the echo peer sent and whether it ended its output.
  * @param {number} port @param {Uint8Array} input @param {boolean} eof @param {boolean} bytewise @param {number} quietMs
@@ -84,8 +87,14 @@ function play(port, input, eof, bytewise, quietMs) {
       sock.destroy();
       resolve({ out: new Uint8Array(Buffer.concat(got)), ended, reset });
     };
-    const timer = setTimeout(finish, quietMs);
-    sock.on('data', (d) => got.push(d));
+    // quietMs counts from the last byte received (from the connection until the first
+    // byte, a loaded machine may take longer: up to FIRST_BYTE_MS)
+    let timer = setTimeout(finish, Math.max(quietMs, FIRST_BYTE_MS));
+    sock.on('data', (d) => {
+      got.push(d);
+      clearTimeout(timer);
+      timer = setTimeout(finish, quietMs);
+    });
     sock.on('end', () => {
       ended = true;
       finish();
