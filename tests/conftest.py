@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tls_peers import TlsFiles, make_tls_files
 
 from framewire.codec import Framing
 from framewire.transport import Address
@@ -21,3 +22,9 @@ def framing(request: pytest.FixtureRequest) -> Framing:
     """Each framing in turn (spec 4)."""
     result: Framing = request.param
     return result
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A test CA, a server certificate signed by it and an unrelated CA, as PEM files."""
+    return make_tls_files(tmp_path_factory.mktemp("tls"))

@@ -64,9 +64,6 @@ function echoPort(c) {
   return p;
 }
 
-/** How long a connection may wait for the echo peer's first byte (its preface). */
-const FIRST_BYTE_MS = 5000;
-
 /**
  * Play one input; returns everything the echo peer sent and whether it ended its output.
  * @param {number} port @param {Uint8Array} input @param {boolean} eof @param {boolean} bytewise @param {number} quietMs
@@ -87,9 +84,9 @@ function play(port, input, eof, bytewise, quietMs) {
       sock.destroy();
       resolve({ out: new Uint8Array(Buffer.concat(got)), ended, reset });
     };
-    // quietMs counts from the last byte received (from the connection until the first
-    // byte, a loaded machine may take longer: up to FIRST_BYTE_MS)
-    let timer = setTimeout(finish, Math.max(quietMs, FIRST_BYTE_MS));
+    // quiet: no byte for quietMs, counted from the peer's first bytes (its preface and
+    // HELLO come at once, FW-SES-1), so that a slow first connection is not taken for silence
+    let timer = setTimeout(finish, 5000);
     sock.on('data', (d) => {
       got.push(d);
       clearTimeout(timer);

@@ -12,6 +12,8 @@ from framewire.errors import (
     LocalProtocolError,
     PeerError,
     ProtocolError,
+    TlsError,
+    TlsTruncationError,
     TransportError,
 )
 from framewire.events import (
@@ -49,6 +51,8 @@ __all__ = [
     "PingReceived",
     "PongReceived",
     "ProtocolError",
+    "TlsError",
+    "TlsTruncationError",
     "TransportError",
     "__version__",
 ]

@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import ssl
 import string
 import sys
 import threading
@@ -38,13 +39,14 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import __version__, schema
+from framewire import __version__, schema, serial_cli
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
 from framewire.connlog import LOGGER_NAME
 from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
+from framewire.tls import client_context, server_context
 from framewire.transport import (
     Address,
     Deadlines,
@@ -219,13 +221,15 @@ def _address(text: str) -> Address:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_framing(parser: argparse.ArgumentParser) -> None:
+def _add_framing(parser: argparse.ArgumentParser, *, serial: bool = False) -> None:
     parser.add_argument(
         "-f",
         "--framing",
         choices=[framing.value for framing in Framing],
-        default=Framing.LENGTH_PREFIXED.value,
-        help="the framing (default: %(default)s)",
+        default=None if serial else Framing.LENGTH_PREFIXED.value,
+        help="the framing (default: length-prefixed; delimited with --serial)"
+        if serial
+        else "the framing (default: %(default)s)",
     )
 
 
@@ -264,6 +268,57 @@ def _add_deadlines(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_tls_options(parser: argparse.ArgumentParser, *, server: bool) -> None:
+    """``--tls`` and the PEM files that go with it (spec section 12); shared with
+    ``framewire conformance``."""
+    group = parser.add_argument_group("TLS")
+    group.add_argument("--tls", action="store_true", help="run the connection over TLS")
+    if server:
+        group.add_argument("--certfile", help="PEM file of the server's certificate chain")
+        group.add_argument("--keyfile", help="PEM file of its private key (default: in --certfile)")
+        group.add_argument("--cafile", help="PEM file of CAs that clients must be signed by")
+    else:
+        group.add_argument("--cafile", help="PEM file of the CAs to trust (default: the system's)")
+        group.add_argument(
+            "--server-name", help="name the certificate must carry (default: the address's host)"
+        )
+
+
+def tls_client_options(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, str | None]:
+    """The client context and server name from ``--tls`` and friends (None: plain TCP).
+
+    A file that cannot be loaded is a usage error, reported in one line.
+    """
+    if not args.tls:
+        if args.cafile or args.server_name:
+            raise UsageError("--cafile and --server-name need --tls")
+        return None, None
+    try:
+        return client_context(args.cafile), args.server_name
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load --cafile {args.cafile}: {_reason(exc)}") from None
+
+
+def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if not args.tls:
+        if args.certfile or args.keyfile or args.cafile:
+            raise UsageError("--certfile, --keyfile and --cafile need --tls")
+        return None
+    if args.certfile is None:
+        raise UsageError("--tls on a server needs --certfile (and --keyfile)")
+    try:
+        return server_context(args.certfile, args.keyfile, args.cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load the certificate or key: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError) -> str:
+    """The useful part of a file or OpenSSL error (no errno and no C source position)."""
+    if isinstance(exc, ssl.SSLError):
+        return str(exc.reason or exc).lower().replace("_", " ")
+    return f"{exc.strerror or exc}"
+
+
 def _limits(args: argparse.Namespace) -> Limits:
     try:
         return Limits(args.max_frame_size, args.max_message_size)
@@ -272,7 +327,18 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _framing(args: argparse.Namespace) -> Framing:
-    return Framing(args.framing)
+    if args.framing is not None:
+        return Framing(args.framing)
+    # A serial line is what the delimited framing is for (spec 4.2).
+    return Framing.DELIMITED if getattr(args, "serial", None) else Framing.LENGTH_PREFIXED
+
+
+def _check_endpoint(args: argparse.Namespace) -> None:
+    """Exactly one of the socket ADDRESS and --serial PORT."""
+    if (args.address is None) == (args.serial is None):
+        raise UsageError("give either an ADDRESS or --serial PORT")
+    if args.serial is not None and getattr(args, "tls", False):
+        raise UsageError("--tls runs over sockets, not over --serial")
 
 
 def _deadlines(args: argparse.Namespace) -> Deadlines:
@@ -362,6 +428,8 @@ def run_decode(args: argparse.Namespace) -> int:
 
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
+    if args.serial is not None:
+        return serial_cli.run_inspect_serial(args, _framing(args))
     data = _read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -378,7 +446,7 @@ _BYTES_COLUMN = 28
 """The least width of inspect's bytes column: a header field with room to spare."""
 
 
-def _print_report(console: Console, report: FrameReport, width: int) -> None:
+def _print_report(console: Console, report: FrameReport, width: int = _BYTES_COLUMN) -> None:
     console.print(f"[bold]{escape(report.title)}[/bold]  [dim]@{report.offset}[/dim]")
     for field in report.fields:
         verdict = ""
@@ -403,14 +471,26 @@ def _print_report(console: Console, report: FrameReport, width: int) -> None:
 
 def run_send(args: argparse.Namespace) -> int:
     """Connect, send the messages, half-close, print what comes back until the peer's end."""
+    if args.serial is not None and args.address is not None and args.input == "-":
+        args.input, args.address = args.address, None  # with --serial: [input] only
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_send_serial(args, _framing(args))
+    try:
+        args.address = parse_address(args.address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     messages = _read_json_messages(args.input)
     out = JsonLines(sys.stdout)
+    context, server_name = tls_client_options(args)
     with connect(
         args.address,
         framing=_framing(args),
         limits=_limits(args),
         checksum=args.checksum,
         deadlines=_deadlines(args),
+        ssl=context,
+        server_hostname=server_name,
     ) as channel:
         for message in messages:
             channel.send(message)
@@ -463,6 +543,7 @@ def _serve_here(
         checksum=args.checksum,
         deadlines=_deadlines(args),
         reuse_port=reuse_port,
+        ssl=_tls_server_context(args),
     ) as server:
         if not reuse_port:  # a worker: the parent has said where it listens
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
@@ -529,6 +610,9 @@ def _serve_workers(args: argparse.Namespace, handle: Callable[[Channel, JsonLine
 
 def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_listen_serial(args, _framing(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:
@@ -634,9 +718,10 @@ def build_parser() -> argparse.ArgumentParser:
         "framewire inspect <<< '4657010040000000026869'",
     )
     _add_input(inspect, "frames (a session preface at the start is shown too)")
-    _add_framing(inspect)
+    _add_framing(inspect, serial=True)
     _add_limits(inspect)
     _add_bytes_format(inspect, "read")
+    serial_cli.add_serial_options(inspect, session=False)
 
     send = _subcommand(
         subparsers,
@@ -645,12 +730,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Connect to a peer, send JSON messages, half-close, and print its replies.",
         'echo \'{"type": 64, "payload": "hi"}\' | framewire send 127.0.0.1:7000',
     )
-    send.add_argument("address", type=_address, help="HOST:PORT, [IPV6]:PORT or unix:PATH")
+    send.add_argument("address", nargs="?", help="HOST:PORT, [IPV6]:PORT or unix:PATH")
     _add_input(send, "JSON messages")
-    _add_framing(send)
+    _add_framing(send, serial=True)
     _add_limits(send)
     send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
     _add_deadlines(send)
+    add_tls_options(send, server=False)
+    serial_cli.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
         (
@@ -668,9 +755,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         server = _subcommand(subparsers, name, handler, summary, example)
         server.add_argument(
-            "address", type=_address, help="HOST:PORT (port 0: any free port) or unix:PATH"
+            "address",
+            type=_address,
+            nargs="?" if name == "listen" else None,
+            help="HOST:PORT (port 0: any free port) or unix:PATH",
         )
-        _add_framing(server)
+        _add_framing(server, serial=name == "listen")
         _add_limits(server)
         server.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
         server.add_argument(
@@ -690,6 +780,9 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="no log line per connection on stderr (accepted, handshake, ended)",
         )
+        add_tls_options(server, server=True)
+        if name == "listen":
+            serial_cli.add_serial_options(server, session=True)
         if name == "echo":
             server.add_argument(
                 "-v", "--verbose", action="store_true", help="also print what is echoed"

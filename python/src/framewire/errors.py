@@ -381,3 +381,14 @@ class PeerError(FramewireError):
 
 class TransportError(FramewireError):
     """The connection broke below Framewire: a reset or broken pipe (FW-SES-5)."""
+
+
+class TlsError(TransportError):
+    """TLS failed below Framewire: a handshake that did not complete (an untrusted
+    certificate, a hostname mismatch, a peer that does not speak TLS or Framewire's ALPN
+    id), or a TLS record layer error (spec section 12)."""
+
+
+class TlsTruncationError(TlsError):
+    """The peer's TLS stream ended without ``close_notify`` (FW-TLS-7): an attacker, or a
+    crash, may have cut it short, so it is never taken for a clean end."""
