@@ -20,14 +20,7 @@ from framewire import schema
 from framewire.codec import Encoder, Framing, Limits
 from framewire.connlog import LOGGER_NAME
 from framewire.diagnosis import explain_preface
-from framewire.errors import (
-    BadPrefaceError,
-    ErrorCode,
-    FrameTooLargeError,
-    LocalProtocolError,
-    ProtocolError,
-    ProtocolTimeoutError,
-)
+from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message
 from framewire.session import Session
 from framewire.sync import Channel, Server, connect, serve
@@ -68,7 +61,7 @@ def _other(framing: Framing) -> Framing:
 def test_framing_mismatch_names_both_framings(address: Address, framing: Framing) -> None:
     other = _other(framing)
     error = _server_error_for(address, framing, Encoder.preface(other))
-    assert isinstance(error, BadPrefaceError)
+    assert isinstance(error, RemoteProtocolError)
     assert error.code is ErrorCode.BAD_PREFACE
     assert error.statement == "FW-PRE-2"
     assert error.detail.startswith(
@@ -80,21 +73,23 @@ def test_the_client_of_the_other_framing_is_told_too(address: Address, framing: 
     other = _other(framing)
     with (
         serve(address, _echo, framing=framing, deadlines=FAST) as server,
-        pytest.raises(BadPrefaceError, match=f"the peer uses {framing.value} framing"),
+        pytest.raises(RemoteProtocolError, match=f"the peer uses {framing.value} framing"),
     ):
         connect(server.address, framing=other, deadlines=FAST)
 
 
 def test_a_tls_client_is_recognised(address: Address) -> None:
     error = _server_error_for(address, Framing.LENGTH_PREFIXED, TLS_CLIENT_HELLO_START)
-    assert isinstance(error, BadPrefaceError)
+    assert isinstance(error, RemoteProtocolError)
+    assert error.code is ErrorCode.BAD_PREFACE
     assert "the peer sent a TLS handshake" in error.detail
 
 
 @pytest.mark.parametrize("request_line", [b"GET / HTTP/1.1\r\n", b"POST /x HTTP/1.1\r\n"])
 def test_an_http_client_is_recognised(address: Address, request_line: bytes) -> None:
     error = _server_error_for(address, Framing.LENGTH_PREFIXED, request_line + b"\r\n")
-    assert isinstance(error, BadPrefaceError)
+    assert isinstance(error, RemoteProtocolError)
+    assert error.code is ErrorCode.BAD_PREFACE
     method = request_line.split()[0].decode()
     assert f"the peer sent an HTTP request ({method})" in error.detail
 
@@ -104,7 +99,8 @@ def test_a_silent_peer_is_named_once_in_the_timeout(address: Address) -> None:
         with raw_connect(server.address, Framing.LENGTH_PREFIXED, send_handshake=False) as sock:
             read_to_eof(sock)
         error = _first_error(server)
-    assert isinstance(error, ProtocolTimeoutError)
+    assert isinstance(error, RemoteProtocolError)
+    assert error.code is ErrorCode.TIMEOUT
     assert "the peer sent nothing" in error.detail
     assert str(error).count("FW-LIM-6") == 1
     assert error.error_frame_reason().count("FW-LIM-6") == 1
@@ -116,7 +112,7 @@ def test_a_frame_over_the_announced_limit_says_both_sizes() -> None:
     header = schema.HEADER_STRUCT.pack(schema.MAGIC, schema.VERSION, 0, 0x40, 1 << 20)
     session.receive_data(header)
     session.next_event()  # the HELLO
-    with pytest.raises(FrameTooLargeError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert caught.value.code is ErrorCode.FRAME_TOO_LARGE
     assert "1048576 bytes (1 MiB)" in caught.value.detail
@@ -178,7 +174,7 @@ def test_encoder_refuses_a_malformed_control_message() -> None:
 
 
 def test_registry_codes_are_unchanged_by_diagnosis() -> None:
-    error = ProtocolError.create(ErrorCode.BAD_PREFACE, explain_preface(b"GET ", Framing.DELIMITED))
+    error = RemoteProtocolError(ErrorCode.BAD_PREFACE, explain_preface(b"GET ", Framing.DELIMITED))
     assert (int(error.code), error.name, error.statement) == (300, "bad-preface", "FW-PRE-2")
 
 

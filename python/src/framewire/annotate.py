@@ -2,7 +2,7 @@
 
 API summary: ``inspect_stream(data, framing, limits) <inspect_stream>`` returns one
 ``FrameReport`` per frame (and one for a session preface at the start), each a list
-of ``Field`` rows (offset, bytes, name, meaning, ok?) and the ``ProtocolError`` the
+of ``Field`` rows (offset, bytes, name, meaning, ok?) and the ``RemoteProtocolError`` the
 frame raised, if any.
 
 The verdicts are not computed here: the bytes of each frame are fed to the real
@@ -19,7 +19,7 @@ from framewire import schema
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
 from framewire.control import control_fault
 from framewire.decoder import Decoder
-from framewire.errors import ErrorCode, ProtocolError
+from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Sentinel
 from framewire.framing import Framing, Limits
 
@@ -67,7 +67,7 @@ class FrameReport:
     title: str
     offset: int
     fields: list[Field] = field(default_factory=list)
-    error: ProtocolError | None = None
+    error: RemoteProtocolError | None = None
 
     def judge(self) -> None:
         """Mark the field the error is about as bad, and the checked header fields ok."""
@@ -96,7 +96,7 @@ def inspect_stream(data: bytes, framing: Framing, limits: Limits) -> list[FrameR
     return reports
 
 
-def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> ProtocolError | None:
+def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> RemoteProtocolError | None:
     """Feed one frame's bytes (and the end of input) and return the decoder's error, if any."""
     if chunk:
         decoder.feed(chunk)
@@ -106,7 +106,7 @@ def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> Protoco
         while not isinstance(event := decoder.next_event(), Sentinel):
             if isinstance(event, FrameDropped):
                 return event.error
-    except ProtocolError as error:
+    except RemoteProtocolError as error:
         return error
     return None
 
@@ -180,7 +180,7 @@ def _delimited(decoder: Decoder, data: bytes, offset: int) -> list[FrameReport]:
     return reports
 
 
-def _control_error(frame: bytes) -> ProtocolError | None:
+def _control_error(frame: bytes) -> RemoteProtocolError | None:
     """A whole control frame whose payload breaks its layout: the error a session would
     fail with (the bare decoder that judges the rest does not look inside payloads)."""
     if len(frame) < schema.HEADER_SIZE:
@@ -192,9 +192,7 @@ def _control_error(frame: bytes) -> ProtocolError | None:
     fault = control_fault(header.type, payload)
     if fault is None:
         return None
-    return ProtocolError.create(
-        ErrorCode.MALFORMED_CONTROL, fault.detail, statement=fault.statement
-    )
+    return RemoteProtocolError(ErrorCode.MALFORMED_CONTROL, fault.detail, statement=fault.statement)
 
 
 def _title(frame: bytes) -> str:
@@ -326,7 +324,7 @@ def _preface_report(preface: bytes, framing: Framing) -> FrameReport:
             Field(row.offset, raw.hex(" "), row.name, meaning, raw == expected[field_slice])
         )
     if preface != expected:
-        report.error = ProtocolError.create(
+        report.error = RemoteProtocolError(
             ErrorCode.BAD_PREFACE,
             f"preface {preface.hex()} is not {expected.hex()} ({framing.value})",
         )

@@ -26,7 +26,7 @@ import itertools
 import logging
 import threading
 
-from framewire.errors import PeerError, ProtocolError, TransportError
+from framewire.errors import PeerError, RemoteProtocolError, TransportError
 from framewire.events import PeerHello
 from framewire.framing import Framing
 from framewire.transport import Address, format_address
@@ -71,7 +71,7 @@ class ConnectionLog:
 
 
 def _fields(error: BaseException) -> str:
-    if isinstance(error, ProtocolError):
+    if isinstance(error, RemoteProtocolError):
         return f"error={error.name} code={int(error.code)} statement={error.statement}"
     if isinstance(error, PeerError):
         return f"peer-error={error.name or 'unknown'} code={error.code}"
@@ -82,5 +82,5 @@ def _fields(error: BaseException) -> str:
 
 def _one_line(error: BaseException) -> str:
     """The error's own text without what the fields already say, on one line."""
-    text = error.detail if isinstance(error, ProtocolError) else str(error)
+    text = error.detail if isinstance(error, RemoteProtocolError) else str(error)
     return " ".join(text.splitlines())

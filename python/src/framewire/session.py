@@ -16,7 +16,7 @@ API summary (h11 style):
     session.fail(ErrorCode.TIMEOUT, "...")  # queue ERROR 304 and raise it
     sock.sendall(session.data_to_send())  # after every call that may queue bytes
 
-Errors: `next_event()` raises `ProtocolError` for a fault of the peer, after queueing an
+Errors: `next_event()` raises `RemoteProtocolError` for a fault of the peer, after queueing an
 ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR.
 The session is then FAILED for good: every later `next_event()` raises the same exception
 (FW-SES-4), and sending raises `LocalProtocolError` chained to it (FW-CLS-6). Misuse of the
@@ -44,7 +44,7 @@ from framewire.errors import (
     FramewireError,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
 )
 from framewire.events import (
     END,
@@ -229,7 +229,7 @@ class Session:
         self._decoder.feed_eof()
 
     def next_event(self) -> SessionEvent:
-        """The next event, NEED_DATA or END; raises ProtocolError or PeerError when failed."""
+        """The next event, NEED_DATA or END; raises RemoteProtocolError or PeerError when failed."""
         if self._failure is not None:
             raise self._failure
         if self.state is SessionState.AWAIT_PREFACE and not self._check_preface():
@@ -238,7 +238,7 @@ class Session:
         while True:
             try:
                 event = next_decoded()
-            except ProtocolError as error:
+            except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             if type(event) is Message:
                 if event.type >= schema.FIRST_APPLICATION_TYPE:
@@ -269,7 +269,7 @@ class Session:
         try:
             # No FrameDropped here: a session's decoder never recovers (recover=False).
             batch = cast(list[SessionEvent], self._decoder.next_events())
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             raise self._fail(self._as_session_error(error)) from None
         last = batch[-1] if batch else None
         if type(last) is Message and last.type < schema.FIRST_APPLICATION_TYPE:
@@ -277,7 +277,7 @@ class Session:
             batch.pop()
             try:
                 control_event = self._control(last)
-            except (ProtocolError, PeerError):
+            except (RemoteProtocolError, PeerError):
                 if batch:
                     return batch  # the failure is stored: the next call raises it
                 raise
@@ -291,12 +291,12 @@ class Session:
         expected = self._expected_preface[: len(received)]
         if received != expected:
             raise self._fail(
-                ProtocolError.create(ErrorCode.BAD_PREFACE, explain_preface(received, self.framing))
+                RemoteProtocolError(ErrorCode.BAD_PREFACE, explain_preface(received, self.framing))
             )
         if len(received) < len(self._expected_preface):
             if self._eof:
                 raise self._fail(
-                    ProtocolError.create(
+                    RemoteProtocolError(
                         ErrorCode.HANDSHAKE_INCOMPLETE,
                         f"input ended after {len(received)} preface bytes",
                         statement="FW-PRE-3",
@@ -316,7 +316,7 @@ class Session:
             # back (FW-ERR-4). Any other malformed control frame gets our ERROR.
             by_peer = frame_type == schema.TYPE_ERROR
             raise self._fail(
-                ProtocolError.create(
+                RemoteProtocolError(
                     ErrorCode.MALFORMED_CONTROL,
                     fault.detail,
                     statement=fault.statement,
@@ -349,7 +349,7 @@ class Session:
         """The decoder saw a clean end: the peer is done (FW-CLS-2), unless too early."""
         if self.state is SessionState.AWAIT_HELLO:
             raise self._fail(
-                ProtocolError.create(
+                RemoteProtocolError(
                     ErrorCode.HANDSHAKE_INCOMPLETE,
                     "input ended before the peer's HELLO",
                     statement="FW-CLS-5",
@@ -360,11 +360,11 @@ class Session:
             return PeerClosed()
         return END
 
-    def _as_session_error(self, error: ProtocolError) -> ProtocolError:
+    def _as_session_error(self, error: RemoteProtocolError) -> RemoteProtocolError:
         """End of input inside the HELLO is handshake-incomplete (FW-CLS-5)."""
         truncated = error.code in (ErrorCode.TRUNCATED_FRAME, ErrorCode.TRUNCATED_MESSAGE)
         if truncated and self.state is SessionState.AWAIT_HELLO:
-            return ProtocolError.create(
+            return RemoteProtocolError(
                 ErrorCode.HANDSHAKE_INCOMPLETE,
                 f"input ended before the peer's HELLO ({error.detail})",
                 statement="FW-CLS-5",
@@ -426,7 +426,7 @@ class Session:
     def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves (a deadline, FW-LIM-6; our own fault, FW-ERR-6).
 
-        Queues the ERROR frame when one is due and raises the resulting ProtocolError
+        Queues the ERROR frame when one is due and raises the resulting RemoteProtocolError
         (or the error that failed the session before).
         """
         if self._failure is not None:
@@ -434,7 +434,7 @@ class Session:
         detail = detail or code.wire_name
         if code is ErrorCode.TIMEOUT:
             detail += explain_silence(self._preface_received, self.handshake_done)
-        raise self._fail(ProtocolError.create(code, detail))
+        raise self._fail(RemoteProtocolError(code, detail))
 
     def _check_can_send(self) -> PeerHello:
         if self._failure is not None:
@@ -468,7 +468,9 @@ class Session:
             self._control_out.clear()
             self._data_out.clear()
         elif (
-            isinstance(error, ProtocolError) and error.sends_error_frame and not self._sending_done
+            isinstance(error, RemoteProtocolError)
+            and error.sends_error_frame
+            and not self._sending_done
         ):
             self._data_out.append(self._encoder.error(error.code, error.error_frame_reason()))
         self._sending_done = True
