@@ -3,8 +3,8 @@
 The two transports differ only in how they wait for the socket. Everything that is a
 *decision* rather than a wait lives here, once:
 
-* ``Address``, ``parse_address``, ``format_address``, ``address_family`` - the address
-  forms both accept, from ``framewire.addresses``.
+* ``Address``, ``parse_address``, ``format_address`` - the address forms both accept,
+  from ``framewire.addresses``.
 * ``Deadlines`` - the handshake, frame and linger deadlines of spec section 7.2
   (FW-LIM-6), set by the application.
 * ``DeadlineTracker`` - which of those deadlines binds the next wait, measured from
@@ -31,7 +31,7 @@ import socket
 from dataclasses import dataclass
 from typing import cast
 
-from framewire.addresses import Address, address_family, format_address, parse_address
+from framewire.addresses import Address, format_address, parse_address
 from framewire.errors import LocalProtocolError, TransportError
 from framewire.events import (
     Fragment,
