@@ -20,8 +20,8 @@ PYPROJECT  := python/pyproject.toml
 VENV_STAMP := $(VENV)/.framewire-install.stamp
 
 # Paths checked by ruff and mypy.
-LINT_PATHS := python tests spec/_hooks vectors examples
-TYPE_PATHS := python/src tests spec/_hooks vectors examples
+LINT_PATHS := python tests spec/_hooks vectors examples dissectors
+TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors
 
 # Steps run by `make test`, in this order; the run stops at the first failure.
 # To add a step, write a target for it and append its name here, e.g.

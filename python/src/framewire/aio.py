@@ -38,7 +38,7 @@ message (see python/benchmarks/RESULTS.md for what each costs).
 Deadlines: the handshake and frame deadlines (FW-LIM-6) are timers on the loop, computed
 by the same ``DeadlineTracker`` as the blocking transport; a
 ``timeout=`` on one call raises ``TimeoutError`` and leaves the connection usable
-(FW-LIM-7). Errors are those of ``framewire.sync``: ``ProtocolError`` (our ERROR sent,
+(FW-LIM-7). Errors are those of ``framewire.sync``: ``RemoteProtocolError`` (our ERROR sent,
 FW-SES-3), ``PeerError``, ``TransportError``; after a failure every call raises the error
 that failed the connection (FW-SES-4).
 """
@@ -63,7 +63,7 @@ from framewire.errors import (
     FramewireError,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
     TransportError,
 )
 from framewire.events import (
@@ -231,7 +231,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         while not self.peer.done:
             try:
                 batch = next_batch(session)
-            except (ProtocolError, PeerError) as error:
+            except (RemoteProtocolError, PeerError) as error:
                 self.fail(error)
                 break
             if isinstance(batch, Sentinel):
@@ -308,7 +308,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
             return
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(expiry[1]))
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             self.fail(error)
 
     # -- sending and failing ----------------------------------------------------------------
@@ -503,7 +503,7 @@ class AsyncChannel:
         half-close, and close after the linger deadline. Later calls raise the error."""
         if self._protocol.failure is not None:
             return
-        with contextlib.suppress(ProtocolError, PeerError):
+        with contextlib.suppress(RemoteProtocolError, PeerError):
             self._call_session(self._protocol.session.fail, code, detail)
 
     async def close(self) -> None:
@@ -569,11 +569,11 @@ class AsyncChannel:
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (ProtocolError, PeerError) as error:
+        except (RemoteProtocolError, PeerError) as error:
             self._protocol.fail(error)
             raise
 
-    def _abandon_message(self, reason: BaseException) -> None:
+    def _abort_message(self, reason: BaseException) -> None:
         """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
         self.fail(f"the application abandoned a message: {type(reason).__name__}")
 
@@ -621,7 +621,7 @@ class AsyncOutgoingMessage:
         if exc is None:
             await self.end()
         else:
-            self._channel._abandon_message(exc)
+            self._channel._abort_message(exc)
 
 
 def _protocol_factory(

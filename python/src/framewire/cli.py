@@ -16,8 +16,8 @@ Exit codes: 0 success, 1 protocol or connection failure, 2 usage error (bad opti
 bad input syntax).
 
 Other subcommands may plug in: when ``framewire.conformance.cli`` exists, its
-``add_parser(subparsers)`` adds ``framewire conformance`` (contract in the project's
-brief P2-CLI-HOOK.md: the parser sets ``handler=fn(args) -> exit code``).
+``add_parser(subparsers)`` adds ``framewire conformance``; the parser it adds sets
+``handler=fn(args) -> exit code``, as every subcommand's parser does.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from rich.markup import escape
 from framewire import schema, serial_cli
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
-from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
+from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
 from framewire.tls import client_context, server_context
@@ -105,7 +105,7 @@ def message_to_json(message: Message) -> dict[str, Any]:
     return obj
 
 
-def error_to_json(error: ProtocolError) -> dict[str, Any]:
+def error_to_json(error: RemoteProtocolError) -> dict[str, Any]:
     """A protocol error as JSON, with its registry code, name and statement (FW-ERR-7)."""
     return {
         "code": int(error.code),
@@ -737,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``framewire conformance`` when its package is installed (P2-CLI-HOOK.md)."""
+    """Add ``framewire conformance`` when its package is installed."""
     try:
         from framewire.conformance.cli import add_parser  # noqa: PLC0415 - optional plug-in
     except ImportError as exc:

@@ -28,7 +28,7 @@ asyncio transport. Received bytes go straight into the decoder's buffer with
 ``recv_into`` (no intermediate copy); what the session queues for sending goes out in
 one ``sendall`` per operation.
 
-Errors: the peer's fault raises ``ProtocolError`` after the ERROR
+Errors: the peer's fault raises ``RemoteProtocolError`` after the ERROR
 frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer raises
 ``PeerError``; a reset or broken pipe raises
 ``TransportError``; an expired ``timeout=`` of one call raises
@@ -61,7 +61,7 @@ from framewire.errors import (
     FramewireError,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
     TlsError,
     TransportError,
 )
@@ -273,7 +273,7 @@ class Channel:
             return
         try:
             self._session.fail(code, detail)
-        except (ProtocolError, PeerError) as error:
+        except (RemoteProtocolError, PeerError) as error:
             self._fail(error)
 
     def __enter__(self) -> Self:
@@ -297,7 +297,7 @@ class Channel:
         while not done() and not peer.done:
             try:
                 batch = next_batch(session)
-            except (ProtocolError, PeerError) as error:
+            except (RemoteProtocolError, PeerError) as error:
                 raise self._fail(error) from None
             if batch is NEED_DATA:
                 self._receive_some(call_deadline)
@@ -367,7 +367,7 @@ class Channel:
             return TimeoutError("the call's deadline expired; the connection is still usable")
         try:
             self._session.fail(ErrorCode.TIMEOUT, self._tracker.describe(kind))
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             return self._fail(error)
         raise AssertionError("Session.fail() must raise")  # pragma: no cover
 
@@ -412,7 +412,7 @@ class Channel:
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (ProtocolError, PeerError) as error:
+        except (RemoteProtocolError, PeerError) as error:
             raise self._fail(error) from None
 
     # -- failure and close ------------------------------------------------------------

@@ -169,7 +169,7 @@ class PeerState:
 def next_batch(session: Session) -> list[SessionEvent] | Sentinel:
     """Every event the session can give now (a non-empty list), else NEED_DATA or END.
 
-    Raises the session's ProtocolError or PeerError, only once every event decoded
+    Raises the session's RemoteProtocolError or PeerError, only once every event decoded
     before the fault has been returned (Session.next_events keeps the error for the
     next call).
     """

@@ -44,7 +44,7 @@ examples:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `conformance` on framewire's CLI (contract: /work/brief/P2-CLI-HOOK.md)."""
+    """Register `conformance` on framewire's CLI; the parser's `handler` runs it."""
     parser = subparsers.add_parser(
         "conformance",
         help="run the conformance vectors against an implementation (adapter or live)",
