@@ -56,6 +56,7 @@ from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire.codec import Framing, Limits
+from framewire.connlog import ConnectionLog
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -82,6 +83,7 @@ from framewire.transport import (
     PeerState,
     address_family,
     check_listen_target,
+    format_address,
     listening_error,
     next_batch,
     session_limits,
@@ -553,7 +555,7 @@ def connect(
     try:
         sock = _open_socket(address, deadlines.handshake)
     except OSError as exc:
-        raise transport_error(exc, "connecting") from None
+        raise transport_error(exc, f"connecting to {format_address(address)}") from None
     stream: socket.socket | TlsSocket = sock
     if context is not None:
         layer = TlsLayer(context, server_side=False, server_hostname=hostname)
@@ -626,6 +628,7 @@ class Server:
         self._connections: dict[threading.Thread, socket.socket] = {}
         self.errors: list[BaseException] = []
         """Exceptions that ended connections, oldest first (for logs and tests)."""
+        self._log = ConnectionLog()
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
         )
@@ -646,22 +649,23 @@ class Server:
                     if key.fileobj is self._wake_reader:
                         return
                     try:
-                        sock, _peer = self._listener.accept()
+                        sock, peer = self._listener.accept()
                     except OSError:  # a connection reset before accept(), or EMFILE
                         _log.exception("accept failed")
                         continue
-                    self._start_connection(sock)
+                    self._start_connection(sock, peer)
 
-    def _start_connection(self, sock: socket.socket) -> None:
+    def _start_connection(self, sock: socket.socket, peer: Address) -> None:
         sock.setblocking(True)
         if sock.family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        thread = threading.Thread(target=self._run_connection, args=(sock,), daemon=True)
+        number = self._log.accepted(peer)
+        thread = threading.Thread(target=self._run_connection, args=(sock, number), daemon=True)
         with self._lock:
             self._connections[thread] = sock
         thread.start()
 
-    def _run_connection(self, sock: socket.socket) -> None:
+    def _run_connection(self, sock: socket.socket, number: int) -> None:
         try:
             stream: socket.socket | TlsSocket = sock
             if self._context is not None:
@@ -669,14 +673,17 @@ class Server:
                 layer = TlsLayer(self._context, server_side=True)
                 stream = _secure(sock, layer, self._handshake_deadline)
             with self._new_channel(stream) as channel:
-                channel.handshake()
+                self._log.handshake(number, channel.framing, channel.handshake())
                 self._handler(channel)
         except FramewireError as error:
-            _log.info("connection ended: %s", error)
+            self._log.ended(number, error)
             self._record(error)
         except Exception as error:
+            self._log.ended(number, error)
             _log.exception("connection handler failed")
             self._record(error)
+        else:
+            self._log.ended(number)
         finally:
             with self._lock:
                 self._connections.pop(threading.current_thread(), None)

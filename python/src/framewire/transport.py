@@ -44,19 +44,9 @@ from framewire.events import (
 from framewire.framing import Limits
 from framewire.session import Session, SessionEvent
 
-__all__ = [
-    "Address",
-    "DeadlineKind",
-    "DeadlineTracker",
-    "Deadlines",
-    "PeerState",
-    "address_family",
-    "format_address",
-    "next_batch",
-    "parse_address",
-    "session_limits",
-    "transport_error",
-]
+# The public API; the rest of this module (PeerState, DeadlineTracker, next_batch...) is
+# shared by the blocking and asyncio transports only.
+__all__ = ["Address", "Deadlines", "format_address", "parse_address"]
 
 Address = tuple[str, int] | str
 """``(host, port)`` for TCP, or a filesystem path (``str``) for a Unix stream socket."""
@@ -320,4 +310,4 @@ class DeadlineTracker:
         seconds = (
             self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
         )
-        return f"{kind.value} deadline of {seconds:g} s expired (FW-LIM-6)"
+        return f"{kind.value} deadline of {seconds:g} s expired"
