@@ -55,6 +55,7 @@ from types import TracebackType
 from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire._tls_sync import TlsSocket, tls_handshake
+from framewire.addresses import address_family
 from framewire.codec import Framing, Limits
 from framewire.connlog import ConnectionLog
 from framewire.errors import (
@@ -81,7 +82,6 @@ from framewire.transport import (
     Deadlines,
     DeadlineTracker,
     PeerState,
-    address_family,
     check_listen_target,
     format_address,
     listening_error,
