@@ -73,6 +73,7 @@ from framewire.events import (
 from framewire.session import Session
 from framewire.transport import (
     Address,
+    ConnectionFailures,
     Deadlines,
     DeadlineTracker,
     PeerState,
@@ -626,8 +627,9 @@ AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
 class AsyncServer:
     """A Framewire server on the running loop: one task per connection.
 
-    A failure in one connection ends that connection only; it is logged and kept in
-    ``errors``.
+    A failure in one connection ends that connection only; it is logged, counted in
+    ``error_counts`` and, if among the last few, kept in ``errors`` (see
+    ``framewire.transport.ConnectionFailures``).
     """
 
     def __init__(self, handler: AsyncHandler) -> None:
@@ -635,8 +637,11 @@ class AsyncServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._unix_path: str | None = None
-        self.errors: list[BaseException] = []
-        """Exceptions that ended connections, oldest first."""
+        self._failures = ConnectionFailures()
+        self.errors: list[BaseException] = self._failures.recent
+        """The last exceptions that ended connections, oldest first, without tracebacks."""
+        self.error_counts: collections.Counter[str] = self._failures.counts
+        """How many connections ended with each kind of error since the server started."""
 
     @property
     def address(self) -> Address:
@@ -657,10 +662,10 @@ class AsyncServer:
                 await self._handler(channel)
         except FramewireError as error:
             _log.info("connection ended: %s", error)
-            self.errors.append(error)
+            self._failures.record(error)
         except Exception as error:
             _log.exception("connection handler failed")
-            self.errors.append(error)
+            self._failures.record(error)
 
     async def shutdown(self, timeout: float | None = 5.0) -> None:
         """Stop accepting, give running connections ``timeout`` to end, then cancel them."""

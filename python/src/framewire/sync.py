@@ -72,6 +72,7 @@ from framewire.events import (
 from framewire.session import Session, SessionMessageWriter
 from framewire.transport import (
     Address,
+    ConnectionFailures,
     DeadlineKind,
     Deadlines,
     DeadlineTracker,
@@ -545,7 +546,8 @@ class Server:
     """A threaded Framewire server: one thread per connection, each with its own Channel.
 
     A failure in one connection (a protocol error, a reset, an exception in the handler)
-    ends that connection only; it is logged and kept in ``errors``.
+    ends that connection only; it is logged, counted in ``error_counts`` and, if among the
+    last few, kept in ``errors`` (see ``framewire.transport.ConnectionFailures``).
     """
 
     def __init__(
@@ -573,8 +575,11 @@ class Server:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections: dict[threading.Thread, socket.socket] = {}
-        self.errors: list[BaseException] = []
-        """Exceptions that ended connections, oldest first (for logs and tests)."""
+        self._failures = ConnectionFailures()
+        self.errors: list[BaseException] = self._failures.recent
+        """The last exceptions that ended connections, oldest first, without tracebacks."""
+        self.error_counts: collections.Counter[str] = self._failures.counts
+        """How many connections ended with each kind of error since the server started."""
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
         )
@@ -627,7 +632,7 @@ class Server:
 
     def _record(self, error: BaseException) -> None:
         with self._lock:
-            self.errors.append(error)
+            self._failures.record(error)
 
     _deadline_for_stragglers = 1.0
     """Seconds a connection thread gets to finish once shutdown() has ended its socket."""
