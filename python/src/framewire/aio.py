@@ -55,6 +55,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
+from framewire._heap import HeapTrimmer
 from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
@@ -637,6 +638,7 @@ class AsyncServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._unix_path: str | None = None
+        self._heap = HeapTrimmer()
         self._failures = ConnectionFailures()
         self.errors: list[BaseException] = self._failures.recent
         """The last exceptions that ended connections, oldest first, without tracebacks."""
@@ -653,7 +655,12 @@ class AsyncServer:
     def _connection(self, protocol: _FramewireProtocol) -> None:
         task = asyncio.get_running_loop().create_task(self._run(AsyncChannel(protocol)))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._connection_done)
+
+    def _connection_done(self, task: asyncio.Task[None]) -> None:
+        """The task has ended and let go of its channel, so the heap can shrink now."""
+        self._tasks.discard(task)
+        self._heap.connection_ended(len(self._tasks))
 
     async def _run(self, channel: AsyncChannel) -> None:
         try:

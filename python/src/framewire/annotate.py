@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from framewire._peertext import escape_peer_text
 from framewire import schema
+from framewire._peertext import escape_peer_text
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
 from framewire.decoder import Decoder
 from framewire.errors import ErrorCode, ProtocolError
@@ -272,7 +272,9 @@ def _describe(header: schema.HeaderFields, payload: bytes) -> str:
         (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
         entry = ErrorCode.lookup(code)
         reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8", errors="replace")
-        return f"code {code} ({entry.wire_name if entry else 'unknown'}): '{escape_peer_text(reason)}'"
+        return (
+            f"code {code} ({entry.wire_name if entry else 'unknown'}): '{escape_peer_text(reason)}'"
+        )
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:

@@ -53,6 +53,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar, cast
 
+from framewire._heap import HeapTrimmer
 from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
@@ -97,6 +98,12 @@ RECV_SIZE = 256 * 1024
 """Bytes asked of the kernel per ``recv_into``: large enough that a read carries many
 small frames (one system call for thousands of 16-byte messages), small enough that the
 decoder's buffer stays modest."""
+
+
+_DISCARDED = bytearray(64 * 1024)
+"""Where every lingering channel reads the input it discards (FW-CLS-4). Shared by all
+threads: what lands in it is never looked at, so concurrent writes do no harm, and a
+failing connection allocates nothing to close."""
 
 
 class Channel:
@@ -440,11 +447,10 @@ class Channel:
     def _linger_and_close(self) -> None:
         """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
         deadline = time.monotonic() + self._deadlines.linger
-        sink = bytearray(RECV_SIZE)
         with contextlib.suppress(OSError, TimeoutError):
             while (remaining := deadline - time.monotonic()) > 0:
                 self._sock.settimeout(remaining)
-                if not self._sock.recv_into(sink):
+                if not self._sock.recv_into(_DISCARDED):
                     break
         self._closed = True
         self._usable = False
@@ -575,6 +581,7 @@ class Server:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections: dict[threading.Thread, socket.socket] = {}
+        self._heap = HeapTrimmer()
         self._failures = ConnectionFailures()
         self.errors: list[BaseException] = self._failures.recent
         """The last exceptions that ended connections, oldest first, without tracebacks."""
@@ -617,6 +624,16 @@ class Server:
 
     def _run_connection(self, sock: socket.socket) -> None:
         try:
+            self._serve_connection(sock)
+        finally:
+            # The channel went with _serve_connection's frame, so the heap can shrink now.
+            with self._lock:
+                self._connections.pop(threading.current_thread(), None)
+                still_open = len(self._connections)
+            self._heap.connection_ended(still_open)
+
+    def _serve_connection(self, sock: socket.socket) -> None:
+        try:
             with self._new_channel(sock) as channel:
                 channel.handshake()
                 self._handler(channel)
@@ -626,9 +643,6 @@ class Server:
         except Exception as error:
             _log.exception("connection handler failed")
             self._record(error)
-        finally:
-            with self._lock:
-                self._connections.pop(threading.current_thread(), None)
 
     def _record(self, error: BaseException) -> None:
         with self._lock:

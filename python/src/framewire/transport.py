@@ -329,7 +329,7 @@ class ConnectionFailures:
     tracebacks cleared (the message and the attributes stay).
     """
 
-    __slots__ = ("counts", "recent", "_keep")
+    __slots__ = ("_keep", "counts", "recent")
 
     def __init__(self, keep: int = FAILURES_KEPT) -> None:
         self._keep = keep
