@@ -95,6 +95,9 @@ QUEUE_LIMIT_NO_MESSAGE_LIMIT = 16 * 1024 * 1024
 """Payload bytes queued before reading pauses, when no maximum message size is set."""
 RECV_SIZE = 256 * 1024
 """Room offered to the event loop per read (see framewire.sync.RECV_SIZE)."""
+WRITE_BUFFER_HIGH = 64 * 1024
+"""Bytes the transport may hold unsent before it asks us to pause writing: ``send()``
+then waits, and a connection that owes PONGs stops reading (FW-SEC-2)."""
 
 
 class _FramewireProtocol(asyncio.BufferedProtocol):
@@ -121,6 +124,10 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.can_write.set()
         self.lost = self.loop.create_future()
         self.reading_paused = False
+        self.replies_blocked = False
+        """A PONG was owed while the transport had paused writing (FW-SEC-2): reading stays
+        paused until the transport has drained, so a peer that PINGs without reading
+        makes us owe at most the transport's high-water mark plus one read's PONGs."""
         self.queued_bytes = 0
         """Payload bytes of the queued batches and of the batch the channel is taking
         from (counted until it is used up, so the count errs on the side of pausing)."""
@@ -135,6 +142,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)  # stream sockets only
         self.transport = transport
+        transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH)
         self.write_pending()  # our preface and HELLO at once (FW-SES-1)
         self._rearm_deadline()
 
@@ -174,6 +182,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
 
     def resume_writing(self) -> None:
         self.can_write.set()
+        if self.replies_blocked:
+            self.replies_blocked = False
+            self.update_reading()
 
     # -- decoding -------------------------------------------------------------------------
 
@@ -192,16 +203,13 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
             data, pong_due = self.peer.sort(batch, data_type)
             if pong_due:
                 self.write_pending()  # the PONG (FW-PNG-2)
+                if not self.can_write.is_set():
+                    self.replies_blocked = True
             if data and not self.discarding:
                 size = sum(map(len, map(_payload, data)))
                 self.batches.append((size, data))
                 self.queued_bytes += size
-        if (
-            self.queued_bytes >= self._queue_limit
-            and not self.reading_paused
-            and self.failure is None
-        ):
-            self._pause_reading()
+        self.update_reading()
         self._rearm_deadline()
         self.changed.set()
 
@@ -210,21 +218,31 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         the queue is now below its bound."""
         self.queued_bytes -= size
         if self.reading_paused:
-            self.resume_if_room()
+            self.update_reading()
 
-    def resume_if_room(self) -> None:
-        if self.reading_paused and self.queued_bytes < self._queue_limit:
-            self.reading_paused = False
-            if self.transport is not None and not self.transport.is_closing():
-                self.transport.resume_reading()
+    def update_reading(self) -> None:
+        """Pause reading while the application has a full queue to take (FW-LIM-4) or
+        while PONGs we owe cannot be written (FW-SEC-2); resume when neither holds.
+
+        Only automatic replies pause reading on the write side: pausing whenever writing
+        is paused would deadlock two peers that both send more than they read at once.
+        An application's own sends wait for the drain instead (``send()``), and while it
+        waits it takes nothing, so the queue's bound applies.
+        """
+        pause = self.failure is None and (
+            self.queued_bytes >= self._queue_limit or self.replies_blocked
+        )
+        if pause == self.reading_paused:
+            return
+        self.reading_paused = pause
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            if pause:
+                transport.pause_reading()
+            else:
+                transport.resume_reading()
+        if not pause:
             self._rearm_deadline()
-
-    def _pause_reading(self) -> None:
-        """Stop reading while the application catches up; its delay is not the peer's,
-        so the frame deadline is suspended meanwhile (it restarts on resume)."""
-        self.reading_paused = True
-        if self.transport is not None:
-            self.transport.pause_reading()
 
     # -- deadlines ------------------------------------------------------------------------
 
@@ -239,7 +257,11 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.tracker.observe(
             self.loop.time(),
             handshake_done=self.session.handshake_done,
-            frame_partial=self.session.frame_in_progress and not self.reading_paused,
+            # The application's delay is not the peer's: while its queue is full the frame
+            # deadline is suspended (it restarts on resume). A peer that does not read
+            # our PONGs is at fault, so that pause leaves the deadline running.
+            frame_partial=self.session.frame_in_progress
+            and not (self.reading_paused and not self.replies_blocked),
             frame_start=self.session.frame_start,
         )
         expiry = self.tracker.next_expiry()
@@ -294,8 +316,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         if self._deadline_timer is not None:
             self._deadline_timer.cancel()
         if self.transport is not None:
-            if self.reading_paused:
-                self.transport.resume_reading()
+            self.update_reading()  # input is discarded from now on (FW-SES-3)
             self.write_pending()
             self.write_eof()
             if self._linger_timer is None:
@@ -435,6 +456,7 @@ class AsyncChannel:
             started = protocol.loop.time()
             data = self._call_session(protocol.session.ping)
             protocol.write_pending()
+            await self._drain()
             await self._wait_for(lambda: data in protocol.peer.pongs, or_peer_done=False)
         protocol.peer.pongs.remove(data)
         return protocol.loop.time() - started
@@ -466,7 +488,8 @@ class AsyncChannel:
         protocol.batches.clear()
         self._messages, self._fragments, self._taking = iter(()), iter(()), 0
         protocol.queued_bytes = 0
-        protocol.resume_if_room()
+        protocol.replies_blocked = False  # what arrives now is discarded, never answered
+        protocol.update_reading()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(protocol.deadlines.linger):
                 await asyncio.shield(protocol.lost)
