@@ -40,7 +40,7 @@ from hostile_helpers import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
-from io_peers import handshake_bytes
+from io_peers import handshake_bytes, read_to_eof
 from js_peers import NODE
 
 from framewire import schema
@@ -172,35 +172,40 @@ def test_flood_of_empty_continuations_stays_small(server: RunningServer) -> None
 
 
 def _misbehaving_openings(server: RunningServer) -> list[bytes]:
-    """What each kind of connection sends before it stalls (then it is reset)."""
+    """What each kind of connection sends before it stalls."""
     framing = server.framing
     stalled = frame(server, header(0x40, schema.MAX_FRAME_SIZE.default), b"p" * 1024)
     if framing is Framing.DELIMITED:
         stalled = handshake_bytes(framing) + b"\x01" * 1024  # an unfinished delimited frame
     return [
+        handshake_bytes(framing),  # idle after the handshake: legitimate, so reset
         b"",  # nothing at all
         os.urandom(64),  # garbage
         Encoder.preface(framing),  # the preface only
         handshake_bytes(framing)[:12],  # part of the HELLO
-        handshake_bytes(framing),  # idle after the handshake
-        stalled,  # an allowed large frame, barely started
+        *[stalled] * 5,  # an allowed large frame, barely started: the costly kind
     ]
 
 
-def _open_and_reset(server: RunningServer, count: int) -> None:
-    """Open ``count`` misbehaving connections at once, then reset them all."""
+def _open_and_end(server: RunningServer, count: int) -> None:
+    """Open ``count`` misbehaving connections at once and keep them until the server ends
+    them (a deadline, a fault); reset those that are legitimately idle."""
     openings = _misbehaving_openings(server)
     with contextlib.ExitStack() as stack:
-        for index in range(count):
-            sock = stack.enter_context(raw_socket(server.address))
+        socks = [stack.enter_context(raw_socket(server.address)) for _ in range(count)]
+        for index, sock in enumerate(socks):
             sock.sendall(openings[index % len(openings)])
-            reset_on_close(sock)
+        for index, sock in enumerate(socks):
+            if index % len(openings) == 0:
+                reset_on_close(sock)
+            else:
+                read_to_eof(sock, WAIT)
 
 
 def test_memory_and_fds_come_back_after_connections_end(server: RunningServer) -> None:
     fds, rss = server.fd_count(), server.rss_kib()
     with honest_client_beside(server):
-        _open_and_reset(server, 120)
+        _open_and_end(server, 120)
     settle(server, fds, rss)
 
 
@@ -210,7 +215,7 @@ def test_memory_comes_back_after_a_thousand_connections_and_two_waves(
 ) -> None:
     fds, rss = server.fd_count(), server.rss_kib()
     with honest_client_beside(server, 2000):
-        _open_and_reset(server, 1000)
+        _open_and_end(server, 1000)
         for _ in range(2):  # waves that handshake, send a message, and reset
             with contextlib.ExitStack() as stack:
                 for _ in range(400):
