@@ -69,18 +69,21 @@ class RunningServer:
         return self.log_path.read_text(errors="replace")
 
 
-def server_command(kind: str, framing: Framing, address: Address, *, once: bool) -> list[str]:
-    """The command line that runs a server of ``kind`` on ``address``."""
+def server_command(
+    kind: str, framing: Framing, address: Address, *, once: bool, deadline: float
+) -> list[str]:
+    """The command line that runs a server of ``kind`` on ``address``, with ``deadline``
+    seconds for the handshake and for each frame."""
     where = format_address(address)
     if kind == "threaded":
         command = [sys.executable, "-m", "framewire", "echo", where, "--framing", framing.value]
-        return [*command, "--timeout", str(SERVER_DEADLINE), *(["--once"] if once else [])]
+        return [*command, "--timeout", str(deadline), *(["--once"] if once else [])]
     if kind == "asyncio":
         script = str(_TESTS / "aio_echo_server.py")
         command = [sys.executable, script, where, "--framing", framing.value]
-        return [*command, "--timeout", str(SERVER_DEADLINE)]
+        return [*command, "--timeout", str(deadline)]
     assert NODE is not None
-    millis = str(int(SERVER_DEADLINE * 1000))
+    millis = str(int(deadline * 1000))
     command = [NODE, str(JS_BIN / "echo-server.js"), "--framing", framing.value]
     location = ["--unix", address] if isinstance(address, str) else ["--port", str(address[1])]
     return [*command, *location, "--handshake-timeout", millis, "--frame-timeout", millis]
@@ -88,13 +91,18 @@ def server_command(kind: str, framing: Framing, address: Address, *, once: bool)
 
 @contextlib.contextmanager
 def running_server(
-    kind: str, framing: Framing, log_dir: Path, *, once: bool = False
+    kind: str,
+    framing: Framing,
+    log_dir: Path,
+    *,
+    once: bool = False,
+    deadline: float = SERVER_DEADLINE,
 ) -> Iterator[RunningServer]:
     """Start a server of ``kind`` on a free loopback port; stop it when the block ends."""
     log_path = log_dir / f"{kind}-{framing.value}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            server_command(kind, framing, ("127.0.0.1", 0), once=once),
+            server_command(kind, framing, ("127.0.0.1", 0), once=once, deadline=deadline),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
