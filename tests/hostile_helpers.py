@@ -36,6 +36,8 @@ SERVER_DEADLINE = 1.0
 """Seconds of the servers' handshake and frame deadlines: short, so slowloris ends fast."""
 WAIT = 20.0
 """Seconds any wait on a server may take (well inside pytest's timeout)."""
+STALLED = 3.0
+"""Seconds without progress after which a flood counts the server as no longer reading."""
 RSS_SLACK_KIB = 20 * 1024
 """How far above its baseline a server's RSS may stay once the attack is over (issue #11)."""
 
@@ -209,14 +211,14 @@ def code_of(answer: bytes, framing: Framing) -> int | None:
 
 def flood_unread(address: Address, framing: Framing, unit: bytes, total: int) -> int:
     """Send ``unit`` again and again, never reading, until ``total`` bytes are out or the
-    server stops taking them (no progress for a second); return the bytes sent."""
+    server stops taking them (no progress for ``STALLED`` seconds); return the bytes sent."""
     with raw_socket(address, receive_buffer=4096) as sock:
         sock.sendall(handshake_bytes(framing))
         sock.setblocking(False)
         chunk = unit * max(1, 65536 // len(unit))
         sent, pending = 0, b""
         progress_at = time.monotonic()
-        while sent < total and time.monotonic() - progress_at < 1.0:
+        while sent < total and time.monotonic() - progress_at < STALLED:
             pending = pending or chunk
             try:
                 count = sock.send(pending)

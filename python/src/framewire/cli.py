@@ -25,7 +25,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
+import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -34,13 +37,19 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import schema
+from framewire import schema, serial_cli
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
 from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
-from framewire.transport import Address, Deadlines, format_address, parse_address
+from framewire.transport import (
+    Address,
+    Deadlines,
+    address_family,
+    format_address,
+    parse_address,
+)
 
 __all__ = ["main", "make_console"]
 
@@ -171,6 +180,16 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return value
+
+
 def _address(text: str) -> Address:
     try:
         return parse_address(text)
@@ -178,13 +197,15 @@ def _address(text: str) -> Address:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_framing(parser: argparse.ArgumentParser) -> None:
+def _add_framing(parser: argparse.ArgumentParser, *, serial: bool = False) -> None:
     parser.add_argument(
         "-f",
         "--framing",
         choices=[framing.value for framing in Framing],
-        default=Framing.LENGTH_PREFIXED.value,
-        help="the framing (default: %(default)s)",
+        default=None if serial else Framing.LENGTH_PREFIXED.value,
+        help="the framing (default: length-prefixed; delimited with --serial)"
+        if serial
+        else "the framing (default: %(default)s)",
     )
 
 
@@ -231,7 +252,16 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _framing(args: argparse.Namespace) -> Framing:
-    return Framing(args.framing)
+    if args.framing is not None:
+        return Framing(args.framing)
+    # A serial line is what the delimited framing is for (spec 4.2).
+    return Framing.DELIMITED if getattr(args, "serial", None) else Framing.LENGTH_PREFIXED
+
+
+def _check_endpoint(args: argparse.Namespace) -> None:
+    """Exactly one of the socket ADDRESS and --serial PORT."""
+    if (args.address is None) == (args.serial is None):
+        raise UsageError("give either an ADDRESS or --serial PORT")
 
 
 def _deadlines(args: argparse.Namespace) -> Deadlines:
@@ -315,6 +345,8 @@ def run_decode(args: argparse.Namespace) -> int:
 
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
+    if args.serial is not None:
+        return serial_cli.run_inspect_serial(args, _framing(args))
     data = _read_bytes(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -350,6 +382,15 @@ def _print_report(console: Console, report: FrameReport) -> None:
 
 def run_send(args: argparse.Namespace) -> int:
     """Connect, send the messages, half-close, print what comes back until the peer's end."""
+    if args.serial is not None and args.address is not None and args.input == "-":
+        args.input, args.address = args.address, None  # with --serial: [input] only
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_send_serial(args, _framing(args))
+    try:
+        args.address = parse_address(args.address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     with _text_input(args.input) as stream:
         messages = list(read_messages(stream))
     out = JsonLines(sys.stdout)
@@ -369,6 +410,19 @@ def run_send(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
+    if args.workers > 1:
+        return _serve_workers(args, handle)
+    return _serve_here(args, handle, args.address, reuse_port=False)
+
+
+def _serve_here(
+    args: argparse.Namespace,
+    handle: Callable[[Channel, JsonLines], None],
+    address: Address,
+    *,
+    reuse_port: bool,
+) -> int:
+    """Run one server in this process until interrupted (or, with --once, one connection)."""
     out = JsonLines(sys.stdout)
     done = threading.Event()
 
@@ -380,14 +434,16 @@ def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None
                 done.set()
 
     with serve(
-        args.address,
+        address,
         handler,
         framing=_framing(args),
         limits=_limits(args),
         checksum=args.checksum,
         deadlines=_deadlines(args),
+        reuse_port=reuse_port,
     ) as server:
-        print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
+        if not reuse_port:  # a worker: the parent has said where it listens
+            print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
         try:
             # With --once, a first connection that fails before its handler runs (a bad
             # preface, a handshake deadline) ends the command as well.
@@ -402,8 +458,57 @@ def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None
         return EXIT_FAILURE if server.errors else EXIT_OK
 
 
+def _serve_workers(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
+    """--workers N: N processes listen on one TCP port with SO_REUSEPORT, and the kernel
+    spreads the connections over them (Linux balances them; each worker is the server
+    of one process). The port is reserved first by a socket that is bound but never
+    listens, so port 0 gives every worker the same free port."""
+    if isinstance(args.address, str):
+        raise UsageError("--workers needs a TCP address (SO_REUSEPORT has no Unix sockets)")
+    if args.once:
+        raise UsageError("--workers and --once do not go together")
+    with socket.socket(address_family(args.address), socket.SOCK_STREAM) as reservation:
+        reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        reservation.bind(args.address)
+        host, port = reservation.getsockname()[:2]
+        context = multiprocessing.get_context("fork")
+        workers = [
+            context.Process(
+                target=lambda: sys.exit(_serve_here(args, handle, (host, port), reuse_port=True)),
+                name=f"framewire-worker-{n}",
+            )
+            for n in range(args.workers)
+        ]
+        for worker in workers:
+            worker.start()
+
+        # A SIGTERM for the command ends its workers (Ctrl-C reaches them by itself).
+        def end_workers(*_: object) -> None:
+            for worker in workers:
+                worker.terminate()
+
+        signal.signal(signal.SIGTERM, end_workers)
+        print(
+            f"listening on {format_address((host, port))} ({args.workers} workers)",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            for worker in workers:
+                worker.join()
+        except KeyboardInterrupt:  # the workers have it too (one process group): let them end
+            for worker in workers:
+                worker.join()
+    failed = any(worker.exitcode for worker in workers)
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
 def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_listen_serial(args, _framing(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:
@@ -504,9 +609,10 @@ def build_parser() -> argparse.ArgumentParser:
         "framewire inspect <<< '4657010040000000026869'",
     )
     _add_input(inspect, "frames (a session preface at the start is shown too)")
-    _add_framing(inspect)
+    _add_framing(inspect, serial=True)
     _add_limits(inspect)
     _add_bytes_format(inspect, "read")
+    serial_cli.add_serial_options(inspect, session=False)
 
     send = _subcommand(
         subparsers,
@@ -515,12 +621,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Connect to a peer, send JSON messages, half-close, and print its replies.",
         'echo \'{"type": 64, "payload": "hi"}\' | framewire send 127.0.0.1:7000',
     )
-    send.add_argument("address", type=_address, help="HOST:PORT, [IPV6]:PORT or unix:PATH")
+    send.add_argument("address", nargs="?", help="HOST:PORT, [IPV6]:PORT or unix:PATH")
     _add_input(send, "JSON messages")
-    _add_framing(send)
+    _add_framing(send, serial=True)
     _add_limits(send)
     send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
     _add_deadlines(send)
+    serial_cli.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
         (
@@ -538,15 +645,27 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         server = _subcommand(subparsers, name, handler, summary, example)
         server.add_argument(
-            "address", type=_address, help="HOST:PORT (port 0: any free port) or unix:PATH"
+            "address",
+            type=_address,
+            nargs="?" if name == "listen" else None,
+            help="HOST:PORT (port 0: any free port) or unix:PATH",
         )
-        _add_framing(server)
+        _add_framing(server, serial=name == "listen")
         _add_limits(server)
         server.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
         server.add_argument(
             "--once", action="store_true", help="exit after the first connection ends"
         )
         _add_deadlines(server)
+        server.add_argument(
+            "--workers",
+            type=_positive,
+            default=1,
+            metavar="N",
+            help="serve from N processes sharing the port (SO_REUSEPORT; TCP only)",
+        )
+        if name == "listen":
+            serial_cli.add_serial_options(server, session=True)
         if name == "echo":
             server.add_argument(
                 "-v", "--verbose", action="store_true", help="also print what is echoed"
