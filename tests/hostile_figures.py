@@ -6,9 +6,9 @@ limits and hostile peers (spec/guide/limits.md).
 For each server (threaded, asyncio, JavaScript; length-prefixed framing, loopback TCP) it
 reads the server's RSS from /proc: at rest after a warm-up exchange, with N connections
 idle after their handshake, with N connections that each announced an allowed 1 MiB
-frame and sent 1 KiB of it, with 8 connections echoing 64 KiB messages, and once all of
-them have ended; then the growth while a peer floods 24 MiB of PINGs or 64 MiB of
-messages without reading. Linux only.
+frame and sent 1 KiB of it, then with 8 connections echoing 64 KiB messages, and once
+all of them have ended; then the growth while a peer floods 24 MiB of PINGs or 64 MiB
+of messages without reading. Each scenario starts a fresh server. Linux only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import contextlib
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,10 +45,11 @@ FRAMING = Framing.LENGTH_PREFIXED
 BUSY_CONNECTIONS = 8
 
 
-def per_connection(server: RunningServer, opening: bytes, count: int) -> float:
-    """KiB of RSS per connection while ``count`` connections hold after sending ``opening``."""
+def per_connection(server: RunningServer, opening: bytes, count: int, fds: int) -> float:
+    """KiB of RSS per connection while ``count`` connections hold after sending ``opening``
+    (``fds``: the server's descriptors at rest)."""
+    assert poll_until(lambda: server.fd_count() <= fds)  # the previous connections are gone
     before = server.rss_kib()
-    fds = server.fd_count()
     with contextlib.ExitStack() as stack:
         for _ in range(count):
             sock = stack.enter_context(raw_socket(server.address))
@@ -80,25 +82,37 @@ def busy(server: RunningServer) -> float:
     return (max(peak) - before) / BUSY_CONNECTIONS
 
 
-def measure(kind: str, connections: int, log_dir: Path) -> list[str]:
-    """One row of the table for servers of ``kind``."""
+@contextlib.contextmanager
+def fresh_server(kind: str, log_dir: Path) -> Iterator[tuple[RunningServer, int, int]]:
+    """A new server of ``kind``, warmed up; with its RSS (KiB) and descriptors at rest."""
     with running_server(kind, FRAMING, log_dir, deadline=30.0) as server:
+        fds = server.fd_count()
         honest_exchange(server.address, FRAMING, 40, seed=0)
-        baseline = server.rss_kib()
-        idle = per_connection(server, handshake_bytes(FRAMING), connections)
-        stalled_opening = handshake_bytes(FRAMING) + header(0x40, schema.MAX_FRAME_SIZE.default)
-        stalled = per_connection(server, stalled_opening + b"p" * 1024, connections)
+        assert poll_until(lambda: server.fd_count() <= fds)  # the warm-up connection is gone
+        yield server, server.rss_kib(), fds
+
+
+def flood_growth(kind: str, log_dir: Path, unit: bytes, total: int) -> int:
+    """KiB the server grew by while one peer sent ``unit`` again and again, never reading."""
+    with fresh_server(kind, log_dir) as (server, rest, _):
+        flood_unread(server.address, FRAMING, unit, total)
+        return server.rss_kib() - rest
+
+
+def measure(kind: str, connections: int, log_dir: Path) -> list[str]:
+    """One row of the table for servers of ``kind``: each figure from a fresh server."""
+    with fresh_server(kind, log_dir) as (server, baseline, fds):
+        idle = per_connection(server, handshake_bytes(FRAMING), connections, fds)
+    stalled_opening = handshake_bytes(FRAMING) + header(0x40, schema.MAX_FRAME_SIZE.default)
+    with fresh_server(kind, log_dir) as (server, rest, fds):
+        stalled = per_connection(server, stalled_opening + b"p" * 1024, connections, fds)
         busy_each = busy(server)
-        assert poll_until(lambda: server.rss_kib() <= baseline + 20 * 1024)
-        after = server.rss_kib() - baseline
-        before = server.rss_kib()
-        flood_unread(server.address, FRAMING, Encoder(FRAMING).ping(b"12345678"), 24 << 20)
-        pings = server.rss_kib() - before
-        before = server.rss_kib()
-        flood_unread(
-            server.address, FRAMING, Encoder(FRAMING).frame(0, 0x40, bytes(65536)), 64 << 20
-        )
-        echoes = server.rss_kib() - before
+        assert poll_until(lambda: server.fd_count() <= fds)
+        poll_until(lambda: server.rss_kib() <= rest + 1024, limit=5.0)  # settle a little
+        after = server.rss_kib() - rest
+    encoder = Encoder(FRAMING)
+    pings = flood_growth(kind, log_dir, encoder.ping(b"12345678"), 24 << 20)
+    echoes = flood_growth(kind, log_dir, encoder.frame(0, 0x40, bytes(65536)), 64 << 20)
     return [
         kind,
         f"{baseline / 1024:.0f} MiB",
