@@ -5,9 +5,9 @@ limits and hostile peers (spec/guide/limits.md).
 
 For each server (threaded, asyncio, JavaScript; length-prefixed framing, loopback TCP) it
 reads the server's RSS from /proc: at rest after a warm-up exchange, with N connections
-idle after their handshake, with N connections that each announced an allowed 1 MiB
-frame and sent 1 KiB of it, then with 8 connections echoing 64 KiB messages, and once
-all of them have ended; then the growth while a peer floods 24 MiB of PINGs or 64 MiB
+idle after their handshake, with 8 connections echoing 64 KiB messages, with N
+connections that each announced an allowed 1 MiB frame and sent 1 KiB of it, and once
+those have ended; then the growth while a peer floods 24 MiB of PINGs or 64 MiB
 of messages without reading. Each scenario starts a fresh server. Linux only.
 """
 
@@ -105,8 +105,9 @@ def measure(kind: str, connections: int, log_dir: Path) -> list[str]:
         idle = per_connection(server, handshake_bytes(FRAMING), connections, fds)
     stalled_opening = handshake_bytes(FRAMING) + header(0x40, schema.MAX_FRAME_SIZE.default)
     with fresh_server(kind, log_dir) as (server, rest, fds):
-        stalled = per_connection(server, stalled_opening + b"p" * 1024, connections, fds)
         busy_each = busy(server)
+    with fresh_server(kind, log_dir) as (server, rest, fds):
+        stalled = per_connection(server, stalled_opening + b"p" * 1024, connections, fds)
         assert poll_until(lambda: server.fd_count() <= fds)
         poll_until(lambda: server.rss_kib() <= rest + 1024, limit=5.0)  # settle a little
         after = server.rss_kib() - rest
