@@ -149,7 +149,8 @@ def test_slowloris_is_dropped_at_the_deadline(server: RunningServer, stage: str)
 def test_end_mid_frame_frees_the_connection(server: RunningServer, then: str) -> None:
     fds = server.fd_count()
     with honest_client_beside(server):
-        answer = attack(server.address, frame(server, header(0x40, 100), b"x" * 50), then=then)
+        partial = frame(server, header(0x40, 100), b"x" * 100)[:-60]  # no end, no delimiter
+        answer = attack(server.address, partial, then=then)
     # truncated-frame is reported locally, never in an ERROR frame (registry, FW-LPF-4)
     assert code_of(answer, server.framing) is None
     assert poll_until(lambda: server.fd_count() <= fds)
