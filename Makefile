@@ -20,8 +20,8 @@ PYPROJECT  := python/pyproject.toml
 VENV_STAMP := $(VENV)/.framewire-install.stamp
 
 # Paths checked by ruff and mypy.
-LINT_PATHS := python tests spec/_hooks vectors examples
-TYPE_PATHS := python/src tests spec/_hooks vectors examples
+LINT_PATHS := python tests spec/_hooks vectors examples dissectors
+TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors
 
 # Steps run by `make test`, in this order; the run stops at the first failure.
 # To add a step, write a target for it and append its name here, e.g.
@@ -90,8 +90,11 @@ docs-build: venv ## Build the spec site into site/ (strict: warnings fail)
 docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve
 
-bench: venv ## Run the benchmarks
-	$(PY) python/benchmarks/bench.py
+# A shorter run of both benchmarks; python/benchmarks/RESULTS.md gives the full commands.
+bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle connections per server)
+	$(PY) python/benchmarks/bench.py --repeats 3
+	$(PY) python/benchmarks/bench_tls.py --repeats 3
+	$(PY) python/benchmarks/scale.py --quick
 
 clean: ## Remove the venv, build output and caches
 	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from serial_helpers import SerialLine, overwrite
 
 from framewire.codec import Encoder, Framing, Limits
-from framewire.errors import ErrorCode, TruncatedFrameError
+from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Message
 from framewire.serial import SerialLink
 
@@ -200,8 +200,9 @@ def test_hang_up_ends_the_link_and_reports_a_cut_frame() -> None:
                 select.select([], [], [], 0.001)
             os.close(master)
             for _ in range(2):  # fatal: every later call raises it again
-                with pytest.raises(TruncatedFrameError):
+                with pytest.raises(RemoteProtocolError) as caught:
                     reader.recv(DEADLINE)
+                assert caught.value.code is ErrorCode.TRUNCATED_FRAME
     finally:
         os.close(slave)
 

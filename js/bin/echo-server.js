@@ -5,14 +5,18 @@
 //                           [--framing length-prefixed|delimited]
 //                           [--max-frame-size N] [--max-message-size N] [--checksum]
 //                           [--connect HOST:PORT | --connect-unix PATH]
+//                           [--tls --certfile PEM --keyfile PEM | --tls --cafile PEM [--server-name N]]
 //
 // Server mode (default): listens and prints one line `listening <address>` on stdout.
 // Client mode (--connect / --connect-unix, for the runner's --live-serve): connects, runs one
 // connection, connects again when it is over, until a connection is refused.
+// --tls runs every connection over TLS (spec section 12): a server presents --certfile and
+// --keyfile (and with --cafile requires client certificates signed by it); a client trusts
+// --cafile and checks the server's certificate against --server-name (default: the host).
 
 import { parseArgs } from 'node:util';
-import { statSync, unlinkSync } from 'node:fs';
-import { createServer, connect } from '../src/session.js';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { createServer, connect, tlsError } from '../src/session.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,8 +32,31 @@ const { values } = parseArgs({
     'connect-unix': { type: 'string' },
     quiet: { type: 'boolean', default: false },
     checksum: { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false },
+    certfile: { type: 'string' },
+    keyfile: { type: 'string' },
+    cafile: { type: 'string' },
+    'server-name': { type: 'string' },
   },
 });
+
+const clientMode = values.connect !== undefined || values['connect-unix'] !== undefined;
+
+/** @returns {import('node:tls').ConnectionOptions & import('node:tls').TlsOptions | undefined} */
+function tlsOptions() {
+  if (!values.tls) return undefined;
+  /** @param {string | undefined} path */
+  const read = (path) => (path === undefined ? undefined : readFileSync(path));
+  try {
+    if (clientMode) return { ca: read(values.cafile), servername: values['server-name'] };
+    if (values.certfile === undefined) throw new Error('--tls needs --certfile (and --keyfile)');
+    const ca = read(values.cafile);
+    return { cert: read(values.certfile), key: read(values.keyfile ?? values.certfile), ca, requestCert: ca !== undefined, rejectUnauthorized: true };
+  } catch (e) {
+    process.stderr.write(`echo-server: ${/** @type {Error} */ (e).message}\n`);
+    process.exit(2);
+  }
+}
 
 /** @type {import('../src/session.js').NetSessionOptions} */
 const options = {
@@ -41,6 +68,7 @@ const options = {
   // the echo peer sends back whole messages once complete (FW-CNF-25), so it assembles them
   // even with --max-message-size 0 (then its memory per connection is not bounded: FW-LIM-5)
   stream: false,
+  tls: tlsOptions(),
 };
 
 /** @param {string} msg */
@@ -83,7 +111,7 @@ function echo(session) {
   });
 }
 
-if (values.connect !== undefined || values['connect-unix'] !== undefined) {
+if (clientMode) {
   /** @type {{host?: string, port?: number, path?: string}} */
   let address;
   if (values['connect-unix'] !== undefined) address = { path: values['connect-unix'] };
@@ -110,6 +138,7 @@ if (values.connect !== undefined || values['connect-unix'] !== undefined) {
     log(`server: ${e.message}`);
     process.exit(1);
   });
+  server.on('tlsClientError', (e) => log(tlsError(e, 'accepting').message));
   const onListening = () => {
     const a = server.address();
     const where = typeof a === 'string' ? a : `${a?.address}:${a?.port}`;

@@ -6,7 +6,7 @@
 //   node bin/interop-client.js (--port N [--host H] | --unix PATH) --messages FILE
 //        [--framing length-prefixed|delimited] [--max-frame-size N] [--max-message-size N]
 //        [--pretend-peer-max-frame-size N] [--pretend-peer-max-message-size N]
-//        [--deadline MS]
+//        [--deadline MS] [--tls --cafile PEM [--server-name NAME]]
 //
 // FILE is a JSON array of {type, flags, checksum, payload (base64)}. The client opens the
 // session, checks liveness with one PING, sends every message in order, half-closes, and
@@ -43,6 +43,9 @@ const { values } = parseArgs({
     'pretend-peer-max-frame-size': { type: 'string' },
     'pretend-peer-max-message-size': { type: 'string' },
     deadline: { type: 'string', default: '15000' },
+    tls: { type: 'boolean', default: false },
+    cafile: { type: 'string' },
+    'server-name': { type: 'string' },
   },
 });
 
@@ -81,6 +84,9 @@ const session = await open(address, {
   maxMessageSize: optionalInt(values['max-message-size']),
   handshakeTimeout: 5000,
   frameTimeout: 5000,
+  tls: values.tls
+    ? { ca: values.cafile === undefined ? undefined : readFileSync(values.cafile), servername: values['server-name'] }
+    : undefined,
 });
 const closed = new Promise((resolve) => (session.closed ? resolve(null) : session.once('close', resolve)));
 const peer = /** @type {{maxFrameSize: number, maxMessageSize: number}} */ ({ ...session.peer });

@@ -30,7 +30,13 @@ import { createDecoder } from './decoder.js';
 export const SETTING_MAX_FRAME_SIZE = 0x0001;
 /** frames up to this size are batched into one output buffer */
 const SMALL_FRAME = 16384;
-const BATCH_SIZE = 262144;
+/**
+ * The output batch adapts to the traffic: it doubles (up to BATCH_MAX) each time one fills
+ * up before a flush, halves (down to BATCH_MIN) when a flush finds it mostly empty, and is
+ * not kept from one flush to the next, so an idle connection holds no output buffer.
+ */
+const BATCH_MIN = 1024;
+const BATCH_MAX = 262144;
 export const SETTING_MAX_MESSAGE_SIZE = 0x0002;
 
 /** @param {import('./frame.js').Framing} framing */
@@ -168,6 +174,7 @@ export class SessionCore {
     /** @type {Uint8Array | null} */
     this._batch = null;
     this._batchFill = 0;
+    this._batchSize = BATCH_MIN;
     /** PONGs jump ahead of data frames not yet handed out (FW-PNG-2) */
     /** @type {Uint8Array[]} */
     this._urgent = [];
@@ -195,6 +202,11 @@ export class SessionCore {
     return this.state === 'AWAIT_PREFACE' ? false : this._decoder.inFrame;
   }
 
+  /** bytes of buffer memory held for input not yet delivered and output not yet taken */
+  get heldBytes() {
+    return this._decoder.heldBytes + (this._batch === null ? 0 : this._batch.length);
+  }
+
   /** frames decoded so far (for the frame deadline) */
   get framesDecoded() {
     return this._decoder.framesDecoded;
@@ -215,7 +227,11 @@ export class SessionCore {
    * @returns {Uint8Array[]}
    */
   takeOutput() {
-    this._sealBatch();
+    if (this._batch !== null) {
+      if (this._batchFill * 4 <= this._batch.length) this._batchSize = Math.max(BATCH_MIN, this._batchSize >>> 1);
+      this._sealBatch();
+      this._batch = null;
+    }
     if (this._urgent.length === 0) {
       const out = this._out;
       this._out = [];
@@ -586,8 +602,9 @@ export class SessionCore {
       const fl = (flags << 4) | (checksum ? FLAG_C : 0);
       if (size <= SMALL_FRAME) {
         if (this._batch === null || this._batch.length - this._batchFill < size) {
+          if (this._batch !== null) this._batchSize = Math.min(BATCH_MAX, this._batchSize * 2);
           this._sealBatch();
-          this._batch = new Uint8Array(BATCH_SIZE);
+          this._batch = new Uint8Array(Math.max(this._batchSize, size));
         }
         this._batchFill = writeFrame(/** @type {Uint8Array} */ (this._batch), this._batchFill, type, fl, payload);
         return;

@@ -2,7 +2,7 @@
 
 API summary: ``inspect_stream(data, framing, limits) <inspect_stream>`` returns one
 ``FrameReport`` per frame (and one for a session preface at the start), each a list
-of ``Field`` rows (offset, bytes, name, meaning, ok?) and the ``ProtocolError`` the
+of ``Field`` rows (offset, bytes, name, meaning, ok?) and the ``RemoteProtocolError`` the
 frame raised, if any.
 
 The verdicts are not computed here: the bytes of each frame are fed to the real
@@ -19,7 +19,7 @@ from framewire import schema
 from framewire._peertext import escape_peer_text
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
 from framewire.decoder import Decoder
-from framewire.errors import ErrorCode, ProtocolError
+from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Sentinel
 from framewire.framing import Framing, Limits
 
@@ -66,7 +66,7 @@ class FrameReport:
     title: str
     offset: int
     fields: list[Field] = field(default_factory=list)
-    error: ProtocolError | None = None
+    error: RemoteProtocolError | None = None
 
     def judge(self) -> None:
         """Mark the field the error is about as bad, and the checked header fields ok."""
@@ -95,7 +95,7 @@ def inspect_stream(data: bytes, framing: Framing, limits: Limits) -> list[FrameR
     return reports
 
 
-def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> ProtocolError | None:
+def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> RemoteProtocolError | None:
     """Feed one frame's bytes (and the end of input) and return the decoder's error, if any."""
     if chunk:
         decoder.feed(chunk)
@@ -105,7 +105,7 @@ def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> Protoco
         while not isinstance(event := decoder.next_event(), Sentinel):
             if isinstance(event, FrameDropped):
                 return event.error
-    except ProtocolError as error:
+    except RemoteProtocolError as error:
         return error
     return None
 
@@ -309,7 +309,7 @@ def _preface_report(preface: bytes, framing: Framing) -> FrameReport:
             Field(row.offset, raw.hex(" "), row.name, meaning, raw == expected[field_slice])
         )
     if preface != expected:
-        report.error = ProtocolError.create(
+        report.error = RemoteProtocolError(
             ErrorCode.BAD_PREFACE,
             f"preface {preface.hex()} is not {expected.hex()} ({framing.value})",
         )

@@ -16,8 +16,8 @@ Exit codes: 0 success, 1 protocol or connection failure, 2 usage error (bad opti
 bad input syntax).
 
 Other subcommands may plug in: when ``framewire.conformance.cli`` exists, its
-``add_parser(subparsers)`` adds ``framewire conformance`` (contract in the project's
-brief P2-CLI-HOOK.md: the parser sets ``handler=fn(args) -> exit code``).
+``add_parser(subparsers)`` adds ``framewire conformance``; the parser it adds sets
+``handler=fn(args) -> exit code``, as every subcommand's parser does.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -40,9 +41,10 @@ from rich.markup import escape
 from framewire import schema, serial_cli
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
-from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
+from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
+from framewire.tls import client_context, server_context
 from framewire.transport import (
     Address,
     Deadlines,
@@ -103,7 +105,7 @@ def message_to_json(message: Message) -> dict[str, Any]:
     return obj
 
 
-def error_to_json(error: ProtocolError) -> dict[str, Any]:
+def error_to_json(error: RemoteProtocolError) -> dict[str, Any]:
     """A protocol error as JSON, with its registry code, name and statement (FW-ERR-7)."""
     return {
         "code": int(error.code),
@@ -244,6 +246,57 @@ def _add_deadlines(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_tls_options(parser: argparse.ArgumentParser, *, server: bool) -> None:
+    """``--tls`` and the PEM files that go with it (spec section 12); shared with
+    ``framewire conformance``."""
+    group = parser.add_argument_group("TLS")
+    group.add_argument("--tls", action="store_true", help="run the connection over TLS")
+    if server:
+        group.add_argument("--certfile", help="PEM file of the server's certificate chain")
+        group.add_argument("--keyfile", help="PEM file of its private key (default: in --certfile)")
+        group.add_argument("--cafile", help="PEM file of CAs that clients must be signed by")
+    else:
+        group.add_argument("--cafile", help="PEM file of the CAs to trust (default: the system's)")
+        group.add_argument(
+            "--server-name", help="name the certificate must carry (default: the address's host)"
+        )
+
+
+def tls_client_options(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, str | None]:
+    """The client context and server name from ``--tls`` and friends (None: plain TCP).
+
+    A file that cannot be loaded is a usage error, reported in one line.
+    """
+    if not args.tls:
+        if args.cafile or args.server_name:
+            raise UsageError("--cafile and --server-name need --tls")
+        return None, None
+    try:
+        return client_context(args.cafile), args.server_name
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load --cafile {args.cafile}: {_reason(exc)}") from None
+
+
+def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if not args.tls:
+        if args.certfile or args.keyfile or args.cafile:
+            raise UsageError("--certfile, --keyfile and --cafile need --tls")
+        return None
+    if args.certfile is None:
+        raise UsageError("--tls on a server needs --certfile (and --keyfile)")
+    try:
+        return server_context(args.certfile, args.keyfile, args.cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load the certificate or key: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError) -> str:
+    """The useful part of a file or OpenSSL error (no errno and no C source position)."""
+    if isinstance(exc, ssl.SSLError):
+        return str(exc.reason or exc).lower().replace("_", " ")
+    return f"{exc.strerror or exc}"
+
+
 def _limits(args: argparse.Namespace) -> Limits:
     try:
         return Limits(args.max_frame_size, args.max_message_size)
@@ -262,6 +315,8 @@ def _check_endpoint(args: argparse.Namespace) -> None:
     """Exactly one of the socket ADDRESS and --serial PORT."""
     if (args.address is None) == (args.serial is None):
         raise UsageError("give either an ADDRESS or --serial PORT")
+    if args.serial is not None and getattr(args, "tls", False):
+        raise UsageError("--tls runs over sockets, not over --serial")
 
 
 def _deadlines(args: argparse.Namespace) -> Deadlines:
@@ -394,12 +449,15 @@ def run_send(args: argparse.Namespace) -> int:
     with _text_input(args.input) as stream:
         messages = list(read_messages(stream))
     out = JsonLines(sys.stdout)
+    context, server_name = tls_client_options(args)
     with connect(
         args.address,
         framing=_framing(args),
         limits=_limits(args),
         checksum=args.checksum,
         deadlines=_deadlines(args),
+        ssl=context,
+        server_hostname=server_name,
     ) as channel:
         for message in messages:
             channel.send(message)
@@ -441,6 +499,7 @@ def _serve_here(
         checksum=args.checksum,
         deadlines=_deadlines(args),
         reuse_port=reuse_port,
+        ssl=_tls_server_context(args),
     ) as server:
         if not reuse_port:  # a worker: the parent has said where it listens
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
@@ -627,6 +686,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(send)
     send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
     _add_deadlines(send)
+    add_tls_options(send, server=False)
     serial_cli.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
@@ -664,6 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="N",
             help="serve from N processes sharing the port (SO_REUSEPORT; TCP only)",
         )
+        add_tls_options(server, server=True)
         if name == "listen":
             serial_cli.add_serial_options(server, session=True)
         if name == "echo":
@@ -676,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``framewire conformance`` when its package is installed (P2-CLI-HOOK.md)."""
+    """Add ``framewire conformance`` when its package is installed."""
     try:
         from framewire.conformance.cli import add_parser  # noqa: PLC0415 - optional plug-in
     except ImportError as exc:

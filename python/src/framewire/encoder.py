@@ -44,6 +44,10 @@ _FLAG_M = schema.FLAG_M
 _FLAG_N = schema.FLAG_N
 _APP_SHIFT = schema.APP_FLAGS_SHIFT
 _DELIMITER = b"\x00"
+_PREFACES = {
+    framing: schema.PREFACE.build({"framing": framing.preface_byte}) for framing in Framing
+}
+"""Built once: every session sends and expects one of these."""
 
 
 class Encoder:
@@ -70,7 +74,7 @@ class Encoder:
     @staticmethod
     def preface(framing: Framing) -> bytes:
         """The 8-byte session preface for `framing` (spec 6.2)."""
-        return schema.PREFACE.build({"framing": framing.preface_byte})
+        return _PREFACES[framing]
 
     # --- data and control messages ---------------------------------------------------------
 

@@ -23,7 +23,7 @@ from framewire._typing import BytesLike
 from framewire.assembler import MessageAssembler
 from framewire.checksum import crc32c
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
-from framewire.errors import ErrorCode, ProtocolError, Recovery
+from framewire.errors import ErrorCode, Recovery, RemoteProtocolError
 from framewire.events import END, NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message
 from framewire.framing import ADMIT_ALL, Admission, Fault, Framing, Limits, header_fault
 from framewire.receive_buffer import ReceiveBuffer
@@ -96,7 +96,7 @@ class FrameReader:
         return 0
 
     def next_event(self) -> DecoderEvent:
-        """The next event, NEED_DATA or END; raises ProtocolError at a fatal error."""
+        """The next event, NEED_DATA or END; raises RemoteProtocolError at a fatal error."""
         raise NotImplementedError
 
     def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
@@ -122,11 +122,11 @@ class FrameReader:
             return Message(frame_type, payload, 0)
         return self.assembler.add(flags, frame_type, payload)
 
-    def error(self, fault: Fault, *, recoverable: bool | None = None) -> ProtocolError:
+    def error(self, fault: Fault, *, recoverable: bool | None = None) -> RemoteProtocolError:
         """The exception for a fault; recoverable in the delimited codec unless at the end."""
         if recoverable is None:
             recoverable = self.recover and fault.code.recovery is not Recovery.END_OF_INPUT
-        return ProtocolError.create(
+        return RemoteProtocolError(
             fault.code, fault.detail, statement=fault.statement, recoverable=recoverable
         )
 

@@ -166,7 +166,7 @@ class SerialLink:
 
         Returns ``None`` once the link has ended (a hang-up) and nothing more is
         decodable; raises ``TimeoutError`` when ``timeout`` seconds pass first, and
-        ``ProtocolError`` for a fatal error (every error of the session profile and of
+        ``RemoteProtocolError`` for a fatal error (every error of the session profile and of
         the length-prefixed framing; truncation at a hang-up).
         """
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -16,7 +16,7 @@ API summary (h11 style):
     session.fail(ErrorCode.TIMEOUT, "...")  # queue ERROR 304 and raise it
     sock.sendall(session.data_to_send())  # after every call that may queue bytes
 
-Errors: `next_event()` raises `ProtocolError` for a fault of the peer, after queueing an
+Errors: `next_event()` raises `RemoteProtocolError` for a fault of the peer, after queueing an
 ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR.
 The session is then FAILED for good: every later `next_event()` raises the same exception
 (FW-SES-4), and sending raises `LocalProtocolError` chained to it (FW-CLS-6). Misuse of the
@@ -42,7 +42,7 @@ from framewire.errors import (
     FramewireError,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
 )
 from framewire.events import (
     END,
@@ -226,7 +226,7 @@ class Session:
         self._decoder.feed_eof()
 
     def next_event(self) -> SessionEvent:
-        """The next event, NEED_DATA or END; raises ProtocolError or PeerError when failed."""
+        """The next event, NEED_DATA or END; raises RemoteProtocolError or PeerError when failed."""
         if self._failure is not None:
             raise self._failure
         if self.state is SessionState.AWAIT_PREFACE and not self._check_preface():
@@ -235,7 +235,7 @@ class Session:
         while True:
             try:
                 event = next_decoded()
-            except ProtocolError as error:
+            except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             if type(event) is Message:
                 if event.type >= schema.FIRST_APPLICATION_TYPE:
@@ -266,7 +266,7 @@ class Session:
         try:
             # No FrameDropped here: a session's decoder never recovers (recover=False).
             batch = cast(list[SessionEvent], self._decoder.next_events())
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             raise self._fail(self._as_session_error(error)) from None
         last = batch[-1] if batch else None
         if type(last) is Message and last.type < schema.FIRST_APPLICATION_TYPE:
@@ -274,7 +274,7 @@ class Session:
             batch.pop()
             try:
                 control_event = self._control(last)
-            except (ProtocolError, PeerError):
+            except (RemoteProtocolError, PeerError):
                 if batch:
                     return batch  # the failure is stored: the next call raises it
                 raise
@@ -291,7 +291,7 @@ class Session:
                 i for i, (a, b) in enumerate(zip(received, expected, strict=True)) if a != b
             )
             raise self._fail(
-                ProtocolError.create(
+                RemoteProtocolError(
                     ErrorCode.BAD_PREFACE,
                     f"preface byte {offset} is 0x{received[offset]:02x}, "
                     f"expected 0x{expected[offset]:02x}",
@@ -300,7 +300,7 @@ class Session:
         if len(received) < len(self._expected_preface):
             if self._eof:
                 raise self._fail(
-                    ProtocolError.create(
+                    RemoteProtocolError(
                         ErrorCode.HANDSHAKE_INCOMPLETE,
                         f"input ended after {len(received)} preface bytes",
                         statement="FW-PRE-3",
@@ -327,7 +327,7 @@ class Session:
         if len(payload) != schema.PING_SIZE:
             name = schema.CONTROL_TYPE_NAMES[frame_type]
             raise self._fail(
-                ProtocolError.create(
+                RemoteProtocolError(
                     ErrorCode.MALFORMED_CONTROL,
                     f"{name} payload is {len(payload)} bytes, not {schema.PING_SIZE}",
                     statement="FW-PNG-1",
@@ -364,7 +364,7 @@ class Session:
 
     def _malformed_hello(self, detail: str) -> FramewireError:
         return self._fail(
-            ProtocolError.create(ErrorCode.MALFORMED_CONTROL, detail, statement="FW-HEL-3")
+            RemoteProtocolError(ErrorCode.MALFORMED_CONTROL, detail, statement="FW-HEL-3")
         )
 
     def _peer_error(self, payload: bytes) -> FramewireError:
@@ -383,7 +383,7 @@ class Session:
     def _malformed_error(self, detail: str) -> FramewireError:
         """FW-ERR-4: still a failure by the peer, so no ERROR frame goes back."""
         return self._fail(
-            ProtocolError.create(
+            RemoteProtocolError(
                 ErrorCode.MALFORMED_CONTROL, detail, statement="FW-ERR-4", sends_error_frame=False
             ),
             by_peer=True,
@@ -393,7 +393,7 @@ class Session:
         """The decoder saw a clean end: the peer is done (FW-CLS-2), unless too early."""
         if self.state is SessionState.AWAIT_HELLO:
             raise self._fail(
-                ProtocolError.create(
+                RemoteProtocolError(
                     ErrorCode.HANDSHAKE_INCOMPLETE,
                     "input ended before the peer's HELLO",
                     statement="FW-CLS-5",
@@ -404,11 +404,11 @@ class Session:
             return PeerClosed()
         return END
 
-    def _as_session_error(self, error: ProtocolError) -> ProtocolError:
+    def _as_session_error(self, error: RemoteProtocolError) -> RemoteProtocolError:
         """End of input inside the HELLO is handshake-incomplete (FW-CLS-5)."""
         truncated = error.code in (ErrorCode.TRUNCATED_FRAME, ErrorCode.TRUNCATED_MESSAGE)
         if truncated and self.state is SessionState.AWAIT_HELLO:
-            return ProtocolError.create(
+            return RemoteProtocolError(
                 ErrorCode.HANDSHAKE_INCOMPLETE,
                 f"input ended before the peer's HELLO ({error.detail})",
                 statement="FW-CLS-5",
@@ -470,12 +470,12 @@ class Session:
     def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves (a deadline, FW-LIM-6; our own fault, FW-ERR-6).
 
-        Queues the ERROR frame when one is due and raises the resulting ProtocolError
+        Queues the ERROR frame when one is due and raises the resulting RemoteProtocolError
         (or the error that failed the session before).
         """
         if self._failure is not None:
             raise self._failure
-        raise self._fail(ProtocolError.create(code, detail or code.wire_name))
+        raise self._fail(RemoteProtocolError(code, detail or code.wire_name))
 
     def _check_can_send(self) -> PeerHello:
         if self._failure is not None:
@@ -509,7 +509,9 @@ class Session:
             self._control_out.clear()
             self._data_out.clear()
         elif (
-            isinstance(error, ProtocolError) and error.sends_error_frame and not self._sending_done
+            isinstance(error, RemoteProtocolError)
+            and error.sends_error_frame
+            and not self._sending_done
         ):
             self._data_out.append(self._encoder.error(error.code, error.error_frame_reason()))
         self._sending_done = True

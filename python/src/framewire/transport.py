@@ -33,7 +33,7 @@ import socket
 from dataclasses import dataclass
 from typing import cast
 
-from framewire.errors import LocalProtocolError, ProtocolError, TransportError
+from framewire.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from framewire.events import (
     Fragment,
     Message,
@@ -172,7 +172,7 @@ class PeerState:
 def next_batch(session: Session) -> list[SessionEvent] | Sentinel:
     """Every event the session can give now (a non-empty list), else NEED_DATA or END.
 
-    Raises the session's ProtocolError or PeerError, only once every event decoded
+    Raises the session's RemoteProtocolError or PeerError, only once every event decoded
     before the fault has been returned (Session.next_events keeps the error for the
     next call).
     """
@@ -336,8 +336,8 @@ class ConnectionFailures:
     A server runs for months; keeping every exception that ended a connection would keep
     its traceback too, whose frames hold the connection's channel, session and receive
     buffer: hundreds of KiB for each connection long gone. So a failure is counted under
-    its kind (the registry name of a ``ProtocolError``, such as ``"frame-too-large"``, else
-    the exception's class name), and only the last ``keep`` are kept, with their
+    its kind (the registry name of a ``RemoteProtocolError``, such as ``"frame-too-large"``,
+    else the exception's class name), and only the last ``keep`` are kept, with their
     tracebacks cleared (the message and the attributes stay).
     """
 
@@ -352,7 +352,8 @@ class ConnectionFailures:
 
     def record(self, error: BaseException) -> None:
         """Count ``error`` and keep it among the recent ones, without its frames."""
-        self.counts[error.name if isinstance(error, ProtocolError) else type(error).__name__] += 1
+        kind = error.name if isinstance(error, RemoteProtocolError) else type(error).__name__
+        self.counts[kind] += 1
         _drop_frames(error)
         self.recent.append(error)
         if len(self.recent) > self._keep:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from framewire.conformance import judge
 from framewire.conformance.adapter_client import AdapterFaultError, AdapterProcess
@@ -11,6 +11,16 @@ from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailu
 from framewire.conformance.vectors import LIVE_ONLY_TAG, PROFILE_KINDS, Case, Registry, deliveries
 
 Progress = Callable[[CaseResult], None]
+
+
+class Adapter(Protocol):
+    """What `run_case` asks of an adapter: an `AdapterProcess`, or one in this process."""
+
+    def request(self, op: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one request; return the reply."""
+
+    def restart(self) -> None:
+        """Start afresh after a reply that broke the adapter protocol."""
 
 
 def request_for(case: Case, chunks: Iterable[bytes]) -> tuple[str, dict[str, Any]]:
@@ -38,7 +48,7 @@ def judge_reply(case: Case, reply: Mapping[str, Any], registry: Registry) -> str
     return judge.check_session(case, reply, registry)
 
 
-def run_case(adapter: AdapterProcess, case: Case, registry: Registry, seed: int) -> CaseResult:
+def run_case(adapter: Adapter, case: Case, registry: Registry, seed: int) -> CaseResult:
     """Run every delivery of CASE; the first 'skipped' reply skips the whole case."""
     result = CaseResult(case, "adapter", Outcome.PASSED)
     cuts = (
