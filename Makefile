@@ -16,8 +16,11 @@ VENV       := .venv
 BIN        := $(VENV)/bin
 PY         := $(BIN)/python
 PYPROJECT  := python/pyproject.toml
-# Touched after a successful install; lives inside the venv so `rm -rf .venv` resets it.
-VENV_STAMP := $(VENV)/.framewire-install.stamp
+# Touched after a successful install; they live inside the venv so `rm -rf .venv` resets
+# them. PACKAGE_STAMP: the package and its runtime dependencies only (enough for
+# `make demo`); VENV_STAMP: the dev and docs extras on top (everything else).
+PACKAGE_STAMP := $(VENV)/.framewire-package.stamp
+VENV_STAMP    := $(VENV)/.framewire-install.stamp
 
 # Paths checked by ruff and mypy.
 LINT_PATHS := python tests spec/_hooks vectors examples dissectors
@@ -36,8 +39,13 @@ help: ## Show this help
 
 venv: $(VENV_STAMP) ## Create .venv and install the package with dev and docs extras
 
-$(VENV_STAMP): $(PYPROJECT)
-	$(PYTHON_SYS) -m venv $(VENV)
+$(PACKAGE_STAMP): $(PYPROJECT)
+	@echo "==> installing the framewire package into $(VENV) (once)"
+	@$(PYTHON_SYS) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e ./python
+	@touch $@
+
+$(VENV_STAMP): $(PACKAGE_STAMP)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e './python[dev,docs]'
 	touch $@
@@ -51,8 +59,8 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	cd js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: venv ## Run the demo
-	$(PY) -m framewire.demo
+demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package only)
+	@$(PY) -m framewire.demo
 
 test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)
 	@for step in $(TEST_STEPS); do \

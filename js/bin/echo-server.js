@@ -17,9 +17,39 @@
 import { parseArgs } from 'node:util';
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createServer, connect, tlsError } from '../src/session.js';
+import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
-const { values } = parseArgs({
+const HELP = `usage: framewire-echo-server [options]
+
+An echo peer for the live mode of the conformance runner: every data message is sent
+back, once, in order. It listens (and prints \`listening <address>\` on stdout), or with
+--connect / --connect-unix it connects, runs one connection and connects again, until a
+connection is refused.
+
+options:
+  --host HOST                 address to listen on (default 127.0.0.1)
+  --port N                    port to listen on; 0 for any free port (default 0)
+  --unix PATH                 listen on a Unix socket instead
+  --framing F                 length-prefixed (default) or delimited
+  --max-frame-size N          largest frame accepted
+  --max-message-size N        largest message accepted, 0 for no limit
+  --handshake-timeout MS      handshake deadline in milliseconds
+  --frame-timeout MS          frame deadline in milliseconds
+  --checksum                  add CRC-32C trailers to the frames sent
+  --connect HOST:PORT         client mode: connect to this address
+  --connect-unix PATH         client mode: connect to this Unix socket
+  --tls                       every connection over TLS
+  --certfile PEM              server: its certificate (with --tls)
+  --keyfile PEM               server: its private key (with --tls)
+  --cafile PEM                client: the CAs to trust; server: require client certificates
+  --server-name NAME          client: the name to check the certificate against (default: host)
+  --quiet                     no log lines on stderr
+  -h, --help                  show this help and exit
+`;
+
+const { values } = parseCommandLine('framewire-echo-server', HELP, () => parseArgs({
   options: {
+    help: HELP_OPTION,
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
     unix: { type: 'string' },
@@ -38,7 +68,7 @@ const { values } = parseArgs({
     cafile: { type: 'string' },
     'server-name': { type: 'string' },
   },
-});
+}));
 
 const clientMode = values.connect !== undefined || values['connect-unix'] !== undefined;
 

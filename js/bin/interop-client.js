@@ -30,9 +30,28 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { open } from '../src/session.js';
 import { FramewireError, TransportError } from '../src/errors.js';
+import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
-const { values } = parseArgs({
+const HELP = `usage: interop-client (--port N [--host H] | --unix PATH) --messages FILE [options]
+
+One Framewire session against another implementation's server, driven by FILE (a JSON
+array of {type, flags, checksum, payload (base64)}); prints one JSON report on stdout.
+
+options:
+  --framing F                        length-prefixed (default) or delimited
+  --max-frame-size N                 largest frame accepted
+  --max-message-size N               largest message accepted
+  --pretend-peer-max-frame-size N    after the handshake, send as if the peer took N
+  --pretend-peer-max-message-size N  likewise for the message size
+  --deadline MS                      give up after MS milliseconds (default 15000)
+  -h, --help                         show this help and exit
+
+exit status: 0 report written, 2 usage error, 3 deadline passed
+`;
+
+const { values } = parseCommandLine('interop-client', HELP, () => parseArgs({
   options: {
+    help: HELP_OPTION,
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string' },
     unix: { type: 'string' },
@@ -47,7 +66,7 @@ const { values } = parseArgs({
     cafile: { type: 'string' },
     'server-name': { type: 'string' },
   },
-});
+}));
 
 /** @param {string} text @returns {never} */
 function usage(text) {

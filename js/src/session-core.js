@@ -2,7 +2,8 @@
 // Bytes from the peer go in through receive()/receiveEnd(); bytes to write come out of
 // takeOutput(); events for the application come back from receive()/receiveEnd().
 
-import { FramewireError, UsageError, BY_CODE } from './errors.js';
+import { FramewireError, UsageError, BY_CODE, BY_NAME } from './errors.js';
+import { binarySize, explainPreface, explainSilence } from './diagnosis.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -38,6 +39,14 @@ const SMALL_FRAME = 16384;
 const BATCH_MIN = 1024;
 const BATCH_MAX = 262144;
 export const SETTING_MAX_MESSAGE_SIZE = 0x0002;
+
+/**
+ * FW-HEL-5: what the peer announced, and what this message needs.
+ * @param {number} announced @param {number} size
+ */
+function messageTooLarge(announced, size) {
+  return `the peer announced MAX_MESSAGE_SIZE ${announced}${binarySize(announced)}; this message needs ${size} bytes${binarySize(size)} (FW-HEL-5)`;
+}
 
 /** @param {import('./frame.js').Framing} framing */
 export function preface(framing) {
@@ -322,6 +331,9 @@ export class SessionCore {
    */
   fail(nameOrCode, detail) {
     if (this.state === 'FAILED') return [];
+    if (nameOrCode === 'timeout' || nameOrCode === BY_NAME.get('timeout')?.code) {
+      detail = (detail ?? '') + explainSilence(this._prefaceFill, this.peer !== null);
+    }
     this._fail(new FramewireError(nameOrCode, detail));
     return this._takeEvents();
   }
@@ -369,12 +381,13 @@ export class SessionCore {
       while (pos < chunk.length && this._prefaceFill < 8) {
         const want = this._expectedPreface[this._prefaceFill];
         if (chunk[pos] !== want) {
-          this._fail(
-            new FramewireError('bad-preface', `preface byte ${this._prefaceFill} is 0x${chunk[pos].toString(16)}, expected 0x${want.toString(16)}`, {
-              statement: 'FW-PRE-2',
-            }),
-            false,
-          );
+          // what arrived so far: the matching bytes, then this chunk's rest of the preface
+          const received = new Uint8Array(8);
+          received.set(this._expectedPreface.subarray(0, this._prefaceFill));
+          const rest = chunk.subarray(pos, pos + 8 - this._prefaceFill);
+          received.set(rest, this._prefaceFill);
+          const detail = explainPreface(received.subarray(0, this._prefaceFill + rest.length), this._expectedPreface, this.framing);
+          this._fail(new FramewireError('bad-preface', detail, { statement: 'FW-PRE-2' }), false);
           return this._takeEvents();
         }
         pos++;
@@ -569,7 +582,7 @@ export class SessionCore {
     }
     const size = (first ? 0 : /** @type {{size: number}} */ (this._outMsg).size) + payload.length;
     if (this.peer.maxMessageSize !== 0 && size > this.peer.maxMessageSize) {
-      throw new UsageError(`message of ${size} bytes exceeds the peer's MAX_MESSAGE_SIZE ${this.peer.maxMessageSize} (FW-HEL-5)`);
+      throw new UsageError(messageTooLarge(this.peer.maxMessageSize, size));
     }
     const checksum = options.checksum ?? this.checksum;
     const c = checksum ? FLAG_C : 0;
@@ -594,7 +607,7 @@ export class SessionCore {
   _sendNow(type, payload, flags, checksum) {
     const peer = /** @type {{maxFrameSize: number, maxMessageSize: number}} */ (this.peer);
     if (peer.maxMessageSize !== 0 && payload.length > peer.maxMessageSize) {
-      throw new UsageError(`message of ${payload.length} bytes exceeds the peer's MAX_MESSAGE_SIZE ${peer.maxMessageSize} (FW-HEL-5)`);
+      throw new UsageError(messageTooLarge(peer.maxMessageSize, payload.length));
     }
     if (payload.length <= peer.maxFrameSize && this.framing === 'length-prefixed') {
       // fast path: one frame, written straight into the output batch (small) or its own buffer

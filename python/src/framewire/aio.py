@@ -83,6 +83,7 @@ from framewire.transport import (
     DeadlineTracker,
     PeerState,
     check_listen_target,
+    format_address,
     listening_error,
     next_batch,
     session_limits,
@@ -704,7 +705,7 @@ async def open_connection(
             else:
                 _, protocol = await loop.create_connection(factory, address[0], address[1])
     except OSError as exc:
-        raise transport_error(exc, "connecting") from None
+        raise transport_error(exc, f"connecting to {format_address(address)}") from None
     if isinstance(protocol, TlsShim):
         protocol = protocol.upper
     assert isinstance(protocol, _FramewireProtocol)

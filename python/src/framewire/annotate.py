@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from framewire import schema
 from framewire._peertext import escape_peer_text
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
+from framewire.control import control_fault
 from framewire.decoder import Decoder
 from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Sentinel
 from framewire.framing import Framing, Limits
 
-__all__ = ["Field", "FrameReport", "inspect_stream"]
+__all__ = ["Field", "FrameReport", "diagram", "inspect_stream"]
 
 _PREVIEW_BYTES = 12
 """Payload bytes shown in hex; the rest is summarised."""
@@ -45,6 +46,7 @@ _FIELD_AT_FAULT = {
     ErrorCode.CONTINUATION_MISMATCH: "type",
     ErrorCode.MESSAGE_TOO_LARGE: "length",
     ErrorCode.BAD_PREFACE: "framing",
+    ErrorCode.MALFORMED_CONTROL: "payload",
 }
 
 
@@ -134,10 +136,11 @@ def _length_prefixed(decoder: Decoder, data: bytes, offset: int) -> list[FrameRe
             size += fields.length + trailer
         chunk = data[offset : offset + size]
         report = FrameReport(_title(chunk), offset, _frame_fields(chunk, offset))
-        report.error = _verdict(decoder, chunk)
+        verdict = _verdict(decoder, chunk)
+        report.error = verdict or _control_error(chunk)
         report.judge()
         reports.append(report)
-        if report.error is not None:  # fatal in length-prefixed framing (FW-LPF-3)
+        if verdict is not None:  # fatal in length-prefixed framing (FW-LPF-3)
             rest = len(data) - offset - len(chunk)
             if rest > 0:
                 reports.append(
@@ -170,12 +173,27 @@ def _delimited(decoder: Decoder, data: bytes, offset: int) -> list[FrameReport]:
         )
         if frame:  # nothing to annotate when COBS itself is broken
             report.fields += _frame_fields(frame, 0)
-        report.error = _verdict(decoder, chunk)
+        report.error = _verdict(decoder, chunk) or _control_error(frame)
         report.judge()
         reports.append(report)
         offset = end
     _end_of_input(decoder, reports, offset)
     return reports
+
+
+def _control_error(frame: bytes) -> RemoteProtocolError | None:
+    """A whole control frame whose payload breaks its layout: the error a session would
+    fail with (the bare decoder that judges the rest does not look inside payloads)."""
+    if len(frame) < schema.HEADER_SIZE:
+        return None
+    header = schema.parse_header(frame[: schema.HEADER_SIZE])
+    payload = frame[schema.HEADER_SIZE : schema.HEADER_SIZE + header.length]
+    if header.type >= schema.FIRST_APPLICATION_TYPE or len(payload) < header.length:
+        return None
+    fault = control_fault(header.type, payload)
+    if fault is None:
+        return None
+    return RemoteProtocolError(ErrorCode.MALFORMED_CONTROL, fault.detail, statement=fault.statement)
 
 
 def _title(frame: bytes) -> str:
@@ -320,3 +338,39 @@ _PREFACE_FRAMINGS = {
     bytes([framing.preface_byte]): f"{chr(framing.preface_byte)}: {framing.value}"
     for framing in Framing
 }
+
+
+def diagram(report: FrameReport) -> list[str]:
+    """A frame's bytes on one line with each field bracketed and named below them.
+
+    The drawing of the home page (``└─┬─┘`` under a field of several bytes, ``│`` under a
+    single byte), made from a report of an undamaged length-prefixed frame, so what it
+    names is what the decoder read.
+    """
+    spans = []
+    start = 0
+    for f in report.fields:
+        spans.append((start, len(f.hex), f"{f.name}: {f.meaning}"))
+        start += len(f.hex) + 1
+    brackets = [" "] * start
+    stems = []
+    for start, size, _ in spans:
+        if size <= _BYTE_WIDTH:
+            brackets[start] = "│"
+            stems.append(start)
+            continue
+        middle = start + (size - 1) // 2
+        brackets[start : start + size] = ["└", *"─" * (size - 2), "┘"]
+        brackets[middle] = "┬"
+        stems.append(middle)
+    lines = [" ".join(f.hex for f in report.fields), "".join(brackets).rstrip()]
+    for index in reversed(range(len(spans))):
+        line = [" "] * stems[index]
+        for stem in stems[:index]:
+            line[stem] = "│"
+        lines.append("".join(line) + f"└─ {spans[index][2]}")
+    return lines
+
+
+_BYTE_WIDTH = 2
+"""Characters of one byte in hex."""

@@ -23,13 +23,14 @@ Other subcommands may plug in: when ``framewire.conformance.cli`` exists, its
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import logging
 import multiprocessing
 import os
 import signal
 import socket
 import ssl
+import string
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -38,20 +39,16 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import schema, serial_cli
+from framewire import __version__, schema, serial_cli
+from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire.connlog import LOGGER_NAME
 from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
 from framewire.tls import client_context, server_context
-from framewire.transport import (
-    Address,
-    Deadlines,
-    address_family,
-    format_address,
-    parse_address,
-)
+from framewire.transport import Deadlines
 
 __all__ = ["main", "make_console"]
 
@@ -74,16 +71,19 @@ def message_from_json(obj: object) -> Message:
     unknown = set(obj) - {"type", "flags", "payload", "payload_hex"}
     if unknown:
         raise UsageError(f"unknown message keys {sorted(unknown)}")
-    frame_type, flags = obj.get("type"), obj.get("flags", 0)
-    if not isinstance(frame_type, int) or not isinstance(flags, int):
-        raise UsageError(f"'type' and 'flags' must be integers in {json.dumps(obj)}")
+    if "type" not in obj:
+        raise UsageError(f"a message needs a 'type' (64-255 for data) in {json.dumps(obj)}")
+    frame_type, flags = obj["type"], obj.get("flags", 0)
+    for key, value in (("type", frame_type), ("flags", flags)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise UsageError(f"'{key}' must be an integer, not {json.dumps(value)}")
     if "payload" in obj and "payload_hex" in obj:
         raise UsageError("give 'payload' or 'payload_hex', not both")
     text, hex_text = obj.get("payload", ""), obj.get("payload_hex")
     if hex_text is not None:
         if not isinstance(hex_text, str):
             raise UsageError("'payload_hex' must be a string of hex digits")
-        payload = _parse_hex(hex_text)
+        payload = _parse_hex(hex_text, "'payload_hex'")
     elif isinstance(text, str):
         payload = text.encode("utf-8")
     else:
@@ -115,9 +115,8 @@ def error_to_json(error: RemoteProtocolError) -> dict[str, Any]:
     }
 
 
-def read_messages(stream: IO[str]) -> Iterator[Message]:
+def read_messages(text: str) -> Iterator[Message]:
     """Messages from JSON lines, or from one JSON array."""
-    text = stream.read()
     stripped = text.lstrip()
     try:
         if stripped.startswith("["):
@@ -130,11 +129,29 @@ def read_messages(stream: IO[str]) -> Iterator[Message]:
         yield message_from_json(item)
 
 
-def _parse_hex(text: str) -> bytes:
+def _parse_hex(text: str, what: str = "the input") -> bytes:
+    """Bytes from hex digits (whitespace ignored); a usage error says where and why not."""
+    stripped = text.lstrip()
+    if stripped[:2].lower() == "0x":
+        raise UsageError(f"{what} starts with '0x': give the hex digits alone, e.g. 4657...")
+    if stripped[:1] in ("{", "["):
+        raise UsageError(
+            f"{what} looks like JSON, not hex: JSON messages are the input of "
+            "'framewire encode' and 'framewire send'"
+        )
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        for column, char in enumerate(line, start=1):
+            if not (char in string.hexdigits or char.isspace()):
+                raise UsageError(
+                    f"{what} is not hex: {char!a} at line {line_number}, column {column}"
+                )
+    digits = "".join(text.split())
+    if len(digits) % 2:
+        raise UsageError(f"{what} has an odd number of hex digits ({len(digits)}): a byte is two")
     try:
-        return bytes.fromhex("".join(text.split()))
-    except ValueError:
-        raise UsageError("not hex digits (whitespace between bytes is allowed)") from None
+        return bytes.fromhex(digits)
+    except ValueError:  # a digit pair split by whitespace, as in "4 6"
+        raise UsageError(f"{what} is not hex: whitespace inside a byte's two digits") from None
 
 
 # --- output ---------------------------------------------------------------------------
@@ -326,25 +343,8 @@ def _deadlines(args: argparse.Namespace) -> Deadlines:
         raise UsageError(str(exc)) from None
 
 
-@contextlib.contextmanager
-def _text_input(path: str) -> Iterator[IO[str]]:
-    """The named file, or standard input for ``-``; a missing file is a usage error."""
-    if path == "-":
-        yield sys.stdin
-        return
-    try:
-        file = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    with file:
-        yield file
-
-
-def _read_bytes(path: str, raw: bool) -> bytes:
-    """Frames from a file or standard input: raw bytes, or hex text (whitespace ignored)."""
-    if not raw:
-        with _text_input(path) as stream:
-            return _parse_hex(stream.read())
+def _read_input(path: str) -> bytes:
+    """The bytes of the named file, or of standard input for ``-``."""
     if path == "-":
         return sys.stdin.buffer.read()
     try:
@@ -352,6 +352,30 @@ def _read_bytes(path: str, raw: bool) -> bytes:
             return file.read()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _read_text(path: str, hint: str) -> str:
+    """The input as UTF-8 text; binary input is a usage error that says what to do."""
+    data = _read_input(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        name = "standard input" if path == "-" else path
+        raise UsageError(
+            f"{name} is not text: byte 0x{data[exc.start]:02x} at offset {exc.start} is not "
+            f"UTF-8 ({hint})"
+        ) from None
+
+
+def _read_frames(path: str, raw: bool) -> bytes:
+    """Frames from a file or standard input: raw bytes, or hex text (whitespace ignored)."""
+    if raw:
+        return _read_input(path)
+    return _parse_hex(_read_text(path, "frames are read as hex digits; add --raw for bytes"))
+
+
+def _read_json_messages(path: str) -> list[Message]:
+    return list(read_messages(_read_text(path, "JSON messages are expected")))
 
 
 # --- encode / decode / inspect --------------------------------------------------------
@@ -365,8 +389,7 @@ def run_encode(args: argparse.Namespace) -> int:
         )
     except LocalProtocolError as exc:
         raise UsageError(str(exc)) from None
-    with _text_input(args.input) as stream:
-        messages = list(read_messages(stream))
+    messages = _read_json_messages(args.input)
     try:
         encoded = [encoder.encode(message) for message in messages]
     except LocalProtocolError as exc:
@@ -383,7 +406,7 @@ def run_encode(args: argparse.Namespace) -> int:
 def run_decode(args: argparse.Namespace) -> int:
     """Frames in, JSON messages out; errors reported with their code and statement."""
     decoder = Decoder(_framing(args), _limits(args), hunting=args.hunting)
-    decoder.feed(_read_bytes(args.input, args.raw))
+    decoder.feed(_read_frames(args.input, args.raw))
     decoder.feed_eof()
     out = JsonLines(sys.stdout)
     status = EXIT_OK
@@ -402,17 +425,23 @@ def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
     if args.serial is not None:
         return serial_cli.run_inspect_serial(args, _framing(args))
-    data = _read_bytes(args.input, args.raw)
+    data = _read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
+    # One width for the bytes column of the whole dump, so that every column lines up.
+    width = max([_BYTES_COLUMN, *(len(f.hex) for report in reports for f in report.fields)])
     failed = False
     for report in reports:
-        _print_report(console, report)
+        _print_report(console, report, width)
         failed = failed or report.error is not None
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-def _print_report(console: Console, report: FrameReport) -> None:
+_BYTES_COLUMN = 28
+"""The least width of inspect's bytes column: a header field with room to spare."""
+
+
+def _print_report(console: Console, report: FrameReport, width: int = _BYTES_COLUMN) -> None:
     console.print(f"[bold]{escape(report.title)}[/bold]  [dim]@{report.offset}[/dim]")
     for field in report.fields:
         verdict = ""
@@ -421,7 +450,7 @@ def _print_report(console: Console, report: FrameReport) -> None:
         elif field.ok is False:
             verdict = " [red]BAD[/red]"
         console.print(
-            f"  [cyan]{field.offset:>8}[/cyan]  {escape(field.hex):<28} "
+            f"  [cyan]{field.offset:>8}[/cyan]  {escape(field.hex):<{width}} "
             f"[bold]{escape(field.name):<9}[/bold] {escape(field.meaning)}{verdict}"
         )
     if report.error is not None:
@@ -446,8 +475,7 @@ def run_send(args: argparse.Namespace) -> int:
         args.address = parse_address(args.address)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    with _text_input(args.input) as stream:
-        messages = list(read_messages(stream))
+    messages = _read_json_messages(args.input)
     out = JsonLines(sys.stdout)
     context, server_name = tls_client_options(args)
     with connect(
@@ -467,7 +495,18 @@ def run_send(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _log_connections(quiet: bool) -> None:
+    """Print the server's per-connection lines (``framewire.connlog``) on stderr, or not."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.propagate = False
+    handler: logging.Handler = logging.NullHandler() if quiet else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+
+
 def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
+    _log_connections(args.quiet)
     if args.workers > 1:
         return _serve_workers(args, handle)
     return _serve_here(args, handle, args.address, reuse_port=False)
@@ -512,8 +551,9 @@ def _serve_here(
         except KeyboardInterrupt:
             return EXIT_OK
         server.shutdown()
-        for error in server.errors:
-            print(f"framewire: connection failed: {error}", file=sys.stderr)
+        if args.quiet:  # otherwise each failure has had its log line
+            for error in server.errors:
+                print(f"framewire: connection failed: {error}", file=sys.stderr)
         return EXIT_FAILURE if server.errors else EXIT_OK
 
 
@@ -622,6 +662,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"framewire {__version__} (Framewire protocol version {schema.VERSION})",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     encode = _subcommand(
@@ -723,6 +768,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=1,
             metavar="N",
             help="serve from N processes sharing the port (SO_REUSEPORT; TCP only)",
+        )
+        server.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="no log line per connection on stderr (accepted, handshake, ended)",
         )
         add_tls_options(server, server=True)
         if name == "listen":

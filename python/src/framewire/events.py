@@ -57,6 +57,16 @@ def _unequal_or_other_type(self: tuple[object, ...], other: object) -> bool:
     return not _equal_and_same_type(self, other)
 
 
+_REPR_PAYLOAD_BYTES = 32
+"""Payload bytes a repr shows: a log line or a test failure stays readable."""
+
+
+def _payload_repr(payload: bytes) -> str:
+    if len(payload) <= _REPR_PAYLOAD_BYTES:
+        return repr(payload)
+    return f"{bytes(payload[:_REPR_PAYLOAD_BYTES])!r}...<{len(payload)} bytes>"
+
+
 class _MessageFields(NamedTuple):
     type: int
     payload: bytes
@@ -64,12 +74,20 @@ class _MessageFields(NamedTuple):
 
 
 class Message(_MessageFields, Event):
-    """A complete message: its type, payload and application flags (0..15)."""
+    """A complete message: its type, payload and application flags (0..15).
+
+    Its repr shows the first 32 payload bytes and the size, never a whole large payload.
+    """
 
     __slots__ = ()
     __eq__ = _equal_and_same_type
     __ne__ = _unequal_or_other_type
     __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return (
+            f"Message(type={self.type}, payload={_payload_repr(self.payload)}, flags={self.flags})"
+        )
 
 
 class _FragmentFields(NamedTuple):
@@ -91,6 +109,12 @@ class Fragment(_FragmentFields, Event):
     __eq__ = _equal_and_same_type
     __ne__ = _unequal_or_other_type
     __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return (
+            f"Fragment(type={self.type}, flags={self.flags}, "
+            f"payload={_payload_repr(self.payload)}, first={self.first}, last={self.last})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

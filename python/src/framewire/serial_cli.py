@@ -65,10 +65,9 @@ def _open(args: argparse.Namespace, framing: Framing, **options: bool) -> Serial
 
 def run_send_serial(args: argparse.Namespace, framing: Framing) -> int:
     """Write the messages to the serial port (after the handshake with ``--session``)."""
-    from framewire.cli import EXIT_OK, _text_input, read_messages  # noqa: PLC0415
+    from framewire.cli import EXIT_OK, _read_json_messages  # noqa: PLC0415
 
-    with _text_input(args.input) as stream:
-        messages = list(read_messages(stream))
+    messages = _read_json_messages(args.input)
     with _open(args, framing, checksum=args.checksum, session=args.session) as link:
         if args.session:
             link.handshake(args.timeout)

@@ -56,7 +56,9 @@ from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
+from framewire.addresses import address_family
 from framewire.codec import Framing, Limits
+from framewire.connlog import ConnectionLog
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -82,8 +84,8 @@ from framewire.transport import (
     Deadlines,
     DeadlineTracker,
     PeerState,
-    address_family,
     check_listen_target,
+    format_address,
     listening_error,
     next_batch,
     session_limits,
@@ -558,7 +560,7 @@ def connect(
     try:
         sock = _open_socket(address, deadlines.handshake)
     except OSError as exc:
-        raise transport_error(exc, "connecting") from None
+        raise transport_error(exc, f"connecting to {format_address(address)}") from None
     stream: socket.socket | TlsSocket = sock
     if context is not None:
         layer = TlsLayer(context, server_side=False, server_hostname=hostname)
@@ -636,6 +638,7 @@ class Server:
         """The last exceptions that ended connections, oldest first, without tracebacks."""
         self.error_counts: collections.Counter[str] = self._failures.counts
         """How many connections ended with each kind of error since the server started."""
+        self._log = ConnectionLog()
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
         )
@@ -656,24 +659,25 @@ class Server:
                     if key.fileobj is self._wake_reader:
                         return
                     try:
-                        sock, _peer = self._listener.accept()
+                        sock, peer = self._listener.accept()
                     except OSError:  # a connection reset before accept(), or EMFILE
                         _log.exception("accept failed")
                         continue
-                    self._start_connection(sock)
+                    self._start_connection(sock, peer)
 
-    def _start_connection(self, sock: socket.socket) -> None:
+    def _start_connection(self, sock: socket.socket, peer: Address) -> None:
         sock.setblocking(True)
         if sock.family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        thread = threading.Thread(target=self._run_connection, args=(sock,), daemon=True)
+        number = self._log.accepted(peer)
+        thread = threading.Thread(target=self._run_connection, args=(sock, number), daemon=True)
         with self._lock:
             self._connections[thread] = sock
         thread.start()
 
-    def _run_connection(self, sock: socket.socket) -> None:
+    def _run_connection(self, sock: socket.socket, number: int) -> None:
         try:
-            self._serve_connection(sock)
+            self._serve_connection(sock, number)
         finally:
             # The channel went with _serve_connection's frame, so the heap can shrink now.
             with self._lock:
@@ -681,7 +685,7 @@ class Server:
                 still_open = len(self._connections)
             self._heap.connection_ended(still_open)
 
-    def _serve_connection(self, sock: socket.socket) -> None:
+    def _serve_connection(self, sock: socket.socket, number: int) -> None:
         try:
             stream: socket.socket | TlsSocket = sock
             if self._context is not None:
@@ -689,14 +693,17 @@ class Server:
                 layer = TlsLayer(self._context, server_side=True)
                 stream = _secure(sock, layer, self._handshake_deadline)
             with self._new_channel(stream) as channel:
-                channel.handshake()
+                self._log.handshake(number, channel.framing, channel.handshake())
                 self._handler(channel)
         except FramewireError as error:
-            _log.info("connection ended: %s", error)
+            self._log.ended(number, error)
             self._record(error)
         except Exception as error:
+            self._log.ended(number, error)
             _log.exception("connection handler failed")
             self._record(error)
+        else:
+            self._log.ended(number)
 
     def _record(self, error: BaseException) -> None:
         with self._lock:

@@ -3,8 +3,8 @@
 The two transports differ only in how they wait for the socket. Everything that is a
 *decision* rather than a wait lives here, once:
 
-* ``parse_address`` / ``address_family`` - the address forms both accept:
-  ``(host, port)`` for TCP and a ``str`` path for a Unix stream socket.
+* ``Address``, ``parse_address``, ``format_address`` - the address forms both accept,
+  from ``framewire.addresses``.
 * ``Deadlines`` - the handshake, frame and linger deadlines of spec section 7.2
   (FW-LIM-6), set by the application.
 * ``DeadlineTracker`` - which of those deadlines binds the next wait, measured from
@@ -33,6 +33,7 @@ import socket
 from dataclasses import dataclass
 from typing import cast
 
+from framewire.addresses import Address, format_address, parse_address
 from framewire.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from framewire.events import (
     Fragment,
@@ -46,73 +47,9 @@ from framewire.events import (
 from framewire.framing import Limits
 from framewire.session import Session, SessionEvent
 
-__all__ = [
-    "Address",
-    "ConnectionFailures",
-    "DeadlineKind",
-    "DeadlineTracker",
-    "Deadlines",
-    "PeerState",
-    "address_family",
-    "format_address",
-    "next_batch",
-    "parse_address",
-    "session_limits",
-    "transport_error",
-]
-
-Address = tuple[str, int] | str
-"""``(host, port)`` for TCP, or a filesystem path (``str``) for a Unix stream socket."""
-
-_UNIX_PREFIX = "unix:"
-
-
-def parse_address(text: str) -> Address:
-    """Parse the textual address form used on the command line.
-
-    ``HOST:PORT`` and ``[IPV6]:PORT`` name a TCP endpoint, a bare ``PORT`` means
-    ``127.0.0.1:PORT``; ``unix:PATH``, or any text containing a ``/``, names a Unix
-    socket. Raises ``ValueError`` with a message fit for a usage error.
-
-    >>> parse_address("127.0.0.1:7000"), parse_address("[::1]:80"), parse_address("unix:s")
-    (('127.0.0.1', 7000), ('::1', 80), 's')
-    """
-    if text.startswith(_UNIX_PREFIX):
-        path = text[len(_UNIX_PREFIX) :]
-        if not path:
-            raise ValueError("empty Unix socket path in 'unix:'")
-        return path
-    if "/" in text:
-        return text
-    host, sep, port_text = text.rpartition(":")
-    if not sep:
-        host, port_text = "127.0.0.1", text
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if not host:
-        raise ValueError(f"missing host in address {text!r} (use HOST:PORT)")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"bad port in address {text!r} (use HOST:PORT or unix:PATH)") from None
-    if not 0 <= port <= 65535:  # noqa: PLR2004 - the TCP port range
-        raise ValueError(f"port {port} out of range 0..65535")
-    return (host, port)
-
-
-def format_address(address: Address) -> str:
-    """Inverse of ``parse_address``: the text a user can pass back to the CLI."""
-    if isinstance(address, str):
-        return f"{_UNIX_PREFIX}{address}"
-    host, port = address[0], address[1]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def address_family(address: Address) -> socket.AddressFamily:
-    """The socket family for ``address``: AF_UNIX for a path, AF_INET6 or AF_INET for TCP."""
-    if isinstance(address, str):
-        return socket.AF_UNIX
-    return socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+# The public API; the rest of this module (PeerState, DeadlineTracker, next_batch...) is
+# shared by the blocking and asyncio transports only.
+__all__ = ["Address", "Deadlines", "format_address", "parse_address"]
 
 
 class PeerState:
@@ -323,7 +260,7 @@ class DeadlineTracker:
         seconds = (
             self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
         )
-        return f"{kind.value} deadline of {seconds:g} s expired (FW-LIM-6)"
+        return f"{kind.value} deadline of {seconds:g} s expired"
 
 
 FAILURES_KEPT = 32
