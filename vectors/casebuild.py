@@ -16,7 +16,7 @@ from typing import Any
 from specdata import error_registry
 from wire import DATA, DELIMITED, FRAMINGS, LENGTH_PREFIXED, delimit, frame, on_wire
 
-SUITE_VERSION = "1.0.0"
+SUITE_VERSION = "1.1.0"
 Json = dict[str, Any]
 
 DEFAULT_LIMITS: Json = {"max_frame_size": 1_048_576, "max_message_size": 16_777_216}
