@@ -4,7 +4,7 @@
 
 import { createInterface } from 'node:readline';
 import { UsageError } from '../src/codec.js';
-import { decode, encode, session } from '../src/conformance.js';
+import { decode, encode, session, RECEIVE_PATHS } from '../src/conformance.js';
 
 const IMPLEMENTATION = 'framewire-js 0.1.0';
 
@@ -29,7 +29,7 @@ function handle(line) {
       reply({ op: 'hello', version: null });
       return false;
     }
-    reply({ op: 'hello', version: 1, implementation: IMPLEMENTATION, profiles: ['codec', 'session'] });
+    reply({ op: 'hello', version: 1, implementation: IMPLEMENTATION, profiles: ['codec', 'session'], receive: RECEIVE_PATHS });
     return true;
   }
   try {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -13,8 +14,11 @@ from framewire.conformance.vectors import LIVE_ONLY_TAG, PROFILE_KINDS, Case, Re
 Progress = Callable[[CaseResult], None]
 
 
-def request_for(case: Case, chunks: Iterable[bytes]) -> tuple[str, dict[str, Any]]:
-    """The adapter request (op and fields, without seq) for one delivery of CASE."""
+def request_for(
+    case: Case, chunks: Iterable[bytes], receive: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The adapter request (op and fields, without seq) for one delivery of CASE, through
+    the receive path RECEIVE when the adapter names its paths (FW-CNF-31)."""
     raw = case.raw
     fields: dict[str, Any] = {"case": case.id, "framing": case.framing}
     if case.kind == "encode":
@@ -26,6 +30,8 @@ def request_for(case: Case, chunks: Iterable[bytes]) -> tuple[str, dict[str, Any
             "hunting": bool(raw.get("hunting", False)),
             "assemble": bool(raw.get("assemble", True)),
         }
+    if receive is not None:
+        fields["receive"] = receive
     return case.kind, fields
 
 
@@ -46,8 +52,10 @@ def run_case(adapter: AdapterProcess, case: Case, registry: Registry, seed: int)
         if case.kind == "encode"
         else [(d.name, d.chunks) for d in deliveries(case, seed)]
     )
-    for name, chunks in cuts:
-        op, fields = request_for(case, chunks)
+    paths: tuple[str | None, ...] = adapter.info.receive.get(case.kind) or (None,)
+    for (cut_name, chunks), path in itertools.product(cuts, paths):
+        name = cut_name if path is None else f"{cut_name}/{path}"
+        op, fields = request_for(case, chunks, path)
         delivery = DeliveryResult(name, ok=True, request={"op": op, **fields})
         result.deliveries.append(delivery)
         try:
