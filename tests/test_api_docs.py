@@ -34,6 +34,9 @@ INTERNAL_MODULES = {
     "framewire.cobs_codec": "a COBS wrapper used by the codec",
     "framewire.annotate": "the frame annotator behind `framewire inspect`",
     "framewire.demo": "the program behind `make demo`",
+    "framewire.receive_buffer": "the receive buffer inside `Decoder`",
+    "framewire.readers": "the frame reader of each framing, inside `Decoder`",
+    "framewire.assembler": "the message assembler inside `Decoder`",
     "framewire.conformance": "the conformance runner, documented with `framewire conformance`",
 }
 """Modules left out of the API reference on purpose (their submodules too), and why."""

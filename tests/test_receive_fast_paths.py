@@ -1,4 +1,4 @@
-"""The receive fast paths give exactly what the general paths give (engineer PF).
+"""The receive fast paths give exactly what the general paths give.
 
 The decoder's batched loop (``next_events``), its checksummed fast path, the bounded
 read-ahead of ``get_buffer``, the frame deadline under a stream that never pauses at a

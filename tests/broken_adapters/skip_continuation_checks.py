@@ -4,8 +4,8 @@ from typing import Any
 
 from mutation import replace
 
+from framewire.assembler import MessageAssembler
 from framewire.conformance.adapter import main
-from framewire.decoder import Decoder
 from framewire.errors import ErrorCode
 
 SKIPPED = {
@@ -16,13 +16,13 @@ SKIPPED = {
 
 
 def message_fault_without_continuation(
-    self: Decoder, flags: int, frame_type: int, length: int
+    self: MessageAssembler, flags: int, frame_type: int, length: int
 ) -> Any:
     fault = original(self, flags, frame_type, length)
     return None if fault is not None and fault.code in SKIPPED else fault
 
 
-original = replace(Decoder, "_message_fault", message_fault_without_continuation)
+original = replace(MessageAssembler, "fault", message_fault_without_continuation)
 
 if __name__ == "__main__":
     main()

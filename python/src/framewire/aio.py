@@ -46,12 +46,12 @@ that failed the connection (FW-SES-4).
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import operator
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import socket
+from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar
 
@@ -76,6 +76,8 @@ from framewire.transport import (
     Deadlines,
     DeadlineTracker,
     PeerState,
+    check_listen_target,
+    listening_error,
     next_batch,
     session_limits,
     transport_error,
@@ -91,8 +93,51 @@ _payload = operator.attrgetter("payload")
 
 QUEUE_LIMIT_NO_MESSAGE_LIMIT = 16 * 1024 * 1024
 """Payload bytes queued before reading pauses, when no maximum message size is set."""
-RECV_SIZE = 256 * 1024
-"""Room offered to the event loop per read (see framewire.sync.RECV_SIZE)."""
+
+
+class _Signal:
+    """A flag that coroutines can wait for: ``asyncio.Event`` without its deque of
+    waiters, which a server would otherwise hold twice per idle connection."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self, *, is_set: bool = False) -> None:
+        self._set = is_set
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        """Return once the flag is set (at once if it is)."""
+        if self._set:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            waiters: list[asyncio.Future[None]] | None = self._waiters  # set() may have taken it
+            if waiters is not None and waiter in waiters:
+                waiters.remove(waiter)
+
+
+def _within(timeout: float | None) -> contextlib.AbstractAsyncContextManager[object]:
+    """``asyncio.timeout(timeout)``, or nothing to allocate when there is no timeout (an
+    idle connection waits with none)."""
+    return contextlib.nullcontext() if timeout is None else asyncio.timeout(timeout)
 
 
 class _FramewireProtocol(asyncio.BufferedProtocol):
@@ -104,7 +149,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.loop = asyncio.get_running_loop()
         self.tracker = DeadlineTracker(deadlines, self.loop.time())
         self.transport: asyncio.Transport | None = None
-        self.batches: collections.deque[tuple[int, list[Message | Fragment]]] = collections.deque()
+        self.batches: list[tuple[int, list[Message | Fragment]]] = []
         """Decoded data not yet handed to the channel: one (payload bytes, events) pair
         per read, as the session decoded it (queued whole, not message by message)."""
         self.data_type: type[Message | Fragment] = Message if assemble else Fragment
@@ -113,10 +158,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.discarding = False
         """Set by close(): data still arriving is dropped, not queued (FW-CLS-4)."""
         self.failure: FramewireError | None = None
-        self.changed = asyncio.Event()
+        self.changed = _Signal()
         """Set whenever something a waiting call may look for has happened."""
-        self.can_write = asyncio.Event()
-        self.can_write.set()
+        self.can_write = _Signal(is_set=True)
         self.lost = self.loop.create_future()
         self.reading_paused = False
         self.queued_bytes = 0
@@ -137,7 +181,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self._rearm_deadline()
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return self.session.get_buffer(max(sizehint, RECV_SIZE))
+        return self.session.get_buffer(sizehint)  # -1 from the loop: sized by recent reads
 
     def buffer_updated(self, nbytes: int) -> None:
         self.session.buffer_updated(nbytes)
@@ -392,19 +436,22 @@ class AsyncChannel:
         protocol.taken(self._taking)
         self._taking = 0
         if not protocol.batches:
-            async with asyncio.timeout(timeout):
+            async with _within(timeout):
                 await self._wait_for(lambda: bool(protocol.batches) or protocol.peer.done)
             if not protocol.batches:
                 return []
-        self._taking, batch = protocol.batches.popleft()
+        self._taking, batch = protocol.batches.pop(0)  # a few batches at most: reads pause
         return batch
 
-    def __aiter__(self) -> AsyncIterator[Message]:
-        return self._iterate()
+    def __aiter__(self) -> Self:
+        return self
 
-    async def _iterate(self) -> AsyncIterator[Message]:
-        while (message := await self.recv()) is not None:
-            yield message
+    async def __anext__(self) -> Message:
+        """The next data message, until the peer's clean end (``async for``)."""
+        message = await self.recv()
+        if message is None:
+            raise StopAsyncIteration
+        return message
 
     async def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
@@ -689,7 +736,7 @@ class AsyncServer:
 
 
 async def start_server(
-    address: Address,
+    address: Address | None,
     handler: AsyncHandler,
     *,
     framing: Framing = Framing.LENGTH_PREFIXED,
@@ -697,12 +744,20 @@ async def start_server(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
+    backlog: int = 100,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
 ) -> AsyncServer:
     """Listen on ``address`` and run ``await handler(channel)`` per connection.
 
     The handshake is done before the handler runs; the channel is closed cleanly when it
-    returns. Use ``("127.0.0.1", 0)`` for a free port.
+    returns. Use ``("127.0.0.1", 0)`` for a free port. ``backlog``, ``reuse_port`` and
+    ``sock`` (a socket already bound, with ``address`` None) are passed to the loop as
+    ``asyncio.start_server`` passes them: ``reuse_port`` lets several processes listen on
+    one port, the kernel spreading the connections over them (see the guide's "Using
+    every core").
     """
+    check_listen_target(address, sock)
     loop = asyncio.get_running_loop()
     server = AsyncServer(handler)
     make_protocol = _protocol_factory(framing, limits, checksum, deadlines, assemble)
@@ -713,11 +768,18 @@ async def start_server(
         return protocol
 
     try:
-        if isinstance(address, str):
-            server._server = await loop.create_unix_server(factory, address)
+        if sock is not None and sock.family == socket.AF_UNIX:
+            server._server = await loop.create_unix_server(factory, sock=sock, backlog=backlog)
+        elif sock is not None:
+            server._server = await loop.create_server(factory, sock=sock, backlog=backlog)
+        elif isinstance(address, str):
+            server._server = await loop.create_unix_server(factory, address, backlog=backlog)
             server._unix_path = address
         else:
-            server._server = await loop.create_server(factory, address[0], address[1])
+            assert address is not None  # check_listen_target
+            server._server = await loop.create_server(
+                factory, address[0], address[1], backlog=backlog, reuse_port=reuse_port or None
+            )
     except OSError as exc:
-        raise transport_error(exc, f"listening on {address!r}") from None
+        raise listening_error(exc, address) from None
     return server

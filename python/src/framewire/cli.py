@@ -25,7 +25,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
+import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -40,7 +43,13 @@ from framewire.codec import Decoder, Encoder, Framing, Limits
 from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
-from framewire.transport import Address, Deadlines, format_address, parse_address
+from framewire.transport import (
+    Address,
+    Deadlines,
+    address_family,
+    format_address,
+    parse_address,
+)
 
 __all__ = ["main", "make_console"]
 
@@ -169,6 +178,16 @@ def _size(text: str) -> int:
         return int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return value
 
 
 def _address(text: str) -> Address:
@@ -369,6 +388,19 @@ def run_send(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
+    if args.workers > 1:
+        return _serve_workers(args, handle)
+    return _serve_here(args, handle, args.address, reuse_port=False)
+
+
+def _serve_here(
+    args: argparse.Namespace,
+    handle: Callable[[Channel, JsonLines], None],
+    address: Address,
+    *,
+    reuse_port: bool,
+) -> int:
+    """Run one server in this process until interrupted (or, with --once, one connection)."""
     out = JsonLines(sys.stdout)
     done = threading.Event()
 
@@ -380,14 +412,16 @@ def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None
                 done.set()
 
     with serve(
-        args.address,
+        address,
         handler,
         framing=_framing(args),
         limits=_limits(args),
         checksum=args.checksum,
         deadlines=_deadlines(args),
+        reuse_port=reuse_port,
     ) as server:
-        print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
+        if not reuse_port:  # a worker: the parent has said where it listens
+            print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
         try:
             # With --once, a first connection that fails before its handler runs (a bad
             # preface, a handshake deadline) ends the command as well.
@@ -400,6 +434,52 @@ def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None
         for error in server.errors:
             print(f"framewire: connection failed: {error}", file=sys.stderr)
         return EXIT_FAILURE if server.errors else EXIT_OK
+
+
+def _serve_workers(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
+    """--workers N: N processes listen on one TCP port with SO_REUSEPORT, and the kernel
+    spreads the connections over them (Linux balances them; each worker is the server
+    of one process). The port is reserved first by a socket that is bound but never
+    listens, so port 0 gives every worker the same free port."""
+    if isinstance(args.address, str):
+        raise UsageError("--workers needs a TCP address (SO_REUSEPORT has no Unix sockets)")
+    if args.once:
+        raise UsageError("--workers and --once do not go together")
+    with socket.socket(address_family(args.address), socket.SOCK_STREAM) as reservation:
+        reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        reservation.bind(args.address)
+        host, port = reservation.getsockname()[:2]
+        context = multiprocessing.get_context("fork")
+        workers = [
+            context.Process(
+                target=lambda: sys.exit(_serve_here(args, handle, (host, port), reuse_port=True)),
+                name=f"framewire-worker-{n}",
+            )
+            for n in range(args.workers)
+        ]
+        for worker in workers:
+            worker.start()
+
+        # A SIGTERM for the command ends its workers (Ctrl-C reaches them by itself).
+        def end_workers(*_: object) -> None:
+            for worker in workers:
+                worker.terminate()
+
+        signal.signal(signal.SIGTERM, end_workers)
+        print(
+            f"listening on {format_address((host, port))} ({args.workers} workers)",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            for worker in workers:
+                worker.join()
+        except KeyboardInterrupt:  # the workers have it too (one process group): let them end
+            for worker in workers:
+                worker.join()
+    failed = any(worker.exitcode for worker in workers)
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def run_listen(args: argparse.Namespace) -> int:
@@ -547,6 +627,13 @@ def build_parser() -> argparse.ArgumentParser:
             "--once", action="store_true", help="exit after the first connection ends"
         )
         _add_deadlines(server)
+        server.add_argument(
+            "--workers",
+            type=_positive,
+            default=1,
+            metavar="N",
+            help="serve from N processes sharing the port (SO_REUSEPORT; TCP only)",
+        )
         if name == "echo":
             server.add_argument(
                 "-v", "--verbose", action="store_true", help="also print what is echoed"

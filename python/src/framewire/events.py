@@ -107,3 +107,6 @@ NEED_DATA = Sentinel.NEED_DATA
 """next_event() has no complete event yet: feed more bytes (or the end of input)."""
 END = Sentinel.END
 """next_event() after a clean end of input: nothing will ever come again."""
+
+DecoderEvent = Message | Fragment | FrameDropped | Sentinel
+"""What Decoder.next_event() returns."""

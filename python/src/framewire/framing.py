@@ -9,13 +9,15 @@ API summary:
   `.encoded_frame_bound` is FW-DLM-4's bound on one encoded delimited frame.
 - `header_fault(word, type, length, max_frame_size)` -- the first header fault in the order
   of FW-HDR-6, or None.
+- `Admission` -- which frames a session's state accepts, as the decoder applies it;
+  `ADMIT_ALL` for the bare codec.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from framewire import schema
 from framewire.cobs_codec import encoded_size_bound
@@ -80,6 +82,38 @@ class Fault(NamedTuple):
     code: ErrorCode
     statement: str
     detail: str
+
+
+class Admission(Protocol):
+    """Which frames are accepted now: the rule of a session's state (spec 6.8).
+
+    The decoder applies it from each frame's header, before the payload is buffered, and
+    knows nothing of the states behind it: a session passes its own (FW-SES-6).
+    """
+
+    @property
+    def data(self) -> bool:
+        """Whether data frames are accepted (the fast paths run only while they are)."""
+        ...
+
+    def fault(self, frame_type: int) -> Fault | None:
+        """The fault for a frame of this type, or None when it is accepted."""
+        ...
+
+
+class AdmitAll:
+    """The codec's admission: every frame that passes the frame checks (no session)."""
+
+    data = True
+
+    @staticmethod
+    def fault(frame_type: int) -> Fault | None:
+        """None: the codec refuses no type for the state it is in (it has none)."""
+        return None
+
+
+ADMIT_ALL = AdmitAll()
+"""The one `AdmitAll`: a decoder's admission until a session gives it its own."""
 
 
 def is_control_type(frame_type: int) -> bool:

@@ -30,6 +30,7 @@ For deadlines (which belong to the transport, FW-LIM-6) the session tells what i
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import cast
 
 from framewire import schema
@@ -54,7 +55,7 @@ from framewire.events import (
     PongReceived,
     Sentinel,
 )
-from framewire.framing import Framing, Limits
+from framewire.framing import Fault, Framing, Limits
 
 SessionEvent = Message | Fragment | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
 """What Session.next_event() returns."""
@@ -70,13 +71,37 @@ class SessionState(enum.Enum):
     FAILED = "FAILED"
 
 
-# The "accepts" column of the state table (spec 6.8), as the decoder applies it from each
-# frame's header: whether data frames are accepted, and which control types.
-_ACCEPTS: dict[SessionState, tuple[bool, frozenset[int]]] = {
-    SessionState.AWAIT_HELLO: (False, frozenset({schema.TYPE_HELLO, schema.TYPE_ERROR})),
-    SessionState.OPEN: (
-        True,
-        frozenset({schema.TYPE_ERROR, schema.TYPE_PING, schema.TYPE_PONG}),
+@dataclass(frozen=True, slots=True)
+class _StateAdmission:
+    """The "accepts" column of the state table (spec 6.8) for one state, as the decoder
+    applies it from each frame's header (`framing.Admission`): whether data frames are
+    accepted, and which control types."""
+
+    data: bool
+    control: frozenset[int]
+
+    def fault(self, frame_type: int) -> Fault | None:
+        if frame_type >= schema.FIRST_APPLICATION_TYPE:
+            if self.data:
+                return None
+            return Fault(
+                ErrorCode.UNEXPECTED_MESSAGE,
+                "FW-SES-6",
+                f"data frame (type 0x{frame_type:02x}) before the peer's HELLO",
+            )
+        if frame_type in self.control:
+            return None
+        name = schema.CONTROL_TYPE_NAMES[frame_type]
+        statement = "FW-HEL-1" if frame_type == schema.TYPE_HELLO else "FW-SES-6"
+        return Fault(ErrorCode.UNEXPECTED_MESSAGE, statement, f"{name} not accepted now")
+
+
+_ADMISSIONS: dict[SessionState, _StateAdmission] = {
+    SessionState.AWAIT_HELLO: _StateAdmission(
+        False, frozenset({schema.TYPE_HELLO, schema.TYPE_ERROR})
+    ),
+    SessionState.OPEN: _StateAdmission(
+        True, frozenset({schema.TYPE_ERROR, schema.TYPE_PING, schema.TYPE_PONG})
     ),
 }
 
@@ -100,7 +125,7 @@ class Session:
         """The peer's limits, once its HELLO has arrived."""
 
         self._decoder = Decoder(framing, self.limits, assemble=assemble, recover=False)
-        self._decoder.accept(*_ACCEPTS[SessionState.AWAIT_HELLO])
+        self._decoder.admit(_ADMISSIONS[SessionState.AWAIT_HELLO])
         # Until the peer's HELLO, we only send control frames, which always fit the
         # smallest frame size any peer may announce.
         self._encoder = Encoder(framing, checksum=checksum, max_frame_size=schema.MIN_LIMIT)
@@ -140,6 +165,12 @@ class Session:
         """Where the partial frame began in the framed stream: tells one partial frame
         from the next, for the frame deadline (see Decoder.frame_start)."""
         return self._decoder.frame_start
+
+    @property
+    def receive_capacity(self) -> int:
+        """Bytes of receive buffer allocated now: what this session costs in memory
+        beyond a constant (none while idle; see `framewire.receive_buffer`)."""
+        return self._decoder.capacity + len(self._receive_scratch)
 
     @property
     def pings_outstanding(self) -> int:
@@ -461,9 +492,9 @@ class Session:
 
     def _enter(self, state: SessionState) -> None:
         self.state = state
-        accepts = _ACCEPTS.get(state)
-        if accepts is not None:
-            self._decoder.accept(*accepts)
+        admission = _ADMISSIONS.get(state)
+        if admission is not None:
+            self._decoder.admit(admission)
 
     def _fail(self, error: FramewireError, *, by_peer: bool = False) -> FramewireError:
         """Enter FAILED (FW-SES-7), queueing our ERROR frame when due (FW-ERR-1).

@@ -77,6 +77,8 @@ from framewire.transport import (
     DeadlineTracker,
     PeerState,
     address_family,
+    check_listen_target,
+    listening_error,
     next_batch,
     session_limits,
     transport_error,
@@ -92,10 +94,8 @@ _log = logging.getLogger(__name__)
 _TIMEOUT_SLACK = 0.01
 """Seconds by which a receive wait may overrun its deadline (see Channel._wait_at_most)."""
 
-RECV_SIZE = 256 * 1024
-"""Bytes asked of the kernel per ``recv_into``: large enough that a read carries many
-small frames (one system call for thousands of 16-byte messages), small enough that the
-decoder's buffer stays modest."""
+_DISCARD_SIZE = 16 * 1024
+"""Bytes read per ``recv_into`` while discarding input after a failure (FW-CLS-4)."""
 
 
 class Channel:
@@ -326,7 +326,7 @@ class Channel:
             wait = None if expiry is None else max(expiry[0] - time.monotonic(), 0.0)
             self._wait_at_most(wait)
             try:
-                with session.get_buffer(RECV_SIZE) as buffer:
+                with session.get_buffer() as buffer:  # its size follows recent reads
                     received = self._sock.recv_into(buffer)
             except (TimeoutError, BlockingIOError):
                 assert expiry is not None
@@ -439,7 +439,7 @@ class Channel:
     def _linger_and_close(self) -> None:
         """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
         deadline = time.monotonic() + self._deadlines.linger
-        sink = bytearray(RECV_SIZE)
+        sink = bytearray(_DISCARD_SIZE)
         with contextlib.suppress(OSError, TimeoutError):
             while (remaining := deadline - time.monotonic()) > 0:
                 self._sock.settimeout(remaining)
@@ -485,6 +485,17 @@ class OutgoingMessage:
             self.end()
         else:
             self._channel._abort_message(exc)
+
+
+def _listening_socket(address: Address | None, reuse_port: bool) -> socket.socket:
+    """An unbound stream socket for ``address``, with the options a server wants."""
+    assert address is not None  # serve() takes an address or a socket
+    listener = socket.socket(address_family(address), socket.SOCK_STREAM)
+    if not isinstance(address, str):
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return listener
 
 
 def _deadline_after(timeout: float | None) -> float | None:
@@ -674,7 +685,7 @@ class Server:
 
 
 def serve(
-    address: Address,
+    address: Address | None,
     handler: Handler,
     *,
     framing: Framing = Framing.LENGTH_PREFIXED,
@@ -682,23 +693,29 @@ def serve(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
-    backlog: int = 64,
+    backlog: int = 128,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
     The channel's handshake is done before the handler runs, and the channel is closed
     cleanly (FW-CLS-4) when the handler returns. Use ``("127.0.0.1", 0)`` for a free port.
+    The socket options are those of ``asyncio.start_server``: ``backlog``;
+    ``reuse_port`` (``SO_REUSEPORT``: several processes listen on one port and the
+    kernel spreads the connections over them); or ``sock``, a socket already bound (and
+    perhaps listening), with ``address`` None.
     """
+    check_listen_target(address, sock)
     limits = session_limits(limits, assemble)
-    listener = socket.socket(address_family(address), socket.SOCK_STREAM)
+    listener = sock if sock is not None else _listening_socket(address, reuse_port)
     try:
-        if not isinstance(address, str):
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(address)
+        if address is not None:
+            listener.bind(address)
         listener.listen(backlog)
     except OSError as exc:
         listener.close()
-        raise transport_error(exc, f"listening on {address!r}") from None
+        raise listening_error(exc, address) from None
     return Server(
         listener,
         handler,

@@ -191,6 +191,18 @@ def transport_error(exc: OSError, during: str) -> TransportError:
     return error
 
 
+def check_listen_target(address: Address | None, sock: socket.socket | None) -> None:
+    """A server listens on an address or on a socket already bound: exactly one of them."""
+    if (address is None) == (sock is None):
+        raise LocalProtocolError("give either an address or a bound socket (sock=)")
+
+
+def listening_error(exc: OSError, address: Address | None) -> TransportError:
+    """A failure to listen, naming where (``transport_error``)."""
+    where = "the socket given" if address is None else format_address(address)
+    return transport_error(exc, f"listening on {where}")
+
+
 def session_limits(limits: Limits | None, assemble: bool) -> Limits:
     """The limits a channel's session gets (defaults when None), checked against FW-LIM-5:
     a receiver that announces no message limit must stream (``assemble=False``)."""
