@@ -186,7 +186,7 @@ def _write_into(
     much as it takes, then buffer_updated(); yield after each write, for the caller to
     collect the events (a view may be smaller than DATA)."""
     while data:
-        view = get_buffer(len(data))
+        view = get_buffer(-1)  # as the transports ask: the buffer sizes its own read
         size = min(len(view), len(data))
         view[:size] = data[:size]
         buffer_updated(size)
