@@ -93,7 +93,7 @@ docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 
 # Not part of `make test` nor of CI: it takes minutes (the last score: vectors/MUTATION.md).
 mutation: venv ## Mutation score of the vectors over the codec and session (writes vectors/MUTATION.md)
-	nice $(PY) tools/mutation.py --write vectors/MUTATION.md
+	nice $(PY) tools/mutants.py --write vectors/MUTATION.md
 
 bench: venv ## Run the benchmarks
 	$(PY) python/benchmarks/bench.py

@@ -209,12 +209,17 @@ def _drain_batched(decoder: Decoder, events: list[dict[str, Any]]) -> bool:
     while True:
         batch: list[Any] = decoder.next_events()
         if not batch:
-            event = decoder.next_event()
-            if event is NEED_DATA or event is END:
-                return event is END
-            batch = [event]
+            return _why_empty(decoder.next_event()) is END
         for event in batch:
             _record(event, events)
+
+
+def _why_empty(event: object) -> object:
+    """What next_event() says after next_events() returned nothing: by the API's contract,
+    NEED_DATA or END (or it raises); an event there is a fault of the implementation."""
+    if event is not NEED_DATA and event is not END:
+        raise AssertionError(f"next_events() returned nothing, then next_event() gave {event!r}")
+    return event
 
 
 def _record(event: object, events: list[dict[str, Any]]) -> None:
@@ -244,10 +249,13 @@ def _drain_session_batched(session: Session, events: list[dict[str, Any]]) -> st
     while True:
         batch: list[Any] = session.next_events()
         if not batch:
+            # Why: NEED_DATA, END, or the peer's clean end, which the session reports
+            # through next_event() (or it raises).
             event = session.next_event()
-            if event is NEED_DATA or event is END:
-                return end
-            batch = [event]
+            if isinstance(event, PeerClosed):
+                return "clean"
+            _why_empty(event)
+            return end
         for event in batch:
             end = _record_session(event, events) or end
 

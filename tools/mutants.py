@@ -1,6 +1,6 @@
 """Mutation testing of the reference implementation, judged by the test vectors alone.
 
-Run: `make mutation` (or `nice .venv/bin/python tools/mutation.py --write vectors/MUTATION.md`).
+Run: `make mutation` (or `nice .venv/bin/python tools/mutants.py --write vectors/MUTATION.md`).
 
 A *mutant* is the reference implementation with one small change: a comparison, a boolean
 operator, an arithmetic or bitwise operator or an integer or boolean constant changed at
@@ -8,7 +8,7 @@ one place. The vector suite *kills* it when some vector, in some delivery and th
 receive path (FW-CNF-12, FW-CNF-31), gets another outcome than the vector expects, or when
 the mutant crashes or hangs. The share of mutants killed measures what the vectors can
 tell apart; a mutant that survives is either equivalent (no input can tell it from the
-original, and `vectors/mutation-notes.json` says why) or a gap, answered by a new vector.
+original, and `tools/mutation-notes.json` says why) or a gap, answered by a new vector.
 
 Why its own mutator and not mutmut or cosmic-ray: the judge is the conformance runner's
 own comparison, run in process through the reference adapter (one process start per
@@ -49,7 +49,7 @@ from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, Reference
 from framewire.conformance.vectors import LIVE_ONLY_TAG, Case, Registry, deliveries, load_suite
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTES_FILE = ROOT / "vectors" / "mutation-notes.json"
+NOTES_FILE = ROOT / "tools" / "mutation-notes.json"
 
 TARGETS = (
     "framewire.decoder",
@@ -493,8 +493,8 @@ def report_lines(results: Results) -> list[str]:
         "or one integer or boolean constant, and is killed when some vector, in some",
         "delivery and through some receive path, gets a wrong outcome (or the mutant",
         f"crashes or hangs). Reproduce with `make mutation` ({results.minutes:.0f} minutes",
-        "on a shared 2-core machine). `tools/mutation.py` says what is mutated and what is",
-        "out of reach of any vector; `vectors/mutation-notes.json` says why each equivalent",
+        "on a shared 2-core machine). `tools/mutants.py` says what is mutated and what is",
+        "out of reach of any vector; `tools/mutation-notes.json` says why each equivalent",
         "survivor is equivalent.",
         "",
         f"- Vectors: suite {results.suite_version}, {results.runs} adapter requests "
