@@ -30,6 +30,7 @@ import argparse
 import ast
 import copy
 import functools
+import hashlib
 import importlib
 import json
 import os
@@ -50,6 +51,9 @@ from framewire.conformance.vectors import LIVE_ONLY_TAG, Case, Registry, deliver
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES_FILE = ROOT / "tools" / "mutation-notes.json"
+CACHE_FILE = ROOT / "build" / "mutation-cache.json"
+"""Outcomes of earlier runs, valid while the implementation, adapter and vectors are
+unchanged (the key hashes all of them): editing the notes rewrites the report at once."""
 
 TARGETS = (
     "framewire.decoder",
@@ -522,36 +526,77 @@ def report_lines(results: Results) -> list[str]:
     return lines
 
 
+def judged_sources() -> str:
+    """A hash of everything a mutant's outcome depends on: the framewire modules loaded to
+    judge (the targets, what they import, the adapter and the runner), the vectors and
+    this tool. Other modules (the transports, the CLI) cannot change an outcome."""
+    digest = hashlib.sha256()
+    loaded = [m.__file__ for name, m in sorted(sys.modules.items()) if name.startswith("framewire")]
+    for path in [*loaded, *sorted((ROOT / "vectors").glob("*.json")), __file__]:
+        digest.update(Path(str(path)).read_bytes())
+    return digest.hexdigest()
+
+
+class Outcomes:
+    """Each mutant's outcome: (executed, status), from the cache or from judging it."""
+
+    def __init__(self, runs: list[Run], registry: Registry) -> None:
+        self.runs, self.registry = runs, registry
+        self.key = judged_sources()
+        cached = json.loads(CACHE_FILE.read_text(encoding="utf-8")) if CACHE_FILE.exists() else {}
+        self.known: dict[str, list[Any]] = cached.get(self.key, {})
+        self.reached: set[tuple[str, int]] | None = None
+        self.timeout = 0.0
+
+    def get(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
+        """Whether the mutated line runs under the vectors, and the child's exit status."""
+        name = f"{mutant.module}:{mutant.index}"
+        if name not in self.known:
+            self.known[name] = list(self._judge(mutant, tree))
+            self._save()
+        executed, status = self.known[name]
+        return bool(executed), int(status)
+
+    def _judge(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
+        if self.reached is None:
+            job = functools.partial(judge_all, self.runs, self.registry)
+            status, baseline = in_child(job, timeout=600)
+            if status != EXIT_SURVIVED:
+                raise SystemExit("the unmutated implementation fails the vectors: fix that first")
+            self.reached = executed_lines(self.runs, self.registry)
+            self.timeout = max(10.0, 5 * baseline)
+            print(f"{len(self.runs)} requests, {baseline:.1f} s unmutated", flush=True)
+        file = str(importlib.import_module(mutant.module).__file__)
+        if (file, mutant.line) not in self.reached:
+            return False, EXIT_SURVIVED
+        job = functools.partial(judge_mutant, mutant, tree, self.runs, self.registry)
+        return True, in_child(job, self.timeout)[0]
+
+    def _save(self) -> None:
+        CACHE_FILE.parent.mkdir(exist_ok=True)
+        CACHE_FILE.write_text(json.dumps({self.key: self.known}), encoding="utf-8")
+
+
 def run_mutants(
     scanned: list[tuple[ast.Module, list[Mutant], str]],
-    runs: list[Run],
-    registry: Registry,
+    outcomes: Outcomes,
     notes: dict[str, str],
     results: Results,
 ) -> None:
-    """Judge every mutant in a child of its own and record the outcome in RESULTS."""
-    status, baseline = in_child(functools.partial(judge_all, runs, registry), timeout=600)
-    if status != EXIT_SURVIVED:
-        raise SystemExit("the unmutated implementation fails the vectors: fix that first")
-    reached = executed_lines(runs, registry)
-    timeout = max(10.0, 5 * baseline)
+    """Judge every mutant (in a child of its own) and record the outcome in RESULTS."""
     count = sum(len(mutants) for _, mutants, _ in scanned)
-    print(f"{len(runs)} requests, {baseline:.1f} s unmutated; {count} mutants", flush=True)
+    print(f"{count} mutants", flush=True)
     for tree, mutants, source in scanned:
         source_lines = source.splitlines()
         for mutant in mutants:
-            file = str(importlib.import_module(mutant.module).__file__)
             row = results.by_function.setdefault(f"{mutant.module}.{mutant.qualname}", Counter())
             row["total"] += 1
             results.total += 1
-            executed = (file, mutant.line) in reached
-            if executed:
-                job = functools.partial(judge_mutant, mutant, tree, runs, registry)
-                status, _ = in_child(job, timeout)
-                if status != EXIT_SURVIVED:
-                    row["killed"] += 1
-                    results.killed += 1
-                    continue
+            executed, status = outcomes.get(mutant, tree)
+            if executed and status != EXIT_SURVIVED:
+                row["killed"] += 1
+                results.killed += 1
+                continue
             key = note_key(mutant, source_lines)
             if key in notes:
                 results.notes_used.add(key)
@@ -580,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     runs, registry, suite_version = prepare_runs()
     results = Results(suite_version, len(runs))
     started = time.monotonic()
-    run_mutants(scanned, runs, registry, notes, results)
+    run_mutants(scanned, Outcomes(runs, registry), notes, results)
     results.minutes = (time.monotonic() - started) / 60
     print(
         f"{results.killed} of {results.total} mutants killed; {len(results.equivalent)} "

@@ -1224,6 +1224,38 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         end=CLEAN,
         tags=["boundary", "eof"],
     )
+    ok = delimit(frame(DATA, b"ok"))
+    long_run = cobs_encode(over_bound) + nonzero_bytes(40)
+    decode(
+        suite,
+        group,
+        "encoded-size-over-bound-one-chunk",
+        f"A frame, then the first 10 bytes of a frame whose encoded bytes exceed E = {bound}, "
+        "then the rest of it in one chunk with no 0x00, then a 0x00 and a frame: "
+        "frame-too-large however much of the oversized frame one chunk brings; the bytes "
+        "up to the 0x00 are discarded, the next frame decodes.",
+        ["FW-DLM-4", "FW-LIM-4"],
+        framing=DELIMITED,
+        data=ok + long_run + b"\x00" + after,
+        chunks=[len(ok) + 10, len(long_run) - 10, 1 + len(after)],
+        events=[message(DATA, b"ok"), error("frame-too-large"), message(DATA, b"after")],
+        end=CLEAN,
+        tags=["boundary", "chunks"],
+    )
+    decode(
+        suite,
+        group,
+        "encoded-size-over-bound-one-chunk-eof",
+        f"The same oversized frame (beyond E = {bound}), its rest in one chunk with no 0x00, "
+        "then end of input: frame-too-large, then a clean end (FW-DLM-11).",
+        ["FW-DLM-4", "FW-DLM-11", "FW-LIM-4"],
+        framing=DELIMITED,
+        data=ok + long_run,
+        chunks=[len(ok) + 10, len(long_run) - 10],
+        events=[message(DATA, b"ok"), error("frame-too-large")],
+        end=CLEAN,
+        tags=["boundary", "chunks", "eof"],
+    )
     decode(
         suite,
         group,
