@@ -526,13 +526,24 @@ def report_lines(results: Results) -> list[str]:
     return lines
 
 
+OPERATORS_VERSION = 1
+"""Part of the cache key: raise it whenever the mutation operators or the scope change."""
+NOT_JUDGING = {"cli", "report", "results", "runner", "adapter_client"}
+"""Modules of the runner that the tool loads but that cannot change an outcome."""
+
+
 def judged_sources() -> str:
     """A hash of everything a mutant's outcome depends on: the framewire modules loaded to
-    judge (the targets, what they import, the adapter and the runner), the vectors and
-    this tool. Other modules (the transports, the CLI) cannot change an outcome."""
-    digest = hashlib.sha256()
-    loaded = [m.__file__ for name, m in sorted(sys.modules.items()) if name.startswith("framewire")]
-    for path in [*loaded, *sorted((ROOT / "vectors").glob("*.json")), __file__]:
+    judge it (the targets, what they import, the adapter and the judge) and the vectors,
+    with the version of the operators. The transports and the CLI cannot change an
+    outcome, nor can the report's layout in this file."""
+    digest = hashlib.sha256(f"operators {OPERATORS_VERSION}".encode())
+    loaded = [
+        module.__file__
+        for name, module in sorted(sys.modules.items())
+        if name.startswith("framewire") and name.rpartition(".")[2] not in NOT_JUDGING
+    ]
+    for path in [*loaded, *sorted((ROOT / "vectors").glob("*.json"))]:
         digest.update(Path(str(path)).read_bytes())
     return digest.hexdigest()
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from framewire.conformance import judge
@@ -44,7 +45,26 @@ def judge_reply(case: Case, reply: Mapping[str, Any], registry: Registry) -> str
     return judge.check_session(case, reply, registry)
 
 
-def run_case(adapter: AdapterProcess, case: Case, registry: Registry, seed: int) -> CaseResult:
+def receive_paths(
+    offered: Mapping[str, Sequence[str]], kind: str, patterns: Sequence[str] = ()
+) -> tuple[str | None, ...]:
+    """The receive paths to run a case of KIND through (FW-CNF-31): those the adapter
+    offers that match PATTERNS (all when there are none, the first when none matches), or
+    one unnamed path when it offers none."""
+    paths = tuple(offered.get(kind, ()))
+    if not paths:
+        return (None,)
+    chosen = [p for p in paths if any(fnmatch.fnmatchcase(p, pattern) for pattern in patterns)]
+    return tuple(chosen) if chosen else paths if not patterns else paths[:1]
+
+
+def run_case(
+    adapter: AdapterProcess,
+    case: Case,
+    registry: Registry,
+    seed: int,
+    receive: Sequence[str] = (),
+) -> CaseResult:
     """Run every delivery of CASE; the first 'skipped' reply skips the whole case."""
     result = CaseResult(case, "adapter", Outcome.PASSED)
     cuts = (
@@ -52,7 +72,7 @@ def run_case(adapter: AdapterProcess, case: Case, registry: Registry, seed: int)
         if case.kind == "encode"
         else [(d.name, d.chunks) for d in deliveries(case, seed)]
     )
-    paths: tuple[str | None, ...] = adapter.info.receive.get(case.kind) or (None,)
+    paths = receive_paths(adapter.info.receive, case.kind, receive)
     for (cut_name, chunks), path in itertools.product(cuts, paths):
         name = cut_name if path is None else f"{cut_name}/{path}"
         op, fields = request_for(case, chunks, path)
@@ -103,6 +123,7 @@ def run_adapter(
     seed: int,
     known: KnownFailures,
     progress: Progress | None = None,
+    receive: Sequence[str] = (),
 ) -> list[CaseResult]:
     """Run CASES through ADAPTER, settling known failures; PROGRESS sees each result."""
     results = []
@@ -111,7 +132,7 @@ def run_adapter(
         if reason:
             result = CaseResult(case, "adapter", Outcome.NOT_APPLICABLE, reason)
         else:
-            result = known.settle(run_case(adapter, case, registry, seed))
+            result = known.settle(run_case(adapter, case, registry, seed, receive))
         results.append(result)
         if progress:
             progress(result)
