@@ -436,25 +436,33 @@ def in_child(job: Callable[[], int], timeout: float) -> tuple[int, float]:
     return (code if code >= 0 else EXIT_KILLED), time.monotonic() - started
 
 
-def executed_lines(runs: list[Run], registry: Registry) -> set[tuple[str, int]]:
-    """(file, line) of every target line the unmutated run executes."""
+def covering_runs(runs: list[Run], registry: Registry) -> dict[tuple[str, int], list[int]]:
+    """For each target line (file, line), the requests of the unmutated run that execute
+    it. A mutant changes one place in a function body, and every request starts from
+    fresh objects, so only the requests that execute its line can tell it apart: those
+    are all a mutant is judged with."""
     files = {str(Path(str(importlib.import_module(name).__file__))) for name in TARGETS}
-    seen: set[tuple[str, int]] = set()
+    covering: dict[tuple[str, int], list[int]] = {}
+    current = 0
 
     def tracer(frame: types.FrameType, event: str, arg: object) -> Any:
         if frame.f_code.co_filename not in files:
             return None
-        seen.add((frame.f_code.co_filename, frame.f_lineno))
+        requests = covering.setdefault((frame.f_code.co_filename, frame.f_lineno), [])
+        if not requests or requests[-1] != current:
+            requests.append(current)
         return tracer
 
+    adapter = ReferenceAdapter()
     sys.settrace(tracer)
     try:
-        status = judge_all(runs, registry)
+        for current, run in enumerate(runs):  # noqa: B007 - the tracer reads `current`
+            reply = adapter.handle(run.request)
+            if runner.judge_reply(run.case, reply, registry) is not None:
+                raise SystemExit(f"the unmutated implementation fails {run.case.id}: fix that")
     finally:
         sys.settrace(None)
-    if status != EXIT_SURVIVED:
-        raise SystemExit("the unmutated implementation fails the vectors: fix that first")
-    return seen
+    return covering
 
 
 # ----------------------------------------------------------------------------- report
@@ -473,6 +481,7 @@ class Results:
     gaps: list[str] = field(default_factory=list)
     by_function: dict[str, Counter[str]] = field(default_factory=dict)
     notes_used: set[str] = field(default_factory=set)
+    not_rerun: int = 0
 
     @property
     def score(self) -> float:
@@ -504,6 +513,14 @@ def report_lines(results: Results) -> list[str]:
         f"- Vectors: suite {results.suite_version}, {results.runs} adapter requests "
         f"(every case, delivery and receive path; seed {SEED}).",
         f"- Modules: {', '.join(f'`{name}`' for name in TARGETS)}.",
+        *(
+            [
+                f"- {results.not_rerun} mutants documented as equivalent were not judged "
+                "again in this run (`--skip-noted`)."
+            ]
+            if results.not_rerun
+            else []
+        ),
         f"- Mutants: {results.total}; killed {results.killed}; survived "
         f"{results.total - results.killed}: {equivalent} equivalent (documented), "
         f"{len(results.gaps)} not answered by a vector.",
@@ -556,7 +573,7 @@ class Outcomes:
         self.key = judged_sources()
         cached = json.loads(CACHE_FILE.read_text(encoding="utf-8")) if CACHE_FILE.exists() else {}
         self.known: dict[str, list[Any]] = cached.get(self.key, {})
-        self.reached: set[tuple[str, int]] | None = None
+        self.reached: dict[tuple[str, int], list[int]] | None = None
         self.timeout = 0.0
 
     def get(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
@@ -570,17 +587,17 @@ class Outcomes:
 
     def _judge(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
         if self.reached is None:
-            job = functools.partial(judge_all, self.runs, self.registry)
-            status, baseline = in_child(job, timeout=600)
-            if status != EXIT_SURVIVED:
-                raise SystemExit("the unmutated implementation fails the vectors: fix that first")
-            self.reached = executed_lines(self.runs, self.registry)
-            self.timeout = max(10.0, 5 * baseline)
-            print(f"{len(self.runs)} requests, {baseline:.1f} s unmutated", flush=True)
+            started = time.monotonic()
+            self.reached = covering_runs(self.runs, self.registry)
+            traced = time.monotonic() - started  # slower than a plain run: a generous base
+            self.timeout = max(10.0, 3 * traced)
+            print(f"{len(self.runs)} requests, {traced:.1f} s traced", flush=True)
         file = str(importlib.import_module(mutant.module).__file__)
-        if (file, mutant.line) not in self.reached:
+        covering = self.reached.get((file, mutant.line))
+        if not covering:
             return False, EXIT_SURVIVED
-        job = functools.partial(judge_mutant, mutant, tree, self.runs, self.registry)
+        runs = [self.runs[index] for index in covering]
+        job = functools.partial(judge_mutant, mutant, tree, runs, self.registry)
         return True, in_child(job, self.timeout)[0]
 
     def _save(self) -> None:
@@ -593,6 +610,8 @@ def run_mutants(
     outcomes: Outcomes,
     notes: dict[str, str],
     results: Results,
+    *,
+    skip_noted: bool = False,
 ) -> None:
     """Judge every mutant (in a child of its own) and record the outcome in RESULTS."""
     count = sum(len(mutants) for _, mutants, _ in scanned)
@@ -603,12 +622,16 @@ def run_mutants(
             row = results.by_function.setdefault(f"{mutant.module}.{mutant.qualname}", Counter())
             row["total"] += 1
             results.total += 1
-            executed, status = outcomes.get(mutant, tree)
+            key = note_key(mutant, source_lines)
+            if skip_noted and key in notes:
+                executed, status = True, EXIT_SURVIVED  # documented as equivalent: not rerun
+                results.not_rerun += 1
+            else:
+                executed, status = outcomes.get(mutant, tree)
             if executed and status != EXIT_SURVIVED:
                 row["killed"] += 1
                 results.killed += 1
                 continue
-            key = note_key(mutant, source_lines)
             if key in notes:
                 results.notes_used.add(key)
                 row["eq"] += 1
@@ -626,6 +649,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, help="write the report here (vectors/MUTATION.md)")
     parser.add_argument("--only", help="mutate only this module (e.g. framewire.readers)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--skip-noted",
+        action="store_true",
+        help="count the mutants the notes document as equivalent without judging them again",
+    )
     args = parser.parse_args(argv)
     notes: dict[str, str] = json.loads(NOTES_FILE.read_text(encoding="utf-8"))
     scanned = [scan(name) for name in TARGETS if args.only in (None, name)]
@@ -636,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     runs, registry, suite_version = prepare_runs()
     results = Results(suite_version, len(runs))
     started = time.monotonic()
-    run_mutants(scanned, Outcomes(runs, registry), notes, results)
+    run_mutants(scanned, Outcomes(runs, registry), notes, results, skip_noted=args.skip_noted)
     results.minutes = (time.monotonic() - started) / 60
     print(
         f"{results.killed} of {results.total} mutants killed; {len(results.equivalent)} "
