@@ -590,7 +590,7 @@ class Outcomes:
             started = time.monotonic()
             self.reached = covering_runs(self.runs, self.registry)
             traced = time.monotonic() - started  # slower than a plain run: a generous base
-            self.timeout = max(10.0, 3 * traced)
+            self.timeout = 3 * traced / len(self.runs)  # per request, for a hung mutant
             print(f"{len(self.runs)} requests, {traced:.1f} s traced", flush=True)
         file = str(importlib.import_module(mutant.module).__file__)
         covering = self.reached.get((file, mutant.line))
@@ -598,7 +598,7 @@ class Outcomes:
             return False, EXIT_SURVIVED
         runs = [self.runs[index] for index in covering]
         job = functools.partial(judge_mutant, mutant, tree, runs, self.registry)
-        return True, in_child(job, self.timeout)[0]
+        return True, in_child(job, 10.0 + self.timeout * len(runs))[0]
 
     def _save(self) -> None:
         CACHE_FILE.parent.mkdir(exist_ok=True)
