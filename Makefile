@@ -16,12 +16,15 @@ VENV       := .venv
 BIN        := $(VENV)/bin
 PY         := $(BIN)/python
 PYPROJECT  := python/pyproject.toml
-# Touched after a successful install; lives inside the venv so `rm -rf .venv` resets it.
-VENV_STAMP := $(VENV)/.framewire-install.stamp
+# Touched after a successful install; they live inside the venv so `rm -rf .venv` resets
+# them. PACKAGE_STAMP: the package and its runtime dependencies only (enough for
+# `make demo`); VENV_STAMP: the dev and docs extras on top (everything else).
+PACKAGE_STAMP := $(VENV)/.framewire-package.stamp
+VENV_STAMP    := $(VENV)/.framewire-install.stamp
 
 # Paths checked by ruff and mypy.
-LINT_PATHS := python tests spec/_hooks vectors examples tools
-TYPE_PATHS := python/src tests spec/_hooks vectors examples tools
+LINT_PATHS := python tests spec/_hooks vectors examples dissectors tools
+TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors tools
 
 # Steps run by `make test`, in this order; the run stops at the first failure.
 # To add a step, write a target for it and append its name here, e.g.
@@ -37,8 +40,13 @@ help: ## Show this help
 
 venv: $(VENV_STAMP) ## Create .venv and install the package with dev and docs extras
 
-$(VENV_STAMP): $(PYPROJECT)
-	$(PYTHON_SYS) -m venv $(VENV)
+$(PACKAGE_STAMP): $(PYPROJECT)
+	@echo "==> installing the framewire package into $(VENV) (once)"
+	@$(PYTHON_SYS) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e ./python
+	@touch $@
+
+$(VENV_STAMP): $(PACKAGE_STAMP)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e './python[dev,docs]'
 	touch $@
@@ -52,8 +60,8 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	cd js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: venv ## Run the demo
-	$(PY) -m framewire.demo
+demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package only)
+	@$(PY) -m framewire.demo
 
 test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)
 	@for step in $(TEST_STEPS); do \
@@ -95,8 +103,11 @@ docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 mutation: venv ## Mutation score of the vectors over the codec and session (writes vectors/MUTATION.md)
 	nice $(PY) tools/mutants.py --write vectors/MUTATION.md
 
-bench: venv ## Run the benchmarks
-	$(PY) python/benchmarks/bench.py
+# A shorter run of both benchmarks; python/benchmarks/RESULTS.md gives the full commands.
+bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle connections per server)
+	$(PY) python/benchmarks/bench.py --repeats 3
+	$(PY) python/benchmarks/bench_tls.py --repeats 3
+	$(PY) python/benchmarks/scale.py --quick
 
 clean: ## Remove the venv, build output and caches
 	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

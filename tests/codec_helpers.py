@@ -6,7 +6,7 @@ import struct
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from framewire import END, Decoder, Fragment, FrameDropped, Framing, Message, ProtocolError
+from framewire import END, Decoder, Fragment, FrameDropped, Framing, Message, RemoteProtocolError
 from framewire.checksum import crc32c
 from framewire.cobs_codec import cobs_encode
 from framewire.schema import FLAG_C
@@ -44,7 +44,7 @@ def decode(
             decoder.feed_eof()
         events.extend(summarise(event) for event in decoder.events())
         outcome = "end" if decoder.next_event() is END else "open"
-    except ProtocolError as error:
+    except RemoteProtocolError as error:
         # Recoverable errors must come out as FrameDropped events, never be raised.
         outcome = error.name if not error.recoverable else f"raised recoverable {error.name}"
     return Decoded(events, outcome)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -22,8 +23,9 @@ DEADLINE_MS = 300
 DEADLINES = f"handshake_ms={DEADLINE_MS},frame_ms={DEADLINE_MS}"
 
 
+@functools.cache
 def suite() -> Suite:
-    """The repository's vectors."""
+    """The repository's vectors (read once per test run)."""
     return load_suite(VECTORS)
 
 

@@ -1,12 +1,18 @@
-"""Fixtures shared by the transport tests: where a server listens, and in which framing."""
+"""Shared fixtures: where a server listens, in which framing, and the vectors one by one."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from conformance_helpers import REFERENCE_KNOWN_FAILURES, suite
+from tls_peers import TlsFiles, make_tls_files
 
 from framewire.codec import Framing
+from framewire.conformance.adapter import ReferenceAdapter
+from framewire.conformance.results import KnownFailures
+from framewire.conformance.runner import not_applicable
+from framewire.conformance.vectors import Case
 from framewire.transport import Address
 
 
@@ -21,3 +27,28 @@ def framing(request: pytest.FixtureRequest) -> Framing:
     """Each framing in turn (spec 4)."""
     result: Framing = request.param
     return result
+
+
+REFERENCE_CASES = [
+    case for case in suite().cases if not_applicable(case, ReferenceAdapter.profiles) is None
+]
+"""The vectors an adapter claiming the reference's profiles runs (live-only ones are not)."""
+
+
+@pytest.fixture(params=REFERENCE_CASES, ids=[case.id for case in REFERENCE_CASES])
+def vector_case(request: pytest.FixtureRequest) -> Case:
+    """One vector a test item, its id the vector's: `pytest -k fw-497fd00a` selects it."""
+    case: Case = request.param
+    return case
+
+
+@pytest.fixture(scope="session")
+def known_failures() -> KnownFailures:
+    """The vectors the reference declares it does not pass yet (FW-CNF-24)."""
+    return KnownFailures.load(REFERENCE_KNOWN_FAILURES)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A test CA, a server certificate signed by it and an unrelated CA, as PEM files."""
+    return make_tls_files(tmp_path_factory.mktemp("tls"))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import socket
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from framewire.codec import Decoder, Encoder, Framing, Limits
 from framewire.events import END, Message, Sentinel
+from framewire.sync import Channel
 from framewire.transport import Address, Deadlines
 
 FAST = Deadlines(handshake=0.5, frame=0.3, linger=0.2)
@@ -96,3 +97,22 @@ def reset(sock: socket.socket) -> None:
     """Close with SO_LINGER 0: the kernel sends RST instead of FIN."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 2.0) -> None:
+    """Poll ``condition`` until it is true; fail the test when ``timeout`` passes first.
+
+    For state that another thread fills (a server's ``errors``): no fixed sleep, so a
+    fast machine does not wait and a slow one does not fail for nothing.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {condition}")
+        time.sleep(0.005)
+
+
+def echo(channel: Channel) -> None:
+    """The blocking echo handler: every message back as it came, until the peer ends."""
+    for message in channel:
+        channel.send(message)

@@ -12,11 +12,16 @@ for every public module:
   properties of public classes;
 - every public name is rendered: its defining module has a directive whose members are
   shown. Names that a module re-exports (``framewire.Decoder`` is
-  ``framewire.decoder.Decoder``) are rendered where they are defined.
+  ``framewire.decoder.Decoder``) are rendered where they are defined;
+- nothing else is: mkdocstrings renders the public names only (``filters: public``), with
+  full type annotations in the signatures, and the helpers the transports share stay out
+  of ``__all__``. When the site has been built (``make test`` builds it before pytest),
+  the rendered page itself is checked too.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,10 +39,15 @@ INTERNAL_MODULES = {
     "framewire.cobs_codec": "a COBS wrapper used by the codec",
     "framewire.annotate": "the frame annotator behind `framewire inspect`",
     "framewire.demo": "the program behind `make demo`",
+    "framewire.serial_cli": "the `--serial` options of `framewire send/listen/inspect`",
     "framewire.receive_buffer": "the receive buffer inside `Decoder`",
     "framewire.readers": "the frame reader of each framing, inside `Decoder`",
     "framewire.assembler": "the message assembler inside `Decoder`",
     "framewire.conformance": "the conformance runner, documented with `framewire conformance`",
+    "framewire.diagnosis": "the causes written into error details (the errors are the API)",
+    "framewire.control": "the control payload checks shared by session, encoder and inspect",
+    "framewire.units": "byte counts for error texts",
+    "framewire.connlog": "the servers' connection log; its format is on the CLI page",
 }
 """Modules left out of the API reference on purpose (their submodules too), and why."""
 
@@ -159,3 +169,67 @@ def test_internal_modules_exist() -> None:
     """A stale INTERNAL_MODULES entry would silently exempt a future module."""
     paths = {module.path for module in _modules(PACKAGE)}
     assert set(INTERNAL_MODULES) <= paths
+
+
+MKDOCS_CONFIG = ROOT / "mkdocs.yml"
+API_PAGE_HTML = ROOT / "site" / "reference" / "api" / "index.html"
+INTERNAL_NAMES = [
+    "framewire.transport.PeerState",
+    "framewire.transport.DeadlineTracker",
+    "framewire.transport.DeadlineKind",
+    "framewire.transport.next_batch",
+    "framewire.transport.session_limits",
+    "framewire.transport.transport_error",
+    "framewire.framing.Fault",
+    "framewire.framing.header_fault",
+]
+"""Helpers shared inside the package that must not look like API on the reference page."""
+
+
+def _handler_option(name: str) -> str | None:
+    match = re.search(rf"^\s+{name}:\s*(\S+)\s*$", MKDOCS_CONFIG.read_text(), re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def test_the_reference_renders_public_names_with_their_types() -> None:
+    assert _handler_option("filters") == "public"
+    assert _handler_option("show_signature_annotations") == "true"
+    assert _handler_option("separate_signature") == "true"
+
+
+@pytest.mark.parametrize("path", INTERNAL_NAMES)
+def test_internal_helpers_are_not_public(path: str) -> None:
+    module_path, _, name = path.rpartition(".")
+    module = PACKAGE[module_path.removeprefix("framewire.")]
+    assert isinstance(module, griffe.Module)
+    assert name in module.members, f"{path} is gone: drop it from INTERNAL_NAMES"
+    assert name not in public_names(module)
+
+
+def _rendered_page() -> str:
+    if not API_PAGE_HTML.exists() or API_PAGE_HTML.stat().st_mtime < max(
+        MKDOCS_CONFIG.stat().st_mtime, *(page.stat().st_mtime for page in REFERENCE_PAGES)
+    ):
+        pytest.skip("the site is not built, or older than its sources (make docs-build)")
+    return API_PAGE_HTML.read_text(encoding="utf-8")
+
+
+def test_the_built_page_shows_only_public_names() -> None:
+    page = _rendered_page()
+    shown = set(re.findall(r'id="(framewire\.\w+\.\w+)"', page))
+    assert shown, "no API entries on the built page"
+    not_public = sorted(
+        path
+        for path in shown
+        if path.rpartition(".")[2] not in public_names(PACKAGE[path.split(".")[1]])
+    )
+    assert not not_public, f"rendered but not public: {not_public}"
+
+
+def test_the_built_page_shows_annotated_signatures() -> None:
+    page = _rendered_page()
+    entry = page[page.index('id="framewire.sync.connect"') :]
+    text = html.unescape(re.sub(r"<[^>]+>", "", entry))
+    signature = re.sub(r"\s+", " ", text.split("connect(", 1)[1].split(")", 1)[0])
+    assert "address: Address" in signature
+    assert "framing: Framing" in signature

@@ -20,7 +20,7 @@ from framewire import (
     Limits,
     LocalProtocolError,
     Message,
-    ProtocolError,
+    RemoteProtocolError,
 )
 from framewire.schema import FLAG_M, FLAG_N, FLAG_R
 
@@ -78,7 +78,7 @@ def test_huge_length_rejected_at_once_without_allocating(framing: Framing, lengt
     try:
         if framing is Framing.LENGTH_PREFIXED:
             decoder.feed(header)
-            with pytest.raises(ProtocolError) as caught:
+            with pytest.raises(RemoteProtocolError) as caught:
                 decoder.next_event()
         else:
             result = decode(decoder, [framed(framing, header)])
@@ -250,7 +250,7 @@ def test_failure_is_permanent_and_the_same() -> None:
     decoder = Decoder()
     decoder.feed(SINGLE + raw_frame(0x40, magic=b"XX") + SINGLE)
     assert decoder.next_event() == Message(0x42, b"single", 0)
-    with pytest.raises(ProtocolError) as first:
+    with pytest.raises(RemoteProtocolError) as first:
         decoder.next_event()
     for call in (
         decoder.next_event,
@@ -259,7 +259,7 @@ def test_failure_is_permanent_and_the_same() -> None:
         lambda: decoder.get_buffer(10),
         decoder.next_events,
     ):
-        with pytest.raises(ProtocolError) as again:
+        with pytest.raises(RemoteProtocolError) as again:
             call()
         assert again.value is first.value
 
@@ -297,7 +297,7 @@ def test_misuse_is_a_local_error() -> None:
 def test_garbage_gives_only_protocol_errors_and_the_same_result_however_split(
     data: st.DataObject, framing: Framing, receiver: Limits, pieces: list[bytes]
 ) -> None:
-    """FW-ERR-8: arbitrary input gives events, a ProtocolError or a clean end; never
+    """FW-ERR-8: arbitrary input gives events, a RemoteProtocolError or a clean end; never
     another exception, never a hang; and the result does not depend on the chunking."""
     wire = b"".join(pieces)
     whole = decode(Decoder(framing, receiver), [wire])
@@ -323,7 +323,7 @@ def test_buffering_stays_within_one_frame(
             decoder.feed(chunk)
             list(decoder.events())
             assert decoder.buffered <= bound
-    except ProtocolError:
+    except RemoteProtocolError:
         pass
 
 
@@ -361,14 +361,14 @@ def test_next_events_matches_next_event() -> None:
             got.extend(summarise(event) for event in batch)
     batched.feed(raw_frame(0x40, magic=b"??"))
     assert got == expected.events
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         batched.next_events()
     assert caught.value.name == expected.outcome == "bad-magic"
     # An error after some events waits for the next call.
     late = Decoder()
     late.feed(encoder.encode(Message(0x40, b"a")) * 3 + raw_frame(0x40, magic=b"??"))
     assert late.next_events()
-    with pytest.raises(ProtocolError):
+    with pytest.raises(RemoteProtocolError):
         late.next_events()
     assert Decoder().next_events() == []
     ended = Decoder()

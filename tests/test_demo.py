@@ -1,16 +1,24 @@
-"""`make demo` (python -m framewire.demo) runs a real loopback exchange and says so."""
+"""`make demo` (python -m framewire.demo) runs a real loopback exchange, and the guide shows
+its output as it is."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.timeout(30)
 
+ROOT = Path(__file__).resolve().parent.parent
+SHOWN = ROOT / "examples" / "make-demo.txt"
+"""The output the guide's first page shows: the command, the install line, the demo."""
+GUIDE_FIRST_PAGE = ROOT / "spec" / "guide" / "index.md"
 
-def test_demo_runs_both_framings_and_shows_the_refusal() -> None:
+
+def _demo_output() -> str:
     result = subprocess.run(
         [sys.executable, "-m", "framewire.demo"],
         capture_output=True,
@@ -19,11 +27,40 @@ def test_demo_runs_both_framings_and_shows_the_refusal() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    assert not result.stderr
+    return result.stdout
+
+
+def test_the_guide_shows_the_real_output() -> None:
+    command, install, *shown = SHOWN.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert command == "$ make demo\n"
+    assert "".join(shown) == _demo_output()
+    # The install line is the one the Makefile prints on a fresh clone.
+    echoed = re.search(r'@echo "(==> installing [^"]*)"', (ROOT / "Makefile").read_text())
+    assert echoed is not None
+    assert install.rstrip("\n") == echoed.group(1).replace("$(VENV)", ".venv")
+    assert f'--8<-- "{SHOWN.relative_to(ROOT).as_posix()}"' in GUIDE_FIRST_PAGE.read_text()
+
+
+def test_demo_shows_a_frame_both_framings_and_next_steps() -> None:
+    out = _demo_output()
+    assert "46 57 01 00 40 00 00 00 05 68 65 6c 6c 6f" in out
+    assert "└─ payload: 'hello'" in out
     for framing in ("length-prefixed", "delimited"):
-        assert f"[{framing}] echo server on 127.0.0.1:" in out
-    assert out.count("echoed back intact: True") == 2
-    assert out.count("as 5 frames; received back whole: True") == 2
-    assert out.count("PING answered by PONG") == 2
+        assert f"{framing} framing, an echo server on 127.0.0.1:" in out
+    assert out.count("came back intact") == 2
+    assert out.count("as 5 frames and came back whole") == 2
     assert out.count("ERROR 105 (frame-too-large)") == 2
-    assert len(out.splitlines()) <= 14  # a few readable lines
+    last_two = out.splitlines()[-2:]
+    assert "make docs" in last_two[0]
+    assert "framewire --help" in last_two[1]
+
+
+def test_make_demo_installs_the_package_without_the_dev_extras() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    demo_rule = re.search(r"^demo: (.*)$", makefile, re.MULTILINE)
+    assert demo_rule is not None
+    assert demo_rule.group(1).startswith("$(PACKAGE_STAMP)")
+    package_rule = makefile.split("$(PACKAGE_STAMP): $(PYPROJECT)\n", 1)[1].split("\n\n", 1)[0]
+    assert "pip install" in package_rule
+    assert "[" not in package_rule  # no extras

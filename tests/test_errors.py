@@ -9,13 +9,13 @@ from spec_tables import code_spans, defined_statements, fw_tables
 
 from framewire.errors import (
     MAX_REASON_BYTES,
-    ChecksumMismatchError,
     ErrorCode,
     FramewireError,
     LocalProtocolError,
     PeerError,
     ProtocolError,
     Recovery,
+    RemoteProtocolError,
     TransportError,
     truncate_reason,
 )
@@ -50,12 +50,10 @@ def test_lookup_by_name_and_number() -> None:
         ErrorCode.from_name("no-such-error")
 
 
-def test_every_code_has_one_exception_class() -> None:
-    classes = {cls.code: cls for cls in ProtocolError.__subclasses__()}
-    assert set(classes) == set(ErrorCode)
-    for code, cls in classes.items():
-        error = ProtocolError.create(code, "detail")
-        assert type(error) is cls
+def test_every_code_builds_the_one_registry_error_class() -> None:
+    for code in ErrorCode:
+        error = RemoteProtocolError(code, "detail")
+        assert type(error) is RemoteProtocolError
         assert error.code is code
         assert error.name == code.wire_name
         assert error.statement == code.statements[0]
@@ -65,25 +63,31 @@ def test_every_code_has_one_exception_class() -> None:
         assert str(int(code)) in str(error)
 
 
-def test_protocol_error_needs_a_code() -> None:
-    with pytest.raises(TypeError, match="create"):
-        ProtocolError("no code")
+def test_protocol_error_is_the_base_of_local_and_remote_errors() -> None:
+    assert str(ProtocolError("the protocol broke")) == "the protocol broke"
+    for kind in (LocalProtocolError, RemoteProtocolError):
+        assert issubclass(kind, ProtocolError)
+    with pytest.raises(ProtocolError):
+        raise LocalProtocolError("misuse")
+    with pytest.raises(ProtocolError):
+        raise RemoteProtocolError(ErrorCode.BAD_MAGIC, "first bytes 0x0000")
+    assert not issubclass(LocalProtocolError, RemoteProtocolError)
+    assert not issubclass(RemoteProtocolError, LocalProtocolError)
 
 
 def test_protocol_error_fields() -> None:
-    error = ProtocolError.create(
+    error = RemoteProtocolError(
         ErrorCode.CHECKSUM_MISMATCH, "trailer 0x1", statement="FW-CRC-3", recoverable=True
     )
-    assert isinstance(error, ChecksumMismatchError)
     assert isinstance(error, FramewireError)
     assert (error.statement, error.detail, error.recoverable) == ("FW-CRC-3", "trailer 0x1", True)
     assert error.error_frame_reason() == "FW-CRC-3: trailer 0x1"
-    quiet = ProtocolError.create(ErrorCode.MALFORMED_CONTROL, "x", sends_error_frame=False)
+    quiet = RemoteProtocolError(ErrorCode.MALFORMED_CONTROL, "x", sends_error_frame=False)
     assert not quiet.sends_error_frame
 
 
 def test_error_frame_reason_fits_254_bytes_without_splitting_characters() -> None:
-    error = ProtocolError.create(ErrorCode.INTERNAL_ERROR, "é" * 300)
+    error = RemoteProtocolError(ErrorCode.INTERNAL_ERROR, "é" * 300)
     reason = error.error_frame_reason()
     assert len(reason.encode("utf-8")) <= MAX_REASON_BYTES
     assert reason.startswith("FW-ERR-6: é")
@@ -99,7 +103,7 @@ def test_peer_error_known_and_unknown_codes() -> None:
 
 
 def test_the_kinds_of_errors_are_distinct() -> None:
-    kinds = (ProtocolError, LocalProtocolError, PeerError, TransportError)
+    kinds = (ProtocolError, PeerError, TransportError)
     for kind in kinds:
         assert issubclass(kind, FramewireError)
         assert [other for other in kinds if issubclass(kind, other)] == [kind]

@@ -42,7 +42,7 @@ from js_peers import JS_BIN, NODE, WAIT, javascript_echo_server, node_address_ar
 
 from framewire.cobs_codec import cobs_decode, cobs_encode
 from framewire.codec import Encoder, Framing, Limits
-from framewire.errors import MAX_REASON_BYTES, ErrorCode, LocalProtocolError, ProtocolError
+from framewire.errors import MAX_REASON_BYTES, ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message, PeerHello
 from framewire.sync import Channel, connect, serve
 from framewire.transport import Address, Deadlines, address_family
@@ -446,7 +446,7 @@ def test_python_server_refuses_javascript_sender_over_its_limits(
             *breach.pretend,
         )
         assert recorder.done.wait(WAIT)
-    assert isinstance(recorder.error, ProtocolError)
+    assert isinstance(recorder.error, RemoteProtocolError)
     assert recorder.error.code is fault
     assert [type(error) for error in server.errors] == [type(recorder.error)]
     assert recorder.received == [BEFORE_THE_FAULT]

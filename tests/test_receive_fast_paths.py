@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from io_peers import DATA, handshake_bytes
 
-from framewire import Decoder, Encoder, Framing, Limits, Message, ProtocolError
+from framewire import Decoder, Encoder, Framing, Limits, Message, RemoteProtocolError
 from framewire.aio import AsyncChannel, _protocol_factory, open_connection, start_server
 from framewire.errors import LocalProtocolError
 from framewire.events import Fragment, FrameDropped, Sentinel
@@ -71,7 +71,7 @@ def _one_by_one(limits: Limits, data: bytes, cuts: list[int]) -> tuple[list[Even
         decoder.feed_eof()
         while not isinstance(event := decoder.next_event(), Sentinel):
             events.append(event)
-    except ProtocolError as error:
+    except RemoteProtocolError as error:
         return events, error.name
     return events, "end"
 
@@ -95,7 +95,7 @@ def _batched(limits: Limits, data: bytes, cuts: list[int]) -> tuple[list[Event],
         while batch := decoder.next_events():
             events.extend(batch)
         decoder.next_event()  # END, or the error kept for this call
-    except ProtocolError as error:
+    except RemoteProtocolError as error:
         return events, error.name
     return events, "end"
 
@@ -125,13 +125,13 @@ def test_checksummed_stream_delivers_everything_before_a_bad_checksum() -> None:
     decoder = Decoder(Framing.LENGTH_PREFIXED, recover=False)
     decoder.feed(data)
     assert decoder.next_events() == good
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         decoder.next_events()
     assert (caught.value.name, caught.value.statement) == (
         "checksum-mismatch",
         "FW-CRC-3",
     )
-    with pytest.raises(ProtocolError) as again:
+    with pytest.raises(RemoteProtocolError) as again:
         decoder.next_event()
     assert again.value is caught.value
 
@@ -141,7 +141,7 @@ def test_next_event_fast_path_checks_the_checksum() -> None:
     decoder.feed(Encoder(checksum=True).encode(Message(0x40, b"ok", 3)))
     decoder.feed(raw_frame(0x40, b"ok", checksum=True, crc=7))
     assert decoder.next_event() == Message(0x40, b"ok", 3)
-    with pytest.raises(ProtocolError, match="checksum-mismatch"):
+    with pytest.raises(RemoteProtocolError, match="checksum-mismatch"):
         decoder.next_event()
 
 

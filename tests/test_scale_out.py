@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from io_peers import DATA
+from io_peers import DATA, echo
 
 from framewire import Message
 from framewire.aio import AsyncChannel, open_connection, start_server
 from framewire.errors import LocalProtocolError, TransportError
-from framewire.sync import Channel, connect, serve
+from framewire.sync import connect, serve
 from framewire.transport import Address
 
 pytestmark = pytest.mark.timeout(60)
@@ -29,11 +29,6 @@ def _listeners_on(port: int) -> int:
     with Path("/proc/net/tcp").open() as table:
         rows = [line.split() for line in table.readlines()[1:]]
     return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
-
-
-def _echo(channel: Channel) -> None:
-    for message in channel:
-        channel.send(message)
 
 
 async def _async_echo(channel: AsyncChannel) -> None:
@@ -55,8 +50,8 @@ def _exchange(address: Address) -> bytes:
 
 
 def test_blocking_servers_share_a_port_with_reuse_port() -> None:
-    first = serve(("127.0.0.1", 0), _echo, reuse_port=True)
-    with first, serve(first.address, _echo, reuse_port=True) as second:
+    first = serve(("127.0.0.1", 0), echo, reuse_port=True)
+    with first, serve(first.address, echo, reuse_port=True) as second:
         assert second.address == first.address
         assert _listeners_on(_tcp(first.address)[1]) == 2
         assert {_exchange(first.address) for _ in range(8)} == {b"scale"}
@@ -64,23 +59,23 @@ def test_blocking_servers_share_a_port_with_reuse_port() -> None:
 
 def test_without_reuse_port_a_second_server_cannot_take_the_port() -> None:
     with (
-        serve(("127.0.0.1", 0), _echo, reuse_port=True) as first,
+        serve(("127.0.0.1", 0), echo, reuse_port=True) as first,
         pytest.raises(TransportError, match=r"listening on 127\.0\.0\.1"),
     ):
-        serve(first.address, _echo)
+        serve(first.address, echo)
 
 
 def test_blocking_server_on_a_socket_already_bound() -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    with serve(None, _echo, sock=sock, backlog=5) as server:
+    with serve(None, echo, sock=sock, backlog=5) as server:
         assert server.address == sock.getsockname()
         assert _exchange(server.address) == b"scale"
 
 
 def test_an_address_and_a_socket_together_are_refused() -> None:
     with socket.socket() as sock, pytest.raises(LocalProtocolError, match="either"):
-        serve(("127.0.0.1", 0), _echo, sock=sock)
+        serve(("127.0.0.1", 0), echo, sock=sock)
 
 
 def test_asyncio_servers_share_a_port_and_take_a_bound_socket() -> None:
@@ -109,14 +104,14 @@ def test_asyncio_shutdown_lets_an_exchange_under_way_finish() -> None:
     async def scenario() -> None:
         started = asyncio.Event()
 
-        async def slow_echo(channel: AsyncChannel) -> None:
+        async def slowecho(channel: AsyncChannel) -> None:
             message = await channel.recv()
             assert message is not None
             started.set()
             await asyncio.sleep(0.3)  # the application's own work, during the shutdown
             await channel.send(message)
 
-        server = await start_server(("127.0.0.1", 0), slow_echo)
+        server = await start_server(("127.0.0.1", 0), slowecho)
         address = server.address
         client = await open_connection(address)
         await client.send(Message(DATA, b"in flight"))
@@ -133,7 +128,7 @@ def test_asyncio_shutdown_lets_an_exchange_under_way_finish() -> None:
     asyncio.run(scenario())
 
 
-def test_echo_workers_share_one_port_and_end_together() -> None:
+def testecho_workers_share_one_port_and_end_together() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "framewire", "echo", "127.0.0.1:0", "--workers", "2"],
         stderr=subprocess.PIPE,

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from spec_tables import code_spans, defined_statements, fw_tables, hex_bytes, spec_int
 
-from framewire import NEED_DATA, Decoder, Framing, Limits, Message, ProtocolError, schema
+from framewire import NEED_DATA, Decoder, Framing, Limits, Message, RemoteProtocolError, schema
 from framewire.schema import Field, field_table, flag_masks, parse_header
 
 FRAME_TABLES = fw_tables("frame.md")
@@ -164,7 +164,7 @@ def test_decoder_header_checks_agree_with_construct(header: bytes, limits: Limit
     decoder.feed(header)
     try:
         event = decoder.next_event()
-    except ProtocolError as error:
+    except RemoteProtocolError as error:
         verdict = error.name
     else:
         assert event is NEED_DATA or isinstance(event, Message)

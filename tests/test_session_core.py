@@ -25,7 +25,7 @@ from framewire import (
     PeerHello,
     PingReceived,
     PongReceived,
-    ProtocolError,
+    RemoteProtocolError,
 )
 from framewire.events import Sentinel
 from framewire.session import Session, SessionState
@@ -107,7 +107,7 @@ def test_bad_preface_at_each_byte_fails_at_once_without_error_frame(offset: int)
     preface = bytearray(Encoder.preface(LP))
     preface[offset] ^= 0x20
     session.receive_data(bytes(preface[: offset + 1]))  # nothing after the bad byte
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert caught.value.name == "bad-preface"
     assert session.state is SessionState.FAILED
@@ -117,7 +117,7 @@ def test_bad_preface_at_each_byte_fails_at_once_without_error_frame(offset: int)
 def test_framing_mismatch_is_bad_preface() -> None:
     session = Session(LP)
     session.receive_data(Encoder.preface(Framing.DELIMITED))
-    with pytest.raises(ProtocolError, match="bad-preface"):
+    with pytest.raises(RemoteProtocolError, match="bad-preface"):
         session.next_event()
 
 
@@ -130,7 +130,7 @@ def test_end_before_hello_is_handshake_incomplete(received: bytes) -> None:
     session.data_to_send()
     session.receive_data(received)
     session.receive_eof()
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert caught.value.name == "handshake-incomplete"
     assert sent_frames_after_failure(session) == []
@@ -173,7 +173,7 @@ def test_malformed_hello(payload: bytes) -> None:
     session = Session(LP)
     session.data_to_send()
     session.receive_data(peer_bytes(LP, raw_frame(0x01, payload)))
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert (caught.value.name, caught.value.statement) == ("malformed-control", "FW-HEL-3")
     (error,) = sent_frames_after_failure(session)
@@ -194,7 +194,7 @@ def test_unexpected_before_hello(first: bytes) -> None:
     session = Session(LP)
     session.data_to_send()
     session.receive_data(peer_bytes(LP, first))
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert caught.value.name == "unexpected-message"
     (error,) = sent_frames_after_failure(session)
@@ -207,7 +207,7 @@ def test_second_hello_is_unexpected(framing: Framing) -> None:
     session.receive_data(peer_bytes(framing, hello_frame(), raw_frame(0x40, b"m"), hello_frame()))
     assert session.next_event() == PeerHello(2**20, 2**24)
     assert session.next_event() == Message(0x40, b"m", 0)
-    with pytest.raises(ProtocolError, match="unexpected-message"):
+    with pytest.raises(RemoteProtocolError, match="unexpected-message"):
         session.next_event()
 
 
@@ -237,7 +237,7 @@ def test_ping_round_trip_and_unsolicited_pong_ignored() -> None:
 def test_ping_pong_of_wrong_size(frame_type: int, size: int) -> None:
     a, _ = pair(LP)
     a.receive_data(framed(LP, raw_frame(frame_type, b"p" * size)))
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         a.next_event()
     assert (caught.value.name, caught.value.statement) == ("malformed-control", "FW-PNG-1")
     (error,) = sent_frames_after_failure(a)
@@ -277,7 +277,7 @@ def test_error_as_first_frame_with_unknown_code() -> None:
 def test_malformed_error_sends_nothing(payload: bytes) -> None:
     a, _ = pair(LP)
     a.receive_data(framed(LP, raw_frame(0x02, payload)))
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         a.next_event()
     assert (caught.value.name, caught.value.statement) == ("malformed-control", "FW-ERR-4")
     assert a.data_to_send() == b""
@@ -322,7 +322,7 @@ def test_truncation_after_hello(tail: bytes, name: str) -> None:
     a, _ = pair(LP)
     a.receive_data(tail)
     a.receive_eof()
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         a.next_event()
     assert caught.value.name == name
     assert sent_frames_after_failure(a) == []  # registry: no ERROR frame for truncation
@@ -331,14 +331,14 @@ def test_truncation_after_hello(tail: bytes, name: str) -> None:
 def test_frame_error_queues_error_frame_and_is_permanent() -> None:
     a, _ = pair(Framing.DELIMITED, Limits(256, 0))
     a.receive_data(framed(Framing.DELIMITED, raw_frame(0x40, b"x", checksum=True, crc=5)))
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         a.next_event()
     assert caught.value.name == "checksum-mismatch"
     assert not caught.value.recoverable  # FW-DLM-9
     (error,) = sent_frames_after_failure(a)
     assert error.payload[:2] == (108).to_bytes(2, "big")
     assert error.payload[2:].decode().startswith("FW-CRC-3")
-    with pytest.raises(ProtocolError) as again:
+    with pytest.raises(RemoteProtocolError) as again:
         a.next_events()
     assert again.value is caught.value
     with pytest.raises(LocalProtocolError) as local:
@@ -353,12 +353,12 @@ def test_fail_with_timeout_queues_error_304() -> None:
     a.receive_data(raw_frame(0x40, b"abc") + raw_frame(0x40, b"abc")[:4])
     assert drain(a) == [Message(0x40, b"abc")]
     assert a.frame_in_progress  # after NEED_DATA: part of a frame is in
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         a.fail(ErrorCode.TIMEOUT, "frame deadline of 30 s expired (FW-LIM-6)")
     assert caught.value.code is ErrorCode.TIMEOUT
     (error,) = sent_frames_after_failure(a)
     assert error.payload[:2] == (304).to_bytes(2, "big")
-    with pytest.raises(ProtocolError) as again:
+    with pytest.raises(RemoteProtocolError) as again:
         a.fail()
     assert again.value is caught.value
 
@@ -469,7 +469,7 @@ def test_next_events_batches_and_defers_errors() -> None:
 def test_session_garbage_gives_only_protocol_outcomes(
     data: st.DataObject, framing: Framing, with_hello: bool, pieces: list[bytes]
 ) -> None:
-    """FW-ERR-8 for a session: any input gives events, a clean end, ProtocolError or
+    """FW-ERR-8 for a session: any input gives events, a clean end, RemoteProtocolError or
     PeerError; at most one ERROR frame is sent, and nothing after it."""
     session = Session(framing, limits=Limits(256, 1024))
     session.data_to_send()
@@ -483,7 +483,7 @@ def test_session_garbage_gives_only_protocol_outcomes(
             drain(session)
         session.receive_eof()
         drain(session)
-    except (ProtocolError, PeerError):
+    except (RemoteProtocolError, PeerError):
         assert session.state is SessionState.FAILED
     sent = Decoder(framing, Limits(2**30, 0))
     sent.feed(session.data_to_send())

@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 from io_peers import (
     DATA,
     FAST,
+    echo,
     error_code_sent,
     frame,
     handshake_bytes,
     raw_connect,
     read_to_eof,
     reset,
+    wait_until,
 )
 
 from framewire.codec import Framing, Limits
@@ -26,19 +28,15 @@ from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
     TransportError,
 )
-from framewire.events import Fragment, Message
+from framewire.events import END, Fragment, Message
+from framewire.session import Session
 from framewire.sync import Channel, OutgoingMessage, Server, connect, serve
 from framewire.transport import Address, Deadlines
 
 pytestmark = pytest.mark.timeout(20)
-
-
-def echo(channel: Channel) -> None:
-    for message in channel:
-        channel.send(message)
 
 
 @pytest.fixture
@@ -76,7 +74,9 @@ def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -
 def test_ping_is_answered_and_messages_in_between_are_kept(echo_server: Server) -> None:
     with connect(echo_server.address, framing=echo_server_framing(echo_server)) as channel:
         channel.send(Message(DATA, b"before"))
-        assert channel.ping(timeout=2) >= 0
+        started = time.monotonic()
+        round_trip = channel.ping(timeout=2)
+        assert 0 < round_trip <= time.monotonic() - started
         assert channel.recv(timeout=2) == Message(DATA, b"before")
 
 
@@ -154,7 +154,8 @@ def test_half_close(echo_server: Server, cut: int, expected: ErrorCode | None) -
     received = read_to_eof(sock)
     sock.close()
     assert received.count(frame(framing, 0, DATA, b"abc")) == 1  # the echo of the whole one
-    time.sleep(0.1)
+    if expected is not None:
+        wait_until(lambda: echo_server.errors)
     codes = [getattr(error, "code", None) for error in echo_server.errors]
     assert codes == ([] if expected is None else [expected])
 
@@ -175,8 +176,8 @@ def test_stall_mid_frame_hits_the_frame_deadline(echo_server: Server) -> None:
     sock.close()
     assert error_code_sent(received, framing) == ErrorCode.TIMEOUT
     assert time.monotonic() - started < 3
-    time.sleep(0.05)
-    assert [error.code for error in echo_server.errors] == [ErrorCode.TIMEOUT]  # type: ignore[attr-defined]
+    wait_until(lambda: echo_server.errors)
+    assert [getattr(e, "code", None) for e in echo_server.errors] == [ErrorCode.TIMEOUT]
 
 
 def test_silent_peer_hits_the_handshake_deadline(address: Address) -> None:
@@ -204,7 +205,7 @@ def test_4_gib_header_is_refused_with_frame_too_large(echo_server: Server) -> No
 
 
 def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
-    """Our own detected fault: ERROR frame-too-large goes out, then ProtocolError."""
+    """Our own detected fault: ERROR frame-too-large goes out, then RemoteProtocolError."""
     listener = socket.socket(socket.AF_UNIX if isinstance(address, str) else socket.AF_INET)
     listener.bind(address)
     listener.listen()
@@ -219,14 +220,14 @@ def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
     thread = threading.Thread(target=raw_peer)
     thread.start()
     channel = connect(listener.getsockname(), deadlines=FAST)
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         channel.recv(timeout=2)
     assert caught.value.code is ErrorCode.FRAME_TOO_LARGE
     assert caught.value.statement in ErrorCode.FRAME_TOO_LARGE.statements
     thread.join()
     listener.close()
     assert error_code_sent(seen[0], Framing.LENGTH_PREFIXED) == ErrorCode.FRAME_TOO_LARGE
-    with pytest.raises(ProtocolError) as again:
+    with pytest.raises(RemoteProtocolError) as again:
         channel.send(Message(DATA, b"after failure"))
     assert again.value is caught.value  # FW-SES-4: the error that failed the connection
 
@@ -274,10 +275,10 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server) -> None
 
     with pytest.raises(RuntimeError):
         produce_then_die()
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(RemoteProtocolError) as caught:
         channel.recv()
     assert caught.value.code is ErrorCode.INTERNAL_ERROR
-    time.sleep(0.1)
+    wait_until(lambda: echo_server.errors)
     assert [getattr(e, "code", None) for e in echo_server.errors] == [ErrorCode.INTERNAL_ERROR]
 
 
@@ -339,14 +340,38 @@ def test_garbage_from_a_peer_only_ever_raises_a_framewire_error(
         pass  # the server may already have failed the connection and reset it
     read_to_eof(sock)
     sock.close()
-    deadline = time.monotonic() + 0.5
-    while time.monotonic() < deadline and len(echo_server.errors) == before:
-        time.sleep(0.01)  # a clean end records nothing, an error is recorded
-    for error in echo_server.errors[before:]:
-        assert isinstance(error, ProtocolError | PeerError | TransportError), repr(error)
+    expected = session_verdict(framing, garbage, with_handshake)
+    if expected is not None:
+        wait_until(lambda: len(echo_server.errors) > before)
+    assert [verdict_of(error) for error in echo_server.errors[before:]] == (
+        [] if expected is None else [expected]
+    )
     with connect(echo_server.address, framing=framing) as channel:
         channel.send(Message(DATA, b"alive"))
         assert channel.recv(timeout=2) == Message(DATA, b"alive")
+
+
+def verdict_of(error: BaseException) -> tuple[str, int | None]:
+    """An error as (kind, registry code): what the server and a Session must agree on."""
+    return type(error).__name__, getattr(error, "code", None)
+
+
+def session_verdict(
+    framing: Framing, garbage: bytes, with_handshake: bool
+) -> tuple[str, int | None] | None:
+    """How the sans-I/O Session ends on this input and end of input: None for a clean end.
+
+    The server's connection sees exactly these bytes, so it must end the same way.
+    """
+    session = Session(framing)
+    session.receive_data((handshake_bytes(framing) if with_handshake else b"") + garbage)
+    session.receive_eof()
+    try:
+        while session.next_event() is not END:
+            pass
+    except (RemoteProtocolError, PeerError) as error:
+        return verdict_of(error)
+    return None
 
 
 def test_shutdown_ends_idle_connections(address: Address) -> None:

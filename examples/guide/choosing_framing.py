@@ -3,7 +3,7 @@
 import os
 import tempfile
 
-from framewire import Decoder, Encoder, FrameDropped, Framing, Message, ProtocolError
+from framewire import Decoder, Encoder, FrameDropped, Framing, Message, RemoteProtocolError
 from framewire.sync import Channel, connect, serve
 
 READING = 0x41  # an application message type: a sensor reading
@@ -60,5 +60,5 @@ try:
     for event in decoder.events():
         if isinstance(event, Message):
             print("  received:", event.payload.decode())
-except ProtocolError as error:
+except RemoteProtocolError as error:
     print(f"  fatal: {error.name} ({error.statement}); nothing after it is decoded")

@@ -12,25 +12,26 @@ from framewire import (
     Message,
     PeerError,
     ProtocolError,
+    RemoteProtocolError,
     TransportError,
 )
-from framewire.errors import ChecksumMismatchError
 from framewire.sync import Channel, connect, serve
 
-# 1. The peer's bytes break the spec: a ProtocolError, here its subclass for one code.
+# 1. The peer's bytes break the spec: a RemoteProtocolError; its code says which fault.
 wire = bytearray(Encoder(checksum=True).encode(Message(0x40, b"data")))
 wire[10] ^= 0x01  # one bit flipped in the payload
 decoder = Decoder()
 decoder.feed(wire)
 try:
     decoder.next_event()
-except ChecksumMismatchError as error:
-    print(f"code={int(error.code)} name={error.name} statement={error.statement}")
+except RemoteProtocolError as error:
+    print(f"checksum? {error.code is ErrorCode.CHECKSUM_MISMATCH}: code={int(error.code)}")
+    print(f"name={error.name} statement={error.statement}")
     print(f"recoverable={error.recoverable} message: {error}")
     first_error = error
 try:  # length-prefixed errors are fatal: the decoder answers every later call the same
     decoder.next_event()
-except ProtocolError as again:
+except ProtocolError as again:  # the base of remote and local protocol errors
     print("same error again:", again is first_error)
 
 # 2. The registry is data: look a code up by number or by name.
@@ -64,7 +65,8 @@ except LocalProtocolError as error:
 
 # 5. The connection broke below Framewire (refused, reset, broken pipe): TransportError.
 with tempfile.TemporaryDirectory() as directory:
+    os.chdir(directory)  # the error names the address: keep it short and relative
     try:
-        connect(os.path.join(directory, "nobody-listens.sock"))
+        connect("nobody-listens.sock")
     except TransportError as error:
         print("transport:", error)

@@ -12,7 +12,7 @@ from framewire import (
     LocalProtocolError,
     Message,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
 )
 from framewire.session import Session
 from framewire.sync import Channel, connect, serve
@@ -70,4 +70,4 @@ with serve(("127.0.0.1", 0), echo, limits=LIMITS, deadlines=DEADLINES) as server
         for attack, answer in zip(attacks, answers, strict=True):
             print(f"peer that {attack}: {answer}")
 
-print("server saw:", sorted(e.name for e in server.errors if isinstance(e, ProtocolError)))
+print("server saw:", sorted(e.name for e in server.errors if isinstance(e, RemoteProtocolError)))

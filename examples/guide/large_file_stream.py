@@ -7,7 +7,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from framewire import NEED_DATA, Fragment, Framing, Limits, PeerClosed, ProtocolError
+from framewire import NEED_DATA, Fragment, Framing, Limits, PeerClosed, RemoteProtocolError
 from framewire.session import Session
 from framewire.sync import connect
 
@@ -37,7 +37,7 @@ def receive_files(listener: socket.socket, directory: Path, report: list[str]) -
                     out.write(event.payload)
                     digest.update(event.payload)
                     pieces, largest = pieces + 1, max(largest, len(event.payload))
-        except ProtocolError:
+        except RemoteProtocolError:
             sock.sendall(session.data_to_send())  # the ERROR frame the session queued
             raise
         session.close()  # we have nothing to send: half-close, after the clean end

@@ -3,8 +3,22 @@
 // It only maps requests onto the public API of this package and reports what it did.
 
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { UsageError } from '../src/codec.js';
 import { decode, encode, session, RECEIVE_PATHS } from '../src/conformance.js';
+import { HELP_OPTION, parseCommandLine } from './command-line.js';
+
+const HELP = `usage: framewire-adapter
+
+The conformance adapter of this package (spec/conformance.md 10.3): it reads JSON
+requests on stdin, one per line, and writes one JSON reply line each on stdout. Run it
+through the runner: framewire conformance --adapter "node js/bin/adapter.js"
+
+options:
+  -h, --help  show this help and exit
+`;
+
+parseCommandLine('framewire-adapter', HELP, () => parseArgs({ options: { help: HELP_OPTION } }));
 
 const IMPLEMENTATION = 'framewire-js 0.1.0';
 

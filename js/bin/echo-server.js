@@ -5,6 +5,7 @@
 //                           [--framing length-prefixed|delimited]
 //                           [--max-frame-size N] [--max-message-size N] [--checksum]
 //                           [--connect HOST:PORT | --connect-unix PATH]
+//                           [--tls --certfile PEM --keyfile PEM | --tls --cafile PEM [--server-name N]]
 //   node bin/echo-server.js --listen ADDRESS | --connect ADDRESS [--handshake-ms N] [--frame-ms N]
 //     (the echo peer contract of FW-CNF-32; ADDRESS is HOST:PORT, a socket path with a `/`,
 //     or unix:PATH)
@@ -12,13 +13,48 @@
 // Server mode (default): listens and prints one line `listening <address>` on stdout.
 // Client mode (--connect / --connect-unix, for the runner's --live-serve): connects, runs one
 // connection, connects again when it is over, until a connection is refused.
+// --tls runs every connection over TLS (spec section 12): a server presents --certfile and
+// --keyfile (and with --cafile requires client certificates signed by it); a client trusts
+// --cafile and checks the server's certificate against --server-name (default: the host).
 
 import { parseArgs } from 'node:util';
-import { statSync, unlinkSync } from 'node:fs';
-import { createServer, connect } from '../src/session.js';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { createServer, connect, tlsError } from '../src/session.js';
+import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
-const { values } = parseArgs({
+const HELP = `usage: framewire-echo-server [options]
+
+An echo peer for the live mode of the conformance runner: every data message is sent
+back, once, in order. It listens (and prints \`listening <address>\` on stdout), or with
+--connect / --connect-unix it connects, runs one connection and connects again, until a
+connection is refused.
+
+options:
+  --host HOST                 address to listen on (default 127.0.0.1)
+  --port N                    port to listen on; 0 for any free port (default 0)
+  --unix PATH                 listen on a Unix socket instead
+  --framing F                 length-prefixed (default) or delimited
+  --max-frame-size N          largest frame accepted
+  --max-message-size N        largest message accepted, 0 for no limit
+  --handshake-timeout MS      handshake deadline in milliseconds
+  --frame-timeout MS          frame deadline in milliseconds
+  --checksum                  add CRC-32C trailers to the frames sent
+  --connect HOST:PORT         client mode: connect to this address
+  --connect-unix PATH         client mode: connect to this Unix socket
+  --listen ADDRESS            listen on HOST:PORT or a Unix socket path (FW-CNF-32)
+  --handshake-ms MS, --frame-ms MS   the same deadlines, as FW-CNF-32 names them
+  --tls                       every connection over TLS
+  --certfile PEM              server: its certificate (with --tls)
+  --keyfile PEM               server: its private key (with --tls)
+  --cafile PEM                client: the CAs to trust; server: require client certificates
+  --server-name NAME          client: the name to check the certificate against (default: host)
+  --quiet                     no log lines on stderr
+  -h, --help                  show this help and exit
+`;
+
+const { values } = parseCommandLine('framewire-echo-server', HELP, () => parseArgs({
   options: {
+    help: HELP_OPTION,
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
     unix: { type: 'string' },
@@ -34,8 +70,31 @@ const { values } = parseArgs({
     'connect-unix': { type: 'string' },
     quiet: { type: 'boolean', default: false },
     checksum: { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false },
+    certfile: { type: 'string' },
+    keyfile: { type: 'string' },
+    cafile: { type: 'string' },
+    'server-name': { type: 'string' },
   },
-});
+}));
+
+const clientMode = values.connect !== undefined || values['connect-unix'] !== undefined;
+
+/** @returns {import('node:tls').ConnectionOptions & import('node:tls').TlsOptions | undefined} */
+function tlsOptions() {
+  if (!values.tls) return undefined;
+  /** @param {string | undefined} path */
+  const read = (path) => (path === undefined ? undefined : readFileSync(path));
+  try {
+    if (clientMode) return { ca: read(values.cafile), servername: values['server-name'] };
+    if (values.certfile === undefined) throw new Error('--tls needs --certfile (and --keyfile)');
+    const ca = read(values.cafile);
+    return { cert: read(values.certfile), key: read(values.keyfile ?? values.certfile), ca, requestCert: ca !== undefined, rejectUnauthorized: true };
+  } catch (e) {
+    process.stderr.write(`echo-server: ${/** @type {Error} */ (e).message}\n`);
+    process.exit(2);
+  }
+}
 
 /** @type {import('../src/session.js').NetSessionOptions} */
 const options = {
@@ -47,6 +106,7 @@ const options = {
   // the echo peer sends back whole messages once complete (FW-CNF-25), so it assembles them
   // even with --max-message-size 0 (then its memory per connection is not bounded: FW-LIM-5)
   stream: false,
+  tls: tlsOptions(),
 };
 
 /** @param {string | undefined} text */
@@ -104,7 +164,7 @@ function echo(session) {
   });
 }
 
-if (values.connect !== undefined || values['connect-unix'] !== undefined) {
+if (clientMode) {
   /** @type {{host?: string, port?: number, path?: string}} */
   let address;
   if (values['connect-unix'] !== undefined) address = { path: values['connect-unix'] };
@@ -127,6 +187,7 @@ if (values.connect !== undefined || values['connect-unix'] !== undefined) {
     log(`server: ${e.message}`);
     process.exit(1);
   });
+  server.on('tlsClientError', (e) => log(tlsError(e, 'accepting').message));
   const onListening = () => {
     const a = server.address();
     const where = typeof a === 'string' ? a : `${a?.address}:${a?.port}`;

@@ -6,7 +6,7 @@
 //   node bin/interop-client.js (--port N [--host H] | --unix PATH) --messages FILE
 //        [--framing length-prefixed|delimited] [--max-frame-size N] [--max-message-size N]
 //        [--pretend-peer-max-frame-size N] [--pretend-peer-max-message-size N]
-//        [--deadline MS]
+//        [--deadline MS] [--tls --cafile PEM [--server-name NAME]]
 //
 // FILE is a JSON array of {type, flags, checksum, payload (base64)}. The client opens the
 // session, checks liveness with one PING, sends every message in order, half-closes, and
@@ -30,9 +30,28 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { open } from '../src/session.js';
 import { FramewireError, TransportError } from '../src/errors.js';
+import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
-const { values } = parseArgs({
+const HELP = `usage: interop-client (--port N [--host H] | --unix PATH) --messages FILE [options]
+
+One Framewire session against another implementation's server, driven by FILE (a JSON
+array of {type, flags, checksum, payload (base64)}); prints one JSON report on stdout.
+
+options:
+  --framing F                        length-prefixed (default) or delimited
+  --max-frame-size N                 largest frame accepted
+  --max-message-size N               largest message accepted
+  --pretend-peer-max-frame-size N    after the handshake, send as if the peer took N
+  --pretend-peer-max-message-size N  likewise for the message size
+  --deadline MS                      give up after MS milliseconds (default 15000)
+  -h, --help                         show this help and exit
+
+exit status: 0 report written, 2 usage error, 3 deadline passed
+`;
+
+const { values } = parseCommandLine('interop-client', HELP, () => parseArgs({
   options: {
+    help: HELP_OPTION,
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string' },
     unix: { type: 'string' },
@@ -43,8 +62,11 @@ const { values } = parseArgs({
     'pretend-peer-max-frame-size': { type: 'string' },
     'pretend-peer-max-message-size': { type: 'string' },
     deadline: { type: 'string', default: '15000' },
+    tls: { type: 'boolean', default: false },
+    cafile: { type: 'string' },
+    'server-name': { type: 'string' },
   },
-});
+}));
 
 /** @param {string} text @returns {never} */
 function usage(text) {
@@ -81,6 +103,9 @@ const session = await open(address, {
   maxMessageSize: optionalInt(values['max-message-size']),
   handshakeTimeout: 5000,
   frameTimeout: 5000,
+  tls: values.tls
+    ? { ca: values.cafile === undefined ? undefined : readFileSync(values.cafile), servername: values['server-name'] }
+    : undefined,
 });
 const closed = new Promise((resolve) => (session.closed ? resolve(null) : session.once('close', resolve)));
 const peer = /** @type {{maxFrameSize: number, maxMessageSize: number}} */ ({ ...session.peer });

@@ -58,6 +58,21 @@ const S_ENDED = 4;
 const BLOCK = 65536;
 
 /**
+ * Receive memory adapts to the traffic (FW-LEN-4, FW-LIM-4). The body of a frame that
+ * arrives in pieces is not allocated from its header: its buffer holds what has arrived and
+ * grows by BODY_GROWTH (from at least BODY_MIN bytes, up to the frame's length) as more
+ * comes, so a peer that announces a large frame and stalls is given memory in proportion
+ * to what it has sent, and a frame received in pieces is copied about 1.3 times in all.
+ * Once the frame is delivered the decoder lets go of it. A delimited frame buffer larger
+ * than IDLE_BUFFER is dropped when a feed() ends between frames, so an idle connection
+ * holds almost nothing whatever its traffic was.
+ */
+const BODY_MIN = 4096;
+const BODY_GROWTH = 4;
+const IDLE_BUFFER = 4096;
+const NO_BYTES = new Uint8Array(0);
+
+/**
  * Payload of a message in progress, copied into blocks of 64 KiB so that the memory held is
  * the payload so far plus a constant, whatever the frame sizes (FW-SEC-1): no record per
  * frame, and no view that keeps a larger input chunk alive.
@@ -86,6 +101,13 @@ class Assembly {
       off += n;
     }
     this.size += p.length;
+  }
+
+  /** bytes allocated for the payload so far */
+  get capacity() {
+    let n = 0;
+    for (const b of this.blocks) n += b.length;
+    return n;
   }
 
   /** @returns {Uint8Array} the whole payload */
@@ -136,6 +158,11 @@ class Base {
   /** true while a data message is in progress */
   get inMessage() {
     return this._inMsg;
+  }
+
+  /** bytes of receive memory held for the message in progress */
+  get _messageBytes() {
+    return this._asm === null ? 0 : this._asm.capacity;
   }
 
   /**
@@ -271,8 +298,9 @@ export class LengthPrefixedDecoder extends Base {
     this._flags = 0;
     this._len = 0;
     this._crc = 0;
+    /** the frame body received so far (grown as it arrives, see BODY_GROWTH) */
     /** @type {Uint8Array} */
-    this._body = new Uint8Array(0);
+    this._body = NO_BYTES;
     this._bfill = 0;
     this._tbuf = new Uint8Array(TRAILER_SIZE);
     this._tfill = 0;
@@ -288,12 +316,37 @@ export class LengthPrefixedDecoder extends Base {
     return this._state === S_FAILED;
   }
 
+  /** bytes of receive memory held: the frame body and the message in progress */
+  get heldBytes() {
+    return this._body.length + this._messageBytes;
+  }
+
   /**
    * @param {FramewireError} e
    */
   _fail(e) {
     this.failure = e;
     this._state = S_FAILED;
+    this._body = NO_BYTES;
+  }
+
+  /**
+   * Room for `n` more body bytes: grown from what has arrived, never from the header.
+   * @param {number} n
+   */
+  _reserve(n) {
+    const need = this._bfill + n;
+    if (need <= this._body.length) return;
+    const body = new Uint8Array(Math.min(this._len, Math.max(need, this._body.length * BODY_GROWTH, BODY_MIN)));
+    body.set(this._body.subarray(0, this._bfill));
+    this._body = body;
+  }
+
+  /** The completed body (its buffer is exactly `length` long), released by the decoder. */
+  _takeBody() {
+    const body = this._body;
+    this._body = NO_BYTES;
+    return body;
   }
 
   /**
@@ -364,12 +417,13 @@ export class LengthPrefixedDecoder extends Base {
         this._flags = flags;
         this._len = length;
         this._crc = crc;
-        this._body = new Uint8Array(length); // allocated only after every header check (FW-LIM-3)
+        this._body = NO_BYTES; // grown as the body arrives (FW-LEN-4, FW-LIM-3)
         this._bfill = 0;
         this._tfill = 0;
         this._state = length > 0 ? S_BODY : S_TRAILER;
       } else if (st === S_BODY) {
         const n = Math.min(this._len - this._bfill, len - pos);
+        this._reserve(n);
         this._body.set(chunk.subarray(pos, pos + n), this._bfill);
         if (this._flags & FLAG_C) this._crc = crc32c(chunk, this._crc, pos, pos + n);
         this._bfill += n;
@@ -378,14 +432,14 @@ export class LengthPrefixedDecoder extends Base {
           if (this._flags & FLAG_C) this._state = S_TRAILER;
           else {
             this._state = S_HEADER;
-            this._frame(this._type, this._flags, this._body);
+            this._frame(this._type, this._flags, this._takeBody());
           }
         }
       } else if (st === S_TRAILER) {
         if (!(this._flags & FLAG_C)) {
           // zero-length frame without trailer cannot be here; defensive
           this._state = S_HEADER;
-          this._frame(this._type, this._flags, this._body);
+          this._frame(this._type, this._flags, this._takeBody());
           continue;
         }
         const n = Math.min(TRAILER_SIZE - this._tfill, len - pos);
@@ -399,7 +453,7 @@ export class LengthPrefixedDecoder extends Base {
             break;
           }
           this._state = S_HEADER;
-          this._frame(this._type, this._flags, this._body);
+          this._frame(this._type, this._flags, this._takeBody());
         }
       } else {
         break;
@@ -462,6 +516,11 @@ export class DelimitedDecoder extends Base {
 
   get failed() {
     return this._state === D_FAILED;
+  }
+
+  /** bytes of receive memory held: the frame buffer and the message in progress */
+  get heldBytes() {
+    return this._buf.length + this._messageBytes;
   }
 
   /**
@@ -626,6 +685,7 @@ export class DelimitedDecoder extends Base {
       }
       // else: an empty frame, silently ignored (FW-DLM-2)
     }
+    if (this._enc === 0 && this._buf.length > IDLE_BUFFER) this._buf = new Uint8Array(64);
     return this._take();
   }
 

@@ -109,3 +109,16 @@ export class TransportError extends Error {
     this.name = 'FramewireTransportError';
   }
 }
+
+/**
+ * TLS failed below Framewire (spec section 12): a handshake that did not verify (an
+ * untrusted certificate, a name mismatch), a peer that does not speak TLS, or another
+ * ALPN protocol than `framewire/1` (FW-TLS-4).
+ */
+export class TlsError extends TransportError {
+  /** @param {string} message @param {unknown} [cause] */
+  constructor(message, cause) {
+    super(message, cause);
+    this.name = 'FramewireTlsError';
+  }
+}

@@ -3,6 +3,7 @@
 import { crc32c } from './crc32c.js';
 import { cobsEncodeInto, cobsMaxEncodedLength } from './cobs.js';
 import { UsageError } from './errors.js';
+import { binarySize } from './diagnosis.js';
 
 export const MAGIC0 = 0x46;
 export const MAGIC1 = 0x57;
@@ -108,7 +109,10 @@ export function checkHeader(h, off, maxFrameSize) {
     return {
       name: 'frame-too-large',
       statement: length > LENGTH_CEILING ? 'FW-LEN-3' : 'FW-LIM-3',
-      detail: `length ${length} > maximum frame size ${Math.min(maxFrameSize, LENGTH_CEILING)}`,
+      detail:
+        length > LENGTH_CEILING
+          ? `length ${length} exceeds the protocol ceiling of 2^30`
+          : `a frame of ${length} bytes${binarySize(length)} is larger than this side's MAX_FRAME_SIZE ${maxFrameSize}${binarySize(maxFrameSize)}; the sender must split messages into frames of at most that size`,
     };
   }
   return null;

@@ -2,7 +2,8 @@
 // Bytes from the peer go in through receive()/receiveEnd(); bytes to write come out of
 // takeOutput(); events for the application come back from receive()/receiveEnd().
 
-import { FramewireError, UsageError, BY_CODE } from './errors.js';
+import { FramewireError, UsageError, BY_CODE, BY_NAME } from './errors.js';
+import { binarySize, explainPreface, explainSilence } from './diagnosis.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -30,8 +31,22 @@ import { createDecoder } from './decoder.js';
 export const SETTING_MAX_FRAME_SIZE = 0x0001;
 /** frames up to this size are batched into one output buffer */
 const SMALL_FRAME = 16384;
-const BATCH_SIZE = 262144;
+/**
+ * The output batch adapts to the traffic: it doubles (up to BATCH_MAX) each time one fills
+ * up before a flush, halves (down to BATCH_MIN) when a flush finds it mostly empty, and is
+ * not kept from one flush to the next, so an idle connection holds no output buffer.
+ */
+const BATCH_MIN = 1024;
+const BATCH_MAX = 262144;
 export const SETTING_MAX_MESSAGE_SIZE = 0x0002;
+
+/**
+ * FW-HEL-5: what the peer announced, and what this message needs.
+ * @param {number} announced @param {number} size
+ */
+function messageTooLarge(announced, size) {
+  return `the peer announced MAX_MESSAGE_SIZE ${announced}${binarySize(announced)}; this message needs ${size} bytes${binarySize(size)} (FW-HEL-5)`;
+}
 
 /** @param {import('./frame.js').Framing} framing */
 export function preface(framing) {
@@ -168,6 +183,7 @@ export class SessionCore {
     /** @type {Uint8Array | null} */
     this._batch = null;
     this._batchFill = 0;
+    this._batchSize = BATCH_MIN;
     /** PONGs jump ahead of data frames not yet handed out (FW-PNG-2) */
     /** @type {Uint8Array[]} */
     this._urgent = [];
@@ -195,6 +211,11 @@ export class SessionCore {
     return this.state === 'AWAIT_PREFACE' ? false : this._decoder.inFrame;
   }
 
+  /** bytes of buffer memory held for input not yet delivered and output not yet taken */
+  get heldBytes() {
+    return this._decoder.heldBytes + (this._batch === null ? 0 : this._batch.length);
+  }
+
   /** frames decoded so far (for the frame deadline) */
   get framesDecoded() {
     return this._decoder.framesDecoded;
@@ -215,7 +236,11 @@ export class SessionCore {
    * @returns {Uint8Array[]}
    */
   takeOutput() {
-    this._sealBatch();
+    if (this._batch !== null) {
+      if (this._batchFill * 4 <= this._batch.length) this._batchSize = Math.max(BATCH_MIN, this._batchSize >>> 1);
+      this._sealBatch();
+      this._batch = null;
+    }
     if (this._urgent.length === 0) {
       const out = this._out;
       this._out = [];
@@ -306,6 +331,9 @@ export class SessionCore {
    */
   fail(nameOrCode, detail) {
     if (this.state === 'FAILED') return [];
+    if (nameOrCode === 'timeout' || nameOrCode === BY_NAME.get('timeout')?.code) {
+      detail = (detail ?? '') + explainSilence(this._prefaceFill, this.peer !== null);
+    }
     this._fail(new FramewireError(nameOrCode, detail));
     return this._takeEvents();
   }
@@ -353,12 +381,13 @@ export class SessionCore {
       while (pos < chunk.length && this._prefaceFill < 8) {
         const want = this._expectedPreface[this._prefaceFill];
         if (chunk[pos] !== want) {
-          this._fail(
-            new FramewireError('bad-preface', `preface byte ${this._prefaceFill} is 0x${chunk[pos].toString(16)}, expected 0x${want.toString(16)}`, {
-              statement: 'FW-PRE-2',
-            }),
-            false,
-          );
+          // what arrived so far: the matching bytes, then this chunk's rest of the preface
+          const received = new Uint8Array(8);
+          received.set(this._expectedPreface.subarray(0, this._prefaceFill));
+          const rest = chunk.subarray(pos, pos + 8 - this._prefaceFill);
+          received.set(rest, this._prefaceFill);
+          const detail = explainPreface(received.subarray(0, this._prefaceFill + rest.length), this._expectedPreface, this.framing);
+          this._fail(new FramewireError('bad-preface', detail, { statement: 'FW-PRE-2' }), false);
           return this._takeEvents();
         }
         pos++;
@@ -553,7 +582,7 @@ export class SessionCore {
     }
     const size = (first ? 0 : /** @type {{size: number}} */ (this._outMsg).size) + payload.length;
     if (this.peer.maxMessageSize !== 0 && size > this.peer.maxMessageSize) {
-      throw new UsageError(`message of ${size} bytes exceeds the peer's MAX_MESSAGE_SIZE ${this.peer.maxMessageSize} (FW-HEL-5)`);
+      throw new UsageError(messageTooLarge(this.peer.maxMessageSize, size));
     }
     const checksum = options.checksum ?? this.checksum;
     const c = checksum ? FLAG_C : 0;
@@ -578,7 +607,7 @@ export class SessionCore {
   _sendNow(type, payload, flags, checksum) {
     const peer = /** @type {{maxFrameSize: number, maxMessageSize: number}} */ (this.peer);
     if (peer.maxMessageSize !== 0 && payload.length > peer.maxMessageSize) {
-      throw new UsageError(`message of ${payload.length} bytes exceeds the peer's MAX_MESSAGE_SIZE ${peer.maxMessageSize} (FW-HEL-5)`);
+      throw new UsageError(messageTooLarge(peer.maxMessageSize, payload.length));
     }
     if (payload.length <= peer.maxFrameSize && this.framing === 'length-prefixed') {
       // fast path: one frame, written straight into the output batch (small) or its own buffer
@@ -586,8 +615,9 @@ export class SessionCore {
       const fl = (flags << 4) | (checksum ? FLAG_C : 0);
       if (size <= SMALL_FRAME) {
         if (this._batch === null || this._batch.length - this._batchFill < size) {
+          if (this._batch !== null) this._batchSize = Math.min(BATCH_MAX, this._batchSize * 2);
           this._sealBatch();
-          this._batch = new Uint8Array(BATCH_SIZE);
+          this._batch = new Uint8Array(Math.max(this._batchSize, size));
         }
         this._batchFill = writeFrame(/** @type {Uint8Array} */ (this._batch), this._batchFill, type, fl, payload);
         return;

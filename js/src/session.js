@@ -3,19 +3,31 @@
 
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import { SessionCore } from './session-core.js';
-import { FramewireError, TransportError, UsageError } from './errors.js';
+import { FramewireError, TlsError, TransportError, UsageError } from './errors.js';
+
+/** The ALPN protocol id of Framewire/1 (FW-TLS-2). */
+export const ALPN_PROTOCOL = 'framewire/1';
 
 /**
  * @typedef {import('./session-core.js').SessionOptions & {
  *   handshakeTimeout?: number,
  *   frameTimeout?: number,
  *   lingerTimeout?: number,
+ *   tls?: tls.ConnectionOptions & tls.TlsOptions,
  * }} NetSessionOptions
  *   handshakeTimeout: ms from the start until the peer's HELLO (default 10000, FW-LIM-6; 0 = none)
  *   frameTimeout: ms from a frame's first byte to its last (default 30000; 0 = none)
  *   lingerTimeout: ms to wait for the peer's end of input after a failure or our half-close
  *                  once the peer is done (default 1000)
+ *   tls: run the connection over TLS (spec section 12) with these node:tls options: a
+ *        client's `ca` and `servername` (verification stays on unless the caller turns
+ *        it off), a server's `cert` and `key`. The ALPN id is set here (FW-TLS-2, FW-TLS-3).
+ *        `end()` sends close_notify, then FIN (FW-TLS-5). Node's tls reports a TCP end
+ *        without close_notify as the same 'end' event as close_notify, so this
+ *        implementation cannot detect a truncation at a frame boundary (FW-TLS-7; see
+ *        spec 12.3): only inside a frame or a message (FW-CLS-5).
  */
 
 /** PONGs queued behind a full socket buffer before this side stops reading (FW-SEC-2). */
@@ -470,6 +482,7 @@ export class ReceiveTimeout extends Error {
  * @returns {Promise<Session>}
  */
 export function connect(address, options = {}) {
+  if (options.tls !== undefined) return connectTls(address, options, options.tls);
   return new Promise((resolve, reject) => {
     /** @type {net.NetConnectOpts} */
     const opts =
@@ -485,6 +498,69 @@ export function connect(address, options = {}) {
       resolve(new Session(socket, options));
     });
   });
+}
+
+/**
+ * The TLS handshake, then the session (see `connect`). Failures are one-line TlsErrors.
+ * @param {{host?: string, port?: number, path?: string}} address
+ * @param {NetSessionOptions} options
+ * @param {tls.ConnectionOptions} tlsOptions
+ * @returns {Promise<Session>}
+ */
+function connectTls(address, options, tlsOptions) {
+  return new Promise((resolve, reject) => {
+    const host = address.host ?? '127.0.0.1';
+    // allowHalfOpen is a documented tls.connect option that @types/node leaves out: without
+    // it, the peer's close_notify would end our direction too (FW-TLS-6).
+    /** @type {tls.ConnectionOptions & {allowHalfOpen: boolean}} */
+    const connectOptions = {
+      ...tlsOptions,
+      ...(address.path !== undefined ? { path: address.path } : { host, port: address.port }),
+      // SNI carries names only; the certificate is checked against the name, or the IP address
+      servername: tlsOptions.servername ?? (address.path !== undefined || net.isIP(host) !== 0 ? undefined : host),
+      checkServerIdentity: (_name, cert) => tls.checkServerIdentity(tlsOptions.servername ?? host, cert),
+      ALPNProtocols: [ALPN_PROTOCOL],
+      allowHalfOpen: true,
+    };
+    const socket = tls.connect(connectOptions);
+    const timer = setTimeout(() => socket.destroy(new Error('the TLS handshake did not finish within the handshake deadline')), options.handshakeTimeout ?? 10000);
+    /** @param {Error} err */
+    const onError = (err) => {
+      clearTimeout(timer);
+      reject(tlsError(err, 'connecting'));
+    };
+    socket.once('error', onError);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      const chosen = socket.alpnProtocol;
+      if (chosen !== false && chosen !== null && chosen !== ALPN_PROTOCOL) {
+        socket.destroy(); // FW-TLS-4: before the preface
+        reject(new TlsError(`TLS handshake: the server chose ALPN protocol ${JSON.stringify(chosen)}, not ${JSON.stringify(ALPN_PROTOCOL)}`));
+        return;
+      }
+      resolve(new Session(socket, options));
+    });
+  });
+}
+
+/** OpenSSL reasons meaning the peer's bytes are not TLS at all. */
+const NOT_TLS = /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i;
+
+/**
+ * One line that says what failed in a TLS set-up (spec section 12).
+ * @param {Error & {code?: string, reason?: string}} err @param {string} during
+ * @returns {TlsError}
+ */
+export function tlsError(err, during) {
+  let what;
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') what = `the peer's certificate was rejected: ${err.reason ?? err.message}`;
+  else if (/CERT|SIGNATURE|ISSUER|SELF_SIGNED|EXPIRED/.test(err.code ?? '')) what = `the peer's certificate was rejected: ${err.message}`;
+  else if (NOT_TLS.test(err.message)) what = `the peer does not speak TLS (${err.message.replace(/^.*routines:+/, '').replace(/[:_]/g, ' ').trim()})`;
+  else if (/alert/i.test(err.message)) what = `the peer refused it: ${err.message.replace(/^.*routines:+/, '').replace(/_/g, ' ').trim()}`;
+  else if (err.code === 'ECONNRESET' || /socket disconnected|socket hang up/i.test(err.message)) what = 'the peer closed the connection (does it speak TLS?)';
+  else what = err.message;
+  return new TlsError(`TLS handshake failed while ${during}: ${what}`, err);
 }
 
 /**
@@ -511,9 +587,23 @@ export async function open(address, options = {}) {
  * A server that runs a Framewire session on every connection.
  * @param {NetSessionOptions} options
  * @param {(session: Session) => void} onSession
- * @returns {net.Server}
+ * @returns {net.Server | tls.Server}
  */
 export function createServer(options, onSession) {
   if (typeof onSession !== 'function') throw new UsageError('createServer needs a session callback');
+  if (options.tls !== undefined) {
+    // A TLS handshake that fails never makes a session: the server emits 'tlsClientError'
+    // with the error (see tlsError() for one line that explains it).
+    const server = tls.createServer(
+      {
+        ...options.tls,
+        ALPNProtocols: [ALPN_PROTOCOL],
+        allowHalfOpen: true,
+        handshakeTimeout: options.handshakeTimeout ?? 10000,
+      },
+      (socket) => onSession(new Session(socket, options)),
+    );
+    return server;
+  }
   return net.createServer({ allowHalfOpen: true }, (socket) => onSession(new Session(socket, options)));
 }

@@ -84,8 +84,14 @@ function play(port, input, eof, bytewise, quietMs) {
       sock.destroy();
       resolve({ out: new Uint8Array(Buffer.concat(got)), ended, reset });
     };
-    const timer = setTimeout(finish, quietMs);
-    sock.on('data', (d) => got.push(d));
+    // quiet: no byte for quietMs, counted from the peer's first bytes (its preface and
+    // HELLO come at once, FW-SES-1), so that a slow first connection is not taken for silence
+    let timer = setTimeout(finish, 5000);
+    sock.on('data', (d) => {
+      got.push(d);
+      clearTimeout(timer);
+      timer = setTimeout(finish, quietMs);
+    });
     sock.on('end', () => {
       ended = true;
       finish();

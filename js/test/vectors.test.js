@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { decode, encode, session } from '../src/conformance.js';
-import { BY_NAME, cobsDecode, hexToBytes, bytesToHex, readU32 } from '../src/codec.js';
+import { BY_NAME } from '../src/codec.js';
 import { knownFailures, expectOutcome } from './helpers.js';
 
 const KNOWN = knownFailures();
@@ -106,69 +106,13 @@ function checkDecodeReply(reply, expect) {
 }
 
 /**
- * A minimal reader for what a session sent: preface, then frames.
- * @param {string} framing @param {Uint8Array} b
+ * A session reply against its vector: the events and the end. What the session sent (its
+ * preface, HELLO, PONGs and ERROR frames) is judged by the conformance runner, which reads
+ * it with its own wire reader (tests/test_conformance_js.py runs bin/adapter.js through it).
+ * @param {any} c @param {any} reply
  */
-function readSent(framing, b) {
-  const pre = bytesToHex(b.subarray(0, 8));
-  /** @type {Array<{type: number, flags: number, payload: Uint8Array}>} */
-  const frames = [];
-  /** @param {Uint8Array} f */
-  const parse = (f) => {
-    assert.ok(f.length >= 9, 'frame shorter than a header');
-    assert.equal(f[0], 0x46);
-    assert.equal(f[1], 0x57);
-    assert.equal(f[2], 1);
-    const len = readU32(f, 5);
-    const c = f[3] & 1;
-    assert.equal(f.length, 9 + len + 4 * c, 'frame size');
-    frames.push({ type: f[4], flags: f[3], payload: f.subarray(9, 9 + len) });
-  };
-  let p = 8;
-  if (framing === 'length-prefixed') {
-    while (p < b.length) {
-      const len = readU32(b, p + 5);
-      const size = 9 + len + ((b[p + 3] & 1) * 4);
-      parse(b.subarray(p, p + size));
-      p += size;
-    }
-  } else {
-    while (p < b.length) {
-      const z = b.indexOf(0, p);
-      assert.ok(z >= 0, 'delimited output without a final 0x00');
-      const dec = cobsDecode(b.subarray(p, z));
-      assert.ok(dec !== null);
-      parse(dec);
-      p = z + 1;
-    }
-  }
-  return { pre, frames };
-}
-
-/** @param {any} c @param {any} reply */
 function checkSessionReply(c, reply) {
   const x = c.expect;
-  const sent = readSent(c.framing, hexToBytes(reply.sent));
-  assert.equal(sent.pre, `89465731${c.framing === 'delimited' ? '44' : '4c'}0d0a1a`, 'preface');
-  const [hello, ...rest] = sent.frames;
-  assert.equal(hello?.type, 1, 'first frame is a HELLO');
-  /** @type {Record<number, number>} */
-  const settings = { 1: 1048576, 2: 16777216 };
-  for (let i = 0; i < hello.payload.length; i += 6) settings[(hello.payload[i] << 8) | hello.payload[i + 1]] = readU32(hello.payload, i + 2);
-  assert.equal(settings[1], x.hello.max_frame_size, 'HELLO MAX_FRAME_SIZE');
-  assert.equal(settings[2], x.hello.max_message_size, 'HELLO MAX_MESSAGE_SIZE');
-  const items = rest.map((f) => {
-    if (f.type === 4) return { pong: bytesToHex(f.payload) };
-    if (f.type === 2) {
-      const code = (f.payload[0] << 8) | f.payload[1];
-      const entry = [...BY_NAME.values()].find((e) => e.code === code);
-      assert.ok(f.payload.length - 2 <= 254, 'ERROR reason <= 254 bytes');
-      new TextDecoder('utf-8', { fatal: true }).decode(f.payload.subarray(2));
-      return { error: entry?.name ?? `code-${code}` };
-    }
-    return { frame: f.type };
-  });
-  assert.deepEqual(items, x.sent, 'sent items');
   assert.deepEqual(reply.events, x.events, 'events');
   if (typeof x.end === 'string' || 'peer_error' in x.end) {
     assert.equal(reply.status, 'result', `want end ${JSON.stringify(x.end)}, got ${JSON.stringify(reply)}`);
@@ -183,8 +127,8 @@ function checkSessionReply(c, reply) {
 const groups = loadGroups();
 let seq = 0;
 
-test('vectors directory holds vector files', { skip: groups.length === 0 ? 'no vectors yet' : false }, () => {
-  assert.ok(groups.length > 0);
+test('vectors directory holds vector files', () => {
+  assert.ok(groups.length > 0, `no vector files in ${VECTORS}`);
 });
 
 for (const { file, data } of groups) {

@@ -3,11 +3,11 @@
 from typing import Any
 
 from framewire.conformance.adapter import ReferenceAdapter, Reply, main
-from framewire.errors import ProtocolError
+from framewire.errors import RemoteProtocolError
 
 
 class LoseEventsOnError(ReferenceAdapter):
-    def fatal_reply(self, events: list[dict[str, Any]], error: ProtocolError) -> Reply:
+    def fatal_reply(self, events: list[dict[str, Any]], error: RemoteProtocolError) -> Reply:
         return super().fatal_reply([], error)
 
 

@@ -12,6 +12,9 @@ from framewire.errors import (
     LocalProtocolError,
     PeerError,
     ProtocolError,
+    RemoteProtocolError,
+    TlsError,
+    TlsTruncationError,
     TransportError,
 )
 from framewire.events import (
@@ -49,6 +52,9 @@ __all__ = [
     "PingReceived",
     "PongReceived",
     "ProtocolError",
+    "RemoteProtocolError",
+    "TlsError",
+    "TlsTruncationError",
     "TransportError",
     "__version__",
 ]

@@ -38,7 +38,7 @@ message (see python/benchmarks/RESULTS.md for what each costs).
 Deadlines: the handshake and frame deadlines (FW-LIM-6) are timers on the loop, computed
 by the same ``DeadlineTracker`` as the blocking transport; a
 ``timeout=`` on one call raises ``TimeoutError`` and leaves the connection usable
-(FW-LIM-7). Errors are those of ``framewire.sync``: ``ProtocolError`` (our ERROR sent,
+(FW-LIM-7). Errors are those of ``framewire.sync``: ``RemoteProtocolError`` (our ERROR sent,
 FW-SES-3), ``PeerError``, ``TransportError``; after a failure every call raises the error
 that failed the connection (FW-SES-4).
 """
@@ -51,17 +51,19 @@ import logging
 import operator
 import os
 import socket
+import ssl as _ssl  # `ssl` is the name of the transports' TLS option
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import ParamSpec, Self, TypeVar
+from typing import ParamSpec, Self, TypeVar, cast
 
+from framewire._tls_aio import TlsShim
 from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
     FramewireError,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
     TransportError,
 )
 from framewire.events import (
@@ -71,12 +73,14 @@ from framewire.events import (
     Sentinel,
 )
 from framewire.session import Session
+from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
     Deadlines,
     DeadlineTracker,
     PeerState,
     check_listen_target,
+    format_address,
     listening_error,
     next_batch,
     session_limits,
@@ -175,8 +179,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
     # -- asyncio.BufferedProtocol ---------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)  # stream sockets only
-        self.transport = transport
+        # Stream sockets only. uvloop's transports have the asyncio.Transport methods
+        # without deriving from it, so no isinstance() check here.
+        self.transport = cast(asyncio.Transport, transport)
         self.write_pending()  # our preface and HELLO at once (FW-SES-1)
         self._rearm_deadline()
 
@@ -198,11 +203,12 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.failure is None and not self.peer.done:
-            self.failure = (
-                transport_error(exc, "receiving")
-                if isinstance(exc, OSError)
-                else TransportError("the connection closed before the peer's clean end")
-            )
+            if isinstance(exc, FramewireError):  # from the TLS layer (framewire._tls_aio)
+                self.failure = exc
+            elif isinstance(exc, OSError):
+                self.failure = transport_error(exc, "receiving")
+            else:
+                self.failure = TransportError("the connection closed before the peer's clean end")
         for timer in (self._deadline_timer, self._linger_timer):
             if timer is not None:
                 timer.cancel()
@@ -226,7 +232,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         while not self.peer.done:
             try:
                 batch = next_batch(session)
-            except (ProtocolError, PeerError) as error:
+            except (RemoteProtocolError, PeerError) as error:
                 self.fail(error)
                 break
             if isinstance(batch, Sentinel):
@@ -303,7 +309,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
             return
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(expiry[1]))
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             self.fail(error)
 
     # -- sending and failing ----------------------------------------------------------------
@@ -498,7 +504,7 @@ class AsyncChannel:
         half-close, and close after the linger deadline. Later calls raise the error."""
         if self._protocol.failure is not None:
             return
-        with contextlib.suppress(ProtocolError, PeerError):
+        with contextlib.suppress(RemoteProtocolError, PeerError):
             self._call_session(self._protocol.session.fail, code, detail)
 
     async def close(self) -> None:
@@ -564,11 +570,11 @@ class AsyncChannel:
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (ProtocolError, PeerError) as error:
+        except (RemoteProtocolError, PeerError) as error:
             self._protocol.fail(error)
             raise
 
-    def _abandon_message(self, reason: BaseException) -> None:
+    def _abort_message(self, reason: BaseException) -> None:
         """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
         self.fail(f"the application abandoned a message: {type(reason).__name__}")
 
@@ -616,7 +622,7 @@ class AsyncOutgoingMessage:
         if exc is None:
             await self.end()
         else:
-            self._channel._abandon_message(exc)
+            self._channel._abort_message(exc)
 
 
 def _protocol_factory(
@@ -645,10 +651,26 @@ async def open_connection(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
 ) -> AsyncChannel:
-    """Connect to ``address`` (``(host, port)`` or a Unix socket path); handshake done."""
+    """Connect to ``address`` (``(host, port)`` or a Unix socket path); handshake done.
+
+    ``ssl`` and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
+    clean end (spec section 12), its handshake bounded by the handshake deadline.
+    """
     loop = asyncio.get_running_loop()
-    factory = _protocol_factory(framing, limits, checksum, deadlines, assemble)
+    factory: Callable[[], asyncio.BufferedProtocol] = _protocol_factory(
+        framing, limits, checksum, deadlines, assemble
+    )
+    context = prepare_context(ssl, server_side=False)
+    if context is not None:
+        factory = _over_tls(
+            factory,
+            context,
+            server_side=False,
+            server_hostname=resolve_server_hostname(context, address, server_hostname),
+        )
     connect_timeout = (deadlines or Deadlines()).handshake
     try:
         async with asyncio.timeout(connect_timeout):
@@ -657,7 +679,10 @@ async def open_connection(
             else:
                 _, protocol = await loop.create_connection(factory, address[0], address[1])
     except OSError as exc:
-        raise transport_error(exc, "connecting") from None
+        raise transport_error(exc, f"connecting to {format_address(address)}") from None
+    if isinstance(protocol, TlsShim):
+        protocol = protocol.upper
+    assert isinstance(protocol, _FramewireProtocol)
     channel = AsyncChannel(protocol)
     try:
         await channel.handshake()
@@ -665,6 +690,22 @@ async def open_connection(
         await channel.close()  # the ERROR (if due) is out; release the socket
         raise
     return channel
+
+
+def _over_tls(
+    make: Callable[[], asyncio.BufferedProtocol],
+    context: _ssl.SSLContext,
+    *,
+    server_side: bool,
+    server_hostname: str | None = None,
+) -> Callable[[], asyncio.BufferedProtocol]:
+    """A protocol factory whose protocols run under our TLS layer (see framewire._tls_aio)."""
+
+    def make_secure() -> asyncio.BufferedProtocol:
+        layer = TlsLayer(context, server_side=server_side, server_hostname=server_hostname)
+        return TlsShim(make(), layer)
+
+    return make_secure
 
 
 AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
@@ -747,6 +788,7 @@ async def start_server(
     backlog: int = 100,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
+    ssl: _ssl.SSLContext | None = None,
 ) -> AsyncServer:
     """Listen on ``address`` and run ``await handler(channel)`` per connection.
 
@@ -755,17 +797,23 @@ async def start_server(
     ``sock`` (a socket already bound, with ``address`` None) are passed to the loop as
     ``asyncio.start_server`` passes them: ``reuse_port`` lets several processes listen on
     one port, the kernel spreading the connections over them (see the guide's "Using
-    every core").
+    every core"). ``ssl`` (an ``ssl.SSLContext`` with the server's certificate) runs
+    every connection over TLS (spec section 12).
     """
     check_listen_target(address, sock)
     loop = asyncio.get_running_loop()
     server = AsyncServer(handler)
     make_protocol = _protocol_factory(framing, limits, checksum, deadlines, assemble)
+    context = prepare_context(ssl, server_side=True)
 
-    def factory() -> _FramewireProtocol:
+    def plain() -> _FramewireProtocol:
         protocol = make_protocol()
         server._connection(protocol)
         return protocol
+
+    factory: Callable[[], asyncio.BufferedProtocol] = (
+        plain if context is None else _over_tls(plain, context, server_side=True)
+    )
 
     try:
         if sock is not None and sock.family == socket.AF_UNIX:

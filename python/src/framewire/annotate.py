@@ -2,7 +2,7 @@
 
 API summary: ``inspect_stream(data, framing, limits) <inspect_stream>`` returns one
 ``FrameReport`` per frame (and one for a session preface at the start), each a list
-of ``Field`` rows (offset, bytes, name, meaning, ok?) and the ``ProtocolError`` the
+of ``Field`` rows (offset, bytes, name, meaning, ok?) and the ``RemoteProtocolError`` the
 frame raised, if any.
 
 The verdicts are not computed here: the bytes of each frame are fed to the real
@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 
 from framewire import schema
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
+from framewire.control import control_fault
 from framewire.decoder import Decoder
-from framewire.errors import ErrorCode, ProtocolError
+from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Sentinel
 from framewire.framing import Framing, Limits
 
-__all__ = ["Field", "FrameReport", "inspect_stream"]
+__all__ = ["Field", "FrameReport", "diagram", "inspect_stream"]
 
 _PREVIEW_BYTES = 12
 """Payload bytes shown in hex; the rest is summarised."""
@@ -44,6 +45,7 @@ _FIELD_AT_FAULT = {
     ErrorCode.CONTINUATION_MISMATCH: "type",
     ErrorCode.MESSAGE_TOO_LARGE: "length",
     ErrorCode.BAD_PREFACE: "framing",
+    ErrorCode.MALFORMED_CONTROL: "payload",
 }
 
 
@@ -65,7 +67,7 @@ class FrameReport:
     title: str
     offset: int
     fields: list[Field] = field(default_factory=list)
-    error: ProtocolError | None = None
+    error: RemoteProtocolError | None = None
 
     def judge(self) -> None:
         """Mark the field the error is about as bad, and the checked header fields ok."""
@@ -94,7 +96,7 @@ def inspect_stream(data: bytes, framing: Framing, limits: Limits) -> list[FrameR
     return reports
 
 
-def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> ProtocolError | None:
+def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> RemoteProtocolError | None:
     """Feed one frame's bytes (and the end of input) and return the decoder's error, if any."""
     if chunk:
         decoder.feed(chunk)
@@ -104,7 +106,7 @@ def _verdict(decoder: Decoder, chunk: bytes, *, at_end: bool = False) -> Protoco
         while not isinstance(event := decoder.next_event(), Sentinel):
             if isinstance(event, FrameDropped):
                 return event.error
-    except ProtocolError as error:
+    except RemoteProtocolError as error:
         return error
     return None
 
@@ -133,10 +135,11 @@ def _length_prefixed(decoder: Decoder, data: bytes, offset: int) -> list[FrameRe
             size += fields.length + trailer
         chunk = data[offset : offset + size]
         report = FrameReport(_title(chunk), offset, _frame_fields(chunk, offset))
-        report.error = _verdict(decoder, chunk)
+        verdict = _verdict(decoder, chunk)
+        report.error = verdict or _control_error(chunk)
         report.judge()
         reports.append(report)
-        if report.error is not None:  # fatal in length-prefixed framing (FW-LPF-3)
+        if verdict is not None:  # fatal in length-prefixed framing (FW-LPF-3)
             rest = len(data) - offset - len(chunk)
             if rest > 0:
                 reports.append(
@@ -169,12 +172,27 @@ def _delimited(decoder: Decoder, data: bytes, offset: int) -> list[FrameReport]:
         )
         if frame:  # nothing to annotate when COBS itself is broken
             report.fields += _frame_fields(frame, 0)
-        report.error = _verdict(decoder, chunk)
+        report.error = _verdict(decoder, chunk) or _control_error(frame)
         report.judge()
         reports.append(report)
         offset = end
     _end_of_input(decoder, reports, offset)
     return reports
+
+
+def _control_error(frame: bytes) -> RemoteProtocolError | None:
+    """A whole control frame whose payload breaks its layout: the error a session would
+    fail with (the bare decoder that judges the rest does not look inside payloads)."""
+    if len(frame) < schema.HEADER_SIZE:
+        return None
+    header = schema.parse_header(frame[: schema.HEADER_SIZE])
+    payload = frame[schema.HEADER_SIZE : schema.HEADER_SIZE + header.length]
+    if header.type >= schema.FIRST_APPLICATION_TYPE or len(payload) < header.length:
+        return None
+    fault = control_fault(header.type, payload)
+    if fault is None:
+        return None
+    return RemoteProtocolError(ErrorCode.MALFORMED_CONTROL, fault.detail, statement=fault.statement)
 
 
 def _title(frame: bytes) -> str:
@@ -306,7 +324,7 @@ def _preface_report(preface: bytes, framing: Framing) -> FrameReport:
             Field(row.offset, raw.hex(" "), row.name, meaning, raw == expected[field_slice])
         )
     if preface != expected:
-        report.error = ProtocolError.create(
+        report.error = RemoteProtocolError(
             ErrorCode.BAD_PREFACE,
             f"preface {preface.hex()} is not {expected.hex()} ({framing.value})",
         )
@@ -317,3 +335,39 @@ _PREFACE_FRAMINGS = {
     bytes([framing.preface_byte]): f"{chr(framing.preface_byte)}: {framing.value}"
     for framing in Framing
 }
+
+
+def diagram(report: FrameReport) -> list[str]:
+    """A frame's bytes on one line with each field bracketed and named below them.
+
+    The drawing of the home page (``└─┬─┘`` under a field of several bytes, ``│`` under a
+    single byte), made from a report of an undamaged length-prefixed frame, so what it
+    names is what the decoder read.
+    """
+    spans = []
+    start = 0
+    for f in report.fields:
+        spans.append((start, len(f.hex), f"{f.name}: {f.meaning}"))
+        start += len(f.hex) + 1
+    brackets = [" "] * start
+    stems = []
+    for start, size, _ in spans:
+        if size <= _BYTE_WIDTH:
+            brackets[start] = "│"
+            stems.append(start)
+            continue
+        middle = start + (size - 1) // 2
+        brackets[start : start + size] = ["└", *"─" * (size - 2), "┘"]
+        brackets[middle] = "┬"
+        stems.append(middle)
+    lines = [" ".join(f.hex for f in report.fields), "".join(brackets).rstrip()]
+    for index in reversed(range(len(spans))):
+        line = [" "] * stems[index]
+        for stem in stems[:index]:
+            line[stem] = "│"
+        lines.append("".join(line) + f"└─ {spans[index][2]}")
+    return lines
+
+
+_BYTE_WIDTH = 2
+"""Characters of one byte in hex."""

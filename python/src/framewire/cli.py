@@ -16,19 +16,21 @@ Exit codes: 0 success, 1 protocol or connection failure, 2 usage error (bad opti
 bad input syntax).
 
 Other subcommands may plug in: when ``framewire.conformance.cli`` exists, its
-``add_parser(subparsers)`` adds ``framewire conformance`` (contract in the project's
-brief P2-CLI-HOOK.md: the parser sets ``handler=fn(args) -> exit code``).
+``add_parser(subparsers)`` adds ``framewire conformance``; the parser it adds sets
+``handler=fn(args) -> exit code``, as every subcommand's parser does.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
+import logging
 import multiprocessing
 import os
 import signal
 import socket
+import ssl
+import string
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -37,12 +39,14 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import schema
+from framewire import __version__, schema, serial_cli
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
-from framewire.errors import FramewireError, LocalProtocolError, ProtocolError
+from framewire.connlog import LOGGER_NAME
+from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
+from framewire.tls import client_context, server_context
 from framewire.transport import (
     Address,
     Deadlines,
@@ -72,16 +76,19 @@ def message_from_json(obj: object) -> Message:
     unknown = set(obj) - {"type", "flags", "payload", "payload_hex"}
     if unknown:
         raise UsageError(f"unknown message keys {sorted(unknown)}")
-    frame_type, flags = obj.get("type"), obj.get("flags", 0)
-    if not isinstance(frame_type, int) or not isinstance(flags, int):
-        raise UsageError(f"'type' and 'flags' must be integers in {json.dumps(obj)}")
+    if "type" not in obj:
+        raise UsageError(f"a message needs a 'type' (64-255 for data) in {json.dumps(obj)}")
+    frame_type, flags = obj["type"], obj.get("flags", 0)
+    for key, value in (("type", frame_type), ("flags", flags)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise UsageError(f"'{key}' must be an integer, not {json.dumps(value)}")
     if "payload" in obj and "payload_hex" in obj:
         raise UsageError("give 'payload' or 'payload_hex', not both")
     text, hex_text = obj.get("payload", ""), obj.get("payload_hex")
     if hex_text is not None:
         if not isinstance(hex_text, str):
             raise UsageError("'payload_hex' must be a string of hex digits")
-        payload = _parse_hex(hex_text)
+        payload = _parse_hex(hex_text, "'payload_hex'")
     elif isinstance(text, str):
         payload = text.encode("utf-8")
     else:
@@ -103,7 +110,7 @@ def message_to_json(message: Message) -> dict[str, Any]:
     return obj
 
 
-def error_to_json(error: ProtocolError) -> dict[str, Any]:
+def error_to_json(error: RemoteProtocolError) -> dict[str, Any]:
     """A protocol error as JSON, with its registry code, name and statement (FW-ERR-7)."""
     return {
         "code": int(error.code),
@@ -113,9 +120,8 @@ def error_to_json(error: ProtocolError) -> dict[str, Any]:
     }
 
 
-def read_messages(stream: IO[str]) -> Iterator[Message]:
+def read_messages(text: str) -> Iterator[Message]:
     """Messages from JSON lines, or from one JSON array."""
-    text = stream.read()
     stripped = text.lstrip()
     try:
         if stripped.startswith("["):
@@ -128,11 +134,29 @@ def read_messages(stream: IO[str]) -> Iterator[Message]:
         yield message_from_json(item)
 
 
-def _parse_hex(text: str) -> bytes:
+def _parse_hex(text: str, what: str = "the input") -> bytes:
+    """Bytes from hex digits (whitespace ignored); a usage error says where and why not."""
+    stripped = text.lstrip()
+    if stripped[:2].lower() == "0x":
+        raise UsageError(f"{what} starts with '0x': give the hex digits alone, e.g. 4657...")
+    if stripped[:1] in ("{", "["):
+        raise UsageError(
+            f"{what} looks like JSON, not hex: JSON messages are the input of "
+            "'framewire encode' and 'framewire send'"
+        )
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        for column, char in enumerate(line, start=1):
+            if not (char in string.hexdigits or char.isspace()):
+                raise UsageError(
+                    f"{what} is not hex: {char!a} at line {line_number}, column {column}"
+                )
+    digits = "".join(text.split())
+    if len(digits) % 2:
+        raise UsageError(f"{what} has an odd number of hex digits ({len(digits)}): a byte is two")
     try:
-        return bytes.fromhex("".join(text.split()))
-    except ValueError:
-        raise UsageError("not hex digits (whitespace between bytes is allowed)") from None
+        return bytes.fromhex(digits)
+    except ValueError:  # a digit pair split by whitespace, as in "4 6"
+        raise UsageError(f"{what} is not hex: whitespace inside a byte's two digits") from None
 
 
 # --- output ---------------------------------------------------------------------------
@@ -197,13 +221,15 @@ def _address(text: str) -> Address:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_framing(parser: argparse.ArgumentParser) -> None:
+def _add_framing(parser: argparse.ArgumentParser, *, serial: bool = False) -> None:
     parser.add_argument(
         "-f",
         "--framing",
         choices=[framing.value for framing in Framing],
-        default=Framing.LENGTH_PREFIXED.value,
-        help="the framing (default: %(default)s)",
+        default=None if serial else Framing.LENGTH_PREFIXED.value,
+        help="the framing (default: length-prefixed; delimited with --serial)"
+        if serial
+        else "the framing (default: %(default)s)",
     )
 
 
@@ -242,6 +268,57 @@ def _add_deadlines(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_tls_options(parser: argparse.ArgumentParser, *, server: bool) -> None:
+    """``--tls`` and the PEM files that go with it (spec section 12); shared with
+    ``framewire conformance``."""
+    group = parser.add_argument_group("TLS")
+    group.add_argument("--tls", action="store_true", help="run the connection over TLS")
+    if server:
+        group.add_argument("--certfile", help="PEM file of the server's certificate chain")
+        group.add_argument("--keyfile", help="PEM file of its private key (default: in --certfile)")
+        group.add_argument("--cafile", help="PEM file of CAs that clients must be signed by")
+    else:
+        group.add_argument("--cafile", help="PEM file of the CAs to trust (default: the system's)")
+        group.add_argument(
+            "--server-name", help="name the certificate must carry (default: the address's host)"
+        )
+
+
+def tls_client_options(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, str | None]:
+    """The client context and server name from ``--tls`` and friends (None: plain TCP).
+
+    A file that cannot be loaded is a usage error, reported in one line.
+    """
+    if not args.tls:
+        if args.cafile or args.server_name:
+            raise UsageError("--cafile and --server-name need --tls")
+        return None, None
+    try:
+        return client_context(args.cafile), args.server_name
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load --cafile {args.cafile}: {_reason(exc)}") from None
+
+
+def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if not args.tls:
+        if args.certfile or args.keyfile or args.cafile:
+            raise UsageError("--certfile, --keyfile and --cafile need --tls")
+        return None
+    if args.certfile is None:
+        raise UsageError("--tls on a server needs --certfile (and --keyfile)")
+    try:
+        return server_context(args.certfile, args.keyfile, args.cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load the certificate or key: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError) -> str:
+    """The useful part of a file or OpenSSL error (no errno and no C source position)."""
+    if isinstance(exc, ssl.SSLError):
+        return str(exc.reason or exc).lower().replace("_", " ")
+    return f"{exc.strerror or exc}"
+
+
 def _limits(args: argparse.Namespace) -> Limits:
     try:
         return Limits(args.max_frame_size, args.max_message_size)
@@ -250,7 +327,18 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _framing(args: argparse.Namespace) -> Framing:
-    return Framing(args.framing)
+    if args.framing is not None:
+        return Framing(args.framing)
+    # A serial line is what the delimited framing is for (spec 4.2).
+    return Framing.DELIMITED if getattr(args, "serial", None) else Framing.LENGTH_PREFIXED
+
+
+def _check_endpoint(args: argparse.Namespace) -> None:
+    """Exactly one of the socket ADDRESS and --serial PORT."""
+    if (args.address is None) == (args.serial is None):
+        raise UsageError("give either an ADDRESS or --serial PORT")
+    if args.serial is not None and getattr(args, "tls", False):
+        raise UsageError("--tls runs over sockets, not over --serial")
 
 
 def _deadlines(args: argparse.Namespace) -> Deadlines:
@@ -260,25 +348,8 @@ def _deadlines(args: argparse.Namespace) -> Deadlines:
         raise UsageError(str(exc)) from None
 
 
-@contextlib.contextmanager
-def _text_input(path: str) -> Iterator[IO[str]]:
-    """The named file, or standard input for ``-``; a missing file is a usage error."""
-    if path == "-":
-        yield sys.stdin
-        return
-    try:
-        file = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    with file:
-        yield file
-
-
-def _read_bytes(path: str, raw: bool) -> bytes:
-    """Frames from a file or standard input: raw bytes, or hex text (whitespace ignored)."""
-    if not raw:
-        with _text_input(path) as stream:
-            return _parse_hex(stream.read())
+def _read_input(path: str) -> bytes:
+    """The bytes of the named file, or of standard input for ``-``."""
     if path == "-":
         return sys.stdin.buffer.read()
     try:
@@ -286,6 +357,30 @@ def _read_bytes(path: str, raw: bool) -> bytes:
             return file.read()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _read_text(path: str, hint: str) -> str:
+    """The input as UTF-8 text; binary input is a usage error that says what to do."""
+    data = _read_input(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        name = "standard input" if path == "-" else path
+        raise UsageError(
+            f"{name} is not text: byte 0x{data[exc.start]:02x} at offset {exc.start} is not "
+            f"UTF-8 ({hint})"
+        ) from None
+
+
+def _read_frames(path: str, raw: bool) -> bytes:
+    """Frames from a file or standard input: raw bytes, or hex text (whitespace ignored)."""
+    if raw:
+        return _read_input(path)
+    return _parse_hex(_read_text(path, "frames are read as hex digits; add --raw for bytes"))
+
+
+def _read_json_messages(path: str) -> list[Message]:
+    return list(read_messages(_read_text(path, "JSON messages are expected")))
 
 
 # --- encode / decode / inspect --------------------------------------------------------
@@ -299,8 +394,7 @@ def run_encode(args: argparse.Namespace) -> int:
         )
     except LocalProtocolError as exc:
         raise UsageError(str(exc)) from None
-    with _text_input(args.input) as stream:
-        messages = list(read_messages(stream))
+    messages = _read_json_messages(args.input)
     try:
         encoded = [encoder.encode(message) for message in messages]
     except LocalProtocolError as exc:
@@ -317,7 +411,7 @@ def run_encode(args: argparse.Namespace) -> int:
 def run_decode(args: argparse.Namespace) -> int:
     """Frames in, JSON messages out; errors reported with their code and statement."""
     decoder = Decoder(_framing(args), _limits(args), hunting=args.hunting)
-    decoder.feed(_read_bytes(args.input, args.raw))
+    decoder.feed(_read_frames(args.input, args.raw))
     decoder.feed_eof()
     out = JsonLines(sys.stdout)
     status = EXIT_OK
@@ -334,17 +428,25 @@ def run_decode(args: argparse.Namespace) -> int:
 
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
-    data = _read_bytes(args.input, args.raw)
+    if args.serial is not None:
+        return serial_cli.run_inspect_serial(args, _framing(args))
+    data = _read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
+    # One width for the bytes column of the whole dump, so that every column lines up.
+    width = max([_BYTES_COLUMN, *(len(f.hex) for report in reports for f in report.fields)])
     failed = False
     for report in reports:
-        _print_report(console, report)
+        _print_report(console, report, width)
         failed = failed or report.error is not None
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-def _print_report(console: Console, report: FrameReport) -> None:
+_BYTES_COLUMN = 28
+"""The least width of inspect's bytes column: a header field with room to spare."""
+
+
+def _print_report(console: Console, report: FrameReport, width: int = _BYTES_COLUMN) -> None:
     console.print(f"[bold]{escape(report.title)}[/bold]  [dim]@{report.offset}[/dim]")
     for field in report.fields:
         verdict = ""
@@ -353,7 +455,7 @@ def _print_report(console: Console, report: FrameReport) -> None:
         elif field.ok is False:
             verdict = " [red]BAD[/red]"
         console.print(
-            f"  [cyan]{field.offset:>8}[/cyan]  {escape(field.hex):<28} "
+            f"  [cyan]{field.offset:>8}[/cyan]  {escape(field.hex):<{width}} "
             f"[bold]{escape(field.name):<9}[/bold] {escape(field.meaning)}{verdict}"
         )
     if report.error is not None:
@@ -369,15 +471,26 @@ def _print_report(console: Console, report: FrameReport) -> None:
 
 def run_send(args: argparse.Namespace) -> int:
     """Connect, send the messages, half-close, print what comes back until the peer's end."""
-    with _text_input(args.input) as stream:
-        messages = list(read_messages(stream))
+    if args.serial is not None and args.address is not None and args.input == "-":
+        args.input, args.address = args.address, None  # with --serial: [input] only
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_send_serial(args, _framing(args))
+    try:
+        args.address = parse_address(args.address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    messages = _read_json_messages(args.input)
     out = JsonLines(sys.stdout)
+    context, server_name = tls_client_options(args)
     with connect(
         args.address,
         framing=_framing(args),
         limits=_limits(args),
         checksum=args.checksum,
         deadlines=_deadlines(args),
+        ssl=context,
+        server_hostname=server_name,
     ) as channel:
         for message in messages:
             channel.send(message)
@@ -387,7 +500,18 @@ def run_send(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _log_connections(quiet: bool) -> None:
+    """Print the server's per-connection lines (``framewire.connlog``) on stderr, or not."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.propagate = False
+    handler: logging.Handler = logging.NullHandler() if quiet else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+
+
 def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
+    _log_connections(args.quiet)
     if args.workers > 1:
         return _serve_workers(args, handle)
     return _serve_here(args, handle, args.address, reuse_port=False)
@@ -419,6 +543,7 @@ def _serve_here(
         checksum=args.checksum,
         deadlines=_deadlines(args),
         reuse_port=reuse_port,
+        ssl=_tls_server_context(args),
     ) as server:
         if not reuse_port:  # a worker: the parent has said where it listens
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
@@ -431,8 +556,9 @@ def _serve_here(
         except KeyboardInterrupt:
             return EXIT_OK
         server.shutdown()
-        for error in server.errors:
-            print(f"framewire: connection failed: {error}", file=sys.stderr)
+        if args.quiet:  # otherwise each failure has had its log line
+            for error in server.errors:
+                print(f"framewire: connection failed: {error}", file=sys.stderr)
         return EXIT_FAILURE if server.errors else EXIT_OK
 
 
@@ -484,6 +610,9 @@ def _serve_workers(args: argparse.Namespace, handle: Callable[[Channel, JsonLine
 
 def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
+    _check_endpoint(args)
+    if args.serial is not None:
+        return serial_cli.run_listen_serial(args, _framing(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:
@@ -538,6 +667,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"framewire {__version__} (Framewire protocol version {schema.VERSION})",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     encode = _subcommand(
@@ -584,9 +718,10 @@ def build_parser() -> argparse.ArgumentParser:
         "framewire inspect <<< '4657010040000000026869'",
     )
     _add_input(inspect, "frames (a session preface at the start is shown too)")
-    _add_framing(inspect)
+    _add_framing(inspect, serial=True)
     _add_limits(inspect)
     _add_bytes_format(inspect, "read")
+    serial_cli.add_serial_options(inspect, session=False)
 
     send = _subcommand(
         subparsers,
@@ -595,12 +730,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Connect to a peer, send JSON messages, half-close, and print its replies.",
         'echo \'{"type": 64, "payload": "hi"}\' | framewire send 127.0.0.1:7000',
     )
-    send.add_argument("address", type=_address, help="HOST:PORT, [IPV6]:PORT or unix:PATH")
+    send.add_argument("address", nargs="?", help="HOST:PORT, [IPV6]:PORT or unix:PATH")
     _add_input(send, "JSON messages")
-    _add_framing(send)
+    _add_framing(send, serial=True)
     _add_limits(send)
     send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
     _add_deadlines(send)
+    add_tls_options(send, server=False)
+    serial_cli.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
         (
@@ -618,9 +755,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         server = _subcommand(subparsers, name, handler, summary, example)
         server.add_argument(
-            "address", type=_address, help="HOST:PORT (port 0: any free port) or unix:PATH"
+            "address",
+            type=_address,
+            nargs="?" if name == "listen" else None,
+            help="HOST:PORT (port 0: any free port) or unix:PATH",
         )
-        _add_framing(server)
+        _add_framing(server, serial=name == "listen")
         _add_limits(server)
         server.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
         server.add_argument(
@@ -634,6 +774,15 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="N",
             help="serve from N processes sharing the port (SO_REUSEPORT; TCP only)",
         )
+        server.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="no log line per connection on stderr (accepted, handshake, ended)",
+        )
+        add_tls_options(server, server=True)
+        if name == "listen":
+            serial_cli.add_serial_options(server, session=True)
         if name == "echo":
             server.add_argument(
                 "-v", "--verbose", action="store_true", help="also print what is echoed"
@@ -644,7 +793,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``framewire conformance`` when its package is installed (P2-CLI-HOOK.md)."""
+    """Add ``framewire conformance`` when its package is installed."""
     try:
         from framewire.conformance.cli import add_parser  # noqa: PLC0415 - optional plug-in
     except ImportError as exc:

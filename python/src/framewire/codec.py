@@ -3,6 +3,7 @@
 API summary:
 
     from framewire.codec import Decoder, Encoder, Framing, Limits
+    from framewire.events import Message
 
     encoder = Encoder(Framing.DELIMITED, checksum=True, max_frame_size=256)
     wire = encoder.encode(Message(0x40, b"hello", flags=3))

@@ -12,7 +12,7 @@ API summary (h11 style; `framewire.codec` re-exports it):
     for event in decoder.events():
         ...  # every event available now
 
-`next_event()` returns events one by one in input order and raises `ProtocolError` only when
+`next_event()` returns events one by one in input order and raises `RemoteProtocolError` only when
 it reaches the bad bytes, so everything decoded before an error is delivered first. A fatal
 error is permanent: every later call raises the same exception. In delimited framing, with
 `recover=True` (the codec profile, the default), errors are recoverable and come out as
@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from framewire import schema
 from framewire._typing import BytesLike
 from framewire.assembler import MessageAssembler
-from framewire.errors import LocalProtocolError, ProtocolError
+from framewire.errors import LocalProtocolError, RemoteProtocolError
 from framewire.events import NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message, Sentinel
 from framewire.framing import Admission, Framing, Limits
 from framewire.readers import READERS, DelimitedReader
@@ -81,7 +81,7 @@ class Decoder:
             self._reader.hunt()
         self._waiting = False
         """next_event() returned NEED_DATA and no input or state change came since."""
-        self._failure: ProtocolError | None = None
+        self._failure: RemoteProtocolError | None = None
 
     @property
     def assemble(self) -> bool:
@@ -158,14 +158,14 @@ class Decoder:
     # --- output --------------------------------------------------------------------------
 
     def next_event(self) -> DecoderEvent:
-        """The next event, NEED_DATA, or END; raises ProtocolError at a fatal error."""
+        """The next event, NEED_DATA, or END; raises RemoteProtocolError at a fatal error."""
         if self._failure is not None:
             raise self._failure
         if self._waiting:
             return NEED_DATA  # nothing has changed since: no need to look again
         try:
             event = self._reader.next_event()
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             self._fail(error)
             raise
         if event is NEED_DATA:
@@ -186,10 +186,10 @@ class Decoder:
         assemble = self._assembler.assemble
         while True:
             if reader.fast and assemble and not self._waiting:
-                reader.decode_small_messages(batch)
+                reader.decode_run(batch)
             try:
                 event = self.next_event()
-            except ProtocolError:
+            except RemoteProtocolError:
                 if batch:
                     return batch
                 raise
@@ -211,7 +211,7 @@ class Decoder:
 
     # --- errors and state ------------------------------------------------------------------
 
-    def _fail(self, error: ProtocolError) -> None:
+    def _fail(self, error: RemoteProtocolError) -> None:
         """Enter the permanent failed state (FW-LPF-3, FW-SES-4)."""
         self._failure = error
         self._reader.stop()

@@ -31,6 +31,7 @@ from framewire import schema
 from framewire._typing import BytesLike
 from framewire.checksum import crc32c
 from framewire.cobs_codec import cobs_encode
+from framewire.control import control_fault
 from framewire.errors import MAX_REASON_BYTES, LocalProtocolError
 from framewire.events import Message
 from framewire.framing import Framing, Limits, is_control_type
@@ -44,6 +45,10 @@ _FLAG_M = schema.FLAG_M
 _FLAG_N = schema.FLAG_N
 _APP_SHIFT = schema.APP_FLAGS_SHIFT
 _DELIMITER = b"\x00"
+_PREFACES = {
+    framing: schema.PREFACE.build({"framing": framing.preface_byte}) for framing in Framing
+}
+"""Built once: every session sends and expects one of these."""
 
 
 class Encoder:
@@ -70,7 +75,7 @@ class Encoder:
     @staticmethod
     def preface(framing: Framing) -> bytes:
         """The 8-byte session preface for `framing` (spec 6.2)."""
-        return schema.PREFACE.build({"framing": framing.preface_byte})
+        return _PREFACES[framing]
 
     # --- data and control messages ---------------------------------------------------------
 
@@ -92,6 +97,11 @@ class Encoder:
         frame_type, payload, flags = message
         _check_type_and_flags(frame_type, flags)
         if is_control_type(frame_type):
+            fault = control_fault(frame_type, bytes(payload))
+            if fault is not None:
+                raise LocalProtocolError(
+                    f"malformed control message: {fault.detail} ({fault.statement})"
+                )
             return [self._control(frame_type, payload)]
         if self._stream_open:
             raise LocalProtocolError("a streamed message is still open (FW-MSG-5)")

@@ -7,10 +7,12 @@ API summary:
   codec drops) and `sends_error_frame` (the "ERROR frame" column). `ErrorCode.from_name()`
   looks a code up by its wire name.
 - `FramewireError` -- base of everything this package raises on purpose.
-- `ProtocolError` -- the peer (or the input) broke the spec. Carries `.code`, `.name`,
-  `.statement`, `.detail`, `.recoverable`. `ProtocolError.create(code, detail, ...)` returns
-  the subclass registered for the code (`BadMagicError`, `ChecksumMismatchError`, ...), so
-  callers can catch one fault precisely or all of them at once.
+- `ProtocolError` -- the protocol broke, on either side: the base of the next two, so one
+  `except ProtocolError` catches both.
+- `RemoteProtocolError(code, detail, ...)` -- a failure with a registry code: the peer (or
+  the input) broke the spec, or, for `internal-error` only, this side gave up (FW-ERR-6).
+  Carries `.code`, `.name`, `.statement`, `.detail`, `.recoverable`; one class for every
+  code, so `error.code` tells the faults apart.
 - `LocalProtocolError` -- the application misused the API; never sent on the wire (FW-ERR-7).
 - `PeerError` -- the peer sent an ERROR frame (FW-ERR-3): `.code` (int), `.name` (None when
   the code is not in our registry, FW-ERR-4), `.reason`.
@@ -20,7 +22,6 @@ API summary:
 from __future__ import annotations
 
 import enum
-from typing import ClassVar
 
 
 class Recovery(enum.Enum):
@@ -192,58 +193,46 @@ class FramewireError(Exception):
 
 
 class ProtocolError(FramewireError):
-    """The input broke the spec: the peer's fault, never the application's (FW-ERR-7).
+    """The protocol broke, on either side: one name to catch for both.
+
+    `RemoteProtocolError` is a failure with a registry code (almost always the peer's
+    fault); `LocalProtocolError` is the application's misuse of the API. Like any
+    exception, `ProtocolError("text")` can be raised directly.
+    """
+
+
+class RemoteProtocolError(ProtocolError):
+    """A failure the error registry names: `.code`, `.name`, `.statement`, `.detail`.
+
+    Every registry code but `internal-error` is the peer's fault (FW-ERR-7); a session
+    raises `internal-error` only when this side gives up on its own (FW-ERR-6, `fail()`).
+    One class serves every code: the code is data, so `error.code is
+    ErrorCode.CHECKSUM_MISMATCH` picks out one fault.
 
     `recoverable` is true only for errors a delimited codec reports and then goes on
-    decoding after (FW-DLM-6); every other ProtocolError is final for its decoder or session.
+    decoding after (FW-DLM-6); every other one is final for its decoder or session.
     `sends_error_frame` says whether a session tells the peer with an ERROR frame; it is the
     registry's column, except where the session knows better (a malformed ERROR, FW-ERR-4).
     """
 
-    code: ClassVar[ErrorCode]
-    _registry: ClassVar[dict[ErrorCode, type[ProtocolError]]] = {}
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.code in ProtocolError._registry:
-            raise TypeError(f"two ProtocolError subclasses for {cls.code.wire_name}")
-        ProtocolError._registry[cls.code] = cls
-
     def __init__(
         self,
-        detail: str,
-        *,
-        statement: str | None = None,
-        recoverable: bool = False,
-        sends_error_frame: bool | None = None,
-    ) -> None:
-        if not hasattr(self, "code"):
-            raise TypeError("ProtocolError needs a code: use ProtocolError.create(code, detail)")
-        self.name: str = self.code.wire_name
-        self.statement: str = statement if statement is not None else self.code.statements[0]
-        self.detail: str = detail
-        self.recoverable: bool = recoverable
-        self.sends_error_frame: bool = (
-            self.code.sends_error_frame if sends_error_frame is None else sends_error_frame
-        )
-        super().__init__(f"{self.name} ({int(self.code)}, {self.statement}): {detail}")
-
-    @staticmethod
-    def create(
         code: ErrorCode,
         detail: str,
         *,
         statement: str | None = None,
         recoverable: bool = False,
         sends_error_frame: bool | None = None,
-    ) -> ProtocolError:
-        """Build the exception registered for `code` (e.g. `ChecksumMismatchError`)."""
-        return ProtocolError._registry[code](
-            detail,
-            statement=statement,
-            recoverable=recoverable,
-            sends_error_frame=sends_error_frame,
+    ) -> None:
+        self.code: ErrorCode = code
+        self.name: str = code.wire_name
+        self.statement: str = statement if statement is not None else code.statements[0]
+        self.detail: str = detail
+        self.recoverable: bool = recoverable
+        self.sends_error_frame: bool = (
+            code.sends_error_frame if sends_error_frame is None else sends_error_frame
         )
+        super().__init__(f"{self.name} ({int(code)}, {self.statement}): {detail}")
 
     def error_frame_reason(self) -> str:
         """The `reason` for an ERROR frame: statement and detail, at most 254 UTF-8 bytes.
@@ -262,137 +251,7 @@ MAX_REASON_BYTES = 254
 """Longest ERROR reason, so that an ERROR fits the smallest MAX_FRAME_SIZE (FW-ERR-2)."""
 
 
-class BadMagicError(ProtocolError):
-    """The first two bytes of a frame are not `FW` (FW-HDR-4)."""
-
-    code = ErrorCode.BAD_MAGIC
-
-
-class UnsupportedVersionError(ProtocolError):
-    """The version byte is not 1 (FW-HDR-5)."""
-
-    code = ErrorCode.UNSUPPORTED_VERSION
-
-
-class ReservedFlagError(ProtocolError):
-    """The R bit, or an application flag on a control frame, is set (FW-FLG-1, FW-FLG-2)."""
-
-    code = ErrorCode.RESERVED_FLAG
-
-
-class ReservedTypeError(ProtocolError):
-    """The frame type is 0x00 or 0x05-0x3F (FW-TYP-2)."""
-
-    code = ErrorCode.RESERVED_TYPE
-
-
-class FragmentedControlError(ProtocolError):
-    """A control frame has M or N set (FW-TYP-3)."""
-
-    code = ErrorCode.FRAGMENTED_CONTROL
-
-
-class FrameTooLargeError(ProtocolError):
-    """A frame is larger than the receiver accepts (FW-LEN-3, FW-DLM-4)."""
-
-    code = ErrorCode.FRAME_TOO_LARGE
-
-
-class LengthMismatchError(ProtocolError):
-    """A delimited frame's size disagrees with its header (FW-DLM-3)."""
-
-    code = ErrorCode.LENGTH_MISMATCH
-
-
-class CobsInvalidError(ProtocolError):
-    """A COBS code byte overruns its delimited frame (FW-COB-2)."""
-
-    code = ErrorCode.COBS_INVALID
-
-
-class ChecksumMismatchError(ProtocolError):
-    """The CRC-32C trailer does not match the frame (FW-CRC-3)."""
-
-    code = ErrorCode.CHECKSUM_MISMATCH
-
-
-class TruncatedFrameError(ProtocolError):
-    """The input ended inside a frame (FW-LPF-4, FW-DLM-5)."""
-
-    code = ErrorCode.TRUNCATED_FRAME
-
-
-class UnexpectedContinuationError(ProtocolError):
-    """A continuation frame arrived with no message in progress (FW-MSG-7)."""
-
-    code = ErrorCode.UNEXPECTED_CONTINUATION
-
-
-class MessageInterruptedError(ProtocolError):
-    """A start frame arrived while a message was in progress (FW-MSG-8)."""
-
-    code = ErrorCode.MESSAGE_INTERRUPTED
-
-
-class ContinuationMismatchError(ProtocolError):
-    """A continuation frame's type or application flags differ (FW-MSG-9)."""
-
-    code = ErrorCode.CONTINUATION_MISMATCH
-
-
-class MessageTooLargeError(ProtocolError):
-    """A message would exceed the receiver's maximum message size (FW-MSG-10)."""
-
-    code = ErrorCode.MESSAGE_TOO_LARGE
-
-
-class TruncatedMessageError(ProtocolError):
-    """The input ended at a frame boundary inside a message (FW-MSG-11)."""
-
-    code = ErrorCode.TRUNCATED_MESSAGE
-
-
-class BadPrefaceError(ProtocolError):
-    """The preface differs from the expected bytes (FW-PRE-2)."""
-
-    code = ErrorCode.BAD_PREFACE
-
-
-class HandshakeIncompleteError(ProtocolError):
-    """The input ended before the peer's preface and HELLO were in (FW-PRE-3)."""
-
-    code = ErrorCode.HANDSHAKE_INCOMPLETE
-
-
-class UnexpectedMessageError(ProtocolError):
-    """A frame that the session state does not accept (FW-HEL-1, FW-SES-6)."""
-
-    code = ErrorCode.UNEXPECTED_MESSAGE
-
-
-class MalformedControlError(ProtocolError):
-    """A HELLO, ERROR, PING or PONG payload does not follow its layout."""
-
-    code = ErrorCode.MALFORMED_CONTROL
-
-
-class ProtocolTimeoutError(ProtocolError):
-    """A handshake, frame or PONG deadline expired (FW-LIM-6, FW-PNG-4)."""
-
-    code = ErrorCode.TIMEOUT
-
-
-class InternalError(ProtocolError):
-    """We failed the connection for a reason of our own (FW-ERR-6).
-
-    Not the peer's fault: it derives from ProtocolError only so that a session fails and
-    reports it through the same path as every other registry code.
-    """
-
-    code = ErrorCode.INTERNAL_ERROR
-
-
-class LocalProtocolError(FramewireError):
+class LocalProtocolError(ProtocolError):
     """The application misused the API (FW-ERR-7, FW-CLS-6). Never sent on the wire."""
 
 
@@ -412,3 +271,14 @@ class PeerError(FramewireError):
 
 class TransportError(FramewireError):
     """The connection broke below Framewire: a reset or broken pipe (FW-SES-5)."""
+
+
+class TlsError(TransportError):
+    """TLS failed below Framewire: a handshake that did not complete (an untrusted
+    certificate, a hostname mismatch, a peer that does not speak TLS or Framewire's ALPN
+    id), or a TLS record layer error (spec section 12)."""
+
+
+class TlsTruncationError(TlsError):
+    """The peer's TLS stream ended without ``close_notify`` (FW-TLS-7): an attacker, or a
+    crash, may have cut it short, so it is never taken for a clean end."""

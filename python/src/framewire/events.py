@@ -24,39 +24,73 @@ Session events (`Session.next_event()`):
 
 Plus two sentinels: `NEED_DATA` (feed more bytes) and `END` (clean end of input).
 
-Why NamedTuple: events are created once per message on the hot path. Measured on the
-project machine (2 shared cores, CPython 3.11, `timeit`, best of 5 x 500k, 3 fields):
-frozen+slots dataclass 388 ns, slots dataclass (mutable) 120 ns, NamedTuple via its
-constructor 197 ns, NamedTuple via `tuple.__new__(cls, (...))` 121 ns, plain tuple subclass
-with a Python `__new__` 220 ns. NamedTuple is immutable, typed, and as cheap as a mutable
-dataclass when the decoder builds it with `tuple.__new__` (which it does).
-Caveat of tuples: two events of different classes with equal fields compare equal; compare
-`type(event)` too when that matters.
+Every event derives from `Event`: two events of different kinds never compare equal,
+none equals a plain tuple, and none is falsy. `Message` and `Fragment`, made once per
+message on the receive path, are tuple types built with `tuple.__new__`; every other event
+is a frozen, slotted dataclass. Why: see the comment above `Message`.
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from framewire.errors import ProtocolError
+from framewire.errors import RemoteProtocolError
 
 
-class Message(NamedTuple):
-    """A complete message: its type, payload and application flags (0..15)."""
+class Event:
+    """Base class of every event that a decoder or a session returns."""
 
+    __slots__ = ()
+
+
+# Message and Fragment are tuple types, not dataclasses: the readers build one per message
+# with `tuple.__new__`, which costs a fraction of a frozen dataclass's `__init__`
+# (python/benchmarks/event_types.py; figures in python/benchmarks/RESULTS.md, "Event
+# types"). These two functions keep the event discipline: equal only to the same type.
+def _equal_and_same_type(self: tuple[object, ...], other: object) -> bool:
+    return type(other) is type(self) and tuple.__eq__(self, other)
+
+
+def _unequal_or_other_type(self: tuple[object, ...], other: object) -> bool:
+    return not _equal_and_same_type(self, other)
+
+
+_REPR_PAYLOAD_BYTES = 32
+"""Payload bytes a repr shows: a log line or a test failure stays readable."""
+
+
+def _payload_repr(payload: bytes) -> str:
+    if len(payload) <= _REPR_PAYLOAD_BYTES:
+        return repr(payload)
+    return f"{bytes(payload[:_REPR_PAYLOAD_BYTES])!r}...<{len(payload)} bytes>"
+
+
+class _MessageFields(NamedTuple):
     type: int
     payload: bytes
     flags: int = 0
 
 
-class Fragment(NamedTuple):
-    """One frame's piece of a data message, delivered as it arrives (FW-MSG-15).
+class Message(_MessageFields, Event):
+    """A complete message: its type, payload and application flags (0..15).
 
-    `first` is true on the start frame, `last` on the frame that ends the message; a
-    single-frame message gives one Fragment with both set.
+    Its repr shows the first 32 payload bytes and the size, never a whole large payload.
     """
 
+    __slots__ = ()
+    __eq__ = _equal_and_same_type
+    __ne__ = _unequal_or_other_type
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return (
+            f"Message(type={self.type}, payload={_payload_repr(self.payload)}, flags={self.flags})"
+        )
+
+
+class _FragmentFields(NamedTuple):
     type: int
     flags: int
     payload: bytes
@@ -64,33 +98,57 @@ class Fragment(NamedTuple):
     last: bool
 
 
-class FrameDropped(NamedTuple):
+class Fragment(_FragmentFields, Event):
+    """One frame's piece of a data message, delivered as it arrives (FW-MSG-15).
+
+    `first` is true on the start frame, `last` on the frame that ends the message; a
+    single-frame message gives one Fragment with both set.
+    """
+
+    __slots__ = ()
+    __eq__ = _equal_and_same_type
+    __ne__ = _unequal_or_other_type
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return (
+            f"Fragment(type={self.type}, flags={self.flags}, "
+            f"payload={_payload_repr(self.payload)}, first={self.first}, last={self.last})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FrameDropped(Event):
     """A frame (and perhaps the message in progress) was dropped: delimited codec only."""
 
-    error: ProtocolError
+    error: RemoteProtocolError
     message_dropped: bool = False
 
 
-class PeerHello(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PeerHello(Event):
     """The peer's HELLO: the limits it enforces on what we send (FW-HEL-5)."""
 
     max_frame_size: int
     max_message_size: int
 
 
-class PingReceived(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PingReceived(Event):
     """The peer sent PING with these 8 bytes; the PONG is already in `data_to_send()`."""
 
     data: bytes
 
 
-class PongReceived(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PongReceived(Event):
     """The peer sent PONG with these 8 bytes."""
 
     data: bytes
 
 
-class PeerClosed(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PeerClosed(Event):
     """The peer half-closed at a clean boundary: it will send nothing more (FW-CLS-2)."""
 
 

@@ -22,6 +22,10 @@ from typing import NamedTuple, Protocol
 from framewire import schema
 from framewire.cobs_codec import encoded_size_bound
 from framewire.errors import ErrorCode, LocalProtocolError
+from framewire.units import binary_size
+
+# The public API; Fault, header_fault and is_control_type are the codec's own.
+__all__ = ["Framing", "Limits"]
 
 
 class Framing(enum.Enum):
@@ -164,6 +168,8 @@ def header_fault(  # noqa: PLR0911 - one return per check, in the order of FW-HD
         return Fault(
             ErrorCode.FRAME_TOO_LARGE,
             "FW-LIM-3",
-            f"length {length} exceeds the maximum frame size {max_frame_size}",
+            f"a frame of {length} bytes{binary_size(length)} is larger than this side's "
+            f"MAX_FRAME_SIZE {max_frame_size}{binary_size(max_frame_size)}; the sender "
+            "must split messages into frames of at most that size",
         )
     return None

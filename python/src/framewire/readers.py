@@ -15,6 +15,7 @@ and hand data frames to the shared `MessageAssembler`.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 
 from framewire import schema
@@ -22,7 +23,7 @@ from framewire._typing import BytesLike
 from framewire.assembler import MessageAssembler
 from framewire.checksum import crc32c
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
-from framewire.errors import ErrorCode, ProtocolError, Recovery
+from framewire.errors import ErrorCode, Recovery, RemoteProtocolError
 from framewire.events import END, NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message
 from framewire.framing import ADMIT_ALL, Admission, Fault, Framing, Limits, header_fault
 from framewire.receive_buffer import ReceiveBuffer
@@ -42,8 +43,10 @@ _FIRST_DATA_TYPE = schema.FIRST_APPLICATION_TYPE
 _FAST_MASK = schema.HEADER_WORD_MAGIC_VERSION_MASK | _FLAG_M | _FLAG_N | schema.FLAG_R
 _FAST_WORD = schema.HEADER_WORD
 
+_SNAPSHOT_PAYLOAD_BELOW = 1024
+"""Payloads of a run that starts with one smaller than this are sliced from a snapshot."""
 _SNAPSHOT_FIRST = 4096
-"""First snapshot window of decode_small_messages()."""
+"""First snapshot window of _decode_small_messages()."""
 _SNAPSHOT_GROWTH = 4
 """Factor by which the snapshot window grows while runs of small messages use it up."""
 _SNAPSHOT_LARGEST = 64 * 1024
@@ -93,10 +96,10 @@ class FrameReader:
         return 0
 
     def next_event(self) -> DecoderEvent:
-        """The next event, NEED_DATA or END; raises ProtocolError at a fatal error."""
+        """The next event, NEED_DATA or END; raises RemoteProtocolError at a fatal error."""
         raise NotImplementedError
 
-    def decode_small_messages(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+    def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
         """Append the run of single-frame data messages that a fast path takes (none
         unless the framing has one)."""
 
@@ -119,11 +122,11 @@ class FrameReader:
             return Message(frame_type, payload, 0)
         return self.assembler.add(flags, frame_type, payload)
 
-    def error(self, fault: Fault, *, recoverable: bool | None = None) -> ProtocolError:
+    def error(self, fault: Fault, *, recoverable: bool | None = None) -> RemoteProtocolError:
         """The exception for a fault; recoverable in the delimited codec unless at the end."""
         if recoverable is None:
             recoverable = self.recover and fault.code.recovery is not Recovery.END_OF_INPUT
-        return ProtocolError.create(
+        return RemoteProtocolError(
             fault.code, fault.detail, statement=fault.statement, recoverable=recoverable
         )
 
@@ -168,41 +171,57 @@ class LengthPrefixedReader(FrameReader):
 
     def next_event(self) -> DecoderEvent:
         if self.fast:
-            event = self._next_single_frame_message()
-            if event is not None:
-                return event
+            found: list[Message | Fragment | FrameDropped] = []
+            self._decode_in_place(found, 1)
+            if found:
+                return found[0]
         return self._next_frame()
 
-    def _next_single_frame_message(self) -> Message | Fragment | None:
-        """The first fast path: a whole single-frame data message, with or without its
-        checksum (the common case). Anything else, a wrong checksum included, is left to
-        the general path, which checks it again and reports it."""
+    def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+        """The batched fast path: append the run of whole single-frame data messages at
+        the read offset; stop at anything else (left to next_event()).
+
+        Small payloads are sliced from a snapshot of the buffer (`_decode_small_messages`),
+        larger ones copied straight from it (`_decode_in_place`): a bytes slice costs
+        less than a memoryview slice for a small payload, but the snapshot copies every
+        byte once more, which costs more than it saves on a large one.
+        """
         buffer = self.buffer
-        data = buffer.data
-        pos = buffer.start
-        if buffer.end - pos < _HEADER_SIZE:
-            return None
-        word, frame_type, length = _unpack_header(data, pos)
-        if (
-            word & _FAST_MASK != _FAST_WORD
-            or frame_type < _FIRST_DATA_TYPE
-            or length > self.fast_limit
-        ):
-            return None
-        start = pos + _HEADER_SIZE
-        end = start + length
-        frame_end = end + _TRAILER_SIZE if word & _FLAG_C else end
-        if frame_end > buffer.end:
-            return None
-        view = buffer.view
-        if frame_end != end and crc32c(view[pos:end]) != _unpack_trailer(data, end)[0]:
-            return None
-        buffer.start = frame_end
-        payload = bytes(view[start:end])
-        app_flags = (word & 0xFF) >> _APP_SHIFT
-        if self.assembler.assemble:
-            return _new_tuple(Message, (frame_type, payload, app_flags))
-        return Fragment(frame_type, app_flags, payload, True, True)
+        if buffer.end - buffer.start < _HEADER_SIZE:
+            return
+        if _unpack_header(buffer.data, buffer.start)[2] < _SNAPSHOT_PAYLOAD_BELOW:
+            self._decode_small_messages(batch)
+        else:
+            self._decode_in_place(batch, sys.maxsize)
+
+    def _decode_in_place(self, found: list[Message | Fragment | FrameDropped], most: int) -> None:
+        """Append up to `most` whole single-frame data messages, with or without their
+        checksum, each payload copied once from the buffer. Anything else, a wrong
+        checksum included, is left to the general path, which checks it again and
+        reports it."""
+        buffer = self.buffer
+        data, view, pos, available = buffer.data, buffer.view, buffer.start, buffer.end
+        largest, assemble, append = self.fast_limit, self.assembler.assemble, found.append
+        while most and available - pos >= _HEADER_SIZE:
+            word, frame_type, length = _unpack_header(data, pos)
+            if word & _FAST_MASK != _FAST_WORD or frame_type < _FIRST_DATA_TYPE or length > largest:
+                break
+            start = pos + _HEADER_SIZE
+            end = start + length
+            frame_end = end + _TRAILER_SIZE if word & _FLAG_C else end
+            if frame_end > available or (
+                frame_end != end and crc32c(view[pos:end]) != _unpack_trailer(data, end)[0]
+            ):
+                break
+            payload = bytes(view[start:end])
+            app_flags = (word & 0xFF) >> _APP_SHIFT
+            if assemble:
+                append(_new_tuple(Message, (frame_type, payload, app_flags)))
+            else:
+                append(Fragment(frame_type, app_flags, payload, True, True))
+            pos = frame_end
+            most -= 1
+        buffer.start = pos
 
     def _next_frame(self) -> DecoderEvent:
         """The general path: every kind of frame, every check, in the order of FW-HDR-7."""
@@ -264,10 +283,9 @@ class LengthPrefixedReader(FrameReader):
             )
         return self.end_of_input()
 
-    def decode_small_messages(self, batch: list[Message | Fragment | FrameDropped]) -> None:
-        """The second fast path: append to `batch` the run of whole single-frame data
-        messages at the read offset whose frames fit in a snapshot window; stop at
-        anything else (left to next_event()).
+    def _decode_small_messages(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+        """Append to `batch` the run of whole single-frame data messages at the read
+        offset whose frames fit in a snapshot window; stop at anything else.
 
         Why it looks like this: with every per-message cost counted in tens of nanoseconds,
         the loop keeps everything in local variables (a global or attribute lookup costs

@@ -16,7 +16,7 @@ API summary (h11 style):
     session.fail(ErrorCode.TIMEOUT, "...")  # queue ERROR 304 and raise it
     sock.sendall(session.data_to_send())  # after every call that may queue bytes
 
-Errors: `next_event()` raises `ProtocolError` for a fault of the peer, after queueing an
+Errors: `next_event()` raises `RemoteProtocolError` for a fault of the peer, after queueing an
 ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR.
 The session is then FAILED for good: every later `next_event()` raises the same exception
 (FW-SES-4), and sending raises `LocalProtocolError` chained to it (FW-CLS-6). Misuse of the
@@ -35,14 +35,16 @@ from typing import cast
 
 from framewire import schema
 from framewire._typing import BytesLike
+from framewire.control import control_fault, hello_limits
 from framewire.decoder import Decoder
+from framewire.diagnosis import explain_preface, explain_silence
 from framewire.encoder import Encoder, MessageWriter
 from framewire.errors import (
     ErrorCode,
     FramewireError,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
 )
 from framewire.events import (
     END,
@@ -56,6 +58,7 @@ from framewire.events import (
     Sentinel,
 )
 from framewire.framing import Fault, Framing, Limits
+from framewire.units import binary_size
 
 SessionEvent = Message | Fragment | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
 """What Session.next_event() returns."""
@@ -226,7 +229,7 @@ class Session:
         self._decoder.feed_eof()
 
     def next_event(self) -> SessionEvent:
-        """The next event, NEED_DATA or END; raises ProtocolError or PeerError when failed."""
+        """The next event, NEED_DATA or END; raises RemoteProtocolError or PeerError when failed."""
         if self._failure is not None:
             raise self._failure
         if self.state is SessionState.AWAIT_PREFACE and not self._check_preface():
@@ -235,7 +238,7 @@ class Session:
         while True:
             try:
                 event = next_decoded()
-            except ProtocolError as error:
+            except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             if type(event) is Message:
                 if event.type >= schema.FIRST_APPLICATION_TYPE:
@@ -267,7 +270,7 @@ class Session:
             try:
                 # No FrameDropped here: a session's decoder never recovers (recover=False).
                 batch = cast(list[SessionEvent], self._decoder.next_events())
-            except ProtocolError as error:
+            except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             last = batch[-1] if batch else None
             if type(last) is not Message or last.type >= schema.FIRST_APPLICATION_TYPE:
@@ -276,7 +279,7 @@ class Session:
             batch.pop()
             try:
                 control_event = self._control(last)
-            except (ProtocolError, PeerError):
+            except (RemoteProtocolError, PeerError):
                 if batch:
                     return batch  # the failure is stored: the next call raises it
                 raise
@@ -292,20 +295,13 @@ class Session:
         received = bytes(self._preface_scratch)
         expected = self._expected_preface[: len(received)]
         if received != expected:
-            offset = next(
-                i for i, (a, b) in enumerate(zip(received, expected, strict=True)) if a != b
-            )
             raise self._fail(
-                ProtocolError.create(
-                    ErrorCode.BAD_PREFACE,
-                    f"preface byte {offset} is 0x{received[offset]:02x}, "
-                    f"expected 0x{expected[offset]:02x}",
-                )
+                RemoteProtocolError(ErrorCode.BAD_PREFACE, explain_preface(received, self.framing))
             )
         if len(received) < len(self._expected_preface):
             if self._eof:
                 raise self._fail(
-                    ProtocolError.create(
+                    RemoteProtocolError(
                         ErrorCode.HANDSHAKE_INCOMPLETE,
                         f"input ended after {len(received)} preface bytes",
                         statement="FW-PRE-3",
@@ -319,8 +315,22 @@ class Session:
     def _control(self, message: Message) -> SessionEvent | None:
         """Act on a checked control frame; return its event (None for an ignored PONG)."""
         frame_type, payload, _ = message
+        fault = control_fault(frame_type, payload)
+        if fault is not None:
+            # A malformed ERROR is still the peer failing the connection: nothing goes
+            # back (FW-ERR-4). Any other malformed control frame gets our ERROR.
+            by_peer = frame_type == schema.TYPE_ERROR
+            raise self._fail(
+                RemoteProtocolError(
+                    ErrorCode.MALFORMED_CONTROL,
+                    fault.detail,
+                    statement=fault.statement,
+                    sends_error_frame=False if by_peer else None,
+                ),
+                by_peer=by_peer,
+            )
         if frame_type == schema.TYPE_HELLO:
-            hello = self._parse_hello(payload)
+            hello = hello_limits(payload)
             self.peer_hello = hello
             self._encoder = Encoder(
                 self.framing, checksum=self.checksum, max_frame_size=hello.max_frame_size
@@ -328,16 +338,9 @@ class Session:
             self._enter(SessionState.OPEN)
             return hello
         if frame_type == schema.TYPE_ERROR:
-            raise self._peer_error(payload)
-        if len(payload) != schema.PING_SIZE:
-            name = schema.CONTROL_TYPE_NAMES[frame_type]
-            raise self._fail(
-                ProtocolError.create(
-                    ErrorCode.MALFORMED_CONTROL,
-                    f"{name} payload is {len(payload)} bytes, not {schema.PING_SIZE}",
-                    statement="FW-PNG-1",
-                )
-            )
+            (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
+            reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8")
+            raise self._fail(PeerError(code, reason), by_peer=True)  # FW-ERR-3
         if frame_type == schema.TYPE_PING:
             if not self._sending_done:  # FW-PNG-2: answer before any data not yet started
                 self._control_out.append(self._encoder.pong(payload))
@@ -347,58 +350,11 @@ class Session:
             return PongReceived(payload)
         return None  # FW-PNG-3: a PONG that answers no PING of ours is ignored
 
-    def _parse_hello(self, payload: bytes) -> PeerHello:
-        """The peer's limits from its HELLO payload (FW-HEL-2 to FW-HEL-4)."""
-        if len(payload) % schema.SETTING_SIZE:
-            raise self._malformed_hello(
-                f"HELLO payload of {len(payload)} bytes is not a multiple of 6"
-            )
-        values = {setting.id: setting.default for setting in schema.SETTINGS}
-        seen: set[int] = set()
-        for setting_id, value in schema.SETTING_STRUCT.iter_unpack(payload):
-            if setting_id in seen:
-                raise self._malformed_hello(f"setting 0x{setting_id:04x} appears twice")
-            seen.add(setting_id)
-            setting = schema.SETTINGS_BY_ID.get(setting_id)
-            if setting is None:
-                continue  # FW-HEL-4: unknown settings are ignored
-            if not schema.setting_value_valid(setting, value):
-                raise self._malformed_hello(f"{setting.name} {value} is out of range")
-            values[setting_id] = value
-        return PeerHello(values[schema.MAX_FRAME_SIZE.id], values[schema.MAX_MESSAGE_SIZE.id])
-
-    def _malformed_hello(self, detail: str) -> FramewireError:
-        return self._fail(
-            ProtocolError.create(ErrorCode.MALFORMED_CONTROL, detail, statement="FW-HEL-3")
-        )
-
-    def _peer_error(self, payload: bytes) -> FramewireError:
-        """The peer failed the connection (FW-ERR-3); a malformed ERROR is FW-ERR-4."""
-        if len(payload) < schema.ERROR_CODE_SIZE:
-            return self._malformed_error(
-                f"ERROR payload of {len(payload)} bytes is shorter than its code"
-            )
-        try:
-            reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8")
-        except UnicodeDecodeError:
-            return self._malformed_error("ERROR reason is not valid UTF-8")
-        (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
-        return self._fail(PeerError(code, reason), by_peer=True)
-
-    def _malformed_error(self, detail: str) -> FramewireError:
-        """FW-ERR-4: still a failure by the peer, so no ERROR frame goes back."""
-        return self._fail(
-            ProtocolError.create(
-                ErrorCode.MALFORMED_CONTROL, detail, statement="FW-ERR-4", sends_error_frame=False
-            ),
-            by_peer=True,
-        )
-
     def _end_of_input(self) -> SessionEvent:
         """The decoder saw a clean end: the peer is done (FW-CLS-2), unless too early."""
         if self.state is SessionState.AWAIT_HELLO:
             raise self._fail(
-                ProtocolError.create(
+                RemoteProtocolError(
                     ErrorCode.HANDSHAKE_INCOMPLETE,
                     "input ended before the peer's HELLO",
                     statement="FW-CLS-5",
@@ -409,11 +365,11 @@ class Session:
             return PeerClosed()
         return END
 
-    def _as_session_error(self, error: ProtocolError) -> ProtocolError:
+    def _as_session_error(self, error: RemoteProtocolError) -> RemoteProtocolError:
         """End of input inside the HELLO is handshake-incomplete (FW-CLS-5)."""
         truncated = error.code in (ErrorCode.TRUNCATED_FRAME, ErrorCode.TRUNCATED_MESSAGE)
         if truncated and self.state is SessionState.AWAIT_HELLO:
-            return ProtocolError.create(
+            return RemoteProtocolError(
                 ErrorCode.HANDSHAKE_INCOMPLETE,
                 f"input ended before the peer's HELLO ({error.detail})",
                 statement="FW-CLS-5",
@@ -475,12 +431,15 @@ class Session:
     def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves (a deadline, FW-LIM-6; our own fault, FW-ERR-6).
 
-        Queues the ERROR frame when one is due and raises the resulting ProtocolError
+        Queues the ERROR frame when one is due and raises the resulting RemoteProtocolError
         (or the error that failed the session before).
         """
         if self._failure is not None:
             raise self._failure
-        raise self._fail(ProtocolError.create(code, detail or code.wire_name))
+        detail = detail or code.wire_name
+        if code is ErrorCode.TIMEOUT:
+            detail += explain_silence(self._preface_received, self.handshake_done)
+        raise self._fail(RemoteProtocolError(code, detail))
 
     def _check_can_send(self) -> PeerHello:
         if self._failure is not None:
@@ -514,7 +473,9 @@ class Session:
             self._control_out.clear()
             self._data_out.clear()
         elif (
-            isinstance(error, ProtocolError) and error.sends_error_frame and not self._sending_done
+            isinstance(error, RemoteProtocolError)
+            and error.sends_error_frame
+            and not self._sending_done
         ):
             self._data_out.append(self._encoder.error(error.code, error.error_frame_reason()))
         self._sending_done = True
@@ -554,6 +515,7 @@ def _check_message_size(hello: PeerHello, size: int) -> None:
     """FW-HEL-5: never send a message larger than the peer's MAX_MESSAGE_SIZE."""
     if hello.max_message_size and size > hello.max_message_size:
         raise LocalProtocolError(
-            f"message of {size} bytes exceeds the peer's MAX_MESSAGE_SIZE "
-            f"{hello.max_message_size} (FW-HEL-5)"
+            f"the peer announced MAX_MESSAGE_SIZE {hello.max_message_size}"
+            f"{binary_size(hello.max_message_size)}; this message needs {size} bytes"
+            f"{binary_size(size)} (FW-HEL-5)"
         )

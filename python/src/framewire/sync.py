@@ -28,7 +28,7 @@ asyncio transport. Received bytes go straight into the decoder's buffer with
 ``recv_into`` (no intermediate copy); what the session queues for sending goes out in
 one ``sendall`` per operation.
 
-Errors: the peer's fault raises ``ProtocolError`` after the ERROR
+Errors: the peer's fault raises ``RemoteProtocolError`` after the ERROR
 frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer raises
 ``PeerError``; a reset or broken pipe raises
 ``TransportError``; an expired ``timeout=`` of one call raises
@@ -47,19 +47,23 @@ import logging
 import os
 import selectors
 import socket
+import ssl as _ssl  # `ssl` is the name of the transports' TLS option
 import threading
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar, cast
 
+from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire.codec import Framing, Limits
+from framewire.connlog import ConnectionLog
 from framewire.errors import (
     ErrorCode,
     FramewireError,
     LocalProtocolError,
     PeerError,
-    ProtocolError,
+    RemoteProtocolError,
+    TlsError,
     TransportError,
 )
 from framewire.events import (
@@ -70,6 +74,7 @@ from framewire.events import (
     PeerHello,
 )
 from framewire.session import Session, SessionMessageWriter
+from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
     DeadlineKind,
@@ -78,6 +83,7 @@ from framewire.transport import (
     PeerState,
     address_family,
     check_listen_target,
+    format_address,
     listening_error,
     next_batch,
     session_limits,
@@ -109,7 +115,7 @@ class Channel:
 
     def __init__(
         self,
-        sock: socket.socket,
+        sock: socket.socket | TlsSocket,
         *,
         framing: Framing = Framing.LENGTH_PREFIXED,
         limits: Limits | None = None,
@@ -247,7 +253,7 @@ class Channel:
         self._call_session(self._session.close)
         self._flush(None)
         self._write_closed = True
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, TlsError):
             self._sock.shutdown(socket.SHUT_WR)
 
     def close(self) -> None:
@@ -269,7 +275,7 @@ class Channel:
             return
         try:
             self._session.fail(code, detail)
-        except (ProtocolError, PeerError) as error:
+        except (RemoteProtocolError, PeerError) as error:
             self._fail(error)
 
     def __enter__(self) -> Self:
@@ -293,7 +299,7 @@ class Channel:
         while not done() and not peer.done:
             try:
                 batch = next_batch(session)
-            except (ProtocolError, PeerError) as error:
+            except (RemoteProtocolError, PeerError) as error:
                 raise self._fail(error) from None
             if batch is NEED_DATA:
                 self._receive_some(call_deadline)
@@ -333,6 +339,8 @@ class Channel:
                 if time.monotonic() >= expiry[0]:
                     raise self._expired(expiry[1]) from None
                 continue  # the socket's timeout is approximate (_TIMEOUT_SLACK): wait on
+            except TlsError as error:  # e.g. the end without close_notify (FW-TLS-7)
+                raise self._fail(error) from None
             except OSError as exc:
                 raise self._fail(transport_error(exc, "receiving")) from None
             break
@@ -361,7 +369,7 @@ class Channel:
             return TimeoutError("the call's deadline expired; the connection is still usable")
         try:
             self._session.fail(ErrorCode.TIMEOUT, self._tracker.describe(kind))
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             return self._fail(error)
         raise AssertionError("Session.fail() must raise")  # pragma: no cover
 
@@ -389,6 +397,8 @@ class Channel:
             ) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
+        except TlsError as error:
+            raise self._fail(error) from None
 
     def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         """Queue through a session call (a streamed piece) and send what it queued."""
@@ -404,7 +414,7 @@ class Channel:
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (ProtocolError, PeerError) as error:
+        except (RemoteProtocolError, PeerError) as error:
             raise self._fail(error) from None
 
     # -- failure and close ------------------------------------------------------------
@@ -428,7 +438,7 @@ class Channel:
                 self._closed = True
                 self._sock.close()
             else:
-                with contextlib.suppress(OSError, TimeoutError):
+                with contextlib.suppress(OSError, TimeoutError, TlsError):
                     self._sock.settimeout(self._deadlines.linger)
                     self._sock.sendall(self._session.data_to_send())
                     self._sock.shutdown(socket.SHUT_WR)
@@ -440,7 +450,7 @@ class Channel:
         """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
         deadline = time.monotonic() + self._deadlines.linger
         sink = bytearray(_DISCARD_SIZE)
-        with contextlib.suppress(OSError, TimeoutError):
+        with contextlib.suppress(OSError, TimeoutError, TlsError):
             while (remaining := deadline - time.monotonic()) > 0:
                 self._sock.settimeout(remaining)
                 if not self._sock.recv_into(sink):
@@ -526,19 +536,32 @@ def connect(
     checksum: bool = False,
     deadlines: Deadlines | None = None,
     assemble: bool = True,
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
 ) -> Channel:
     """Connect to ``address`` (``(host, port)`` or a Unix socket path) and do the handshake.
 
-    The TCP/Unix connect is bounded by the handshake deadline too.
+    The TCP/Unix connect, and the TLS handshake, are bounded by the handshake deadline
+    too. ``ssl`` (an ``ssl.SSLContext``, or ``True`` for the system's trusted CAs) runs
+    the connection over TLS (spec section 12); the server's certificate is checked
+    against ``server_hostname``, by default the host of ``address``.
     """
     deadlines = deadlines if deadlines is not None else Deadlines()
     limits = session_limits(limits, assemble)  # before a socket exists to leak
+    context = prepare_context(ssl, server_side=False)
+    hostname = (
+        None if context is None else resolve_server_hostname(context, address, server_hostname)
+    )
     try:
         sock = _open_socket(address, deadlines.handshake)
     except OSError as exc:
-        raise transport_error(exc, "connecting") from None
+        raise transport_error(exc, f"connecting to {format_address(address)}") from None
+    stream: socket.socket | TlsSocket = sock
+    if context is not None:
+        layer = TlsLayer(context, server_side=False, server_hostname=hostname)
+        stream = _secure(sock, layer, deadlines.handshake)
     channel = Channel(
-        sock,
+        stream,
         framing=framing,
         limits=limits,
         checksum=checksum,
@@ -547,6 +570,22 @@ def connect(
     )
     channel.handshake()
     return channel
+
+
+def _secure(sock: socket.socket, layer: TlsLayer, timeout: float | None) -> TlsSocket:
+    """The TLS handshake on a connected socket, within ``timeout`` (the handshake
+    deadline); the socket is closed when it fails."""
+    try:
+        return tls_handshake(sock, layer, timeout)
+    except TimeoutError:
+        sock.close()
+        raise TlsError(f"TLS handshake failed while {layer.during}: deadline expired") from None
+    except OSError as exc:
+        sock.close()
+        raise transport_error(exc, layer.during) from None
+    except BaseException:
+        sock.close()
+        raise
 
 
 Handler = Callable[[Channel], object]
@@ -569,9 +608,12 @@ class Server:
         checksum: bool,
         deadlines: Deadlines,
         assemble: bool,
+        context: _ssl.SSLContext | None = None,
     ) -> None:
         self._listener = listener
         self._handler = handler
+        self._context = context
+        self._handshake_deadline = deadlines.handshake
         self._new_channel = functools.partial(
             Channel,
             framing=framing,
@@ -586,6 +628,7 @@ class Server:
         self._connections: dict[threading.Thread, socket.socket] = {}
         self.errors: list[BaseException] = []
         """Exceptions that ended connections, oldest first (for logs and tests)."""
+        self._log = ConnectionLog()
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
         )
@@ -606,32 +649,41 @@ class Server:
                     if key.fileobj is self._wake_reader:
                         return
                     try:
-                        sock, _peer = self._listener.accept()
+                        sock, peer = self._listener.accept()
                     except OSError:  # a connection reset before accept(), or EMFILE
                         _log.exception("accept failed")
                         continue
-                    self._start_connection(sock)
+                    self._start_connection(sock, peer)
 
-    def _start_connection(self, sock: socket.socket) -> None:
+    def _start_connection(self, sock: socket.socket, peer: Address) -> None:
         sock.setblocking(True)
         if sock.family != socket.AF_UNIX:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        thread = threading.Thread(target=self._run_connection, args=(sock,), daemon=True)
+        number = self._log.accepted(peer)
+        thread = threading.Thread(target=self._run_connection, args=(sock, number), daemon=True)
         with self._lock:
             self._connections[thread] = sock
         thread.start()
 
-    def _run_connection(self, sock: socket.socket) -> None:
+    def _run_connection(self, sock: socket.socket, number: int) -> None:
         try:
-            with self._new_channel(sock) as channel:
-                channel.handshake()
+            stream: socket.socket | TlsSocket = sock
+            if self._context is not None:
+                # In this connection's thread: a slow or silent client delays no other.
+                layer = TlsLayer(self._context, server_side=True)
+                stream = _secure(sock, layer, self._handshake_deadline)
+            with self._new_channel(stream) as channel:
+                self._log.handshake(number, channel.framing, channel.handshake())
                 self._handler(channel)
         except FramewireError as error:
-            _log.info("connection ended: %s", error)
+            self._log.ended(number, error)
             self._record(error)
         except Exception as error:
+            self._log.ended(number, error)
             _log.exception("connection handler failed")
             self._record(error)
+        else:
+            self._log.ended(number)
         finally:
             with self._lock:
                 self._connections.pop(threading.current_thread(), None)
@@ -696,6 +748,7 @@ def serve(
     backlog: int = 128,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
+    ssl: _ssl.SSLContext | None = None,
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
@@ -704,10 +757,13 @@ def serve(
     The socket options are those of ``asyncio.start_server``: ``backlog``;
     ``reuse_port`` (``SO_REUSEPORT``: several processes listen on one port and the
     kernel spreads the connections over them); or ``sock``, a socket already bound (and
-    perhaps listening), with ``address`` None.
+    perhaps listening), with ``address`` None. With ``ssl`` (an ``ssl.SSLContext``
+    holding the server's certificate) every connection runs over TLS (spec section 12);
+    its handshake is bounded by the handshake deadline.
     """
     check_listen_target(address, sock)
     limits = session_limits(limits, assemble)
+    context = prepare_context(ssl, server_side=True)
     listener = sock if sock is not None else _listening_socket(address, reuse_port)
     try:
         if address is not None:
@@ -724,4 +780,5 @@ def serve(
         checksum=checksum,
         deadlines=deadlines if deadlines is not None else Deadlines(),
         assemble=assemble,
+        context=context,
     )

@@ -44,19 +44,9 @@ from framewire.events import (
 from framewire.framing import Limits
 from framewire.session import Session, SessionEvent
 
-__all__ = [
-    "Address",
-    "DeadlineKind",
-    "DeadlineTracker",
-    "Deadlines",
-    "PeerState",
-    "address_family",
-    "format_address",
-    "next_batch",
-    "parse_address",
-    "session_limits",
-    "transport_error",
-]
+# The public API; the rest of this module (PeerState, DeadlineTracker, next_batch...) is
+# shared by the blocking and asyncio transports only.
+__all__ = ["Address", "Deadlines", "format_address", "parse_address"]
 
 Address = tuple[str, int] | str
 """``(host, port)`` for TCP, or a filesystem path (``str``) for a Unix stream socket."""
@@ -169,7 +159,7 @@ class PeerState:
 def next_batch(session: Session) -> list[SessionEvent] | Sentinel:
     """Every event the session can give now (a non-empty list), else NEED_DATA or END.
 
-    Raises the session's ProtocolError or PeerError, only once every event decoded
+    Raises the session's RemoteProtocolError or PeerError, only once every event decoded
     before the fault has been returned (Session.next_events keeps the error for the
     next call).
     """
@@ -320,4 +310,4 @@ class DeadlineTracker:
         seconds = (
             self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
         )
-        return f"{kind.value} deadline of {seconds:g} s expired (FW-LIM-6)"
+        return f"{kind.value} deadline of {seconds:g} s expired"

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from framewire import __version__
 from framewire.codec import Decoder, Encoder, Framing, Limits
-from framewire.errors import PeerError, ProtocolError
+from framewire.errors import PeerError, RemoteProtocolError
 from framewire.events import END, NEED_DATA, Fragment, FrameDropped, Message, PeerClosed
 from framewire.session import Session
 
@@ -43,8 +43,8 @@ def message_json(message: Message) -> dict[str, Any]:
     return {"type": message.type, "flags": message.flags, "payload": message.payload.hex()}
 
 
-def error_json(error: ProtocolError) -> dict[str, Any]:
-    """A ProtocolError as {"code", "name"} (FW-CNF-13)."""
+def error_json(error: RemoteProtocolError) -> dict[str, Any]:
+    """A RemoteProtocolError as {"code", "name"} (FW-CNF-13)."""
     return {"code": int(error.code), "name": error.name}
 
 
@@ -74,7 +74,7 @@ class ReferenceAdapter:
         """Hand one chunk of input to a decoder."""
         decoder.feed(data)
 
-    def fatal_reply(self, events: list[dict[str, Any]], error: ProtocolError) -> Reply:
+    def fatal_reply(self, events: list[dict[str, Any]], error: RemoteProtocolError) -> Reply:
         """The reply to a decode that ended in a fatal error (FW-CNF-13)."""
         return {"status": "error", "events": events, "error": error_json(error)}
 
@@ -127,7 +127,7 @@ class ReferenceAdapter:
                 return {"status": "result", "events": events, "end": "open"}
             decoder.feed_eof()
             ended = drain(decoder, events)
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             return self.fatal_reply(events, error)
         return {"status": "result", "events": events, "end": "clean" if ended else "open"}
 
@@ -165,7 +165,7 @@ class ReferenceAdapter:
             if request.get("eof", True):
                 session.receive_eof()
                 end = drain(session, events) or end
-        except ProtocolError as error:
+        except RemoteProtocolError as error:
             sent += session.data_to_send()
             return {
                 "status": "error",

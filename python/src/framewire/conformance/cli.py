@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from framewire import __version__
+from framewire.cli import UsageError, add_tls_options, tls_client_options
 from framewire.conformance import live, report
 from framewire.conformance.adapter_client import AdapterProcess, AdapterUnusableError
 from framewire.conformance.results import CaseResult, KnownFailures, exit_status
@@ -43,7 +44,7 @@ examples:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `conformance` on framewire's CLI (contract: /work/brief/P2-CLI-HOOK.md)."""
+    """Register `conformance` on framewire's CLI; the parser's `handler` runs it."""
     parser = subparsers.add_parser(
         "conformance",
         help="run the conformance vectors against an implementation (adapter or live)",
@@ -72,6 +73,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="CMD",
         help="with --live-serve: start this echo client; {address} is replaced by the address",
     )
+    add_tls_options(parser, server=False)
     mode.add_argument(
         "--live-deadlines",
         metavar="LIST",
@@ -175,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 )
                 results += live_results
                 tested.append(("live", f"echo peer ({peer.framing}, {dict(peer.limits)})", ()))
-    except (VectorsError, AdapterUnusableError, live.LiveError, OSError) as exc:
+    except (VectorsError, AdapterUnusableError, live.LiveError, OSError, UsageError) as exc:
         error_console.print(f"conformance: {exc}", highlight=False)
         return EXIT_USAGE
     info = report.RunInfo(
@@ -199,13 +201,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _endpoint(args: argparse.Namespace) -> live.Endpoint:
     if args.live_serve is not None:
+        if args.tls:
+            raise UsageError("--tls works with --live-connect: the echo peer is the TLS server")
         address = args.unix or live.parse_address(args.live_serve)
         command = shlex.split(args.live_peer) if args.live_peer else None
         endpoint = live.ServeEndpoint.listen(address, command, args.log_dir)
         if command is None:
             print(f"conformance: waiting for the echo peer on {endpoint.shown_address}", flush=True)
         return endpoint
-    return live.ConnectEndpoint(args.unix or live.parse_address(args.live_connect))
+    context, server_name = tls_client_options(args)
+    return live.ConnectEndpoint(
+        args.unix or live.parse_address(args.live_connect), context, server_name
+    )
 
 
 def _progress(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import random
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -20,10 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from framewire import transport
+from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire.conformance import judge, wire
 from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome
 from framewire.conformance.vectors import JSON, Case, Registry, cut, random_cuts
+from framewire.errors import TlsError
+from framewire.tls import TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import Address
+
+Stream = socket.socket | TlsSocket
+"""A connection to the echo peer: a socket, or TLS over one (spec section 12)."""
 
 RUNNER_MAX_FRAME = 1 << 30  # what the runner announces: never a reason to split echoes
 RUNNER_MAX_MESSAGE = 0
@@ -59,7 +66,7 @@ def parse_address(text: str) -> Address:
 class Endpoint:
     """Where each live connection comes from: we connect, or we accept."""
 
-    def open(self, timeout: float) -> socket.socket:
+    def open(self, timeout: float) -> Stream:
         """A new connected socket to the echo peer."""
         raise NotImplementedError
 
@@ -69,11 +76,13 @@ class Endpoint:
 
 @dataclass
 class ConnectEndpoint(Endpoint):
-    """--live-connect / --unix: the echo peer is a server."""
+    """--live-connect / --unix: the echo peer is a server, over TLS with ``tls``."""
 
     address: Address
+    tls: ssl.SSLContext | None = None
+    server_hostname: str | None = None
 
-    def open(self, timeout: float) -> socket.socket:
+    def open(self, timeout: float) -> Stream:
         sock = socket.socket(transport.address_family(self.address), socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
@@ -81,7 +90,20 @@ class ConnectEndpoint(Endpoint):
         except OSError as exc:
             sock.close()
             raise LiveError(f"cannot connect to the echo peer at {self.address}: {exc}") from exc
-        return sock
+        if self.tls is None:
+            return sock
+        try:
+            context = prepare_context(self.tls, server_side=False)
+            assert context is not None
+            name = resolve_server_hostname(context, self.address, self.server_hostname)
+            secure = tls_handshake(
+                sock, TlsLayer(context, server_side=False, server_hostname=name), timeout
+            )
+        except (OSError, TlsError) as exc:
+            sock.close()
+            raise LiveError(f"TLS with the echo peer at {self.address} failed: {exc}") from exc
+        secure.settimeout(timeout)
+        return secure
 
 
 @dataclass
@@ -124,7 +146,7 @@ class ServeEndpoint(Endpoint):
         name = self.listener.getsockname()
         return name if isinstance(name, str) else transport.format_address((name[0], name[1]))
 
-    def open(self, timeout: float) -> socket.socket:
+    def open(self, timeout: float) -> Stream:
         self.listener.settimeout(timeout)
         try:
             sock, _ = self.listener.accept()
@@ -286,7 +308,7 @@ def live_deliveries(
 
 
 def play(
-    sock: socket.socket,
+    sock: Stream,
     *,
     pieces: Sequence[bytes],
     max_delay: float,
@@ -316,7 +338,7 @@ def play(
             exchange.note("out", event="shutdown")
             exchange.shut_down = True
             sock.shutdown(socket.SHUT_WR)
-    except OSError as exc:  # the echo peer may close early on an error: keep reading
+    except (OSError, TlsError) as exc:  # the echo peer may close early on an error: keep reading
         exchange.note("out", event=f"write failed: {exc}")
     deadline = time.monotonic() + timeout
     if eof:
@@ -327,14 +349,14 @@ def play(
         quiet_until = time.monotonic() + settle
         while time.monotonic() < quiet_until and not exchange.ended:
             time.sleep(POLL_S)  # nothing more may come; once the peer ended, nothing can
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, TlsError):
         sock.shutdown(socket.SHUT_RDWR)  # wakes the reader: close() alone would not
     reader.join(timeout)
     sock.close()
     return exchange
 
 
-def _read_to_end(sock: socket.socket, exchange: Exchange, timeout: float) -> None:
+def _read_to_end(sock: Stream, exchange: Exchange, timeout: float) -> None:
     sock.settimeout(timeout)
     while True:
         try:
@@ -342,7 +364,7 @@ def _read_to_end(sock: socket.socket, exchange: Exchange, timeout: float) -> Non
         except TimeoutError:
             exchange.note("in", event="timeout")
             return
-        except OSError as exc:
+        except (OSError, TlsError) as exc:
             if exchange.ended or sock.fileno() < 0:
                 return
             exchange.ended = "reset"
@@ -357,7 +379,7 @@ def _read_to_end(sock: socket.socket, exchange: Exchange, timeout: float) -> Non
         exchange.note("in", data)
 
 
-def _read_exactly(sock: socket.socket, size: int, timeout: float) -> bytes:
+def _read_exactly(sock: Stream, size: int, timeout: float) -> bytes:
     sock.settimeout(timeout)
     data = bytearray()
     while len(data) < size:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from framewire.conformance import judge
 from framewire.conformance.adapter_client import AdapterFaultError, AdapterProcess
@@ -13,6 +13,16 @@ from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailu
 from framewire.conformance.vectors import LIVE_ONLY_TAG, PROFILE_KINDS, Case, Registry, deliveries
 
 Progress = Callable[[CaseResult], None]
+
+
+class Adapter(Protocol):
+    """What `run_case` asks of an adapter: an `AdapterProcess`, or one in this process."""
+
+    def request(self, op: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one request; return the reply."""
+
+    def restart(self) -> None:
+        """Start afresh after a reply that broke the adapter protocol."""
 
 
 def request_for(
@@ -59,11 +69,11 @@ def receive_paths(
 
 
 def run_case(
-    adapter: AdapterProcess,
+    adapter: Adapter,
     case: Case,
     registry: Registry,
     seed: int,
-    receive: Sequence[str] = (),
+    paths: Sequence[str | None] = (None,),
 ) -> CaseResult:
     """Run every delivery of CASE; the first 'skipped' reply skips the whole case."""
     result = CaseResult(case, "adapter", Outcome.PASSED)
@@ -72,7 +82,6 @@ def run_case(
         if case.kind == "encode"
         else [(d.name, d.chunks) for d in deliveries(case, seed)]
     )
-    paths = receive_paths(adapter.info.receive, case.kind, receive)
     for (cut_name, chunks), path in itertools.product(cuts, paths):
         name = cut_name if path is None else f"{cut_name}/{path}"
         op, fields = request_for(case, chunks, path)
@@ -132,7 +141,8 @@ def run_adapter(
         if reason:
             result = CaseResult(case, "adapter", Outcome.NOT_APPLICABLE, reason)
         else:
-            result = known.settle(run_case(adapter, case, registry, seed, receive))
+            paths = receive_paths(adapter.info.receive, case.kind, receive)
+            result = known.settle(run_case(adapter, case, registry, seed, paths))
         results.append(result)
         if progress:
             progress(result)

@@ -1,0 +1,44 @@
+"""Every vector through the reference implementation, in this process: one test per id.
+
+`pytest -k fw-497fd00a` runs one vector. The cases come from the `vector_case` fixture
+(conftest.py); each is run through the reference adapter's request handler and judged by
+the conformance runner, delivery by delivery (whole, byte by byte, random splits), as the
+runner does with an adapter subprocess. The subprocess path has its smoke test in
+test_conformance_reference.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from conformance_helpers import SEED, suite
+
+from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, ReferenceAdapter
+from framewire.conformance.results import KnownFailures, Outcome
+from framewire.conformance.runner import receive_paths, run_case
+from framewire.conformance.vectors import Case
+
+RECEIVE_PATHS = {"decode": DECODE_PATHS, "session": SESSION_PATHS}
+
+
+class InProcessAdapter:
+    """The reference adapter called directly: the runner's view of it without a pipe."""
+
+    def __init__(self) -> None:
+        self.adapter = ReferenceAdapter()
+
+    def request(self, op: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return self.adapter.handle({"op": op, **fields})
+
+    def restart(self) -> None:
+        self.adapter = ReferenceAdapter()
+
+
+def test_vector(vector_case: Case, known_failures: KnownFailures) -> None:
+    paths = receive_paths(RECEIVE_PATHS, vector_case.kind)  # every receive path (FW-CNF-31)
+    result = known_failures.settle(
+        run_case(InProcessAdapter(), vector_case, suite().registry, SEED, paths)
+    )
+    failures = [(d.delivery, d.detail) for d in result.failures]
+    assert result.outcome in (Outcome.PASSED, Outcome.KNOWN_FAILURE), failures
