@@ -103,6 +103,7 @@ OUT_OF_REACH = {
 SEED = 1
 MEMORY_LIMIT = 2 << 30
 EXIT_SURVIVED, EXIT_KILLED, EXIT_TIMEOUT = 0, 1, 3
+EXIT_NOT_JUDGED = -1  # --cached-only: no outcome recorded for this mutant
 
 
 # ----------------------------------------------------------------------------- mutants
@@ -482,11 +483,13 @@ class Results:
     by_function: dict[str, Counter[str]] = field(default_factory=dict)
     notes_used: set[str] = field(default_factory=set)
     not_rerun: int = 0
+    not_judged: int = 0
 
     @property
     def score(self) -> float:
-        """The share of non-equivalent mutants killed, in percent."""
-        return 100 * self.killed / max(self.total - len(self.equivalent), 1)
+        """The share of non-equivalent mutants killed, in percent (of those judged)."""
+        judged = self.total - self.not_judged - len(self.equivalent)
+        return 100 * self.killed / max(judged, 1)
 
 
 def note_key(mutant: Mutant, source_lines: list[str]) -> str:
@@ -522,11 +525,21 @@ def report_lines(results: Results) -> list[str]:
             else []
         ),
         f"- Mutants: {results.total}; killed {results.killed}; survived "
-        f"{results.total - results.killed}: {equivalent} equivalent (documented), "
+        f"{results.total - results.not_judged - results.killed}: {equivalent} equivalent "
+        "(documented), "
         f"{len(results.gaps)} not answered by a vector.",
-        f"- **Score: {results.killed} of {results.total - equivalent} non-equivalent "
+        *(
+            [
+                f"- {results.not_judged} mutants were not judged before the run was "
+                "stopped; they are left out of every figure below."
+            ]
+            if results.not_judged
+            else []
+        ),
+        f"- **Score: {results.killed} of "
+        f"{results.total - results.not_judged - equivalent} non-equivalent "
         f"mutants killed ({results.score:.1f}%)**; of all mutants: "
-        f"{100 * results.killed / max(results.total, 1):.1f}%.",
+        f"{100 * results.killed / max(results.total - results.not_judged, 1):.1f}%.",
         "",
         "## By function",
         "",
@@ -568,10 +581,14 @@ def judged_sources() -> str:
 class Outcomes:
     """Each mutant's outcome: (executed, status), from the cache or from judging it."""
 
-    def __init__(self, runs: list[Run], registry: Registry) -> None:
+    def __init__(self, runs: list[Run], registry: Registry, *, cached_only: bool = False) -> None:
         self.runs, self.registry = runs, registry
         self.key = judged_sources()
         cached = json.loads(CACHE_FILE.read_text(encoding="utf-8")) if CACHE_FILE.exists() else {}
+        self.cached_only = cached_only
+        if cached_only and self.key not in cached and len(cached) == 1:
+            (self.key,) = cached  # the outcomes of the last run, judged on other sources
+            print(f"outcomes judged on other sources than these (key {self.key[:12]})")
         self.known: dict[str, list[Any]] = cached.get(self.key, {})
         self.reached: dict[tuple[str, int], list[int]] | None = None
         self.timeout = 0.0
@@ -579,6 +596,8 @@ class Outcomes:
     def get(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
         """Whether the mutated line runs under the vectors, and the child's exit status."""
         name = f"{mutant.module}:{mutant.index}"
+        if name not in self.known and self.cached_only:
+            return False, EXIT_NOT_JUDGED
         if name not in self.known:
             self.known[name] = list(self._judge(mutant, tree))
             self._save()
@@ -628,6 +647,10 @@ def run_mutants(
                 results.not_rerun += 1
             else:
                 executed, status = outcomes.get(mutant, tree)
+            if status == EXIT_NOT_JUDGED:
+                row["unjudged"] += 1
+                results.not_judged += 1
+                continue
             if executed and status != EXIT_SURVIVED:
                 row["killed"] += 1
                 results.killed += 1
@@ -643,12 +666,27 @@ def run_mutants(
             print(f"survived: {mutant.where}: {mutant.change}{unreached}", flush=True)
 
 
+def _matches(texts: list[str], mutant: Mutant, source: str) -> bool:
+    key = note_key(mutant, source.splitlines())
+    return any(text in key for text in texts)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every mutant; print the score and, with --write, write the report."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--write", type=Path, help="write the report here (vectors/MUTATION.md)")
     parser.add_argument("--only", help="mutate only this module (e.g. framewire.readers)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument(
+        "--match",
+        action="append",
+        help="judge only the mutants whose note key contains this text (repeatable)",
+    )
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="judge nothing: report the outcomes recorded by the last run",
+    )
     parser.add_argument(
         "--skip-noted",
         action="store_true",
@@ -657,6 +695,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     notes: dict[str, str] = json.loads(NOTES_FILE.read_text(encoding="utf-8"))
     scanned = [scan(name) for name in TARGETS if args.only in (None, name)]
+    if args.match:
+        scanned = [
+            (tree, [m for m in found if _matches(args.match, m, source)], source)
+            for tree, found, source in scanned
+        ]
+        scanned = [entry for entry in scanned if entry[1]]
     if args.list:
         for _, mutants, _ in scanned:
             print("\n".join(f"{mutant.where}: {mutant.change}" for mutant in mutants))
@@ -664,7 +708,8 @@ def main(argv: list[str] | None = None) -> int:
     runs, registry, suite_version = prepare_runs()
     results = Results(suite_version, len(runs))
     started = time.monotonic()
-    run_mutants(scanned, Outcomes(runs, registry), notes, results, skip_noted=args.skip_noted)
+    outcomes = Outcomes(runs, registry, cached_only=args.cached_only)
+    run_mutants(scanned, outcomes, notes, results, skip_noted=args.skip_noted)
     results.minutes = (time.monotonic() - started) / 60
     print(
         f"{results.killed} of {results.total} mutants killed; {len(results.equivalent)} "
