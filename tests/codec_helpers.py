@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from framewire import END, Decoder, Fragment, FrameDropped, Framing, Message, RemoteProtocolError
-from framewire.checksum import crc32c
-from framewire.cobs_codec import cobs_encode
-from framewire.schema import FLAG_C
+from framewire.conformance import wire
 
 Outcome = str
 """How decoding ended: "end" (clean), "open" (needs more data) or an error's wire name."""
@@ -56,30 +53,27 @@ def raw_frame(
     *,
     flags: int = 0,
     checksum: bool = False,
-    magic: bytes = b"FW",
-    version: int = 1,
+    magic: bytes = wire.MAGIC,
+    version: int = wire.VERSION,
     length: int | None = None,
     crc: int | None = None,
 ) -> bytes:
     """The bytes of one frame, any field forced to any value (no framing applied).
 
-    The CRC is computed from the bytes as built unless `crc` forces it.
+    Built by the wire oracle, not by the codec under test. The CRC is computed from the
+    bytes as built unless `crc` forces it.
     """
-    if checksum:
-        flags |= FLAG_C
-    header = (
-        magic
-        + bytes([version, flags, frame_type])
-        + struct.pack(">I", len(payload) if length is None else length)
+    return wire.frame(
+        frame_type,
+        payload,
+        raw_flags=flags | (wire.FLAG_C if checksum else 0),
+        magic=magic,
+        version=version,
+        length=length,
+        crc=crc,
     )
-    frame = header + payload
-    if flags & FLAG_C:
-        frame += struct.pack(">I", crc32c(frame) if crc is None else crc)
-    return frame
 
 
 def framed(framing: Framing, *frames: bytes) -> bytes:
     """Raw frames put on the wire in `framing` (COBS and a delimiter when delimited)."""
-    if framing is Framing.LENGTH_PREFIXED:
-        return b"".join(frames)
-    return b"".join(cobs_encode(frame) + b"\x00" for frame in frames)
+    return wire.on_wire(framing.value, *frames)

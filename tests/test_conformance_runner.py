@@ -3,16 +3,16 @@ known failures, reports and the command line (spec section 10)."""
 
 from __future__ import annotations
 
-import ast
 import json
 import random
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conformance_helpers import REFERENCE_ADAPTER, VECTORS, outcomes, run_runner, suite
+from conformance_helpers import REFERENCE_ADAPTER, ROOT, VECTORS, outcomes, run_runner, suite
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -237,35 +237,62 @@ def test_selection_reports_and_stale_known_failure(tmp_path: Path) -> None:
     assert json.dumps(report)  # the report is plain JSON
 
 
-RUNNER_MODULES = ("adapter_client", "cli", "judge", "live", "report", "results", "runner")
-ALLOWED_IMPORTS = {
+RUNNER_MODULES = (
+    "adapter_client",
+    "judge",
+    "live",
+    "report",
+    "results",
+    "runner",
+    "vectors",
+    "wire",
+)
+"""What decides outcomes; `cli` is the front end, `adapter` and `echo` the reference peers."""
+CARRIERS = {
     "framewire",  # the version
-    "framewire.transport",  # address parsing
-    # Live mode over TLS (spec 12.4): the TLS layer below the session, its errors and the
-    # CLI's TLS options carry bytes and settings; none of them decides an outcome.
+    "framewire.addresses",  # address parsing
+    # Live mode over TLS (spec 12.4): the TLS layer below the session and its errors carry
+    # bytes and settings; none of them decides an outcome.
     "framewire.tls",
     "framewire._tls_sync",
     "framewire.errors",
-    "framewire.cli",
+    "framewire._peertext",  # the errors' escaping of peer text in messages
 }
+IMPLEMENTATION_LIBRARIES = {"construct", "crc32c", "cobs"}
 
 
-def test_runner_never_imports_the_implementation_it_judges() -> None:
-    """FW-CNF-4: only the reference adapter and echo peer may use framewire's codec/session."""
-    package = Path(cli.__file__).parent
-    for name in (*RUNNER_MODULES, "vectors", "wire", "__init__", "__main__"):
-        tree = ast.parse((package / f"{name}.py").read_text("utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                imported = node.module
-            elif isinstance(node, ast.Import):
-                imported = node.names[0].name
-            else:
-                continue
-            if imported.startswith("framewire") and not imported.startswith(
-                "framewire.conformance"
-            ):
-                assert imported in ALLOWED_IMPORTS, f"{name}.py imports {imported}"
+def loaded_modules(program: str) -> set[str]:
+    """Every module a fresh interpreter holds after running PROGRAM."""
+    code = f"{program}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
+    )
+    return set(result.stdout.split())
+
+
+def implementation_in(loaded: set[str]) -> set[str]:
+    """The modules of the implementation (or of its C libraries) among LOADED."""
+    ours = {
+        name
+        for name in loaded
+        if name.startswith("framewire.") and not name.startswith("framewire.conformance")
+    }
+    return (ours - CARRIERS) | (loaded & IMPLEMENTATION_LIBRARIES)
+
+
+def test_runner_never_loads_the_implementation_it_judges() -> None:
+    """FW-CNF-4 over the whole import closure: importing the runner loads no codec,
+    session or transport of framewire, nor the C libraries they use."""
+    imports = "; ".join(f"import framewire.conformance.{name}" for name in RUNNER_MODULES)
+    assert implementation_in(loaded_modules(imports)) == set()
+
+
+def test_vector_generator_never_loads_the_implementation() -> None:
+    """The vectors are computed from the spec, by the wire oracle, never by the codec."""
+    program = "import sys; sys.path.insert(0, 'vectors'); import generate"
+    loaded = loaded_modules(program)
+    assert "framewire.conformance.wire" in loaded
+    assert implementation_in(loaded) == set()
 
 
 def test_known_failures_naming_an_absent_id_are_refused(tmp_path: Path) -> None:

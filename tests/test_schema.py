@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import struct
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 from spec_tables import code_spans, defined_statements, fw_tables, hex_bytes, spec_int
 
 from framewire import NEED_DATA, Decoder, Framing, Limits, Message, RemoteProtocolError, schema
+from framewire.conformance import wire
 from framewire.schema import Field, field_table, flag_masks, parse_header
 
 FRAME_TABLES = fw_tables("frame.md")
@@ -153,7 +153,7 @@ def _reference_verdict(header: bytes, limits: Limits) -> str:  # noqa: PLR0911 -
             st.integers(0, 255),
             st.integers(0, 255),
             st.sampled_from([0, 1, 255, 256, 257, 2**30, 2**30 + 1, 2**32 - 1]),
-        ).map(lambda fields: struct.pack(">2sBBBI", *fields)),
+        ).map(lambda fields: wire.HEADER.pack(*fields)),
     ),
     st.sampled_from([Limits(), Limits(256, 256), Limits(2**30, 0)]),
 )

@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from specdata import error_registry
-from wire import DATA, DELIMITED, FRAMINGS, LENGTH_PREFIXED, delimit, frame, on_wire
+
+from framewire.conformance.wire import (
+    DATA,
+    DELIMITED,
+    FRAMINGS,
+    LENGTH_PREFIXED,
+    delimit,
+    frame,
+    on_wire,
+)
 
 SUITE_VERSION = "1.1.0"
 Json = dict[str, Any]

@@ -7,8 +7,9 @@ ids.json so they are never handed out again.
 
 Every expectation below is stated by hand from the spec (which frame is faulty, which
 error the spec names for it, what is delivered before and after); nothing is computed by
-running a decoder. `wire.py` only builds the input bytes, `casebuild.py` turns the
-expectations into cases, `session_vectors.py` holds the session group.
+running a decoder. The wire oracle (`framewire.conformance.wire`) only builds the input
+bytes, `casebuild.py` turns the expectations into cases, `session_vectors.py` holds the
+session group.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import wire
 from casebuild import (
     CEILING,
     CLEAN,
@@ -41,7 +41,9 @@ from casebuild import (
 )
 from session_vectors import session_cases
 from specdata import VECTORS_DIR
-from wire import (
+
+from framewire.conformance import wire
+from framewire.conformance.wire import (
     DATA,
     DELIMITED,
     ERROR,

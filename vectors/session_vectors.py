@@ -24,7 +24,8 @@ from casebuild import (
     tags_for,
 )
 from specdata import error_registry
-from wire import (
+
+from framewire.conformance.wire import (
     DATA,
     DELIMITED,
     ERROR,

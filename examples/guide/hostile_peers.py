@@ -1,7 +1,6 @@
 """Limits and deadlines: what a server does with peers that are hostile, slow or silent."""
 
 import socket
-import struct
 from concurrent.futures import ThreadPoolExecutor
 
 from framewire import (
@@ -13,6 +12,7 @@ from framewire import (
     Message,
     PeerError,
     RemoteProtocolError,
+    schema,
 )
 from framewire.session import Session
 from framewire.sync import Channel, connect, serve
@@ -25,8 +25,8 @@ HANDSHAKE = Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits())
 
 
 def header(frame_type: int, length: int) -> bytes:
-    """A frame header written by hand: magic, version, flags, type, length."""
-    return struct.pack(">2sBBBI", b"FW", 1, 0, frame_type, length)
+    """A frame header with any length: magic, version, flags, type, length."""
+    return schema.HEADER_STRUCT.pack(schema.MAGIC, schema.VERSION, 0, frame_type, length)
 
 
 def raw_peer(address: tuple[str, int], data: bytes) -> str:

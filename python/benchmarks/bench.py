@@ -48,7 +48,6 @@ import os
 import pstats
 import socket
 import statistics
-import struct
 import sys
 import time
 import timeit
@@ -58,6 +57,7 @@ from typing import cast
 
 from run_info import load_average, machine
 
+from framewire import schema
 from framewire.aio import AsyncChannel, start_server
 from framewire.checksum import crc32c
 from framewire.codec import Encoder, Framing, Limits
@@ -140,7 +140,7 @@ def recv_raw(sock: socket.socket, work: Workload) -> None:
         remaining -= received
 
 
-_HEADER = struct.Struct(">HBBBI")
+_HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
 
 
 def recv_struct(sock: socket.socket, work: Workload) -> None:
@@ -168,7 +168,7 @@ def recv_struct(sock: socket.socket, work: Workload) -> None:
             skip -= taken
         while end - start >= 9:
             magic, version, _flags, frame_type, length = _HEADER.unpack_from(buffer, start)
-            if magic != 0x4657 or version != 1 or length > 1 << 20:
+            if magic != b"FW" or version != 1 or length > 1 << 20:
                 raise ValueError("bad header")
             frame_end = start + 9 + length
             if frame_end > end:
@@ -212,7 +212,7 @@ async def _readexactly(work: Workload) -> float:
         unpack = _HEADER.unpack
         while messages < work.count:
             magic, version, _flags, frame_type, length = unpack(await reader.readexactly(9))
-            if magic != 0x4657 or version != 1 or length > 1 << 20:
+            if magic != b"FW" or version != 1 or length > 1 << 20:
                 raise ValueError("bad header")
             await reader.readexactly(length)
             if frame_type >= DATA:
@@ -334,7 +334,7 @@ class _FramerProtocol(asyncio.BufferedProtocol):
         unpack_from = _HEADER.unpack_from
         while end - start >= 9:
             magic, version, _flags, frame_type, length = unpack_from(buffer, start)
-            if magic != 0x4657 or version != 1 or length > 1 << 20:
+            if magic != b"FW" or version != 1 or length > 1 << 20:
                 raise ValueError("bad header")
             frame_end = start + 9 + length
             if frame_end > end:

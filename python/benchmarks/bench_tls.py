@@ -35,7 +35,6 @@ import os
 import socket
 import ssl
 import statistics
-import struct
 import tempfile
 import threading
 import time
@@ -45,6 +44,7 @@ from pathlib import Path
 
 import trustme
 
+from framewire import schema
 from framewire.aio import AsyncChannel, start_server
 from framewire.codec import Encoder, Framing, Limits
 from framewire.events import Message
@@ -59,7 +59,7 @@ LIMITS = Limits(max_frame_size=1 << 20, max_message_size=1 << 24)
 DEADLINES = Deadlines(handshake=30.0, frame=30.0, linger=1.0)
 BLOCK_BYTES = 1 << 20
 BUFFER_BYTES = 256 * 1024
-HEADER = struct.Struct(">HBBBI")
+HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def receive_struct(sock: ssl.SSLSocket, load: Load) -> None:
         start, preface_left = start + skipped, preface_left - skipped
         while end - start >= HEADER.size:
             magic, version, _flags, frame_type, length = HEADER.unpack_from(buffer, start)
-            if magic != 0x4657 or version != 1 or length > 1 << 20:
+            if magic != b"FW" or version != 1 or length > 1 << 20:
                 raise ValueError("bad header")
             if start + HEADER.size + length > end:
                 break
@@ -230,7 +230,7 @@ async def _readexactly(certificates: Certificates, load: Load) -> float:
             magic, version, _flags, frame_type, length = HEADER.unpack(
                 await reader.readexactly(HEADER.size)
             )
-            if magic != 0x4657 or version != 1 or length > 1 << 20:
+            if magic != b"FW" or version != 1 or length > 1 << 20:
                 raise ValueError("bad header")
             await reader.readexactly(length)
             messages += frame_type >= DATA

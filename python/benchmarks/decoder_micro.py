@@ -8,16 +8,15 @@ decoder's per-message cost from any socket. Run: .venv/bin/python python/benchma
 from __future__ import annotations
 
 import statistics
-import struct
 import sys
 import time
 
-from framewire import NEED_DATA, Decoder, Encoder, Framing, Limits, Message
+from framewire import NEED_DATA, Decoder, Encoder, Framing, Limits, Message, schema
 from framewire.session import Session
 
 CHUNK = 64 * 1024
 MESSAGES = 200_000
-_HEADER = struct.Struct(">2sBBBI")
+_HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
 
 
 def struct_framer(chunks: list[bytes]) -> int:

@@ -38,7 +38,6 @@ import shutil
 import signal
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -51,7 +50,7 @@ from run_info import load_average, machine
 
 from framewire.codec import Encoder, Framing, Limits
 from framewire.events import Message
-from framewire.schema import FLAG_C
+from framewire.schema import FLAG_C, HEADER_STRUCT
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -200,7 +199,7 @@ BASELINE_OF = {
 
 # --- the client driver (its own process) -------------------------------------------------
 
-_HEADER = struct.Struct(">HBBBI")
+_HEADER = HEADER_STRUCT  # the layout, from the schemas
 _TRAILER = 4
 
 

@@ -40,6 +40,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from framewire import __version__, schema, serial_cli
+from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.annotate import FrameReport, inspect_stream
 from framewire.codec import Decoder, Encoder, Framing, Limits
 from framewire.connlog import LOGGER_NAME
@@ -47,13 +48,7 @@ from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolE
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.sync import Channel, connect, serve
 from framewire.tls import client_context, server_context
-from framewire.transport import (
-    Address,
-    Deadlines,
-    address_family,
-    format_address,
-    parse_address,
-)
+from framewire.transport import Deadlines
 
 __all__ = ["main", "make_console"]
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, cast
 from framewire.errors import LocalProtocolError, TlsError, TlsTruncationError
 
 if TYPE_CHECKING:
-    from framewire.transport import Address
+    from framewire.addresses import Address
 
 __all__ = [
     "ALPN_PROTOCOL",

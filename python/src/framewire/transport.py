@@ -3,8 +3,8 @@
 The two transports differ only in how they wait for the socket. Everything that is a
 *decision* rather than a wait lives here, once:
 
-* ``parse_address`` / ``address_family`` - the address forms both accept:
-  ``(host, port)`` for TCP and a ``str`` path for a Unix stream socket.
+* ``Address``, ``parse_address``, ``format_address`` - the address forms both accept,
+  from ``framewire.addresses``.
 * ``Deadlines`` - the handshake, frame and linger deadlines of spec section 7.2
   (FW-LIM-6), set by the application.
 * ``DeadlineTracker`` - which of those deadlines binds the next wait, measured from
@@ -18,6 +18,7 @@ The two transports differ only in how they wait for the socket. Everything that 
   with no message limit must stream.
 * ``transport_error`` - maps an ``OSError`` from the socket layer to
   ``TransportError`` (FW-SES-5).
+* ``ConnectionFailures`` - a server's bounded record of why connections ended.
 
 The close policy is the same in both: half-close (FW-CLS-1), then read and discard until
 the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES-3).
@@ -25,13 +26,15 @@ the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES
 
 from __future__ import annotations
 
+import collections
 import enum
 import math
 import socket
 from dataclasses import dataclass
 from typing import cast
 
-from framewire.errors import LocalProtocolError, TransportError
+from framewire.addresses import Address, format_address, parse_address
+from framewire.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from framewire.events import (
     Fragment,
     Message,
@@ -47,59 +50,6 @@ from framewire.session import Session, SessionEvent
 # The public API; the rest of this module (PeerState, DeadlineTracker, next_batch...) is
 # shared by the blocking and asyncio transports only.
 __all__ = ["Address", "Deadlines", "format_address", "parse_address"]
-
-Address = tuple[str, int] | str
-"""``(host, port)`` for TCP, or a filesystem path (``str``) for a Unix stream socket."""
-
-_UNIX_PREFIX = "unix:"
-
-
-def parse_address(text: str) -> Address:
-    """Parse the textual address form used on the command line.
-
-    ``HOST:PORT`` and ``[IPV6]:PORT`` name a TCP endpoint, a bare ``PORT`` means
-    ``127.0.0.1:PORT``; ``unix:PATH``, or any text containing a ``/``, names a Unix
-    socket. Raises ``ValueError`` with a message fit for a usage error.
-
-    >>> parse_address("127.0.0.1:7000"), parse_address("[::1]:80"), parse_address("unix:s")
-    (('127.0.0.1', 7000), ('::1', 80), 's')
-    """
-    if text.startswith(_UNIX_PREFIX):
-        path = text[len(_UNIX_PREFIX) :]
-        if not path:
-            raise ValueError("empty Unix socket path in 'unix:'")
-        return path
-    if "/" in text:
-        return text
-    host, sep, port_text = text.rpartition(":")
-    if not sep:
-        host, port_text = "127.0.0.1", text
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if not host:
-        raise ValueError(f"missing host in address {text!r} (use HOST:PORT)")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"bad port in address {text!r} (use HOST:PORT or unix:PATH)") from None
-    if not 0 <= port <= 65535:  # noqa: PLR2004 - the TCP port range
-        raise ValueError(f"port {port} out of range 0..65535")
-    return (host, port)
-
-
-def format_address(address: Address) -> str:
-    """Inverse of ``parse_address``: the text a user can pass back to the CLI."""
-    if isinstance(address, str):
-        return f"{_UNIX_PREFIX}{address}"
-    host, port = address[0], address[1]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def address_family(address: Address) -> socket.AddressFamily:
-    """The socket family for ``address``: AF_UNIX for a path, AF_INET6 or AF_INET for TCP."""
-    if isinstance(address, str):
-        return socket.AF_UNIX
-    return socket.AF_INET6 if ":" in address[0] else socket.AF_INET
 
 
 class PeerState:
@@ -311,3 +261,50 @@ class DeadlineTracker:
             self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
         )
         return f"{kind.value} deadline of {seconds:g} s expired"
+
+
+FAILURES_KEPT = 32
+"""Most recent connection failures a server keeps whole (older ones are only counted)."""
+
+
+class ConnectionFailures:
+    """Why a server's connections ended, in memory that does not grow with their number.
+
+    A server runs for months; keeping every exception that ended a connection would keep
+    its traceback too, whose frames hold the connection's channel, session and receive
+    buffer: hundreds of KiB for each connection long gone. So a failure is counted under
+    its kind (the registry name of a ``RemoteProtocolError``, such as ``"frame-too-large"``,
+    else the exception's class name), and only the last ``keep`` are kept, with their
+    tracebacks cleared (the message and the attributes stay).
+    """
+
+    __slots__ = ("_keep", "counts", "recent")
+
+    def __init__(self, keep: int = FAILURES_KEPT) -> None:
+        self._keep = keep
+        self.counts: collections.Counter[str] = collections.Counter()
+        """Failures seen since the server started, per kind."""
+        self.recent: list[BaseException] = []
+        """The last ``keep`` failures, oldest first, without their tracebacks."""
+
+    def record(self, error: BaseException) -> None:
+        """Count ``error`` and keep it among the recent ones, without its frames."""
+        kind = error.name if isinstance(error, RemoteProtocolError) else type(error).__name__
+        self.counts[kind] += 1
+        _drop_frames(error)
+        self.recent.append(error)
+        if len(self.recent) > self._keep:
+            del self.recent[: len(self.recent) - self._keep]
+
+
+def _drop_frames(error: BaseException) -> None:
+    """Clear the tracebacks of ``error`` and of the exceptions chained to it."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        pending += (current.__cause__, current.__context__)

@@ -4,7 +4,8 @@ Modules, from the bottom up:
 
 - `vectors`: reads the vector files and the error registry, selects cases, cuts inputs
   into deliveries (whole, byte by byte, random split, the vector's own chunks).
-- `wire`: the runner's own small, independent reader of what an implementation sends.
+- `wire`: the wire oracle: Framewire bytes written and read from the spec alone, standard
+  library only (also the vector generator's and the spec-example tests' source of bytes).
 - `judge`: compares adapter replies and live transcripts with the vectors.
 - `adapter_client` + `runner`: adapter mode (a subprocess speaking JSON lines, spec 10.3).
 - `live`: live mode against an echo peer over sockets (spec 10.5).

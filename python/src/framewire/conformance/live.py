@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framewire import transport
+from framewire import addresses
 from framewire._tls_sync import TlsSocket, tls_handshake
+from framewire.addresses import Address
 from framewire.conformance import judge, wire
 from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome
 from framewire.conformance.vectors import JSON, Case, Registry, cut, random_cuts
 from framewire.errors import TlsError
 from framewire.tls import TlsLayer, prepare_context, resolve_server_hostname
-from framewire.transport import Address
 
 Stream = socket.socket | TlsSocket
 """A connection to the echo peer: a socket, or TLS over one (spec section 12)."""
@@ -58,7 +58,7 @@ def parse_deadlines(text: str) -> dict[str, int]:
 def parse_address(text: str) -> Address:
     """HOST:PORT, [IPV6]:PORT or unix:PATH, as framewire's CLI writes addresses."""
     try:
-        return transport.parse_address(text)
+        return addresses.parse_address(text)
     except ValueError as exc:
         raise LiveError(str(exc)) from exc
 
@@ -83,7 +83,7 @@ class ConnectEndpoint(Endpoint):
     server_hostname: str | None = None
 
     def open(self, timeout: float) -> Stream:
-        sock = socket.socket(transport.address_family(self.address), socket.SOCK_STREAM)
+        sock = socket.socket(addresses.address_family(self.address), socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
             sock.connect(self.address)
@@ -122,7 +122,7 @@ class ServeEndpoint(Endpoint):
         The echo peer's own output goes to ``echo-peer.log`` in LOG_DIR, or nowhere: it
         must not mix with the runner's report.
         """
-        listener = socket.socket(transport.address_family(address), socket.SOCK_STREAM)
+        listener = socket.socket(addresses.address_family(address), socket.SOCK_STREAM)
         listener.bind(address)
         listener.listen(1)
         endpoint = cls(listener)
@@ -144,7 +144,7 @@ class ServeEndpoint(Endpoint):
     def shown_address(self) -> str:
         """The listening address as the echo peer is told it: HOST:PORT, or the socket's path."""
         name = self.listener.getsockname()
-        return name if isinstance(name, str) else transport.format_address((name[0], name[1]))
+        return name if isinstance(name, str) else addresses.format_address((name[0], name[1]))
 
     def open(self, timeout: float) -> Stream:
         self.listener.settimeout(timeout)
@@ -281,7 +281,7 @@ def _plan_decode(case: Case, peer: PeerProfile, registry: Registry) -> Plan | st
         if "error" in event:
             error = event["error"]
             break
-        if event["message"]["type"] < wire.FIRST_DATA_TYPE:
+        if event["message"]["type"] < wire.DATA:
             return "expects a control message, which a session does not deliver"
         messages.append(event["message"])
     sent = [{"error": error}] if error and registry.by_name(error).error_frame else []
