@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import enum
 
+from framewire._peertext import escape_peer_text
+
 
 class Recovery(enum.Enum):
     """What a delimited codec drops after a recoverable error (the registry's recovery column)."""
 
-    DROP_FRAME = "drop frame"
-    SKIP_TO_DELIMITER = "drop frame, skip to next `0x00`"
+    DROP_FRAME = "drop frame (no message is in progress)"
+    DROP_FRAME_AND_IN_PROGRESS = "drop frame and message in progress"
+    SKIP_TO_DELIMITER = "drop frame and message in progress, skip to next `0x00`"
     DROP_OLD_MESSAGE = "drop old message, keep new frame"
     DROP_FRAME_AND_MESSAGE = "drop frame and message"
     END_OF_INPUT = "end of input"
@@ -58,11 +61,29 @@ class ErrorCode(enum.IntEnum):
         member.sends_error_frame = error_frame
         return member
 
-    BAD_MAGIC = (100, "bad-magic", "FW-HDR-4", Recovery.DROP_FRAME, True)
-    UNSUPPORTED_VERSION = (101, "unsupported-version", "FW-HDR-5", Recovery.DROP_FRAME, True)
-    RESERVED_FLAG = (102, "reserved-flag", "FW-FLG-1, FW-FLG-2", Recovery.DROP_FRAME, True)
-    RESERVED_TYPE = (103, "reserved-type", "FW-TYP-2", Recovery.DROP_FRAME, True)
-    FRAGMENTED_CONTROL = (104, "fragmented-control", "FW-TYP-3", Recovery.DROP_FRAME, True)
+    BAD_MAGIC = (100, "bad-magic", "FW-HDR-4", Recovery.DROP_FRAME_AND_IN_PROGRESS, True)
+    UNSUPPORTED_VERSION = (
+        101,
+        "unsupported-version",
+        "FW-HDR-5",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
+    RESERVED_FLAG = (
+        102,
+        "reserved-flag",
+        "FW-FLG-1, FW-FLG-2",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
+    RESERVED_TYPE = (103, "reserved-type", "FW-TYP-2", Recovery.DROP_FRAME_AND_IN_PROGRESS, True)
+    FRAGMENTED_CONTROL = (
+        104,
+        "fragmented-control",
+        "FW-TYP-3",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
     FRAME_TOO_LARGE = (
         105,
         "frame-too-large",
@@ -70,9 +91,21 @@ class ErrorCode(enum.IntEnum):
         Recovery.SKIP_TO_DELIMITER,
         True,
     )
-    LENGTH_MISMATCH = (106, "length-mismatch", "FW-DLM-3", Recovery.DROP_FRAME, True)
-    COBS_INVALID = (107, "cobs-invalid", "FW-COB-2", Recovery.DROP_FRAME, True)
-    CHECKSUM_MISMATCH = (108, "checksum-mismatch", "FW-CRC-3", Recovery.DROP_FRAME, True)
+    LENGTH_MISMATCH = (
+        106,
+        "length-mismatch",
+        "FW-DLM-3",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
+    COBS_INVALID = (107, "cobs-invalid", "FW-COB-2", Recovery.DROP_FRAME_AND_IN_PROGRESS, True)
+    CHECKSUM_MISMATCH = (
+        108,
+        "checksum-mismatch",
+        "FW-CRC-3",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
     TRUNCATED_FRAME = (
         109,
         "truncated-frame",
@@ -135,11 +168,11 @@ class ErrorCode(enum.IntEnum):
     MALFORMED_CONTROL = (
         303,
         "malformed-control",
-        "FW-HEL-3, FW-ERR-4, FW-PNG-1",
+        "FW-HEL-3, FW-ERR-4, FW-PNG-1, FW-HDR-9",
         Recovery.NOT_APPLICABLE,
         True,
     )
-    TIMEOUT = (304, "timeout", "FW-LIM-6, FW-PNG-4", Recovery.NOT_APPLICABLE, True)
+    TIMEOUT = (304, "timeout", "FW-LIM-6, FW-PNG-4, FW-LIM-8", Recovery.NOT_APPLICABLE, True)
     INTERNAL_ERROR = (305, "internal-error", "FW-ERR-6", Recovery.NOT_APPLICABLE, True)
 
     @classmethod
@@ -227,7 +260,9 @@ class LocalProtocolError(ProtocolError):
 class PeerError(FramewireError):
     """The peer failed the connection with an ERROR frame (FW-ERR-3).
 
-    `name` is None when the peer's code is not in our registry (FW-ERR-4).
+    `name` is None when the peer's code is not in our registry (FW-ERR-4). `reason` is the
+    text as the peer sent it; the message (``str()``, ``repr()``, log lines) shows it
+    escaped and cut (FW-SEC-5), so printing the error cannot control a terminal.
     """
 
     def __init__(self, code: int, reason: str) -> None:
@@ -235,7 +270,9 @@ class PeerError(FramewireError):
         self.code: int = code
         self.name: str | None = entry.wire_name if entry is not None else None
         self.reason: str = reason
-        super().__init__(f"peer sent ERROR {code} ({self.name or 'unknown code'}): {reason}")
+        super().__init__(
+            f"peer sent ERROR {code} ({self.name or 'unknown code'}): {escape_peer_text(reason)}"
+        )
 
 
 class TransportError(FramewireError):
