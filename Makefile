@@ -31,7 +31,7 @@ TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors
 #   TEST_STEPS += vectors-check js-test
 TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
 
-.PHONY: help venv js-deps demo test $(TEST_STEPS) docs docs-build bench clean
+.PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
@@ -77,8 +77,11 @@ typecheck: venv ## mypy --strict
 	$(BIN)/mypy --config-file $(PYPROJECT) --strict $(TYPE_PATHS)
 
 # pytest's exit code 5 ("no tests collected") fails the build on purpose.
-pytest: venv ## Run the test suite (config: pytest.ini)
-	$(PY) -m pytest
+pytest: venv ## Run the test suite (config: pytest.ini), without the slow hostile-peer runs
+	$(PY) -m pytest -m "not slow_hostile"
+
+test-hostile: venv js-deps ## Run every hostile-peer test against the Python and JS servers (minutes)
+	$(PY) -m pytest tests/test_hostile.py
 
 vectors-check: venv ## Validate the test vectors: schema, ids, coverage of statements and codes
 	$(PY) vectors/coverage.py

@@ -116,9 +116,20 @@ let connections = 0;
 function echo(session) {
   const id = ++connections;
   return new Promise((resolve) => {
+    let waiting = false;
     session.on('message', (m) => {
       try {
-        session.send(m.type, m.payload, { flags: m.flags, checksum: values.checksum });
+        const ok = session.send(m.type, m.payload, { flags: m.flags, checksum: values.checksum });
+        // FW-SEC-2: a peer that does not read its echoes must not make us queue them without
+        // bound: stop reading until the socket has drained
+        if (!ok && !waiting) {
+          waiting = true;
+          session.pause();
+          session.once('drain', () => {
+            waiting = false;
+            session.resume();
+          });
+        }
       } catch (e) {
         log(`#${id}: cannot echo: ${/** @type {Error} */ (e).message}`);
         session.abort('echo failed');

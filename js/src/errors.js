@@ -81,15 +81,45 @@ export class FramewireError extends Error {
   }
 }
 
+/** Characters of escaped peer text shown before the rest is cut (see escapeControl). */
+export const MAX_SHOWN = 300;
+
+// C0 controls, DEL, C1 controls, the Arabic letter mark, zero-width and direction marks,
+// line/paragraph separators, bidi embeddings, overrides and isolates, invisible operators,
+// the zero-width no-break space and interlinear annotations; and the backslash itself, so
+// that an escape in the output is never ambiguous.
+const UNSAFE = /[\\\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/** @param {string} c */
+function escapeChar(c) {
+  if (c === '\\') return '\\\\';
+  const n = c.charCodeAt(0);
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+}
+
 /**
- * Escape control characters (C0, DEL, C1, and the bidi/line separators) for logs and terminals.
+ * Peer-supplied text made safe for logs and terminals (FW-SEC-5): every control, format and
+ * bidi character shown as an escape (`\x1b`, `\u202e`; a backslash as `\\`), and the result
+ * cut after `limit` characters with a marker saying how many characters were left out.
+ * The one function every message built from peer text goes through.
  * @param {string} text
+ * @param {number} [limit]
  */
-export function escapeControl(text) {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const n = c.charCodeAt(0);
-    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
-  });
+export function escapeControl(text, limit = MAX_SHOWN) {
+  const escaped = text.replace(UNSAFE, escapeChar);
+  if ([...escaped].length <= limit) return escaped; // characters (code points), as in Python
+  // cut the original, not the escaped text, so that no escape is split in two
+  let shown = 0;
+  let kept = 0;
+  for (const c of text) {
+    const e = c.replace(UNSAFE, escapeChar);
+    const width = e === c ? 1 : e.length;
+    if (shown + width > limit) break;
+    shown += width;
+    kept += c.length;
+  }
+  const left = [...text.slice(kept)].length;
+  return `${text.slice(0, kept).replace(UNSAFE, escapeChar)}[... ${left} more characters]`;
 }
 
 /** Misuse of this package's API by the application; never sent on the wire (FW-ERR-7, FW-CLS-6). */

@@ -76,6 +76,8 @@ export class Session extends EventEmitter {
     this._inbox = [];
     this._inboxBytes = 0;
     this._pausedForInbox = false;
+    this._pausedByApp = false;
+    this._readingPaused = false;
     /** @type {Array<{resolve: (m: {type: number, flags: number, payload: Uint8Array} | null) => void, reject: (e: Error) => void}>} */
     this._receivers = [];
     this._peerEnded = false;
@@ -90,7 +92,7 @@ export class Session extends EventEmitter {
       this._flush();
       if (this._pausedForPongs && !this._waitingDrain) {
         this._pausedForPongs = false;
-        if (!this._pausedForInbox) socket.resume();
+        this._updateReading();
       }
       if (!this._waitingDrain) this.emit('drain');
     });
@@ -116,12 +118,16 @@ export class Session extends EventEmitter {
   /**
    * Send a data message (type 0x40..0xFF); split for the peer's MAX_FRAME_SIZE.
    * Throws the failure after a failed connection (FW-SES-4), UsageError after end() (FW-CLS-6).
+   * Returns false when the socket is backed up (as `stream.write` does): the caller should
+   * send nothing more until 'drain', and a responder should pause() its reading meanwhile.
    * @param {number} type @param {Uint8Array} payload @param {{flags?: number, checksum?: boolean}} [options]
+   * @returns {boolean}
    */
   send(type, payload, options) {
     if (this.failure !== null && !(this.failure instanceof FramewireError)) throw this.failure;
     this.core.send(type, payload, options);
     this._scheduleFlush();
+    return !this._waitingDrain;
   }
 
   /**
@@ -182,7 +188,7 @@ export class Session extends EventEmitter {
       this._inboxBytes -= m.payload.length;
       if (this._pausedForInbox && this._inbox.length < INBOX_MESSAGES && this._inboxBytes < INBOX_BYTES) {
         this._pausedForInbox = false;
-        if (!this._pausedForPongs) this.socket.resume();
+        this._updateReading();
       }
       return Promise.resolve(m);
     }
@@ -230,6 +236,33 @@ export class Session extends EventEmitter {
       };
       process.nextTick(check);
     });
+  }
+
+  /**
+   * Stop reading from the peer until resume(): what the peer sends meanwhile waits in the
+   * kernel, and TCP's flow control slows the peer down. A responder (an echo server) calls it
+   * when send() returns false, and resume() on 'drain', so that a peer that sends without
+   * reading the replies cannot make it queue them without bound (FW-SEC-2). A session never
+   * pauses on its own for its application's sends: two peers that both did would deadlock.
+   */
+  pause() {
+    this._pausedByApp = true;
+    this._updateReading();
+  }
+
+  /** Read again after pause() (the session may still hold reading paused for its own reasons). */
+  resume() {
+    this._pausedByApp = false;
+    this._updateReading();
+  }
+
+  /** Pause or resume the socket as the reasons to hold reading say (application, inbox, PONGs). */
+  _updateReading() {
+    const pause = this._pausedByApp || this._pausedForInbox || this._pausedForPongs;
+    if (pause === this._readingPaused || this.socket.destroyed) return;
+    this._readingPaused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** Finish sending: half-close once everything queued is written (FW-CLS-1). */
@@ -319,7 +352,7 @@ export class Session extends EventEmitter {
     // FW-SEC-2: a peer that PINGs but does not read must not fill our memory with PONGs
     if (this._waitingDrain && this.core.urgentCount >= MAX_QUEUED_PONGS && !this._pausedForPongs) {
       this._pausedForPongs = true;
-      this.socket.pause();
+      this._updateReading();
     }
   }
 
@@ -396,7 +429,7 @@ export class Session extends EventEmitter {
               // the application has not taken what was delivered
               if (!this._pausedForInbox && (this._inbox.length >= INBOX_MESSAGES || this._inboxBytes >= INBOX_BYTES)) {
                 this._pausedForInbox = true;
-                this.socket.pause();
+                this._updateReading();
               }
             }
           }

@@ -74,6 +74,9 @@ class TlsTransport(asyncio.Transport):
     def get_write_buffer_size(self) -> int:
         return self._shim.lower.get_write_buffer_size()
 
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._shim.lower.set_write_buffer_limits(high, low)
+
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         """As asyncio's TLS transports: ``ssl_object``, ``peercert``, ``cipher``, and
         whatever the TCP transport knows (``peername``, ``socket``)."""

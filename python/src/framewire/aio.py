@@ -46,6 +46,7 @@ that failed the connection (FW-SES-4).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import operator
@@ -56,6 +57,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar, cast
 
+from framewire._heap import HeapTrimmer
 from framewire._tls_aio import TlsShim
 from framewire.codec import Framing, Limits
 from framewire.errors import (
@@ -76,6 +78,7 @@ from framewire.session import Session
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
+    ConnectionFailures,
     Deadlines,
     DeadlineTracker,
     PeerState,
@@ -97,6 +100,9 @@ _payload = operator.attrgetter("payload")
 
 QUEUE_LIMIT_NO_MESSAGE_LIMIT = 16 * 1024 * 1024
 """Payload bytes queued before reading pauses, when no maximum message size is set."""
+WRITE_BUFFER_HIGH = 64 * 1024
+"""Bytes the transport may hold unsent before it asks us to pause writing: ``send()``
+then waits, and a connection that owes PONGs stops reading (FW-SEC-2)."""
 
 
 class _Signal:
@@ -167,6 +173,10 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.can_write = _Signal(is_set=True)
         self.lost = self.loop.create_future()
         self.reading_paused = False
+        self.replies_blocked = False
+        """A PONG was owed while the transport had paused writing (FW-SEC-2): reading stays
+        paused until the transport has drained, so a peer that PINGs without reading
+        makes us owe at most the transport's high-water mark plus one read's PONGs."""
         self.queued_bytes = 0
         """Payload bytes of the queued batches and of the batch the channel is taking
         from (counted until it is used up, so the count errs on the side of pausing)."""
@@ -182,6 +192,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         # Stream sockets only. uvloop's transports have the asyncio.Transport methods
         # without deriving from it, so no isinstance() check here.
         self.transport = cast(asyncio.Transport, transport)
+        self.transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH)
         self.write_pending()  # our preface and HELLO at once (FW-SES-1)
         self._rearm_deadline()
 
@@ -222,6 +233,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
 
     def resume_writing(self) -> None:
         self.can_write.set()
+        if self.replies_blocked:
+            self.replies_blocked = False
+            self.update_reading()
 
     # -- decoding -------------------------------------------------------------------------
 
@@ -240,16 +254,13 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
             data, pong_due = self.peer.sort(batch, data_type)
             if pong_due:
                 self.write_pending()  # the PONG (FW-PNG-2)
+                if not self.can_write.is_set():
+                    self.replies_blocked = True
             if data and not self.discarding:
                 size = sum(map(len, map(_payload, data)))
                 self.batches.append((size, data))
                 self.queued_bytes += size
-        if (
-            self.queued_bytes >= self._queue_limit
-            and not self.reading_paused
-            and self.failure is None
-        ):
-            self._pause_reading()
+        self.update_reading()
         self._rearm_deadline()
         self.changed.set()
 
@@ -258,21 +269,31 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         the queue is now below its bound."""
         self.queued_bytes -= size
         if self.reading_paused:
-            self.resume_if_room()
+            self.update_reading()
 
-    def resume_if_room(self) -> None:
-        if self.reading_paused and self.queued_bytes < self._queue_limit:
-            self.reading_paused = False
-            if self.transport is not None and not self.transport.is_closing():
-                self.transport.resume_reading()
+    def update_reading(self) -> None:
+        """Pause reading while the application has a full queue to take (FW-LIM-4) or
+        while PONGs we owe cannot be written (FW-SEC-2); resume when neither holds.
+
+        Only automatic replies pause reading on the write side: pausing whenever writing
+        is paused would deadlock two peers that both send more than they read at once.
+        An application's own sends wait for the drain instead (``send()``), and while it
+        waits it takes nothing, so the queue's bound applies.
+        """
+        pause = self.failure is None and (
+            self.queued_bytes >= self._queue_limit or self.replies_blocked
+        )
+        if pause == self.reading_paused:
+            return
+        self.reading_paused = pause
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            if pause:
+                transport.pause_reading()
+            else:
+                transport.resume_reading()
+        if not pause:
             self._rearm_deadline()
-
-    def _pause_reading(self) -> None:
-        """Stop reading while the application catches up; its delay is not the peer's,
-        so the frame deadline is suspended meanwhile (it restarts on resume)."""
-        self.reading_paused = True
-        if self.transport is not None:
-            self.transport.pause_reading()
 
     # -- deadlines ------------------------------------------------------------------------
 
@@ -287,7 +308,11 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         self.tracker.observe(
             self.loop.time(),
             handshake_done=self.session.handshake_done,
-            frame_partial=self.session.frame_in_progress and not self.reading_paused,
+            # The application's delay is not the peer's: while its queue is full the frame
+            # deadline is suspended (it restarts on resume). A peer that does not read
+            # our PONGs is at fault, so that pause leaves the deadline running.
+            frame_partial=self.session.frame_in_progress
+            and not (self.reading_paused and not self.replies_blocked),
             frame_start=self.session.frame_start,
         )
         expiry = self.tracker.next_expiry()
@@ -342,8 +367,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
         if self._deadline_timer is not None:
             self._deadline_timer.cancel()
         if self.transport is not None:
-            if self.reading_paused:
-                self.transport.resume_reading()
+            self.update_reading()  # input is discarded from now on (FW-SES-3)
             self.write_pending()
             self.write_eof()
             if self._linger_timer is None:
@@ -486,6 +510,7 @@ class AsyncChannel:
             started = protocol.loop.time()
             data = self._call_session(protocol.session.ping)
             protocol.write_pending()
+            await self._drain()
             await self._wait_for(lambda: data in protocol.peer.pongs, or_peer_done=False)
         protocol.peer.pongs.remove(data)
         return protocol.loop.time() - started
@@ -517,7 +542,8 @@ class AsyncChannel:
         protocol.batches.clear()
         self._messages, self._fragments, self._taking = iter(()), iter(()), 0
         protocol.queued_bytes = 0
-        protocol.resume_if_room()
+        protocol.replies_blocked = False  # what arrives now is discarded, never answered
+        protocol.update_reading()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(protocol.deadlines.linger):
                 await asyncio.shield(protocol.lost)
@@ -714,8 +740,9 @@ AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
 class AsyncServer:
     """A Framewire server on the running loop: one task per connection.
 
-    A failure in one connection ends that connection only; it is logged and kept in
-    ``errors``.
+    A failure in one connection ends that connection only; it is logged, counted in
+    ``error_counts`` and, if among the last few, kept in ``errors`` (see
+    ``framewire.transport.ConnectionFailures``).
     """
 
     def __init__(self, handler: AsyncHandler) -> None:
@@ -723,8 +750,12 @@ class AsyncServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._unix_path: str | None = None
-        self.errors: list[BaseException] = []
-        """Exceptions that ended connections, oldest first."""
+        self._heap = HeapTrimmer()
+        self._failures = ConnectionFailures()
+        self.errors: list[BaseException] = self._failures.recent
+        """The last exceptions that ended connections, oldest first, without tracebacks."""
+        self.error_counts: collections.Counter[str] = self._failures.counts
+        """How many connections ended with each kind of error since the server started."""
 
     @property
     def address(self) -> Address:
@@ -736,7 +767,12 @@ class AsyncServer:
     def _connection(self, protocol: _FramewireProtocol) -> None:
         task = asyncio.get_running_loop().create_task(self._run(AsyncChannel(protocol)))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._connection_done)
+
+    def _connection_done(self, task: asyncio.Task[None]) -> None:
+        """The task has ended and let go of its channel, so the heap can shrink now."""
+        self._tasks.discard(task)
+        self._heap.connection_ended(len(self._tasks))
 
     async def _run(self, channel: AsyncChannel) -> None:
         try:
@@ -745,10 +781,10 @@ class AsyncServer:
                 await self._handler(channel)
         except FramewireError as error:
             _log.info("connection ended: %s", error)
-            self.errors.append(error)
+            self._failures.record(error)
         except Exception as error:
             _log.exception("connection handler failed")
-            self.errors.append(error)
+            self._failures.record(error)
 
     async def shutdown(self, timeout: float | None = 5.0) -> None:
         """Stop accepting, give running connections ``timeout`` to end, then cancel them."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from framewire import schema
+from framewire._peertext import escape_peer_text
 from framewire.cobs_codec import CobsDecodeError, cobs_decode
 from framewire.control import control_fault
 from framewire.decoder import Decoder
@@ -289,7 +290,9 @@ def _describe(header: schema.HeaderFields, payload: bytes) -> str:
         (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
         entry = ErrorCode.lookup(code)
         reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8", errors="replace")
-        return f"code {code} ({entry.wire_name if entry else 'unknown'}): {reason!r}"
+        return (
+            f"code {code} ({entry.wire_name if entry else 'unknown'}): '{escape_peer_text(reason)}'"
+        )
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import enum
 
+from framewire._peertext import escape_peer_text
+
 
 class Recovery(enum.Enum):
     """What a delimited codec drops after a recoverable error (the registry's recovery column)."""
@@ -227,7 +229,9 @@ class LocalProtocolError(ProtocolError):
 class PeerError(FramewireError):
     """The peer failed the connection with an ERROR frame (FW-ERR-3).
 
-    `name` is None when the peer's code is not in our registry (FW-ERR-4).
+    `name` is None when the peer's code is not in our registry (FW-ERR-4). `reason` is the
+    text as the peer sent it; the message (``str()``, ``repr()``, log lines) shows it
+    escaped and cut (FW-SEC-5), so printing the error cannot control a terminal.
     """
 
     def __init__(self, code: int, reason: str) -> None:
@@ -235,7 +239,9 @@ class PeerError(FramewireError):
         self.code: int = code
         self.name: str | None = entry.wire_name if entry is not None else None
         self.reason: str = reason
-        super().__init__(f"peer sent ERROR {code} ({self.name or 'unknown code'}): {reason}")
+        super().__init__(
+            f"peer sent ERROR {code} ({self.name or 'unknown code'}): {escape_peer_text(reason)}"
+        )
 
 
 class TransportError(FramewireError):

@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar, cast
 
+from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire.addresses import address_family
 from framewire.codec import Framing, Limits
@@ -78,6 +79,7 @@ from framewire.session import Session, SessionMessageWriter
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
     Address,
+    ConnectionFailures,
     DeadlineKind,
     Deadlines,
     DeadlineTracker,
@@ -102,6 +104,10 @@ _TIMEOUT_SLACK = 0.01
 
 _DISCARD_SIZE = 16 * 1024
 """Bytes read per ``recv_into`` while discarding input after a failure (FW-CLS-4)."""
+_DISCARDED = bytearray(_DISCARD_SIZE)
+"""Where every lingering channel reads the input it discards. Shared by all threads: what
+lands in it is never looked at, so concurrent writes do no harm, and a failing connection
+allocates nothing to close."""
 
 
 class Channel:
@@ -449,11 +455,10 @@ class Channel:
     def _linger_and_close(self) -> None:
         """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
         deadline = time.monotonic() + self._deadlines.linger
-        sink = bytearray(_DISCARD_SIZE)
         with contextlib.suppress(OSError, TimeoutError, TlsError):
             while (remaining := deadline - time.monotonic()) > 0:
                 self._sock.settimeout(remaining)
-                if not self._sock.recv_into(sink):
+                if not self._sock.recv_into(_DISCARDED):
                     break
         self._closed = True
         self._usable = False
@@ -595,7 +600,8 @@ class Server:
     """A threaded Framewire server: one thread per connection, each with its own Channel.
 
     A failure in one connection (a protocol error, a reset, an exception in the handler)
-    ends that connection only; it is logged and kept in ``errors``.
+    ends that connection only; it is logged, counted in ``error_counts`` and, if among the
+    last few, kept in ``errors`` (see ``framewire.transport.ConnectionFailures``).
     """
 
     def __init__(
@@ -626,8 +632,12 @@ class Server:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections: dict[threading.Thread, socket.socket] = {}
-        self.errors: list[BaseException] = []
-        """Exceptions that ended connections, oldest first (for logs and tests)."""
+        self._heap = HeapTrimmer()
+        self._failures = ConnectionFailures()
+        self.errors: list[BaseException] = self._failures.recent
+        """The last exceptions that ended connections, oldest first, without tracebacks."""
+        self.error_counts: collections.Counter[str] = self._failures.counts
+        """How many connections ended with each kind of error since the server started."""
         self._log = ConnectionLog()
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
@@ -667,6 +677,16 @@ class Server:
 
     def _run_connection(self, sock: socket.socket, number: int) -> None:
         try:
+            self._serve_connection(sock, number)
+        finally:
+            # The channel went with _serve_connection's frame, so the heap can shrink now.
+            with self._lock:
+                self._connections.pop(threading.current_thread(), None)
+                still_open = len(self._connections)
+            self._heap.connection_ended(still_open)
+
+    def _serve_connection(self, sock: socket.socket, number: int) -> None:
+        try:
             stream: socket.socket | TlsSocket = sock
             if self._context is not None:
                 # In this connection's thread: a slow or silent client delays no other.
@@ -684,13 +704,10 @@ class Server:
             self._record(error)
         else:
             self._log.ended(number)
-        finally:
-            with self._lock:
-                self._connections.pop(threading.current_thread(), None)
 
     def _record(self, error: BaseException) -> None:
         with self._lock:
-            self.errors.append(error)
+            self._failures.record(error)
 
     _deadline_for_stragglers = 1.0
     """Seconds a connection thread gets to finish once shutdown() has ended its socket."""

@@ -18,6 +18,7 @@ The two transports differ only in how they wait for the socket. Everything that 
   with no message limit must stream.
 * ``transport_error`` - maps an ``OSError`` from the socket layer to
   ``TransportError`` (FW-SES-5).
+* ``ConnectionFailures`` - a server's bounded record of why connections ended.
 
 The close policy is the same in both: half-close (FW-CLS-1), then read and discard until
 the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES-3).
@@ -25,6 +26,7 @@ the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES
 
 from __future__ import annotations
 
+import collections
 import enum
 import math
 import socket
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from framewire.addresses import Address, format_address, parse_address
-from framewire.errors import LocalProtocolError, TransportError
+from framewire.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from framewire.events import (
     Fragment,
     Message,
@@ -259,3 +261,50 @@ class DeadlineTracker:
             self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
         )
         return f"{kind.value} deadline of {seconds:g} s expired"
+
+
+FAILURES_KEPT = 32
+"""Most recent connection failures a server keeps whole (older ones are only counted)."""
+
+
+class ConnectionFailures:
+    """Why a server's connections ended, in memory that does not grow with their number.
+
+    A server runs for months; keeping every exception that ended a connection would keep
+    its traceback too, whose frames hold the connection's channel, session and receive
+    buffer: hundreds of KiB for each connection long gone. So a failure is counted under
+    its kind (the registry name of a ``RemoteProtocolError``, such as ``"frame-too-large"``,
+    else the exception's class name), and only the last ``keep`` are kept, with their
+    tracebacks cleared (the message and the attributes stay).
+    """
+
+    __slots__ = ("_keep", "counts", "recent")
+
+    def __init__(self, keep: int = FAILURES_KEPT) -> None:
+        self._keep = keep
+        self.counts: collections.Counter[str] = collections.Counter()
+        """Failures seen since the server started, per kind."""
+        self.recent: list[BaseException] = []
+        """The last ``keep`` failures, oldest first, without their tracebacks."""
+
+    def record(self, error: BaseException) -> None:
+        """Count ``error`` and keep it among the recent ones, without its frames."""
+        kind = error.name if isinstance(error, RemoteProtocolError) else type(error).__name__
+        self.counts[kind] += 1
+        _drop_frames(error)
+        self.recent.append(error)
+        if len(self.recent) > self._keep:
+            del self.recent[: len(self.recent) - self._keep]
+
+
+def _drop_frames(error: BaseException) -> None:
+    """Clear the tracebacks of ``error`` and of the exceptions chained to it."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        pending += (current.__cause__, current.__context__)

@@ -1,0 +1,53 @@
+"""An asyncio echo server built as the guide shows, run as its own process by the hostile-
+peer tests so that its memory and file descriptors can be measured alone.
+
+    python tests/aio_echo_server.py ADDRESS [--framing F] [--timeout S]
+
+Prints ``listening on ADDRESS`` on stderr, then logs every failed connection there (at
+INFO level, as ``framewire.aio`` does) until it is terminated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from framewire.aio import AsyncChannel, start_server
+from framewire.codec import Framing
+from framewire.transport import Deadlines, format_address, parse_address
+
+
+async def echo(channel: AsyncChannel) -> None:
+    """Every message back, as it comes."""
+    async for message in channel:
+        await channel.send(message)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Serve until SIGTERM."""
+    deadlines = Deadlines(handshake=args.timeout, frame=args.timeout, linger=0.2)
+    server = await start_server(
+        parse_address(args.address), echo, framing=Framing(args.framing), deadlines=deadlines
+    )
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
+    async with server:
+        await stop.wait()
+
+
+def main() -> None:
+    """Parse the command line and serve."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("address")
+    parser.add_argument("--framing", default=Framing.LENGTH_PREFIXED.value)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
+    asyncio.run(serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""Servers under attack, the attacks, and the honest client beside them (tests/test_hostile.py).
+
+Each server runs as its own process (the threaded ``framewire echo``, the asyncio server
+of tests/aio_echo_server.py, js/bin/echo-server.js), so that its memory (RSS) and file
+descriptors can be read from /proc alone. Attacks are raw loopback sockets that
+misbehave in one way each; they return what the server answered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from io_peers import error_code_sent, handshake_bytes, read_to_eof
+from js_peers import JS_BIN, NODE
+
+from framewire import schema
+from framewire.cobs_codec import cobs_encode
+from framewire.codec import Framing
+from framewire.events import Message
+from framewire.sync import connect
+from framewire.transport import Address, format_address, parse_address
+
+SERVER_KINDS = ("threaded", "asyncio", "javascript")
+SERVER_DEADLINE = 1.0
+"""Seconds of the servers' handshake and frame deadlines: short, so slowloris ends fast."""
+WAIT = 20.0
+"""Seconds any wait on a server may take (well inside pytest's timeout)."""
+STALLED = 3.0
+"""Seconds without progress after which a flood counts the server as no longer reading."""
+RSS_SLACK_KIB = 20 * 1024
+"""How far above its baseline a server's RSS may stay once the attack is over (issue #11)."""
+
+_TESTS = Path(__file__).resolve().parent
+_LISTENING = re.compile(r"listening (?:on )?(\S+)")
+
+
+@dataclass
+class RunningServer:
+    """A server process under test, with what /proc says about it."""
+
+    kind: str
+    framing: Framing
+    process: subprocess.Popen[bytes]
+    address: Address
+    log_path: Path
+
+    def rss_kib(self) -> int:
+        """The server's resident memory, in KiB (Linux /proc)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        assert match is not None
+        return int(match.group(1))
+
+    def fd_count(self) -> int:
+        """How many file descriptors the server holds open."""
+        return len(os.listdir(f"/proc/{self.process.pid}/fd"))
+
+    def log(self) -> str:
+        """Everything the server wrote on stdout and stderr so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def server_command(
+    kind: str, framing: Framing, address: Address, *, once: bool, deadline: float
+) -> list[str]:
+    """The command line that runs a server of ``kind`` on ``address``, with ``deadline``
+    seconds for the handshake and for each frame."""
+    where = format_address(address)
+    if kind == "threaded":
+        command = [sys.executable, "-m", "framewire", "echo", where, "--framing", framing.value]
+        return [*command, "--timeout", str(deadline), *(["--once"] if once else [])]
+    if kind == "asyncio":
+        script = str(_TESTS / "aio_echo_server.py")
+        command = [sys.executable, script, where, "--framing", framing.value]
+        return [*command, "--timeout", str(deadline)]
+    assert NODE is not None
+    millis = str(int(deadline * 1000))
+    command = [NODE, str(JS_BIN / "echo-server.js"), "--framing", framing.value]
+    location = ["--unix", address] if isinstance(address, str) else ["--port", str(address[1])]
+    return [*command, *location, "--handshake-timeout", millis, "--frame-timeout", millis]
+
+
+@contextlib.contextmanager
+def running_server(
+    kind: str,
+    framing: Framing,
+    log_dir: Path,
+    *,
+    once: bool = False,
+    deadline: float = SERVER_DEADLINE,
+) -> Iterator[RunningServer]:
+    """Start a server of ``kind`` on a free loopback port; stop it when the block ends."""
+    log_path = log_dir / f"{kind}-{framing.value}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            server_command(kind, framing, ("127.0.0.1", 0), once=once, deadline=deadline),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        address = _wait_listening(process, log_path)
+        yield RunningServer(kind, framing, process, address, log_path)
+    finally:
+        process.terminate()
+        process.wait(WAIT)
+
+
+def _wait_listening(process: subprocess.Popen[bytes], log_path: Path) -> Address:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        match = _LISTENING.search(log_path.read_text(errors="replace"))
+        if match:
+            return parse_address(match.group(1))
+        assert process.poll() is None, f"server exited: {log_path.read_text()}"
+        time.sleep(0.02)
+    raise AssertionError(f"server did not start: {log_path.read_text()}")
+
+
+def poll_until(condition: Callable[[], bool], limit: float = WAIT) -> bool:
+    """Whether ``condition()`` became true within ``limit`` seconds (checked often)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+# -- the honest client ---------------------------------------------------------------------
+
+
+def honest_exchange(address: Address, framing: Framing, count: int, seed: int) -> int:
+    """Send ``count`` random messages (0 to 64 KiB) one by one and check every echoed byte;
+    return how many came back intact."""
+    rng = random.Random(seed)
+    intact = 0
+    with connect(address, framing=framing) as channel:
+        for index in range(count):
+            size = rng.choice((0, 1, rng.randrange(64 * 1024 + 1)))
+            sent = Message(0x40 + index % 0xC0, rng.randbytes(size), rng.randrange(16))
+            channel.send(sent)
+            echoed = channel.recv(timeout=WAIT)
+            assert echoed == sent, f"message {index} of {size} bytes came back different"
+            intact += 1
+    return intact
+
+
+# -- building what attackers send --------------------------------------------------------------
+
+
+def raw_frame(framing: Framing, header: bytes, payload: bytes = b"") -> bytes:
+    """A frame from a hand-made header, faults and all, framed for ``framing``."""
+    if framing is Framing.DELIMITED:
+        return cobs_encode(header + payload) + b"\x00"
+    return header + payload
+
+
+def header(
+    frame_type: int, length: int, *, flags: int = 0, magic: bytes = b"FW", version: int = 1
+) -> bytes:
+    """Nine header bytes written by hand (magic, version, flags, type, length)."""
+    return struct.pack(">2sBBBI", magic, version, flags, frame_type, length)
+
+
+def attack(address: Address, data: bytes, *, then: str = "read") -> bytes:
+    """Connect, send ``data``, then read to the end (``read``), half-close and read
+    (``half-close``) or reset at once (``reset``); return what the server sent."""
+    with raw_socket(address) as sock:
+        sock.sendall(data)
+        if then == "reset":
+            reset_on_close(sock)
+            return b""
+        if then == "half-close":
+            sock.shutdown(socket.SHUT_WR)
+        return read_to_eof(sock, WAIT)
+
+
+@contextlib.contextmanager
+def raw_socket(address: Address, *, receive_buffer: int | None = None) -> Iterator[socket.socket]:
+    """A plain loopback socket connected to ``address``; a small ``receive_buffer`` makes a
+    peer that does not read show it to the server at once."""
+    family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.settimeout(WAIT)
+        sock.connect(address)
+        yield sock
+
+
+def reset_on_close(sock: socket.socket) -> None:
+    """Make closing ``sock`` send RST instead of FIN (SO_LINGER 0)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def code_of(answer: bytes, framing: Framing) -> int | None:
+    """The code of the ERROR the server sent in ``answer``, if any."""
+    return error_code_sent(answer, framing) if len(answer) >= schema.PREFACE_SIZE else None
+
+
+def flood_unread(address: Address, framing: Framing, unit: bytes, total: int) -> int:
+    """Send ``unit`` again and again, never reading, until ``total`` bytes are out or the
+    server stops taking them (no progress for ``STALLED`` seconds); return the bytes sent."""
+    with raw_socket(address, receive_buffer=4096) as sock:
+        sock.sendall(handshake_bytes(framing))
+        sock.setblocking(False)
+        chunk = unit * max(1, 65536 // len(unit))
+        sent, pending = 0, b""
+        progress_at = time.monotonic()
+        while sent < total and time.monotonic() - progress_at < STALLED:
+            pending = pending or chunk
+            try:
+                count = sock.send(pending)
+            except BlockingIOError:
+                time.sleep(0.005)
+                continue
+            sent, pending = sent + count, pending[count:]
+            progress_at = time.monotonic()
+        reset_on_close(sock)
+        return sent
