@@ -139,7 +139,7 @@ def header_fault(  # noqa: PLR0911 - one return per check, in the order of FW-HD
     if version != schema.VERSION:
         return Fault(ErrorCode.UNSUPPORTED_VERSION, "FW-HDR-5", f"version is {version}, not 1")
     flags = word & 0xFF
-    if False:  # mutant
+    if flags & schema.FLAG_R:
         return Fault(
             ErrorCode.RESERVED_FLAG, "FW-FLG-1", f"reserved bit R set (flags 0x{flags:02x})"
         )
