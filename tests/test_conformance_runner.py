@@ -256,6 +256,7 @@ CARRIERS = {
     "framewire.tls",
     "framewire._tls_sync",
     "framewire.errors",
+    "framewire._peertext",  # the errors' escaping of peer text in messages
 }
 IMPLEMENTATION_LIBRARIES = {"construct", "crc32c", "cobs"}
 
