@@ -15,8 +15,8 @@ import logging
 import signal
 import sys
 
+from framewire import Framing
 from framewire.aio import AsyncChannel, start_server
-from framewire.codec import Framing
 from framewire.transport import Deadlines, format_address, parse_address
 
 

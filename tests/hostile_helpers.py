@@ -24,9 +24,8 @@ from pathlib import Path
 from io_peers import error_code_sent, handshake_bytes, read_to_eof
 from js_peers import JS_BIN, NODE
 
-from framewire import schema
+from framewire import Framing, schema
 from framewire.cobs_codec import cobs_encode
-from framewire.codec import Framing
 from framewire.events import Message
 from framewire.sync import connect
 from framewire.transport import Address, format_address, parse_address

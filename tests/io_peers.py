@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire import Decoder, Encoder, Framing, Limits
 from framewire.events import END, Message, Sentinel
 from framewire.sync import Channel
 from framewire.transport import Address, Deadlines

@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from framewire.codec import Framing
+from framewire import Framing
 from framewire.transport import Address
 
 NODE = shutil.which("node")

@@ -27,8 +27,8 @@ from io_peers import (
     echo as blocking_echo,
 )
 
+from framewire import Framing, Limits
 from framewire.aio import AsyncChannel, AsyncServer, open_connection, start_server
-from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,

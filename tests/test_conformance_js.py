@@ -22,7 +22,7 @@ from conformance_helpers import (
 )
 from js_peers import NODE, javascript_echo_server
 
-from framewire.codec import Framing, Limits
+from framewire import Framing, Limits
 from framewire.transport import format_address
 
 JS = ROOT / "js"

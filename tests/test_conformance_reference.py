@@ -27,7 +27,7 @@ from conformance_helpers import (
     suite,
 )
 
-from framewire.codec import Framing, Limits
+from framewire import Framing, Limits
 from framewire.conformance import echo
 from framewire.events import Message
 from framewire.sync import Channel, Server, serve

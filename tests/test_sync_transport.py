@@ -23,7 +23,7 @@ from io_peers import (
     wait_until,
 )
 
-from framewire.codec import Framing, Limits
+from framewire import Framing, Limits
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framewire.codec import Limits
+from framewire import Limits
 from framewire.errors import LocalProtocolError
 from framewire.transport import (
     DeadlineKind,

@@ -24,8 +24,7 @@ from tls_peers import (
     read_tls_to_end,
 )
 
-from framewire import aio, sync
-from framewire.codec import Framing
+from framewire import Framing, aio, sync
 from framewire.errors import (
     ErrorCode,
     FramewireError,

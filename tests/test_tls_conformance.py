@@ -19,7 +19,7 @@ from conformance_helpers import (
 from js_peers import NODE, javascript_echo_server
 from tls_peers import TlsFiles
 
-from framewire.codec import Framing, Limits
+from framewire import Framing, Limits
 from framewire.conformance import echo
 from framewire.sync import serve
 from framewire.transport import Deadlines, format_address

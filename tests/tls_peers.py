@@ -18,7 +18,7 @@ from pathlib import Path
 import trustme
 from io_peers import handshake_bytes, raw_connect
 
-from framewire.codec import Framing
+from framewire import Framing
 from framewire.tls import client_context, server_context
 from framewire.transport import Address
 

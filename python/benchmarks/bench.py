@@ -57,10 +57,9 @@ from typing import cast
 
 from run_info import load_average, machine
 
-from framewire import schema
+from framewire import Encoder, Framing, Limits, schema
 from framewire.aio import AsyncChannel, start_server
 from framewire.checksum import crc32c
-from framewire.codec import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.sync import Channel
 from framewire.transport import Deadlines

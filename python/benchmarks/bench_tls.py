@@ -44,9 +44,8 @@ from pathlib import Path
 
 import trustme
 
-from framewire import schema
+from framewire import Encoder, Framing, Limits, schema
 from framewire.aio import AsyncChannel, start_server
-from framewire.codec import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.sync import Channel, serve
 from framewire.tls import client_context, server_context

@@ -59,7 +59,6 @@ from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire._heap import HeapTrimmer
 from framewire._tls_aio import TlsShim
-from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -74,6 +73,7 @@ from framewire.events import (
     PeerHello,
     Sentinel,
 )
+from framewire.framing import Framing, Limits
 from framewire.session import Session
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (

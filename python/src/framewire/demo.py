@@ -19,9 +19,11 @@ import sys
 from framewire import schema
 from framewire.annotate import diagram, inspect_stream
 from framewire.cobs_codec import cobs_encode
-from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire.decoder import Decoder
+from framewire.encoder import Encoder
 from framewire.errors import ErrorCode
 from framewire.events import Message, Sentinel
+from framewire.framing import Framing, Limits
 from framewire.sync import Channel, connect, serve
 from framewire.transport import Deadlines
 from framewire.units import binary_size

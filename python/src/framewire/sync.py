@@ -57,7 +57,6 @@ from typing import ParamSpec, Self, TypeVar, cast
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire.addresses import address_family
-from framewire.codec import Framing, Limits
 from framewire.connlog import ConnectionLog
 from framewire.errors import (
     ErrorCode,
@@ -75,6 +74,7 @@ from framewire.events import (
     Message,
     PeerHello,
 )
+from framewire.framing import Framing, Limits
 from framewire.session import Session, SessionMessageWriter
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 from framewire.transport import (
