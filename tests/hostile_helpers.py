@@ -25,10 +25,10 @@ from io_peers import error_code_sent, handshake_bytes, read_to_eof
 from js_peers import JS_BIN, NODE
 
 from framewire import Framing, schema
+from framewire.addresses import Address, format_address, parse_address
 from framewire.cobs_codec import cobs_encode
 from framewire.events import Message
 from framewire.sync import connect
-from framewire.transport import Address, format_address, parse_address
 
 SERVER_KINDS = ("threaded", "asyncio", "javascript")
 SERVER_DEADLINE = 1.0

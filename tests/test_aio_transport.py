@@ -28,6 +28,7 @@ from io_peers import (
 )
 
 from framewire import Framing, Limits
+from framewire.addresses import Address
 from framewire.aio import AsyncChannel, AsyncServer, open_connection, start_server
 from framewire.errors import (
     ErrorCode,
@@ -38,7 +39,6 @@ from framewire.errors import (
 )
 from framewire.events import Message
 from framewire.sync import connect, serve
-from framewire.transport import Address
 
 pytestmark = pytest.mark.timeout(20)
 
