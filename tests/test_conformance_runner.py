@@ -256,6 +256,7 @@ CARRIERS = {
     "framewire.tls",
     "framewire._tls_sync",
     "framewire.errors",
+    "framewire._peertext",  # how the errors show peer text (escaped); decides nothing
 }
 IMPLEMENTATION_LIBRARIES = {"construct", "crc32c", "cobs"}
 
