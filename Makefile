@@ -23,15 +23,16 @@ PACKAGE_STAMP := $(VENV)/.framewire-package.stamp
 VENV_STAMP    := $(VENV)/.framewire-install.stamp
 
 # Paths checked by ruff and mypy.
-LINT_PATHS := python tests spec/_hooks vectors examples dissectors
-TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors
+LINT_PATHS := python tests spec/_hooks vectors examples dissectors tools
+TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors tools
 
 # Steps run by `make test`, in this order; the run stops at the first failure.
 # To add a step, write a target for it and append its name here, e.g.
 #   TEST_STEPS += vectors-check js-test
 TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
+TEST_STEPS += docs-check
 
-.PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean
+.PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
@@ -95,8 +96,15 @@ js-test: js-deps ## Type-check and test the JavaScript implementation
 docs-build: venv ## Build the spec site into site/ (strict: warnings fail)
 	$(BIN)/mkdocs build --strict
 
+docs-check: venv ## Check the built site (no unexpanded include) and the spec's ASCII diagrams
+	$(PY) tools/check_docs.py site
+
 docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve
+
+# Not part of `make test` nor of CI: it takes minutes (the last score: vectors/MUTATION.md).
+mutation: venv ## Mutation score of the vectors over the codec and session (writes vectors/MUTATION.md)
+	nice $(PY) tools/mutants.py --write vectors/MUTATION.md
 
 # A shorter run of both benchmarks; python/benchmarks/RESULTS.md gives the full commands.
 bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle connections per server)

@@ -256,7 +256,7 @@ CARRIERS = {
     "framewire.tls",
     "framewire._tls_sync",
     "framewire.errors",
-    "framewire._peertext",  # how the errors show peer text (escaped); decides nothing
+    "framewire._peertext",  # the errors' escaping of peer text in messages
 }
 IMPLEMENTATION_LIBRARIES = {"construct", "crc32c", "cobs"}
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from conformance_helpers import SEED, suite
 
-from framewire.conformance.adapter import ReferenceAdapter
+from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, ReferenceAdapter
 from framewire.conformance.results import KnownFailures, Outcome
-from framewire.conformance.runner import run_case
+from framewire.conformance.runner import receive_paths, run_case
 from framewire.conformance.vectors import Case
+
+RECEIVE_PATHS = {"decode": DECODE_PATHS, "session": SESSION_PATHS}
 
 
 class InProcessAdapter:
@@ -34,8 +36,9 @@ class InProcessAdapter:
 
 
 def test_vector(vector_case: Case, known_failures: KnownFailures) -> None:
+    paths = receive_paths(RECEIVE_PATHS, vector_case.kind)  # every receive path (FW-CNF-31)
     result = known_failures.settle(
-        run_case(InProcessAdapter(), vector_case, suite().registry, SEED)
+        run_case(InProcessAdapter(), vector_case, suite().registry, SEED, paths)
     )
     failures = [(d.delivery, d.detail) for d in result.failures]
     assert result.outcome in (Outcome.PASSED, Outcome.KNOWN_FAILURE), failures

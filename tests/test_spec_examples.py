@@ -148,15 +148,18 @@ def test_session_example_is_what_two_reference_sessions_exchange() -> None:
         max_frame_size=A_SETTINGS[wire.SETTING_MAX_FRAME],
         max_message_size=A_SETTINGS[wire.SETTING_MAX_MESSAGE],
     )
-    b_limits = Limits(max_frame_size=B_SETTINGS[wire.SETTING_MAX_FRAME])
+    b_limits = Limits(
+        max_frame_size=B_SETTINGS[wire.SETTING_MAX_FRAME],
+        max_message_size=B_SETTINGS[wire.SETTING_MAX_MESSAGE],
+    )
     a = Session(Framing.LENGTH_PREFIXED, limits=a_limits)
     b = Session(Framing.LENGTH_PREFIXED, limits=b_limits)
 
-    # A announces both of its limits, so its whole handshake is the example's.
+    # Each announces both of its limits, defaults included (FW-HEL-8): the example's bytes.
     a_sent = a.data_to_send()
     assert a_sent == a_wire.wire[: handshake_size(a_wire)]
-    b.data_to_send()  # B's own handshake: the reference announces both of its limits
-    # In the example B announces one setting; the other takes its default (FW-HEL-2).
+    assert b.data_to_send() == b_wire.wire[: handshake_size(b_wire)]
+    assert b_limits.max_message_size == DEFAULT_MAX_MESSAGE
     a.receive_data(b_wire.wire[: handshake_size(b_wire)])
     assert all_events(a) == [PeerHello(b_limits.max_frame_size, DEFAULT_MAX_MESSAGE), NEED_DATA]
 

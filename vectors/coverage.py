@@ -8,7 +8,8 @@ spec/*.md and every error name is in the registry (spec/errors.md); errors.json 
 registry; the cases are self-consistent (chunks add up, hunting only in delimited framing,
 recoverable errors only in delimited framing, pieces only when not assembling, a session's
 HELLO equals its limits); then coverage: every statement of the spec has a vector or an
-entry in untestable.json, and every error code has an invalid vector or an entry there.
+entry in untestable.json, and every error code has an invalid vector or an entry there;
+and every field of schema.json is named in the spec's definition of the format (10.6).
 Needs the `jsonschema` package (in the project's dev dependencies).
 """
 
@@ -197,6 +198,42 @@ def check_coverage(vectors_dir: Path, report: Report, known: dict[str, str]) -> 
             report.fail(f"error {entry.code} {entry.name}: no invalid vector expects it")
 
 
+FORMAT_SECTION = re.compile(r"^## 10\.6 .*?(?=^## |\Z)", re.S | re.M)
+FENCED_BLOCK = re.compile(r"^```.*?^```", re.S | re.M)
+CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def schema_fields(node: object) -> Iterator[str]:
+    """Every property name that schema.json defines, at any depth."""
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            yield from properties
+        for value in node.values():
+            yield from schema_fields(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from schema_fields(value)
+
+
+def check_format_section(vectors_dir: Path, report: Report) -> None:
+    """The spec defines the vector format (spec 10.6): it names every field of schema.json,
+    so an implementer with only the spec needs no other document."""
+    text = (SPEC_DIR / "conformance.md").read_text(encoding="utf-8")
+    section = FORMAT_SECTION.search(text)
+    if section is None:
+        report.fail("spec/conformance.md has no section 10.6 (the vector format)")
+        return
+    named = {
+        word
+        for span in CODE_SPAN.findall(FENCED_BLOCK.sub("", section.group()))
+        for word in re.findall(r"\w+", span)
+    }
+    for name in sorted(set(schema_fields(load(vectors_dir / "schema.json")))):
+        if name not in named:
+            report.fail(f"schema.json field {name!r} is not named in spec section 10.6")
+
+
 def sort_key(statement: str) -> tuple[str, int]:
     """FW-MSG-2 before FW-MSG-10."""
     prefix, _, number = statement.rpartition("-")
@@ -210,6 +247,7 @@ def check(vectors_dir: Path = VECTORS_DIR) -> Report:
     check_groups(vectors_dir, report, known)
     check_errors_json(vectors_dir, report)
     check_coverage(vectors_dir, report, known)
+    check_format_section(vectors_dir, report)
     return report
 
 

@@ -290,6 +290,40 @@ def header_cases(suite: Suite) -> None:
     )
     split_header_chunks(suite, group)
     check_order_cases(suite, group)
+    partial_header_cases(suite, group)
+
+
+def partial_header_cases(suite: Suite, group: str) -> None:
+    """FW-HDR-7: no header check before all 9 header bytes are in (length-prefixed)."""
+    good = frame(DATA, b"ok")
+    bad_start = frame(DATA, b"x", magic=b"XW")[:5]
+    decode(
+        suite,
+        group,
+        "bad-magic-inside-header-eof",
+        "A valid frame, then 5 bytes of a header whose magic is wrong, then end of input: "
+        "the header checks wait for all 9 bytes, so this is truncated-frame, not bad-magic.",
+        ["FW-HDR-7", "FW-LPF-4"],
+        framing=LENGTH_PREFIXED,
+        data=good + bad_start,
+        events=[message(DATA, b"ok")],
+        end=error("truncated-frame"),
+        tags=["eof", "check-order"],
+    )
+    decode(
+        suite,
+        group,
+        "bad-magic-inside-header-no-eof",
+        "A valid frame, then 5 bytes of a header whose magic is wrong, and no end of input: "
+        "nothing is reported yet (open); bad-magic may only come with the 9th byte.",
+        ["FW-HDR-7"],
+        framing=LENGTH_PREFIXED,
+        data=good + bad_start,
+        events=[message(DATA, b"ok")],
+        end=OPEN,
+        eof=False,
+        tags=["check-order"],
+    )
 
 
 def split_header_chunks(suite: Suite, group: str) -> None:
@@ -1185,10 +1219,57 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         "encoded-size-over-bound-no-delimiter",
         f"Encoded bytes exceed E = {bound} and the input ends before any 0x00: "
         "frame-too-large at once, then the discarded bytes end without truncated-frame.",
-        ["FW-DLM-4", "FW-DLM-5"],
+        ["FW-DLM-4", "FW-DLM-5", "FW-DLM-11"],
         framing=DELIMITED,
         data=delimit(frame(DATA, b"ok")) + cobs_encode(over_bound) + nonzero_bytes(20),
         events=[message(DATA, b"ok"), error("frame-too-large")],
+        end=CLEAN,
+        tags=["boundary", "eof"],
+    )
+    ok = delimit(frame(DATA, b"ok"))
+    long_run = cobs_encode(over_bound) + nonzero_bytes(40)
+    decode(
+        suite,
+        group,
+        "encoded-size-over-bound-one-chunk",
+        f"A frame, then the first 10 bytes of a frame whose encoded bytes exceed E = {bound}, "
+        "then the rest of it in one chunk with no 0x00, then a 0x00 and a frame: "
+        "frame-too-large however much of the oversized frame one chunk brings; the bytes "
+        "up to the 0x00 are discarded, the next frame decodes.",
+        ["FW-DLM-4", "FW-LIM-4"],
+        framing=DELIMITED,
+        data=ok + long_run + b"\x00" + after,
+        chunks=[len(ok) + 10, len(long_run) - 10, 1 + len(after)],
+        events=[message(DATA, b"ok"), error("frame-too-large"), message(DATA, b"after")],
+        end=CLEAN,
+        tags=["boundary", "chunks"],
+    )
+    decode(
+        suite,
+        group,
+        "encoded-size-over-bound-one-chunk-eof",
+        f"The same oversized frame (beyond E = {bound}), its rest in one chunk with no 0x00, "
+        "then end of input: frame-too-large, then a clean end (FW-DLM-11).",
+        ["FW-DLM-4", "FW-DLM-11", "FW-LIM-4"],
+        framing=DELIMITED,
+        data=ok + long_run,
+        chunks=[len(ok) + 10, len(long_run) - 10],
+        events=[message(DATA, b"ok"), error("frame-too-large")],
+        end=CLEAN,
+        tags=["boundary", "chunks", "eof"],
+    )
+    decode(
+        suite,
+        group,
+        "encoded-size-over-bound-in-message-eof",
+        f"The first frame of a message, then encoded bytes beyond E = {bound} and end of "
+        "input before any 0x00: frame-too-large drops the frame and the message in "
+        "progress, and the input then ends cleanly: neither truncated-frame (the "
+        "discarded bytes are no frame) nor truncated-message (no message is in progress).",
+        ["FW-DLM-11", "FW-DLM-4", "FW-MSG-14", "FW-MSG-11"],
+        framing=DELIMITED,
+        data=delimit(frame(DATA, b"first", more=True)) + cobs_encode(over_bound) + nonzero_bytes(9),
+        events=[error("frame-too-large")],
         end=CLEAN,
         tags=["boundary", "eof"],
     )
@@ -1507,6 +1588,7 @@ def continuation_cases(suite: Suite) -> None:
                 end=error(lpf_error) if is_lpf else CLEAN,
             )
     frame_errors_in_message(suite, group, a1, a3)
+    interrupting_frame_too_large(suite, group, a1)
     truncated_message_cases(suite, group, a1, a2)
     streaming_cases(suite, group)
 
@@ -1680,6 +1762,36 @@ def frame_errors_in_message(suite: Suite, group: str, a1: bytes, a3: bytes) -> N
     )
 
 
+def interrupting_frame_too_large(suite: Suite, group: str, a1: bytes) -> None:
+    """FW-MSG-13: the frame kept after message-interrupted fails message-too-large."""
+    big = nonzero_bytes(300)
+    decode(
+        suite,
+        group,
+        "interrupting-start-too-large",
+        "Max frame 1024, max message 256: a start frame of 300 bytes (M set) interrupts "
+        "message A. Reported: message-interrupted only; the new frame is then too large "
+        "for a message and dropped without a second report, so its continuation is "
+        "unexpected; the next message is delivered.",
+        ["FW-MSG-13", "FW-MSG-8", "FW-MSG-10", "FW-HDR-8"],
+        framing=DELIMITED,
+        data=delimit(
+            a1,
+            frame(0x42, big, more=True),
+            frame(0x42, b"end", cont=True),
+            frame(0x41, b"x"),
+        ),
+        events=[
+            error("message-interrupted"),
+            error("unexpected-continuation"),
+            message(0x41, b"x"),
+        ],
+        end=CLEAN,
+        limits={"max_frame_size": 1024, "max_message_size": 256},
+        tags=["check-order"],
+    )
+
+
 def truncated_message_cases(suite: Suite, group: str, a1: bytes, a2: bytes) -> None:
     """FW-MSG-11: end of input inside a message, at and inside a frame boundary."""
     for framing in FRAMINGS:
@@ -1750,7 +1862,7 @@ def streaming_cases(suite: Suite, group: str) -> None:
             "streaming-pieces",
             "Streaming delivery, no message limit: one piece per data frame with first/last "
             "marks; a control frame in between is delivered whole.",
-            ["FW-MSG-15", "FW-LIM-5", "FW-MSG-6"],
+            ["FW-MSG-15", "FW-MSG-18", "FW-LIM-5", "FW-MSG-6"],
             framing=framing,
             data=on_wire(framing, *frames),
             events=events,
@@ -1766,7 +1878,7 @@ def streaming_cases(suite: Suite, group: str) -> None:
             "streaming-truncated-message",
             "Streaming delivery: two pieces, then end of input at a frame boundary: the "
             "application learns that the message ended with truncated-message.",
-            ["FW-MSG-15", "FW-MSG-11"],
+            ["FW-MSG-15", "FW-MSG-18", "FW-MSG-11"],
             framing=framing,
             data=on_wire(framing, *frames[:3]),
             events=events[:3],
@@ -1781,7 +1893,7 @@ def streaming_cases(suite: Suite, group: str) -> None:
             "streaming-message-too-large",
             "Streaming delivery with max message 300: two pieces of 200 and 100 bytes are "
             "delivered, the third frame would exceed the limit.",
-            ["FW-MSG-15", "FW-MSG-10"],
+            ["FW-MSG-15", "FW-MSG-18", "FW-MSG-10"],
             framing=framing,
             data=on_wire(
                 framing,
@@ -1799,6 +1911,34 @@ def streaming_cases(suite: Suite, group: str) -> None:
             assemble=False,
             tags=["streaming"],
         )
+    p1, p3 = frames[0], frames[3]
+    decode(
+        suite,
+        group,
+        "streaming-frame-error-drops-message",
+        "Streaming delivery: the first piece of a message is delivered, then its next frame "
+        "fails its checksum: the error event tells the application that the message of "
+        "that piece is dropped; its last frame is then an unexpected continuation, and no "
+        "piece of it is delivered.",
+        ["FW-MSG-18", "FW-MSG-15", "FW-MSG-14", "FW-CRC-3"],
+        framing=DELIMITED,
+        data=delimit(
+            p1,
+            corrupt_trailer(frame(0x60, b"p2", app=1, cont=True, more=True, checksum=True)),
+            p3,
+            frame(0x61, b"solo"),
+        ),
+        events=[
+            piece(b"p1", first=True, last=False, type_=0x60, app=1),
+            error("checksum-mismatch"),
+            error("unexpected-continuation"),
+            piece(b"solo", first=True, last=True, type_=0x61),
+        ],
+        end=CLEAN,
+        limits=unlimited,
+        assemble=False,
+        tags=["streaming"],
+    )
 
 
 # ========================================================================= eof.json

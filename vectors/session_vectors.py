@@ -64,8 +64,12 @@ def session(
     eof: bool = True,
     deadlines: Json | None = None,
     tags: Iterable[str] = (),
+    hello_frame: bytes | None = None,
 ) -> None:
-    """Add one session case; `limits` are the implementation's own (default: section 7)."""
+    """Add one session case; `limits` are the implementation's own (default: section 7).
+
+    `hello_frame`: the exact HELLO frame FW-HEL-8 recommends (the case is then SHOULD).
+    """
     limits = limits or DEFAULT_LIMITS
     names = [end["error"]] if isinstance(end, dict) and "error" in end else []
     extra = list(tags)
@@ -85,6 +89,9 @@ def session(
     if deadlines is not None:
         case["deadlines"] = deadlines
     case["expect"] = {"hello": limits, "events": events, "sent": sent, "end": end}
+    if hello_frame is not None:
+        case["level"] = "SHOULD"
+        case["expect"]["hello_frame"] = hello_frame.hex()
     suite.add(GROUP, f"{key}/{SHORT[framing]}", case)
 
 
@@ -110,8 +117,12 @@ def session_cases(suite: Suite) -> None:
         fatal_frame_cases(suite, framing)
         deadline_cases(suite, framing)
         state_order_cases(suite, framing)
+        control_layout_order_cases(suite, framing)
+        handshake_end_cases(suite, framing)
+        ping_between_messages(suite, framing)
     lone_delimiters(suite)
     worked_example(suite)
+    hello_bytes_cases(suite)
 
 
 def handshake_cases(suite: Suite, framing: str) -> None:
@@ -507,7 +518,7 @@ def ping_cases(suite: Suite, framing: str) -> None:
         suite,
         "ping-pong",
         "A PING: answered by a PONG with the same 8 bytes.",
-        ["FW-PNG-2", "FW-PNG-1"],
+        ["FW-PNG-2", "FW-PNG-1", "FW-CLS-7"],
         framing=framing,
         data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
         events=[],
@@ -533,7 +544,7 @@ def ping_cases(suite: Suite, framing: str) -> None:
         "ping-then-eof",
         "A PING, then the peer half-closes: the other direction is still open, so the PONG "
         "is sent; the session ends cleanly.",
-        ["FW-PNG-2", "FW-CLS-3", "FW-CLS-2"],
+        ["FW-PNG-2", "FW-CLS-3", "FW-CLS-2", "FW-CLS-7"],
         framing=framing,
         data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
         events=[],
@@ -888,6 +899,25 @@ def deadline_cases(suite: Suite, framing: str) -> None:
         eof=False,
         deadlines={"handshake_ms": 300},
     )
+    for key, data, what in (
+        ("handshake-deadline-partial-preface", preface(framing)[:3], "3 of the 8 preface bytes"),
+        ("handshake-deadline-silent", b"", "nothing at all"),
+    ):
+        session(
+            suite,
+            key,
+            f"Handshake deadline 300 ms: the peer sends {what} and stops: timeout, and an "
+            "ERROR is sent (FW-LIM-8: only bytes that differ from the preface, FW-PRE-2, "
+            "spare the ERROR).",
+            ["FW-LIM-8", "FW-LIM-6", "FW-SES-3"],
+            framing=framing,
+            data=data,
+            events=[],
+            sent=sent,
+            end=end,
+            eof=False,
+            deadlines={"handshake_ms": 300},
+        )
     session(
         suite,
         "frame-deadline",
@@ -1007,7 +1037,7 @@ def lone_delimiters(suite: Suite) -> None:
         suite,
         "lone-delimiters",
         "Delimited session: lone 0x00 bytes after the preface and between frames are ignored.",
-        ["FW-DLM-1", "FW-DLM-2"],
+        ["FW-DLM-1", "FW-DLM-2", "FW-DLM-10"],
         framing=DELIMITED,
         data=preface(DELIMITED)
         + b"\x00"
@@ -1018,3 +1048,189 @@ def lone_delimiters(suite: Suite) -> None:
         sent=[],
         end=CLEAN,
     )
+    session(
+        suite,
+        "lone-delimiters-inside-message",
+        "Delimited session: lone 0x00 bytes between the frames of a data message and "
+        "around a PING are ignored; the message is delivered and the PING answered.",
+        ["FW-DLM-10", "FW-DLM-2", "FW-DLM-1"],
+        framing=DELIMITED,
+        data=opening(DELIMITED)
+        + on_wire(DELIMITED, frame(DATA, b"ab", more=True))
+        + b"\x00"
+        + on_wire(DELIMITED, frame(PING, bytes(8)))
+        + b"\x00\x00"
+        + on_wire(DELIMITED, frame(DATA, b"cd", cont=True)),
+        events=[message(DATA, b"abcd")],
+        sent=[{"pong": bytes(8).hex()}],
+        end=CLEAN,
+    )
+    sent, end = failure("handshake-incomplete")
+    session(
+        suite,
+        "lone-delimiter-before-hello-eof",
+        "Delimited session: the preface, one lone 0x00, then end of input: the lone 0x00 is "
+        "no frame, so the HELLO never arrived: handshake-incomplete (not length-mismatch).",
+        ["FW-DLM-10", "FW-DLM-2", "FW-CLS-5"],
+        framing=DELIMITED,
+        data=preface(DELIMITED) + b"\x00",
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["eof"],
+    )
+
+
+def control_layout_order_cases(suite: Suite, framing: str) -> None:
+    """FW-HDR-9: a control payload's layout is checked only once the frame has passed every
+    frame check, its checksum included, so a frame error or the end of input comes first."""
+    nine = bytes(range(9))
+    for key, description, data, name in (
+        (
+            "ping-length-9-bad-checksum",
+            "A PING of 9 bytes with a wrong CRC: checksum-mismatch (the frame is checked "
+            "before its layout), not malformed-control.",
+            opening(framing) + on_wire(framing, corrupt_trailer(frame(PING, nine, checksum=True))),
+            "checksum-mismatch",
+        ),
+        (
+            "hello-length-7-bad-checksum",
+            "A HELLO of 7 bytes with a wrong CRC: checksum-mismatch, not malformed-control.",
+            preface(framing)
+            + on_wire(framing, corrupt_trailer(frame(HELLO, bytes(7), checksum=True))),
+            "checksum-mismatch",
+        ),
+        (
+            "error-length-1-bad-checksum",
+            "An ERROR of 1 byte with a wrong CRC: checksum-mismatch, which this side "
+            "detected, so it sends an ERROR (a malformed ERROR would send none).",
+            opening(framing)
+            + on_wire(framing, corrupt_trailer(frame(ERROR, b"\x01", checksum=True))),
+            "checksum-mismatch",
+        ),
+        (
+            "ping-length-9-cut",
+            "A PING announcing 9 bytes, cut after 4 payload bytes by the end of input: "
+            "truncated-frame (no ERROR), not malformed-control.",
+            opening(framing) + on_wire(framing, frame(PING, nine))[:-6],
+            "truncated-frame",
+        ),
+    ):
+        sent, end = failure(name)
+        session(
+            suite,
+            f"order-{key}",
+            description,
+            [
+                "FW-HDR-9",
+                "FW-PNG-1" if "ping" in key else "FW-HEL-3" if "hello" in key else "FW-ERR-4",
+            ],
+            framing=framing,
+            data=data,
+            events=[],
+            sent=sent,
+            end=end,
+            tags=["check-order", "multi-fault"] if "checksum" in key else ["check-order", "eof"],
+        )
+    session(
+        suite,
+        "order-ping-length-9-waits",
+        "A PING header announcing 9 bytes and 4 payload bytes, no end of input: nothing is "
+        "decided yet (open); malformed-control may only come once the frame is complete.",
+        ["FW-HDR-9", "FW-PNG-1"],
+        framing=framing,
+        data=opening(framing) + frame(PING, nine)[:-5]
+        if framing == LENGTH_PREFIXED
+        else opening(framing) + on_wire(framing, frame(PING, nine))[:-6],
+        events=[],
+        sent=[],
+        end=OPEN,
+        eof=False,
+        tags=["check-order"],
+    )
+
+
+def handshake_end_cases(suite: Suite, framing: str) -> None:
+    """FW-CLS-5: end of input inside a first frame that is an ERROR, and a lone delimiter,
+    are still before the HELLO; end of input inside a header is never a header error."""
+    sent, end = failure("handshake-incomplete")
+    error_frame = on_wire(framing, frame(ERROR, error_payload(300, b"bye")))
+    for key, cut, what in (
+        ("payload", error_frame[:-3], "inside its reason"),
+        ("header", error_frame[:6], "inside its header"),
+    ):
+        session(
+            suite,
+            f"error-instead-of-hello-cut-{key}",
+            f"The peer's first frame is an ERROR, and the input ends {what}: "
+            "handshake-incomplete (the HELLO never arrived), not truncated-frame; no ERROR.",
+            ["FW-CLS-5", "FW-ERR-5"],
+            framing=framing,
+            data=preface(framing) + cut,
+            events=[],
+            sent=sent,
+            end=end,
+            tags=["eof", "error-frame"],
+        )
+    sent, end = failure("truncated-frame")
+    session(
+        suite,
+        "bad-magic-inside-header-eof",
+        "After the handshake, 5 bytes of a header whose magic is wrong, then end of input: "
+        "truncated-frame (no ERROR); the header checks wait for all 9 bytes (FW-HDR-7).",
+        ["FW-HDR-7", "FW-CLS-5"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(DATA, b"x", magic=b"XW"))[:5],
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["eof", "check-order"],
+    )
+
+
+def ping_between_messages(suite: Suite, framing: str) -> None:
+    """FW-PNG-2, FW-CNF-29: PONGs and echoes are two sequences, each in order."""
+    ping = bytes.fromhex("a1a2a3a4a5a6a7a8")
+    session(
+        suite,
+        "ping-between-messages",
+        "A data message, a PING and another data message in one write, then the peer "
+        "half-closes: both messages delivered, one PONG. (Live mode: the PONG may come "
+        "before the echo of the first message, FW-PNG-2; the echoes and the PONGs are "
+        "each checked in order, not against each other.)",
+        ["FW-PNG-5", "FW-PNG-2", "FW-CNF-29", "FW-MSG-16"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"one"), frame(PING, ping), frame(DATA, b"two")),
+        events=[message(DATA, b"one"), message(DATA, b"two")],
+        sent=[{"pong": ping.hex()}],
+        end=CLEAN,
+        tags=["echo"],
+    )
+
+
+def hello_bytes_cases(suite: Suite) -> None:
+    """FW-HEL-8 (SHOULD): the HELLO carries both settings, ascending, defaults included."""
+    for framing in FRAMINGS:
+        for key, limits in (("default-limits", DEFAULT_LIMITS), ("small-limits", SMALL_LIMITS)):
+            hello = frame(
+                HELLO,
+                hello_payload((1, limits["max_frame_size"]), (2, limits["max_message_size"])),
+            )
+            session(
+                suite,
+                f"hello-bytes-{key}",
+                "The implementation's own HELLO, byte for byte: MAX_FRAME_SIZE then "
+                "MAX_MESSAGE_SIZE, each present even at its default value, no other "
+                "setting, no checksum trailer (the session sends none).",
+                ["FW-HEL-8", "FW-HEL-2"],
+                framing=framing,
+                data=b"",
+                events=[],
+                sent=[],
+                end=OPEN,
+                eof=False,
+                limits=limits,
+                tags=["hello"],
+                hello_frame=on_wire(framing, hello),
+            )

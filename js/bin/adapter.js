@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../src/codec.js';
-import { decode, encode, session } from '../src/conformance.js';
+import { decode, encode, session, RECEIVE_PATHS } from '../src/conformance.js';
 import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
 const HELP = `usage: framewire-adapter
@@ -43,7 +43,7 @@ function handle(line) {
       reply({ op: 'hello', version: null });
       return false;
     }
-    reply({ op: 'hello', version: 1, implementation: IMPLEMENTATION, profiles: ['codec', 'session'] });
+    reply({ op: 'hello', version: 1, implementation: IMPLEMENTATION, profiles: ['codec', 'session'], receive: RECEIVE_PATHS });
     return true;
   }
   try {

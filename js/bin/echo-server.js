@@ -6,6 +6,9 @@
 //                           [--max-frame-size N] [--max-message-size N] [--checksum]
 //                           [--connect HOST:PORT | --connect-unix PATH]
 //                           [--tls --certfile PEM --keyfile PEM | --tls --cafile PEM [--server-name N]]
+//   node bin/echo-server.js --listen ADDRESS | --connect ADDRESS [--handshake-ms N] [--frame-ms N]
+//     (the echo peer contract of FW-CNF-32; ADDRESS is HOST:PORT, a socket path with a `/`,
+//     or unix:PATH)
 //
 // Server mode (default): listens and prints one line `listening <address>` on stdout.
 // Client mode (--connect / --connect-unix, for the runner's --live-serve): connects, runs one
@@ -38,6 +41,8 @@ options:
   --checksum                  add CRC-32C trailers to the frames sent
   --connect HOST:PORT         client mode: connect to this address
   --connect-unix PATH         client mode: connect to this Unix socket
+  --listen ADDRESS            listen on HOST:PORT or a Unix socket path (FW-CNF-32)
+  --handshake-ms MS, --frame-ms MS   the same deadlines, as FW-CNF-32 names them
   --tls                       every connection over TLS
   --certfile PEM              server: its certificate (with --tls)
   --keyfile PEM               server: its private key (with --tls)
@@ -58,6 +63,9 @@ const { values } = parseCommandLine('framewire-echo-server', HELP, () => parseAr
     'max-message-size': { type: 'string' },
     'handshake-timeout': { type: 'string' },
     'frame-timeout': { type: 'string' },
+    'handshake-ms': { type: 'string' },
+    'frame-ms': { type: 'string' },
+    listen: { type: 'string' },
     connect: { type: 'string' },
     'connect-unix': { type: 'string' },
     quiet: { type: 'boolean', default: false },
@@ -93,13 +101,39 @@ const options = {
   framing: /** @type {any} */ (values.framing),
   maxFrameSize: values['max-frame-size'] !== undefined ? Number(values['max-frame-size']) : undefined,
   maxMessageSize: values['max-message-size'] !== undefined ? Number(values['max-message-size']) : undefined,
-  handshakeTimeout: values['handshake-timeout'] !== undefined ? Number(values['handshake-timeout']) : undefined,
-  frameTimeout: values['frame-timeout'] !== undefined ? Number(values['frame-timeout']) : undefined,
+  handshakeTimeout: optionalNumber(values['handshake-ms'] ?? values['handshake-timeout']),
+  frameTimeout: optionalNumber(values['frame-ms'] ?? values['frame-timeout']),
   // the echo peer sends back whole messages once complete (FW-CNF-25), so it assembles them
   // even with --max-message-size 0 (then its memory per connection is not bounded: FW-LIM-5)
   stream: false,
   tls: tlsOptions(),
 };
+
+/** @param {string | undefined} text */
+function optionalNumber(text) {
+  return text !== undefined ? Number(text) : undefined;
+}
+
+/**
+ * An ADDRESS of the echo peer contract (FW-CNF-32): HOST:PORT, or a Unix socket path.
+ * @param {string} text
+ * @returns {{host?: string, port?: number, path?: string}}
+ */
+function parseAddress(text) {
+  if (text.startsWith('unix:')) return { path: text.slice(5) };
+  if (text.includes('/')) return { path: text };
+  const i = text.lastIndexOf(':');
+  return { host: text.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(text.slice(i + 1)) };
+}
+
+if (values.listen !== undefined) {
+  const where = parseAddress(values.listen);
+  if (where.path !== undefined) values.unix = where.path;
+  else {
+    values.host = where.host ?? '127.0.0.1';
+    values.port = String(where.port);
+  }
+}
 
 /** @param {string} msg */
 function log(msg) {
@@ -145,11 +179,7 @@ if (clientMode) {
   /** @type {{host?: string, port?: number, path?: string}} */
   let address;
   if (values['connect-unix'] !== undefined) address = { path: values['connect-unix'] };
-  else {
-    const s = /** @type {string} */ (values.connect);
-    const i = s.lastIndexOf(':');
-    address = { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
-  }
+  else address = parseAddress(/** @type {string} */ (values.connect));
   for (;;) {
     let session;
     try {

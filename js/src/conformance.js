@@ -68,6 +68,9 @@ export function encode(req) {
   return { seq: req.seq, status: 'result', output: bytesToHex(out) };
 }
 
+/** The receive paths of each request kind that the adapter runs every vector through (FW-CNF-31). */
+export const RECEIVE_PATHS = { session: ['receive', 'receive+sink'] };
+
 /** @param {any} req */
 export function session(req) {
   const core = new SessionCore({
@@ -101,12 +104,18 @@ export function session(req) {
     }
     sent.push(...core.takeOutput());
   };
+  // FW-CNF-31: the events come back from receive() or, as the socket session takes them,
+  // one by one through a sink
+  /** @type {import('../src/session-core.js').SessionEvent[]} */
+  const sunk = [];
+  const sink = req.receive === 'receive+sink' ? (/** @type {any} */ ev) => sunk.push(ev) : undefined;
+  const take = (/** @type {import('../src/session-core.js').SessionEvent[]} */ evs) => [...sunk.splice(0), ...evs];
   collect([]);
   for (const c of req.chunks ?? []) {
     if (core.state === 'FAILED' || core.state === 'PEER_DONE') break;
-    collect(core.receive(hexToBytes(c)));
+    collect(take(core.receive(hexToBytes(c), sink)));
   }
-  if (req.eof ?? true) collect(core.receiveEnd());
+  if (req.eof ?? true) collect(take(core.receiveEnd(sink)));
   const sentHex = sent.map(bytesToHex).join('');
   if (failed !== null) return { seq: req.seq, status: 'error', events, sent: sentHex, error: errJson(failed) };
   return { seq: req.seq, status: 'result', events, sent: sentHex, end: end ?? 'open' };

@@ -59,16 +59,17 @@ const BLOCK = 65536;
 
 /**
  * Receive memory adapts to the traffic (FW-LEN-4, FW-LIM-4). The body of a frame that
- * arrives in pieces is not allocated from its header: its buffer holds what has arrived and
- * grows by BODY_GROWTH (from at least BODY_MIN bytes, up to the frame's length) as more
- * comes, so a peer that announces a large frame and stalls is given memory in proportion
- * to what it has sent, and a frame received in pieces is copied about 1.3 times in all.
+ * arrives in pieces is not allocated from its header: when what has arrived no longer fits,
+ * its buffer grows to BODY_AHEAD times that (at least BODY_MIN bytes, at most the frame's
+ * length), so a peer that announces a large frame and stalls is given memory in proportion
+ * to what it has sent, while a large frame arriving in 64 KiB reads is allocated once or
+ * twice and copied hardly more than once.
  * Once the frame is delivered the decoder lets go of it. A delimited frame buffer larger
  * than IDLE_BUFFER is dropped when a feed() ends between frames, so an idle connection
  * holds almost nothing whatever its traffic was.
  */
 const BODY_MIN = 4096;
-const BODY_GROWTH = 4;
+const BODY_AHEAD = 16;
 const IDLE_BUFFER = 4096;
 const NO_BYTES = new Uint8Array(0);
 
@@ -292,17 +293,20 @@ export class LengthPrefixedDecoder extends Base {
     super(options);
     this.framing = 'length-prefixed';
     this._state = S_HEADER;
-    this._hbuf = new Uint8Array(HEADER_SIZE);
+    /** a header split across chunks (allocated when one first is) */
+    /** @type {Uint8Array | null} */
+    this._hbuf = null;
     this._hfill = 0;
     this._type = 0;
     this._flags = 0;
     this._len = 0;
     this._crc = 0;
-    /** the frame body received so far (grown as it arrives, see BODY_GROWTH) */
+    /** the frame body received so far (grown as it arrives, see BODY_AHEAD) */
     /** @type {Uint8Array} */
     this._body = NO_BYTES;
     this._bfill = 0;
-    this._tbuf = new Uint8Array(TRAILER_SIZE);
+    /** @type {Uint8Array | null} */
+    this._tbuf = null;
     this._tfill = 0;
   }
 
@@ -337,7 +341,7 @@ export class LengthPrefixedDecoder extends Base {
   _reserve(n) {
     const need = this._bfill + n;
     if (need <= this._body.length) return;
-    const body = new Uint8Array(Math.min(this._len, Math.max(need, this._body.length * BODY_GROWTH, BODY_MIN)));
+    const body = new Uint8Array(Math.min(this._len, Math.max(need * BODY_AHEAD, BODY_MIN)));
     body.set(this._body.subarray(0, this._bfill));
     this._body = body;
   }
@@ -372,6 +376,7 @@ export class LengthPrefixedDecoder extends Base {
           pos += HEADER_SIZE;
         } else {
           const n = Math.min(HEADER_SIZE - this._hfill, len - pos);
+          this._hbuf ??= new Uint8Array(HEADER_SIZE);
           this._hbuf.set(chunk.subarray(pos, pos + n), this._hfill);
           this._hfill += n;
           pos += n;
@@ -443,6 +448,7 @@ export class LengthPrefixedDecoder extends Base {
           continue;
         }
         const n = Math.min(TRAILER_SIZE - this._tfill, len - pos);
+        this._tbuf ??= new Uint8Array(TRAILER_SIZE);
         this._tbuf.set(chunk.subarray(pos, pos + n), this._tfill);
         this._tfill += n;
         pos += n;

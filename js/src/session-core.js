@@ -53,6 +53,9 @@ export function preface(framing) {
   return Uint8Array.of(0x89, 0x46, 0x57, 0x31, framing === 'delimited' ? 0x44 : 0x4c, 0x0d, 0x0a, 0x1a);
 }
 
+/** The preface each session expects, shared (only read). */
+const PREFACES = { 'length-prefixed': preface('length-prefixed'), delimited: preface('delimited') };
+
 /**
  * HELLO payload announcing both limits (FW-HEL-1..2).
  * @param {number} maxFrameSize @param {number} maxMessageSize
@@ -164,7 +167,7 @@ export class SessionCore {
     /** the I/O layer has half-closed this side's output */
     this.writeClosed = false;
 
-    this._expectedPreface = preface(this.framing);
+    this._expectedPreface = PREFACES[this.framing];
     this._prefaceFill = 0;
     this._helloSeen = false;
     this._decoder = createDecoder({
@@ -192,8 +195,8 @@ export class SessionCore {
     this._early = [];
     /** @type {Uint8Array[]} */
     this._earlyPings = [];
-    /** @type {Set<string>} */
-    this._pings = new Set();
+    /** @type {Set<string> | null} */
+    this._pings = null; // allocated by the first PING
     /** @type {SessionEvent[]} */
     this._events = [];
     /** @type {((ev: SessionEvent) => void) | null} */
@@ -492,7 +495,7 @@ export class SessionCore {
           return;
         }
         const key = hex(payload);
-        if (this._pings.delete(key)) this._emit({ kind: 'pong', data: payload }); // else FW-PNG-3: ignore
+        if (this._pings !== null && this._pings.delete(key)) this._emit({ kind: 'pong', data: payload }); // else FW-PNG-3: ignore
       }
     }
   }
@@ -662,7 +665,7 @@ export class SessionCore {
 
   /** @param {Uint8Array} data */
   _pingNow(data) {
-    this._pings.add(hex(data));
+    (this._pings ??= new Set()).add(hex(data));
     this._pushFrame(TYPE_PING, data, false);
   }
 

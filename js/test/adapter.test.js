@@ -41,6 +41,7 @@ test('adapter: hello, requests, exit 0 at end of input (FW-CNF-6..10)', async ()
     version: 1,
     implementation: 'framewire-js 0.1.0',
     profiles: ['codec', 'session'],
+    receive: { session: ['receive', 'receive+sink'] },
   });
   const r = await a.request({
     op: 'decode',

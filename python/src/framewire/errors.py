@@ -29,8 +29,9 @@ from framewire._peertext import escape_peer_text
 class Recovery(enum.Enum):
     """What a delimited codec drops after a recoverable error (the registry's recovery column)."""
 
-    DROP_FRAME = "drop frame"
-    SKIP_TO_DELIMITER = "drop frame, skip to next `0x00`"
+    DROP_FRAME = "drop frame (no message is in progress)"
+    DROP_FRAME_AND_IN_PROGRESS = "drop frame and message in progress"
+    SKIP_TO_DELIMITER = "drop frame and message in progress, skip to next `0x00`"
     DROP_OLD_MESSAGE = "drop old message, keep new frame"
     DROP_FRAME_AND_MESSAGE = "drop frame and message"
     END_OF_INPUT = "end of input"
@@ -60,11 +61,29 @@ class ErrorCode(enum.IntEnum):
         member.sends_error_frame = error_frame
         return member
 
-    BAD_MAGIC = (100, "bad-magic", "FW-HDR-4", Recovery.DROP_FRAME, True)
-    UNSUPPORTED_VERSION = (101, "unsupported-version", "FW-HDR-5", Recovery.DROP_FRAME, True)
-    RESERVED_FLAG = (102, "reserved-flag", "FW-FLG-1, FW-FLG-2", Recovery.DROP_FRAME, True)
-    RESERVED_TYPE = (103, "reserved-type", "FW-TYP-2", Recovery.DROP_FRAME, True)
-    FRAGMENTED_CONTROL = (104, "fragmented-control", "FW-TYP-3", Recovery.DROP_FRAME, True)
+    BAD_MAGIC = (100, "bad-magic", "FW-HDR-4", Recovery.DROP_FRAME_AND_IN_PROGRESS, True)
+    UNSUPPORTED_VERSION = (
+        101,
+        "unsupported-version",
+        "FW-HDR-5",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
+    RESERVED_FLAG = (
+        102,
+        "reserved-flag",
+        "FW-FLG-1, FW-FLG-2",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
+    RESERVED_TYPE = (103, "reserved-type", "FW-TYP-2", Recovery.DROP_FRAME_AND_IN_PROGRESS, True)
+    FRAGMENTED_CONTROL = (
+        104,
+        "fragmented-control",
+        "FW-TYP-3",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
     FRAME_TOO_LARGE = (
         105,
         "frame-too-large",
@@ -72,9 +91,21 @@ class ErrorCode(enum.IntEnum):
         Recovery.SKIP_TO_DELIMITER,
         True,
     )
-    LENGTH_MISMATCH = (106, "length-mismatch", "FW-DLM-3", Recovery.DROP_FRAME, True)
-    COBS_INVALID = (107, "cobs-invalid", "FW-COB-2", Recovery.DROP_FRAME, True)
-    CHECKSUM_MISMATCH = (108, "checksum-mismatch", "FW-CRC-3", Recovery.DROP_FRAME, True)
+    LENGTH_MISMATCH = (
+        106,
+        "length-mismatch",
+        "FW-DLM-3",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
+    COBS_INVALID = (107, "cobs-invalid", "FW-COB-2", Recovery.DROP_FRAME_AND_IN_PROGRESS, True)
+    CHECKSUM_MISMATCH = (
+        108,
+        "checksum-mismatch",
+        "FW-CRC-3",
+        Recovery.DROP_FRAME_AND_IN_PROGRESS,
+        True,
+    )
     TRUNCATED_FRAME = (
         109,
         "truncated-frame",
@@ -137,11 +168,11 @@ class ErrorCode(enum.IntEnum):
     MALFORMED_CONTROL = (
         303,
         "malformed-control",
-        "FW-HEL-3, FW-ERR-4, FW-PNG-1",
+        "FW-HEL-3, FW-ERR-4, FW-PNG-1, FW-HDR-9",
         Recovery.NOT_APPLICABLE,
         True,
     )
-    TIMEOUT = (304, "timeout", "FW-LIM-6, FW-PNG-4", Recovery.NOT_APPLICABLE, True)
+    TIMEOUT = (304, "timeout", "FW-LIM-6, FW-PNG-4, FW-LIM-8", Recovery.NOT_APPLICABLE, True)
     INTERNAL_ERROR = (305, "internal-error", "FW-ERR-6", Recovery.NOT_APPLICABLE, True)
 
     @classmethod

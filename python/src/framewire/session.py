@@ -266,13 +266,15 @@ class Session:
         if self.state is not SessionState.OPEN:
             event = self.next_event()
             return [] if isinstance(event, Sentinel) else [event]
-        try:
-            # No FrameDropped here: a session's decoder never recovers (recover=False).
-            batch = cast(list[SessionEvent], self._decoder.next_events())
-        except RemoteProtocolError as error:
-            raise self._fail(self._as_session_error(error)) from None
-        last = batch[-1] if batch else None
-        if type(last) is Message and last.type < schema.FIRST_APPLICATION_TYPE:
+        while True:
+            try:
+                # No FrameDropped here: a session's decoder never recovers (recover=False).
+                batch = cast(list[SessionEvent], self._decoder.next_events())
+            except RemoteProtocolError as error:
+                raise self._fail(self._as_session_error(error)) from None
+            last = batch[-1] if batch else None
+            if type(last) is not Message or last.type >= schema.FIRST_APPLICATION_TYPE:
+                return batch
             # The decoder ends a batch at a control message, so only the last can be one.
             batch.pop()
             try:
@@ -283,7 +285,10 @@ class Session:
                 raise
             if control_event is not None:
                 batch.append(control_event)
-        return batch
+            if batch:
+                return batch
+            # Only a PONG that answers nothing of ours (FW-PNG-3, no event): an empty list
+            # would say that nothing is available, so look further.
 
     def _check_preface(self) -> bool:
         """Compare the preface bytes received so far (FW-PRE-2); True once all 8 are in."""

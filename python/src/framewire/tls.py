@@ -189,6 +189,8 @@ class TlsLayer:
         """A TLS error ended the session: nothing more is sent or read over it."""
         self._early = bytearray()
         """Plaintext decrypted by close_notify() before the application asked for it."""
+        self._deferred: TlsError | None = None
+        """A failure met after some data, raised once that data has been returned."""
         # Into a buffer, SSLObject.read returns a count (typeshed says bytes).
         self._read_into = cast("Callable[[int, memoryview], int]", self.tls.read)
 
@@ -240,28 +242,38 @@ class TlsLayer:
             raise tls_error(exc, "sending", handshake=False) from None
 
     def read_into(self, buffer: memoryview) -> int | None:
-        """Decrypt into ``buffer``: the count, 0 at the peer's ``close_notify`` (the end
-        of input, FW-TLS-6), or None when more must be fed. Raises
-        ``TlsTruncationError`` when the input ended without it (FW-TLS-7)."""
+        """Decrypt into ``buffer`` as many records as were fed and fit: the count, 0 at
+        the peer's ``close_notify`` (the end of input, FW-TLS-6), or None when more must
+        be fed. Raises ``TlsTruncationError`` when the input ended without it
+        (FW-TLS-7), once the data before the end has been returned."""
         if self._early:
             count = min(len(buffer), len(self._early))
             buffer[:count] = self._early[:count]
             del self._early[:count]
             return count
-        if self.close_notify_received:
-            return 0
-        try:
-            count = self._read_into(len(buffer), buffer)
-        except ssl.SSLWantReadError:
-            return None
-        except ssl.SSLZeroReturnError:
-            count = 0
-        except ssl.SSLError as exc:
-            self.failed = True
-            raise tls_error(exc, "receiving", handshake=False) from None
-        if count == 0:
-            self.close_notify_received = True
-        return count
+        if self._deferred is not None:
+            raise self._deferred
+        total = 0
+        size = len(buffer)
+        while total < size and not self.close_notify_received:
+            try:
+                count = self._read_into(size - total, buffer[total:] if total else buffer)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                count = 0
+            except ssl.SSLError as exc:
+                self.failed = True
+                self._deferred = tls_error(exc, "receiving", handshake=False)
+                if total:
+                    return total  # what came before the failure, first
+                raise self._deferred from None
+            if count == 0:
+                self.close_notify_received = True
+            total += count
+        if total:
+            return total
+        return 0 if self.close_notify_received else None
 
     def close_notify(self) -> None:
         """Half-close (FW-TLS-5): ``close_notify`` goes to ``take_output()``; reading

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from framewire import __version__
@@ -25,6 +25,17 @@ from framewire.session import Session
 
 PROTOCOL_VERSION = 1
 Reply = dict[str, Any]
+
+DECODE_PATHS = ("feed+next_event", "feed+next_events", "buffer+next_event", "buffer+next_events")
+"""The decoder's receive paths (FW-CNF-31): bytes in by feed() or by get_buffer() and
+buffer_updated() (the transports' path), events out one by one or in batches."""
+SESSION_PATHS = (
+    "receive_data+next_event",
+    "receive_data+next_events",
+    "buffer+next_event",
+    "buffer+next_events",
+)
+"""The session's receive paths, the same four ways."""
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -79,6 +90,7 @@ class ReferenceAdapter:
                 "version": PROTOCOL_VERSION if PROTOCOL_VERSION in versions else None,
                 "implementation": self.implementation,
                 "profiles": list(self.profiles),
+                "receive": {"decode": list(DECODE_PATHS), "session": list(SESSION_PATHS)},
             }
         handlers: dict[str, Callable[[Mapping[str, Any]], Reply]] = {
             "decode": self.decode,
@@ -99,15 +111,22 @@ class ReferenceAdapter:
             hunting=bool(request.get("hunting", False)),
             assemble=bool(request.get("assemble", True)),
         )
+        into, out = str(request.get("receive", DECODE_PATHS[0])).split("+")
+        drain = _drain_batched if out == "next_events" else _drain
         events: list[dict[str, Any]] = []
         try:
             for chunk in request["chunks"]:
-                self.feed(decoder, bytes.fromhex(chunk))
-                _drain(decoder, events)
+                data = bytes.fromhex(chunk)
+                if into == "buffer":
+                    for _ in _write_into(decoder.get_buffer, decoder.buffer_updated, data):
+                        drain(decoder, events)
+                else:
+                    self.feed(decoder, data)
+                    drain(decoder, events)
             if not request.get("eof", True):
                 return {"status": "result", "events": events, "end": "open"}
             decoder.feed_eof()
-            ended = _drain(decoder, events)
+            ended = drain(decoder, events)
         except RemoteProtocolError as error:
             return self.fatal_reply(events, error)
         return {"status": "result", "events": events, "end": "clean" if ended else "open"}
@@ -129,16 +148,23 @@ class ReferenceAdapter:
         """FW-CNF-16/17: a socket-less session receiving the chunks."""
         session = self.new_session(Framing(request["framing"]), Limits(**request["limits"]))
         sent = bytearray(session.data_to_send())
+        into, out = str(request.get("receive", SESSION_PATHS[0])).split("+")
+        drain = _drain_session_batched if out == "next_events" else _drain_session
         events: list[dict[str, Any]] = []
         end: Any = "open"
         try:
             for chunk in request["chunks"]:
-                session.receive_data(bytes.fromhex(chunk))
-                end = _drain_session(session, events) or end
+                data = bytes.fromhex(chunk)
+                if into == "buffer":
+                    for _ in _write_into(session.get_buffer, session.buffer_updated, data):
+                        end = drain(session, events) or end
+                else:
+                    session.receive_data(data)
+                    end = drain(session, events) or end
                 sent += session.data_to_send()
             if request.get("eof", True):
                 session.receive_eof()
-                end = _drain_session(session, events) or end
+                end = drain(session, events) or end
         except RemoteProtocolError as error:
             sent += session.data_to_send()
             return {
@@ -153,21 +179,58 @@ class ReferenceAdapter:
         return {"status": "result", "events": events, "sent": sent.hex(), "end": end}
 
 
+def _write_into(
+    get_buffer: Callable[[int], memoryview], buffer_updated: Callable[[int], None], data: bytes
+) -> Iterator[int]:
+    """Hand DATA over as a transport does: write into the buffer get_buffer() lends, as
+    much as it takes, then buffer_updated(); yield after each write, for the caller to
+    collect the events (a view may be smaller than DATA)."""
+    while data:
+        view = get_buffer(-1)  # as the transports ask: the buffer sizes its own read
+        size = min(len(view), len(data))
+        view[:size] = data[:size]
+        buffer_updated(size)
+        data = data[size:]
+        yield size
+
+
 def _drain(decoder: Decoder, events: list[dict[str, Any]]) -> bool:
-    """Collect every event available now; True when the decoder reported a clean end."""
+    """Collect every event available now, one next_event() call each; True when the
+    decoder reported a clean end."""
     while True:
         event = decoder.next_event()
-        if event is NEED_DATA:
-            return False
-        if event is END:
-            return True
-        if isinstance(event, FrameDropped):
-            events.append({"error": error_json(event.error)})
-        elif isinstance(event, Fragment):
-            piece = message_json(Message(event.type, event.payload, event.flags))
-            events.append({"piece": {**piece, "first": event.first, "last": event.last}})
-        elif isinstance(event, Message):
-            events.append({"message": message_json(event)})
+        if event is NEED_DATA or event is END:
+            return event is END
+        _record(event, events)
+
+
+def _drain_batched(decoder: Decoder, events: list[dict[str, Any]]) -> bool:
+    """The same through next_events(), whose empty list leaves next_event() to say why."""
+    while True:
+        batch: list[Any] = decoder.next_events()
+        if not batch:
+            return _why_empty(decoder.next_event()) is END
+        for event in batch:
+            _record(event, events)
+
+
+def _why_empty(event: object) -> object:
+    """What next_event() says after next_events() returned nothing: by the API's contract,
+    NEED_DATA or END (or it raises); an event there is a fault of the implementation."""
+    if event is not NEED_DATA and event is not END:
+        raise AssertionError(f"next_events() returned nothing, then next_event() gave {event!r}")
+    return event
+
+
+def _record(event: object, events: list[dict[str, Any]]) -> None:
+    """One decoder event as the adapter protocol writes it."""
+    if isinstance(event, FrameDropped):
+        events.append({"error": error_json(event.error)})
+    elif isinstance(event, Fragment):
+        piece = message_json(Message(event.type, event.payload, event.flags))
+        events.append({"piece": {**piece, "first": event.first, "last": event.last}})
+    elif isinstance(event, Message):
+        events.append({"message": message_json(event)})
 
 
 def _drain_session(session: Session, events: list[dict[str, Any]]) -> str | None:
@@ -177,10 +240,33 @@ def _drain_session(session: Session, events: list[dict[str, Any]]) -> str | None
         event = session.next_event()
         if event is NEED_DATA or event is END:
             return end
-        if isinstance(event, PeerClosed):
-            end = "clean"
-        elif isinstance(event, Message):
-            events.append({"message": message_json(event)})
+        end = _record_session(event, events) or end
+
+
+def _drain_session_batched(session: Session, events: list[dict[str, Any]]) -> str | None:
+    """The same through next_events(), whose empty list leaves next_event() to say why."""
+    end = None
+    while True:
+        batch: list[Any] = session.next_events()
+        if not batch:
+            # Why: NEED_DATA, END, or the peer's clean end, which the session reports
+            # through next_event() (or it raises).
+            event = session.next_event()
+            if isinstance(event, PeerClosed):
+                return "clean"
+            _why_empty(event)
+            return end
+        for event in batch:
+            end = _record_session(event, events) or end
+
+
+def _record_session(event: object, events: list[dict[str, Any]]) -> str | None:
+    """Record a data message; "clean" for the peer's clean end."""
+    if isinstance(event, PeerClosed):
+        return "clean"
+    if isinstance(event, Message):
+        events.append({"message": message_json(event)})
+    return None
 
 
 def serve(adapter: ReferenceAdapter, lines: Iterable[bytes], out: IO[str]) -> None:

@@ -18,7 +18,7 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 PROTOCOL_VERSIONS = (1,)
@@ -47,6 +47,9 @@ class AdapterInfo:
     version: int
     implementation: str
     profiles: tuple[str, ...]
+    receive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per request kind ("decode", "session"), the receive paths to run each vector through
+    (FW-CNF-31); a kind not listed has one unnamed path."""
 
 
 class AdapterProcess:
@@ -142,7 +145,7 @@ class AdapterProcess:
             raise AdapterFaultError("malformed reply", "hello without an implementation name")
         if not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles):
             raise AdapterFaultError("malformed reply", "hello without a list of profiles")
-        return AdapterInfo(int(version), implementation, tuple(profiles))
+        return AdapterInfo(int(version), implementation, tuple(profiles), _receive_paths(reply))
 
     def restart(self) -> None:
         """Kill the adapter and start a fresh one (FW-CNF-22)."""
@@ -233,3 +236,14 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
+
+
+def _receive_paths(reply: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The optional `receive` field of a hello reply: {kind: [path name, ...]} (FW-CNF-31)."""
+    receive = reply.get("receive", {})
+    if not isinstance(receive, dict) or not all(
+        isinstance(paths, list) and paths and all(isinstance(p, str) and p for p in paths)
+        for paths in receive.values()
+    ):
+        raise AdapterFaultError("malformed reply", "hello with a malformed 'receive' field")
+    return {str(kind): tuple(paths) for kind, paths in receive.items()}

@@ -92,6 +92,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "(shell-style, e.g. FW-DLM-*; repeat or separate with commas)",
     )
     choice.add_argument("--skip", metavar="PATTERN", action="append", default=[])
+    choice.add_argument(
+        "--receive",
+        metavar="PATTERN",
+        action="append",
+        default=[],
+        help="adapter mode: only the receive paths the adapter names that match "
+        "(shell-style; FW-CNF-31); a kind with none that matches keeps its first",
+    )
     choice.add_argument("--known-failures", metavar="FILE", type=Path)
     run_options = parser.add_argument_group("how")
     run_options.add_argument(
@@ -146,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
                     seed=seed,
                     known=known,
                     progress=progress(len(cases), "adapter"),
+                    receive=_patterns(args.receive),
                 )
                 tested.append(("adapter", adapter.info.implementation, adapter.info.profiles))
                 adapter_notes = {

@@ -4,6 +4,10 @@
     python -m framewire.conformance.echo --connect 127.0.0.1:7000       # a client that
                                                                         # reconnects until refused
 
+Its options are the echo peer contract of FW-CNF-32 (every implementation's echo peer
+takes the same ones): --framing, --max-frame-size, --max-message-size, --checksum,
+--handshake-ms, --frame-ms.
+
 Its application sends back every data message it receives; PING/PONG, ERROR, clean close
 and failing a connection are the transport's and session's own behaviour.
 """
@@ -28,12 +32,16 @@ def echo(channel: Channel) -> None:
         channel.send(message)
 
 
-def run_client(address: str, framing: Framing, limits: Limits, deadlines: Deadlines) -> int:
+def run_client(
+    address: str, framing: Framing, limits: Limits, deadlines: Deadlines, checksum: bool
+) -> int:
     """--connect: one echo session after another, until a connection is refused."""
     target = parse_address(address)
     while True:
         try:
-            channel = connect(target, framing=framing, limits=limits, deadlines=deadlines)
+            channel = connect(
+                target, framing=framing, limits=limits, deadlines=deadlines, checksum=checksum
+            )
         except FramewireError as exc:
             # The transport raises TransportError "from None": the OSError is the context.
             cause = exc.__cause__ or exc.__context__
@@ -47,12 +55,19 @@ def run_client(address: str, framing: Framing, limits: Limits, deadlines: Deadli
             continue  # the session failed as the spec says; the next vector connects again
 
 
-def run_server(address: str, framing: Framing, limits: Limits, deadlines: Deadlines) -> int:
-    """--listen: serve until interrupted; prints the address once it is listening."""
+def run_server(
+    address: str, framing: Framing, limits: Limits, deadlines: Deadlines, checksum: bool
+) -> int:
+    """--listen: serve until interrupted; prints `listening ADDRESS` once it listens."""
     with serve(
-        parse_address(address), echo, framing=framing, limits=limits, deadlines=deadlines
+        parse_address(address),
+        echo,
+        framing=framing,
+        limits=limits,
+        deadlines=deadlines,
+        checksum=checksum,
     ) as server:
-        print(f"echo peer listening on {format_address(server.address)}", flush=True)
+        print(f"listening {format_address(server.address)}", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -72,16 +87,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--framing", choices=[f.value for f in Framing], default="length-prefixed")
     parser.add_argument("--max-frame-size", type=int, default=Limits().max_frame_size)
     parser.add_argument("--max-message-size", type=int, default=Limits().max_message_size)
-    parser.add_argument("--handshake-timeout", type=float, default=5.0, help="seconds")
-    parser.add_argument("--frame-timeout", type=float, default=5.0, help="seconds")
+    parser.add_argument(
+        "--checksum", action="store_true", help="put a CRC-32C trailer on every frame sent"
+    )
+    parser.add_argument(
+        "--handshake-ms", type=int, default=10_000, help="handshake deadline (0: none)"
+    )
+    parser.add_argument("--frame-ms", type=int, default=30_000, help="frame deadline (0: none)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.CRITICAL)  # failed connections are expected here
     framing = Framing(args.framing)
     limits = Limits(args.max_frame_size, args.max_message_size)
-    deadlines = Deadlines(handshake=args.handshake_timeout, frame=args.frame_timeout)
+    deadlines = Deadlines(
+        handshake=args.handshake_ms / 1000 or None, frame=args.frame_ms / 1000 or None
+    )
     if args.connect:
-        return run_client(args.connect, framing, limits, deadlines)
-    return run_server(args.listen, framing, limits, deadlines)
+        return run_client(args.connect, framing, limits, deadlines, args.checksum)
+    return run_server(args.listen, framing, limits, deadlines, args.checksum)
 
 
 if __name__ == "__main__":

@@ -176,8 +176,17 @@ def check_session(case: Case, reply: Mapping[str, Any], registry: Registry) -> s
         or check_output(
             sent, case.framing, expect["hello"], messages=[], sent=expect["sent"], registry=registry
         )
+        or _compare_hello_frame(expect.get("hello_frame"), sent)
         or _compare_end(expect["end"], end)
     )
+
+
+def _compare_hello_frame(expected: str | None, sent: bytes) -> str | None:
+    """FW-HEL-8 (SHOULD cases only): the HELLO right after the preface, byte for byte."""
+    if expected is None:
+        return None
+    got = sent[wire.PREFACE_SIZE : wire.PREFACE_SIZE + len(expected) // 2].hex()
+    return None if got == expected else f"HELLO frame: expected {expected}, got {short(got)}"
 
 
 def _compare_end(expected: JSON, got: JSON) -> str | None:

@@ -83,8 +83,10 @@ class KnownFailures:
         return sorted(e for e in self.entries if e.split("/", 1)[0] not in known_ids)
 
     def declared(self, case_id: str, delivery: str) -> bool:
-        """Whether this delivery of this case is declared as failing."""
-        return case_id in self.entries or f"{case_id}/{delivery}" in self.entries
+        """Whether this delivery of this case is declared as failing. A delivery through a
+        named receive path ("bytes/feed+next_event") is also declared by its cut ("bytes")."""
+        cut = delivery.split("/", 1)[0]
+        return not {case_id, f"{case_id}/{delivery}", f"{case_id}/{cut}"}.isdisjoint(self.entries)
 
     def mentions(self, case_id: str) -> bool:
         """Whether any line declares this case or one of its deliveries."""

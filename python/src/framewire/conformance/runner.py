@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import fnmatch
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from framewire.conformance import judge
@@ -23,8 +25,11 @@ class Adapter(Protocol):
         """Start afresh after a reply that broke the adapter protocol."""
 
 
-def request_for(case: Case, chunks: Iterable[bytes]) -> tuple[str, dict[str, Any]]:
-    """The adapter request (op and fields, without seq) for one delivery of CASE."""
+def request_for(
+    case: Case, chunks: Iterable[bytes], receive: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The adapter request (op and fields, without seq) for one delivery of CASE, through
+    the receive path RECEIVE when the adapter names its paths (FW-CNF-31)."""
     raw = case.raw
     fields: dict[str, Any] = {"case": case.id, "framing": case.framing}
     if case.kind == "encode":
@@ -36,6 +41,8 @@ def request_for(case: Case, chunks: Iterable[bytes]) -> tuple[str, dict[str, Any
             "hunting": bool(raw.get("hunting", False)),
             "assemble": bool(raw.get("assemble", True)),
         }
+    if receive is not None:
+        fields["receive"] = receive
     return case.kind, fields
 
 
@@ -48,7 +55,26 @@ def judge_reply(case: Case, reply: Mapping[str, Any], registry: Registry) -> str
     return judge.check_session(case, reply, registry)
 
 
-def run_case(adapter: Adapter, case: Case, registry: Registry, seed: int) -> CaseResult:
+def receive_paths(
+    offered: Mapping[str, Sequence[str]], kind: str, patterns: Sequence[str] = ()
+) -> tuple[str | None, ...]:
+    """The receive paths to run a case of KIND through (FW-CNF-31): those the adapter
+    offers that match PATTERNS (all when there are none, the first when none matches), or
+    one unnamed path when it offers none."""
+    paths = tuple(offered.get(kind, ()))
+    if not paths:
+        return (None,)
+    chosen = [p for p in paths if any(fnmatch.fnmatchcase(p, pattern) for pattern in patterns)]
+    return tuple(chosen) if chosen else paths if not patterns else paths[:1]
+
+
+def run_case(
+    adapter: Adapter,
+    case: Case,
+    registry: Registry,
+    seed: int,
+    paths: Sequence[str | None] = (None,),
+) -> CaseResult:
     """Run every delivery of CASE; the first 'skipped' reply skips the whole case."""
     result = CaseResult(case, "adapter", Outcome.PASSED)
     cuts = (
@@ -56,8 +82,9 @@ def run_case(adapter: Adapter, case: Case, registry: Registry, seed: int) -> Cas
         if case.kind == "encode"
         else [(d.name, d.chunks) for d in deliveries(case, seed)]
     )
-    for name, chunks in cuts:
-        op, fields = request_for(case, chunks)
+    for (cut_name, chunks), path in itertools.product(cuts, paths):
+        name = cut_name if path is None else f"{cut_name}/{path}"
+        op, fields = request_for(case, chunks, path)
         delivery = DeliveryResult(name, ok=True, request={"op": op, **fields})
         result.deliveries.append(delivery)
         try:
@@ -105,6 +132,7 @@ def run_adapter(
     seed: int,
     known: KnownFailures,
     progress: Progress | None = None,
+    receive: Sequence[str] = (),
 ) -> list[CaseResult]:
     """Run CASES through ADAPTER, settling known failures; PROGRESS sees each result."""
     results = []
@@ -113,7 +141,8 @@ def run_adapter(
         if reason:
             result = CaseResult(case, "adapter", Outcome.NOT_APPLICABLE, reason)
         else:
-            result = known.settle(run_case(adapter, case, registry, seed))
+            paths = receive_paths(adapter.info.receive, case.kind, receive)
+            result = known.settle(run_case(adapter, case, registry, seed, paths))
         results.append(result)
         if progress:
             progress(result)
