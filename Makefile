@@ -38,7 +38,7 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
 	  | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-venv: $(VENV_STAMP) ## Create .venv and install the package with dev and docs extras
+venv: $(VENV_STAMP) ## Create .venv and install the package with its cli, dev and docs extras
 
 $(PACKAGE_STAMP): $(PYPROJECT)
 	@echo "==> installing the framewire package into $(VENV) (once)"
@@ -48,7 +48,7 @@ $(PACKAGE_STAMP): $(PYPROJECT)
 
 $(VENV_STAMP): $(PACKAGE_STAMP)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e './python[dev,docs]'
+	$(PY) -m pip install --quiet -e './python[cli,dev,docs]'
 	touch $@
 
 # The JavaScript implementation's dev tooling (typescript, @types/node), from js/package-lock.json.

@@ -15,9 +15,9 @@ import logging
 import signal
 import sys
 
+from framewire import Deadlines, Framing
+from framewire.addresses import format_address, parse_address
 from framewire.aio import AsyncChannel, start_server
-from framewire.codec import Framing
-from framewire.transport import Deadlines, format_address, parse_address
 
 
 async def echo(channel: AsyncChannel) -> None:

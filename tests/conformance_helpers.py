@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from framewire.codec import Framing, Limits
+from framewire import Framing, Limits
 from framewire.conformance import cli
 from framewire.conformance.vectors import Case, Suite, load_suite
 

@@ -8,12 +8,12 @@ import pytest
 from conformance_helpers import REFERENCE_KNOWN_FAILURES, suite
 from tls_peers import TlsFiles, make_tls_files
 
-from framewire.codec import Framing
+from framewire import Framing
+from framewire.addresses import Address
 from framewire.conformance.adapter import ReferenceAdapter
 from framewire.conformance.results import KnownFailures
 from framewire.conformance.runner import not_applicable
 from framewire.conformance.vectors import Case
-from framewire.transport import Address
 
 
 @pytest.fixture(params=["tcp", "unix"])

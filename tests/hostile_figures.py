@@ -38,8 +38,7 @@ from hostile_helpers import (
 from io_peers import handshake_bytes
 from js_peers import NODE
 
-from framewire import schema
-from framewire.codec import Encoder, Framing
+from framewire import Encoder, Framing, schema
 
 FRAMING = Framing.LENGTH_PREFIXED
 BUSY_CONNECTIONS = 8

@@ -24,12 +24,11 @@ from pathlib import Path
 from io_peers import error_code_sent, handshake_bytes, read_to_eof
 from js_peers import JS_BIN, NODE
 
-from framewire import schema
-from framewire.cobs_codec import cobs_encode
-from framewire.codec import Framing
+from framewire import Framing, schema
+from framewire.addresses import Address, format_address, parse_address
+from framewire.conformance import wire
 from framewire.events import Message
 from framewire.sync import connect
-from framewire.transport import Address, format_address, parse_address
 
 SERVER_KINDS = ("threaded", "asyncio", "javascript")
 SERVER_DEADLINE = 1.0
@@ -161,16 +160,14 @@ def honest_exchange(address: Address, framing: Framing, count: int, seed: int) -
 
 def raw_frame(framing: Framing, header: bytes, payload: bytes = b"") -> bytes:
     """A frame from a hand-made header, faults and all, framed for ``framing``."""
-    if framing is Framing.DELIMITED:
-        return cobs_encode(header + payload) + b"\x00"
-    return header + payload
+    return wire.on_wire(framing.value, header + payload)
 
 
 def header(
     frame_type: int, length: int, *, flags: int = 0, magic: bytes = b"FW", version: int = 1
 ) -> bytes:
-    """Nine header bytes written by hand (magic, version, flags, type, length)."""
-    return struct.pack(">2sBBBI", magic, version, flags, frame_type, length)
+    """Nine header bytes with any field forced (magic, version, flags, type, length)."""
+    return wire.HEADER.pack(magic, version, flags, frame_type, length)
 
 
 def attack(address: Address, data: bytes, *, then: str = "read") -> bytes:

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire import Deadlines, Decoder, Encoder, Framing, Limits
+from framewire.addresses import Address
 from framewire.events import END, Message, Sentinel
 from framewire.sync import Channel
-from framewire.transport import Address, Deadlines
 
 FAST = Deadlines(handshake=0.5, frame=0.3, linger=0.2)
 """Short deadlines so that a test of an expiry takes a fraction of a second."""

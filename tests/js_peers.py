@@ -9,8 +9,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from framewire.codec import Framing
-from framewire.transport import Address
+from framewire import Framing
+from framewire.addresses import Address
 
 NODE = shutil.which("node")
 """The Node.js binary, or None: tests that need a JavaScript peer skip without it."""

@@ -27,8 +27,9 @@ from io_peers import (
     echo as blocking_echo,
 )
 
+from framewire import Framing, Limits
+from framewire.addresses import Address
 from framewire.aio import AsyncChannel, AsyncServer, open_connection, start_server
-from framewire.codec import Framing, Limits
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
@@ -38,7 +39,6 @@ from framewire.errors import (
 )
 from framewire.events import Message
 from framewire.sync import connect, serve
-from framewire.transport import Address
 
 pytestmark = pytest.mark.timeout(20)
 

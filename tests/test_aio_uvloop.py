@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 import pytest
 from io_peers import DATA, FAST, error_code_sent, frame, raw_connect, read_to_eof
 
+from framewire import Framing
+from framewire.addresses import Address
 from framewire.aio import AsyncChannel, open_connection, start_server
-from framewire.codec import Framing
 from framewire.errors import ErrorCode, PeerError
 from framewire.events import Message
-from framewire.transport import Address
 
 uvloop = pytest.importorskip("uvloop")
 

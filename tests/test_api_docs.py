@@ -174,12 +174,8 @@ def test_internal_modules_exist() -> None:
 MKDOCS_CONFIG = ROOT / "mkdocs.yml"
 API_PAGE_HTML = ROOT / "site" / "reference" / "api" / "index.html"
 INTERNAL_NAMES = [
-    "framewire.transport.PeerState",
-    "framewire.transport.DeadlineTracker",
-    "framewire.transport.DeadlineKind",
-    "framewire.transport.next_batch",
-    "framewire.transport.session_limits",
-    "framewire.transport.transport_error",
+    "framewire.deadlines.DeadlineTracker",
+    "framewire.deadlines.DeadlineKind",
     "framewire.framing.Fault",
     "framewire.framing.header_fault",
 ]

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from io_peers import raw_connect, read_to_eof
 
+from framewire import Encoder, Framing
 from framewire.cli import build_parser, main
-from framewire.codec import Encoder, Framing
 from framewire.conformance import wire
 from framewire.events import Message
 

@@ -22,8 +22,8 @@ from conformance_helpers import (
 )
 from js_peers import NODE, javascript_echo_server
 
-from framewire.codec import Framing, Limits
-from framewire.transport import format_address
+from framewire import Framing, Limits
+from framewire.addresses import format_address
 
 JS = ROOT / "js"
 KNOWN = ("--known-failures", str(JS / "test" / "known-failures.txt"))

@@ -27,11 +27,11 @@ from conformance_helpers import (
     suite,
 )
 
-from framewire.codec import Framing, Limits
+from framewire import Deadlines, Framing, Limits
+from framewire.addresses import format_address
 from framewire.conformance import echo
 from framewire.events import Message
 from framewire.sync import Channel, Server, serve
-from framewire.transport import Deadlines, format_address
 
 KNOWN = ("--known-failures", str(REFERENCE_KNOWN_FAILURES))
 

@@ -16,15 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from io_peers import FAST, raw_connect, read_to_eof
 
-from framewire import schema
-from framewire.codec import Encoder, Framing, Limits
+from framewire import Encoder, Framing, Limits, schema
+from framewire.addresses import Address
 from framewire.connlog import LOGGER_NAME
 from framewire.diagnosis import explain_preface
 from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message
 from framewire.session import Session
 from framewire.sync import Channel, Server, connect, serve
-from framewire.transport import Address
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -43,9 +43,8 @@ from hypothesis import strategies as st
 from io_peers import handshake_bytes, read_to_eof
 from js_peers import NODE
 
-from framewire import schema
+from framewire import Encoder, Framing, schema
 from framewire._peertext import MAX_SHOWN, escape_peer_text
-from framewire.codec import Encoder, Framing
 from framewire.errors import ErrorCode, PeerError
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc (Linux)")

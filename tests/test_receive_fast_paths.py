@@ -19,13 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from io_peers import DATA, handshake_bytes
 
-from framewire import Decoder, Encoder, Framing, Limits, Message, RemoteProtocolError
+from framewire import Deadlines, Decoder, Encoder, Framing, Limits, Message, RemoteProtocolError
 from framewire.aio import AsyncChannel, _protocol_factory, open_connection, start_server
 from framewire.errors import LocalProtocolError
 from framewire.events import Fragment, FrameDropped, Sentinel
 from framewire.schema import FLAG_M, FLAG_N
 from framewire.sync import Channel
-from framewire.transport import Deadlines
 
 Event = Message | Fragment | FrameDropped
 

@@ -16,10 +16,10 @@ import pytest
 from io_peers import DATA, echo
 
 from framewire import Message
+from framewire.addresses import Address
 from framewire.aio import AsyncChannel, open_connection, start_server
 from framewire.errors import LocalProtocolError, TransportError
 from framewire.sync import connect, serve
-from framewire.transport import Address
 
 pytestmark = pytest.mark.timeout(60)
 

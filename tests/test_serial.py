@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from serial_helpers import SerialLine, overwrite
 
-from framewire.codec import Encoder, Framing, Limits
+from framewire import Encoder, Framing, Limits
 from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Message
 from framewire.serial import SerialLink

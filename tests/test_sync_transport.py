@@ -23,7 +23,8 @@ from io_peers import (
     wait_until,
 )
 
-from framewire.codec import Framing, Limits
+from framewire import Deadlines, Framing, Limits
+from framewire.addresses import Address
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
@@ -34,7 +35,6 @@ from framewire.errors import (
 from framewire.events import END, Fragment, Message
 from framewire.session import Session
 from framewire.sync import Channel, OutgoingMessage, Server, connect, serve
-from framewire.transport import Address, Deadlines
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -1,4 +1,4 @@
-"""The decisions both transports share (framewire.transport): addresses and deadlines."""
+"""The decisions both transports share: addresses and deadlines."""
 
 from __future__ import annotations
 
@@ -6,16 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framewire.codec import Limits
+from framewire import Deadlines, Limits
+from framewire._transport import session_limits
+from framewire.addresses import format_address, parse_address
+from framewire.deadlines import DeadlineKind, DeadlineTracker
 from framewire.errors import LocalProtocolError
-from framewire.transport import (
-    DeadlineKind,
-    Deadlines,
-    DeadlineTracker,
-    format_address,
-    parse_address,
-    session_limits,
-)
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,8 @@ from tls_peers import (
     read_tls_to_end,
 )
 
-from framewire import aio, sync
-from framewire.codec import Framing
+from framewire import Deadlines, Framing, aio, sync
+from framewire.addresses import Address
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -35,7 +35,6 @@ from framewire.errors import (
 )
 from framewire.events import Message
 from framewire.tls import ALPN_PROTOCOL, check_alpn
-from framewire.transport import Address, Deadlines
 
 pytestmark = pytest.mark.timeout(30)
 

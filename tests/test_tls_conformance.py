@@ -19,10 +19,10 @@ from conformance_helpers import (
 from js_peers import NODE, javascript_echo_server
 from tls_peers import TlsFiles
 
-from framewire.codec import Framing, Limits
+from framewire import Deadlines, Framing, Limits
+from framewire.addresses import format_address
 from framewire.conformance import echo
 from framewire.sync import serve
-from framewire.transport import Deadlines, format_address
 
 pytestmark = pytest.mark.timeout(120)
 

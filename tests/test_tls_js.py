@@ -15,8 +15,7 @@ from io_peers import DATA, frame
 from js_peers import JS_BIN, NODE, WAIT, javascript_echo_server
 from tls_peers import TlsFiles, end_without_close_notify, raw_tls_connect, read_tls_to_end
 
-from framewire import aio, sync
-from framewire.codec import Framing
+from framewire import Framing, aio, sync
 from framewire.events import Message
 
 pytestmark = [

@@ -38,7 +38,7 @@ from js_peers import NODE, javascript_echo_server
 from pcap import Capture
 from rich.console import Console
 
-from framewire.codec import Encoder, Framing, Limits
+from framewire import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.sync import connect
 

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from framewire import (
     END,
+    Deadlines,
     Encoder,
     Framing,
     Limits,
@@ -16,7 +17,6 @@ from framewire import (
 )
 from framewire.session import Session
 from framewire.sync import Channel, connect, serve
-from framewire.transport import Deadlines
 
 LIMITS = Limits(max_frame_size=4096, max_message_size=16 * 1024)
 # Short deadlines for the demonstration; the spec recommends 10 s, 30 s and 1 s.

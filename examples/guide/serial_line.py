@@ -3,7 +3,7 @@
 import os
 import tty
 
-from framewire.codec import Decoder, Encoder, Framing
+from framewire import Decoder, Encoder, Framing
 from framewire.events import FrameDropped, Message
 from framewire.serial import SerialLink
 

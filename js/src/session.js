@@ -586,13 +586,19 @@ const NOT_TLS = /wrong version number|packet length too long|http request|unknow
  * @returns {TlsError}
  */
 export function tlsError(err, during) {
+  // OpenSSL's text is "<hex>:error:<code>:SSL routines:<function>:<reason>:<file>:<line>:"
+  const reason = err.message
+    .replace(/^.*?routines:[^:]*:/, '')
+    .replace(/:[^:]*\.c:\d+:?$/, '')
+    .replace(/_/g, ' ')
+    .trim();
   let what;
-  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') what = `the peer's certificate was rejected: ${err.reason ?? err.message}`;
-  else if (/CERT|SIGNATURE|ISSUER|SELF_SIGNED|EXPIRED/.test(err.code ?? '')) what = `the peer's certificate was rejected: ${err.message}`;
-  else if (NOT_TLS.test(err.message)) what = `the peer does not speak TLS (${err.message.replace(/^.*routines:+/, '').replace(/[:_]/g, ' ').trim()})`;
-  else if (/alert/i.test(err.message)) what = `the peer refused it: ${err.message.replace(/^.*routines:+/, '').replace(/_/g, ' ').trim()}`;
-  else if (err.code === 'ECONNRESET' || /socket disconnected|socket hang up/i.test(err.message)) what = 'the peer closed the connection (does it speak TLS?)';
-  else what = err.message;
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') what = `the peer's certificate was rejected: ${err.reason ?? reason}`;
+  else if (/CERT|SIGNATURE|ISSUER|SELF_SIGNED|EXPIRED/.test(err.code ?? '')) what = `the peer's certificate was rejected: ${reason}`;
+  else if (NOT_TLS.test(reason)) what = `the peer does not speak TLS (${reason})`;
+  else if (/alert/i.test(reason)) what = `the peer refused it: ${reason}`;
+  else if (err.code === 'ECONNRESET' || /socket disconnected|socket hang up/i.test(reason)) what = 'the peer closed the connection (does it speak TLS?)';
+  else what = reason;
   return new TlsError(`TLS handshake failed while ${during}: ${what}`, err);
 }
 

@@ -57,13 +57,11 @@ from typing import cast
 
 from run_info import load_average, machine
 
-from framewire import schema
+from framewire import Deadlines, Encoder, Framing, Limits, schema
 from framewire.aio import AsyncChannel, start_server
 from framewire.checksum import crc32c
-from framewire.codec import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.sync import Channel
-from framewire.transport import Deadlines
 
 SIZES = [16, 256, 4096, 65536, 1 << 20]
 # Messages per run, chosen so one run takes roughly 0.1-0.4 s on a 2-core machine.

@@ -44,13 +44,11 @@ from pathlib import Path
 
 import trustme
 
-from framewire import schema
+from framewire import Deadlines, Encoder, Framing, Limits, schema
 from framewire.aio import AsyncChannel, start_server
-from framewire.codec import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.sync import Channel, serve
 from framewire.tls import client_context, server_context
-from framewire.transport import Deadlines
 
 SIZES = {16: 200_000, 65536: 3_000}
 """Payload size: messages per run (a run takes a few tenths of a second)."""

@@ -48,7 +48,7 @@ from pathlib import Path
 
 from run_info import load_average, machine
 
-from framewire.codec import Encoder, Framing, Limits
+from framewire import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.schema import FLAG_C, HEADER_STRUCT
 

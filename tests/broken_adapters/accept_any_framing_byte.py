@@ -1,6 +1,6 @@
 """Broken: checks only the preface's signature, not its framing byte and guard (breaks FW-PRE-2)."""
 
-from framewire.codec import Framing, Limits
+from framewire import Framing, Limits
 from framewire.conformance.adapter import ReferenceAdapter, main
 from framewire.session import Session
 

@@ -1,6 +1,6 @@
 """Broken: ignores its maximum frame size, accepting anything up to 2^30 (breaks FW-LEN-3)."""
 
-from framewire.codec import Decoder, Framing, Limits
+from framewire import Decoder, Framing, Limits
 from framewire.conformance.adapter import ReferenceAdapter, main
 
 CEILING = 1 << 30

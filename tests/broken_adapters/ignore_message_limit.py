@@ -1,6 +1,6 @@
 """Broken: never enforces its maximum message size (breaks FW-MSG-10)."""
 
-from framewire.codec import Decoder, Framing, Limits
+from framewire import Decoder, Framing, Limits
 from framewire.conformance.adapter import ReferenceAdapter, main
 
 NO_LIMIT = 0

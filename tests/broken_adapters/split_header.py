@@ -4,7 +4,7 @@ At a frame boundary it drops any read shorter than a header, as a reader would t
 expects `recv()` to return at least 9 bytes.
 """
 
-from framewire.codec import Decoder
+from framewire import Decoder
 from framewire.conformance.adapter import ReferenceAdapter, main
 
 HEADER_SIZE = 9

@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from framewire.deadlines import Deadlines
     from framewire.decoder import Decoder
     from framewire.encoder import Encoder, MessageWriter
     from framewire.errors import (
@@ -49,6 +50,7 @@ __version__ = "0.1.0"
 """The version of this package (PEP 440)."""
 
 _MODULE_OF = {
+    "Deadlines": "framewire.deadlines",
     "Decoder": "framewire.decoder",
     "Encoder": "framewire.encoder",
     "MessageWriter": "framewire.encoder",
@@ -105,6 +107,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "END",
     "NEED_DATA",
+    "Deadlines",
     "Decoder",
     "Encoder",
     "ErrorCode",

@@ -59,7 +59,17 @@ from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire._heap import HeapTrimmer
 from framewire._tls_aio import TlsShim
-from framewire.codec import Framing, Limits
+from framewire._transport import (
+    ConnectionFailures,
+    PeerState,
+    check_listen_target,
+    listening_error,
+    next_batch,
+    session_limits,
+    transport_error,
+)
+from framewire.addresses import Address, format_address
+from framewire.deadlines import Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -74,21 +84,9 @@ from framewire.events import (
     PeerHello,
     Sentinel,
 )
+from framewire.framing import Framing, Limits
 from framewire.session import Session
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
-from framewire.transport import (
-    Address,
-    ConnectionFailures,
-    Deadlines,
-    DeadlineTracker,
-    PeerState,
-    check_listen_target,
-    format_address,
-    listening_error,
-    next_batch,
-    session_limits,
-    transport_error,
-)
 
 __all__ = ["AsyncChannel", "AsyncOutgoingMessage", "AsyncServer", "open_connection", "start_server"]
 
@@ -742,7 +740,7 @@ class AsyncServer:
 
     A failure in one connection ends that connection only; it is logged, counted in
     ``error_counts`` and, if among the last few, kept in ``errors`` (see
-    ``framewire.transport.ConnectionFailures``).
+    ``framewire._transport.ConnectionFailures``).
     """
 
     def __init__(self, handler: AsyncHandler) -> None:

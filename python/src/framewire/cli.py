@@ -42,13 +42,15 @@ from rich.markup import escape
 from framewire import __version__, schema, serial_cli
 from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.annotate import FrameReport, inspect_stream
-from framewire.codec import Decoder, Encoder, Framing, Limits
 from framewire.connlog import LOGGER_NAME
+from framewire.deadlines import Deadlines
+from framewire.decoder import Decoder
+from framewire.encoder import Encoder
 from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
+from framewire.framing import Framing, Limits
 from framewire.sync import Channel, connect, serve
 from framewire.tls import client_context, server_context
-from framewire.transport import Deadlines
 
 __all__ = ["main", "make_console"]
 

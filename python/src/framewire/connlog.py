@@ -26,10 +26,10 @@ import itertools
 import logging
 import threading
 
+from framewire.addresses import Address, format_address
 from framewire.errors import PeerError, RemoteProtocolError, TransportError
 from framewire.events import PeerHello
 from framewire.framing import Framing
-from framewire.transport import Address, format_address
 
 __all__ = ["LOGGER_NAME", "ConnectionLog"]
 

@@ -1,6 +1,6 @@
 """The sans-I/O frame decoder: bytes in, events or typed errors out (spec 3 to 5).
 
-API summary (h11 style; `framewire.codec` re-exports it):
+API summary (h11 style; `framewire` exports `Decoder`):
 
     decoder = Decoder(Framing.LENGTH_PREFIXED, Limits(), assemble=True, hunting=False)
     decoder.feed(data)  # buffer received bytes

@@ -19,11 +19,13 @@ import sys
 from framewire import schema
 from framewire.annotate import diagram, inspect_stream
 from framewire.cobs_codec import cobs_encode
-from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire.deadlines import Deadlines
+from framewire.decoder import Decoder
+from framewire.encoder import Encoder
 from framewire.errors import ErrorCode
 from framewire.events import Message, Sentinel
+from framewire.framing import Framing, Limits
 from framewire.sync import Channel, connect, serve
-from framewire.transport import Deadlines
 from framewire.units import binary_size
 
 SERVER_LIMITS = Limits(max_frame_size=1024)

@@ -1,6 +1,6 @@
 """The sans-I/O frame encoder: messages in, canonical frame bytes out (spec 3 to 6).
 
-API summary (`framewire.codec` re-exports it):
+API summary (`framewire` exports `Encoder` and `MessageWriter`):
 
     encoder = Encoder(Framing.LENGTH_PREFIXED, checksum=False, max_frame_size=1 << 20)
     data = encoder.encode(Message(0x40, b"payload", flags=0))  # all frames of one message

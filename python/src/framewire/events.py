@@ -1,4 +1,4 @@
-"""Immutable events produced by the decoder (`framewire.codec`) and the session.
+"""Immutable events produced by the decoder (`framewire.decoder`) and the session.
 
 API summary:
 

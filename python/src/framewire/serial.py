@@ -42,11 +42,13 @@ from typing import Self, cast
 
 import serial
 
-from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire._transport import PeerState, next_batch
+from framewire.decoder import Decoder
+from framewire.encoder import Encoder
 from framewire.errors import FramewireError, LocalProtocolError, TransportError
 from framewire.events import END, NEED_DATA, FrameDropped, Message
+from framewire.framing import Framing, Limits
 from framewire.session import Session, SessionEvent
-from framewire.transport import PeerState, next_batch
 
 __all__ = ["DEFAULT_BAUDRATE", "SerialLink"]
 

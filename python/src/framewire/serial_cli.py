@@ -19,8 +19,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from framewire.annotate import inspect_stream
-from framewire.codec import Framing
 from framewire.events import FrameDropped
+from framewire.framing import Framing
 
 if TYPE_CHECKING:
     from framewire.serial import SerialLink

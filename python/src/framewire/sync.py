@@ -23,7 +23,8 @@ round trip; ``fail(detail)`` ends the connection with ERROR ``internal-error``;
 ``close_write()`` half-closes and ``close()`` ends cleanly (FW-CLS-1, FW-CLS-4).
 
 This module only moves bytes and waits; every protocol decision is the session's, and
-every deadline and close decision comes from ``framewire.transport``, shared with the
+every deadline and close decision comes from ``framewire.deadlines`` and
+``framewire._transport``, shared with the
 asyncio transport. Received bytes go straight into the decoder's buffer with
 ``recv_into`` (no intermediate copy); what the session queues for sending goes out in
 one ``sendall`` per operation.
@@ -56,9 +57,18 @@ from typing import ParamSpec, Self, TypeVar, cast
 
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
-from framewire.addresses import address_family
-from framewire.codec import Framing, Limits
+from framewire._transport import (
+    ConnectionFailures,
+    PeerState,
+    check_listen_target,
+    listening_error,
+    next_batch,
+    session_limits,
+    transport_error,
+)
+from framewire.addresses import Address, address_family, format_address
 from framewire.connlog import ConnectionLog
+from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -75,22 +85,9 @@ from framewire.events import (
     Message,
     PeerHello,
 )
+from framewire.framing import Framing, Limits
 from framewire.session import Session, SessionMessageWriter
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
-from framewire.transport import (
-    Address,
-    ConnectionFailures,
-    DeadlineKind,
-    Deadlines,
-    DeadlineTracker,
-    PeerState,
-    check_listen_target,
-    format_address,
-    listening_error,
-    next_batch,
-    session_limits,
-    transport_error,
-)
 
 __all__ = ["Channel", "OutgoingMessage", "Server", "connect", "serve"]
 
@@ -601,7 +598,7 @@ class Server:
 
     A failure in one connection (a protocol error, a reset, an exception in the handler)
     ends that connection only; it is logged, counted in ``error_counts`` and, if among the
-    last few, kept in ``errors`` (see ``framewire.transport.ConnectionFailures``).
+    last few, kept in ``errors`` (see ``framewire._transport.ConnectionFailures``).
     """
 
     def __init__(

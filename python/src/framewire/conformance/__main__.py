@@ -1,7 +1,7 @@
-"""`python -m framewire.conformance`: the conformance runner."""
+"""`python -m framewire.conformance`: the conformance runner's command line (the `cli` extra)."""
 
 import sys
 
-from framewire.conformance.cli import main
+from framewire.__main__ import run
 
-sys.exit(main())
+sys.exit(run("framewire.conformance.cli"))

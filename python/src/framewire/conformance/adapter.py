@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from framewire import __version__
-from framewire.codec import Decoder, Encoder, Framing, Limits
+from framewire.decoder import Decoder
+from framewire.encoder import Encoder
 from framewire.errors import PeerError, RemoteProtocolError
 from framewire.events import END, NEED_DATA, Fragment, FrameDropped, Message, PeerClosed
+from framewire.framing import Framing, Limits
 from framewire.session import Session
 
 PROTOCOL_VERSION = 1

@@ -20,10 +20,11 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from framewire.codec import Framing, Limits
+from framewire.addresses import format_address, parse_address
+from framewire.deadlines import Deadlines
 from framewire.errors import FramewireError
+from framewire.framing import Framing, Limits
 from framewire.sync import Channel, connect, serve
-from framewire.transport import Deadlines, format_address, parse_address
 
 
 def echo(channel: Channel) -> None:
