@@ -114,7 +114,7 @@ def survivors(
     whose own bytes were untouched and whose preceding delimiter survived."""
     kept = []
     for index, (first, last) in enumerate(spans):
-        before = first - 1  # the delimiter that ends the previous frame (or the lead-in)
+        before = first - 1  # the delimiter that ends the previous frame (or the leading 0x00)
         if last <= start or (first > end and before >= end):
             kept.append(messages[index])
     return kept
