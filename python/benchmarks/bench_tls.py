@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import os
 import socket
 import ssl
 import statistics
@@ -43,19 +42,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
+from bench import DATA, LIMITS, Workload  # the same load as the plain-TCP benchmark
 
-from framewire import Deadlines, Encoder, Framing, Limits, schema
+from framewire import Deadlines, schema
 from framewire.aio import AsyncChannel, start_server
-from framewire.events import Message
 from framewire.sync import Channel, serve
 from framewire.tls import client_context, server_context
 
 SIZES = {16: 200_000, 65536: 3_000}
 """Payload size: messages per run (a run takes a few tenths of a second)."""
-DATA = 0x40
-LIMITS = Limits(max_frame_size=1 << 20, max_message_size=1 << 24)
 DEADLINES = Deadlines(handshake=30.0, frame=30.0, linger=1.0)
-BLOCK_BYTES = 1 << 20
 BUFFER_BYTES = 256 * 1024
 HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
 
@@ -84,27 +80,7 @@ class Certificates:
         return server_context(self.cert, self.key)
 
 
-@dataclass(frozen=True)
-class Load:
-    """What one run sends: ``prefix``, then ``block`` ``repeats`` times."""
-
-    size: int
-    count: int
-    prefix: bytes
-    block: bytes
-    repeats: int
-
-    @staticmethod
-    def build(size: int, count: int) -> Load:
-        encoder = Encoder(Framing.LENGTH_PREFIXED, max_frame_size=1 << 20)
-        frame = encoder.encode(Message(DATA, os.urandom(size)))
-        per_block = max(1, BLOCK_BYTES // len(frame))
-        repeats = max(1, count // per_block)
-        prefix = Encoder.preface(Framing.LENGTH_PREFIXED) + encoder.hello(LIMITS)
-        return Load(size, per_block * repeats, prefix, frame * per_block, repeats)
-
-
-def _sender(port: int, ca: str, load: Load) -> None:
+def _sender(port: int, ca: str, load: Workload) -> None:
     """The separate process: a TLS client that writes the load and reads to the end."""
     with (
         socket.create_connection(("127.0.0.1", port)) as plain,
@@ -121,7 +97,7 @@ def _sender(port: int, ca: str, load: Load) -> None:
 
 
 def _start_sender(
-    port: int, certificates: Certificates, load: Load
+    port: int, certificates: Certificates, load: Workload
 ) -> multiprocessing.process.BaseProcess:
     process = multiprocessing.get_context("fork").Process(
         target=_sender, args=(port, certificates.ca, load), daemon=True
@@ -134,7 +110,7 @@ def _start_sender(
 
 
 def _stdlib_tls_server(
-    certificates: Certificates, load: Load, receive: Callable[[ssl.SSLSocket, Load], None]
+    certificates: Certificates, load: Workload, receive: Callable[[ssl.SSLSocket, Workload], None]
 ) -> float:
     """Accept one TLS connection with the standard library and time ``receive`` on it."""
     context = certificates.server()
@@ -149,7 +125,7 @@ def _stdlib_tls_server(
     return elapsed
 
 
-def receive_null(sock: ssl.SSLSocket, load: Load) -> None:
+def receive_null(sock: ssl.SSLSocket, load: Workload) -> None:
     buffer = bytearray(BUFFER_BYTES)
     remaining = len(load.prefix) + len(load.block) * load.repeats
     while remaining > 0:
@@ -159,7 +135,7 @@ def receive_null(sock: ssl.SSLSocket, load: Load) -> None:
         remaining -= received
 
 
-def receive_struct(sock: ssl.SSLSocket, load: Load) -> None:
+def receive_struct(sock: ssl.SSLSocket, load: Workload) -> None:
     """A minimal hand-written length-prefix framer, handing out each payload."""
     buffer = bytearray(max(BUFFER_BYTES, 2 * (load.size + 64)))
     view = memoryview(buffer)
@@ -189,7 +165,7 @@ def receive_struct(sock: ssl.SSLSocket, load: Load) -> None:
             messages += frame_type >= DATA and payload is not None
 
 
-def framewire_blocking(certificates: Certificates, load: Load) -> float:
+def framewire_blocking(certificates: Certificates, load: Workload) -> float:
     """``framewire.sync.serve(ssl=...)``: the handler times its ``recv`` loop."""
     timing: list[float] = []
     done = threading.Event()
@@ -217,7 +193,7 @@ def framewire_blocking(certificates: Certificates, load: Load) -> float:
 # --- asyncio receivers ----------------------------------------------------------------
 
 
-async def _readexactly(certificates: Certificates, load: Load) -> float:
+async def _readexactly(certificates: Certificates, load: Workload) -> float:
     done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -245,7 +221,7 @@ async def _readexactly(certificates: Certificates, load: Load) -> float:
     return elapsed
 
 
-async def _framewire_asyncio(certificates: Certificates, load: Load, *, batched: bool) -> float:
+async def _framewire_asyncio(certificates: Certificates, load: Workload, *, batched: bool) -> float:
     done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
     async def handle(channel: AsyncChannel) -> None:
@@ -275,7 +251,7 @@ async def _framewire_asyncio(certificates: Certificates, load: Load, *, batched:
 
 # --- the table ------------------------------------------------------------------------
 
-Receiver = Callable[[Certificates, Load], float]
+Receiver = Callable[[Certificates, Workload], float]
 RECEIVERS: dict[str, Receiver] = {
     "tls-null": lambda c, w: _stdlib_tls_server(c, w, receive_null),
     "struct": lambda c, w: _stdlib_tls_server(c, w, receive_struct),
@@ -290,7 +266,7 @@ RATIOS = [("blocking", "struct"), ("asyncio", "readexactly"), ("aio-batch", "rea
 
 def measure(certificates: Certificates, size: int, count: int, repeats: int) -> dict[str, float]:
     """Median messages per second of every receiver at one size, runs interleaved."""
-    load = Load.build(size, count)
+    load = Workload.build(size, count, checksum=False)
     seconds: dict[str, list[float]] = {name: [] for name in RECEIVERS}
     for _ in range(repeats):
         for name, receive in RECEIVERS.items():

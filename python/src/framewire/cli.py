@@ -511,7 +511,7 @@ def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None
     _log_connections(args.quiet)
     if args.workers > 1:
         return _serve_workers(args, handle)
-    return _serve_here(args, handle, args.address, reuse_port=False)
+    return _serve_here(args, handle, args.address, worker=False)
 
 
 def _serve_here(
@@ -519,9 +519,12 @@ def _serve_here(
     handle: Callable[[Channel, JsonLines], None],
     address: Address,
     *,
-    reuse_port: bool,
+    worker: bool,
 ) -> int:
-    """Run one server in this process until interrupted (or, with --once, one connection)."""
+    """Run one server in this process until interrupted (or, with --once, one connection).
+
+    A worker of --workers shares its port (SO_REUSEPORT) and leaves saying where it
+    listens to the parent."""
     out = JsonLines(sys.stdout)
     done = threading.Event()
 
@@ -539,10 +542,10 @@ def _serve_here(
         limits=_limits(args),
         checksum=args.checksum,
         deadlines=_deadlines(args),
-        reuse_port=reuse_port,
+        reuse_port=worker,
         ssl=_tls_server_context(args),
     ) as server:
-        if not reuse_port:  # a worker: the parent has said where it listens
+        if not worker:
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
         try:
             # With --once, a first connection that fails before its handler runs (a bad
@@ -576,7 +579,7 @@ def _serve_workers(args: argparse.Namespace, handle: Callable[[Channel, JsonLine
         context = multiprocessing.get_context("fork")
         workers = [
             context.Process(
-                target=lambda: sys.exit(_serve_here(args, handle, (host, port), reuse_port=True)),
+                target=lambda: sys.exit(_serve_here(args, handle, (host, port), worker=True)),
                 name=f"framewire-worker-{n}",
             )
             for n in range(args.workers)
