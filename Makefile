@@ -61,7 +61,7 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	touch $@
 
 demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package only)
-	@$(PY) -m framewire.demo
+	@$(PY) -m framewire._demo
 
 test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)
 	@for step in $(TEST_STEPS); do \

@@ -24,7 +24,7 @@ from pathlib import Path
 from io_peers import error_code_sent, handshake_bytes, read_to_eof
 from js_peers import JS_BIN, NODE
 
-from framewire import Framing, schema
+from framewire import Framing, _schema
 from framewire.addresses import Address, format_address, parse_address
 from framewire.conformance import wire
 from framewire.events import Message
@@ -203,7 +203,7 @@ def reset_on_close(sock: socket.socket) -> None:
 
 def code_of(answer: bytes, framing: Framing) -> int | None:
     """The code of the ERROR the server sent in ``answer``, if any."""
-    return error_code_sent(answer, framing) if len(answer) >= schema.PREFACE_SIZE else None
+    return error_code_sent(answer, framing) if len(answer) >= _schema.PREFACE_SIZE else None
 
 
 def flood_unread(address: Address, framing: Framing, unit: bytes, total: int) -> int:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from strategies import chunkings, data_messages, framings, limits, ping_messages, split_at
 
 from framewire import Decoder, Encoder, Fragment, Framing, Limits, Message
+from framewire._schema import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
 from framewire.events import NEED_DATA
-from framewire.schema import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
 
 messages_lists = st.lists(st.one_of(data_messages(), ping_messages), max_size=6)
 

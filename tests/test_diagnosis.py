@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from io_peers import FAST, raw_connect, read_to_eof
 
-from framewire import Encoder, Framing, Limits, schema
+from framewire import Encoder, Framing, Limits, _schema
+from framewire._connlog import LOGGER_NAME
+from framewire._diagnosis import explain_preface
 from framewire.addresses import Address
-from framewire.connlog import LOGGER_NAME
-from framewire.diagnosis import explain_preface
 from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message
 from framewire.session import Session
@@ -108,7 +108,7 @@ def test_a_silent_peer_is_named_once_in_the_timeout(address: Address) -> None:
 def test_a_frame_over_the_announced_limit_says_both_sizes() -> None:
     session = Session(limits=Limits(max_frame_size=65536))
     session.receive_data(Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits()))
-    header = schema.HEADER_STRUCT.pack(schema.MAGIC, schema.VERSION, 0, 0x40, 1 << 20)
+    header = _schema.HEADER_STRUCT.pack(_schema.MAGIC, _schema.VERSION, 0, 0x40, 1 << 20)
     session.receive_data(header)
     session.next_event()  # the HELLO
     with pytest.raises(RemoteProtocolError) as caught:
@@ -166,10 +166,10 @@ def test_connection_log_lines(address: Address, caplog: pytest.LogCaptureFixture
 
 def test_encoder_refuses_a_malformed_control_message() -> None:
     with pytest.raises(LocalProtocolError, match="HELLO payload of 1 bytes"):
-        Encoder().encode(Message(schema.TYPE_HELLO, b"x"))
+        Encoder().encode(Message(_schema.TYPE_HELLO, b"x"))
     with pytest.raises(LocalProtocolError, match="PING payload is 3 bytes"):
-        Encoder().encode(Message(schema.TYPE_PING, b"abc"))
-    assert Encoder().encode(Message(schema.TYPE_PING, bytes(8)))
+        Encoder().encode(Message(_schema.TYPE_PING, b"abc"))
+    assert Encoder().encode(Message(_schema.TYPE_PING, bytes(8)))
 
 
 def test_registry_codes_are_unchanged_by_diagnosis() -> None:

@@ -41,8 +41,8 @@ from io_peers import control_frames, raw_connect, read_to_eof
 from js_peers import JS_BIN, NODE, WAIT, javascript_echo_server, node_address_args
 
 from framewire import Deadlines, Encoder, Framing, Limits
+from framewire._cobs_codec import cobs_decode, cobs_encode
 from framewire.addresses import Address, address_family
-from framewire.cobs_codec import cobs_decode, cobs_encode
 from framewire.errors import MAX_REASON_BYTES, ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message, PeerHello
 from framewire.sync import Channel, connect, serve

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from io_peers import DATA
 
 from framewire import Decoder, Encoder, Framing, Limits, LocalProtocolError, Message
+from framewire._receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
 from framewire.aio import AsyncChannel, open_connection, start_server
 from framewire.events import Sentinel
-from framewire.receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
 from framewire.session import Session
 
 MIB = 1024 * 1024

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from io_peers import DATA, handshake_bytes
 
 from framewire import Deadlines, Decoder, Encoder, Framing, Limits, Message, RemoteProtocolError
+from framewire._schema import FLAG_M, FLAG_N
 from framewire.aio import AsyncChannel, _protocol_factory, open_connection, start_server
 from framewire.errors import LocalProtocolError
 from framewire.events import Fragment, FrameDropped, Sentinel
-from framewire.schema import FLAG_M, FLAG_N
 from framewire.sync import Channel
 
 Event = Message | Fragment | FrameDropped

@@ -30,8 +30,8 @@ from framewire import (
     PingReceived,
     PongReceived,
 )
+from framewire._schema import FLAG_M, FLAG_N
 from framewire.conformance import wire
-from framewire.schema import FLAG_M, FLAG_N
 from framewire.session import Session
 
 EXAMPLES_PAGE = Path(__file__).resolve().parent.parent / "spec" / "examples.md"

@@ -57,9 +57,9 @@ unchanged (the key hashes all of them): editing the notes rewrites the report at
 
 TARGETS = (
     "framewire.decoder",
-    "framewire.receive_buffer",
-    "framewire.readers",
-    "framewire.assembler",
+    "framewire._receive_buffer",
+    "framewire._readers",
+    "framewire._assembler",
     "framewire.encoder",
     "framewire.session",
 )
@@ -73,7 +73,7 @@ OUT_OF_REACH = {
         "Decoder.buffered": "a transport's memory query",
         "Decoder.capacity": "a transport's memory query",
     },
-    "framewire.receive_buffer": {
+    "framewire._receive_buffer": {
         "ReceiveBuffer.capacity": "a transport's memory query",
     },
     "framewire.encoder": {
@@ -675,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every mutant; print the score and, with --write, write the report."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--write", type=Path, help="write the report here (vectors/MUTATION.md)")
-    parser.add_argument("--only", help="mutate only this module (e.g. framewire.readers)")
+    parser.add_argument("--only", help="mutate only this module (e.g. framewire._readers)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument(
         "--match",

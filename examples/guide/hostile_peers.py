@@ -13,8 +13,8 @@ from framewire import (
     Message,
     PeerError,
     RemoteProtocolError,
-    schema,
 )
+from framewire.conformance import wire
 from framewire.session import Session
 from framewire.sync import Channel, connect, serve
 
@@ -22,11 +22,6 @@ LIMITS = Limits(max_frame_size=4096, max_message_size=16 * 1024)
 # Short deadlines for the demonstration; the spec recommends 10 s, 30 s and 1 s.
 DEADLINES = Deadlines(handshake=0.5, frame=0.5, linger=0.2)
 HANDSHAKE = Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits())
-
-
-def header(frame_type: int, length: int) -> bytes:
-    """A frame header with any length: magic, version, flags, type, length."""
-    return schema.HEADER_STRUCT.pack(schema.MAGIC, schema.VERSION, 0, frame_type, length)
 
 
 def raw_peer(address: tuple[str, int], data: bytes) -> str:
@@ -54,8 +49,8 @@ with serve(("127.0.0.1", 0), echo, limits=LIMITS, deadlines=DEADLINES) as server
     address = server.address
     assert isinstance(address, tuple)
     attacks = {
-        "claims a 4 GiB frame": HANDSHAKE + header(0x40, 0xFFFF_FFFF),
-        "sends 5 of 9 header bytes, stalls": HANDSHAKE + header(0x40, 10)[:5],
+        "claims a 4 GiB frame": HANDSHAKE + wire.frame(length=0xFFFF_FFFF),
+        "sends 5 of 9 header bytes, stalls": HANDSHAKE + wire.frame(length=10)[:5],
         "connects and says nothing": b"",
     }
     with ThreadPoolExecutor() as pool:  # all at once: none delays another

@@ -57,9 +57,9 @@ from typing import cast
 
 from run_info import load_average, machine
 
-from framewire import Deadlines, Encoder, Framing, Limits, schema
+from framewire import Deadlines, Encoder, Framing, Limits, _schema
+from framewire._checksum import crc32c
 from framewire.aio import AsyncChannel, start_server
-from framewire.checksum import crc32c
 from framewire.events import Message
 from framewire.sync import Channel
 
@@ -138,7 +138,7 @@ def recv_raw(sock: socket.socket, work: Workload) -> None:
         remaining -= received
 
 
-_HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
+_HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
 
 
 def recv_struct(sock: socket.socket, work: Workload) -> None:

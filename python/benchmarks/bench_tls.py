@@ -44,7 +44,7 @@ from pathlib import Path
 import trustme
 from bench import DATA, LIMITS, Workload  # the same load as the plain-TCP benchmark
 
-from framewire import Deadlines, schema
+from framewire import Deadlines, _schema
 from framewire.aio import AsyncChannel, start_server
 from framewire.sync import Channel, serve
 from framewire.tls import client_context, server_context
@@ -53,7 +53,7 @@ SIZES = {16: 200_000, 65536: 3_000}
 """Payload size: messages per run (a run takes a few tenths of a second)."""
 DEADLINES = Deadlines(handshake=30.0, frame=30.0, linger=1.0)
 BUFFER_BYTES = 256 * 1024
-HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
+HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
 
 
 @dataclass(frozen=True)

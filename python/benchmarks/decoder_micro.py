@@ -11,12 +11,12 @@ import statistics
 import sys
 import time
 
-from framewire import NEED_DATA, Decoder, Encoder, Framing, Limits, Message, schema
+from framewire import NEED_DATA, Decoder, Encoder, Framing, Limits, Message, _schema
 from framewire.session import Session
 
 CHUNK = 64 * 1024
 MESSAGES = 200_000
-_HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
+_HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
 
 
 def struct_framer(chunks: list[bytes]) -> int:

@@ -49,8 +49,8 @@ from pathlib import Path
 from run_info import load_average, machine
 
 from framewire import Encoder, Framing, Limits
+from framewire._schema import FLAG_C, HEADER_STRUCT
 from framewire.events import Message
-from framewire.schema import FLAG_C, HEADER_STRUCT
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"

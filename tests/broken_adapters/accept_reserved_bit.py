@@ -4,7 +4,7 @@ from typing import Any
 
 from mutation import replace
 
-from framewire import readers
+from framewire import _readers
 from framewire.conformance.adapter import main
 
 FLAG_R = 0x08
@@ -14,7 +14,7 @@ def header_fault_ignoring_r(word: int, frame_type: int, length: int, max_frame: 
     return original(word & ~FLAG_R, frame_type, length, max_frame)
 
 
-original = replace(readers, "header_fault", header_fault_ignoring_r)
+original = replace(_readers, "header_fault", header_fault_ignoring_r)
 
 if __name__ == "__main__":
     main()

@@ -39,10 +39,10 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import __version__, schema, serial_cli
+from framewire import __version__, _schema, _serial_cli
+from framewire._annotate import FrameReport, inspect_stream
+from framewire._connlog import LOGGER_NAME
 from framewire.addresses import Address, address_family, format_address, parse_address
-from framewire.annotate import FrameReport, inspect_stream
-from framewire.connlog import LOGGER_NAME
 from framewire.deadlines import Deadlines
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
@@ -234,14 +234,14 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-frame-size",
         type=_size,
-        default=schema.MAX_FRAME_SIZE.default,
+        default=_schema.MAX_FRAME_SIZE.default,
         help="largest frame payload accepted, and the size frames are split to "
         "(default: %(default)s)",
     )
     parser.add_argument(
         "--max-message-size",
         type=_size,
-        default=schema.MAX_MESSAGE_SIZE.default,
+        default=_schema.MAX_MESSAGE_SIZE.default,
         help="largest message accepted, 0 for no limit (default: %(default)s)",
     )
 
@@ -426,7 +426,7 @@ def run_decode(args: argparse.Namespace) -> int:
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
     if args.serial is not None:
-        return serial_cli.run_inspect_serial(args, _framing(args))
+        return _serial_cli.run_inspect_serial(args, _framing(args))
     data = _read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -472,7 +472,7 @@ def run_send(args: argparse.Namespace) -> int:
         args.input, args.address = args.address, None  # with --serial: [input] only
     _check_endpoint(args)
     if args.serial is not None:
-        return serial_cli.run_send_serial(args, _framing(args))
+        return _serial_cli.run_send_serial(args, _framing(args))
     try:
         args.address = parse_address(args.address)
     except ValueError as exc:
@@ -498,7 +498,7 @@ def run_send(args: argparse.Namespace) -> int:
 
 
 def _log_connections(quiet: bool) -> None:
-    """Print the server's per-connection lines (``framewire.connlog``) on stderr, or not."""
+    """Print the server's per-connection lines (``framewire._connlog``) on stderr, or not."""
     logger = logging.getLogger(LOGGER_NAME)
     logger.propagate = False
     handler: logging.Handler = logging.NullHandler() if quiet else logging.StreamHandler()
@@ -612,7 +612,7 @@ def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
     _check_endpoint(args)
     if args.serial is not None:
-        return serial_cli.run_listen_serial(args, _framing(args))
+        return _serial_cli.run_listen_serial(args, _framing(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:
@@ -670,7 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         action="version",
-        version=f"framewire {__version__} (Framewire protocol version {schema.VERSION})",
+        version=f"framewire {__version__} (Framewire protocol version {_schema.VERSION})",
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
@@ -687,7 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
     encode.add_argument(
         "--max-frame-size",
         type=_size,
-        default=schema.MAX_FRAME_SIZE.default,
+        default=_schema.MAX_FRAME_SIZE.default,
         help="split messages into frames of this many payload bytes (default: %(default)s)",
     )
     _add_bytes_format(encode, "write")
@@ -721,7 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_framing(inspect, serial=True)
     _add_limits(inspect)
     _add_bytes_format(inspect, "read")
-    serial_cli.add_serial_options(inspect, session=False)
+    _serial_cli.add_serial_options(inspect, session=False)
 
     send = _subcommand(
         subparsers,
@@ -737,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
     _add_deadlines(send)
     add_tls_options(send, server=False)
-    serial_cli.add_serial_options(send, session=True)
+    _serial_cli.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
         (
@@ -782,7 +782,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         add_tls_options(server, server=True)
         if name == "listen":
-            serial_cli.add_serial_options(server, session=True)
+            _serial_cli.add_serial_options(server, session=True)
         if name == "echo":
             server.add_argument(
                 "-v", "--verbose", action="store_true", help="also print what is echoed"

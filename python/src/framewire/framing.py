@@ -19,10 +19,10 @@ import enum
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from framewire import schema
-from framewire.cobs_codec import encoded_size_bound
+from framewire import _schema
+from framewire._cobs_codec import encoded_size_bound
+from framewire._units import binary_size
 from framewire.errors import ErrorCode, LocalProtocolError
-from framewire.units import binary_size
 
 # The public API; Fault, header_fault and is_control_type are the codec's own.
 __all__ = ["Framing", "Limits"]
@@ -51,15 +51,15 @@ class Limits:
     outside what a HELLO can announce).
     """
 
-    max_frame_size: int = schema.MAX_FRAME_SIZE.default
-    max_message_size: int = schema.MAX_MESSAGE_SIZE.default
+    max_frame_size: int = _schema.MAX_FRAME_SIZE.default
+    max_message_size: int = _schema.MAX_MESSAGE_SIZE.default
 
     def __post_init__(self) -> None:
         for setting, value in (
-            (schema.MAX_FRAME_SIZE, self.max_frame_size),
-            (schema.MAX_MESSAGE_SIZE, self.max_message_size),
+            (_schema.MAX_FRAME_SIZE, self.max_frame_size),
+            (_schema.MAX_MESSAGE_SIZE, self.max_message_size),
         ):
-            if not schema.setting_value_valid(setting, value):
+            if not _schema.setting_value_valid(setting, value):
                 raise LocalProtocolError(
                     f"{setting.name.lower()} {value} is out of range (FW-LIM-2): "
                     f"{setting.minimum} to {setting.maximum}"
@@ -69,14 +69,14 @@ class Limits:
     @property
     def encoded_frame_bound(self) -> int:
         """FW-DLM-4's E: the most encoded bytes of one delimited frame a receiver buffers."""
-        largest_frame = schema.HEADER_SIZE + self.max_frame_size + schema.TRAILER_SIZE
+        largest_frame = _schema.HEADER_SIZE + self.max_frame_size + _schema.TRAILER_SIZE
         return encoded_size_bound(largest_frame)
 
     def as_settings(self) -> dict[int, int]:
         """The HELLO settings that announce these limits (FW-HEL-6)."""
         return {
-            schema.MAX_FRAME_SIZE.id: self.max_frame_size,
-            schema.MAX_MESSAGE_SIZE.id: self.max_message_size,
+            _schema.MAX_FRAME_SIZE.id: self.max_frame_size,
+            _schema.MAX_MESSAGE_SIZE.id: self.max_message_size,
         }
 
 
@@ -122,7 +122,7 @@ ADMIT_ALL = AdmitAll()
 
 def is_control_type(frame_type: int) -> bool:
     """Types 0x01-0x04 are control frames (spec 3.4)."""
-    return schema.TYPE_HELLO <= frame_type <= schema.TYPE_PONG
+    return _schema.TYPE_HELLO <= frame_type <= _schema.TYPE_PONG
 
 
 def header_fault(  # noqa: PLR0911 - one return per check, in the order of FW-HDR-6
@@ -133,32 +133,32 @@ def header_fault(  # noqa: PLR0911 - one return per check, in the order of FW-HD
     `word` is magic, version and flags read as one big-endian 32-bit integer.
     """
     magic = (word >> 16).to_bytes(2, "big")
-    if magic != schema.MAGIC:
+    if magic != _schema.MAGIC:
         return Fault(ErrorCode.BAD_MAGIC, "FW-HDR-4", f"magic is 0x{magic.hex()}, not 0x4657")
     version = (word >> 8) & 0xFF
-    if version != schema.VERSION:
+    if version != _schema.VERSION:
         return Fault(ErrorCode.UNSUPPORTED_VERSION, "FW-HDR-5", f"version is {version}, not 1")
     flags = word & 0xFF
-    if flags & schema.FLAG_R:
+    if flags & _schema.FLAG_R:
         return Fault(
             ErrorCode.RESERVED_FLAG, "FW-FLG-1", f"reserved bit R set (flags 0x{flags:02x})"
         )
     control = is_control_type(frame_type)
-    if not control and frame_type < schema.FIRST_APPLICATION_TYPE:
+    if not control and frame_type < _schema.FIRST_APPLICATION_TYPE:
         return Fault(ErrorCode.RESERVED_TYPE, "FW-TYP-2", f"type 0x{frame_type:02x} is reserved")
-    if control and flags & schema.APP_FLAGS_MASK:
+    if control and flags & _schema.APP_FLAGS_MASK:
         return Fault(
             ErrorCode.RESERVED_FLAG,
             "FW-FLG-2",
             f"application flags on control type 0x{frame_type:02x} (flags 0x{flags:02x})",
         )
-    if control and flags & (schema.FLAG_M | schema.FLAG_N):
+    if control and flags & (_schema.FLAG_M | _schema.FLAG_N):
         return Fault(
             ErrorCode.FRAGMENTED_CONTROL,
             "FW-TYP-3",
             f"control type 0x{frame_type:02x} with M or N set (flags 0x{flags:02x})",
         )
-    if length > schema.FRAME_SIZE_CEILING:
+    if length > _schema.FRAME_SIZE_CEILING:
         return Fault(
             ErrorCode.FRAME_TOO_LARGE,
             "FW-LEN-3",

@@ -55,6 +55,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import ParamSpec, Self, TypeVar, cast
 
+from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
@@ -67,7 +68,6 @@ from framewire._transport import (
     transport_error,
 )
 from framewire.addresses import Address, address_family, format_address
-from framewire.connlog import ConnectionLog
 from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,

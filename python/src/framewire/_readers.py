@@ -18,30 +18,30 @@ from __future__ import annotations
 import sys
 from collections import deque
 
-from framewire import schema
+from framewire import _schema
+from framewire._assembler import MessageAssembler
+from framewire._checksum import crc32c
+from framewire._cobs_codec import CobsDecodeError, cobs_decode
+from framewire._receive_buffer import ReceiveBuffer
 from framewire._typing import BytesLike
-from framewire.assembler import MessageAssembler
-from framewire.checksum import crc32c
-from framewire.cobs_codec import CobsDecodeError, cobs_decode
 from framewire.errors import ErrorCode, Recovery, RemoteProtocolError
 from framewire.events import END, NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message
 from framewire.framing import ADMIT_ALL, Admission, Fault, Framing, Limits, header_fault
-from framewire.receive_buffer import ReceiveBuffer
 
-_HEADER_SIZE = schema.HEADER_SIZE
-_TRAILER_SIZE = schema.TRAILER_SIZE
-_unpack_header = schema.HEADER_WORD_STRUCT.unpack_from
-_unpack_trailer = schema.TRAILER_STRUCT.unpack_from
+_HEADER_SIZE = _schema.HEADER_SIZE
+_TRAILER_SIZE = _schema.TRAILER_SIZE
+_unpack_header = _schema.HEADER_WORD_STRUCT.unpack_from
+_unpack_trailer = _schema.TRAILER_STRUCT.unpack_from
 _new_tuple = tuple.__new__
-_FLAG_C = schema.FLAG_C
-_FLAG_M = schema.FLAG_M
-_FLAG_N = schema.FLAG_N
-_APP_SHIFT = schema.APP_FLAGS_SHIFT
-_FIRST_DATA_TYPE = schema.FIRST_APPLICATION_TYPE
+_FLAG_C = _schema.FLAG_C
+_FLAG_M = _schema.FLAG_M
+_FLAG_N = _schema.FLAG_N
+_APP_SHIFT = _schema.APP_FLAGS_SHIFT
+_FIRST_DATA_TYPE = _schema.FIRST_APPLICATION_TYPE
 # The fast paths take a header whose magic and version are right and whose M, N and R
 # bits are clear: a single-frame data message (C may be set: its trailer is checked there).
-_FAST_MASK = schema.HEADER_WORD_MAGIC_VERSION_MASK | _FLAG_M | _FLAG_N | schema.FLAG_R
-_FAST_WORD = schema.HEADER_WORD
+_FAST_MASK = _schema.HEADER_WORD_MAGIC_VERSION_MASK | _FLAG_M | _FLAG_N | _schema.FLAG_R
+_FAST_WORD = _schema.HEADER_WORD
 
 _SNAPSHOT_PAYLOAD_BELOW = 1024
 """Payloads of a run that starts with one smaller than this are sliced from a snapshot."""

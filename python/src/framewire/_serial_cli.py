@@ -18,7 +18,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from framewire.annotate import inspect_stream
+from framewire._annotate import inspect_stream
 from framewire.events import FrameDropped
 from framewire.framing import Framing
 
