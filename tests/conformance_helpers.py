@@ -83,19 +83,23 @@ LIVE_CONFIGS = [
 ]
 
 
-def live_cases(framing: Framing, limits: Limits) -> set[str]:
-    """The vectors live mode plays against an echo peer with this framing, these limits and
-    the deadlines DEADLINE_MS, by the runner's own rule (FW-CNF-27)."""
+def live_cases(
+    framing: Framing, limits: Limits, *, deadlines: bool = True, kind: str | None = None
+) -> set[str]:
+    """The vectors (of ``kind``, or all) live mode plays against an echo peer with this
+    framing, these limits and (``deadlines``) the deadlines DEADLINE_MS declared, by the
+    runner's own rule (FW-CNF-27)."""
     peer = live.PeerProfile(
         framing.value,
         {"max_frame_size": limits.max_frame_size, "max_message_size": limits.max_message_size},
-        {"handshake_ms": DEADLINE_MS, "frame_ms": DEADLINE_MS},
+        {"handshake_ms": DEADLINE_MS, "frame_ms": DEADLINE_MS} if deadlines else {},
     )
     vectors = suite()
     return {
         case.id
         for case in vectors.cases
-        if not isinstance(live.plan(case, peer, vectors.registry), str)
+        if kind in (None, case.kind)
+        and not isinstance(live.plan(case, peer, vectors.registry), str)
     }
 
 

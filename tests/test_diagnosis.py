@@ -20,8 +20,9 @@ from framewire import Encoder, Framing, Limits, _schema
 from framewire._connlog import LOGGER_NAME
 from framewire._diagnosis import explain_preface
 from framewire.addresses import Address
+from framewire.conformance import wire
 from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
-from framewire.events import Message
+from framewire.events import Message, PeerHello
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
 
@@ -101,7 +102,8 @@ def test_a_frame_over_the_announced_limit_says_both_sizes() -> None:
     session.receive_data(Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits()))
     header = _schema.HEADER_STRUCT.pack(_schema.MAGIC, _schema.VERSION, 0, 0x40, 1 << 20)
     session.receive_data(header)
-    session.next_event()  # the HELLO
+    defaults = Limits()
+    assert session.next_event() == PeerHello(defaults.max_frame_size, defaults.max_message_size)
     with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert caught.value.code is ErrorCode.FRAME_TOO_LARGE
@@ -160,7 +162,8 @@ def test_encoder_refuses_a_malformed_control_message() -> None:
         Encoder().encode(Message(_schema.TYPE_HELLO, b"x"))
     with pytest.raises(LocalProtocolError, match="PING payload is 3 bytes"):
         Encoder().encode(Message(_schema.TYPE_PING, b"abc"))
-    assert Encoder().encode(Message(_schema.TYPE_PING, bytes(8)))
+    ping = Encoder().encode(Message(_schema.TYPE_PING, bytes(8)))
+    assert ping == wire.frame(_schema.TYPE_PING, bytes(8))  # the oracle's bytes of that PING
 
 
 def test_registry_codes_are_unchanged_by_diagnosis() -> None:
