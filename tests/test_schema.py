@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from spec_tables import code_spans, defined_statements, fw_tables, hex_bytes, spec_int
 
@@ -157,6 +157,8 @@ def _reference_verdict(header: bytes, limits: Limits) -> str:  # noqa: PLR0911 -
     ),
     st.sampled_from([Limits(), Limits(256, 256), Limits(2**30, 0)]),
 )
+@example(wire.HEADER.pack(b"FW", 1, 0x50, 0x40, 0), Limits())  # empty, application flags 5
+@example(wire.HEADER.pack(b"FW", 1, 0x00, 0x03, 0), Limits())  # an empty PING frame
 def test_decoder_header_checks_agree_with_construct(header: bytes, limits: Limits) -> None:
     """The fast struct path and the construct reference give the same verdict on every
     header: the same error, or acceptance (the frame then waits for its payload)."""
