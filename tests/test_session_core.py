@@ -257,6 +257,7 @@ def test_error_received_fails_without_reply() -> None:
         "bad crc",
     )
     assert a.data_to_send() == b""  # FW-ERR-3: no ERROR in reply
+    assert a.sending_done  # FW-CLS-6: nothing more is sent after a failure
     with pytest.raises(PeerError) as again:
         a.next_event()
     assert again.value is caught.value

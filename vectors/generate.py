@@ -1258,6 +1258,7 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         end=CLEAN,
         tags=["boundary", "chunks", "eof"],
     )
+    chunk_bound_cases(suite, group, bound)
     decode(
         suite,
         group,
@@ -1285,6 +1286,57 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         data=delimit(frame(DATA, nonzero_bytes(1000)), frame(DATA, b"after")),
         events=[error("frame-too-large"), message(DATA, b"after")],
         end=CLEAN,
+    )
+
+
+def chunk_bound_cases(suite: Suite, group: str, bound: int) -> None:
+    """FW-DLM-4 bounds what is buffered of the frame being received, never a chunk: a
+    chunk longer than E that ends the frame in progress is decoded whole."""
+    first = cobs_encode(frame(DATA, bytes(range(2, 22))))
+    following = [frame(DATA, nonzero_bytes(120, seed)) for seed in (2, 3)]
+    rest = b"\x00" + delimit(*following)
+    if len(rest) <= bound + 1 - len(first):
+        raise AssertionError("the second chunk must exceed what E leaves of the first frame")
+    decode(
+        suite,
+        group,
+        "chunk-longer-than-bound-starts-with-delimiter",
+        f"A frame's encoded bytes in one chunk, then a chunk of {len(rest)} bytes that starts "
+        "with that frame's 0x00 and carries two more frames: more than the encoded bound "
+        f"E = {bound} leaves of the first frame, yet every byte after the 0x00 belongs to "
+        "other frames, so all three frames decode.",
+        ["FW-DLM-4", "FW-DLM-1"],
+        framing=DELIMITED,
+        data=first + rest,
+        chunks=[len(first), len(rest)],
+        events=[message(DATA, bytes(range(2, 22)))]
+        + [message(DATA, nonzero_bytes(120, seed)) for seed in (2, 3)],
+        end=CLEAN,
+        tags=["boundary", "chunks"],
+    )
+    # The first frame's last 0x01 (a COBS code byte for a zero of its length field) ends
+    # the first chunk; the second holds no 0x01 at all, so only its 0x00 tells a decoder
+    # that the frame in progress ends inside it.
+    head = first[: first.rindex(b"\x01") + 1]
+    filler = bytes(index % 254 + 2 for index in range(bound + 29))
+    rest = first[len(head) :] + b"\x00" + filler + b"\x00"
+    if b"\x01" in rest or len(rest) <= bound + 1 - len(head):
+        raise AssertionError("the second chunk must hold no 0x01 and exceed the bound's rest")
+    decode(
+        suite,
+        group,
+        "chunk-longer-than-bound-ends-frame-mid-way",
+        "A frame cut after its first encoded bytes; the second chunk ends the frame with its "
+        f"0x00, then brings {len(filler)} encoded bytes and a 0x00: the frame decodes, the "
+        f"{len(filler)} bytes (beyond E = {bound}) fail with frame-too-large, and the input "
+        "ends cleanly.",
+        ["FW-DLM-4", "FW-LIM-4"],
+        framing=DELIMITED,
+        data=head + rest,
+        chunks=[len(head), len(rest)],
+        events=[message(DATA, bytes(range(2, 22))), error("frame-too-large")],
+        end=CLEAN,
+        tags=["boundary", "chunks"],
     )
 
 
