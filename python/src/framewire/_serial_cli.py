@@ -19,6 +19,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from framewire._annotate import inspect_stream
+from framewire._cli_options import UsageError
 from framewire.events import FrameDropped
 from framewire.framing import Framing
 
@@ -52,7 +53,7 @@ def add_serial_options(parser: argparse.ArgumentParser, *, session: bool) -> Non
 
 def _open(args: argparse.Namespace, framing: Framing, **options: bool) -> SerialLink:
     """Open the port of ``--serial`` (a usage error when pyserial is not installed)."""
-    from framewire.cli import UsageError, _limits  # noqa: PLC0415 - cli imports this module
+    from framewire.cli import _limits  # noqa: PLC0415 - cli imports this module
 
     try:
         from framewire.serial import SerialLink  # noqa: PLC0415 - pyserial is optional
@@ -114,7 +115,6 @@ def run_inspect_serial(args: argparse.Namespace, framing: Framing) -> int:
     from framewire.cli import (  # noqa: PLC0415
         EXIT_FAILURE,
         EXIT_OK,
-        UsageError,
         _limits,
         _print_report,
         make_console,

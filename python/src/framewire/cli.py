@@ -41,6 +41,12 @@ from rich.markup import escape
 
 from framewire import __version__, _schema, _serial_cli
 from framewire._annotate import FrameReport, inspect_stream
+from framewire._cli_options import (
+    UsageError,
+    add_tls_options,
+    file_error_reason,
+    tls_client_options,
+)
 from framewire._connlog import LOGGER_NAME
 from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.deadlines import Deadlines
@@ -57,10 +63,6 @@ __all__ = ["main", "make_console"]
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad options or bad input syntax: exit code 2."""
 
 
 # --- JSON messages --------------------------------------------------------------------
@@ -265,37 +267,6 @@ def _add_deadlines(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_tls_options(parser: argparse.ArgumentParser, *, server: bool) -> None:
-    """``--tls`` and the PEM files that go with it (spec section 12); shared with
-    ``framewire conformance``."""
-    group = parser.add_argument_group("TLS")
-    group.add_argument("--tls", action="store_true", help="run the connection over TLS")
-    if server:
-        group.add_argument("--certfile", help="PEM file of the server's certificate chain")
-        group.add_argument("--keyfile", help="PEM file of its private key (default: in --certfile)")
-        group.add_argument("--cafile", help="PEM file of CAs that clients must be signed by")
-    else:
-        group.add_argument("--cafile", help="PEM file of the CAs to trust (default: the system's)")
-        group.add_argument(
-            "--server-name", help="name the certificate must carry (default: the address's host)"
-        )
-
-
-def tls_client_options(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, str | None]:
-    """The client context and server name from ``--tls`` and friends (None: plain TCP).
-
-    A file that cannot be loaded is a usage error, reported in one line.
-    """
-    if not args.tls:
-        if args.cafile or args.server_name:
-            raise UsageError("--cafile and --server-name need --tls")
-        return None, None
-    try:
-        return client_context(args.cafile), args.server_name
-    except (OSError, ssl.SSLError) as exc:
-        raise UsageError(f"cannot load --cafile {args.cafile}: {_reason(exc)}") from None
-
-
 def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     if not args.tls:
         if args.certfile or args.keyfile or args.cafile:
@@ -306,14 +277,7 @@ def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     try:
         return server_context(args.certfile, args.keyfile, args.cafile)
     except (OSError, ssl.SSLError) as exc:
-        raise UsageError(f"cannot load the certificate or key: {_reason(exc)}") from None
-
-
-def _reason(exc: OSError) -> str:
-    """The useful part of a file or OpenSSL error (no errno and no C source position)."""
-    if isinstance(exc, ssl.SSLError):
-        return str(exc.reason or exc).lower().replace("_", " ")
-    return f"{exc.strerror or exc}"
+        raise UsageError(f"cannot load the certificate or key: {file_error_reason(exc)}") from None
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -479,7 +443,7 @@ def run_send(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     messages = _read_json_messages(args.input)
     out = JsonLines(sys.stdout)
-    context, server_name = tls_client_options(args)
+    context, server_name = tls_client_options(args, client_context)
     with connect(
         args.address,
         framing=_framing(args),
