@@ -164,7 +164,12 @@ def raw_frame(framing: Framing, header: bytes, payload: bytes = b"") -> bytes:
 
 
 def header(
-    frame_type: int, length: int, *, flags: int = 0, magic: bytes = b"FW", version: int = 1
+    frame_type: int,
+    length: int,
+    *,
+    flags: int = 0,
+    magic: bytes = wire.MAGIC,
+    version: int = wire.VERSION,
 ) -> bytes:
     """Nine header bytes with any field forced (magic, version, flags, type, length)."""
     return wire.HEADER.pack(magic, version, flags, frame_type, length)

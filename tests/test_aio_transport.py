@@ -30,6 +30,7 @@ from io_peers import (
 from framewire import Framing, Limits
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel, AsyncServer, open_connection, start_server
+from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
@@ -190,7 +191,7 @@ async def _serve_raw_peer(
 def test_4_gib_header_is_refused_and_others_go_on(address: Address) -> None:
     framing = Framing.LENGTH_PREFIXED
     received, server, reply = run(
-        _serve_raw_peer(address, framing, b"FW\x01\x00\x40\xff\xff\xff\xff")
+        _serve_raw_peer(address, framing, wire.frame(wire.DATA, length=0xFFFFFFFF))
     )
     assert error_code_sent(received, framing) == ErrorCode.FRAME_TOO_LARGE
     assert reply == Message(DATA, b"unaffected")
@@ -296,7 +297,10 @@ def test_protocol_error_raised_to_the_client() -> None:
         seen: list[bytes] = []
 
         async def raw(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            writer.write(handshake_bytes(Framing.LENGTH_PREFIXED) + b"FW\x01\x08\x40\0\0\0\0")
+            writer.write(
+                handshake_bytes(Framing.LENGTH_PREFIXED)
+                + wire.frame(wire.DATA, raw_flags=wire.FLAG_R)
+            )
             seen.append(await reader.read(-1))
             writer.close()
 

@@ -19,6 +19,7 @@ from io_peers import DATA, FAST, error_code_sent, frame, raw_connect, read_to_eo
 from framewire import Framing
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel, open_connection, start_server
+from framewire.conformance import wire
 from framewire.errors import ErrorCode, PeerError
 from framewire.events import Message
 
@@ -93,7 +94,7 @@ def test_oversized_header_fails_that_connection_only() -> None:
 
             def raw_peer() -> bytes:
                 with raw_connect(server.address, Framing.LENGTH_PREFIXED) as sock:
-                    sock.sendall(b"FW\x01\x00\x40\xff\xff\xff\xff")
+                    sock.sendall(wire.frame(wire.DATA, length=0xFFFFFFFF))
                     return read_to_eof(sock)
 
             received = await asyncio.to_thread(raw_peer)

@@ -67,7 +67,7 @@ def test_empty_frames_are_ignored_and_lone_delimiters_allowed() -> None:
 
 
 def test_length_mismatch_and_cobs_invalid() -> None:
-    short = cobs_encode(b"FW\x01\x00") + b"\x00"
+    short = cobs_encode(wire.frame(wire.DATA)[:4]) + b"\x00"
     longer = cobs_encode(raw_frame(0x40, b"abc") + b"!") + b"\x00"
     shorter = cobs_encode(raw_frame(0x40, b"abc")[:-1]) + b"\x00"
     bad_magic_short = cobs_encode(b"XX") + b"\x00"  # shorter than a header: checked first

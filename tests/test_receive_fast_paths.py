@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from io_peers import DATA, handshake_bytes
 
 from framewire import Deadlines, Decoder, Encoder, Framing, Limits, Message, RemoteProtocolError
-from framewire._schema import FLAG_M, FLAG_N
 from framewire.aio import AsyncChannel, _protocol_factory, open_connection, start_server
+from framewire.conformance import wire
+from framewire.conformance.wire import FLAG_M, FLAG_N
 from framewire.errors import LocalProtocolError
 from framewire.events import Fragment, FrameDropped, Sentinel
 from framewire.sync import Channel
@@ -155,10 +156,10 @@ def test_read_ahead_is_bounded_beyond_the_frame(payload: int) -> None:
     messages = 0
     while received < len(stream):
         rest_of_frame = 0
-        if decoder.buffered >= 9:  # the header of the frame being received is in
+        if decoder.buffered >= wire.HEADER_SIZE:  # the header of the frame being received is in
             frame_start = received - decoder.buffered
-            length = int.from_bytes(stream[frame_start + 5 : frame_start + 9], "big")
-            rest_of_frame = 9 + length - decoder.buffered
+            length = wire.HEADER.unpack_from(stream, frame_start)[-1]
+            rest_of_frame = wire.HEADER_SIZE + length - decoder.buffered
         view = decoder.get_buffer(1 << 22)
         assert len(view) <= max(rest_of_frame, 0) + read_ahead
         count = min(len(view), len(stream) - received)

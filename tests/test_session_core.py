@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-
 import pytest
 from codec_helpers import framed, raw_frame
 from hypothesis import given, settings
@@ -27,6 +25,7 @@ from framewire import (
     PongReceived,
     RemoteProtocolError,
 )
+from framewire.conformance import wire
 from framewire.events import Sentinel
 from framewire.session import Session, SessionState
 
@@ -34,7 +33,7 @@ LP = Framing.LENGTH_PREFIXED
 
 
 def hello_frame(*settings: tuple[int, int]) -> bytes:
-    return raw_frame(0x01, b"".join(struct.pack(">HI", *setting) for setting in settings))
+    return raw_frame(wire.HELLO, wire.hello_payload(*settings))
 
 
 def peer_bytes(framing: Framing, *frames: bytes, preface: bytes | None = None) -> bytes:
@@ -96,7 +95,7 @@ def test_first_bytes_are_preface_then_hello() -> None:
     decoder = Decoder(Framing.DELIMITED)
     decoder.feed(data[8:])
     (hello,) = decoder.events()
-    assert hello == Message(0x01, struct.pack(">HIHI", 1, 4096, 2, 0), 0)
+    assert hello == Message(0x01, wire.hello_payload((1, 4096), (2, 0)), 0)
     assert session.data_to_send() == b""
 
 
@@ -162,11 +161,11 @@ def test_hello_settings(hello: bytes, accepted: PeerHello) -> None:
     "payload",
     [
         b"\x00\x01\x00\x00\x01",  # not a multiple of 6
-        struct.pack(">HIHI", 1, 300, 1, 300),  # duplicate
-        struct.pack(">HI", 1, 255),
-        struct.pack(">HI", 1, 2**30 + 1),
-        struct.pack(">HI", 2, 255),
-        struct.pack(">HIHI", 9, 1, 9, 2),  # duplicate unknown setting
+        wire.hello_payload((1, 300), (1, 300)),  # duplicate
+        wire.hello_payload((1, 255)),
+        wire.hello_payload((1, 2**30 + 1)),
+        wire.hello_payload((2, 255)),
+        wire.hello_payload((9, 1), (9, 2)),  # duplicate unknown setting
     ],
 )
 def test_malformed_hello(payload: bytes) -> None:

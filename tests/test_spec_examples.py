@@ -30,15 +30,12 @@ from framewire import (
     PingReceived,
     PongReceived,
 )
-from framewire._schema import FLAG_M, FLAG_N
 from framewire.conformance import wire
 from framewire.session import Session
 
 EXAMPLES_PAGE = Path(__file__).resolve().parent.parent / "spec" / "examples.md"
 BLOCK_RE = re.compile(r'^```text title="example: ([a-z0-9-]+)"\n(.*?)\n```$', re.M | re.S)
-PREFACE_SIZE = 8
-HEADER_SIZE = 9
-DEFAULT_MAX_MESSAGE = 16_777_216  # the MAX_MESSAGE_SIZE default of the table in spec 6.3
+DEFAULT_MAX_MESSAGE = wire.DEFAULT_SETTINGS[wire.SETTING_MAX_MESSAGE]
 
 
 def page_blocks() -> dict[str, str]:
@@ -52,7 +49,7 @@ def page_blocks() -> dict[str, str]:
 
 def frames_part(example: Example) -> bytes:
     """The frame bytes of an example: a session's bytes start with the preface."""
-    return example.wire[PREFACE_SIZE:] if example.session else example.wire
+    return example.wire[wire.PREFACE_SIZE :] if example.session else example.wire
 
 
 def expected_messages(example: Example) -> list[Message]:
@@ -112,7 +109,9 @@ def test_codec_encodes_example_messages_into_the_example_bytes(name: str) -> Non
         last = len(example.chunks) - 1
         encoded = b"".join(
             encoder.frame(
-                message.flags << 4 | (FLAG_N if i > 0 else 0) | (FLAG_M if i < last else 0),
+                message.flags << wire.APPLICATION_FLAGS_SHIFT
+                | (wire.FLAG_N if i > 0 else 0)
+                | (wire.FLAG_M if i < last else 0),
                 message.type,
                 chunk,
             )
@@ -130,7 +129,7 @@ def test_codec_encodes_example_messages_into_the_example_bytes(name: str) -> Non
 
 def handshake_size(example: Example) -> int:
     """Bytes of the preface and the HELLO that open a session example."""
-    return PREFACE_SIZE + HEADER_SIZE + len(example.messages[0].payload)
+    return wire.PREFACE_SIZE + wire.HEADER_SIZE + len(example.messages[0].payload)
 
 
 def all_events(session: Session) -> list[object]:

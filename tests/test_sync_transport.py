@@ -25,6 +25,7 @@ from io_peers import (
 
 from framewire import Deadlines, Framing, Limits
 from framewire.addresses import Address
+from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
@@ -194,7 +195,7 @@ def test_4_gib_header_is_refused_with_frame_too_large(echo_server: Server) -> No
     framing = echo_server_framing(echo_server)
     with connect(echo_server.address, framing=framing) as bystander:
         sock = raw_connect(echo_server.address, framing)
-        header = b"FW\x01\x00\x40\xff\xff\xff\xff"
+        header = wire.frame(wire.DATA, length=0xFFFFFFFF)
         sock.sendall(header if framing is Framing.LENGTH_PREFIXED else header + b"\x01" * 64)
         received = read_to_eof(sock)
         sock.close()
@@ -213,7 +214,9 @@ def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
 
     def raw_peer() -> None:
         sock, _ = listener.accept()
-        sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED) + b"FW\x01\x00\x40\xff\xff\xff\xff")
+        sock.sendall(
+            handshake_bytes(Framing.LENGTH_PREFIXED) + wire.frame(wire.DATA, length=0xFFFFFFFF)
+        )
         seen.append(read_to_eof(sock))
         sock.close()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from tls_peers import (
 
 from framewire import Deadlines, Framing, aio, sync
 from framewire.addresses import Address
+from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -386,7 +386,7 @@ def test_4_gib_header_over_tls_gets_frame_too_large_and_close_notify(
         pytest.skip("a length field is a length-prefixed frame's")
     address = tls_server("echo-after-end", Received())
     with raw_tls_connect(address, tls_files, framing) as sock:
-        sock.sendall(b"FW\x01\x00\x40" + struct.pack(">I", 0xFFFFFFFF))
+        sock.sendall(wire.frame(wire.DATA, length=0xFFFFFFFF))
         stream, clean = read_tls_to_end(sock)
     assert error_code_sent(stream, framing) == ErrorCode.FRAME_TOO_LARGE
     assert clean  # the ERROR, then close_notify: the end is a clean one (FW-TLS-8)

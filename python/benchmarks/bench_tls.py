@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
-from bench import DATA, LIMITS, Workload  # the same load as the plain-TCP benchmark
+from bench import DATA, LIMITS, MAGIC, VERSION, Workload  # the same load as the plain-TCP benchmark
 
 from framewire import Deadlines, _schema
 from framewire.aio import AsyncChannel, start_server
@@ -156,7 +156,7 @@ def receive_struct(sock: ssl.SSLSocket, load: Workload) -> None:
         start, preface_left = start + skipped, preface_left - skipped
         while end - start >= HEADER.size:
             magic, version, _flags, frame_type, length = HEADER.unpack_from(buffer, start)
-            if magic != b"FW" or version != 1 or length > 1 << 20:
+            if magic != MAGIC or version != VERSION or length > 1 << 20:
                 raise ValueError("bad header")
             if start + HEADER.size + length > end:
                 break
@@ -204,7 +204,7 @@ async def _readexactly(certificates: Certificates, load: Workload) -> float:
             magic, version, _flags, frame_type, length = HEADER.unpack(
                 await reader.readexactly(HEADER.size)
             )
-            if magic != b"FW" or version != 1 or length > 1 << 20:
+            if magic != MAGIC or version != VERSION or length > 1 << 20:
                 raise ValueError("bad header")
             await reader.readexactly(length)
             messages += frame_type >= DATA
