@@ -27,8 +27,8 @@ SCHEMAS = "python/src/framewire/_schema.py"
 ORACLE = "python/src/framewire/conformance/wire.py"
 DISSECTOR = "dissectors/framewire.lua"
 """Wireshark runs Lua, so the dissector verifies CRC-32C and decodes COBS itself; every
-constant it uses is generated from the schemas (dissectors/generate_tables.py, checked by
-tests/test_wireshark.py)."""
+constant it uses is generated, from the schemas and (the CRC-32C polynomial) from the
+oracle, by dissectors/generate_tables.py, which tests/test_wireshark.py checks."""
 
 MARKS: dict[str, tuple[re.Pattern[str], set[str]]] = {
     "the header's struct format": (re.compile(r"2sBBBI"), {ORACLE}),

@@ -814,6 +814,19 @@ def crc_cases(suite: Suite) -> None:
         frames=[frame(PING, b"pingpong", checksum=True), frame(PONG, b"pingpong")],
         events=[message(PING, b"pingpong"), message(PONG, b"pingpong")],
     )
+    following = frame(DATA, b"next")
+    lookalike = payload_with_crc(b"no trailer", int.from_bytes(following[:4], "big"), app=1)
+    valid_frames(
+        suite,
+        group,
+        "no-trailer-without-c",
+        "A frame without C whose CRC-32C happens to equal the next 4 bytes (the next "
+        "frame's magic, version and flags): C is clear, so no trailer follows and those "
+        "bytes start the next frame.",
+        ["FW-HDR-1", "FW-CRC-1"],
+        frames=[frame(DATA, lookalike, app=1), following],
+        events=[message(DATA, lookalike, 1), message(DATA, b"next")],
+    )
     valid_frames(
         suite,
         group,
@@ -883,6 +896,34 @@ def crc_cases(suite: Suite) -> None:
         tags=["boundary"],
     )
     streaming_bad_crc(suite, group)
+
+
+def payload_with_crc(head: bytes, target: int, *, app: int) -> bytes:
+    """`head` and 4 more bytes, chosen so that the CRC-32C of the frame (DATA, no C, `app`
+    flags) carrying it is `target`. CRC-32C is affine in its input bits over GF(2), so the
+    4 bytes solve a 32 x 32 linear system."""
+
+    def crc_with(tail: int) -> int:
+        return wire.crc32c(frame(DATA, head + tail.to_bytes(4, "big"), app=app))
+
+    base = crc_with(0)
+    pivots: dict[int, tuple[int, int]] = {}  # highest bit -> (column combination, tail bits)
+    for bit in range(32):
+        column, tail = crc_with(1 << bit) ^ base, 1 << bit
+        for pivot in sorted(pivots, reverse=True):
+            if column >> pivot & 1:
+                column ^= pivots[pivot][0]
+                tail ^= pivots[pivot][1]
+        if column:
+            pivots[column.bit_length() - 1] = (column, tail)
+    wanted, tail = target ^ base, 0
+    for pivot in sorted(pivots, reverse=True):
+        if wanted >> pivot & 1:
+            wanted ^= pivots[pivot][0]
+            tail ^= pivots[pivot][1]
+    if wanted or crc_with(tail) != target:
+        raise AssertionError("no 4 bytes give that CRC-32C")
+    return head + tail.to_bytes(4, "big")
 
 
 def streaming_bad_crc(suite: Suite, group: str) -> None:
