@@ -15,15 +15,11 @@ import logging
 import signal
 import sys
 
+from io_peers import async_echo as echo
+
 from framewire import Deadlines, Framing
 from framewire.addresses import format_address, parse_address
-from framewire.aio import AsyncChannel, start_server
-
-
-async def echo(channel: AsyncChannel) -> None:
-    """Every message back, as it comes."""
-    async for message in channel:
-        await channel.send(message)
+from framewire.aio import start_server
 
 
 async def serve(args: argparse.Namespace) -> None:
