@@ -7,7 +7,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from framewire import NEED_DATA, Fragment, Framing, Limits, PeerClosed, RemoteProtocolError
+from framewire import NEED_DATA, Fragment, Limits, Options, PeerClosed, RemoteProtocolError
 from framewire.session import Session
 from framewire.sync import connect
 
@@ -20,7 +20,7 @@ RECEIVER_LIMITS = Limits(max_frame_size=PIECE, max_message_size=0)
 def receive_files(listener: socket.socket, directory: Path, report: list[str]) -> None:
     """Write each incoming message to a file piece by piece: never a whole file in memory."""
     sock, _ = listener.accept()
-    session = Session(Framing.LENGTH_PREFIXED, limits=RECEIVER_LIMITS, assemble=False)
+    session = Session(Options(limits=RECEIVER_LIMITS), assemble=False)
     sock.sendall(session.data_to_send())  # our preface and HELLO
     pieces = largest = 0
     digest = hashlib.sha256()
@@ -55,7 +55,7 @@ with tempfile.TemporaryDirectory() as name:
     with socket.create_server(("127.0.0.1", 0)) as listener:
         receiver = threading.Thread(target=receive_files, args=(listener, directory, report))
         receiver.start()
-        with connect(listener.getsockname()[:2], checksum=True) as channel:  # CRC-32C
+        with connect(listener.getsockname()[:2], Options(checksum=True)) as channel:  # CRC-32C
             assert channel.peer_limits is not None
             print("sender: receiver accepts frames of", channel.peer_limits.max_frame_size)
             with channel.send_stream(FILE) as outgoing, source.open("rb") as file:

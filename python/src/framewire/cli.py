@@ -49,6 +49,7 @@ from framewire.encoder import Encoder
 from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.framing import Framing, Limits
+from framewire.options import Options
 from framewire.sync import Channel, connect, serve
 from framewire.tls import client_context, server_context
 
@@ -330,6 +331,11 @@ def _framing(args: argparse.Namespace) -> Framing:
     return Framing.DELIMITED if getattr(args, "serial", None) else Framing.LENGTH_PREFIXED
 
 
+def _options(args: argparse.Namespace) -> Options:
+    """The session options of the commands that talk to a peer (send, echo, listen)."""
+    return Options(_framing(args), _limits(args), checksum=args.checksum)
+
+
 def _check_endpoint(args: argparse.Namespace) -> None:
     """Exactly one of the socket ADDRESS and --serial PORT."""
     if (args.address is None) == (args.serial is None):
@@ -426,7 +432,7 @@ def run_decode(args: argparse.Namespace) -> int:
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
     if args.serial is not None:
-        return _serial_cli.run_inspect_serial(args, _framing(args))
+        return _serial_cli.run_inspect_serial(args, Options(_framing(args), _limits(args)))
     data = _read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -472,7 +478,7 @@ def run_send(args: argparse.Namespace) -> int:
         args.input, args.address = args.address, None  # with --serial: [input] only
     _check_endpoint(args)
     if args.serial is not None:
-        return _serial_cli.run_send_serial(args, _framing(args))
+        return _serial_cli.run_send_serial(args, _options(args))
     try:
         args.address = parse_address(args.address)
     except ValueError as exc:
@@ -482,9 +488,7 @@ def run_send(args: argparse.Namespace) -> int:
     context, server_name = tls_client_options(args)
     with connect(
         args.address,
-        framing=_framing(args),
-        limits=_limits(args),
-        checksum=args.checksum,
+        _options(args),
         deadlines=_deadlines(args),
         ssl=context,
         server_hostname=server_name,
@@ -538,9 +542,7 @@ def _serve_here(
     with serve(
         address,
         handler,
-        framing=_framing(args),
-        limits=_limits(args),
-        checksum=args.checksum,
+        _options(args),
         deadlines=_deadlines(args),
         reuse_port=worker,
         ssl=_tls_server_context(args),
@@ -612,7 +614,7 @@ def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
     _check_endpoint(args)
     if args.serial is not None:
-        return _serial_cli.run_listen_serial(args, _framing(args))
+        return _serial_cli.run_listen_serial(args, _options(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:
