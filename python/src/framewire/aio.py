@@ -404,7 +404,8 @@ class _AsyncChannelBase(Generic[DataEvent]):
     def __init__(self, protocol: _FramewireProtocol[DataEvent]) -> None:
         self._protocol: _FramewireProtocol[DataEvent] = protocol
         self._pending: Iterator[DataEvent] = iter(())
-        """The rest of the batch the receive methods take from."""
+        """The rest of the batch the receive methods take from: each returns from it
+        without a second coroutine while it lasts, and refills it with ``_next_batch``."""
         self._taking = 0
         """Payload bytes of that batch, given back to the protocol's count when used up."""
 
@@ -425,15 +426,6 @@ class _AsyncChannelBase(Generic[DataEvent]):
             await self._wait_for(lambda: protocol.peer.hello is not None)
         assert protocol.peer.hello is not None  # _wait_for raised otherwise
         return protocol.peer.hello
-
-    async def _recv_data(self, timeout: float | None) -> DataEvent | None:
-        """The first piece of data of the next batch, waiting for one; None at the peer's
-        clean end. The receive methods call it once the batch they take from is used up
-        (their fast path takes from that batch without a second coroutine)."""
-        self._pending = iter(await self._next_batch(timeout))
-        for data in self._pending:
-            return data
-        return None
 
     async def _next_batch(self, timeout: float | None) -> list[DataEvent]:
         """The next decoded batch, waiting for one; [] at the peer's clean end.
@@ -589,7 +581,10 @@ class AsyncChannel(_AsyncChannelBase[Message]):
         """
         for message in self._pending:
             return message
-        return await self._recv_data(timeout)
+        self._pending = iter(await self._next_batch(timeout))
+        for message in self._pending:
+            return message
+        return None
 
     async def recv_batch(self, timeout: float | None = None) -> list[Message]:
         """Every data message decoded and not yet received (waiting for at least one),
@@ -628,7 +623,10 @@ class AsyncStreamingChannel(_AsyncChannelBase[Fragment]):
         ``framewire.sync.StreamingChannel.recv_fragment``)."""
         for fragment in self._pending:
             return fragment
-        return await self._recv_data(timeout)
+        self._pending = iter(await self._next_batch(timeout))
+        for fragment in self._pending:
+            return fragment
+        return None
 
 
 class AsyncOutgoingMessage:
