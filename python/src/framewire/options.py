@@ -16,7 +16,7 @@ are assembled or streamed is the channel's type (``streaming=True`` on the entry
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from framewire.framing import Framing, Limits
 
@@ -36,7 +36,7 @@ class Options:
 
     framing: Framing = Framing.LENGTH_PREFIXED
     """How frames are delimited on the stream (spec 4); both peers must agree (FW-PRE-2)."""
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = Limits()  # one shared value: a Limits is frozen
     """What we accept, announced in our HELLO (spec 7.1)."""
     checksum: bool = False
     """Whether the frames we send carry a CRC-32C trailer (flag C, spec 5)."""

@@ -110,6 +110,10 @@ _ADMISSIONS: dict[SessionState, _StateAdmission] = {
 }
 
 
+_DEFAULT_OPTIONS = Options()
+"""What a Session() without options gets (frozen, so one value serves every session)."""
+
+
 class Session:
     """One end of a Framewire session over a reliable byte stream (spec 6)."""
 
@@ -117,7 +121,7 @@ class Session:
         """``options`` (default ``Options()``): framing, limits, checksum. ``assemble``
         False streams data messages as ``Fragment`` events (FW-MSG-15), for a receiver
         that must not hold a whole message (required with no message limit, FW-LIM-5)."""
-        options = options if options is not None else Options()
+        options = options if options is not None else _DEFAULT_OPTIONS
         self.options = options
         """What this session was created with."""
         framing = options.framing
