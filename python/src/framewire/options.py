@@ -22,6 +22,9 @@ from framewire.framing import Framing, Limits
 
 __all__ = ["Options"]
 
+_DEFAULT_LIMITS = Limits()
+"""FW-LIM-1's limits: one value shared by every default ``Options`` (a Limits is frozen)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -36,7 +39,7 @@ class Options:
 
     framing: Framing = Framing.LENGTH_PREFIXED
     """How frames are delimited on the stream (spec 4); both peers must agree (FW-PRE-2)."""
-    limits: Limits = Limits()  # one shared value: a Limits is frozen
+    limits: Limits = _DEFAULT_LIMITS
     """What we accept, announced in our HELLO (spec 7.1)."""
     checksum: bool = False
     """Whether the frames we send carry a CRC-32C trailer (flag C, spec 5)."""
