@@ -17,9 +17,10 @@
 // --keyfile (and with --cafile requires client certificates signed by it); a client trusts
 // --cafile and checks the server's certificate against --server-name (default: the host).
 
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
-import { createServer, connect, tlsError } from '../src/session.js';
+import { Session, createServer, connect, tlsError } from '../src/session.js';
 import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
 const HELP = `usage: framewire-echo-server [options]
@@ -141,38 +142,57 @@ function log(msg) {
 }
 
 let connections = 0;
+/**
+ * Each connection's number, for its log lines. The listeners below are shared by every
+ * connection (EventEmitter calls them with the session as `this`), so that an idle
+ * connection holds no closures of its own.
+ * @type {WeakMap<Session, number>}
+ */
+const connectionNumbers = new WeakMap();
+
+/**
+ * Send a data message back, once, in order.
+ * @this {Session} @param {{type: number, flags: number, payload: Uint8Array}} m
+ */
+function echoMessage(m) {
+  try {
+    const ok = this.send(m.type, m.payload, { flags: m.flags, checksum: values.checksum });
+    // FW-SEC-2: a peer that does not read its echoes must not make us queue them without
+    // bound: stop reading until the socket has drained
+    if (!ok && !this.paused) {
+      this.pause();
+      this.once('drain', resumeReading);
+    }
+  } catch (e) {
+    log(`#${connectionNumbers.get(this)}: cannot echo: ${/** @type {Error} */ (e).message}`);
+    this.abort('echo failed');
+  }
+}
+
+/** @this {Session} */
+function resumeReading() {
+  this.resume();
+}
+
+/** FW-CLS-3: finish the echoes, then half-close. @this {Session} */
+function endEcho() {
+  this.end();
+}
+
+/** @this {Session} @param {Error} e */
+function logFailure(e) {
+  log(`#${connectionNumbers.get(this)}: ${e.message}`);
+}
 
 /**
  * The echo application: every data message back, once, in order; half-close after the peer's clean end.
- * @param {import('../src/session.js').Session} session
- * @returns {Promise<void>} resolves when the connection is closed
+ * @param {Session} session
  */
 function echo(session) {
-  const id = ++connections;
-  return new Promise((resolve) => {
-    let waiting = false;
-    session.on('message', (m) => {
-      try {
-        const ok = session.send(m.type, m.payload, { flags: m.flags, checksum: values.checksum });
-        // FW-SEC-2: a peer that does not read its echoes must not make us queue them without
-        // bound: stop reading until the socket has drained
-        if (!ok && !waiting) {
-          waiting = true;
-          session.pause();
-          session.once('drain', () => {
-            waiting = false;
-            session.resume();
-          });
-        }
-      } catch (e) {
-        log(`#${id}: cannot echo: ${/** @type {Error} */ (e).message}`);
-        session.abort('echo failed');
-      }
-    });
-    session.on('end', () => session.end()); // FW-CLS-3: finish the echoes, then half-close
-    session.on('error', (e) => log(`#${id}: ${e.message}`));
-    session.on('close', () => resolve());
-  });
+  connectionNumbers.set(session, ++connections);
+  session.on('message', echoMessage);
+  session.on('end', endEcho);
+  session.on('error', logFailure);
 }
 
 if (clientMode) {
@@ -188,12 +208,11 @@ if (clientMode) {
       log(`connect: ${/** @type {Error} */ (e).message}; stopping`);
       break;
     }
-    await echo(session);
+    echo(session);
+    await once(session, 'close');
   }
 } else {
-  const server = createServer(options, (session) => {
-    echo(session).catch(() => {});
-  });
+  const server = createServer(options, echo);
   server.on('error', (e) => {
     log(`server: ${e.message}`);
     process.exit(1);

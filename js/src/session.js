@@ -36,6 +36,36 @@ const MAX_QUEUED_PONGS = 64;
 const INBOX_MESSAGES = 1024;
 const INBOX_BYTES = 16 * 1024 * 1024;
 
+/** Where a socket's listeners find their session. */
+const SESSION = Symbol('framewire.session');
+
+/** @typedef {net.Socket & {[SESSION]: Session}} SessionSocket */
+
+/** @this {SessionSocket} @param {Buffer} chunk */
+function onSocketData(chunk) {
+  this[SESSION]._onData(chunk);
+}
+
+/** @this {SessionSocket} */
+function onSocketEnd() {
+  this[SESSION]._onEnd();
+}
+
+/** @this {SessionSocket} */
+function onSocketDrain() {
+  this[SESSION]._onDrain();
+}
+
+/** @this {SessionSocket} @param {Error} err */
+function onSocketError(err) {
+  this[SESSION]._onTransportError(err);
+}
+
+/** @this {SessionSocket} */
+function onSocketClose() {
+  this[SESSION]._onClose();
+}
+
 /**
  * One Framewire connection.
  *
@@ -69,8 +99,9 @@ export class Session extends EventEmitter {
     /** @type {NodeJS.Timeout | null} */
     this._lingerTimer = null;
     this._framesAtTimer = -1;
-    /** @type {Map<string, {resolve: (ms: number) => void, reject: (e: Error) => void, t0: bigint}>} */
-    this._pingWaiters = new Map();
+    /** PINGs awaiting their PONG, by data (created by the first ping(): most sessions never ping) */
+    /** @type {Map<string, {resolve: (ms: number) => void, reject: (e: Error) => void, t0: bigint}> | null} */
+    this._pingWaiters = null;
     /** messages received while nobody listens to 'message', for receive() */
     /** @type {Array<{type: number, flags: number, payload: Uint8Array}>} */
     this._inbox = [];
@@ -85,19 +116,14 @@ export class Session extends EventEmitter {
     this._sink = (ev) => this._dispatchOne(ev);
 
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk) => this._onData(chunk));
-    socket.on('end', () => this._onEnd());
-    socket.on('drain', () => {
-      this._waitingDrain = false;
-      this._flush();
-      if (this._pausedForPongs && !this._waitingDrain) {
-        this._pausedForPongs = false;
-        this._updateReading();
-      }
-      if (!this._waitingDrain) this.emit('drain');
-    });
-    socket.on('error', (err) => this._onTransportError(err));
-    socket.on('close', () => this._onClose());
+    // One set of listener functions serves every session (they find theirs on the socket),
+    // so an idle connection holds no closures of its own.
+    /** @type {SessionSocket} */ (socket)[SESSION] = this;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
     if (this.handshakeTimeout > 0) {
       this._handshakeTimer = setTimeout(() => this._timeout('handshake deadline expired before the peer\'s HELLO'), this.handshakeTimeout);
       this._handshakeTimer.unref?.();
@@ -160,6 +186,7 @@ export class Session extends EventEmitter {
         timer = setTimeout(() => this._timeout(`no PONG within ${options.timeout} ms`), options.timeout);
         timer.unref?.();
       }
+      this._pingWaiters ??= new Map();
       this._pingWaiters.set(key, {
         resolve: (ms) => {
           if (timer !== null) clearTimeout(timer);
@@ -248,6 +275,11 @@ export class Session extends EventEmitter {
   pause() {
     this._pausedByApp = true;
     this._updateReading();
+  }
+
+  /** true from pause() until resume() */
+  get paused() {
+    return this._pausedByApp;
   }
 
   /** Read again after pause() (the session may still hold reading paused for its own reasons). */
@@ -356,6 +388,16 @@ export class Session extends EventEmitter {
     }
   }
 
+  _onDrain() {
+    this._waitingDrain = false;
+    this._flush();
+    if (this._pausedForPongs && !this._waitingDrain) {
+      this._pausedForPongs = false;
+      this._updateReading();
+    }
+    if (!this._waitingDrain) this.emit('drain');
+  }
+
   _onEnd() {
     this._clearTimers(false);
     this.core.receiveEnd(this._sink);
@@ -437,9 +479,9 @@ export class Session extends EventEmitter {
         }
         case 'pong': {
           const key = Buffer.from(ev.data).toString('hex');
-          const w = this._pingWaiters.get(key);
+          const w = this._pingWaiters?.get(key);
           if (w !== undefined) {
-            this._pingWaiters.delete(key);
+            this._pingWaiters?.delete(key);
             w.resolve(Number(process.hrtime.bigint() - w.t0) / 1e6);
           }
           this.emit('pong', ev.data);
@@ -466,8 +508,9 @@ export class Session extends EventEmitter {
   /** @param {Error} e */
   _rejectWaiters(e) {
     for (const r of this._receivers.splice(0)) r.reject(e);
+    if (this._pingWaiters === null) return;
     for (const w of this._pingWaiters.values()) w.reject(e);
-    this._pingWaiters.clear();
+    this._pingWaiters = null;
   }
 
   /** @param {Error} err */
@@ -490,7 +533,7 @@ export class Session extends EventEmitter {
       this._rejectWaiters(e);
       if (this.listenerCount('error') > 0) this.emit('error', e);
     }
-    if (this._pingWaiters.size > 0 || this._receivers.length > 0) {
+    if (this._pingWaiters !== null || this._receivers.length > 0) {
       this._rejectWaiters(this.failure ?? new TransportError('connection closed'));
     }
     this.emit('drain'); // release drained() waiters

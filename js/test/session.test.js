@@ -254,6 +254,25 @@ test('net: echo over TCP and a Unix socket, both framings, clean close', async (
   }
 });
 
+test('net: pause() stops reading the socket until resume(), and paused says so', async () => {
+  const { server, address } = await echoServer({});
+  const s = await open(address, {});
+  assert.equal(s.paused, false);
+  s.pause();
+  assert.equal(s.paused, true);
+  assert.equal(s.socket.isPaused(), true);
+  s.send(0x40, utf8('held'));
+  s.resume();
+  assert.equal(s.paused, false);
+  assert.equal(s.socket.isPaused(), false);
+  const echoed = await s.receive({ timeout: 5000 });
+  assert.deepEqual(new Uint8Array(echoed?.payload ?? []), utf8('held'));
+  s.end();
+  await new Promise((r) => s.once('close', r));
+  assert.equal(s.failure, null);
+  await new Promise((r) => server.close(r));
+});
+
 test('net: a faulty peer gets an ERROR frame and a half-close (FW-SES-3)', async () => {
   const { server, address } = await echoServer({});
   const sock = net.connect({ port: /** @type {number} */ (address.port), host: '127.0.0.1', allowHalfOpen: true });
