@@ -15,16 +15,12 @@ import logging
 import signal
 import sys
 
+from io_peers import async_echo as echo
+
 from framewire import Deadlines, Framing
 from framewire.addresses import format_address, parse_address
-from framewire.aio import AsyncChannel, start_server
+from framewire.aio import start_server
 from framewire.options import Options
-
-
-async def echo(channel: AsyncChannel) -> None:
-    """Every message back, as it comes."""
-    async for message in channel:
-        await channel.send(message)
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -1,11 +1,14 @@
-"""Shared fixtures: where a server listens, in which framing, and the vectors one by one."""
+"""Shared fixtures: where a server listens, in which framing, an echo server there, and the
+vectors one by one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conformance_helpers import REFERENCE_KNOWN_FAILURES, suite
+from io_peers import FAST, echo
 from tls_peers import TlsFiles, make_tls_files
 
 from framewire import Framing
@@ -14,6 +17,8 @@ from framewire.conformance.adapter import ReferenceAdapter
 from framewire.conformance.results import KnownFailures
 from framewire.conformance.runner import not_applicable
 from framewire.conformance.vectors import Case
+from framewire.options import Options
+from framewire.sync import Server, serve
 
 
 @pytest.fixture(params=["tcp", "unix"])
@@ -27,6 +32,13 @@ def framing(request: pytest.FixtureRequest) -> Framing:
     """Each framing in turn (spec 4)."""
     result: Framing = request.param
     return result
+
+
+@pytest.fixture
+def echo_server(address: Address, framing: Framing) -> Iterator[Server]:
+    """A blocking echo server at ``address`` in ``framing``, with short deadlines (FAST)."""
+    with serve(address, echo, Options(framing), deadlines=FAST) as server:
+        yield server
 
 
 REFERENCE_CASES = [

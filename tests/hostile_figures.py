@@ -30,13 +30,13 @@ from hostile_helpers import (
     flood_unread,
     header,
     honest_exchange,
-    poll_until,
     raw_socket,
     reset_on_close,
     running_server,
 )
 from io_peers import handshake_bytes
 from js_peers import NODE
+from polling import poll, wait_until
 
 from framewire import Encoder, Framing, _schema
 
@@ -47,14 +47,14 @@ BUSY_CONNECTIONS = 8
 def per_connection(server: RunningServer, opening: bytes, count: int, fds: int) -> float:
     """KiB of RSS per connection while ``count`` connections hold after sending ``opening``
     (``fds``: the server's descriptors at rest)."""
-    assert poll_until(lambda: server.fd_count() <= fds)  # the previous connections are gone
+    wait_until(lambda: server.fd_count() <= fds, what="the previous connections gone", timeout=WAIT)
     before = server.rss_kib()
     with contextlib.ExitStack() as stack:
         for _ in range(count):
             sock = stack.enter_context(raw_socket(server.address))
             sock.sendall(opening)
             reset_on_close(sock)
-        assert poll_until(lambda: server.fd_count() >= fds + count)
+        wait_until(lambda: server.fd_count() >= fds + count, what="all connected", timeout=WAIT)
         honest_exchange(server.address, FRAMING, 1, seed=count)  # the others have been read
         return (server.rss_kib() - before) / count
 
@@ -87,7 +87,9 @@ def fresh_server(kind: str, log_dir: Path) -> Iterator[tuple[RunningServer, int,
     with running_server(kind, FRAMING, log_dir, deadline=30.0) as server:
         fds = server.fd_count()
         honest_exchange(server.address, FRAMING, 40, seed=0)
-        assert poll_until(lambda: server.fd_count() <= fds)  # the warm-up connection is gone
+        wait_until(
+            lambda: server.fd_count() <= fds, what="the warm-up connection gone", timeout=WAIT
+        )
         yield server, server.rss_kib(), fds
 
 
@@ -107,8 +109,8 @@ def measure(kind: str, connections: int, log_dir: Path) -> list[str]:
         busy_each = busy(server)
     with fresh_server(kind, log_dir) as (server, rest, fds):
         stalled = per_connection(server, stalled_opening + b"p" * 1024, connections, fds)
-        assert poll_until(lambda: server.fd_count() <= fds)
-        poll_until(lambda: server.rss_kib() <= rest + 1024, limit=5.0)  # settle a little
+        wait_until(lambda: server.fd_count() <= fds, what="the connections gone", timeout=WAIT)
+        poll(lambda: server.rss_kib() <= rest + 1024)  # settle a little, if it will
         after = server.rss_kib() - rest
     encoder = Encoder(FRAMING)
     pings = flood_growth(kind, log_dir, encoder.ping(b"12345678"), 24 << 20)

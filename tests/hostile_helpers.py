@@ -12,17 +12,19 @@ import contextlib
 import os
 import random
 import re
+import select
 import socket
 import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from io_peers import error_code_sent, handshake_bytes, read_to_eof
 from js_peers import JS_BIN, NODE
+from polling import wait_until
 
 from framewire import Framing, _schema
 from framewire.addresses import Address, format_address, parse_address
@@ -117,24 +119,12 @@ def running_server(
 
 
 def _wait_listening(process: subprocess.Popen[bytes], log_path: Path) -> Address:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        match = _LISTENING.search(log_path.read_text(errors="replace"))
-        if match:
-            return parse_address(match.group(1))
+    def listening() -> re.Match[str] | None:
         assert process.poll() is None, f"server exited: {log_path.read_text()}"
-        time.sleep(0.02)
-    raise AssertionError(f"server did not start: {log_path.read_text()}")
+        return _LISTENING.search(log_path.read_text(errors="replace"))
 
-
-def poll_until(condition: Callable[[], bool], limit: float = WAIT) -> bool:
-    """Whether ``condition()`` became true within ``limit`` seconds (checked often)."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    match = wait_until(listening, what=f"the server says it listens ({log_path})", timeout=WAIT)
+    return parse_address(match.group(1))
 
 
 # -- the honest client ---------------------------------------------------------------------
@@ -221,7 +211,7 @@ def flood_unread(address: Address, framing: Framing, unit: bytes, total: int) ->
             try:
                 count = sock.send(pending)
             except BlockingIOError:
-                time.sleep(0.005)
+                select.select([], [sock], [], STALLED)  # until the server reads again
                 continue
             sent, pending = sent + count, pending[count:]
             progress_at = time.monotonic()

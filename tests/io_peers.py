@@ -10,11 +10,12 @@ from __future__ import annotations
 import socket
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from framewire import Deadlines, Decoder, Encoder, Framing, Limits
 from framewire.addresses import Address
+from framewire.aio import AsyncChannel
 from framewire.events import END, Message, Sentinel
 from framewire.sync import Channel
 
@@ -99,20 +100,13 @@ def reset(sock: socket.socket) -> None:
     sock.close()
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 2.0) -> None:
-    """Poll ``condition`` until it is true; fail the test when ``timeout`` passes first.
-
-    For state that another thread fills (a server's ``errors``): no fixed sleep, so a
-    fast machine does not wait and a slow one does not fail for nothing.
-    """
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s: {condition}")
-        time.sleep(0.005)
-
-
 def echo(channel: Channel) -> None:
     """The blocking echo handler: every message back as it came, until the peer ends."""
     for message in channel:
         channel.send(message)
+
+
+async def async_echo(channel: AsyncChannel) -> None:
+    """The asyncio echo handler: every message back as it came, until the peer ends."""
+    async for message in channel:
+        await channel.send(message)

@@ -21,11 +21,14 @@ from io_peers import (
     raw_connect,
     read_to_eof,
     reset,
-    wait_until,
+)
+from io_peers import (
+    async_echo as echo,
 )
 from io_peers import (
     echo as blocking_echo,
 )
+from polling import wait_until_async
 
 from framewire import Framing, Limits
 from framewire.addresses import Address
@@ -54,11 +57,6 @@ T = TypeVar("T")
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
-
-
-async def echo(channel: AsyncChannel) -> None:
-    async for message in channel:
-        await channel.send(message)
 
 
 MESSAGES = [
@@ -145,10 +143,12 @@ def test_asyncio_client_and_blocking_server(address: Address, framing: Framing) 
 
 def test_peer_reset_mid_frame_is_a_transport_error(framing: Framing) -> None:
     async def scenario() -> None:
+        connected = asyncio.Event()
+
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             writer.write(handshake_bytes(framing) + frame(framing, 0, DATA, b"x" * 100)[:20])
             await writer.drain()
-            await asyncio.sleep(0.1)
+            await connected.wait()  # the reset must not come before the client's handshake
             sock = writer.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()
@@ -157,10 +157,12 @@ def test_peer_reset_mid_frame_is_a_transport_error(framing: Framing) -> None:
         port = raw_server.sockets[0].getsockname()[1]
         async with raw_server:
             channel = await open_connection(("127.0.0.1", port), Options(framing), deadlines=FAST)
-            with pytest.raises(TransportError):
+            connected.set()
+            with pytest.raises(TransportError) as caught:
                 await channel.recv(timeout=2)
-            with pytest.raises(TransportError):
+            with pytest.raises(TransportError) as again:
                 await channel.recv()
+            assert again.value is caught.value  # FW-SES-4: failed for good, by that error
             await channel.close()
 
     run(scenario())
@@ -184,7 +186,7 @@ async def _serve_raw_peer(
                     sock.sendall(chunk)
                 except OSError:
                     break
-                time.sleep(pause)
+                time.sleep(pause)  # the scenario: a peer that trickles its bytes
             received = read_to_eof(sock)
             sock.close()
             return received
@@ -219,7 +221,7 @@ def test_trickling_peer_hits_the_frame_deadline(framing: Framing) -> None:
 
 
 def test_reset_by_one_peer_leaves_the_others_alone(address: Address) -> None:
-    async def scenario() -> Message | None:
+    async def scenario() -> tuple[Message | None, list[BaseException]]:
         async with (
             await start_server(address, echo, deadlines=FAST) as server,
             await open_connection(server.address) as survivor,
@@ -227,11 +229,15 @@ def test_reset_by_one_peer_leaves_the_others_alone(address: Address) -> None:
             victim = raw_connect(server.address, Framing.LENGTH_PREFIXED)
             victim.sendall(frame(Framing.LENGTH_PREFIXED, 0, DATA, b"y" * 50)[:12])
             reset(victim)
-            await asyncio.sleep(0.1)
+            await wait_until_async(
+                lambda: server.errors, what="the server fails the reset connection"
+            )
             await survivor.send(Message(DATA, b"still here"))
-            return await survivor.recv(timeout=2)
+            return await survivor.recv(timeout=2), list(server.errors)
 
-    assert run(scenario()) == Message(DATA, b"still here")
+    reply, errors = run(scenario())
+    assert reply == Message(DATA, b"still here")
+    assert [type(error) for error in errors] == [TransportError]
 
 
 def test_call_timeout_leaves_the_connection_usable() -> None:
@@ -242,7 +248,7 @@ def test_call_timeout_leaves_the_connection_usable() -> None:
         ):
             with pytest.raises(TimeoutError):
                 await channel.recv(timeout=0.05)
-            await asyncio.sleep(0.4)  # longer than the frame deadline: idle is fine
+            await asyncio.sleep(0.4)  # the scenario: idle longer than the frame deadline
             await channel.send(Message(DATA, b"later"))
             return await channel.recv(timeout=2)
 
@@ -272,7 +278,7 @@ def test_back_pressure_both_ways() -> None:
 
     async def slow_echo(channel: AsyncChannel) -> None:
         async for message in channel:
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.005)  # the scenario: a reader slower than the sender
             await channel.send(message)
 
     async def scenario() -> int:
@@ -314,7 +320,7 @@ def test_protocol_error_raised_to_the_client() -> None:
             with pytest.raises(RemoteProtocolError) as caught:  # the bad frame follows the HELLO
                 await open_connection(("127.0.0.1", port), deadlines=FAST)
             assert caught.value.code is ErrorCode.RESERVED_FLAG
-            await asyncio.to_thread(wait_until, lambda: seen)
+            await wait_until_async(lambda: seen, what="the raw peer reads to the end")
         return seen[0]
 
     assert error_code_sent(run(scenario()), Framing.LENGTH_PREFIXED) == ErrorCode.RESERVED_FLAG

@@ -119,7 +119,7 @@ def test_frame_deadline_timer_fires() -> None:
                             sock.sendall(bytes([byte]))
                         except OSError:
                             break
-                        time.sleep(0.05)
+                        time.sleep(0.05)  # the scenario: a trickle that outlasts the frame deadline
                     return read_to_eof(sock)
 
             return await asyncio.to_thread(trickle)

@@ -318,13 +318,13 @@ def test_buffering_stays_within_one_frame(
         if framing is Framing.DELIMITED
         else 13 + receiver.max_frame_size
     )
-    try:
-        for chunk in chunks:
-            decoder.feed(chunk)
+    for chunk in chunks:
+        decoder.feed(chunk)
+        try:
             list(decoder.events())
-            assert decoder.buffered <= bound
-    except RemoteProtocolError:
-        pass
+        except RemoteProtocolError:
+            break  # invalid input: the decoder failed for good and takes no more (FW-ERR-8)
+        assert decoder.buffered <= bound
 
 
 @given(framings, st.lists(data_messages(), min_size=1, max_size=5), st.integers(0, 4))
@@ -367,9 +367,10 @@ def test_next_events_matches_next_event() -> None:
     # An error after some events waits for the next call.
     late = Decoder()
     late.feed(encoder.encode(Message(0x40, b"a")) * 3 + raw_frame(0x40, magic=b"??"))
-    assert late.next_events()
-    with pytest.raises(RemoteProtocolError):
+    assert late.next_events() == [Message(0x40, b"a")] * 3
+    with pytest.raises(RemoteProtocolError) as late_error:
         late.next_events()
+    assert late_error.value.name == "bad-magic"
     assert Decoder().next_events() == []
     ended = Decoder()
     ended.feed_eof()

@@ -22,6 +22,7 @@ from conformance_helpers import (
     REFERENCE_KNOWN_FAILURES,
     assert_conforms,
     assert_live_conforms,
+    live_cases,
     outcomes,
     run_runner,
     suite,
@@ -89,7 +90,9 @@ def test_live_serve_mode_with_an_echo_client_over_a_unix_socket(
         *KNOWN,
     )
     assert_conforms(status, report)
-    assert outcomes(report, "passed")
+    played = outcomes(report, "passed") | outcomes(report, "known-failure")
+    # the echo client runs with its default deadlines, which the runner is not told of
+    assert played == live_cases(Framing.DELIMITED, Limits(), deadlines=False, kind="session")
 
 
 def _echo_without_flags(channel: Channel) -> None:
@@ -113,7 +116,7 @@ def test_broken_echo_server_is_caught(tmp_path: Path) -> None:
     }
     applied = {c["id"] for c in report["cases"] if c["outcome"] != "not-applicable"}
     assert flagged & applied
-    assert flagged & applied <= outcomes(report, "failed")
+    assert outcomes(report, "failed") == flagged & applied  # those, and nothing else
 
 
 def test_live_mode_reports_an_unreachable_peer(tmp_path: Path) -> None:

@@ -9,22 +9,23 @@ registry code, and (for the connection log) become one line on the
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from io_peers import FAST, raw_connect, read_to_eof
+from io_peers import FAST, echo, raw_connect, read_to_eof
+from polling import wait_until
 
 from framewire import Encoder, Framing, Limits, _schema
 from framewire._connlog import LOGGER_NAME
 from framewire._diagnosis import explain_preface
 from framewire.addresses import Address
+from framewire.conformance import wire
 from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
-from framewire.events import Message
+from framewire.events import Message, PeerHello
 from framewire.options import Options
 from framewire.session import Session
-from framewire.sync import Channel, Server, connect, serve
+from framewire.sync import Server, connect, serve
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -32,22 +33,13 @@ TLS_CLIENT_HELLO_START = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01])
 """The first bytes of a TLS 1.2/1.3 ClientHello record."""
 
 
-def _echo(channel: Channel) -> None:
-    for message in channel:
-        channel.send(message)
-
-
-def _first_error(server: Server, limit: float = 5.0) -> BaseException:
-    """Poll (with a deadline) until the server has recorded a failed connection."""
-    deadline = time.monotonic() + limit
-    while not server.errors:
-        assert time.monotonic() < deadline, "no connection failed in time"
-        time.sleep(0.01)
-    return server.errors[0]
+def _first_error(server: Server) -> BaseException:
+    """The first connection the server failed, once it has recorded one."""
+    return wait_until(lambda: server.errors, what="the server fails the connection")[0]
 
 
 def _server_error_for(address: Address, framing: Framing, sent: bytes) -> BaseException:
-    with serve(address, _echo, Options(framing), deadlines=FAST) as server:
+    with serve(address, echo, Options(framing), deadlines=FAST) as server:
         with raw_connect(server.address, framing, send_handshake=False) as sock:
             sock.sendall(sent)
             read_to_eof(sock)
@@ -72,7 +64,7 @@ def test_framing_mismatch_names_both_framings(address: Address, framing: Framing
 def test_the_client_of_the_other_framing_is_told_too(address: Address, framing: Framing) -> None:
     other = _other(framing)
     with (
-        serve(address, _echo, Options(framing), deadlines=FAST) as server,
+        serve(address, echo, Options(framing), deadlines=FAST) as server,
         pytest.raises(RemoteProtocolError, match=f"the peer uses {framing.value} framing"),
     ):
         connect(server.address, Options(other), deadlines=FAST)
@@ -95,7 +87,7 @@ def test_an_http_client_is_recognised(address: Address, request_line: bytes) -> 
 
 
 def test_a_silent_peer_is_named_once_in_the_timeout(address: Address) -> None:
-    with serve(address, _echo, deadlines=FAST) as server:
+    with serve(address, echo, deadlines=FAST) as server:
         with raw_connect(server.address, Framing.LENGTH_PREFIXED, send_handshake=False) as sock:
             read_to_eof(sock)
         error = _first_error(server)
@@ -111,7 +103,8 @@ def test_a_frame_over_the_announced_limit_says_both_sizes() -> None:
     session.receive_data(Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits()))
     header = _schema.HEADER_STRUCT.pack(_schema.MAGIC, _schema.VERSION, 0, 0x40, 1 << 20)
     session.receive_data(header)
-    session.next_event()  # the HELLO
+    defaults = Limits()
+    assert session.next_event() == PeerHello(defaults.max_frame_size, defaults.max_message_size)
     with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert caught.value.code is ErrorCode.FRAME_TOO_LARGE
@@ -143,7 +136,7 @@ def test_every_bad_preface_gets_a_cause_and_the_raw_fact(received: bytes) -> Non
 
 def test_connection_log_lines(address: Address, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER_NAME)
-    with serve(address, _echo, deadlines=FAST) as server:
+    with serve(address, echo, deadlines=FAST) as server:
         with connect(server.address, deadlines=FAST) as client:
             client.send(Message(0x40, b"hi"))
             assert client.recv(timeout=5.0) == Message(0x40, b"hi")
@@ -170,7 +163,8 @@ def test_encoder_refuses_a_malformed_control_message() -> None:
         Encoder().encode(Message(_schema.TYPE_HELLO, b"x"))
     with pytest.raises(LocalProtocolError, match="PING payload is 3 bytes"):
         Encoder().encode(Message(_schema.TYPE_PING, b"abc"))
-    assert Encoder().encode(Message(_schema.TYPE_PING, bytes(8)))
+    ping = Encoder().encode(Message(_schema.TYPE_PING, bytes(8)))
+    assert ping == wire.frame(_schema.TYPE_PING, bytes(8))  # the oracle's bytes of that PING
 
 
 def test_registry_codes_are_unchanged_by_diagnosis() -> None:

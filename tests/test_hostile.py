@@ -32,7 +32,6 @@ from hostile_helpers import (
     flood_unread,
     header,
     honest_exchange,
-    poll_until,
     raw_frame,
     raw_socket,
     reset_on_close,
@@ -42,6 +41,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from io_peers import handshake_bytes, read_to_eof
 from js_peers import NODE
+from polling import wait_until
 
 from framewire import Encoder, Framing, _schema
 from framewire._peertext import MAX_SHOWN, escape_peer_text
@@ -94,11 +94,13 @@ def frame(server: RunningServer, head: bytes, payload: bytes = b"") -> bytes:
 
 def settle(server: RunningServer, fds: int, rss_kib: int, *, bound_rss: bool = True) -> None:
     """Wait until the server is back to ``fds`` descriptors and (``bound_rss``) near ``rss_kib``."""
-    assert poll_until(lambda: server.fd_count() <= fds), f"{server.fd_count()} fds, was {fds}"
+    wait_until(lambda: server.fd_count() <= fds, what=f"the server back to {fds} fds", timeout=WAIT)
     if not bound_rss:
         return
-    assert poll_until(lambda: server.rss_kib() <= rss_kib + RSS_SLACK_KIB), (
-        f"RSS {server.rss_kib()} KiB, baseline {rss_kib} KiB"
+    wait_until(
+        lambda: server.rss_kib() <= rss_kib + RSS_SLACK_KIB,
+        what=f"RSS within {RSS_SLACK_KIB} KiB of the baseline {rss_kib} KiB",
+        timeout=WAIT,
     )
 
 
@@ -152,7 +154,7 @@ def test_end_mid_frame_frees_the_connection(server: RunningServer, then: str) ->
         answer = attack(server.address, partial, then=then)
     # truncated-frame is reported locally, never in an ERROR frame (registry, FW-LPF-4)
     assert code_of(answer, server.framing) is None
-    assert poll_until(lambda: server.fd_count() <= fds)
+    wait_until(lambda: server.fd_count() <= fds, what=f"the server back to {fds} fds", timeout=WAIT)
 
 
 def test_flood_of_empty_continuations_stays_small(server: RunningServer) -> None:
@@ -277,7 +279,7 @@ def test_server_logs_show_a_peer_reason_escaped(kind: str, tmp_path: Path) -> No
     error = Encoder(framing).error(ErrorCode.INTERNAL_ERROR, EVIL_REASON)
     with running_server(kind, framing, tmp_path, once=True) as server:
         attack(server.address, handshake_bytes(framing) + error)
-        assert poll_until(lambda: "pwned" in server.log()), server.log()
+        wait_until(lambda: "pwned" in server.log(), what="the reason in the log", timeout=WAIT)
         if kind == "threaded":  # --once: the failure is printed when the server ends
             server.process.wait(WAIT)
         _assert_escaped(server.log())

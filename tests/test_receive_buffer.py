@@ -20,7 +20,7 @@ from io_peers import DATA
 from framewire import Decoder, Encoder, Framing, Limits, LocalProtocolError, Message
 from framewire._receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
 from framewire.aio import AsyncChannel, open_connection, start_server
-from framewire.events import Sentinel
+from framewire.events import PeerHello, Sentinel
 from framewire.options import Options
 from framewire.session import Session
 
@@ -58,10 +58,10 @@ def test_read_ahead_grows_on_full_reads_and_shrinks_after_short_ones() -> None:
 
 def test_an_empty_buffer_is_kept_while_reads_fill_and_released_when_they_do_not() -> None:
     buffer = ReceiveBuffer()
-    _read(buffer, b"\x01" * MIB)
+    offered = _read(buffer, b"\x01" * MIB)
     buffer.start = buffer.end
     buffer.settle()
-    assert buffer.capacity > 0  # the read filled its room: more is on its way
+    assert buffer.capacity == offered == MIN_READ_AHEAD  # the read filled its room: more comes
     _read(buffer, b"\x01" * 10)
     buffer.start = buffer.end
     buffer.settle()
@@ -119,8 +119,9 @@ def test_after_a_burst_of_1_mib_messages_an_idle_session_holds_at_most_8_kib() -
     receiver = Session(Options(limits=limits))
     receiver.receive_data(sender.data_to_send())
     sender.receive_data(receiver.data_to_send())
-    assert receiver.next_events() or receiver.next_event()  # the HELLO
-    sender.next_event()
+    announced = PeerHello(max_frame_size=MIB, max_message_size=16 * MIB)
+    assert receiver.next_events() == [announced]
+    assert sender.next_event() == announced
     payloads = [bytes([n]) * MIB for n in range(8)]
     for payload in payloads:
         sender.send(Message(DATA, payload))
@@ -171,8 +172,8 @@ def test_idle_asyncio_connections_hold_no_receive_buffer_after_a_burst() -> None
         idle = asyncio.Event()
 
         async def handler(channel: AsyncChannel) -> None:
-            for _ in range(8):
-                assert await channel.recv() is not None
+            for n in range(8):
+                assert await channel.recv() == Message(DATA, bytes([n]) * MIB)
             received.set()
             await idle.wait()
             capacities.append(channel._protocol.session.receive_capacity)

@@ -182,7 +182,7 @@ def _stream_without_boundaries(sock: socket.socket, seconds: float) -> int:
     while time.monotonic() < stop:
         sock.sendall(block[5:] + block[:5])  # ends 5 bytes into the next frame
         sent += 200
-        time.sleep(0.002)
+        time.sleep(0.002)  # the scenario: many writes, each ending inside a frame
     sock.sendall(frame[5:])
     sock.shutdown(socket.SHUT_WR)
     return sent + 1

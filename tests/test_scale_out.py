@@ -9,11 +9,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from io_peers import DATA, echo
+from io_peers import DATA, async_echo, echo
+from polling import wait_until
 
 from framewire import Message
 from framewire.addresses import Address
@@ -29,11 +29,6 @@ def _listeners_on(port: int) -> int:
     with Path("/proc/net/tcp").open() as table:
         rows = [line.split() for line in table.readlines()[1:]]
     return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
-
-
-async def _async_echo(channel: AsyncChannel) -> None:
-    async for message in channel:
-        await channel.send(message)
 
 
 def _tcp(address: Address) -> tuple[str, int]:
@@ -80,11 +75,11 @@ def test_an_address_and_a_socket_together_are_refused() -> None:
 
 def test_asyncio_servers_share_a_port_and_take_a_bound_socket() -> None:
     async def scenario() -> None:
-        first = await start_server(("127.0.0.1", 0), _async_echo, reuse_port=True, backlog=10)
-        second = await start_server(first.address, _async_echo, reuse_port=True)
+        first = await start_server(("127.0.0.1", 0), async_echo, reuse_port=True, backlog=10)
+        second = await start_server(first.address, async_echo, reuse_port=True)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
-        third = await start_server(None, _async_echo, sock=sock)
+        third = await start_server(None, async_echo, sock=sock)
         async with first, second, third:
             assert _listeners_on(_tcp(first.address)[1]) == 2
             for address in (first.address, third.address):
@@ -139,14 +134,11 @@ def testecho_workers_share_one_port_and_end_together() -> None:
         line = process.stderr.readline().decode()
         assert line.endswith("(2 workers)\n"), line
         port = int(line.split()[2].rsplit(":", 1)[1])
-        deadline = time.monotonic() + 10
-        while _listeners_on(port) < 2:
-            assert time.monotonic() < deadline, "the workers did not start listening"
-            time.sleep(0.05)
+        wait_until(lambda: _listeners_on(port) >= 2, what="both workers listen", timeout=10)
         assert _listeners_on(port) == 2
         assert {_exchange(("127.0.0.1", port)) for _ in range(10)} == {b"scale"}
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) != 0  # terminated, not a clean exit
+        assert process.wait(timeout=10) == 1  # its workers were terminated: not a clean exit
         assert _listeners_on(port) == 0
     finally:
         process.kill()

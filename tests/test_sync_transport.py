@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +19,8 @@ from io_peers import (
     raw_connect,
     read_to_eof,
     reset,
-    wait_until,
 )
+from polling import wait_until
 
 from framewire import Deadlines, Framing, Limits
 from framewire.addresses import Address
@@ -38,12 +37,6 @@ from framewire.session import Session
 from framewire.sync import Channel, OutgoingMessage, Server, StreamingChannel, connect, serve
 
 pytestmark = pytest.mark.timeout(20)
-
-
-@pytest.fixture
-def echo_server(address: Address, framing: Framing) -> Iterator[Server]:
-    with serve(address, echo, Options(framing), deadlines=FAST) as server:
-        yield server
 
 
 @pytest.mark.parametrize("checksum", [False, True])
@@ -72,19 +65,15 @@ def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -
         assert channel.recv(timeout=2) == Message(0x50, b"a" * 700 + b"b" * 5000, 2)
 
 
-def test_ping_is_answered_and_messages_in_between_are_kept(echo_server: Server) -> None:
-    with connect(echo_server.address, Options(echo_server_framing(echo_server))) as channel:
+def test_ping_is_answered_and_messages_in_between_are_kept(
+    echo_server: Server, framing: Framing
+) -> None:
+    with connect(echo_server.address, Options(framing)) as channel:
         channel.send(Message(DATA, b"before"))
         started = time.monotonic()
         round_trip = channel.ping(timeout=2)
         assert 0 < round_trip <= time.monotonic() - started
         assert channel.recv(timeout=2) == Message(DATA, b"before")
-
-
-def echo_server_framing(server: Server) -> Framing:
-    # The server's channels share one framing; the fixture parametrises it.
-    options: Options = server._new_channel.keywords["options"]  # type: ignore[attr-defined]
-    return options.framing
 
 
 @settings(
@@ -97,9 +86,8 @@ def echo_server_framing(server: Server) -> Framing:
     checksum=st.booleans(),
 )
 def test_any_messages_round_trip(
-    echo_server: Server, payloads: list[bytes], checksum: bool
+    echo_server: Server, framing: Framing, payloads: list[bytes], checksum: bool
 ) -> None:
-    framing = echo_server_framing(echo_server)
     messages = [Message(DATA + i, payload, i % 16) for i, payload in enumerate(payloads)]
     with connect(
         echo_server.address, Options(framing, limits=Limits(256), checksum=checksum)
@@ -115,40 +103,49 @@ def test_peer_reset_mid_frame_is_a_transport_error(address: Address, framing: Fr
     listener.bind(address)
     listener.listen()
     bound = listener.getsockname()
+    connected = threading.Event()
 
     def raw_peer() -> None:
         sock, _ = listener.accept()
         sock.sendall(handshake_bytes(framing) + frame(framing, 0, DATA, b"x" * 100)[:20])
-        time.sleep(0.1)
+        connected.wait(5)  # the reset must not come before the client's handshake is done
         reset(sock)
 
     thread = threading.Thread(target=raw_peer)
     thread.start()
     with connect(bound, Options(framing), deadlines=FAST) as channel:
-        with pytest.raises(TransportError):
+        connected.set()
+        with pytest.raises(TransportError) as caught:
             channel.recv(timeout=2)
-        with pytest.raises(TransportError):  # FW-SES-4: failed for good
+        with pytest.raises(TransportError) as again:
             channel.recv()
+        assert again.value is caught.value  # FW-SES-4: failed for good, by that error
     thread.join()
     listener.close()
 
 
-def test_reset_of_one_connection_leaves_the_others_alone(echo_server: Server) -> None:
-    framing = echo_server_framing(echo_server)
+def test_reset_of_one_connection_leaves_the_others_alone(
+    echo_server: Server, framing: Framing
+) -> None:
     with connect(echo_server.address, Options(framing)) as survivor:
         victim = raw_connect(echo_server.address, framing)
         victim.sendall(frame(framing, 0, DATA, b"y" * 50)[:12])
         reset(victim)
-        time.sleep(0.1)
+        wait_until(lambda: echo_server.errors, what="the server fails the reset connection")
+        # the reset meets the server in a receive or in a send of its handshake: both are
+        # a TransportError, and the message says which
+        assert [type(error) for error in echo_server.errors] == [TransportError]
         survivor.send(Message(DATA, b"still here"))
         assert survivor.recv(timeout=2) == Message(DATA, b"still here")
+    assert len(echo_server.errors) == 1
 
 
 @pytest.mark.parametrize(("cut", "expected"), [(0, None), (5, ErrorCode.TRUNCATED_FRAME)])
-def test_half_close(echo_server: Server, cut: int, expected: ErrorCode | None) -> None:
+def test_half_close(
+    echo_server: Server, framing: Framing, cut: int, expected: ErrorCode | None
+) -> None:
     """A half-close at a frame boundary is a clean end; inside a frame it is
     truncated-frame (FW-LPF-4, FW-CLS-5), and the server side reports it."""
-    framing = echo_server_framing(echo_server)
     sock = raw_connect(echo_server.address, framing)
     whole = frame(framing, 0, DATA, b"abc")
     sock.sendall(whole + whole[:cut])
@@ -157,15 +154,14 @@ def test_half_close(echo_server: Server, cut: int, expected: ErrorCode | None) -
     sock.close()
     assert received.count(frame(framing, 0, DATA, b"abc")) == 1  # the echo of the whole one
     if expected is not None:
-        wait_until(lambda: echo_server.errors)
+        wait_until(lambda: echo_server.errors, what="the server reports the truncated frame")
     codes = [getattr(error, "code", None) for error in echo_server.errors]
     assert codes == ([] if expected is None else [expected])
 
 
-def test_stall_mid_frame_hits_the_frame_deadline(echo_server: Server) -> None:
+def test_stall_mid_frame_hits_the_frame_deadline(echo_server: Server, framing: Framing) -> None:
     """A peer that trickles a frame byte by byte fails with timeout, though every single
     read succeeds (a deadline, not a per-read timeout: FW-LIM-6)."""
-    framing = echo_server_framing(echo_server)
     sock = raw_connect(echo_server.address, framing)
     started = time.monotonic()
     for byte in frame(framing, 0, DATA, b"z" * 40)[:30]:
@@ -173,12 +169,12 @@ def test_stall_mid_frame_hits_the_frame_deadline(echo_server: Server) -> None:
             sock.send(bytes([byte]))
         except OSError:
             break
-        time.sleep(0.05)
+        time.sleep(0.05)  # the scenario: 30 bytes at this pace outlast the frame deadline
     received = read_to_eof(sock)
     sock.close()
     assert error_code_sent(received, framing) == ErrorCode.TIMEOUT
     assert time.monotonic() - started < 3
-    wait_until(lambda: echo_server.errors)
+    wait_until(lambda: echo_server.errors, what="the server reports the timeout")
     assert [getattr(e, "code", None) for e in echo_server.errors] == [ErrorCode.TIMEOUT]
 
 
@@ -192,16 +188,24 @@ def test_silent_peer_hits_the_handshake_deadline(address: Address) -> None:
         assert error_code_sent(received, Framing.LENGTH_PREFIXED) == ErrorCode.TIMEOUT
 
 
-def test_4_gib_header_is_refused_with_frame_too_large(echo_server: Server) -> None:
-    framing = echo_server_framing(echo_server)
+def test_4_gib_header_is_refused_with_frame_too_large(
+    echo_server: Server, framing: Framing
+) -> None:
+    """Length-prefixed: frame-too-large from the header alone (FW-LEN-3). Delimited: the
+    header's 0x00 byte is a delimiter, so what it ends is not COBS (FW-COB-2)."""
+    expected = {
+        Framing.LENGTH_PREFIXED: ErrorCode.FRAME_TOO_LARGE,
+        Framing.DELIMITED: ErrorCode.COBS_INVALID,
+    }[framing]
     with connect(echo_server.address, Options(framing)) as bystander:
         sock = raw_connect(echo_server.address, framing)
         header = b"FW\x01\x00\x40\xff\xff\xff\xff"
         sock.sendall(header if framing is Framing.LENGTH_PREFIXED else header + b"\x01" * 64)
         received = read_to_eof(sock)
         sock.close()
-        if framing is Framing.LENGTH_PREFIXED:
-            assert error_code_sent(received, framing) == ErrorCode.FRAME_TOO_LARGE
+        assert error_code_sent(received, framing) == expected
+        wait_until(lambda: echo_server.errors, what="the server reports the refused frame")
+        assert [getattr(e, "code", None) for e in echo_server.errors] == [expected]
         bystander.send(Message(DATA, b"unaffected"))
         assert bystander.recv(timeout=2) == Message(DATA, b"unaffected")
 
@@ -234,12 +238,11 @@ def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
     assert again.value is caught.value  # FW-SES-4: the error that failed the connection
 
 
-def test_call_timeout_leaves_the_connection_usable(echo_server: Server) -> None:
-    framing = echo_server_framing(echo_server)
+def test_call_timeout_leaves_the_connection_usable(echo_server: Server, framing: Framing) -> None:
     with connect(echo_server.address, Options(framing), deadlines=FAST) as channel:
         with pytest.raises(TimeoutError):
             channel.recv(timeout=0.05)
-        time.sleep(0.4)  # longer than the frame deadline: idle time is not a frame
+        time.sleep(0.4)  # the scenario: idle longer than the frame deadline is not a frame
         channel.send(Message(DATA, b"later"))
         assert channel.recv(timeout=2) == Message(DATA, b"later")
 
@@ -258,16 +261,15 @@ def test_error_from_peer_raises_peer_error(address: Address) -> None:
     assert caught.value.name == "internal-error"
 
 
-def test_send_after_close_write_is_a_local_error(echo_server: Server) -> None:
-    with connect(echo_server.address, Options(echo_server_framing(echo_server))) as channel:
+def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: Framing) -> None:
+    with connect(echo_server.address, Options(framing)) as channel:
         channel.close_write()
         with pytest.raises(LocalProtocolError):
             channel.send(Message(DATA, b"too late"))
         assert channel.recv(timeout=2) is None
 
 
-def test_abandoned_stream_fails_with_internal_error(echo_server: Server) -> None:
-    framing = echo_server_framing(echo_server)
+def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing: Framing) -> None:
     channel = connect(echo_server.address, Options(framing), deadlines=FAST)
 
     def produce_then_die() -> None:
@@ -280,7 +282,7 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server) -> None
     with pytest.raises(RemoteProtocolError) as caught:
         channel.recv()
     assert caught.value.code is ErrorCode.INTERNAL_ERROR
-    wait_until(lambda: echo_server.errors)
+    wait_until(lambda: echo_server.errors, what="the server reports the abandoned message")
     assert [getattr(e, "code", None) for e in echo_server.errors] == [ErrorCode.INTERNAL_ERROR]
 
 
@@ -309,8 +311,7 @@ def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Addre
         assert server.errors == []
 
 
-def test_no_message_limit_requires_streaming(echo_server: Server) -> None:
-    framing = echo_server_framing(echo_server)
+def test_no_message_limit_requires_streaming(echo_server: Server, framing: Framing) -> None:
     with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
         connect(echo_server.address, Options(framing, limits=Limits(max_message_size=0)))
     streaming = Limits(max_message_size=0)
@@ -329,11 +330,10 @@ def test_no_message_limit_requires_streaming(echo_server: Server) -> None:
 )
 @given(garbage=st.binary(min_size=1, max_size=200), with_handshake=st.booleans())
 def test_garbage_from_a_peer_only_ever_raises_a_framewire_error(
-    echo_server: Server, garbage: bytes, with_handshake: bool
+    echo_server: Server, framing: Framing, garbage: bytes, with_handshake: bool
 ) -> None:
     """Whatever a peer sends, the server's connection ends with a clean end or one of the
     spec's errors (FW-ERR-8), within the deadlines, and the server goes on."""
-    framing = echo_server_framing(echo_server)
     before = len(echo_server.errors)
     sock = raw_connect(echo_server.address, framing, send_handshake=with_handshake)
     try:
@@ -345,7 +345,7 @@ def test_garbage_from_a_peer_only_ever_raises_a_framewire_error(
     sock.close()
     expected = session_verdict(framing, garbage, with_handshake)
     if expected is not None:
-        wait_until(lambda: len(echo_server.errors) > before)
+        wait_until(lambda: len(echo_server.errors) > before, what=f"the server reports {expected}")
     assert [verdict_of(error) for error in echo_server.errors[before:]] == (
         [] if expected is None else [expected]
     )

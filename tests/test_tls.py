@@ -16,7 +16,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from io_peers import DATA, FAST, error_code_sent, frame, handshake_bytes, raw_connect
+from io_peers import (
+    DATA,
+    FAST,
+    async_echo,
+    error_code_sent,
+    frame,
+    handshake_bytes,
+    raw_connect,
+)
+from polling import wait_until
 from tls_peers import (
     TlsFiles,
     end_without_close_notify,
@@ -181,11 +190,8 @@ def _start_aio_server(
 
 
 def wait_for_errors(received: Received) -> list[BaseException]:
-    """The server's connection errors, once there is one (or after WAIT)."""
-    deadline = time.monotonic() + WAIT
-    while not received.errors and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return list(received.errors)
+    """The server's connection errors, once there is one."""
+    return list(wait_until(lambda: received.errors, what="the server fails the connection"))
 
 
 def client_exchange(
@@ -252,9 +258,7 @@ def test_clean_end_server_first(
     address = tls_server("end-first", received)
     replies = client_exchange(transport, address, framing, tls_files.client(), "read-then-send")
     assert replies == [Message(DATA, b"first")]
-    deadline = time.monotonic() + WAIT
-    while not received.messages and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: received.messages, what="the server receives the client's message")
     assert received.messages == [Message(DATA, b"after")]
     assert received.errors == []
 
@@ -411,14 +415,10 @@ def test_asyncio_over_tls_on_uvloop(tls_files: TlsFiles, framing: Framing) -> No
     uvloop = pytest.importorskip("uvloop")
 
     async def scenario() -> list[Message]:
-        async def echo(channel: aio.AsyncChannel) -> None:
-            async for message in channel:
-                await channel.send(message)
-
         server_tls = tls_files.server()
         async with (
             await aio.start_server(
-                ("127.0.0.1", 0), echo, Options(framing), ssl=server_tls
+                ("127.0.0.1", 0), async_echo, Options(framing), ssl=server_tls
             ) as server,
             await aio.open_connection(
                 server.address, Options(framing), ssl=tls_files.client()

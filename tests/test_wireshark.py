@@ -315,6 +315,7 @@ def test_tshark_agrees_with_every_vector(vector_run: Run) -> None:
         f"tshark checked {dict(counts)}; left out: {len(vector_run.skipped)} that need real "
         f"time, {len(unseen)} that end in an error with no byte on the wire"
     )
+    assert set(counts) == {"decode", "encode", "session"}  # no kind silently left out
     assert not disagreements, "\n".join(disagreements[:20]) + f"\n({len(disagreements)} in all)"
 
 
