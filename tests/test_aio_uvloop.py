@@ -22,6 +22,7 @@ from framewire.aio import AsyncChannel, open_connection, start_server
 from framewire.conformance import wire
 from framewire.errors import ErrorCode, PeerError
 from framewire.events import Message
+from framewire.options import Options
 
 uvloop = pytest.importorskip("uvloop")
 
@@ -52,9 +53,9 @@ async def echo(channel: AsyncChannel) -> None:
 @pytest.mark.parametrize("checksum", [False, True])
 def test_exchange_and_clean_end(address: Address, framing: Framing, checksum: bool) -> None:
     async def scenario() -> list[Message]:
-        async with await start_server(address, echo, framing=framing, deadlines=FAST) as server:
+        async with await start_server(address, echo, Options(framing), deadlines=FAST) as server:
             async with await open_connection(
-                server.address, framing=framing, checksum=checksum
+                server.address, Options(framing, checksum=checksum)
             ) as channel:
                 for message in MESSAGES:
                     await channel.send(message)

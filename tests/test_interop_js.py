@@ -45,6 +45,7 @@ from framewire.addresses import Address, address_family
 from framewire.conformance import wire
 from framewire.errors import MAX_REASON_BYTES, ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message, PeerHello
+from framewire.options import Options
 from framewire.sync import Channel, connect, serve
 
 pytestmark = [
@@ -315,9 +316,7 @@ def test_python_client_round_trips_through_javascript_server(
         tap = Tap(tap_address(server.address), server.address)
         with connect(
             tap.address,
-            framing=framing,
-            limits=Limits(max_frame_size=PY_MAX_FRAME),
-            checksum=True,
+            Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
             deadlines=DEADLINES,
         ) as channel:
             assert channel.peer_limits == PeerHello(JS_MAX_FRAME, DEFAULT_MAX_MESSAGE)
@@ -349,9 +348,7 @@ def test_javascript_client_round_trips_through_python_server(
     with serve(
         address,
         recorder,
-        framing=framing,
-        limits=Limits(max_frame_size=PY_MAX_FRAME),
-        checksum=True,
+        Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
         deadlines=DEADLINES,
     ) as server:
         tap = Tap(tap_address(server.address), server.address)
@@ -429,7 +426,7 @@ def test_python_server_refuses_javascript_sender_over_its_limits(
     recorder = EchoRecorder()
     breach = BREACHES[fault]
     with serve(
-        address, recorder, framing=framing, limits=SMALL_LIMITS, deadlines=DEADLINES
+        address, recorder, Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
     ) as server:
         report = run_javascript_client(
             server.address,
@@ -499,7 +496,7 @@ def test_python_sender_honours_javascript_message_limit(address: Address, framin
     too_large = Message(0x40, bytes(SMALL_MESSAGE + 1))
     with (
         javascript_echo_server(address, framing, *SMALL_LIMIT_ARGS) as server,
-        connect(server.address, framing=framing, deadlines=DEADLINES) as channel,
+        connect(server.address, Options(framing), deadlines=DEADLINES) as channel,
     ):
         assert channel.peer_limits == PeerHello(SMALL_FRAME, SMALL_MESSAGE)
         with pytest.raises(LocalProtocolError):
@@ -519,7 +516,7 @@ def test_javascript_sender_honours_python_message_limit(
     recorder = EchoRecorder()
     too_large = Message(0x40, bytes(SMALL_MESSAGE + 1))
     with serve(
-        address, recorder, framing=framing, limits=SMALL_LIMITS, deadlines=DEADLINES
+        address, recorder, Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
     ) as server:
         report = run_javascript_client(
             server.address, framing, [too_large], tmp_path / "messages.json"

@@ -27,6 +27,7 @@ from framewire import (
 )
 from framewire.conformance import wire
 from framewire.events import Sentinel
+from framewire.options import Options
 from framewire.session import Session, SessionState
 
 LP = Framing.LENGTH_PREFIXED
@@ -59,8 +60,8 @@ def sent_frames(session: Session) -> list[Message]:
 
 
 def pair(framing: Framing, a_limits: Limits | None = None) -> tuple[Session, Session]:
-    a = Session(framing, limits=a_limits)
-    b = Session(framing, checksum=True)
+    a = Session(Options(framing, limits=a_limits or Limits()))
+    b = Session(Options(framing, checksum=True))
     b.receive_data(a.data_to_send())
     a.receive_data(b.data_to_send())
     assert drain(a) == [PeerHello(2**20, 2**24)]
@@ -89,7 +90,7 @@ def test_handshake_and_exchange(framing: Framing) -> None:
 
 
 def test_first_bytes_are_preface_then_hello() -> None:
-    session = Session(Framing.DELIMITED, limits=Limits(4096, 0))
+    session = Session(Options(Framing.DELIMITED, limits=Limits(4096, 0)))
     data = session.data_to_send()
     assert data[:8] == b"\x89FW1D\r\n\x1a"
     decoder = Decoder(Framing.DELIMITED)
@@ -101,7 +102,7 @@ def test_first_bytes_are_preface_then_hello() -> None:
 
 @pytest.mark.parametrize("offset", range(8))
 def test_bad_preface_at_each_byte_fails_at_once_without_error_frame(offset: int) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     preface = bytearray(Encoder.preface(LP))
     preface[offset] ^= 0x20
@@ -114,7 +115,7 @@ def test_bad_preface_at_each_byte_fails_at_once_without_error_frame(offset: int)
 
 
 def test_framing_mismatch_is_bad_preface() -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.receive_data(Encoder.preface(Framing.DELIMITED))
     with pytest.raises(RemoteProtocolError, match="bad-preface"):
         session.next_event()
@@ -125,7 +126,7 @@ def test_framing_mismatch_is_bad_preface() -> None:
     [b"", b"\x89FW", Encoder.preface(LP), Encoder.preface(LP) + hello_frame()[:5]],
 )
 def test_end_before_hello_is_handshake_incomplete(received: bytes) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(received)
     session.receive_eof()
@@ -151,7 +152,7 @@ def sent_frames_after_failure(session: Session) -> list[Message]:
     ],
 )
 def test_hello_settings(hello: bytes, accepted: PeerHello) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.receive_data(peer_bytes(LP, hello))
     assert drain(session) == [accepted]
     assert session.peer_hello == accepted
@@ -169,7 +170,7 @@ def test_hello_settings(hello: bytes, accepted: PeerHello) -> None:
     ],
 )
 def test_malformed_hello(payload: bytes) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(peer_bytes(LP, raw_frame(0x01, payload)))
     with pytest.raises(RemoteProtocolError) as caught:
@@ -190,7 +191,7 @@ def test_malformed_hello(payload: bytes) -> None:
     ],
 )
 def test_unexpected_before_hello(first: bytes) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(peer_bytes(LP, first))
     with pytest.raises(RemoteProtocolError) as caught:
@@ -202,7 +203,7 @@ def test_unexpected_before_hello(first: bytes) -> None:
 
 @pytest.mark.parametrize("framing", list(Framing))
 def test_second_hello_is_unexpected(framing: Framing) -> None:
-    session = Session(framing)
+    session = Session(Options(framing))
     session.receive_data(peer_bytes(framing, hello_frame(), raw_frame(0x40, b"m"), hello_frame()))
     assert session.next_event() == PeerHello(2**20, 2**24)
     assert session.next_event() == Message(0x40, b"m", 0)
@@ -265,7 +266,7 @@ def test_error_received_fails_without_reply() -> None:
 
 
 def test_error_as_first_frame_with_unknown_code() -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(peer_bytes(LP, raw_frame(0x02, b"\x12\x34")))
     with pytest.raises(PeerError) as caught:
@@ -364,7 +365,7 @@ def test_fail_with_timeout_queues_error_304() -> None:
 
 
 def test_send_rules() -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     with pytest.raises(LocalProtocolError, match="FW-SES-2"):
         session.send(Message(0x40, b"early"))
     with pytest.raises(LocalProtocolError, match="FW-SES-2"):
@@ -403,8 +404,8 @@ def test_session_input_any_chunking(
     data: st.DataObject, framing: Framing, messages: list[Message]
 ) -> None:
     """The same events whatever the split of the peer's bytes, preface included."""
-    peer = Session(framing, checksum=True)
-    me = Session(framing, limits=Limits(256, 0))
+    peer = Session(Options(framing, checksum=True))
+    me = Session(Options(framing, limits=Limits(256, 0)))
     peer.receive_data(me.data_to_send())
     assert drain(peer) == [PeerHello(256, 0)]
     ping = peer.ping()
@@ -471,7 +472,7 @@ def test_session_garbage_gives_only_protocol_outcomes(
 ) -> None:
     """FW-ERR-8 for a session: any input gives events, a clean end, RemoteProtocolError or
     PeerError; at most one ERROR frame is sent, and nothing after it."""
-    session = Session(framing, limits=Limits(256, 1024))
+    session = Session(Options(framing, limits=Limits(256, 1024)))
     session.data_to_send()
     body = (hello_frame(),) if with_hello else ()
     wire = peer_bytes(framing, *body) + b"".join(

@@ -31,6 +31,7 @@ from framewire import (
     PongReceived,
 )
 from framewire.conformance import wire
+from framewire.options import Options
 from framewire.session import Session
 
 EXAMPLES_PAGE = Path(__file__).resolve().parent.parent / "spec" / "examples.md"
@@ -151,8 +152,8 @@ def test_session_example_is_what_two_reference_sessions_exchange() -> None:
         max_frame_size=B_SETTINGS[wire.SETTING_MAX_FRAME],
         max_message_size=B_SETTINGS[wire.SETTING_MAX_MESSAGE],
     )
-    a = Session(Framing.LENGTH_PREFIXED, limits=a_limits)
-    b = Session(Framing.LENGTH_PREFIXED, limits=b_limits)
+    a = Session(Options(Framing.LENGTH_PREFIXED, limits=a_limits))
+    b = Session(Options(Framing.LENGTH_PREFIXED, limits=b_limits))
 
     # Each announces both of its limits, defaults included (FW-HEL-8): the example's bytes.
     a_sent = a.data_to_send()

@@ -43,6 +43,7 @@ from framewire.errors import (
     TlsTruncationError,
 )
 from framewire.events import Message
+from framewire.options import Options
 from framewire.tls import ALPN_PROTOCOL, check_alpn
 
 pytestmark = pytest.mark.timeout(30)
@@ -85,7 +86,7 @@ def tls_server(
             server = sync.serve(
                 address,
                 SYNC_HANDLERS[handler](received),
-                framing=framing,
+                Options(framing),
                 ssl=tls_files.server(),
                 deadlines=deadlines,
             )
@@ -166,7 +167,7 @@ def _start_aio_server(
 
     async def begin() -> None:
         server = await aio.start_server(
-            address, handle, framing=framing, ssl=files.server(), deadlines=deadlines
+            address, handle, Options(framing), ssl=files.server(), deadlines=deadlines
         )
         received.errors = server.errors
         ready.append(server)
@@ -207,7 +208,7 @@ def client_exchange(
     one message and ends. Returns what was received."""
     if transport == "sync":
         with sync.connect(
-            address, framing=framing, ssl=context, server_hostname=server_hostname
+            address, Options(framing), ssl=context, server_hostname=server_hostname
         ) as channel:
             if script == "send-then-end":
                 for message in MESSAGES:
@@ -220,7 +221,7 @@ def client_exchange(
 
     async def scenario() -> list[Message]:
         async with await aio.open_connection(
-            address, framing=framing, ssl=context, server_hostname=server_hostname
+            address, Options(framing), ssl=context, server_hostname=server_hostname
         ) as channel:
             if script == "send-then-end":
                 for message in MESSAGES:
@@ -344,7 +345,7 @@ def test_plain_client_on_a_tls_server(tls_server: Callable[..., Address], framin
     address = tls_server("echo-after-end", received)
     # A plain socket that sends a preface and HELLO, and fails to read a TLS server's.
     with raw_connect(address, framing) as sock, pytest.raises(FramewireError):
-        sync.Channel(sock, framing=framing, deadlines=FAST).handshake()
+        sync.Channel(sock, Options(framing), deadlines=FAST).handshake()
     [error] = wait_for_errors(received)
     assert isinstance(error, TlsError)
     assert "does not speak TLS" in str(error)
@@ -354,7 +355,7 @@ def test_tls_client_on_a_plain_server(
     transport: str, tls_files: TlsFiles, address: Address, framing: Framing
 ) -> None:
     with (
-        sync.serve(address, lambda channel: None, framing=framing, deadlines=FAST) as server,
+        sync.serve(address, lambda channel: None, Options(framing), deadlines=FAST) as server,
         pytest.raises(TlsError, match="does not speak TLS"),
     ):
         client_exchange(transport, server.address, framing, tls_files.client(), "x")
@@ -417,10 +418,10 @@ def test_asyncio_over_tls_on_uvloop(tls_files: TlsFiles, framing: Framing) -> No
         server_tls = tls_files.server()
         async with (
             await aio.start_server(
-                ("127.0.0.1", 0), async_echo, framing=framing, ssl=server_tls
+                ("127.0.0.1", 0), async_echo, Options(framing), ssl=server_tls
             ) as server,
             await aio.open_connection(
-                server.address, framing=framing, ssl=tls_files.client()
+                server.address, Options(framing), ssl=tls_files.client()
             ) as channel,
         ):
             for message in MESSAGES:

@@ -57,7 +57,7 @@ from typing import cast
 
 from run_info import load_average, machine
 
-from framewire import Deadlines, Encoder, Framing, Limits, _schema
+from framewire import Deadlines, Encoder, Framing, Limits, Options, _schema
 from framewire._checksum import crc32c
 from framewire.aio import AsyncChannel, start_server
 from framewire.events import Message
@@ -71,6 +71,7 @@ BLOCK_TARGET = 1 << 20
 RECV_SIZE = 256 * 1024
 DATA = 0x40
 LIMITS = Limits(max_frame_size=1 << 20, max_message_size=1 << 24)
+OPTIONS = Options(limits=LIMITS)
 DEADLINES = Deadlines(handshake=30.0, frame=30.0, linger=1.0)
 
 
@@ -179,7 +180,7 @@ def recv_struct(sock: socket.socket, work: Workload) -> None:
 
 
 def recv_channel(sock: socket.socket, work: Workload) -> None:
-    channel = Channel(sock, limits=LIMITS, deadlines=DEADLINES)
+    channel = Channel(sock, OPTIONS, deadlines=DEADLINES)
     recv = channel.recv
     for _ in range(work.count):
         if recv() is None:
@@ -277,7 +278,7 @@ async def _asyncio_channel(work: Workload, *, batched: bool = False) -> float:
                     raise EOFError
         done.set_result(time.perf_counter() - started)
 
-    server = await start_server(("127.0.0.1", 0), handle, limits=LIMITS, deadlines=DEADLINES)
+    server = await start_server(("127.0.0.1", 0), handle, OPTIONS, deadlines=DEADLINES)
     async with server:
         address = server.address
         assert not isinstance(address, str)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
-from bench import DATA, LIMITS, MAGIC, VERSION, Workload  # the same load as the plain-TCP benchmark
+from bench import DATA, MAGIC, OPTIONS, VERSION, Workload  # the same load as the plain-TCP benchmark
 
 from framewire import Deadlines, _schema
 from framewire.aio import AsyncChannel, start_server
@@ -180,7 +180,7 @@ def framewire_blocking(certificates: Certificates, load: Workload) -> float:
         done.set()
 
     with serve(
-        ("127.0.0.1", 0), handler, limits=LIMITS, deadlines=DEADLINES, ssl=certificates.server()
+        ("127.0.0.1", 0), handler, OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
     ) as server:
         address = server.address
         assert not isinstance(address, str)
@@ -238,7 +238,7 @@ async def _framewire_asyncio(certificates: Certificates, load: Workload, *, batc
         done.set_result(time.perf_counter() - started)
 
     server = await start_server(
-        ("127.0.0.1", 0), handle, limits=LIMITS, deadlines=DEADLINES, ssl=certificates.server()
+        ("127.0.0.1", 0), handle, OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
     )
     async with server:
         address = server.address

@@ -74,7 +74,7 @@ def framewire_batched(chunks: list[bytes]) -> int:
 
 
 def _open_session() -> Session:
-    session = Session(Framing.LENGTH_PREFIXED)
+    session = Session()
     session.receive_data(Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits()))
     while session.next_event() is not NEED_DATA:
         pass

@@ -55,6 +55,7 @@ from framewire.encoder import Encoder
 from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.framing import Framing, Limits
+from framewire.options import Options
 from framewire.sync import Channel, connect, serve
 from framewire.tls import client_context, server_context
 
@@ -294,6 +295,11 @@ def _framing(args: argparse.Namespace) -> Framing:
     return Framing.DELIMITED if getattr(args, "serial", None) else Framing.LENGTH_PREFIXED
 
 
+def _options(args: argparse.Namespace) -> Options:
+    """The session options of the commands that talk to a peer (send, echo, listen)."""
+    return Options(_framing(args), _limits(args), checksum=args.checksum)
+
+
 def _check_endpoint(args: argparse.Namespace) -> None:
     """Exactly one of the socket ADDRESS and --serial PORT."""
     if (args.address is None) == (args.serial is None):
@@ -390,7 +396,7 @@ def run_decode(args: argparse.Namespace) -> int:
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
     if args.serial is not None:
-        return _serial_cli.run_inspect_serial(args, _framing(args))
+        return _serial_cli.run_inspect_serial(args, Options(_framing(args), _limits(args)))
     data = _read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -436,7 +442,7 @@ def run_send(args: argparse.Namespace) -> int:
         args.input, args.address = args.address, None  # with --serial: [input] only
     _check_endpoint(args)
     if args.serial is not None:
-        return _serial_cli.run_send_serial(args, _framing(args))
+        return _serial_cli.run_send_serial(args, _options(args))
     try:
         args.address = parse_address(args.address)
     except ValueError as exc:
@@ -446,9 +452,7 @@ def run_send(args: argparse.Namespace) -> int:
     context, server_name = tls_client_options(args, client_context)
     with connect(
         args.address,
-        framing=_framing(args),
-        limits=_limits(args),
-        checksum=args.checksum,
+        _options(args),
         deadlines=_deadlines(args),
         ssl=context,
         server_hostname=server_name,
@@ -502,9 +506,7 @@ def _serve_here(
     with serve(
         address,
         handler,
-        framing=_framing(args),
-        limits=_limits(args),
-        checksum=args.checksum,
+        _options(args),
         deadlines=_deadlines(args),
         reuse_port=worker,
         ssl=_tls_server_context(args),
@@ -576,7 +578,7 @@ def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
     _check_endpoint(args)
     if args.serial is not None:
-        return _serial_cli.run_listen_serial(args, _framing(args))
+        return _serial_cli.run_listen_serial(args, _options(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:
