@@ -42,7 +42,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
-from bench import DATA, MAGIC, OPTIONS, VERSION, Workload  # the same load as the plain-TCP benchmark
+from bench import (  # the same load as the plain-TCP benchmark
+    DATA,
+    MAGIC,
+    OPTIONS,
+    VERSION,
+    Workload,
+)
 
 from framewire import Deadlines, _schema
 from framewire.aio import AsyncChannel, start_server
