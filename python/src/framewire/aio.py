@@ -611,8 +611,9 @@ class AsyncChannel(_AsyncChannelBase[Message]):
 
 
 class AsyncStreamingChannel(_AsyncChannelBase[Fragment]):
-    """An ``AsyncChannel`` that receives each message in pieces, as its frames arrive
-    (``recv_fragment()``): for messages too large to hold whole (FW-LIM-5).
+    """One Framewire session over an asyncio stream connection, receiving each message
+    in pieces as its frames arrive (``recv_fragment()``): for messages too large to hold
+    whole (FW-LIM-5). Everything else is as on an ``AsyncChannel``.
 
     Created by ``open_connection(..., streaming=True)`` and
     ``start_server(..., streaming=True)``.

@@ -473,8 +473,9 @@ class Channel(_ChannelBase[Message]):
 
 
 class StreamingChannel(_ChannelBase[Fragment]):
-    """A ``Channel`` that receives each message in pieces, as its frames arrive
-    (``recv_fragment()``): for messages too large to hold whole (FW-LIM-5).
+    """One Framewire session over a connected, blocking stream socket, receiving each
+    message in pieces as its frames arrive (``recv_fragment()``): for messages too large
+    to hold whole (FW-LIM-5). Everything else is as on a ``Channel``.
 
     Made by ``connect(..., streaming=True)`` and ``serve(..., streaming=True)``; it is
     the one kind of channel that accepts ``Limits(max_message_size=0)``.
