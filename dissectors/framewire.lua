@@ -23,6 +23,9 @@ local MAGIC = "\070\087"
 local VERSION = 1
 local HEADER_SIZE = 9
 local TRAILER_SIZE = 4
+-- CRC-32C's reflected polynomial (FW-CRC-2), from the wire oracle: the implementation
+-- computes CRC-32C in C and states no polynomial.
+local CRC32C_REFLECTED_POLY = 0x82F63B78
 local HEADER_FIELDS = {
     magic = { offset = 0, size = 2 },
     version = { offset = 2, size = 1 },
@@ -221,7 +224,7 @@ local CRC_TABLE = {}
 for n = 0, 255 do
     local c = n
     for _ = 1, 8 do
-        if bit.band(c, 1) == 1 then c = bit.bxor(bit.rshift(c, 1), 0x82F63B78) else c = bit.rshift(c, 1) end
+        if bit.band(c, 1) == 1 then c = bit.bxor(bit.rshift(c, 1), CRC32C_REFLECTED_POLY) else c = bit.rshift(c, 1) end
     end
     CRC_TABLE[n] = c
 end

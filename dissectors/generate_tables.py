@@ -1,8 +1,9 @@
 """Write the tables of dissectors/framewire.lua from the schemas and the error registry.
 
 The dissector's logic is written by hand; every constant it uses (field offsets and
-sizes, flag masks, type names, the preface, the HELLO settings, the error registry) is
-generated here from ``framewire._schema`` and ``framewire.errors`` into the block between
+sizes, flag masks, type names, the preface, the HELLO settings, the error registry, the
+CRC-32C polynomial) is generated here from ``framewire._schema``, ``framewire.errors``
+and, for the polynomial, the wire oracle, into the block between
 the ``BEGIN GENERATED`` and ``END GENERATED`` markers, so the dissector cannot drift
 from the implementation. ``--check`` exits 1 when the committed file differs from what
 this script writes (``tests/test_wireshark.py`` runs it).
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from framewire import _schema
+from framewire.conformance import wire
 from framewire.errors import ErrorCode
 from framewire.framing import Framing
 
@@ -44,6 +46,9 @@ def tables() -> str:
         f"local VERSION = {_schema.VERSION}",
         f"local HEADER_SIZE = {_schema.HEADER_SIZE}",
         f"local TRAILER_SIZE = {_schema.TRAILER_SIZE}",
+        "-- CRC-32C's reflected polynomial (FW-CRC-2), from the wire oracle: the implementation",
+        "-- computes CRC-32C in C and states no polynomial.",
+        f"local CRC32C_REFLECTED_POLY = 0x{wire.CRC32C_REFLECTED_POLY:08X}",
         "local HEADER_FIELDS = {",
         *(
             f"    {row.name} = {{ offset = {row.offset}, size = {row.size} }},"

@@ -20,13 +20,14 @@ from io_peers import async_echo as echo
 from framewire import Deadlines, Framing
 from framewire.addresses import format_address, parse_address
 from framewire.aio import start_server
+from framewire.options import Options
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGTERM."""
     deadlines = Deadlines(handshake=args.timeout, frame=args.timeout, linger=0.2)
     server = await start_server(
-        parse_address(args.address), echo, framing=Framing(args.framing), deadlines=deadlines
+        parse_address(args.address), echo, Options(Framing(args.framing)), deadlines=deadlines
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

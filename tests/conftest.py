@@ -17,6 +17,7 @@ from framewire.conformance.adapter import ReferenceAdapter
 from framewire.conformance.results import KnownFailures
 from framewire.conformance.runner import not_applicable
 from framewire.conformance.vectors import Case
+from framewire.options import Options
 from framewire.sync import Server, serve
 
 
@@ -36,7 +37,7 @@ def framing(request: pytest.FixtureRequest) -> Framing:
 @pytest.fixture
 def echo_server(address: Address, framing: Framing) -> Iterator[Server]:
     """A blocking echo server at ``address`` in ``framing``, with short deadlines (FAST)."""
-    with serve(address, echo, framing=framing, deadlines=FAST) as server:
+    with serve(address, echo, Options(framing), deadlines=FAST) as server:
         yield server
 
 

@@ -30,6 +30,7 @@ from framewire import Framing, _schema
 from framewire.addresses import Address, format_address, parse_address
 from framewire.conformance import wire
 from framewire.events import Message
+from framewire.options import Options
 from framewire.sync import connect
 
 SERVER_KINDS = ("threaded", "asyncio", "javascript")
@@ -134,7 +135,7 @@ def honest_exchange(address: Address, framing: Framing, count: int, seed: int) -
     return how many came back intact."""
     rng = random.Random(seed)
     intact = 0
-    with connect(address, framing=framing) as channel:
+    with connect(address, Options(framing)) as channel:
         for index in range(count):
             size = rng.choice((0, 1, rng.randrange(64 * 1024 + 1)))
             sent = Message(0x40 + index % 0xC0, rng.randbytes(size), rng.randrange(16))
@@ -154,7 +155,12 @@ def raw_frame(framing: Framing, header: bytes, payload: bytes = b"") -> bytes:
 
 
 def header(
-    frame_type: int, length: int, *, flags: int = 0, magic: bytes = b"FW", version: int = 1
+    frame_type: int,
+    length: int,
+    *,
+    flags: int = 0,
+    magic: bytes = wire.MAGIC,
+    version: int = wire.VERSION,
 ) -> bytes:
     """Nine header bytes with any field forced (magic, version, flags, type, length)."""
     return wire.HEADER.pack(magic, version, flags, frame_type, length)

@@ -16,6 +16,7 @@ from pathlib import Path
 from framewire import Deadlines, Decoder, Encoder, Framing, Limits
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel
+from framewire.conformance import wire
 from framewire.events import END, Message, Sentinel
 from framewire.sync import Channel
 
@@ -75,7 +76,7 @@ def read_to_eof(sock: socket.socket, limit: float = 5.0) -> bytes:
 def control_frames(stream: bytes, framing: Framing) -> list[Message]:
     """Decode what a session sent (after its 8-byte preface) into raw frames as Messages."""
     decoder = Decoder(framing, recover=False)
-    decoder.feed(stream[8:])
+    decoder.feed(stream[wire.PREFACE_SIZE :])
     decoder.feed_eof()
     messages = []
     while not isinstance(event := decoder.next_event(), Sentinel):
@@ -88,9 +89,8 @@ def control_frames(stream: bytes, framing: Framing) -> list[Message]:
 def error_code_sent(stream: bytes, framing: Framing) -> int | None:
     """The code of the ERROR frame in a session's output, if it sent one."""
     for message in control_frames(stream, framing):
-        if message.type == 0x02:
-            code: int = struct.unpack_from(">H", message.payload)[0]
-            return code
+        if message.type == wire.ERROR:
+            return int.from_bytes(message.payload[: wire.ERROR_CODE_SIZE], "big")
     return None
 
 

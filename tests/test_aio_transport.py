@@ -32,15 +32,22 @@ from polling import wait_until_async
 
 from framewire import Framing, Limits
 from framewire.addresses import Address
-from framewire.aio import AsyncChannel, AsyncServer, open_connection, start_server
+from framewire.aio import (
+    AsyncChannel,
+    AsyncServer,
+    AsyncStreamingChannel,
+    open_connection,
+    start_server,
+)
+from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
-    LocalProtocolError,
     PeerError,
     RemoteProtocolError,
     TransportError,
 )
 from framewire.events import Message
+from framewire.options import Options
 from framewire.sync import connect, serve
 
 pytestmark = pytest.mark.timeout(20)
@@ -63,9 +70,9 @@ MESSAGES = [
 @pytest.mark.parametrize("checksum", [False, True])
 def test_round_trip(address: Address, framing: Framing, checksum: bool) -> None:
     async def scenario() -> list[Message]:
-        async with await start_server(address, echo, framing=framing, deadlines=FAST) as server:
+        async with await start_server(address, echo, Options(framing), deadlines=FAST) as server:
             async with await open_connection(
-                server.address, framing=framing, checksum=checksum, limits=Limits(256)
+                server.address, Options(framing, limits=Limits(256), checksum=checksum)
             ) as channel:
                 for message in MESSAGES:
                     await channel.send(message)
@@ -85,7 +92,9 @@ def test_any_messages_round_trip(payloads: list[bytes], checksum: bool) -> None:
     async def scenario() -> list[Message]:
         async with (
             await start_server(("127.0.0.1", 0), echo) as server,
-            await open_connection(server.address, checksum=checksum, limits=Limits(256)) as channel,
+            await open_connection(
+                server.address, Options(limits=Limits(256), checksum=checksum)
+            ) as channel,
         ):
             for message in messages:
                 await channel.send(message)
@@ -97,10 +106,10 @@ def test_any_messages_round_trip(payloads: list[bytes], checksum: bool) -> None:
 
 def test_blocking_client_and_asyncio_server(address: Address, framing: Framing) -> None:
     async def scenario() -> None:
-        async with await start_server(address, echo, framing=framing, deadlines=FAST) as server:
+        async with await start_server(address, echo, Options(framing), deadlines=FAST) as server:
 
             def client() -> list[Message]:
-                with connect(server.address, framing=framing, limits=Limits(256)) as channel:
+                with connect(server.address, Options(framing, limits=Limits(256))) as channel:
                     for message in MESSAGES:
                         channel.send(message)
                     started = time.monotonic()
@@ -118,7 +127,7 @@ def test_blocking_client_and_asyncio_server(address: Address, framing: Framing) 
 def test_asyncio_client_and_blocking_server(address: Address, framing: Framing) -> None:
     async def client(server_address: Address) -> list[Message]:
         async with await open_connection(
-            server_address, framing=framing, limits=Limits(256)
+            server_address, Options(framing, limits=Limits(256))
         ) as channel:
             for message in MESSAGES:
                 await channel.send(message)
@@ -128,7 +137,7 @@ def test_asyncio_client_and_blocking_server(address: Address, framing: Framing) 
             await channel.close_write()
             return [message async for message in channel]
 
-    with serve(address, blocking_echo, framing=framing, deadlines=FAST) as server:
+    with serve(address, blocking_echo, Options(framing), deadlines=FAST) as server:
         assert run(client(server.address)) == MESSAGES
     assert server.errors == []
 
@@ -148,7 +157,7 @@ def test_peer_reset_mid_frame_is_a_transport_error(framing: Framing) -> None:
         raw_server = await asyncio.start_server(handler, "127.0.0.1", 0)
         port = raw_server.sockets[0].getsockname()[1]
         async with raw_server:
-            channel = await open_connection(("127.0.0.1", port), framing=framing, deadlines=FAST)
+            channel = await open_connection(("127.0.0.1", port), Options(framing), deadlines=FAST)
             connected.set()
             with pytest.raises(TransportError) as caught:
                 await channel.recv(timeout=2)
@@ -166,8 +175,8 @@ async def _serve_raw_peer(
     """Run an echo server; a raw peer sends ``misbehave`` after its handshake while a
     well-behaved client keeps talking. Return what the raw peer received."""
     async with (
-        await start_server(address, echo, framing=framing, deadlines=FAST) as server,
-        await open_connection(server.address, framing=framing) as bystander,
+        await start_server(address, echo, Options(framing), deadlines=FAST) as server,
+        await open_connection(server.address, Options(framing)) as bystander,
     ):
 
         def raw_peer() -> bytes:
@@ -192,7 +201,7 @@ async def _serve_raw_peer(
 def test_4_gib_header_is_refused_and_others_go_on(address: Address) -> None:
     framing = Framing.LENGTH_PREFIXED
     received, server, reply = run(
-        _serve_raw_peer(address, framing, b"FW\x01\x00\x40\xff\xff\xff\xff")
+        _serve_raw_peer(address, framing, wire.frame(wire.DATA, length=0xFFFFFFFF))
     )
     assert error_code_sent(received, framing) == ErrorCode.FRAME_TOO_LARGE
     assert reply == Message(DATA, b"unaffected")
@@ -302,7 +311,10 @@ def test_protocol_error_raised_to_the_client() -> None:
         seen: list[bytes] = []
 
         async def raw(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            writer.write(handshake_bytes(Framing.LENGTH_PREFIXED) + b"FW\x01\x08\x40\0\0\0\0")
+            writer.write(
+                handshake_bytes(Framing.LENGTH_PREFIXED)
+                + wire.frame(wire.DATA, raw_flags=wire.FLAG_R)
+            )
             seen.append(await reader.read(-1))
             writer.close()
 
@@ -319,9 +331,9 @@ def test_protocol_error_raised_to_the_client() -> None:
 
 
 def test_streaming_receive_with_no_message_limit(address: Address) -> None:
-    """assemble=False: pieces come as Fragments and go back out as a stream (FW-LIM-5)."""
+    """streaming=True: pieces come as Fragments and go back out as a stream (FW-LIM-5)."""
 
-    async def streaming_echo(channel: AsyncChannel) -> None:
+    async def streaming_echo(channel: AsyncStreamingChannel) -> None:
         outgoing = None
         while (piece := await channel.recv_fragment()) is not None:
             if piece.first:
@@ -336,13 +348,12 @@ def test_streaming_receive_with_no_message_limit(address: Address) -> None:
             await start_server(
                 address,
                 streaming_echo,
-                limits=Limits(max_frame_size=256, max_message_size=0),
-                assemble=False,
+                Options(limits=Limits(max_frame_size=256, max_message_size=0)),
+                streaming=True,
             ) as server,
             await open_connection(server.address) as channel,
         ):
-            with pytest.raises(LocalProtocolError):
-                await channel.recv_fragment()
+            assert not hasattr(channel, "recv_fragment")  # an AsyncChannel assembles
             await channel.send(Message(DATA, payload, 9))
             reply = await channel.recv(timeout=5)
         assert server.errors == []

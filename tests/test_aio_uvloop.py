@@ -19,8 +19,10 @@ from io_peers import DATA, FAST, error_code_sent, frame, raw_connect, read_to_eo
 from framewire import Framing
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel, open_connection, start_server
+from framewire.conformance import wire
 from framewire.errors import ErrorCode, PeerError
 from framewire.events import Message
+from framewire.options import Options
 
 uvloop = pytest.importorskip("uvloop")
 
@@ -51,9 +53,9 @@ async def echo(channel: AsyncChannel) -> None:
 @pytest.mark.parametrize("checksum", [False, True])
 def test_exchange_and_clean_end(address: Address, framing: Framing, checksum: bool) -> None:
     async def scenario() -> list[Message]:
-        async with await start_server(address, echo, framing=framing, deadlines=FAST) as server:
+        async with await start_server(address, echo, Options(framing), deadlines=FAST) as server:
             async with await open_connection(
-                server.address, framing=framing, checksum=checksum
+                server.address, Options(framing, checksum=checksum)
             ) as channel:
                 for message in MESSAGES:
                     await channel.send(message)
@@ -93,7 +95,7 @@ def test_oversized_header_fails_that_connection_only() -> None:
 
             def raw_peer() -> bytes:
                 with raw_connect(server.address, Framing.LENGTH_PREFIXED) as sock:
-                    sock.sendall(b"FW\x01\x00\x40\xff\xff\xff\xff")
+                    sock.sendall(wire.frame(wire.DATA, length=0xFFFFFFFF))
                     return read_to_eof(sock)
 
             received = await asyncio.to_thread(raw_peer)

@@ -216,4 +216,4 @@ def test_the_built_page_shows_annotated_signatures() -> None:
     text = html.unescape(re.sub(r"<[^>]+>", "", entry))
     signature = re.sub(r"\s+", " ", text.split("connect(", 1)[1].split(")", 1)[0])
     assert "address: Address" in signature
-    assert "framing: Framing" in signature
+    assert "options: Options | None" in signature

@@ -97,7 +97,7 @@ def test_encode_matches_the_codec(
 def test_raw_bytes_in_and_out() -> None:
     encoded = run_cli("encode", "--raw", stdin='{"type": 64, "payload": "raw"}')
     assert encoded.returncode == 0
-    assert encoded.stdout == b"FW\x01\x00\x40\x00\x00\x00\x03raw"
+    assert encoded.stdout == wire.frame(wire.DATA, b"raw")
     decoded = run_cli("decode", "--raw", stdin=encoded.stdout)
     assert json.loads(decoded.stdout) == {"type": 64, "flags": 0, "payload": "raw"}
 
@@ -303,7 +303,7 @@ def test_listen_prints_messages_and_a_failed_connection_exits_1(tmp_path: Path) 
     process = _listen_once(tmp_path / "l.sock")
     sock = raw_connect(str(tmp_path / "l.sock"), Framing.LENGTH_PREFIXED)
     good = Encoder().encode(Message(0x40, b"first"))
-    sock.sendall(good + b"FW\x01\x08\x40\x00\x00\x00\x00")  # then a reserved bit
+    sock.sendall(good + wire.frame(wire.DATA, raw_flags=wire.FLAG_R))  # then a reserved bit
     read_to_eof(sock)
     sock.close()
     out, err = process.communicate(timeout=10)

@@ -1,5 +1,5 @@
-"""Delimited framing: COBS (against a reference written from spec 4.2.1), resynchronisation,
-hunting, the encoded-size bound (spec 4.2)."""
+"""Delimited framing: COBS (against the wire oracle's, written from spec 4.2.1),
+resynchronisation, hunting, the encoded-size bound (spec 4.2)."""
 
 from __future__ import annotations
 
@@ -12,36 +12,9 @@ from strategies import chunkings
 from framewire import Decoder, Encoder, Framing, Limits, Message
 from framewire._checksum import CHECK_VALUE, crc32c
 from framewire._cobs_codec import CobsDecodeError, cobs_decode, cobs_encode, encoded_size_bound
+from framewire.conformance import wire
 
 DELIMITED = Framing.DELIMITED
-
-
-def reference_cobs_encode(data: bytes) -> bytes:
-    """Spec 4.2.1, literally: split at zeros into pieces, pieces into 254-byte blocks."""
-    out = bytearray()
-    pieces = data.split(b"\x00")
-    for index, piece in enumerate(pieces):
-        blocks = [piece[i : i + 254] for i in range(0, len(piece), 254)] or [b""]
-        last_piece = index == len(pieces) - 1
-        if piece and len(piece) % 254 == 0 and not last_piece:
-            # The remainder of a non-last piece is an empty block (its code byte stands for
-            # the zero); FW-COB-1: the last piece ends with its 0xFF block instead.
-            blocks.append(b"")
-        for block in blocks:
-            out.append(0xFF if len(block) == 254 else len(block) + 1)
-            out += block
-    return bytes(out)
-
-
-def reference_cobs_valid(encoded: bytes) -> bool:
-    """FW-COB-2: every code byte's block fits before the end."""
-    position = 0
-    while position < len(encoded):
-        code = encoded[position]
-        if code == 0 or position + code > len(encoded):
-            return False
-        position += code
-    return True
 
 
 def test_crc32c_check_values() -> None:
@@ -55,7 +28,7 @@ def test_crc32c_check_values() -> None:
 def test_cobs_boundaries_are_canonical(size: int, fill: bytes) -> None:
     data = fill * size
     encoded = cobs_encode(data)
-    assert encoded == reference_cobs_encode(data)
+    assert encoded == wire.cobs_encode(data)
     assert b"\x00" not in encoded
     assert len(encoded) <= encoded_size_bound(size)
     assert cobs_decode(encoded) == data
@@ -71,13 +44,13 @@ def test_cobs_254_block_has_no_trailing_empty_block() -> None:
 
 @given(st.binary(max_size=1200))
 def test_cobs_matches_reference(data: bytes) -> None:
-    assert cobs_encode(data) == reference_cobs_encode(data)
+    assert cobs_encode(data) == wire.cobs_encode(data)
     assert cobs_decode(cobs_encode(data)) == data
 
 
 @given(st.binary(min_size=1, max_size=600).map(lambda b: b.replace(b"\x00", b"\x07")))
 def test_cobs_decoder_rejects_every_overrun(encoded: bytes) -> None:
-    valid = reference_cobs_valid(encoded)
+    valid = wire.cobs_decode(encoded) is not None
     try:
         cobs_decode(encoded)
     except CobsDecodeError:
@@ -94,7 +67,7 @@ def test_empty_frames_are_ignored_and_lone_delimiters_allowed() -> None:
 
 
 def test_length_mismatch_and_cobs_invalid() -> None:
-    short = cobs_encode(b"FW\x01\x00") + b"\x00"
+    short = cobs_encode(wire.frame(wire.DATA)[:4]) + b"\x00"
     longer = cobs_encode(raw_frame(0x40, b"abc") + b"!") + b"\x00"
     shorter = cobs_encode(raw_frame(0x40, b"abc")[:-1]) + b"\x00"
     bad_magic_short = cobs_encode(b"XX") + b"\x00"  # shorter than a header: checked first
@@ -187,3 +160,27 @@ def test_huge_feed_without_delimiter_is_not_buffered() -> None:
     hunting = Decoder(DELIMITED, limits, hunting=True)
     hunting.feed(b"\x07" * 1_000_000)
     assert hunting.buffered == 0
+
+
+@pytest.mark.parametrize("before", ["nothing", "a frame"])
+def test_bound_counts_only_the_frame_in_progress_when_feeds_are_not_drained(before: str) -> None:
+    """FW-DLM-4 bounds the encoded bytes after the last 0x00, even when the bytes before it
+    are still buffered because feed() was called again before reading the events: an
+    oversized frame fails with frame-too-large and the frames around it decode.
+
+    The adapter protocol reads every event after each chunk, so no vector reaches this; the
+    mutants of DelimitedReader.keep that count from the wrong 0x00 fail here."""
+    limits = Limits(256, 1024)
+    bound = limits.encoded_frame_bound
+    filler = bytes(index % 254 + 2 for index in range(bound + 30))  # no 0x00, no 0x01
+    first = wire.delimit(wire.frame(wire.DATA, b"first")) if before == "a frame" else b"\x00"
+    last = wire.delimit(wire.frame(wire.DATA, b"last"))
+    chunks = [first + filler[:100], filler[100:], b"\x00" + last]
+    result = decode(Decoder(DELIMITED, limits), chunks, drain_each=False)
+    expected_first = [("Message", wire.DATA, b"first", 0)] if before == "a frame" else []
+    assert result.events == [
+        *expected_first,
+        ("dropped", "frame-too-large", False),
+        ("Message", wire.DATA, b"last", 0),
+    ]
+    assert result.outcome == "end"

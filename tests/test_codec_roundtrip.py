@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from strategies import chunkings, data_messages, framings, limits, ping_messages, split_at
 
 from framewire import Decoder, Encoder, Fragment, Framing, Limits, Message
-from framewire._schema import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
+from framewire.conformance import wire
+from framewire.conformance.wire import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
 from framewire.events import NEED_DATA
 
 messages_lists = st.lists(st.one_of(data_messages(), ping_messages), max_size=6)
@@ -78,15 +79,14 @@ def test_canonical_splitting(size: int, frame_size: int, checksum: bool) -> None
     frames = encoder.encode_frames(Message(0x41, b"z" * size, 5))
     expected_count = max(1, -(-size // frame_size))
     assert len(frames) == expected_count
-    trailer = 4 if checksum else 0
+    trailer = wire.TRAILER_SIZE if checksum else 0
     for index, frame in enumerate(frames):
-        flags = frame[3]
+        _, _, flags, _, length = wire.HEADER.unpack_from(frame)
         last = index == expected_count - 1
-        assert flags >> 4 == 5
+        assert flags >> wire.APPLICATION_FLAGS_SHIFT == 5
         assert bool(flags & FLAG_C) == checksum
         assert bool(flags & FLAG_N) == (index > 0)
         assert bool(flags & FLAG_M) == (not last)
-        length = int.from_bytes(frame[5:9], "big")
         assert len(frame) == HEADER_SIZE + length + trailer
         assert length == (size - index * frame_size if last else frame_size)
 

@@ -32,6 +32,7 @@ from framewire import Deadlines, Framing, Limits
 from framewire.addresses import format_address
 from framewire.conformance import echo
 from framewire.events import Message
+from framewire.options import Options
 from framewire.sync import Channel, Server, serve
 
 KNOWN = ("--known-failures", str(REFERENCE_KNOWN_FAILURES))
@@ -51,7 +52,7 @@ def test_reference_adapter_subprocess_smoke(tmp_path: Path) -> None:
 
 def _serve(framing: Framing, limits: Limits, handler: Any = echo.echo) -> Server:
     deadlines = Deadlines(handshake=DEADLINE_MS / 1000, frame=DEADLINE_MS / 1000)
-    return serve(("127.0.0.1", 0), handler, framing=framing, limits=limits, deadlines=deadlines)
+    return serve(("127.0.0.1", 0), handler, Options(framing, limits=limits), deadlines=deadlines)
 
 
 @pytest.mark.parametrize(("framing", "limits"), LIVE_CONFIGS)

@@ -234,6 +234,7 @@ def test_selection_reports_and_stale_known_failure(tmp_path: Path) -> None:
 
 RUNNER_MODULES = (
     "adapter_client",
+    "cli",
     "judge",
     "live",
     "report",
@@ -242,10 +243,12 @@ RUNNER_MODULES = (
     "vectors",
     "wire",
 )
-"""What decides outcomes; `cli` is the front end, `adapter` and `echo` the reference peers."""
+"""What decides outcomes, and `cli`, the runner's command line; `adapter` and `echo` are the
+reference peers, which are the implementation."""
 CARRIERS = {
     "framewire",  # the version
     "framewire.addresses",  # address parsing
+    "framewire._cli_options",  # the --tls options and usage error of both command lines
     # Live mode over TLS (spec 12.4): the TLS layer below the session and its errors carry
     # bytes and settings; none of them decides an outcome.
     "framewire.tls",

@@ -9,10 +9,11 @@ test_conformance_reference.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from conformance_helpers import SEED, suite
+from conformance_helpers import ROOT, SEED, suite
 
 from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, ReferenceAdapter
 from framewire.conformance.results import KnownFailures, Outcome
@@ -43,3 +44,15 @@ def test_vector(vector_case: Case, known_failures: KnownFailures) -> None:
     failures = [(d.delivery, d.detail) for d in result.failures]
     declared = known_failures.mentions(vector_case.id)
     assert result.outcome == (Outcome.KNOWN_FAILURE if declared else Outcome.PASSED), failures
+
+
+def test_the_mutation_score_is_judged_as_these_tests_judge() -> None:
+    """tools/mutants.py sends the same requests (every delivery and receive path, from
+    runner.request_for) to the same adapter and judges the replies with the same
+    runner.judge_reply; with the same seed for the random splits, a mutant it counts as
+    killed fails at least one test above, named by the vector's id."""
+    tool = (ROOT / "tools" / "mutants.py").read_text(encoding="utf-8")
+    (tool_seed,) = re.findall(r"^SEED = (\d+)$", tool, re.MULTILINE)
+    assert int(tool_seed) == SEED
+    for shared in ("runner.request_for(", "runner.judge_reply(", "ReferenceAdapter()"):
+        assert shared in tool

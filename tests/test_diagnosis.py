@@ -23,6 +23,7 @@ from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message, PeerHello
+from framewire.options import Options
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
 
@@ -38,7 +39,7 @@ def _first_error(server: Server) -> BaseException:
 
 
 def _server_error_for(address: Address, framing: Framing, sent: bytes) -> BaseException:
-    with serve(address, echo, framing=framing, deadlines=FAST) as server:
+    with serve(address, echo, Options(framing), deadlines=FAST) as server:
         with raw_connect(server.address, framing, send_handshake=False) as sock:
             sock.sendall(sent)
             read_to_eof(sock)
@@ -63,10 +64,10 @@ def test_framing_mismatch_names_both_framings(address: Address, framing: Framing
 def test_the_client_of_the_other_framing_is_told_too(address: Address, framing: Framing) -> None:
     other = _other(framing)
     with (
-        serve(address, echo, framing=framing, deadlines=FAST) as server,
+        serve(address, echo, Options(framing), deadlines=FAST) as server,
         pytest.raises(RemoteProtocolError, match=f"the peer uses {framing.value} framing"),
     ):
-        connect(server.address, framing=other, deadlines=FAST)
+        connect(server.address, Options(other), deadlines=FAST)
 
 
 def test_a_tls_client_is_recognised(address: Address) -> None:
@@ -98,7 +99,7 @@ def test_a_silent_peer_is_named_once_in_the_timeout(address: Address) -> None:
 
 
 def test_a_frame_over_the_announced_limit_says_both_sizes() -> None:
-    session = Session(limits=Limits(max_frame_size=65536))
+    session = Session(Options(limits=Limits(max_frame_size=65536)))
     session.receive_data(Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits()))
     header = _schema.HEADER_STRUCT.pack(_schema.MAGIC, _schema.VERSION, 0, 0x40, 1 << 20)
     session.receive_data(header)

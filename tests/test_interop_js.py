@@ -29,7 +29,6 @@ import hashlib
 import json
 import random
 import socket
-import struct
 import subprocess
 import threading
 import time
@@ -42,10 +41,11 @@ from io_peers import control_frames, raw_connect, read_to_eof
 from js_peers import JS_BIN, NODE, WAIT, javascript_echo_server, node_address_args
 
 from framewire import Deadlines, Encoder, Framing, Limits
-from framewire._cobs_codec import cobs_decode, cobs_encode
 from framewire.addresses import Address, address_family
+from framewire.conformance import wire
 from framewire.errors import MAX_REASON_BYTES, ErrorCode, LocalProtocolError, RemoteProtocolError
 from framewire.events import Message, PeerHello
+from framewire.options import Options
 from framewire.sync import Channel, connect, serve
 
 pytestmark = [
@@ -69,11 +69,9 @@ SMALL_MESSAGE = 1024
 """The receiver's MAX_MESSAGE_SIZE in the refusal tests: four such frames."""
 
 DEADLINES = Deadlines(handshake=5.0, frame=5.0, linger=1.0)
-ERROR_TYPE = 0x02
-HELLO_TYPE = 0x01
-FLAG_C = 0x01
-FLAG_M = 0x02
-FLAG_N = 0x04
+ERROR_TYPE = wire.ERROR
+HELLO_TYPE = wire.HELLO
+FLAG_C, FLAG_M, FLAG_N = wire.FLAG_C, wire.FLAG_M, wire.FLAG_N
 
 
 def interop_messages() -> list[Message]:
@@ -178,26 +176,17 @@ def tap_address(address: Address) -> Address:
 
 def wire_frames(stream: bytes | bytearray, framing: Framing) -> list[tuple[int, int, int]]:
     """``(flags, type, length)`` of every frame of one direction of a session, read from
-    its wire bytes; in delimited framing each frame's COBS must be the canonical one
-    (FW-COB-1)."""
-    preface = Encoder.preface(framing)
-    assert stream.startswith(preface)
-    body = bytes(stream[len(preface) :])
-    frames = []
+    its wire bytes by the wire oracle; in delimited framing each frame's COBS must be the
+    canonical one (FW-COB-1)."""
+    assert stream.startswith(wire.preface(framing.value))
+    body = bytes(stream[wire.PREFACE_SIZE :])
     if framing is Framing.DELIMITED:
         assert body.endswith(b"\x00")
         for encoded in filter(None, body.split(b"\x00")):
-            decoded = cobs_decode(encoded)
-            assert cobs_encode(decoded) == encoded
-            frames.append(decoded)
-    else:
-        offset = 0
-        while offset < len(body):
-            flags, length = body[offset + 3], int.from_bytes(body[offset + 5 : offset + 9])
-            end = offset + 9 + length + (4 if flags & FLAG_C else 0)
-            frames.append(body[offset:end])
-            offset = end
-    return [(frame[3], frame[4], int.from_bytes(frame[5:9])) for frame in frames]
+            assert wire.cobs_encode(wire.cobs_decode(encoded) or b"") == encoded
+    frames, tail, problem = wire.read_frames(body, framing.value)
+    assert (tail, problem) == (b"", None)
+    return [(frame.flags, frame.type, len(frame.payload)) for frame in frames]
 
 
 def canonical_frames(
@@ -216,7 +205,7 @@ def canonical_frames(
         for position, length in enumerate(lengths):
             more = FLAG_M if position < len(lengths) - 1 else 0
             continuation = FLAG_N if position > 0 else 0
-            flags = message.flags << 4 | checksum | more | continuation
+            flags = message.flags << wire.APPLICATION_FLAGS_SHIFT | checksum | more | continuation
             headers.append((flags, message.type, length))
     return headers
 
@@ -225,7 +214,7 @@ def data_frames(stream: bytes | bytearray, framing: Framing) -> list[tuple[int, 
     """The data frames of one direction (after checking that it carries no ERROR)."""
     frames = wire_frames(stream, framing)
     assert ERROR_TYPE not in [frame_type for _, frame_type, _ in frames]
-    return [header for header in frames if header[1] >= 0x40]
+    return [header for header in frames if header[1] >= wire.DATA]
 
 
 def always(_index: int) -> bool:
@@ -327,9 +316,7 @@ def test_python_client_round_trips_through_javascript_server(
         tap = Tap(tap_address(server.address), server.address)
         with connect(
             tap.address,
-            framing=framing,
-            limits=Limits(max_frame_size=PY_MAX_FRAME),
-            checksum=True,
+            Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
             deadlines=DEADLINES,
         ) as channel:
             assert channel.peer_limits == PeerHello(JS_MAX_FRAME, DEFAULT_MAX_MESSAGE)
@@ -361,9 +348,7 @@ def test_javascript_client_round_trips_through_python_server(
     with serve(
         address,
         recorder,
-        framing=framing,
-        limits=Limits(max_frame_size=PY_MAX_FRAME),
-        checksum=True,
+        Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
         deadlines=DEADLINES,
     ) as server:
         tap = Tap(tap_address(server.address), server.address)
@@ -441,7 +426,7 @@ def test_python_server_refuses_javascript_sender_over_its_limits(
     recorder = EchoRecorder()
     breach = BREACHES[fault]
     with serve(
-        address, recorder, framing=framing, limits=SMALL_LIMITS, deadlines=DEADLINES
+        address, recorder, Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
     ) as server:
         report = run_javascript_client(
             server.address,
@@ -490,7 +475,7 @@ def test_javascript_server_refuses_python_sender_over_its_limits(
     assert [message.type for message in received] == [HELLO_TYPE, 0x40, ERROR_TYPE]
     assert hello_settings(received[0].payload) == SMALL_LIMITS.as_settings()
     assert received[1] == BEFORE_THE_FAULT
-    assert struct.unpack_from(">H", received[2].payload)[0] == int(fault)
+    assert int.from_bytes(received[2].payload[: wire.ERROR_CODE_SIZE]) == int(fault)
     reason = received[2].payload[2:]
     assert len(reason) <= MAX_REASON_BYTES
     reason.decode("utf-8")  # raises unless valid UTF-8 (FW-ERR-2)
@@ -499,7 +484,7 @@ def test_javascript_server_refuses_python_sender_over_its_limits(
 
 def hello_settings(payload: bytes) -> dict[int, int]:
     """The settings of a HELLO payload (spec 6.3)."""
-    return dict(struct.iter_unpack(">HI", payload))
+    return dict(wire.SETTING.iter_unpack(payload))
 
 
 # -- local refusals: each sender honours the other's announced message limit -------------
@@ -511,7 +496,7 @@ def test_python_sender_honours_javascript_message_limit(address: Address, framin
     too_large = Message(0x40, bytes(SMALL_MESSAGE + 1))
     with (
         javascript_echo_server(address, framing, *SMALL_LIMIT_ARGS) as server,
-        connect(server.address, framing=framing, deadlines=DEADLINES) as channel,
+        connect(server.address, Options(framing), deadlines=DEADLINES) as channel,
     ):
         assert channel.peer_limits == PeerHello(SMALL_FRAME, SMALL_MESSAGE)
         with pytest.raises(LocalProtocolError):
@@ -531,7 +516,7 @@ def test_javascript_sender_honours_python_message_limit(
     recorder = EchoRecorder()
     too_large = Message(0x40, bytes(SMALL_MESSAGE + 1))
     with serve(
-        address, recorder, framing=framing, limits=SMALL_LIMITS, deadlines=DEADLINES
+        address, recorder, Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
     ) as server:
         report = run_javascript_client(
             server.address, framing, [too_large], tmp_path / "messages.json"

@@ -21,6 +21,7 @@ from framewire import Decoder, Encoder, Framing, Limits, LocalProtocolError, Mes
 from framewire._receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
 from framewire.aio import AsyncChannel, open_connection, start_server
 from framewire.events import PeerHello, Sentinel
+from framewire.options import Options
 from framewire.session import Session
 
 MIB = 1024 * 1024
@@ -114,8 +115,8 @@ def _receive_in_reads(session: Session, stream: bytes) -> list[object]:
 
 def test_after_a_burst_of_1_mib_messages_an_idle_session_holds_at_most_8_kib() -> None:
     limits = Limits(max_frame_size=MIB, max_message_size=16 * MIB)
-    sender = Session(limits=limits)
-    receiver = Session(limits=limits)
+    sender = Session(Options(limits=limits))
+    receiver = Session(Options(limits=limits))
     receiver.receive_data(sender.data_to_send())
     sender.receive_data(receiver.data_to_send())
     announced = PeerHello(max_frame_size=MIB, max_message_size=16 * MIB)
@@ -177,8 +178,8 @@ def test_idle_asyncio_connections_hold_no_receive_buffer_after_a_burst() -> None
             await idle.wait()
             capacities.append(channel._protocol.session.receive_capacity)
 
-        async with await start_server(("127.0.0.1", 0), handler, limits=limits) as server:
-            client = await open_connection(server.address, limits=limits)
+        async with await start_server(("127.0.0.1", 0), handler, Options(limits=limits)) as server:
+            client = await open_connection(server.address, Options(limits=limits))
             for n in range(8):
                 await client.send(Message(DATA, bytes([n]) * MIB))
             await asyncio.wait_for(received.wait(), 30)

@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 from io_peers import DATA, handshake_bytes
 
 from framewire import Deadlines, Decoder, Encoder, Framing, Limits, Message, RemoteProtocolError
-from framewire._schema import FLAG_M, FLAG_N
 from framewire.aio import AsyncChannel, _protocol_factory, open_connection, start_server
-from framewire.errors import LocalProtocolError
+from framewire.conformance import wire
+from framewire.conformance.wire import FLAG_M, FLAG_N
 from framewire.events import Fragment, FrameDropped, Sentinel
+from framewire.options import Options
 from framewire.sync import Channel
 
 Event = Message | Fragment | FrameDropped
@@ -155,10 +156,10 @@ def test_read_ahead_is_bounded_beyond_the_frame(payload: int) -> None:
     messages = 0
     while received < len(stream):
         rest_of_frame = 0
-        if decoder.buffered >= 9:  # the header of the frame being received is in
+        if decoder.buffered >= wire.HEADER_SIZE:  # the header of the frame being received is in
             frame_start = received - decoder.buffered
-            length = int.from_bytes(stream[frame_start + 5 : frame_start + 9], "big")
-            rest_of_frame = 9 + length - decoder.buffered
+            length = wire.HEADER.unpack_from(stream, frame_start)[-1]
+            rest_of_frame = wire.HEADER_SIZE + length - decoder.buffered
         view = decoder.get_buffer(1 << 22)
         assert len(view) <= max(rest_of_frame, 0) + read_ahead
         count = min(len(view), len(stream) - received)
@@ -227,9 +228,10 @@ async def start_server_on_socket(sock: socket.socket) -> AsyncChannel:
     """An AsyncChannel over an already connected socket (the socketpair's end), made
     by the protocol factory that open_connection() and start_server() use."""
     loop = asyncio.get_running_loop()
-    factory = _protocol_factory(Framing.LENGTH_PREFIXED, None, False, STREAM_DEADLINES, True)
-    _, protocol = await loop.connect_accepted_socket(factory, sock)
-    return AsyncChannel(protocol)
+    channels: list[AsyncChannel] = []
+    factory = _protocol_factory(AsyncChannel, Message, None, STREAM_DEADLINES, channels.append)
+    await loop.connect_accepted_socket(factory, sock)
+    return channels[-1]
 
 
 async def batches(channel: AsyncChannel) -> list[list[Message]]:
@@ -282,7 +284,7 @@ def test_recv_batch_and_recv_give_the_same_messages_in_order(
     assert asyncio.run(scenario()) == sent
 
 
-def test_recv_batch_on_a_streaming_channel_is_misuse() -> None:
+def test_a_streaming_channel_has_no_recv_batch() -> None:
     async def idle(channel: AsyncChannel) -> None:
         await channel.recv()
 
@@ -290,10 +292,9 @@ def test_recv_batch_on_a_streaming_channel_is_misuse() -> None:
         async with (
             await start_server(("127.0.0.1", 0), idle) as server,
             await open_connection(
-                server.address, assemble=False, limits=Limits(max_message_size=0)
+                server.address, Options(limits=Limits(max_message_size=0)), streaming=True
             ) as channel,
         ):
-            with pytest.raises(LocalProtocolError, match="recv_fragment"):
-                await channel.recv_batch()
+            assert not hasattr(channel, "recv_batch")  # it receives with recv_fragment()
 
     asyncio.run(scenario())

@@ -122,22 +122,22 @@ def _reference_verdict(header: bytes, limits: Limits) -> str:  # noqa: PLR0911 -
     """What a fresh receiver must say about a header alone (FW-HDR-6, then 5.3: FW-HDR-7), computed
     from the construct parse, written straight from the spec's wording."""
     magic, version, flags, frame_type, length = parse_header(header)
-    control = frame_type in (1, 2, 3, 4)
-    if magic != b"FW":
+    control = frame_type in (wire.HELLO, wire.ERROR, wire.PING, wire.PONG)
+    if magic != wire.MAGIC:
         return "bad-magic"
-    if version != 1:
+    if version != wire.VERSION:
         return "unsupported-version"
-    if flags & 0x08:
+    if flags & wire.FLAG_R:
         return "reserved-flag"
-    if frame_type == 0 or 5 <= frame_type <= 0x3F:
+    if frame_type == 0 or wire.PONG < frame_type < wire.DATA:
         return "reserved-type"
-    if control and flags & 0xF0:
+    if control and flags >> wire.APPLICATION_FLAGS_SHIFT:
         return "reserved-flag"
-    if control and flags & 0x06:
+    if control and flags & (wire.FLAG_M | wire.FLAG_N):
         return "fragmented-control"
     if length > 2**30 or length > limits.max_frame_size:
         return "frame-too-large"
-    if not control and flags & 0x04:
+    if not control and flags & wire.FLAG_N:
         return "unexpected-continuation"  # a fresh receiver has no message in progress
     if not control and limits.max_message_size and length > limits.max_message_size:
         return "message-too-large"
@@ -148,7 +148,7 @@ def _reference_verdict(header: bytes, limits: Limits) -> str:  # noqa: PLR0911 -
     st.one_of(
         st.binary(min_size=9, max_size=9),
         st.tuples(
-            st.sampled_from([b"FW", b"FV", b"GW"]),
+            st.sampled_from([wire.MAGIC, b"FV", b"GW"]),
             st.sampled_from([0, 1, 2, 255]),
             st.integers(0, 255),
             st.integers(0, 255),
@@ -157,8 +157,10 @@ def _reference_verdict(header: bytes, limits: Limits) -> str:  # noqa: PLR0911 -
     ),
     st.sampled_from([Limits(), Limits(256, 256), Limits(2**30, 0)]),
 )
-@example(wire.HEADER.pack(b"FW", 1, 0x50, 0x40, 0), Limits())  # empty, application flags 5
-@example(wire.HEADER.pack(b"FW", 1, 0x00, 0x03, 0), Limits())  # an empty PING frame
+@example(
+    wire.HEADER.pack(wire.MAGIC, wire.VERSION, 0x50, 0x40, 0), Limits()
+)  # empty, application flags 5
+@example(wire.HEADER.pack(wire.MAGIC, wire.VERSION, 0x00, 0x03, 0), Limits())  # an empty PING frame
 def test_decoder_header_checks_agree_with_construct(header: bytes, limits: Limits) -> None:
     """The fast struct path and the construct reference give the same verdict on every
     header: the same error, or acceptance (the frame then waits for its payload)."""

@@ -26,6 +26,7 @@ from serial_helpers import SerialLine, overwrite
 from framewire import Encoder, Framing, Limits
 from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Message
+from framewire.options import Options
 from framewire.serial import SerialLink
 
 DEADLINE = 10.0
@@ -54,7 +55,7 @@ def receive_all(link: SerialLink, count: int) -> list[Message | FrameDropped]:
 @pytest.mark.parametrize("checksum", [False, True])
 @pytest.mark.parametrize("framing", list(Framing), ids=[f.value for f in Framing])
 def test_loop_round_trip_is_byte_exact(framing: Framing, checksum: bool) -> None:
-    with loop_link(framing=framing, checksum=checksum, limits=Limits(max_frame_size=256)) as link:
+    with loop_link(options=Options(framing, Limits(max_frame_size=256), checksum)) as link:
         for message in MESSAGES:
             link.send(message)
         assert receive_all(link, len(MESSAGES)) == MESSAGES
@@ -139,7 +140,7 @@ def test_corrupted_stretch_costs_only_the_frames_it_touched(
     port = serial.serial_for_url("loop://")
     # A lone 0x00, then an intact frame: whatever the junk did, this one must arrive.
     port.write(damaged + b"\x00" + Encoder(Framing.DELIMITED, checksum=True).encode(sentinel))
-    with SerialLink(port, checksum=True) as link:
+    with SerialLink(port, Options(Framing.DELIMITED, checksum=True)) as link:
         events: list[Message | FrameDropped | None] = []
         while not events or events[-1] != sentinel:
             events.append(link.recv(DEADLINE))
@@ -171,8 +172,8 @@ def test_pty_link_reports_damage_and_resynchronises() -> None:
     start, junk = spans[2][0] + 4, b"\xff\x00\x13"  # inside the third frame, with a 0x00
     with (
         SerialLine(overwrite(start, junk)) as line,
-        SerialLink.open(line.ports[0], checksum=True) as reader,
-        SerialLink.open(line.ports[1], checksum=True) as writer,
+        SerialLink.open(line.ports[0], options=Options(Framing.DELIMITED, checksum=True)) as reader,
+        SerialLink.open(line.ports[1], options=Options(Framing.DELIMITED, checksum=True)) as writer,
     ):
         for message in messages:
             writer.send(message)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-
 import pytest
 from codec_helpers import framed, raw_frame
 from hypothesis import given, settings
@@ -27,14 +25,16 @@ from framewire import (
     PongReceived,
     RemoteProtocolError,
 )
+from framewire.conformance import wire
 from framewire.events import Sentinel
+from framewire.options import Options
 from framewire.session import Session, SessionState
 
 LP = Framing.LENGTH_PREFIXED
 
 
 def hello_frame(*settings: tuple[int, int]) -> bytes:
-    return raw_frame(0x01, b"".join(struct.pack(">HI", *setting) for setting in settings))
+    return raw_frame(wire.HELLO, wire.hello_payload(*settings))
 
 
 def peer_bytes(framing: Framing, *frames: bytes, preface: bytes | None = None) -> bytes:
@@ -60,8 +60,8 @@ def sent_frames(session: Session) -> list[Message]:
 
 
 def pair(framing: Framing, a_limits: Limits | None = None) -> tuple[Session, Session]:
-    a = Session(framing, limits=a_limits)
-    b = Session(framing, checksum=True)
+    a = Session(Options(framing, limits=a_limits or Limits()))
+    b = Session(Options(framing, checksum=True))
     b.receive_data(a.data_to_send())
     a.receive_data(b.data_to_send())
     assert drain(a) == [PeerHello(2**20, 2**24)]
@@ -90,19 +90,19 @@ def test_handshake_and_exchange(framing: Framing) -> None:
 
 
 def test_first_bytes_are_preface_then_hello() -> None:
-    session = Session(Framing.DELIMITED, limits=Limits(4096, 0))
+    session = Session(Options(Framing.DELIMITED, limits=Limits(4096, 0)))
     data = session.data_to_send()
     assert data[:8] == b"\x89FW1D\r\n\x1a"
     decoder = Decoder(Framing.DELIMITED)
     decoder.feed(data[8:])
     (hello,) = decoder.events()
-    assert hello == Message(0x01, struct.pack(">HIHI", 1, 4096, 2, 0), 0)
+    assert hello == Message(0x01, wire.hello_payload((1, 4096), (2, 0)), 0)
     assert session.data_to_send() == b""
 
 
 @pytest.mark.parametrize("offset", range(8))
 def test_bad_preface_at_each_byte_fails_at_once_without_error_frame(offset: int) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     preface = bytearray(Encoder.preface(LP))
     preface[offset] ^= 0x20
@@ -115,7 +115,7 @@ def test_bad_preface_at_each_byte_fails_at_once_without_error_frame(offset: int)
 
 
 def test_framing_mismatch_is_bad_preface() -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.receive_data(Encoder.preface(Framing.DELIMITED))
     with pytest.raises(RemoteProtocolError, match="bad-preface"):
         session.next_event()
@@ -126,7 +126,7 @@ def test_framing_mismatch_is_bad_preface() -> None:
     [b"", b"\x89FW", Encoder.preface(LP), Encoder.preface(LP) + hello_frame()[:5]],
 )
 def test_end_before_hello_is_handshake_incomplete(received: bytes) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(received)
     session.receive_eof()
@@ -152,7 +152,7 @@ def sent_frames_after_failure(session: Session) -> list[Message]:
     ],
 )
 def test_hello_settings(hello: bytes, accepted: PeerHello) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.receive_data(peer_bytes(LP, hello))
     assert drain(session) == [accepted]
     assert session.peer_hello == accepted
@@ -162,15 +162,15 @@ def test_hello_settings(hello: bytes, accepted: PeerHello) -> None:
     "payload",
     [
         b"\x00\x01\x00\x00\x01",  # not a multiple of 6
-        struct.pack(">HIHI", 1, 300, 1, 300),  # duplicate
-        struct.pack(">HI", 1, 255),
-        struct.pack(">HI", 1, 2**30 + 1),
-        struct.pack(">HI", 2, 255),
-        struct.pack(">HIHI", 9, 1, 9, 2),  # duplicate unknown setting
+        wire.hello_payload((1, 300), (1, 300)),  # duplicate
+        wire.hello_payload((1, 255)),
+        wire.hello_payload((1, 2**30 + 1)),
+        wire.hello_payload((2, 255)),
+        wire.hello_payload((9, 1), (9, 2)),  # duplicate unknown setting
     ],
 )
 def test_malformed_hello(payload: bytes) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(peer_bytes(LP, raw_frame(0x01, payload)))
     with pytest.raises(RemoteProtocolError) as caught:
@@ -191,7 +191,7 @@ def test_malformed_hello(payload: bytes) -> None:
     ],
 )
 def test_unexpected_before_hello(first: bytes) -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(peer_bytes(LP, first))
     with pytest.raises(RemoteProtocolError) as caught:
@@ -203,7 +203,7 @@ def test_unexpected_before_hello(first: bytes) -> None:
 
 @pytest.mark.parametrize("framing", list(Framing))
 def test_second_hello_is_unexpected(framing: Framing) -> None:
-    session = Session(framing)
+    session = Session(Options(framing))
     session.receive_data(peer_bytes(framing, hello_frame(), raw_frame(0x40, b"m"), hello_frame()))
     assert session.next_event() == PeerHello(2**20, 2**24)
     assert session.next_event() == Message(0x40, b"m", 0)
@@ -257,6 +257,7 @@ def test_error_received_fails_without_reply() -> None:
         "bad crc",
     )
     assert a.data_to_send() == b""  # FW-ERR-3: no ERROR in reply
+    assert a.sending_done  # FW-CLS-6: nothing more is sent after a failure
     with pytest.raises(PeerError) as again:
         a.next_event()
     assert again.value is caught.value
@@ -265,7 +266,7 @@ def test_error_received_fails_without_reply() -> None:
 
 
 def test_error_as_first_frame_with_unknown_code() -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     session.data_to_send()
     session.receive_data(peer_bytes(LP, raw_frame(0x02, b"\x12\x34")))
     with pytest.raises(PeerError) as caught:
@@ -364,7 +365,7 @@ def test_fail_with_timeout_queues_error_304() -> None:
 
 
 def test_send_rules() -> None:
-    session = Session(LP)
+    session = Session(Options(LP))
     with pytest.raises(LocalProtocolError, match="FW-SES-2"):
         session.send(Message(0x40, b"early"))
     with pytest.raises(LocalProtocolError, match="FW-SES-2"):
@@ -403,8 +404,8 @@ def test_session_input_any_chunking(
     data: st.DataObject, framing: Framing, messages: list[Message]
 ) -> None:
     """The same events whatever the split of the peer's bytes, preface included."""
-    peer = Session(framing, checksum=True)
-    me = Session(framing, limits=Limits(256, 0))
+    peer = Session(Options(framing, checksum=True))
+    me = Session(Options(framing, limits=Limits(256, 0)))
     peer.receive_data(me.data_to_send())
     assert drain(peer) == [PeerHello(256, 0)]
     ping = peer.ping()
@@ -471,7 +472,7 @@ def test_session_garbage_gives_only_protocol_outcomes(
 ) -> None:
     """FW-ERR-8 for a session: any input gives events, a clean end, RemoteProtocolError or
     PeerError; at most one ERROR frame is sent, and nothing after it."""
-    session = Session(framing, limits=Limits(256, 1024))
+    session = Session(Options(framing, limits=Limits(256, 1024)))
     session.data_to_send()
     body = (hello_frame(),) if with_hello else ()
     wire = peer_bytes(framing, *body) + b"".join(

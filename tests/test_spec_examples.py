@@ -30,15 +30,13 @@ from framewire import (
     PingReceived,
     PongReceived,
 )
-from framewire._schema import FLAG_M, FLAG_N
 from framewire.conformance import wire
+from framewire.options import Options
 from framewire.session import Session
 
 EXAMPLES_PAGE = Path(__file__).resolve().parent.parent / "spec" / "examples.md"
 BLOCK_RE = re.compile(r'^```text title="example: ([a-z0-9-]+)"\n(.*?)\n```$', re.M | re.S)
-PREFACE_SIZE = 8
-HEADER_SIZE = 9
-DEFAULT_MAX_MESSAGE = 16_777_216  # the MAX_MESSAGE_SIZE default of the table in spec 6.3
+DEFAULT_MAX_MESSAGE = wire.DEFAULT_SETTINGS[wire.SETTING_MAX_MESSAGE]
 
 
 def page_blocks() -> dict[str, str]:
@@ -52,7 +50,7 @@ def page_blocks() -> dict[str, str]:
 
 def frames_part(example: Example) -> bytes:
     """The frame bytes of an example: a session's bytes start with the preface."""
-    return example.wire[PREFACE_SIZE:] if example.session else example.wire
+    return example.wire[wire.PREFACE_SIZE :] if example.session else example.wire
 
 
 def expected_messages(example: Example) -> list[Message]:
@@ -112,7 +110,9 @@ def test_codec_encodes_example_messages_into_the_example_bytes(name: str) -> Non
         last = len(example.chunks) - 1
         encoded = b"".join(
             encoder.frame(
-                message.flags << 4 | (FLAG_N if i > 0 else 0) | (FLAG_M if i < last else 0),
+                message.flags << wire.APPLICATION_FLAGS_SHIFT
+                | (wire.FLAG_N if i > 0 else 0)
+                | (wire.FLAG_M if i < last else 0),
                 message.type,
                 chunk,
             )
@@ -130,7 +130,7 @@ def test_codec_encodes_example_messages_into_the_example_bytes(name: str) -> Non
 
 def handshake_size(example: Example) -> int:
     """Bytes of the preface and the HELLO that open a session example."""
-    return PREFACE_SIZE + HEADER_SIZE + len(example.messages[0].payload)
+    return wire.PREFACE_SIZE + wire.HEADER_SIZE + len(example.messages[0].payload)
 
 
 def all_events(session: Session) -> list[object]:
@@ -152,8 +152,8 @@ def test_session_example_is_what_two_reference_sessions_exchange() -> None:
         max_frame_size=B_SETTINGS[wire.SETTING_MAX_FRAME],
         max_message_size=B_SETTINGS[wire.SETTING_MAX_MESSAGE],
     )
-    a = Session(Framing.LENGTH_PREFIXED, limits=a_limits)
-    b = Session(Framing.LENGTH_PREFIXED, limits=b_limits)
+    a = Session(Options(Framing.LENGTH_PREFIXED, limits=a_limits))
+    b = Session(Options(Framing.LENGTH_PREFIXED, limits=b_limits))
 
     # Each announces both of its limits, defaults included (FW-HEL-8): the example's bytes.
     a_sent = a.data_to_send()

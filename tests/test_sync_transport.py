@@ -24,6 +24,7 @@ from polling import wait_until
 
 from framewire import Deadlines, Framing, Limits
 from framewire.addresses import Address
+from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
@@ -32,8 +33,9 @@ from framewire.errors import (
     TransportError,
 )
 from framewire.events import END, Fragment, Message
+from framewire.options import Options
 from framewire.session import Session
-from framewire.sync import Channel, OutgoingMessage, Server, connect, serve
+from framewire.sync import Channel, OutgoingMessage, Server, StreamingChannel, connect, serve
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -47,7 +49,7 @@ def test_round_trip(echo_server: Server, framing: Framing, checksum: bool) -> No
     ]
     limits = Limits(max_frame_size=256)
     with connect(
-        echo_server.address, framing=framing, checksum=checksum, limits=limits, deadlines=FAST
+        echo_server.address, Options(framing, limits=limits, checksum=checksum), deadlines=FAST
     ) as channel:
         for message in messages:
             channel.send(message)
@@ -57,7 +59,7 @@ def test_round_trip(echo_server: Server, framing: Framing, checksum: bool) -> No
 
 
 def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -> None:
-    with connect(echo_server.address, framing=framing, deadlines=FAST) as channel:
+    with connect(echo_server.address, Options(framing), deadlines=FAST) as channel:
         with channel.send_stream(0x50, flags=2) as outgoing:
             for chunk in (b"a" * 700, b"", b"b" * 5000):
                 outgoing.write(chunk)
@@ -67,7 +69,7 @@ def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -
 def test_ping_is_answered_and_messages_in_between_are_kept(
     echo_server: Server, framing: Framing
 ) -> None:
-    with connect(echo_server.address, framing=framing) as channel:
+    with connect(echo_server.address, Options(framing)) as channel:
         channel.send(Message(DATA, b"before"))
         started = time.monotonic()
         round_trip = channel.ping(timeout=2)
@@ -89,7 +91,7 @@ def test_any_messages_round_trip(
 ) -> None:
     messages = [Message(DATA + i, payload, i % 16) for i, payload in enumerate(payloads)]
     with connect(
-        echo_server.address, framing=framing, checksum=checksum, limits=Limits(256)
+        echo_server.address, Options(framing, limits=Limits(256), checksum=checksum)
     ) as channel:
         for message in messages:
             channel.send(message)
@@ -112,7 +114,7 @@ def test_peer_reset_mid_frame_is_a_transport_error(address: Address, framing: Fr
 
     thread = threading.Thread(target=raw_peer)
     thread.start()
-    with connect(bound, framing=framing, deadlines=FAST) as channel:
+    with connect(bound, Options(framing), deadlines=FAST) as channel:
         connected.set()
         with pytest.raises(TransportError) as caught:
             channel.recv(timeout=2)
@@ -126,7 +128,7 @@ def test_peer_reset_mid_frame_is_a_transport_error(address: Address, framing: Fr
 def test_reset_of_one_connection_leaves_the_others_alone(
     echo_server: Server, framing: Framing
 ) -> None:
-    with connect(echo_server.address, framing=framing) as survivor:
+    with connect(echo_server.address, Options(framing)) as survivor:
         victim = raw_connect(echo_server.address, framing)
         victim.sendall(frame(framing, 0, DATA, b"y" * 50)[:12])
         reset(victim)
@@ -196,9 +198,9 @@ def test_4_gib_header_is_refused_with_frame_too_large(
         Framing.LENGTH_PREFIXED: ErrorCode.FRAME_TOO_LARGE,
         Framing.DELIMITED: ErrorCode.COBS_INVALID,
     }[framing]
-    with connect(echo_server.address, framing=framing) as bystander:
+    with connect(echo_server.address, Options(framing)) as bystander:
         sock = raw_connect(echo_server.address, framing)
-        header = b"FW\x01\x00\x40\xff\xff\xff\xff"
+        header = wire.frame(wire.DATA, length=0xFFFFFFFF)
         sock.sendall(header if framing is Framing.LENGTH_PREFIXED else header + b"\x01" * 64)
         received = read_to_eof(sock)
         sock.close()
@@ -218,7 +220,9 @@ def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
 
     def raw_peer() -> None:
         sock, _ = listener.accept()
-        sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED) + b"FW\x01\x00\x40\xff\xff\xff\xff")
+        sock.sendall(
+            handshake_bytes(Framing.LENGTH_PREFIXED) + wire.frame(wire.DATA, length=0xFFFFFFFF)
+        )
         seen.append(read_to_eof(sock))
         sock.close()
 
@@ -238,7 +242,7 @@ def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
 
 
 def test_call_timeout_leaves_the_connection_usable(echo_server: Server, framing: Framing) -> None:
-    with connect(echo_server.address, framing=framing, deadlines=FAST) as channel:
+    with connect(echo_server.address, Options(framing), deadlines=FAST) as channel:
         with pytest.raises(TimeoutError):
             channel.recv(timeout=0.05)
         time.sleep(0.4)  # the scenario: idle longer than the frame deadline is not a frame
@@ -261,7 +265,7 @@ def test_error_from_peer_raises_peer_error(address: Address) -> None:
 
 
 def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: Framing) -> None:
-    with connect(echo_server.address, framing=framing) as channel:
+    with connect(echo_server.address, Options(framing)) as channel:
         channel.close_write()
         with pytest.raises(LocalProtocolError):
             channel.send(Message(DATA, b"too late"))
@@ -269,7 +273,7 @@ def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: F
 
 
 def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing: Framing) -> None:
-    channel = connect(echo_server.address, framing=framing, deadlines=FAST)
+    channel = connect(echo_server.address, Options(framing), deadlines=FAST)
 
     def produce_then_die() -> None:
         with channel.send_stream(DATA) as outgoing:
@@ -285,7 +289,7 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing
     assert [getattr(e, "code", None) for e in echo_server.errors] == [ErrorCode.INTERNAL_ERROR]
 
 
-def streaming_echo(channel: Channel) -> None:
+def streaming_echo(channel: StreamingChannel) -> None:
     """Echo each message piece by piece, never holding one whole (FW-MSG-15, FW-LIM-5)."""
     outgoing: OutgoingMessage | None = None
     while (piece := channel.recv_fragment()) is not None:
@@ -302,7 +306,7 @@ def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Addre
     """FW-HEL-5: the sender splits to the MAX_FRAME_SIZE the receiver announced; a
     receiver with no message limit streams the pieces (FW-LIM-5)."""
     unlimited = Limits(max_frame_size=256, max_message_size=0)
-    with serve(address, streaming_echo, limits=unlimited, assemble=False) as server:
+    with serve(address, streaming_echo, Options(limits=unlimited), streaming=True) as server:
         with connect(server.address, deadlines=Deadlines(frame=5.0)) as channel:
             payload = bytes(range(256)) * 4096  # 1 MiB in 4096 frames of 256 bytes
             channel.send(Message(DATA, payload, 7))
@@ -312,11 +316,12 @@ def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Addre
 
 def test_no_message_limit_requires_streaming(echo_server: Server, framing: Framing) -> None:
     with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
-        connect(echo_server.address, framing=framing, limits=Limits(max_message_size=0))
+        connect(echo_server.address, Options(framing, limits=Limits(max_message_size=0)))
     streaming = Limits(max_message_size=0)
-    with connect(echo_server.address, framing=framing, limits=streaming, assemble=False) as channel:
-        with pytest.raises(LocalProtocolError, match="recv_fragment"):
-            channel.recv()
+    with connect(
+        echo_server.address, Options(framing, limits=streaming), streaming=True
+    ) as channel:
+        assert not hasattr(channel, "recv")  # a StreamingChannel receives in pieces only
         channel.send(Message(DATA, b"piece"))
         assert channel.recv_fragment(timeout=2) == Fragment(DATA, 0, b"piece", True, True)
 
@@ -347,7 +352,7 @@ def test_garbage_from_a_peer_only_ever_raises_a_framewire_error(
     assert [verdict_of(error) for error in echo_server.errors[before:]] == (
         [] if expected is None else [expected]
     )
-    with connect(echo_server.address, framing=framing) as channel:
+    with connect(echo_server.address, Options(framing)) as channel:
         channel.send(Message(DATA, b"alive"))
         assert channel.recv(timeout=2) == Message(DATA, b"alive")
 
@@ -364,7 +369,7 @@ def session_verdict(
 
     The server's connection sees exactly these bytes, so it must end the same way.
     """
-    session = Session(framing)
+    session = Session(Options(framing))
     session.receive_data((handshake_bytes(framing) if with_handshake else b"") + garbage)
     session.receive_eof()
     try:

@@ -7,10 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from framewire import Deadlines, Limits
-from framewire._transport import session_limits
+from framewire._transport import checked_options
 from framewire.addresses import format_address, parse_address
 from framewire.deadlines import DeadlineKind, DeadlineTracker
 from framewire.errors import LocalProtocolError
+from framewire.options import Options
 
 
 @pytest.mark.parametrize(
@@ -91,6 +92,7 @@ def test_the_earliest_deadline_binds_and_a_tie_fails_the_connection(
 
 def test_no_message_limit_requires_streaming() -> None:
     with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
-        session_limits(Limits(max_message_size=0), assemble=True)
-    assert session_limits(Limits(max_message_size=0), assemble=False).max_message_size == 0
-    assert session_limits(None, assemble=True) == Limits()
+        checked_options(Options(limits=Limits(max_message_size=0)), streaming=False)
+    unlimited = Options(limits=Limits(max_message_size=0))
+    assert checked_options(unlimited, streaming=True).limits.max_message_size == 0
+    assert checked_options(None, streaming=False) == Options()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +34,7 @@ from tls_peers import (
 
 from framewire import Deadlines, Framing, aio, sync
 from framewire.addresses import Address
+from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
     LocalProtocolError,
@@ -43,6 +43,7 @@ from framewire.errors import (
     TlsTruncationError,
 )
 from framewire.events import Message
+from framewire.options import Options
 from framewire.tls import ALPN_PROTOCOL, check_alpn
 
 pytestmark = pytest.mark.timeout(30)
@@ -85,7 +86,7 @@ def tls_server(
             server = sync.serve(
                 address,
                 SYNC_HANDLERS[handler](received),
-                framing=framing,
+                Options(framing),
                 ssl=tls_files.server(),
                 deadlines=deadlines,
             )
@@ -166,7 +167,7 @@ def _start_aio_server(
 
     async def begin() -> None:
         server = await aio.start_server(
-            address, handle, framing=framing, ssl=files.server(), deadlines=deadlines
+            address, handle, Options(framing), ssl=files.server(), deadlines=deadlines
         )
         received.errors = server.errors
         ready.append(server)
@@ -207,7 +208,7 @@ def client_exchange(
     one message and ends. Returns what was received."""
     if transport == "sync":
         with sync.connect(
-            address, framing=framing, ssl=context, server_hostname=server_hostname
+            address, Options(framing), ssl=context, server_hostname=server_hostname
         ) as channel:
             if script == "send-then-end":
                 for message in MESSAGES:
@@ -220,7 +221,7 @@ def client_exchange(
 
     async def scenario() -> list[Message]:
         async with await aio.open_connection(
-            address, framing=framing, ssl=context, server_hostname=server_hostname
+            address, Options(framing), ssl=context, server_hostname=server_hostname
         ) as channel:
             if script == "send-then-end":
                 for message in MESSAGES:
@@ -345,7 +346,7 @@ def test_plain_client_on_a_tls_server(tls_server: Callable[..., Address], framin
     # A plain socket that sends a preface and HELLO: the TLS server ends the connection
     # without a byte, which is a handshake cut short (FW-PRE-3).
     with raw_connect(address, framing) as sock, pytest.raises(RemoteProtocolError) as caught:
-        sync.Channel(sock, framing=framing, deadlines=FAST).handshake()
+        sync.Channel(sock, Options(framing), deadlines=FAST).handshake()
     assert caught.value.code is ErrorCode.HANDSHAKE_INCOMPLETE
     [error] = wait_for_errors(received)
     assert type(error) is TlsError  # not its truncation subclass, nor a protocol error
@@ -356,7 +357,7 @@ def test_tls_client_on_a_plain_server(
     transport: str, tls_files: TlsFiles, address: Address, framing: Framing
 ) -> None:
     with (
-        sync.serve(address, lambda channel: None, framing=framing, deadlines=FAST) as server,
+        sync.serve(address, lambda channel: None, Options(framing), deadlines=FAST) as server,
         pytest.raises(TlsError, match="does not speak TLS"),
     ):
         client_exchange(transport, server.address, framing, tls_files.client(), "x")
@@ -392,7 +393,7 @@ def test_4_gib_header_over_tls_gets_frame_too_large_and_close_notify(
         pytest.skip("a length field is a length-prefixed frame's")
     address = tls_server("echo-after-end", Received())
     with raw_tls_connect(address, tls_files, framing) as sock:
-        sock.sendall(b"FW\x01\x00\x40" + struct.pack(">I", 0xFFFFFFFF))
+        sock.sendall(wire.frame(wire.DATA, length=0xFFFFFFFF))
         stream, clean = read_tls_to_end(sock)
     assert error_code_sent(stream, framing) == ErrorCode.FRAME_TOO_LARGE
     assert clean  # the ERROR, then close_notify: the end is a clean one (FW-TLS-8)
@@ -419,10 +420,10 @@ def test_asyncio_over_tls_on_uvloop(tls_files: TlsFiles, framing: Framing) -> No
         server_tls = tls_files.server()
         async with (
             await aio.start_server(
-                ("127.0.0.1", 0), async_echo, framing=framing, ssl=server_tls
+                ("127.0.0.1", 0), async_echo, Options(framing), ssl=server_tls
             ) as server,
             await aio.open_connection(
-                server.address, framing=framing, ssl=tls_files.client()
+                server.address, Options(framing), ssl=tls_files.client()
             ) as channel,
         ):
             for message in MESSAGES:

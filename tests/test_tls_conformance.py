@@ -22,6 +22,7 @@ from tls_peers import TlsFiles
 from framewire import Deadlines, Framing, Limits
 from framewire.addresses import format_address
 from framewire.conformance import echo
+from framewire.options import Options
 from framewire.sync import serve
 
 pytestmark = pytest.mark.timeout(120)
@@ -55,7 +56,7 @@ def test_reference_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_pat
     framing = Framing.LENGTH_PREFIXED  # TLS is below the framing: one is enough here
     deadlines = Deadlines(handshake=DEADLINE_MS / 1000, frame=DEADLINE_MS / 1000)
     with serve(
-        ("127.0.0.1", 0), echo.echo, framing=framing, deadlines=deadlines, ssl=tls_files.server()
+        ("127.0.0.1", 0), echo.echo, Options(framing), deadlines=deadlines, ssl=tls_files.server()
     ) as server:
         address = format_address(server.address)
         status, report = run_live_over_tls(tmp_path, address, tls_files, REFERENCE_KNOWN_FAILURES)

@@ -17,6 +17,7 @@ from tls_peers import TlsFiles, end_without_close_notify, raw_tls_connect, read_
 
 from framewire import Framing, aio, sync
 from framewire.events import Message
+from framewire.options import Options
 
 pytestmark = [
     pytest.mark.skipif(NODE is None, reason="node is not on PATH: the JavaScript peer cannot run"),
@@ -56,7 +57,7 @@ def test_python_client_to_javascript_server_over_tls(
     """The JS echo peer answers every message and half-closes after our close_notify."""
     with javascript_echo_server(LOCALHOST, framing, *js_server_args(tls_files)) as server:
         if transport == "sync":
-            with sync.connect(server.address, framing=framing, ssl=tls_files.client()) as channel:
+            with sync.connect(server.address, Options(framing), ssl=tls_files.client()) as channel:
                 for message in MESSAGES:
                     channel.send(message)
                 channel.close_write()
@@ -65,7 +66,7 @@ def test_python_client_to_javascript_server_over_tls(
 
             async def scenario() -> list[Message]:
                 async with await aio.open_connection(
-                    server.address, framing=framing, ssl=tls_files.client()
+                    server.address, Options(framing), ssl=tls_files.client()
                 ) as channel:
                     for message in MESSAGES:
                         await channel.send(message)
@@ -103,7 +104,7 @@ def test_javascript_client_to_python_server_over_tls(
             ]
         )
     )
-    with sync.serve(LOCALHOST, echo, framing=framing, ssl=tls_files.server()) as server:
+    with sync.serve(LOCALHOST, echo, Options(framing), ssl=tls_files.server()) as server:
         assert isinstance(server.address, tuple)
         host, port = server.address
         completed = subprocess.run(

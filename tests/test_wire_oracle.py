@@ -16,7 +16,7 @@ import crc32c as crc32c_c
 from cobs import cobs as cobs_c  # type: ignore[import-untyped]  # no stubs
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spec_tables import code_spans, fw_tables, hex_bytes, spec_int
+from spec_tables import SPEC_DIR, code_spans, fw_tables, hex_bytes, spec_int
 
 from framewire.conformance import wire
 
@@ -117,6 +117,20 @@ def test_error_payload_follows_the_spec_table() -> None:
 def test_crc32c_check_values() -> None:
     assert wire.crc32c(b"123456789") == wire.CRC32C_CHECK_VALUE == 0xE3069283  # FW-CRC-2
     assert wire.crc32c(b"") == 0
+
+
+def test_crc32c_follows_the_spec_statement() -> None:
+    """FW-CRC-2's own words give the polynomial, its reflected form and both check values."""
+    text = (SPEC_DIR / "frame.md").read_text(encoding="utf-8")
+    statement = text[text.index("**FW-CRC-2**") : text.index("**FW-CRC-3**")]
+    polynomial, reflected, initial, final_xor, check, empty = (
+        int(code, 16) for code in re.findall(r"`(0x[0-9A-Fa-f]+)`", statement)
+    )
+    assert reflected == wire.CRC32C_REFLECTED_POLY
+    assert int(f"{polynomial:032b}"[::-1], 2) == reflected
+    assert initial == final_xor == 0xFFFFFFFF
+    assert "`123456789`" in statement
+    assert (wire.crc32c(b"123456789"), wire.crc32c(b"")) == (check, empty)
 
 
 @settings(max_examples=200, deadline=None)

@@ -40,6 +40,7 @@ from rich.console import Console
 
 from framewire import Encoder, Framing, Limits
 from framewire.events import Message
+from framewire.options import Options
 from framewire.sync import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -407,7 +408,7 @@ def test_tshark_reads_a_python_js_exchange_captured_on_loopback(
         assert isinstance(server.address, tuple)
         with loopback_capture(pcap, server.address[1]):
             limits = Limits(max_frame_size=256)
-            with connect(server.address, framing=framing, limits=limits, checksum=True) as channel:
+            with connect(server.address, Options(framing, limits=limits, checksum=True)) as channel:
                 for message in messages:
                     channel.send(message)
                 channel.ping()

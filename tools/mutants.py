@@ -9,6 +9,9 @@ receive path (FW-CNF-12, FW-CNF-31), gets another outcome than the vector expect
 the mutant crashes or hangs. The share of mutants killed measures what the vectors can
 tell apart; a mutant that survives is either equivalent (no input can tell it from the
 original, and `tools/mutation-notes.json` says why) or a gap, answered by a new vector.
+A gap that no vector can reach, because the adapter protocol does not show it, is
+explained in `tools/mutation-unanswered.json`, with the pytest test that kills it; it
+still counts as not killed.
 
 Why its own mutator and not mutmut or cosmic-ray: the judge is the conformance runner's
 own comparison, run in process through the reference adapter (one process start per
@@ -51,6 +54,9 @@ from framewire.conformance.vectors import LIVE_ONLY_TAG, Case, Registry, deliver
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES_FILE = ROOT / "tools" / "mutation-notes.json"
+UNANSWERED_FILE = ROOT / "tools" / "mutation-unanswered.json"
+"""Survivors that are not equivalent but out of every vector's reach: why, and the test
+that kills them."""
 CACHE_FILE = ROOT / "build" / "mutation-cache.json"
 """Outcomes of earlier runs, valid while the implementation, adapter and vectors are
 unchanged (the key hashes all of them): editing the notes rewrites the report at once."""
@@ -511,7 +517,15 @@ def report_lines(results: Results) -> list[str]:
         f"crashes or hangs). Reproduce with `make mutation` ({results.minutes:.0f} minutes",
         "on a shared 2-core machine). `tools/mutants.py` says what is mutated and what is",
         "out of reach of any vector; `tools/mutation-notes.json` says why each equivalent",
-        "survivor is equivalent.",
+        "survivor is equivalent, and `tools/mutation-unanswered.json` why no vector can reach",
+        "each of the others through the adapter protocol, and which pytest test kills it.",
+        "",
+        "The per-vector tests (`pytest -k fw-<id>`, `tests/test_conformance_vectors.py`)",
+        "judge the same way: the same requests (every delivery and receive path, from",
+        "`runner.request_for`, with the same seed for the random splits) to the same",
+        "adapter, judged by the same `runner.judge_reply`. A mutant killed here therefore",
+        "fails the test of at least one vector, named by its id; that test file checks that",
+        "the seeds agree.",
         "",
         f"- Vectors: suite {results.suite_version}, {results.runs} adapter requests "
         f"(every case, delivery and receive path; seed {SEED}).",
@@ -552,7 +566,7 @@ def report_lines(results: Results) -> list[str]:
     lines += ["", "## Equivalent survivors", ""]
     lines += [f"- `{where}`: {reason}" for where, reason in results.equivalent] or ["None."]
     lines += ["", "## Survivors not answered by a vector", ""]
-    lines += [f"- `{gap}`" for gap in results.gaps] or ["None."]
+    lines += [f"- {gap}" for gap in results.gaps] or ["None."]
     return lines
 
 
@@ -630,6 +644,7 @@ def run_mutants(
     notes: dict[str, str],
     results: Results,
     *,
+    unanswered: dict[str, str],
     skip_noted: bool = False,
 ) -> None:
     """Judge every mutant (in a child of its own) and record the outcome in RESULTS."""
@@ -662,7 +677,12 @@ def run_mutants(
                 continue
             row["gap"] += 1
             unreached = "" if executed else " (never executed by the vectors)"
-            results.gaps.append(f"{mutant.where}: {mutant.change}{unreached} [{key}]")
+            if key in unanswered:
+                results.notes_used.add(key)
+                why = unanswered[key]
+            else:
+                why = f"unexplained [{key}]"
+            results.gaps.append(f"`{mutant.where}: {mutant.change}`{unreached}: {why}")
             print(f"survived: {mutant.where}: {mutant.change}{unreached}", flush=True)
 
 
@@ -694,6 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     notes: dict[str, str] = json.loads(NOTES_FILE.read_text(encoding="utf-8"))
+    unanswered: dict[str, str] = json.loads(UNANSWERED_FILE.read_text(encoding="utf-8"))
     scanned = [scan(name) for name in TARGETS if args.only in (None, name)]
     if args.match:
         scanned = [
@@ -709,13 +730,15 @@ def main(argv: list[str] | None = None) -> int:
     results = Results(suite_version, len(runs))
     started = time.monotonic()
     outcomes = Outcomes(runs, registry, cached_only=args.cached_only)
-    run_mutants(scanned, outcomes, notes, results, skip_noted=args.skip_noted)
+    run_mutants(
+        scanned, outcomes, notes, results, unanswered=unanswered, skip_noted=args.skip_noted
+    )
     results.minutes = (time.monotonic() - started) / 60
     print(
         f"{results.killed} of {results.total} mutants killed; {len(results.equivalent)} "
         f"equivalent; {len(results.gaps)} not answered; score {results.score:.1f}%"
     )
-    stale = sorted(set(notes) - results.notes_used)
+    stale = sorted((set(notes) | set(unanswered)) - results.notes_used)
     if stale and args.only is None:
         print("notes that match no survivor any more (remove them):", *stale, sep="\n  ")
     if args.write:

@@ -814,6 +814,19 @@ def crc_cases(suite: Suite) -> None:
         frames=[frame(PING, b"pingpong", checksum=True), frame(PONG, b"pingpong")],
         events=[message(PING, b"pingpong"), message(PONG, b"pingpong")],
     )
+    following = frame(DATA, b"next")
+    lookalike = payload_with_crc(b"no trailer", int.from_bytes(following[:4], "big"), app=1)
+    valid_frames(
+        suite,
+        group,
+        "no-trailer-without-c",
+        "A frame without C whose CRC-32C happens to equal the next 4 bytes (the next "
+        "frame's magic, version and flags): C is clear, so no trailer follows and those "
+        "bytes start the next frame.",
+        ["FW-HDR-1", "FW-CRC-1"],
+        frames=[frame(DATA, lookalike, app=1), following],
+        events=[message(DATA, lookalike, 1), message(DATA, b"next")],
+    )
     valid_frames(
         suite,
         group,
@@ -883,6 +896,34 @@ def crc_cases(suite: Suite) -> None:
         tags=["boundary"],
     )
     streaming_bad_crc(suite, group)
+
+
+def payload_with_crc(head: bytes, target: int, *, app: int) -> bytes:
+    """`head` and 4 more bytes, chosen so that the CRC-32C of the frame (DATA, no C, `app`
+    flags) carrying it is `target`. CRC-32C is affine in its input bits over GF(2), so the
+    4 bytes solve a 32 x 32 linear system."""
+
+    def crc_with(tail: int) -> int:
+        return wire.crc32c(frame(DATA, head + tail.to_bytes(4, "big"), app=app))
+
+    base = crc_with(0)
+    pivots: dict[int, tuple[int, int]] = {}  # highest bit -> (column combination, tail bits)
+    for bit in range(32):
+        column, tail = crc_with(1 << bit) ^ base, 1 << bit
+        for pivot in sorted(pivots, reverse=True):
+            if column >> pivot & 1:
+                column ^= pivots[pivot][0]
+                tail ^= pivots[pivot][1]
+        if column:
+            pivots[column.bit_length() - 1] = (column, tail)
+    wanted, tail = target ^ base, 0
+    for pivot in sorted(pivots, reverse=True):
+        if wanted >> pivot & 1:
+            wanted ^= pivots[pivot][0]
+            tail ^= pivots[pivot][1]
+    if wanted or crc_with(tail) != target:
+        raise AssertionError("no 4 bytes give that CRC-32C")
+    return head + tail.to_bytes(4, "big")
 
 
 def streaming_bad_crc(suite: Suite, group: str) -> None:
@@ -1258,6 +1299,7 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         end=CLEAN,
         tags=["boundary", "chunks", "eof"],
     )
+    chunk_bound_cases(suite, group, bound)
     decode(
         suite,
         group,
@@ -1285,6 +1327,57 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         data=delimit(frame(DATA, nonzero_bytes(1000)), frame(DATA, b"after")),
         events=[error("frame-too-large"), message(DATA, b"after")],
         end=CLEAN,
+    )
+
+
+def chunk_bound_cases(suite: Suite, group: str, bound: int) -> None:
+    """FW-DLM-4 bounds what is buffered of the frame being received, never a chunk: a
+    chunk longer than E that ends the frame in progress is decoded whole."""
+    first = cobs_encode(frame(DATA, bytes(range(2, 22))))
+    following = [frame(DATA, nonzero_bytes(120, seed)) for seed in (2, 3)]
+    rest = b"\x00" + delimit(*following)
+    if len(rest) <= bound + 1 - len(first):
+        raise AssertionError("the second chunk must exceed what E leaves of the first frame")
+    decode(
+        suite,
+        group,
+        "chunk-longer-than-bound-starts-with-delimiter",
+        f"A frame's encoded bytes in one chunk, then a chunk of {len(rest)} bytes that starts "
+        "with that frame's 0x00 and carries two more frames: more than the encoded bound "
+        f"E = {bound} leaves of the first frame, yet every byte after the 0x00 belongs to "
+        "other frames, so all three frames decode.",
+        ["FW-DLM-4", "FW-DLM-1"],
+        framing=DELIMITED,
+        data=first + rest,
+        chunks=[len(first), len(rest)],
+        events=[message(DATA, bytes(range(2, 22)))]
+        + [message(DATA, nonzero_bytes(120, seed)) for seed in (2, 3)],
+        end=CLEAN,
+        tags=["boundary", "chunks"],
+    )
+    # The first frame's last 0x01 (a COBS code byte for a zero of its length field) ends
+    # the first chunk; the second holds no 0x01 at all, so only its 0x00 tells a decoder
+    # that the frame in progress ends inside it.
+    head = first[: first.rindex(b"\x01") + 1]
+    filler = bytes(index % 254 + 2 for index in range(bound + 29))
+    rest = first[len(head) :] + b"\x00" + filler + b"\x00"
+    if b"\x01" in rest or len(rest) <= bound + 1 - len(head):
+        raise AssertionError("the second chunk must hold no 0x01 and exceed the bound's rest")
+    decode(
+        suite,
+        group,
+        "chunk-longer-than-bound-ends-frame-mid-way",
+        "A frame cut after its first encoded bytes; the second chunk ends the frame with its "
+        f"0x00, then brings {len(filler)} encoded bytes and a 0x00: the frame decodes, the "
+        f"{len(filler)} bytes (beyond E = {bound}) fail with frame-too-large, and the input "
+        "ends cleanly.",
+        ["FW-DLM-4", "FW-LIM-4"],
+        framing=DELIMITED,
+        data=head + rest,
+        chunks=[len(head), len(rest)],
+        events=[message(DATA, bytes(range(2, 22))), error("frame-too-large")],
+        end=CLEAN,
+        tags=["boundary", "chunks"],
     )
 
 

@@ -3,7 +3,15 @@
 import os
 import tempfile
 
-from framewire import Decoder, Encoder, FrameDropped, Framing, Message, RemoteProtocolError
+from framewire import (
+    Decoder,
+    Encoder,
+    FrameDropped,
+    Framing,
+    Message,
+    Options,
+    RemoteProtocolError,
+)
 from framewire.sync import Channel, connect, serve
 
 READING = 0x41  # an application message type: a sensor reading
@@ -15,7 +23,7 @@ for framing in Framing:
     print(f"{framing.value:>15}: {len(wire)} bytes, zero bytes inside: {wire[:-1].count(0)}")
 
 
-# 2. Over a socket, pick the framing with one argument; both ends must agree.
+# 2. Over a socket, the framing is one of the options; both ends must agree.
 def echo(channel: Channel) -> None:
     for message in channel:
         channel.send(message)
@@ -23,10 +31,8 @@ def echo(channel: Channel) -> None:
 
 with tempfile.TemporaryDirectory() as directory:
     path = os.path.join(directory, "sensor.sock")  # a str address is a Unix socket
-    with (
-        serve(path, echo, framing=Framing.DELIMITED),
-        connect(path, framing=Framing.DELIMITED) as channel,
-    ):
+    options = Options(Framing.DELIMITED)
+    with serve(path, echo, options), connect(path, options) as channel:
         channel.send(readings[0])
         print("echoed over a Unix socket:", channel.recv(timeout=5.0))
 

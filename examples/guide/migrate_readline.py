@@ -3,7 +3,7 @@
 import socket
 import threading
 
-from framewire import Limits, LocalProtocolError, Message
+from framewire import Limits, LocalProtocolError, Message, Options
 from framewire.sync import Channel
 
 REPORT = b"line one\nline two"  # a message that contains the delimiter
@@ -22,7 +22,7 @@ def before(sock: socket.socket) -> list[bytes]:
 # --8<-- [start:after]
 def after(sock: socket.socket) -> list[bytes]:
     """One message per message: its bytes are never inspected, and its size is bounded."""
-    with Channel(sock, limits=Limits(max_message_size=64 * 1024)) as channel:
+    with Channel(sock, Options(limits=Limits(max_message_size=64 * 1024))) as channel:
         return [message.payload for message in channel]
 
 

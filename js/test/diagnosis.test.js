@@ -51,7 +51,7 @@ test('a handshake timeout says the peer sent nothing, and names the statement on
 
 test('a frame over the announced limit says both sizes', () => {
   const decoder = createDecoder({ framing: 'length-prefixed', maxFrameSize: 65536, maxMessageSize: 0 });
-  const header = Uint8Array.of(0x46, 0x57, 0x01, 0x00, 0x40, 0x00, 0x10, 0x00, 0x00);
+  const header = rawFrame({ type: 0x40, length: 1048576 }); // the header alone
   const error = decoder.feed(header).find((e) => e.kind === 'error');
   assert.ok(error !== undefined && error.kind === 'error');
   assert.equal(error.error.code, 105);

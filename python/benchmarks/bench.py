@@ -57,7 +57,7 @@ from typing import cast
 
 from run_info import load_average, machine
 
-from framewire import Deadlines, Encoder, Framing, Limits, _schema
+from framewire import Deadlines, Encoder, Framing, Limits, Options, _schema
 from framewire._checksum import crc32c
 from framewire.aio import AsyncChannel, start_server
 from framewire.events import Message
@@ -71,6 +71,7 @@ BLOCK_TARGET = 1 << 20
 RECV_SIZE = 256 * 1024
 DATA = 0x40
 LIMITS = Limits(max_frame_size=1 << 20, max_message_size=1 << 24)
+OPTIONS = Options(limits=LIMITS)
 DEADLINES = Deadlines(handshake=30.0, frame=30.0, linger=1.0)
 
 
@@ -139,6 +140,7 @@ def recv_raw(sock: socket.socket, work: Workload) -> None:
 
 
 _HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
+HEADER_SIZE, MAGIC, VERSION = _schema.HEADER_SIZE, _schema.MAGIC, _schema.VERSION
 
 
 def recv_struct(sock: socket.socket, work: Workload) -> None:
@@ -164,21 +166,21 @@ def recv_struct(sock: socket.socket, work: Workload) -> None:
             taken = min(skip, end - start)
             start += taken
             skip -= taken
-        while end - start >= 9:
+        while end - start >= HEADER_SIZE:
             magic, version, _flags, frame_type, length = _HEADER.unpack_from(buffer, start)
-            if magic != b"FW" or version != 1 or length > 1 << 20:
+            if magic != MAGIC or version != VERSION or length > 1 << 20:
                 raise ValueError("bad header")
-            frame_end = start + 9 + length
+            frame_end = start + HEADER_SIZE + length
             if frame_end > end:
                 break
-            payload = bytes(view[start + 9 : frame_end])  # what a framer hands out
+            payload = bytes(view[start + HEADER_SIZE : frame_end])  # what a framer hands out
             start = frame_end
             if frame_type >= DATA and payload is not None:
                 messages += 1
 
 
 def recv_channel(sock: socket.socket, work: Workload) -> None:
-    channel = Channel(sock, limits=LIMITS, deadlines=DEADLINES)
+    channel = Channel(sock, OPTIONS, deadlines=DEADLINES)
     recv = channel.recv
     for _ in range(work.count):
         if recv() is None:
@@ -209,8 +211,10 @@ async def _readexactly(work: Workload) -> float:
         messages = 0
         unpack = _HEADER.unpack
         while messages < work.count:
-            magic, version, _flags, frame_type, length = unpack(await reader.readexactly(9))
-            if magic != b"FW" or version != 1 or length > 1 << 20:
+            magic, version, _flags, frame_type, length = unpack(
+                await reader.readexactly(HEADER_SIZE)
+            )
+            if magic != MAGIC or version != VERSION or length > 1 << 20:
                 raise ValueError("bad header")
             await reader.readexactly(length)
             if frame_type >= DATA:
@@ -274,7 +278,7 @@ async def _asyncio_channel(work: Workload, *, batched: bool = False) -> float:
                     raise EOFError
         done.set_result(time.perf_counter() - started)
 
-    server = await start_server(("127.0.0.1", 0), handle, limits=LIMITS, deadlines=DEADLINES)
+    server = await start_server(("127.0.0.1", 0), handle, OPTIONS, deadlines=DEADLINES)
     async with server:
         address = server.address
         assert not isinstance(address, str)
@@ -330,15 +334,15 @@ class _FramerProtocol(asyncio.BufferedProtocol):
         buffer, view, start, end = self.buffer, self.view, self.start, self.end
         payloads = []
         unpack_from = _HEADER.unpack_from
-        while end - start >= 9:
+        while end - start >= HEADER_SIZE:
             magic, version, _flags, frame_type, length = unpack_from(buffer, start)
-            if magic != b"FW" or version != 1 or length > 1 << 20:
+            if magic != MAGIC or version != VERSION or length > 1 << 20:
                 raise ValueError("bad header")
-            frame_end = start + 9 + length
+            frame_end = start + HEADER_SIZE + length
             if frame_end > end:
                 break
             if frame_type >= DATA:
-                payloads.append(bytes(view[start + 9 : frame_end]))
+                payloads.append(bytes(view[start + HEADER_SIZE : frame_end]))
             start = frame_end
         self.start = start
         if payloads:
@@ -540,7 +544,7 @@ def print_ratios(results: Results) -> None:
 def crc32c_seconds(size: int) -> float:
     """Median time of one crc32c() call over a frame's header and ``size`` payload bytes,
     from the CPU cache (the receive path checks bytes it has just read)."""
-    data = os.urandom(9 + size)
+    data = os.urandom(HEADER_SIZE + size)
     number = 2000
     timer = timeit.Timer(functools.partial(crc32c, data))
     return statistics.median(timer.repeat(repeat=7, number=number)) / number

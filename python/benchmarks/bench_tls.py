@@ -42,7 +42,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trustme
-from bench import DATA, LIMITS, Workload  # the same load as the plain-TCP benchmark
+from bench import (  # the same load as the plain-TCP benchmark
+    DATA,
+    MAGIC,
+    OPTIONS,
+    VERSION,
+    Workload,
+)
 
 from framewire import Deadlines, _schema
 from framewire.aio import AsyncChannel, start_server
@@ -156,7 +162,7 @@ def receive_struct(sock: ssl.SSLSocket, load: Workload) -> None:
         start, preface_left = start + skipped, preface_left - skipped
         while end - start >= HEADER.size:
             magic, version, _flags, frame_type, length = HEADER.unpack_from(buffer, start)
-            if magic != b"FW" or version != 1 or length > 1 << 20:
+            if magic != MAGIC or version != VERSION or length > 1 << 20:
                 raise ValueError("bad header")
             if start + HEADER.size + length > end:
                 break
@@ -180,7 +186,7 @@ def framewire_blocking(certificates: Certificates, load: Workload) -> float:
         done.set()
 
     with serve(
-        ("127.0.0.1", 0), handler, limits=LIMITS, deadlines=DEADLINES, ssl=certificates.server()
+        ("127.0.0.1", 0), handler, OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
     ) as server:
         address = server.address
         assert not isinstance(address, str)
@@ -204,7 +210,7 @@ async def _readexactly(certificates: Certificates, load: Workload) -> float:
             magic, version, _flags, frame_type, length = HEADER.unpack(
                 await reader.readexactly(HEADER.size)
             )
-            if magic != b"FW" or version != 1 or length > 1 << 20:
+            if magic != MAGIC or version != VERSION or length > 1 << 20:
                 raise ValueError("bad header")
             await reader.readexactly(length)
             messages += frame_type >= DATA
@@ -238,7 +244,7 @@ async def _framewire_asyncio(certificates: Certificates, load: Workload, *, batc
         done.set_result(time.perf_counter() - started)
 
     server = await start_server(
-        ("127.0.0.1", 0), handle, limits=LIMITS, deadlines=DEADLINES, ssl=certificates.server()
+        ("127.0.0.1", 0), handle, OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
     )
     async with server:
         address = server.address

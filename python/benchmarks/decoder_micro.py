@@ -17,6 +17,7 @@ from framewire.session import Session
 CHUNK = 64 * 1024
 MESSAGES = 200_000
 _HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
+HEADER_SIZE = _schema.HEADER_SIZE
 
 
 def struct_framer(chunks: list[bytes]) -> int:
@@ -35,12 +36,12 @@ def struct_framer(chunks: list[bytes]) -> int:
             rpos, wpos = 0, live
         view[wpos : wpos + len(chunk)] = chunk
         wpos += len(chunk)
-        while wpos - rpos >= 9:
+        while wpos - rpos >= HEADER_SIZE:
             _, _, _, frame_type, length = unpack(buf, rpos)
-            end = rpos + 9 + length
+            end = rpos + HEADER_SIZE + length
             if end > wpos:
                 break
-            messages.append((frame_type, bytes(view[rpos + 9 : end])))
+            messages.append((frame_type, bytes(view[rpos + HEADER_SIZE : end])))
             rpos = end
         count += len(messages)
     return count
@@ -73,7 +74,7 @@ def framewire_batched(chunks: list[bytes]) -> int:
 
 
 def _open_session() -> Session:
-    session = Session(Framing.LENGTH_PREFIXED)
+    session = Session()
     session.receive_data(Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits()))
     while session.next_event() is not NEED_DATA:
         pass

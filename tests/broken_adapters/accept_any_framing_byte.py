@@ -2,6 +2,7 @@
 
 from framewire import Framing, Limits
 from framewire.conformance.adapter import ReferenceAdapter, main
+from framewire.options import Options
 from framewire.session import Session
 
 SIGNATURE_SIZE = 4
@@ -17,7 +18,7 @@ class LaxPrefaceSession(Session):
 
 class AcceptAnyFramingByte(ReferenceAdapter):
     def new_session(self, framing: Framing, limits: Limits) -> Session:
-        return LaxPrefaceSession(framing, limits=limits)
+        return LaxPrefaceSession(Options(framing, limits))
 
 
 if __name__ == "__main__":

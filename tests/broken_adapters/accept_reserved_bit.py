@@ -5,9 +5,8 @@ from typing import Any
 from mutation import replace
 
 from framewire import _readers
+from framewire._schema import FLAG_R
 from framewire.conformance.adapter import main
-
-FLAG_R = 0x08
 
 
 def header_fault_ignoring_r(word: int, frame_type: int, length: int, max_frame: int) -> Any:

@@ -5,9 +5,8 @@ expects `recv()` to return at least 9 bytes.
 """
 
 from framewire import Decoder
+from framewire._schema import HEADER_SIZE
 from framewire.conformance.adapter import ReferenceAdapter, main
-
-HEADER_SIZE = 9
 
 
 class SplitHeader(ReferenceAdapter):

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         PongReceived,
     )
     from framewire.framing import Framing, Limits
+    from framewire.options import Options
     from framewire.session import Session
 
 __version__ = "0.1.0"
@@ -56,6 +57,7 @@ _MODULE_OF = {
     "MessageWriter": "framewire.encoder",
     "Framing": "framewire.framing",
     "Limits": "framewire.framing",
+    "Options": "framewire.options",
     "Session": "framewire.session",
     **dict.fromkeys(
         (
@@ -120,6 +122,7 @@ __all__ = [
     "LocalProtocolError",
     "Message",
     "MessageWriter",
+    "Options",
     "PeerClosed",
     "PeerError",
     "PeerHello",

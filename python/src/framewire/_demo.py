@@ -26,6 +26,7 @@ from framewire.encoder import Encoder
 from framewire.errors import ErrorCode
 from framewire.events import Message, Sentinel
 from framewire.framing import Framing, Limits
+from framewire.options import Options
 from framewire.sync import Channel, connect, serve
 
 SERVER_LIMITS = Limits(max_frame_size=1024)
@@ -96,12 +97,13 @@ def _error_code_answered(address: tuple[str, int], framing: Framing) -> int | No
 def run_framing(framing: Framing, out: list[str]) -> None:
     """One server, one checksumming client, one misbehaving raw peer, in ``framing``."""
     with serve(
-        ("127.0.0.1", 0), _echo, framing=framing, limits=SERVER_LIMITS, deadlines=DEADLINES
+        ("127.0.0.1", 0), _echo, Options(framing, SERVER_LIMITS), deadlines=DEADLINES
     ) as server:
         address = server.address
         assert not isinstance(address, str)
         out.append(f"{framing.value} framing, an echo server on 127.0.0.1:")
-        with connect(address, framing=framing, checksum=True, deadlines=DEADLINES) as client:
+        options = Options(framing, checksum=True)
+        with connect(address, options, deadlines=DEADLINES) as client:
             peer = client.peer_limits
             assert peer is not None
             out.append(

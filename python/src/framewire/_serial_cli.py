@@ -19,8 +19,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from framewire._annotate import inspect_stream
+from framewire._cli_options import UsageError
 from framewire.events import FrameDropped
 from framewire.framing import Framing
+from framewire.options import Options
 
 if TYPE_CHECKING:
     from framewire.serial import SerialLink
@@ -50,25 +52,23 @@ def add_serial_options(parser: argparse.ArgumentParser, *, session: bool) -> Non
         )
 
 
-def _open(args: argparse.Namespace, framing: Framing, **options: bool) -> SerialLink:
+def _open(args: argparse.Namespace, options: Options, **link_options: bool) -> SerialLink:
     """Open the port of ``--serial`` (a usage error when pyserial is not installed)."""
-    from framewire.cli import UsageError, _limits  # noqa: PLC0415 - cli imports this module
-
     try:
         from framewire.serial import SerialLink  # noqa: PLC0415 - pyserial is optional
     except ImportError as exc:
         if exc.name != "serial":
             raise
         raise UsageError("--serial needs pyserial: pip install 'framewire[serial]'") from None
-    return SerialLink.open(args.serial, args.baud, framing=framing, limits=_limits(args), **options)
+    return SerialLink.open(args.serial, args.baud, options, **link_options)
 
 
-def run_send_serial(args: argparse.Namespace, framing: Framing) -> int:
+def run_send_serial(args: argparse.Namespace, options: Options) -> int:
     """Write the messages to the serial port (after the handshake with ``--session``)."""
     from framewire.cli import EXIT_OK, _read_json_messages  # noqa: PLC0415
 
     messages = _read_json_messages(args.input)
-    with _open(args, framing, checksum=args.checksum, session=args.session) as link:
+    with _open(args, options, session=args.session) as link:
         if args.session:
             link.handshake(args.timeout)
         for message in messages:
@@ -76,7 +76,7 @@ def run_send_serial(args: argparse.Namespace, framing: Framing) -> int:
     return EXIT_OK
 
 
-def run_listen_serial(args: argparse.Namespace, framing: Framing) -> int:
+def run_listen_serial(args: argparse.Namespace, options: Options) -> int:
     """Print every message from the serial port as JSON, and every dropped frame."""
     from framewire.cli import (  # noqa: PLC0415
         EXIT_FAILURE,
@@ -89,8 +89,7 @@ def run_listen_serial(args: argparse.Namespace, framing: Framing) -> int:
     out = JsonLines(sys.stdout)
     dropped = False
     # Started first, listen answers: its preface and HELLO wait for the sender's.
-    options = {"checksum": args.checksum, "session": args.session, "answer": args.session}
-    with _open(args, framing, **options) as link:
+    with _open(args, options, session=args.session, answer=args.session) as link:
         print(f"listening on serial {args.serial}", file=sys.stderr, flush=True)
         try:
             for event in link:
@@ -104,7 +103,7 @@ def run_listen_serial(args: argparse.Namespace, framing: Framing) -> int:
     return EXIT_FAILURE if dropped else EXIT_OK
 
 
-def run_inspect_serial(args: argparse.Namespace, framing: Framing) -> int:
+def run_inspect_serial(args: argparse.Namespace, options: Options) -> int:
     """Annotate each delimited frame as its ``0x00`` arrives, until the port hangs up.
 
     The dump is computed by ``inspect_stream`` over everything received since the first
@@ -114,15 +113,13 @@ def run_inspect_serial(args: argparse.Namespace, framing: Framing) -> int:
     from framewire.cli import (  # noqa: PLC0415
         EXIT_FAILURE,
         EXIT_OK,
-        UsageError,
-        _limits,
         _print_report,
         make_console,
     )
 
-    if framing is not Framing.DELIMITED:
+    if options.framing is not Framing.DELIMITED:
         raise UsageError("inspect --serial reads the delimited framing only")
-    link = _open(args, framing)
+    link = _open(args, options)
     console = make_console(args)
     received = bytearray()
     hunting = True
@@ -141,7 +138,7 @@ def run_inspect_serial(args: argparse.Namespace, framing: Framing) -> int:
                 end = received.rfind(_DELIMITER) + 1
                 if end == 0:
                     continue
-                reports = inspect_stream(bytes(received[:end]), framing, _limits(args))
+                reports = inspect_stream(bytes(received[:end]), options.framing, options.limits)
                 complete = reports[:-1] if reports[-1].title == "end of input" else reports
                 for report in complete[printed:]:
                     _print_report(console, report)

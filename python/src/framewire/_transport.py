@@ -7,8 +7,8 @@ The two transports differ only in how they wait for the socket. Everything that 
   ``PeerState.sort`` splits a batch of session events into the data for the
   application and the rest.
 * ``next_batch`` - every session event available now, or why there is none.
-* ``session_limits`` - the receiver's limits, with FW-LIM-5's rule that a receiver
-  with no message limit must stream.
+* ``checked_options`` - a channel's options (defaults when None), with FW-LIM-5's rule
+  that a receiver with no message limit must stream.
 * ``transport_error`` - maps an ``OSError`` from the socket layer to
   ``TransportError`` (FW-SES-5).
 * ``ConnectionFailures`` - a server's bounded record of why connections ended.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import collections
 import socket
-from typing import cast
+from typing import TypeVar, cast
 
 from framewire.addresses import Address, format_address
 from framewire.errors import LocalProtocolError, RemoteProtocolError, TransportError
@@ -34,8 +34,11 @@ from framewire.events import (
     PongReceived,
     Sentinel,
 )
-from framewire.framing import Limits
+from framewire.options import Options
 from framewire.session import Session, SessionEvent
+
+DataEvent = TypeVar("DataEvent", Message, Fragment)
+"""What a channel receives: whole ``Message``s, or ``Fragment``s when it streams."""
 
 
 class PeerState:
@@ -67,8 +70,8 @@ class PeerState:
         return isinstance(event, PingReceived)
 
     def sort(
-        self, batch: list[SessionEvent], data_type: type[Message | Fragment]
-    ) -> tuple[list[Message | Fragment], bool]:
+        self, batch: list[SessionEvent], data_type: type[DataEvent]
+    ) -> tuple[list[DataEvent], bool]:
         """The data events of ``batch`` in order (for the application), after recording
         the others; and whether one of them queued a PONG that must be sent at once.
 
@@ -81,11 +84,11 @@ class PeerState:
         ``None`` at the peer's end only once the data is taken.
         """
         if type(batch[-1]) is data_type:
-            return cast("list[Message | Fragment]", batch), False
-        data: list[Message | Fragment] = []
+            return cast("list[DataEvent]", batch), False
+        data: list[DataEvent] = []
         pong_due = False
         for event in batch:
-            if type(event) is data_type:
+            if isinstance(event, data_type):
                 data.append(event)
             elif self.record(event):
                 pong_due = True
@@ -129,16 +132,16 @@ def listening_error(exc: OSError, address: Address | None) -> TransportError:
     return transport_error(exc, f"listening on {where}")
 
 
-def session_limits(limits: Limits | None, assemble: bool) -> Limits:
-    """The limits a channel's session gets (defaults when None), checked against FW-LIM-5:
-    a receiver that announces no message limit must stream (``assemble=False``)."""
-    limits = limits if limits is not None else Limits()
-    if assemble and limits.max_message_size == 0:
+def checked_options(options: Options | None, *, streaming: bool) -> Options:
+    """The options a channel's session gets (defaults when None), checked against FW-LIM-5:
+    a receiver that announces no message limit must stream (``streaming=True``)."""
+    options = options if options is not None else Options()
+    if not streaming and options.limits.max_message_size == 0:
         raise LocalProtocolError(
-            "max_message_size=0 (no limit) needs assemble=False: a receiver that "
+            "max_message_size=0 (no limit) needs streaming=True: a receiver that "
             "assembles whole messages would hold unbounded memory (FW-LIM-5)"
         )
-    return limits
+    return options
 
 
 FAILURES_KEPT = 32

@@ -19,8 +19,10 @@ API summary:
     async with await start_server(("127.0.0.1", 0), handler) as server:
         print(server.address)
 
-The same options and methods as ``framewire.sync``, awaited: ``send_stream()``,
-``recv_fragment()`` (``assemble=False``), ``ping()``, ``fail()``, ``close_write()``.
+The same options and methods as ``framewire.sync``, awaited: ``options`` (a
+``framewire.Options``), ``deadlines=``, ``send_stream()``, ``ping()``, ``fail()``,
+``close_write()``; with ``streaming=True`` the channel is an ``AsyncStreamingChannel``,
+which receives with ``recv_fragment()``.
 
 The event loop hands received bytes straight to the decoder's buffer (``get_buffer`` /
 ``buffer_updated``): no ``readexactly`` on a length nobody has checked. Every frame is
@@ -55,17 +57,18 @@ import socket
 import ssl as _ssl  # `ssl` is the name of the transports' TLS option
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import ParamSpec, Self, TypeVar, cast
+from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
 from framewire._heap import HeapTrimmer
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
     ConnectionFailures,
+    DataEvent,
     PeerState,
     check_listen_target,
+    checked_options,
     listening_error,
     next_batch,
-    session_limits,
     transport_error,
 )
 from framewire.addresses import Address, format_address
@@ -84,11 +87,21 @@ from framewire.events import (
     PeerHello,
     Sentinel,
 )
-from framewire.framing import Framing, Limits
+from framewire.framing import Framing
+from framewire.options import Options
 from framewire.session import Session
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 
-__all__ = ["AsyncChannel", "AsyncOutgoingMessage", "AsyncServer", "open_connection", "start_server"]
+__all__ = [
+    "AsyncChannel",
+    "AsyncHandler",
+    "AsyncOutgoingMessage",
+    "AsyncServer",
+    "AsyncStreamingChannel",
+    "AsyncStreamingHandler",
+    "open_connection",
+    "start_server",
+]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -148,19 +161,20 @@ def _within(timeout: float | None) -> contextlib.AbstractAsyncContextManager[obj
     return contextlib.nullcontext() if timeout is None else asyncio.timeout(timeout)
 
 
-class _FramewireProtocol(asyncio.BufferedProtocol):
+class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
     """The event loop's side: bytes in and out, decoding at once, waking the channel."""
 
-    def __init__(self, session: Session, deadlines: Deadlines, *, assemble: bool) -> None:
+    def __init__(self, session: Session, deadlines: Deadlines, data_type: type[DataEvent]) -> None:
         self.session = session
         self.deadlines = deadlines
         self.loop = asyncio.get_running_loop()
         self.tracker = DeadlineTracker(deadlines, self.loop.time())
         self.transport: asyncio.Transport | None = None
-        self.batches: list[tuple[int, list[Message | Fragment]]] = []
+        self.batches: list[tuple[int, list[DataEvent]]] = []
         """Decoded data not yet handed to the channel: one (payload bytes, events) pair
         per read, as the session decoded it (queued whole, not message by message)."""
-        self.data_type: type[Message | Fragment] = Message if assemble else Fragment
+        self.data_type: type[DataEvent] = data_type
+        """What the channel receives: ``Message``, or ``Fragment`` when it streams."""
         self.peer = PeerState()
         self.write_closed = False
         self.discarding = False
@@ -379,19 +393,19 @@ class _FramewireProtocol(asyncio.BufferedProtocol):
             self.transport.close()
 
 
-class AsyncChannel:
-    """One Framewire session over an asyncio stream connection.
+class _AsyncChannelBase(Generic[DataEvent]):
+    """What ``AsyncChannel`` and ``AsyncStreamingChannel`` share: all but how data is
+    received.
 
     Created by ``open_connection`` and ``start_server``; not meant to be shared
     between tasks that receive at the same time.
     """
 
-    def __init__(self, protocol: _FramewireProtocol) -> None:
-        self._protocol = protocol
-        self._messages: Iterator[Message] = iter(())
-        """The rest of the batch recv() takes from (always empty with assemble=False)."""
-        self._fragments: Iterator[Fragment] = iter(())
-        """The rest of the batch recv_fragment() takes from (empty unless assemble=False)."""
+    def __init__(self, protocol: _FramewireProtocol[DataEvent]) -> None:
+        self._protocol: _FramewireProtocol[DataEvent] = protocol
+        self._pending: Iterator[DataEvent] = iter(())
+        """The rest of the batch the receive methods take from: each returns from it
+        without a second coroutine while it lasts, and refills it with ``_next_batch``."""
         self._taking = 0
         """Payload bytes of that batch, given back to the protocol's count when used up."""
 
@@ -413,49 +427,7 @@ class AsyncChannel:
         assert protocol.peer.hello is not None  # _wait_for raised otherwise
         return protocol.peer.hello
 
-    async def recv(self, timeout: float | None = None) -> Message | None:
-        """The next data message, or ``None`` once the peer has half-closed cleanly.
-
-        A message already decoded is returned without suspending (no second coroutine,
-        no wait): messages are decoded in batches, as they arrive.
-        """
-        for message in self._messages:
-            return message
-        if self._protocol.data_type is not Message:
-            raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
-        self._messages = iter(await self._next_batch(timeout))  # type: ignore[arg-type]
-        for message in self._messages:
-            return message
-        return None
-
-    async def recv_batch(self, timeout: float | None = None) -> list[Message]:
-        """Every data message decoded and not yet received (waiting for at least one),
-        oldest first; an empty list once the peer has half-closed cleanly.
-
-        The same messages as recv() would return one by one, in the same order, for one
-        ``await`` per read from the socket instead of one per message: the faster way to
-        receive many small messages.
-        """
-        rest = list(self._messages)
-        if rest:
-            return rest
-        if self._protocol.data_type is not Message:
-            raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
-        return await self._next_batch(timeout)  # type: ignore[return-value]
-
-    async def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
-        """The next piece of a data message on a channel opened with ``assemble=False``
-        (see ``framewire.sync.Channel.recv_fragment``)."""
-        for fragment in self._fragments:
-            return fragment
-        if self._protocol.data_type is not Fragment:
-            raise LocalProtocolError("this channel assembles messages: use recv()")
-        self._fragments = iter(await self._next_batch(timeout))  # type: ignore[arg-type]
-        for fragment in self._fragments:
-            return fragment
-        return None
-
-    async def _next_batch(self, timeout: float | None) -> list[Message | Fragment]:
+    async def _next_batch(self, timeout: float | None) -> list[DataEvent]:
         """The next decoded batch, waiting for one; [] at the peer's clean end.
 
         Called when the previous batch is used up, so its bytes leave the queue's count.
@@ -470,16 +442,6 @@ class AsyncChannel:
                 return []
         self._taking, batch = protocol.batches.pop(0)  # a few batches at most: reads pause
         return batch
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> Message:
-        """The next data message, until the peer's clean end (``async for``)."""
-        message = await self.recv()
-        if message is None:
-            raise StopAsyncIteration
-        return message
 
     async def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
@@ -538,7 +500,7 @@ class AsyncChannel:
             await self.close_write()
         protocol.discarding = True
         protocol.batches.clear()
-        self._messages, self._fragments, self._taking = iter(()), iter(()), 0
+        self._pending, self._taking = iter(()), 0
         protocol.queued_bytes = 0
         protocol.replies_blocked = False  # what arrives now is discarded, never answered
         protocol.update_reading()
@@ -603,6 +565,71 @@ class AsyncChannel:
         self.fail(f"the application abandoned a message: {type(reason).__name__}")
 
 
+class AsyncChannel(_AsyncChannelBase[Message]):
+    """One Framewire session over an asyncio stream connection, receiving whole
+    messages (``recv()``, ``recv_batch()``, or ``async for``).
+
+    Created by ``open_connection`` and ``start_server``; not meant to be shared
+    between tasks that receive at the same time.
+    """
+
+    async def recv(self, timeout: float | None = None) -> Message | None:
+        """The next data message, or ``None`` once the peer has half-closed cleanly.
+
+        A message already decoded is returned without suspending (no second coroutine,
+        no wait): messages are decoded in batches, as they arrive.
+        """
+        for message in self._pending:
+            return message
+        self._pending = iter(await self._next_batch(timeout))
+        for message in self._pending:
+            return message
+        return None
+
+    async def recv_batch(self, timeout: float | None = None) -> list[Message]:
+        """Every data message decoded and not yet received (waiting for at least one),
+        oldest first; an empty list once the peer has half-closed cleanly.
+
+        The same messages as recv() would return one by one, in the same order, for one
+        ``await`` per read from the socket instead of one per message: the faster way to
+        receive many small messages.
+        """
+        rest = list(self._pending)
+        if rest:
+            return rest
+        return await self._next_batch(timeout)
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Message:
+        """The next data message, until the peer's clean end (``async for``)."""
+        message = await self.recv()
+        if message is None:
+            raise StopAsyncIteration
+        return message
+
+
+class AsyncStreamingChannel(_AsyncChannelBase[Fragment]):
+    """One Framewire session over an asyncio stream connection, receiving each message
+    in pieces as its frames arrive (``recv_fragment()``): for messages too large to hold
+    whole (FW-LIM-5). Everything else is as on an ``AsyncChannel``.
+
+    Created by ``open_connection(..., streaming=True)`` and
+    ``start_server(..., streaming=True)``.
+    """
+
+    async def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+        """The next piece of a data message (see
+        ``framewire.sync.StreamingChannel.recv_fragment``)."""
+        for fragment in self._pending:
+            return fragment
+        self._pending = iter(await self._next_batch(timeout))
+        for fragment in self._pending:
+            return fragment
+        return None
+
+
 class AsyncOutgoingMessage:
     """A data message of unknown size, sent as it is produced (see sync.OutgoingMessage).
 
@@ -612,7 +639,7 @@ class AsyncOutgoingMessage:
 
     def __init__(
         self,
-        channel: AsyncChannel,
+        channel: _AsyncChannelBase[Any],
         write: Callable[[bytes], None],
         end: Callable[[bytes], None],
     ) -> None:
@@ -649,43 +676,107 @@ class AsyncOutgoingMessage:
             self._channel._abort_message(exc)
 
 
-def _protocol_factory(
-    framing: Framing,
-    limits: Limits | None,
-    checksum: bool,
-    deadlines: Deadlines | None,
-    assemble: bool,
-) -> Callable[[], _FramewireProtocol]:
-    limits = session_limits(limits, assemble)
+_Channel = TypeVar("_Channel", AsyncChannel, AsyncStreamingChannel)
 
-    def make() -> _FramewireProtocol:
-        session = Session(framing, limits=limits, checksum=checksum, assemble=assemble)
-        return _FramewireProtocol(
-            session, deadlines if deadlines is not None else Deadlines(), assemble=assemble
-        )
+
+def _protocol_factory(
+    new_channel: Callable[[_FramewireProtocol[DataEvent]], _Channel],
+    data_type: type[DataEvent],
+    options: Options | None,
+    deadlines: Deadlines | None,
+    made: Callable[[_Channel], object],
+) -> Callable[[], _FramewireProtocol[DataEvent]]:
+    """The loop's protocol factory: each protocol gets its channel at once, handed to
+    ``made``. The options are checked now, before any socket exists."""
+    streaming = issubclass(data_type, Fragment)
+    options = checked_options(options, streaming=streaming)
+    deadlines = deadlines if deadlines is not None else Deadlines()
+
+    def make() -> _FramewireProtocol[DataEvent]:
+        session = Session(options, assemble=not streaming)
+        protocol = _FramewireProtocol(session, deadlines, data_type)
+        made(new_channel(protocol))
+        return protocol
 
     return make
 
 
+@overload
 async def open_connection(
     address: Address,
+    options: Options | None = None,
     *,
-    framing: Framing = Framing.LENGTH_PREFIXED,
-    limits: Limits | None = None,
-    checksum: bool = False,
     deadlines: Deadlines | None = None,
-    assemble: bool = True,
+    streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
-) -> AsyncChannel:
+) -> AsyncChannel: ...
+
+
+@overload
+async def open_connection(
+    address: Address,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: Literal[True],
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
+) -> AsyncStreamingChannel: ...
+
+
+async def open_connection(
+    address: Address,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: bool = False,
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
+) -> AsyncChannel | AsyncStreamingChannel:
     """Connect to ``address`` (``(host, port)`` or a Unix socket path); handshake done.
 
-    ``ssl`` and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
+    ``options`` (default ``Options()``): framing, limits, checksum. The channel is an
+    ``AsyncChannel``, or with ``streaming=True`` an ``AsyncStreamingChannel``. ``ssl``
+    and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
     clean end (spec section 12), its handshake bounded by the handshake deadline.
     """
+    if streaming:
+        return await _open(
+            address,
+            AsyncStreamingChannel,
+            Fragment,
+            options=options,
+            deadlines=deadlines,
+            ssl=ssl,
+            server_hostname=server_hostname,
+        )
+    return await _open(
+        address,
+        AsyncChannel,
+        Message,
+        options=options,
+        deadlines=deadlines,
+        ssl=ssl,
+        server_hostname=server_hostname,
+    )
+
+
+async def _open(
+    address: Address,
+    new_channel: Callable[[_FramewireProtocol[DataEvent]], _Channel],
+    data_type: type[DataEvent],
+    *,
+    options: Options | None,
+    deadlines: Deadlines | None,
+    ssl: SslOption,
+    server_hostname: str | None,
+) -> _Channel:
+    """``open_connection`` for one type of channel."""
     loop = asyncio.get_running_loop()
+    channels: list[_Channel] = []
     factory: Callable[[], asyncio.BufferedProtocol] = _protocol_factory(
-        framing, limits, checksum, deadlines, assemble
+        new_channel, data_type, options, deadlines, channels.append
     )
     context = prepare_context(ssl, server_side=False)
     if context is not None:
@@ -699,15 +790,12 @@ async def open_connection(
     try:
         async with asyncio.timeout(connect_timeout):
             if isinstance(address, str):
-                _, protocol = await loop.create_unix_connection(factory, address)
+                await loop.create_unix_connection(factory, address)
             else:
-                _, protocol = await loop.create_connection(factory, address[0], address[1])
+                await loop.create_connection(factory, address[0], address[1])
     except OSError as exc:
         raise transport_error(exc, f"connecting to {format_address(address)}") from None
-    if isinstance(protocol, TlsShim):
-        protocol = protocol.upper
-    assert isinstance(protocol, _FramewireProtocol)
-    channel = AsyncChannel(protocol)
+    channel = channels[-1]  # the channel of the protocol the connection got
     try:
         await channel.handshake()
     except BaseException:
@@ -733,6 +821,9 @@ def _over_tls(
 
 
 AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
+"""What ``start_server`` runs for each connection: ``await handler(channel)``, in a task."""
+AsyncStreamingHandler = Callable[[AsyncStreamingChannel], Awaitable[object]]
+"""The handler of ``start_server(..., streaming=True)``."""
 
 
 class AsyncServer:
@@ -743,8 +834,10 @@ class AsyncServer:
     ``framewire._transport.ConnectionFailures``).
     """
 
-    def __init__(self, handler: AsyncHandler) -> None:
-        self._handler = handler
+    def __init__(self, handler: AsyncHandler | AsyncStreamingHandler) -> None:
+        self._handler: Callable[[Any], Awaitable[object]] = handler
+        """Called with the channels of the protocols ``start_server`` makes for it (it
+        pairs the two)."""
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._unix_path: str | None = None
@@ -762,8 +855,8 @@ class AsyncServer:
         name = self._server.sockets[0].getsockname()
         return name if isinstance(name, str) else (name[0], name[1])
 
-    def _connection(self, protocol: _FramewireProtocol) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(AsyncChannel(protocol)))
+    def _connection(self, channel: AsyncChannel | AsyncStreamingChannel) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(channel))
         self._tasks.add(task)
         task.add_done_callback(self._connection_done)
 
@@ -772,7 +865,7 @@ class AsyncServer:
         self._tasks.discard(task)
         self._heap.connection_ended(len(self._tasks))
 
-    async def _run(self, channel: AsyncChannel) -> None:
+    async def _run(self, channel: AsyncChannel | AsyncStreamingChannel) -> None:
         try:
             async with channel:
                 await channel.handshake()
@@ -810,15 +903,43 @@ class AsyncServer:
         await self.shutdown()
 
 
+@overload
 async def start_server(
     address: Address | None,
     handler: AsyncHandler,
+    options: Options | None = None,
     *,
-    framing: Framing = Framing.LENGTH_PREFIXED,
-    limits: Limits | None = None,
-    checksum: bool = False,
     deadlines: Deadlines | None = None,
-    assemble: bool = True,
+    streaming: Literal[False] = False,
+    backlog: int = 100,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    ssl: _ssl.SSLContext | None = None,
+) -> AsyncServer: ...
+
+
+@overload
+async def start_server(
+    address: Address | None,
+    handler: AsyncStreamingHandler,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: Literal[True],
+    backlog: int = 100,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    ssl: _ssl.SSLContext | None = None,
+) -> AsyncServer: ...
+
+
+async def start_server(
+    address: Address | None,
+    handler: AsyncHandler | AsyncStreamingHandler,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: bool = False,
     backlog: int = 100,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
@@ -826,7 +947,9 @@ async def start_server(
 ) -> AsyncServer:
     """Listen on ``address`` and run ``await handler(channel)`` per connection.
 
-    The handshake is done before the handler runs; the channel is closed cleanly when it
+    ``options`` (default ``Options()``): framing, limits, checksum. The handler gets an
+    ``AsyncChannel``, or with ``streaming=True`` an ``AsyncStreamingChannel``. The
+    handshake is done before the handler runs; the channel is closed cleanly when it
     returns. Use ``("127.0.0.1", 0)`` for a free port. ``backlog``, ``reuse_port`` and
     ``sock`` (a socket already bound, with ``address`` None) are passed to the loop as
     ``asyncio.start_server`` passes them: ``reuse_port`` lets several processes listen on
@@ -837,17 +960,13 @@ async def start_server(
     check_listen_target(address, sock)
     loop = asyncio.get_running_loop()
     server = AsyncServer(handler)
-    make_protocol = _protocol_factory(framing, limits, checksum, deadlines, assemble)
-    context = prepare_context(ssl, server_side=True)
-
-    def plain() -> _FramewireProtocol:
-        protocol = make_protocol()
-        server._connection(protocol)
-        return protocol
-
-    factory: Callable[[], asyncio.BufferedProtocol] = (
-        plain if context is None else _over_tls(plain, context, server_side=True)
+    plain: Callable[[], asyncio.BufferedProtocol] = (
+        _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)
+        if streaming
+        else _protocol_factory(AsyncChannel, Message, options, deadlines, server._connection)
     )
+    context = prepare_context(ssl, server_side=True)
+    factory = plain if context is None else _over_tls(plain, context, server_side=True)
 
     try:
         if sock is not None and sock.family == socket.AF_UNIX:

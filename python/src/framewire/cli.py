@@ -41,6 +41,12 @@ from rich.markup import escape
 
 from framewire import __version__, _schema, _serial_cli
 from framewire._annotate import FrameReport, inspect_stream
+from framewire._cli_options import (
+    UsageError,
+    add_tls_options,
+    file_error_reason,
+    tls_client_options,
+)
 from framewire._connlog import LOGGER_NAME
 from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.deadlines import Deadlines
@@ -49,6 +55,7 @@ from framewire.encoder import Encoder
 from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.framing import Framing, Limits
+from framewire.options import Options
 from framewire.sync import Channel, connect, serve
 from framewire.tls import client_context, server_context
 
@@ -57,10 +64,6 @@ __all__ = ["main", "make_console"]
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad options or bad input syntax: exit code 2."""
 
 
 # --- JSON messages --------------------------------------------------------------------
@@ -265,37 +268,6 @@ def _add_deadlines(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_tls_options(parser: argparse.ArgumentParser, *, server: bool) -> None:
-    """``--tls`` and the PEM files that go with it (spec section 12); shared with
-    ``framewire conformance``."""
-    group = parser.add_argument_group("TLS")
-    group.add_argument("--tls", action="store_true", help="run the connection over TLS")
-    if server:
-        group.add_argument("--certfile", help="PEM file of the server's certificate chain")
-        group.add_argument("--keyfile", help="PEM file of its private key (default: in --certfile)")
-        group.add_argument("--cafile", help="PEM file of CAs that clients must be signed by")
-    else:
-        group.add_argument("--cafile", help="PEM file of the CAs to trust (default: the system's)")
-        group.add_argument(
-            "--server-name", help="name the certificate must carry (default: the address's host)"
-        )
-
-
-def tls_client_options(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, str | None]:
-    """The client context and server name from ``--tls`` and friends (None: plain TCP).
-
-    A file that cannot be loaded is a usage error, reported in one line.
-    """
-    if not args.tls:
-        if args.cafile or args.server_name:
-            raise UsageError("--cafile and --server-name need --tls")
-        return None, None
-    try:
-        return client_context(args.cafile), args.server_name
-    except (OSError, ssl.SSLError) as exc:
-        raise UsageError(f"cannot load --cafile {args.cafile}: {_reason(exc)}") from None
-
-
 def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     if not args.tls:
         if args.certfile or args.keyfile or args.cafile:
@@ -306,14 +278,7 @@ def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     try:
         return server_context(args.certfile, args.keyfile, args.cafile)
     except (OSError, ssl.SSLError) as exc:
-        raise UsageError(f"cannot load the certificate or key: {_reason(exc)}") from None
-
-
-def _reason(exc: OSError) -> str:
-    """The useful part of a file or OpenSSL error (no errno and no C source position)."""
-    if isinstance(exc, ssl.SSLError):
-        return str(exc.reason or exc).lower().replace("_", " ")
-    return f"{exc.strerror or exc}"
+        raise UsageError(f"cannot load the certificate or key: {file_error_reason(exc)}") from None
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -328,6 +293,11 @@ def _framing(args: argparse.Namespace) -> Framing:
         return Framing(args.framing)
     # A serial line is what the delimited framing is for (spec 4.2).
     return Framing.DELIMITED if getattr(args, "serial", None) else Framing.LENGTH_PREFIXED
+
+
+def _options(args: argparse.Namespace) -> Options:
+    """The session options of the commands that talk to a peer (send, echo, listen)."""
+    return Options(_framing(args), _limits(args), checksum=args.checksum)
 
 
 def _check_endpoint(args: argparse.Namespace) -> None:
@@ -426,7 +396,7 @@ def run_decode(args: argparse.Namespace) -> int:
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
     if args.serial is not None:
-        return _serial_cli.run_inspect_serial(args, _framing(args))
+        return _serial_cli.run_inspect_serial(args, Options(_framing(args), _limits(args)))
     data = _read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -472,19 +442,17 @@ def run_send(args: argparse.Namespace) -> int:
         args.input, args.address = args.address, None  # with --serial: [input] only
     _check_endpoint(args)
     if args.serial is not None:
-        return _serial_cli.run_send_serial(args, _framing(args))
+        return _serial_cli.run_send_serial(args, _options(args))
     try:
         args.address = parse_address(args.address)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     messages = _read_json_messages(args.input)
     out = JsonLines(sys.stdout)
-    context, server_name = tls_client_options(args)
+    context, server_name = tls_client_options(args, client_context)
     with connect(
         args.address,
-        framing=_framing(args),
-        limits=_limits(args),
-        checksum=args.checksum,
+        _options(args),
         deadlines=_deadlines(args),
         ssl=context,
         server_hostname=server_name,
@@ -538,9 +506,7 @@ def _serve_here(
     with serve(
         address,
         handler,
-        framing=_framing(args),
-        limits=_limits(args),
-        checksum=args.checksum,
+        _options(args),
         deadlines=_deadlines(args),
         reuse_port=worker,
         ssl=_tls_server_context(args),
@@ -612,7 +578,7 @@ def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
     _check_endpoint(args)
     if args.serial is not None:
-        return _serial_cli.run_listen_serial(args, _framing(args))
+        return _serial_cli.run_listen_serial(args, _options(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         for message in channel:

@@ -11,7 +11,9 @@ A serial line is the case the delimited framing exists for (spec 4.2): bytes get
 flipped, and a reader may open the port while the other end is in the middle of a frame.
 So the defaults are:
 
-- the delimited framing (COBS, ``0x00`` between frames);
+- the delimited framing (COBS, ``0x00`` between frames): ``options`` defaults to
+  ``SERIAL_OPTIONS``, ``Options(Framing.DELIMITED)``, not to ``Options()``; derive other
+  settings from it, e.g. ``dataclasses.replace(SERIAL_OPTIONS, checksum=True)``;
 - hunting on open (FW-DLM-8): everything up to the first ``0x00`` is skipped, since it is
   the tail of a frame whose start was never seen; in turn, the first frame sent is
   preceded by a lone ``0x00`` (FW-DLM-1), so a peer that is hunting does not lose it;
@@ -47,13 +49,18 @@ from framewire.decoder import Decoder
 from framewire.encoder import Encoder
 from framewire.errors import FramewireError, LocalProtocolError, TransportError
 from framewire.events import END, NEED_DATA, FrameDropped, Message
-from framewire.framing import Framing, Limits
+from framewire.framing import Framing
+from framewire.options import Options
 from framewire.session import Session, SessionEvent
 
-__all__ = ["DEFAULT_BAUDRATE", "SerialLink"]
+__all__ = ["DEFAULT_BAUDRATE", "SERIAL_OPTIONS", "SerialLink"]
 
 DEFAULT_BAUDRATE = 115200
 """The usual rate between a microcontroller and a host."""
+
+SERIAL_OPTIONS = Options(Framing.DELIMITED)
+"""A serial link's default options: the delimited framing (spec 4.2), default limits,
+no checksum."""
 
 _DELIMITER = b"\x00"
 
@@ -67,16 +74,15 @@ class SerialLink:
     def __init__(
         self,
         port: serial.Serial,
+        options: Options = SERIAL_OPTIONS,
         *,
-        framing: Framing = Framing.DELIMITED,
-        limits: Limits | None = None,
-        checksum: bool = False,
         session: bool = False,
         hunting: bool | None = None,
         answer: bool = False,
     ) -> None:
         self._port = port
-        self._limits = limits if limits is not None else Limits()
+        framing = options.framing
+        self._limits = options.limits
         if hunting is None:
             hunting = framing is Framing.DELIMITED and not session
         if session and hunting:
@@ -85,14 +91,14 @@ class SerialLink:
         self._decoder: Decoder | None = None
         self._peer = PeerState()
         if session:
-            self._session = Session(framing, limits=self._limits, checksum=checksum)
+            self._session = Session(options)
             if not answer:
                 self._write(self._session.data_to_send())
         else:
             self._decoder = Decoder(framing, self._limits, hunting=hunting)
             # The codec profile has no HELLO: frames are split to our own limit.
             self._encoder = Encoder(
-                framing, checksum=checksum, max_frame_size=self._limits.max_frame_size
+                framing, checksum=options.checksum, max_frame_size=self._limits.max_frame_size
             )
         # Before our first frame, a lone delimiter (FW-DLM-1): a peer that is hunting
         # finds a boundary there instead of losing that frame.
@@ -111,10 +117,8 @@ class SerialLink:
         cls,
         port: str,
         baudrate: int = DEFAULT_BAUDRATE,
+        options: Options = SERIAL_OPTIONS,
         *,
-        framing: Framing = Framing.DELIMITED,
-        limits: Limits | None = None,
-        checksum: bool = False,
         session: bool = False,
         hunting: bool | None = None,
         answer: bool = False,
@@ -127,9 +131,7 @@ class SerialLink:
         try:
             return cls(
                 device,
-                framing=framing,
-                limits=limits,
-                checksum=checksum,
+                options,
                 session=session,
                 hunting=hunting,
                 answer=answer,
@@ -220,7 +222,7 @@ class SerialLink:
         data, pong_due = self._peer.sort(cast(list[SessionEvent], batch), Message)
         if pong_due:
             self._write(self._session.data_to_send())
-        self._ready.extend(cast(list[Message], data))
+        self._ready.extend(data)
         return True
 
     def _end_of_input(self) -> None:

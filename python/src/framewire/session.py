@@ -2,7 +2,7 @@
 
 API summary (h11 style):
 
-    session = Session(Framing.LENGTH_PREFIXED, limits=Limits(), checksum=False)
+    session = Session(Options(Framing.LENGTH_PREFIXED, Limits(), checksum=False))
     sock.sendall(session.data_to_send())  # our preface + HELLO, queued at creation
     session.receive_data(data)  # or get_buffer(n) / buffer_updated(n)
     session.receive_eof()
@@ -58,7 +58,8 @@ from framewire.events import (
     PongReceived,
     Sentinel,
 )
-from framewire.framing import Fault, Framing, Limits
+from framewire.framing import Fault
+from framewire.options import Options
 
 SessionEvent = Message | Fragment | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
 """What Session.next_event() returns."""
@@ -109,20 +110,25 @@ _ADMISSIONS: dict[SessionState, _StateAdmission] = {
 }
 
 
+_DEFAULT_OPTIONS = Options()
+"""What a Session() without options gets (frozen, so one value serves every session)."""
+
+
 class Session:
     """One end of a Framewire session over a reliable byte stream (spec 6)."""
 
-    def __init__(
-        self,
-        framing: Framing = Framing.LENGTH_PREFIXED,
-        *,
-        limits: Limits | None = None,
-        checksum: bool = False,
-        assemble: bool = True,
-    ) -> None:
+    def __init__(self, options: Options | None = None, *, assemble: bool = True) -> None:
+        """``options`` (default ``Options()``): framing, limits, checksum. ``assemble``
+        False streams data messages as ``Fragment`` events (FW-MSG-15), for a receiver
+        that must not hold a whole message (required with no message limit, FW-LIM-5)."""
+        options = options if options is not None else _DEFAULT_OPTIONS
+        self.options = options
+        """What this session was created with."""
+        framing = options.framing
         self.framing = framing
-        self.limits = limits if limits is not None else Limits()
-        self.checksum = checksum
+        """The framing both peers speak (``options.framing``)."""
+        self.limits = options.limits
+        """Our receiver's limits, announced in our HELLO (``options.limits``)."""
         self.state = SessionState.AWAIT_PREFACE
         self.peer_hello: PeerHello | None = None
         """The peer's limits, once its HELLO has arrived."""
@@ -131,7 +137,9 @@ class Session:
         self._decoder.admit(_ADMISSIONS[SessionState.AWAIT_HELLO])
         # Until the peer's HELLO, we only send control frames, which always fit the
         # smallest frame size any peer may announce.
-        self._encoder = Encoder(framing, checksum=checksum, max_frame_size=_schema.MIN_LIMIT)
+        self._encoder = Encoder(
+            framing, checksum=options.checksum, max_frame_size=_schema.MIN_LIMIT
+        )
         self._expected_preface = Encoder.preface(framing)
         self._preface_received = 0
         self._preface_scratch = bytearray()
@@ -333,7 +341,7 @@ class Session:
             hello = hello_limits(payload)
             self.peer_hello = hello
             self._encoder = Encoder(
-                self.framing, checksum=self.checksum, max_frame_size=hello.max_frame_size
+                self.framing, checksum=self.options.checksum, max_frame_size=hello.max_frame_size
             )
             self._enter(SessionState.OPEN)
             return hello

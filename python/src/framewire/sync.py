@@ -15,10 +15,16 @@ API summary:
     with serve(("127.0.0.1", 0), handler) as server:
         print(server.address)
 
+Settings: ``connect(address, options)`` and ``serve(address, handler, options)`` take a
+``framewire.Options`` (framing, limits, checksum) and ``deadlines=`` a
+``framewire.Deadlines``; one value of each can serve every connection.
+
 Large messages: ``channel.send_stream(type)`` returns an ``OutgoingMessage`` to
-``write()`` pieces of a message whose size is not known in advance; a channel made with
-``assemble=False`` receives with ``recv_fragment()``, one checked frame's payload at a
-time (required when ``Limits(max_message_size=0)``, FW-LIM-5). ``ping()`` measures a
+``write()`` pieces of a message whose size is not known in advance. With
+``streaming=True``, ``connect`` returns (and ``serve`` hands the handler) a
+``StreamingChannel``, which receives with ``recv_fragment()``, one checked frame's payload
+at a time (required when ``Limits(max_message_size=0)``, FW-LIM-5); a ``Channel``
+receives whole messages with ``recv()``. ``ping()`` measures a
 round trip; ``fail(detail)`` ends the connection with ERROR ``internal-error``;
 ``close_write()`` half-closes and ``close()`` ends cleanly (FW-CLS-1, FW-CLS-4).
 
@@ -36,7 +42,7 @@ frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer
 ``TimeoutError`` and leaves the connection usable (FW-LIM-7). After a failure every call
 raises the error that failed the connection (FW-SES-4).
 
-A ``Channel`` is not thread-safe: use it from one thread at a time.
+A channel is not thread-safe: use it from one thread at a time.
 """
 
 from __future__ import annotations
@@ -53,18 +59,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import ParamSpec, Self, TypeVar, cast
+from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
     ConnectionFailures,
+    DataEvent,
     PeerState,
     check_listen_target,
+    checked_options,
     listening_error,
     next_batch,
-    session_limits,
     transport_error,
 )
 from framewire.addresses import Address, address_family, format_address
@@ -85,11 +92,21 @@ from framewire.events import (
     Message,
     PeerHello,
 )
-from framewire.framing import Framing, Limits
+from framewire.framing import Framing
+from framewire.options import Options
 from framewire.session import Session, SessionMessageWriter
 from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_hostname
 
-__all__ = ["Channel", "OutgoingMessage", "Server", "connect", "serve"]
+__all__ = [
+    "Channel",
+    "Handler",
+    "OutgoingMessage",
+    "Server",
+    "StreamingChannel",
+    "StreamingHandler",
+    "connect",
+    "serve",
+]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -107,8 +124,8 @@ lands in it is never looked at, so concurrent writes do no harm, and a failing c
 allocates nothing to close."""
 
 
-class Channel:
-    """One Framewire session over a connected, blocking stream socket.
+class _ChannelBase(Generic[DataEvent]):
+    """What ``Channel`` and ``StreamingChannel`` share: all but how data is received.
 
     The constructor sends our preface and HELLO at once (FW-SES-1) and returns without
     waiting; ``handshake`` waits for the peer's HELLO, and every other operation does
@@ -116,33 +133,27 @@ class Channel:
     channels whose handshake is done.
     """
 
+    _data_type: type[DataEvent]
+    """The data event this kind of channel receives (set by each subclass)."""
+
     def __init__(
         self,
         sock: socket.socket | TlsSocket,
+        options: Options | None = None,
         *,
-        framing: Framing = Framing.LENGTH_PREFIXED,
-        limits: Limits | None = None,
-        checksum: bool = False,
         deadlines: Deadlines | None = None,
-        assemble: bool = True,
     ) -> None:
+        streaming = issubclass(self._data_type, Fragment)
+        options = checked_options(options, streaming=streaming)
         self._sock = sock
         self._deadlines = deadlines if deadlines is not None else Deadlines()
-        self._session = Session(
-            framing, limits=session_limits(limits, assemble), checksum=checksum, assemble=assemble
-        )
-        self._data_type: type[Message | Fragment] = Message if assemble else Fragment
+        self._session = Session(options, assemble=not streaming)
         self._last_read_at = time.monotonic()
         self._tracker = DeadlineTracker(self._deadlines, self._last_read_at)
         self._current_timeout: float | None = -1.0  # forces the first settimeout()
-        self._data: collections.deque[Message | Fragment] = collections.deque()
+        self._data: collections.deque[DataEvent] = collections.deque()
         """Data decoded (in batches) that the application has not received yet, including
         data that arrived while ping() or handshake() waited."""
-        self._messages: collections.deque[Message] = (
-            cast("collections.deque[Message]", self._data) if assemble else collections.deque()
-        )
-        """``_data`` itself on a channel that assembles messages, else a deque that stays
-        empty: recv()'s fast path is then one popleft, with no check of the mode."""
         self._peer = PeerState()
         self._write_closed = False
         self._failure: FramewireError | None = None
@@ -173,48 +184,19 @@ class Channel:
         assert self._peer.hello is not None
         return self._peer.hello
 
-    def recv(self, timeout: float | None = None) -> Message | None:
-        """The next data message, or ``None`` once the peer has half-closed cleanly.
+    def _recv_data(self, timeout: float | None) -> DataEvent | None:
+        """The next piece of data, reading as needed; None at the peer's clean end.
 
-        ``timeout`` bounds this call (FW-LIM-7): when it expires ``TimeoutError`` is
-        raised and the connection stays usable, unless a frame was partly received, in
-        which case the frame deadline decides.
+        The receive methods call it only when ``_data`` is empty (their fast path is one
+        popleft: a missed popleft costs one exception per batch, a check would cost one
+        per call).
         """
-        # The fast path: most calls find a message the session decoded in the last batch
-        # (a missed popleft costs one exception per batch, a check would cost one per call).
-        try:
-            return self._messages.popleft()
-        except IndexError:
-            pass
-        if self._data_type is not Message:
-            raise LocalProtocolError("this channel streams (assemble=False): use recv_fragment()")
-        return self._recv_data(timeout)  # type: ignore[return-value]
-
-    def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
-        """The next piece of a data message, on a channel created with ``assemble=False``.
-
-        Each ``Fragment`` is one frame's payload after every check
-        (FW-MSG-15): ``first``/``last`` tell where a message starts and ends, so a large
-        message never has to be held whole (FW-LIM-5). ``None`` at the peer's clean end;
-        an error that ends the message before its last piece is raised.
-        """
-        if self._data_type is not Fragment:
-            raise LocalProtocolError("this channel assembles messages: use recv()")
-        return self._recv_data(timeout)  # type: ignore[return-value]
-
-    def _recv_data(self, timeout: float | None) -> Message | Fragment | None:
-        """The next piece of data, reading as needed; None at the peer's clean end."""
         data = self._data
         if not data:
             if not self._usable:
                 self._check_usable()
             self._receive_until(lambda: bool(data), _deadline_after(timeout))
         return data.popleft() if data else None
-
-    def __iter__(self) -> Iterator[Message]:
-        """Yield data messages until the peer's clean end."""
-        while (message := self.recv()) is not None:
-            yield message
 
     def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
@@ -462,6 +444,60 @@ class Channel:
         self._sock.close()
 
 
+class Channel(_ChannelBase[Message]):
+    """One Framewire session over a connected, blocking stream socket, receiving whole
+    messages (``recv()``, or iterate over the channel).
+
+    Made by ``connect`` and ``serve``; ``Channel(sock, options, deadlines=...)`` runs a
+    session over a socket connected some other way.
+    """
+
+    _data_type = Message
+
+    def recv(self, timeout: float | None = None) -> Message | None:
+        """The next data message, or ``None`` once the peer has half-closed cleanly.
+
+        ``timeout`` bounds this call (FW-LIM-7): when it expires ``TimeoutError`` is
+        raised and the connection stays usable, unless a frame was partly received, in
+        which case the frame deadline decides.
+        """
+        try:
+            return self._data.popleft()  # most calls find one decoded in the last batch
+        except IndexError:
+            return self._recv_data(timeout)
+
+    def __iter__(self) -> Iterator[Message]:
+        """Yield data messages until the peer's clean end."""
+        while (message := self.recv()) is not None:
+            yield message
+
+
+class StreamingChannel(_ChannelBase[Fragment]):
+    """One Framewire session over a connected, blocking stream socket, receiving each
+    message in pieces as its frames arrive (``recv_fragment()``): for messages too large
+    to hold whole (FW-LIM-5). Everything else is as on a ``Channel``.
+
+    Made by ``connect(..., streaming=True)`` and ``serve(..., streaming=True)``; it is
+    the one kind of channel that accepts ``Limits(max_message_size=0)``.
+    """
+
+    _data_type = Fragment
+
+    def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+        """The next piece of a data message.
+
+        Each ``Fragment`` is one frame's payload after every check
+        (FW-MSG-15): ``first``/``last`` tell where a message starts and ends, so a large
+        message never has to be held whole (FW-LIM-5). ``None`` at the peer's clean end;
+        an error that ends the message before its last piece is raised. ``timeout`` as
+        in ``Channel.recv``.
+        """
+        try:
+            return self._data.popleft()
+        except IndexError:
+            return self._recv_data(timeout)
+
+
 class OutgoingMessage:
     """A data message of unknown size, sent as it is produced (FW-MSG-1, FW-MSG-2).
 
@@ -472,7 +508,7 @@ class OutgoingMessage:
     ``internal-error`` (FW-ERR-6) and the exception propagates.
     """
 
-    def __init__(self, channel: Channel, writer: SessionMessageWriter) -> None:
+    def __init__(self, channel: _ChannelBase[Any], writer: SessionMessageWriter) -> None:
         self._channel = channel
         self._writer = writer
 
@@ -530,26 +566,50 @@ def _open_socket(address: Address, timeout: float | None) -> socket.socket:
     return sock
 
 
+@overload
 def connect(
     address: Address,
+    options: Options | None = None,
     *,
-    framing: Framing = Framing.LENGTH_PREFIXED,
-    limits: Limits | None = None,
-    checksum: bool = False,
     deadlines: Deadlines | None = None,
-    assemble: bool = True,
+    streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
-) -> Channel:
+) -> Channel: ...
+
+
+@overload
+def connect(
+    address: Address,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: Literal[True],
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
+) -> StreamingChannel: ...
+
+
+def connect(
+    address: Address,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: bool = False,
+    ssl: SslOption = None,
+    server_hostname: str | None = None,
+) -> Channel | StreamingChannel:
     """Connect to ``address`` (``(host, port)`` or a Unix socket path) and do the handshake.
 
-    The TCP/Unix connect, and the TLS handshake, are bounded by the handshake deadline
-    too. ``ssl`` (an ``ssl.SSLContext``, or ``True`` for the system's trusted CAs) runs
-    the connection over TLS (spec section 12); the server's certificate is checked
-    against ``server_hostname``, by default the host of ``address``.
+    ``options`` (default ``Options()``): framing, limits, checksum. The channel is a
+    ``Channel``, or with ``streaming=True`` a ``StreamingChannel``. The TCP/Unix
+    connect, and the TLS handshake, are bounded by the handshake deadline too. ``ssl``
+    (an ``ssl.SSLContext``, or ``True`` for the system's trusted CAs) runs the
+    connection over TLS (spec section 12); the server's certificate is checked against
+    ``server_hostname``, by default the host of ``address``.
     """
     deadlines = deadlines if deadlines is not None else Deadlines()
-    limits = session_limits(limits, assemble)  # before a socket exists to leak
+    options = checked_options(options, streaming=streaming)  # before a socket exists to leak
     context = prepare_context(ssl, server_side=False)
     hostname = (
         None if context is None else resolve_server_hostname(context, address, server_hostname)
@@ -562,14 +622,10 @@ def connect(
     if context is not None:
         layer = TlsLayer(context, server_side=False, server_hostname=hostname)
         stream = _secure(sock, layer, deadlines.handshake)
-    channel = Channel(
-        stream,
-        framing=framing,
-        limits=limits,
-        checksum=checksum,
-        deadlines=deadlines,
-        assemble=assemble,
+    channel_type: type[Channel] | type[StreamingChannel] = (
+        StreamingChannel if streaming else Channel
     )
+    channel = channel_type(stream, options, deadlines=deadlines)
     channel.handshake()
     return channel
 
@@ -591,6 +647,9 @@ def _secure(sock: socket.socket, layer: TlsLayer, timeout: float | None) -> TlsS
 
 
 Handler = Callable[[Channel], object]
+"""What ``serve`` runs for each connection: ``handler(channel)``, in its own thread."""
+StreamingHandler = Callable[[StreamingChannel], object]
+"""The handler of ``serve(..., streaming=True)``."""
 
 
 class Server:
@@ -604,27 +663,18 @@ class Server:
     def __init__(
         self,
         listener: socket.socket,
-        handler: Handler,
+        handler: Handler | StreamingHandler,
+        new_channel: Callable[[socket.socket | TlsSocket], Channel | StreamingChannel],
         *,
-        framing: Framing,
-        limits: Limits | None,
-        checksum: bool,
-        deadlines: Deadlines,
-        assemble: bool,
+        handshake_deadline: float | None,
         context: _ssl.SSLContext | None = None,
     ) -> None:
         self._listener = listener
-        self._handler = handler
+        self._handler: Callable[[Any], object] = handler
+        """Called with the channels ``new_channel`` makes (``serve`` pairs the two)."""
         self._context = context
-        self._handshake_deadline = deadlines.handshake
-        self._new_channel = functools.partial(
-            Channel,
-            framing=framing,
-            limits=limits,
-            checksum=checksum,
-            deadlines=deadlines,
-            assemble=assemble,
-        )
+        self._handshake_deadline = handshake_deadline
+        self._new_channel = new_channel
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -750,15 +800,43 @@ class Server:
         self.shutdown()
 
 
+@overload
 def serve(
     address: Address | None,
     handler: Handler,
+    options: Options | None = None,
     *,
-    framing: Framing = Framing.LENGTH_PREFIXED,
-    limits: Limits | None = None,
-    checksum: bool = False,
     deadlines: Deadlines | None = None,
-    assemble: bool = True,
+    streaming: Literal[False] = False,
+    backlog: int = 128,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    ssl: _ssl.SSLContext | None = None,
+) -> Server: ...
+
+
+@overload
+def serve(
+    address: Address | None,
+    handler: StreamingHandler,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: Literal[True],
+    backlog: int = 128,
+    reuse_port: bool = False,
+    sock: socket.socket | None = None,
+    ssl: _ssl.SSLContext | None = None,
+) -> Server: ...
+
+
+def serve(
+    address: Address | None,
+    handler: Handler | StreamingHandler,
+    options: Options | None = None,
+    *,
+    deadlines: Deadlines | None = None,
+    streaming: bool = False,
     backlog: int = 128,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
@@ -766,7 +844,9 @@ def serve(
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
-    The channel's handshake is done before the handler runs, and the channel is closed
+    ``options`` (default ``Options()``): framing, limits, checksum. The handler gets a
+    ``Channel``, or with ``streaming=True`` a ``StreamingChannel``. The channel's
+    handshake is done before the handler runs, and the channel is closed
     cleanly (FW-CLS-4) when the handler returns. Use ``("127.0.0.1", 0)`` for a free port.
     The socket options are those of ``asyncio.start_server``: ``backlog``;
     ``reuse_port`` (``SO_REUSEPORT``: several processes listen on one port and the
@@ -776,7 +856,8 @@ def serve(
     its handshake is bounded by the handshake deadline.
     """
     check_listen_target(address, sock)
-    limits = session_limits(limits, assemble)
+    options = checked_options(options, streaming=streaming)
+    deadlines = deadlines if deadlines is not None else Deadlines()
     context = prepare_context(ssl, server_side=True)
     listener = sock if sock is not None else _listening_socket(address, reuse_port)
     try:
@@ -786,13 +867,13 @@ def serve(
     except OSError as exc:
         listener.close()
         raise listening_error(exc, address) from None
+    channel_type: type[Channel] | type[StreamingChannel] = (
+        StreamingChannel if streaming else Channel
+    )
     return Server(
         listener,
         handler,
-        framing=framing,
-        limits=limits,
-        checksum=checksum,
-        deadlines=deadlines if deadlines is not None else Deadlines(),
-        assemble=assemble,
+        functools.partial(channel_type, options=options, deadlines=deadlines),
+        handshake_deadline=deadlines.handshake,
         context=context,
     )

@@ -23,6 +23,7 @@ from framewire.encoder import Encoder
 from framewire.errors import PeerError, RemoteProtocolError
 from framewire.events import END, NEED_DATA, Fragment, FrameDropped, Message, PeerClosed
 from framewire.framing import Framing, Limits
+from framewire.options import Options
 from framewire.session import Session
 
 PROTOCOL_VERSION = 1
@@ -70,7 +71,7 @@ class ReferenceAdapter:
 
     def new_session(self, framing: Framing, limits: Limits) -> Session:
         """The session for one session request."""
-        return Session(framing, limits=limits)
+        return Session(Options(framing, limits))
 
     def feed(self, decoder: Decoder, data: bytes) -> None:
         """Hand one chunk of input to a decoder."""

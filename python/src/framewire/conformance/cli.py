@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from framewire import __version__
-from framewire.cli import UsageError, add_tls_options, tls_client_options
+from framewire._cli_options import UsageError, add_tls_options, tls_client_options
 from framewire.conformance import live, report
 from framewire.conformance.adapter_client import AdapterProcess, AdapterUnusableError
 from framewire.conformance.results import CaseResult, KnownFailures, exit_status
@@ -26,6 +26,7 @@ from framewire.conformance.vectors import (
     load_suite,
     select,
 )
+from framewire.tls import client_context
 
 EXIT_USAGE = 2
 DESCRIPTION = """\
@@ -209,7 +210,7 @@ def _endpoint(args: argparse.Namespace) -> live.Endpoint:
         if command is None:
             print(f"conformance: waiting for the echo peer on {endpoint.shown_address}", flush=True)
         return endpoint
-    context, server_name = tls_client_options(args)
+    context, server_name = tls_client_options(args, client_context)
     return live.ConnectEndpoint(
         args.unix or live.parse_address(args.live_connect), context, server_name
     )

@@ -24,6 +24,7 @@ from framewire.addresses import format_address, parse_address
 from framewire.deadlines import Deadlines
 from framewire.errors import FramewireError
 from framewire.framing import Framing, Limits
+from framewire.options import Options
 from framewire.sync import Channel, connect, serve
 
 
@@ -40,9 +41,7 @@ def run_client(
     target = parse_address(address)
     while True:
         try:
-            channel = connect(
-                target, framing=framing, limits=limits, deadlines=deadlines, checksum=checksum
-            )
+            channel = connect(target, Options(framing, limits, checksum), deadlines=deadlines)
         except FramewireError as exc:
             # The transport raises TransportError "from None": the OSError is the context.
             cause = exc.__cause__ or exc.__context__
@@ -63,10 +62,8 @@ def run_server(
     with serve(
         parse_address(address),
         echo,
-        framing=framing,
-        limits=limits,
+        Options(framing, limits, checksum),
         deadlines=deadlines,
-        checksum=checksum,
     ) as server:
         print(f"listening {format_address(server.address)}", flush=True)
         try:

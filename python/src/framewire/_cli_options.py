@@ -1,0 +1,57 @@
+"""What the two command lines share: the usage error and the TLS options.
+
+``framewire`` (framewire.cli) and the conformance runner (framewire.conformance.cli) both
+take ``--tls`` and its PEM files. The runner must not load the implementation it judges
+(FW-CNF-4), so this module uses the standard library only; the caller passes the function
+that builds a client context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ssl
+from collections.abc import Callable
+
+
+class UsageError(Exception):
+    """Bad options or bad input syntax: exit code 2."""
+
+
+def add_tls_options(parser: argparse.ArgumentParser, *, server: bool) -> None:
+    """``--tls`` and the PEM files that go with it (spec section 12)."""
+    group = parser.add_argument_group("TLS")
+    group.add_argument("--tls", action="store_true", help="run the connection over TLS")
+    if server:
+        group.add_argument("--certfile", help="PEM file of the server's certificate chain")
+        group.add_argument("--keyfile", help="PEM file of its private key (default: in --certfile)")
+        group.add_argument("--cafile", help="PEM file of CAs that clients must be signed by")
+    else:
+        group.add_argument("--cafile", help="PEM file of the CAs to trust (default: the system's)")
+        group.add_argument(
+            "--server-name", help="name the certificate must carry (default: the address's host)"
+        )
+
+
+def tls_client_options(
+    args: argparse.Namespace, client_context: Callable[[str | None], ssl.SSLContext]
+) -> tuple[ssl.SSLContext | None, str | None]:
+    """The client context, built by `client_context` from ``--cafile``, and the server
+    name, from ``--tls`` and friends (None: plain TCP).
+
+    A file that cannot be loaded is a usage error, reported in one line.
+    """
+    if not args.tls:
+        if args.cafile or args.server_name:
+            raise UsageError("--cafile and --server-name need --tls")
+        return None, None
+    try:
+        return client_context(args.cafile), args.server_name
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load --cafile {args.cafile}: {file_error_reason(exc)}") from None
+
+
+def file_error_reason(exc: OSError) -> str:
+    """The useful part of a file or OpenSSL error (no errno and no C source position)."""
+    if isinstance(exc, ssl.SSLError):
+        return str(exc.reason or exc).lower().replace("_", " ")
+    return f"{exc.strerror or exc}"
