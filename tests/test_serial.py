@@ -147,6 +147,8 @@ def test_corrupted_stretch_costs_only_the_frames_it_touched(
     events.pop()
     delivered = [event for event in events if isinstance(event, Message)]
     assert delivered == survivors(messages, spans, start, start + len(junk))
+    # the junk is drawn at random: how many frames it breaks or makes depends on its bytes,
+    # but it changed at least one, and a changed frame is dropped, never delivered
     assert any(isinstance(event, FrameDropped) for event in events)
 
 

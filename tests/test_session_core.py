@@ -261,7 +261,7 @@ def test_error_received_fails_without_reply() -> None:
     with pytest.raises(PeerError) as again:
         a.next_event()
     assert again.value is caught.value
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(LocalProtocolError, match="FW-CLS-6"):
         a.send(Message(0x40, b"late"))
 
 
@@ -371,9 +371,9 @@ def test_send_rules() -> None:
     with pytest.raises(LocalProtocolError, match="FW-SES-2"):
         session.ping()
     a, _ = pair(LP)
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(LocalProtocolError, match="type 0x03 is not a data type"):
         a.send(Message(0x03, b"12345678"))
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(LocalProtocolError, match="FW-FLG-2"):
         a.send(Message(0x40, b"", 16))
     writer = a.start_message(0x40, 1)
     with pytest.raises(LocalProtocolError, match="FW-MSG-5"):
