@@ -274,9 +274,9 @@ def test_misuse_is_a_local_error() -> None:
     fresh = Decoder()
     with pytest.raises(LocalProtocolError, match="beyond the buffer"):
         fresh.buffer_updated(len(fresh.get_buffer(16)) + 1)
-    with pytest.raises(LocalProtocolError, match="max_frame_size 255 .*FW-LIM-2"):
+    with pytest.raises(LocalProtocolError, match=r"max_frame_size 255 .*FW-LIM-2"):
         Limits(max_frame_size=255)
-    with pytest.raises(LocalProtocolError, match="max_message_size 100 .*FW-LIM-2"):
+    with pytest.raises(LocalProtocolError, match=r"max_message_size 100 .*FW-LIM-2"):
         Limits(max_message_size=100)
     assert Limits(max_message_size=0).max_message_size == 0
 

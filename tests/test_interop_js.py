@@ -499,7 +499,7 @@ def test_python_sender_honours_javascript_message_limit(address: Address, framin
         connect(server.address, Options(framing), deadlines=DEADLINES) as channel,
     ):
         assert channel.peer_limits == PeerHello(SMALL_FRAME, SMALL_MESSAGE)
-        with pytest.raises(LocalProtocolError, match="MAX_MESSAGE_SIZE 1024 .*FW-HEL-5"):
+        with pytest.raises(LocalProtocolError, match=r"MAX_MESSAGE_SIZE 1024 .*FW-HEL-5"):
             channel.send(too_large)
         channel.send(BEFORE_THE_FAULT)
         channel.close_write()
