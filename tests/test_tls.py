@@ -37,8 +37,8 @@ from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
-    FramewireError,
     LocalProtocolError,
+    RemoteProtocolError,
     TlsError,
     TlsTruncationError,
 )
@@ -321,7 +321,7 @@ def test_untrusted_certificate(
     with pytest.raises(TlsError, match="certificate was rejected: unable to get local issuer"):
         client_exchange(transport, address, framing, untrusting, "send-then-end")
     [error] = wait_for_errors(received)
-    assert isinstance(error, TlsError)
+    assert type(error) is TlsError  # not its truncation subclass, nor a protocol error
     assert "unknown ca" in str(error)
 
 
@@ -343,11 +343,13 @@ def test_hostname_mismatch(
 def test_plain_client_on_a_tls_server(tls_server: Callable[..., Address], framing: Framing) -> None:
     received = Received()
     address = tls_server("echo-after-end", received)
-    # A plain socket that sends a preface and HELLO, and fails to read a TLS server's.
-    with raw_connect(address, framing) as sock, pytest.raises(FramewireError):
+    # A plain socket that sends a preface and HELLO: the TLS server ends the connection
+    # without a byte, which is a handshake cut short (FW-PRE-3).
+    with raw_connect(address, framing) as sock, pytest.raises(RemoteProtocolError) as caught:
         sync.Channel(sock, Options(framing), deadlines=FAST).handshake()
+    assert caught.value.code is ErrorCode.HANDSHAKE_INCOMPLETE
     [error] = wait_for_errors(received)
-    assert isinstance(error, TlsError)
+    assert type(error) is TlsError  # not its truncation subclass, nor a protocol error
     assert "does not speak TLS" in str(error)
 
 
