@@ -140,6 +140,7 @@ def recv_raw(sock: socket.socket, work: Workload) -> None:
 
 
 _HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
+# The framers below bind these to locals, as cheap in their loops as literals would be.
 HEADER_SIZE, MAGIC, VERSION = _schema.HEADER_SIZE, _schema.MAGIC, _schema.VERSION
 
 
@@ -150,6 +151,7 @@ def recv_struct(sock: socket.socket, work: Workload) -> None:
     start = end = 0
     skip = 8  # the preface
     messages = 0
+    header_size, fw_magic, fw_version = HEADER_SIZE, MAGIC, VERSION
     while messages < work.count:
         if end == len(buffer) or start == end:
             if start == end:
@@ -166,14 +168,14 @@ def recv_struct(sock: socket.socket, work: Workload) -> None:
             taken = min(skip, end - start)
             start += taken
             skip -= taken
-        while end - start >= HEADER_SIZE:
+        while end - start >= header_size:
             magic, version, _flags, frame_type, length = _HEADER.unpack_from(buffer, start)
-            if magic != MAGIC or version != VERSION or length > 1 << 20:
+            if magic != fw_magic or version != fw_version or length > 1 << 20:
                 raise ValueError("bad header")
-            frame_end = start + HEADER_SIZE + length
+            frame_end = start + header_size + length
             if frame_end > end:
                 break
-            payload = bytes(view[start + HEADER_SIZE : frame_end])  # what a framer hands out
+            payload = bytes(view[start + header_size : frame_end])  # what a framer hands out
             start = frame_end
             if frame_type >= DATA and payload is not None:
                 messages += 1
@@ -209,12 +211,13 @@ async def _readexactly(work: Workload) -> float:
         started = time.perf_counter()
         await reader.readexactly(8)
         messages = 0
+        header_size, fw_magic, fw_version = HEADER_SIZE, MAGIC, VERSION
         unpack = _HEADER.unpack
         while messages < work.count:
             magic, version, _flags, frame_type, length = unpack(
-                await reader.readexactly(HEADER_SIZE)
+                await reader.readexactly(header_size)
             )
-            if magic != MAGIC or version != VERSION or length > 1 << 20:
+            if magic != fw_magic or version != fw_version or length > 1 << 20:
                 raise ValueError("bad header")
             await reader.readexactly(length)
             if frame_type >= DATA:
@@ -334,15 +337,16 @@ class _FramerProtocol(asyncio.BufferedProtocol):
         buffer, view, start, end = self.buffer, self.view, self.start, self.end
         payloads = []
         unpack_from = _HEADER.unpack_from
-        while end - start >= HEADER_SIZE:
+        header_size, fw_magic, fw_version = HEADER_SIZE, MAGIC, VERSION
+        while end - start >= header_size:
             magic, version, _flags, frame_type, length = unpack_from(buffer, start)
-            if magic != MAGIC or version != VERSION or length > 1 << 20:
+            if magic != fw_magic or version != fw_version or length > 1 << 20:
                 raise ValueError("bad header")
-            frame_end = start + HEADER_SIZE + length
+            frame_end = start + header_size + length
             if frame_end > end:
                 break
             if frame_type >= DATA:
-                payloads.append(bytes(view[start + HEADER_SIZE : frame_end]))
+                payloads.append(bytes(view[start + header_size : frame_end]))
             start = frame_end
         self.start = start
         if payloads:

@@ -148,6 +148,7 @@ def receive_struct(sock: ssl.SSLSocket, load: Workload) -> None:
     start = end = 0
     preface_left = 8
     messages = 0
+    fw_magic, fw_version = MAGIC, VERSION
     while messages < load.count:
         if start == end:
             start = end = 0
@@ -162,7 +163,7 @@ def receive_struct(sock: ssl.SSLSocket, load: Workload) -> None:
         start, preface_left = start + skipped, preface_left - skipped
         while end - start >= HEADER.size:
             magic, version, _flags, frame_type, length = HEADER.unpack_from(buffer, start)
-            if magic != MAGIC or version != VERSION or length > 1 << 20:
+            if magic != fw_magic or version != fw_version or length > 1 << 20:
                 raise ValueError("bad header")
             if start + HEADER.size + length > end:
                 break
@@ -206,11 +207,12 @@ async def _readexactly(certificates: Certificates, load: Workload) -> float:
         started = time.perf_counter()
         await reader.readexactly(8)
         messages = 0
+        fw_magic, fw_version = MAGIC, VERSION
         while messages < load.count:
             magic, version, _flags, frame_type, length = HEADER.unpack(
                 await reader.readexactly(HEADER.size)
             )
-            if magic != MAGIC or version != VERSION or length > 1 << 20:
+            if magic != fw_magic or version != fw_version or length > 1 << 20:
                 raise ValueError("bad header")
             await reader.readexactly(length)
             messages += frame_type >= DATA
