@@ -94,7 +94,7 @@ def _batched(limits: Limits, data: bytes, cuts: list[int]) -> tuple[list[Event],
         decoder.feed_eof()
         while batch := decoder.next_events():
             events.extend(batch)
-        decoder.next_event()  # END, or the error kept for this call
+        assert decoder.next_event() is Sentinel.END  # or it raises the error kept for it
     except RemoteProtocolError as error:
         return events, error.name
     return events, "end"
