@@ -135,6 +135,8 @@ for (const { file, data } of groups) {
   for (const c of data.cases) {
     const name = `${file} ${c.id} ${c.kind} ${c.framing}: ${c.description}`;
     const live = (c.tags ?? []).includes('live-only') || c.deadlines !== undefined;
+    // a live-only case needs real time: the runner plays it against bin/echo-server.js
+    // (tests/test_conformance_js.py)
     test(name, { skip: live ? 'live-only' : false }, () => expectOutcome(c.id, KNOWN, () => {
       if (c.kind === 'encode') {
         const reply = encode({ seq: ++seq, framing: c.framing, message: c.message, options: c.options });
