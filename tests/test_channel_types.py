@@ -17,7 +17,16 @@ from typing import assert_type
 import pytest
 
 import framewire
-from framewire import Fragment, Framing, Limits, LocalProtocolError, Message, Options
+from framewire import (
+    ErrorCode,
+    Fragment,
+    Framing,
+    Limits,
+    LocalProtocolError,
+    Message,
+    Options,
+    PeerError,
+)
 from framewire.aio import AsyncChannel, AsyncStreamingChannel, open_connection, start_server
 from framewire.sync import Channel, StreamingChannel, connect, serve
 
@@ -99,6 +108,22 @@ def test_sync_server_hands_a_streaming_channel_to_its_handler() -> None:
     assert server.errors == []
 
 
+def test_a_handler_for_the_other_channel_type_is_refused_by_mypy_and_fails_at_run_time() -> None:
+    """``serve`` types its handler's parameter by ``streaming``: mypy refuses a streaming
+    handler on an assembling server (the ignore below is checked: ``make typecheck`` fails
+    once it is not needed), and at run time that handler finds no ``recv_fragment()``."""
+    with (
+        serve(LOOPBACK, streaming_handler) as server,  # type: ignore[arg-type]
+        connect(server.address) as channel,
+    ):
+        channel.send(Message(DATA, b"x"))
+        with pytest.raises(PeerError) as failure:
+            channel.recv(timeout=5)
+    assert failure.value.code == ErrorCode.INTERNAL_ERROR  # not a clean end (FW-ERR-6)
+    assert "recv_fragment" not in failure.value.reason  # the exception stays the server's
+    assert [type(error) for error in server.errors] == [AttributeError]
+
+
 def test_no_message_limit_needs_streaming_and_says_how() -> None:
     unlimited = Options(limits=Limits(max_message_size=0))
     with pytest.raises(LocalProtocolError, match=r"streaming=True.*FW-LIM-5"):
@@ -160,5 +185,46 @@ def test_async_server_hands_a_streaming_channel_to_its_handler() -> None:
             reply = await channel.recv(timeout=5)
             assert reply == Message(DATA, b"AsyncStreamingChannel:Fragment")
         assert server.errors == []
+
+    asyncio.run(scenario())
+
+
+def test_a_client_block_that_raises_fails_the_connection_with_internal_error() -> None:
+    """Leaving ``with connect(...)`` by an exception is the application giving up: the
+    server's handler sees ``internal-error`` (FW-ERR-6), not the clean end of a finished
+    exchange."""
+    seen: list[BaseException] = []
+
+    def handler(channel: Channel) -> None:
+        try:
+            channel.recv(timeout=5)
+        except PeerError as error:
+            seen.append(error)
+
+    with serve(LOOPBACK, handler) as server:
+        with pytest.raises(ZeroDivisionError), connect(server.address):
+            _ = 1 / 0
+        server.shutdown()
+    assert [(type(error), getattr(error, "code", None)) for error in seen] == [
+        (PeerError, ErrorCode.INTERNAL_ERROR)
+    ]
+
+
+def test_async_handler_that_raises_fails_the_connection_with_internal_error() -> None:
+    async def failing_handler(channel: AsyncChannel) -> None:
+        await channel.recv(timeout=5)
+        raise ValueError("a secret the peer must not read")
+
+    async def scenario() -> None:
+        async with (
+            await start_server(LOOPBACK, failing_handler) as server,
+            await open_connection(server.address) as channel,
+        ):
+            await channel.send(Message(DATA, b"x"))
+            with pytest.raises(PeerError) as failure:
+                await channel.recv(timeout=5)
+        assert failure.value.code == ErrorCode.INTERNAL_ERROR
+        assert "secret" not in failure.value.reason
+        assert [type(error) for error in server.errors] == [ValueError]
 
     asyncio.run(scenario())

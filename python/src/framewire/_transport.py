@@ -12,9 +12,12 @@ The two transports differ only in how they wait for the socket. Everything that 
 * ``transport_error`` - maps an ``OSError`` from the socket layer to
   ``TransportError`` (FW-SES-5).
 * ``ConnectionFailures`` - a server's bounded record of why connections ended.
+* ``APPLICATION_FAILED`` - the ERROR reason when the code using a channel raised.
 
 The close policy is the same in both: half-close (FW-CLS-1), then read and discard until
-the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES-3).
+the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES-3). A
+channel left by an exception (a server's handler that raised, or was cancelled at
+shutdown) sends ``internal-error`` first, so the peer does not see a clean end.
 """
 
 from __future__ import annotations
@@ -142,6 +145,11 @@ def checked_options(options: Options | None, *, streaming: bool) -> Options:
             "assembles whole messages would hold unbounded memory (FW-LIM-5)"
         )
     return options
+
+
+APPLICATION_FAILED = "the application ended the connection with an exception"
+"""The ERROR reason a channel sends when the block that used it raised (FW-ERR-6). It
+names no exception: the exception's text is the application's, not the peer's to read."""
 
 
 FAILURES_KEPT = 32

@@ -62,6 +62,7 @@ from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overlo
 from framewire._heap import HeapTrimmer
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
+    APPLICATION_FAILED,
     ConnectionFailures,
     DataEvent,
     PeerState,
@@ -519,6 +520,10 @@ class _AsyncChannelBase(Generic[DataEvent]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        """Close cleanly; or, when the block raised (or was cancelled), fail with
+        ``internal-error`` first: the peer must not take that for a clean end (FW-ERR-6)."""
+        if exc is not None:
+            self.fail(APPLICATION_FAILED)
         await self.close()
 
     # -- helpers ------------------------------------------------------------------------
@@ -950,7 +955,8 @@ async def start_server(
     ``options`` (default ``Options()``): framing, limits, checksum. The handler gets an
     ``AsyncChannel``, or with ``streaming=True`` an ``AsyncStreamingChannel``. The
     handshake is done before the handler runs; the channel is closed cleanly when it
-    returns. Use ``("127.0.0.1", 0)`` for a free port. ``backlog``, ``reuse_port`` and
+    returns, and fails with ``internal-error`` (FW-ERR-6) when it raises or is cancelled
+    by ``shutdown``. Use ``("127.0.0.1", 0)`` for a free port. ``backlog``, ``reuse_port`` and
     ``sock`` (a socket already bound, with ``address`` None) are passed to the loop as
     ``asyncio.start_server`` passes them: ``reuse_port`` lets several processes listen on
     one port, the kernel spreading the connections over them (see the guide's "Using

@@ -65,6 +65,7 @@ from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
+    APPLICATION_FAILED,
     ConnectionFailures,
     DataEvent,
     PeerState,
@@ -272,6 +273,10 @@ class _ChannelBase(Generic[DataEvent]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        """Close cleanly; or, when the block raised, fail with ``internal-error`` first: the
+        application gave up, and the peer must not take that for a clean end (FW-ERR-6)."""
+        if exc is not None:
+            self.fail(APPLICATION_FAILED)
         self.close()
 
     # -- the receive loop -------------------------------------------------------------
@@ -847,7 +852,8 @@ def serve(
     ``options`` (default ``Options()``): framing, limits, checksum. The handler gets a
     ``Channel``, or with ``streaming=True`` a ``StreamingChannel``. The channel's
     handshake is done before the handler runs, and the channel is closed
-    cleanly (FW-CLS-4) when the handler returns. Use ``("127.0.0.1", 0)`` for a free port.
+    cleanly (FW-CLS-4) when the handler returns; when it raises, the peer gets
+    ``internal-error`` instead (FW-ERR-6). Use ``("127.0.0.1", 0)`` for a free port.
     The socket options are those of ``asyncio.start_server``: ``backlog``;
     ``reuse_port`` (``SO_REUSEPORT``: several processes listen on one port and the
     kernel spreads the connections over them); or ``sock``, a socket already bound (and
