@@ -53,6 +53,7 @@ $(VENV_STAMP): $(PACKAGE_STAMP)
 
 # The JavaScript implementation's dev tooling (typescript, @types/node), from js/package-lock.json.
 JS_STAMP := js/node_modules/.framewire-install.stamp
+JS_TEST_LIMIT := 900
 
 js-deps: $(JS_STAMP) ## Install the JavaScript dev dependencies (npm ci)
 
@@ -90,8 +91,12 @@ vectors-check: venv ## Validate the test vectors: schema, ids, coverage of state
 js-test: js-deps ## Type-check and test the JavaScript implementation
 	cd js && npm run --silent typecheck
 	@# The TAP stream of 1000+ cases goes to a log; the summary is printed, the whole log on failure.
-	@cd js && if npm test > test-output.log 2>&1; then tail -n 8 test-output.log; \
-	  else cat test-output.log; exit 1; fi
+	@# A failed test that leaves a socket open keeps node alive after the last test: the time
+	@# limit turns that into a failure. (node's --test-force-exit was tried: it drops results.)
+	@cd js && if timeout -k 10 $(JS_TEST_LIMIT) npm test > test-output.log 2>&1; then tail -n 8 test-output.log; \
+	  else status=$$?; cat test-output.log; \
+	  if [ $$status -eq 124 ]; then echo "npm test stopped after $(JS_TEST_LIMIT) s (a failed test that leaves a socket or timer open keeps node alive)"; fi; \
+	  exit 1; fi
 
 docs-build: venv ## Build the spec site into site/ (strict: warnings fail)
 	$(BIN)/mkdocs build --strict
