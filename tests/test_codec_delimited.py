@@ -161,6 +161,27 @@ def test_huge_feed_without_delimiter_is_not_buffered() -> None:
     assert hunting.buffered == 0
 
 
+BUFFER_TYPES = {"bytes": bytes, "bytearray": bytearray, "memoryview": memoryview}
+
+
+@pytest.mark.parametrize("kind", list(BUFFER_TYPES))
+@pytest.mark.parametrize("hunting", [False, True])
+def test_bound_holds_whatever_buffer_type_is_fed(kind: str, hunting: bool) -> None:
+    """FW-DLM-4 / FW-LIM-4 hold for every kind of buffer feed() accepts: a memoryview of
+    8 MiB with no 0x00 is cut to one byte over the bound, as bytes and bytearray are."""
+    limits = Limits(1024, 2048)
+    wrap = BUFFER_TYPES[kind]
+    decoder = Decoder(DELIMITED, limits, hunting=hunting)
+    decoder.feed(wrap(b"\x05" * 8 * 2**20))
+    assert decoder.buffered <= limits.encoded_frame_bound + 1
+    assert decoder.capacity <= limits.encoded_frame_bound + 1
+    expected = [] if hunting else [("dropped", "frame-too-large", False)]
+    tail = b"\x00" + framed(DELIMITED, raw_frame(0x40, b"ok"))
+    result = decode(decoder, [wrap(tail)])
+    assert result.events == [*expected, ("Message", 0x40, b"ok", 0)]
+    assert result.outcome == "end"
+
+
 @pytest.mark.parametrize("before", ["nothing", "a frame"])
 def test_bound_counts_only_the_frame_in_progress_when_feeds_are_not_drained(before: str) -> None:
     """FW-DLM-4 bounds the encoded bytes after the last 0x00, even when the bytes before it

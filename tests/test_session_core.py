@@ -136,6 +136,26 @@ def test_end_before_hello_is_handshake_incomplete(received: bytes) -> None:
     assert sent_frames_after_failure(session) == []
 
 
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+@pytest.mark.parametrize("reads", ["preface and frame in one read", "preface read apart"])
+def test_delimited_bound_holds_from_the_first_read(kind: type[bytes], reads: str) -> None:
+    """FW-DLM-4 / FW-LIM-4 through the session: a preface and 8 MiB with no 0x00 keep at
+    most one byte over the encoded-frame bound, whatever buffer type carries them and
+    whether or not the preface comes in the same read (the session hands the rest of a
+    read that completes the preface to the decoder as a memoryview)."""
+    limits = Limits(1024, 2048)
+    session = Session(Options(Framing.DELIMITED, limits=limits))
+    received = Encoder.preface(Framing.DELIMITED) + b"\x05" * 8 * 2**20
+    one_read = reads == "preface and frame in one read"
+    chunks = [received] if one_read else [received[:8], received[8:]]
+    for chunk in chunks:
+        session.receive_data(kind(chunk))
+    assert session.receive_capacity <= limits.encoded_frame_bound + 1
+    with pytest.raises(RemoteProtocolError) as caught:
+        session.next_event()
+    assert caught.value.name == "frame-too-large"
+
+
 def sent_frames_after_failure(session: Session) -> list[Message]:
     decoder = Decoder(session.framing)
     decoder.feed(session.data_to_send())

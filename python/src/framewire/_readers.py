@@ -15,6 +15,7 @@ and hand data frames to the shared `MessageAssembler`.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import deque
 
@@ -42,6 +43,9 @@ _FIRST_DATA_TYPE = _schema.FIRST_APPLICATION_TYPE
 # bits are clear: a single-frame data message (C may be set: its trailer is checked there).
 _FAST_MASK = _schema.HEADER_WORD_MAGIC_VERSION_MASK | _FLAG_M | _FLAG_N | _schema.FLAG_R
 _FAST_WORD = _schema.HEADER_WORD
+
+_ZERO = re.compile(b"\x00")
+"""The frame delimiter (FW-DLM-1), to search a memoryview."""
 
 _SNAPSHOT_PAYLOAD_BELOW = 1024
 """Payloads of a run that starts with one smaller than this are sliced from a snapshot."""
@@ -87,7 +91,7 @@ class FrameReader:
         """Apply a new admission rule from the next frame on."""
         self.admission = admission
 
-    def keep(self, data: bytes | bytearray) -> bytes | bytearray:
+    def keep(self, data: BytesLike) -> BytesLike:
         """The part of fed bytes worth buffering (all of it, unless a framing says less)."""
         return data
 
@@ -369,6 +373,15 @@ class LengthPrefixedReader(FrameReader):
         buffer.start = pos
 
 
+def _find_zero(data: BytesLike) -> int:
+    """Index of the first 0x00 in `data`, or -1 (a memoryview has no find(); re searches
+    any buffer without copying it)."""
+    if isinstance(data, memoryview):
+        found = _ZERO.search(data)
+        return found.start() if found is not None else -1
+    return data.find(0)
+
+
 class DelimitedReader(FrameReader):
     """Spec 4.2: COBS-encoded frames, each ended by 0x00; a reader can join mid-stream
     (hunting, FW-DLM-8) and, in the codec profile, recover from a bad frame (FW-DLM-6)."""
@@ -393,22 +406,25 @@ class DelimitedReader(FrameReader):
         """Join a stream mid-way: skip everything up to the next 0x00 (FW-DLM-8)."""
         self.skipping = True
 
-    def keep(self, data: bytes | bytearray) -> bytes | bytearray:
+    def keep(self, data: BytesLike) -> BytesLike:
         """The part of `data` worth buffering (FW-DLM-4, FW-DLM-8).
 
         Bytes that next_event() would discard anyway are dropped here, so a large feed()
         never grows the buffer past the encoded-frame bound: those skipped up to the next
         0x00, and, when `data` holds no 0x00, those beyond one byte over the bound (that
-        frame fails with frame-too-large whatever they are).
+        frame fails with frame-too-large whatever they are). Every buffer type is cut
+        alike: a memoryview is what a session hands over after the preface.
         """
+        if isinstance(data, memoryview):
+            data = data.cast("B")  # indices and len() in bytes, whatever the view's format
         buffer = self.buffer
         if self.skipping and buffer.start == buffer.end:
-            zero = data.find(0)
+            zero = _find_zero(data)
             if zero < 0:
                 return b""
             self.skipping = False
             data = data[zero + 1 :]
-        if len(data) <= self.encoded_bound + 1 - buffer.buffered or data.find(0) >= 0:
+        if len(data) <= self.encoded_bound + 1 - buffer.buffered or _find_zero(data) >= 0:
             return data
         # The frame being received is what follows the last 0x00 already buffered.
         last_zero = buffer.data.rfind(0, buffer.start, buffer.end)

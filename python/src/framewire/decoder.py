@@ -94,9 +94,7 @@ class Decoder:
         """Append received bytes to the buffer (they are decoded by next_event())."""
         self._check_usable()
         self._waiting = False  # even bytes dropped below may have changed the state
-        if not isinstance(data, memoryview):
-            data = self._reader.keep(data)
-        self._buffer.feed(data)
+        self._buffer.feed(self._reader.keep(data))
 
     def get_buffer(self, sizehint: int = -1) -> memoryview:
         """A writable view of free buffer space, for recv_into() or BufferedProtocol.
