@@ -54,7 +54,8 @@ export class FramewireError extends Error {
   /**
    * @param {string | number} nameOrCode registry name ('bad-magic') or numeric code
    * @param {string} [detail] human-readable detail
-   * @param {{statement?: string, remote?: boolean, reason?: string}} [options]
+   * @param {{statement?: string, remote?: boolean, reason?: string, cause?: unknown}} [options]
+   *   `cause`: for a failure of this side's own (internal-error), what made it give up
    */
   constructor(nameOrCode, detail, options = {}) {
     const entry = typeof nameOrCode === 'number' ? BY_CODE.get(nameOrCode) : BY_NAME.get(nameOrCode);
@@ -66,7 +67,8 @@ export class FramewireError extends Error {
     const statement = options.statement ?? entry?.statement;
     // peer-supplied text (a received reason) is escaped in the message, never interpreted (FW-SEC-5)
     const shown = detail ? escapeControl(detail) : '';
-    super(`${errorName} (${code})${statement ? ` [${statement}]` : ''}${shown ? `: ${shown}` : ''}`);
+    const message = `${errorName} (${code})${statement ? ` [${statement}]` : ''}${shown ? `: ${shown}` : ''}`;
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FramewireError';
     /** numeric registry code, e.g. 100 */
     this.code = code;

@@ -158,7 +158,8 @@ export class SessionCore {
     /** the error that failed the connection (sent or received) */
     /** @type {FramewireError | null} */
     this.failure = null;
-    /** true when the failure came from the peer's ERROR */
+    /** true when the failure came from the peer's ERROR, valid or malformed: nothing more
+     * is sent (FW-ERR-3, FW-ERR-4) */
     this.failedByPeer = false;
     /** this side has finished sending (half-close requested, FW-CLS-1) */
     this.localDone = false;
@@ -195,7 +196,8 @@ export class SessionCore {
     this._early = [];
     /** @type {Uint8Array[]} */
     this._earlyPings = [];
-    /** @type {Set<string> | null} */
+    /** PINGs sent and not yet answered, by data: how many of each (two may carry the same data) */
+    /** @type {Map<string, number> | null} */
     this._pings = null; // allocated by the first PING
     /** @type {SessionEvent[]} */
     this._events = [];
@@ -318,9 +320,12 @@ export class SessionCore {
     this.state = 'FAILED';
     this.failure = error;
     // frames queued before the failure (a PONG owed, data handed over earlier) still go out,
-    // then the ERROR as the last frame; sends that waited for the peer's HELLO are dropped
+    // then the ERROR as the last frame; sends that waited for the peer's HELLO are dropped.
+    // After the peer's malformed ERROR, the application's queued frames are dropped too:
+    // the peer has failed the connection, and nothing more is sent (FW-ERR-4).
     this._early = [];
     this._earlyPings = [];
+    if (this.failedByPeer) this._dropQueued();
     const entry = BY_CODE.get(error.code);
     if (sendError && !this.writeClosed && (entry?.errorFrame ?? true)) {
       this._pushFrame(TYPE_ERROR, errorPayload(error.code, error.message), false);
@@ -328,16 +333,25 @@ export class SessionCore {
     this._emit({ kind: 'error', error });
   }
 
+  /** Drop the frames queued for the peer that are not yet taken, but the PONGs owed. */
+  _dropQueued() {
+    this._out = [];
+    this._batch = null;
+    this._batchFill = 0;
+  }
+
   /**
    * Fail the connection from the application side (`timeout`, `internal-error`...).
    * @param {string | number} nameOrCode @param {string} [detail]
+   * @param {unknown} [cause] what made the application give up, for the application only
+   *   (it is not sent: the ERROR's reason is `detail`)
    */
-  fail(nameOrCode, detail) {
+  fail(nameOrCode, detail, cause) {
     if (this.state === 'FAILED') return [];
     if (nameOrCode === 'timeout' || nameOrCode === BY_NAME.get('timeout')?.code) {
       detail = (detail ?? '') + explainSilence(this._prefaceFill, this.peer !== null);
     }
-    this._fail(new FramewireError(nameOrCode, detail));
+    this._fail(new FramewireError(nameOrCode, detail, { cause }));
     return this._takeEvents();
   }
 
@@ -495,16 +509,20 @@ export class SessionCore {
           return;
         }
         const key = hex(payload);
-        if (this._pings !== null && this._pings.delete(key)) this._emit({ kind: 'pong', data: payload }); // else FW-PNG-3: ignore
+        const waiting = this._pings?.get(key) ?? 0;
+        if (waiting === 0) continue; // FW-PNG-3: not for a PING of ours, ignored
+        if (waiting === 1) this._pings?.delete(key);
+        else this._pings?.set(key, waiting - 1);
+        this._emit({ kind: 'pong', data: payload });
       }
     }
   }
 
   /** @param {Uint8Array} payload */
   _peerError(payload) {
+    this.failedByPeer = true;
     if (payload.length < 2) {
       this._fail(new FramewireError('malformed-control', `ERROR payload of ${payload.length} bytes`, { statement: 'FW-ERR-4' }), false);
-      this.failedByPeer = true;
       return;
     }
     let reason;
@@ -512,22 +530,18 @@ export class SessionCore {
       reason = utf8.decode(payload.subarray(2));
     } catch {
       this._fail(new FramewireError('malformed-control', 'ERROR reason is not valid UTF-8', { statement: 'FW-ERR-4' }), false);
-      this.failedByPeer = true;
       return;
     }
     const code = (payload[0] << 8) | payload[1];
     const error = new FramewireError(code, reason, { remote: true, reason, statement: 'FW-ERR-3' });
     this.state = 'FAILED';
     this.failure = error;
-    this.failedByPeer = true;
     // nothing more is sent (FW-ERR-3): not even what is queued and not yet written (the rest
     // of a data message, echoes, PONGs); what was already handed to the transport is gone
     this._early = [];
     this._earlyPings = [];
-    this._out = [];
+    this._dropQueued();
     this._urgent = [];
-    this._batch = null;
-    this._batchFill = 0;
     this._emit({ kind: 'peer-error', error });
   }
 
@@ -665,7 +679,9 @@ export class SessionCore {
 
   /** @param {Uint8Array} data */
   _pingNow(data) {
-    (this._pings ??= new Set()).add(hex(data));
+    const key = hex(data);
+    const pings = (this._pings ??= new Map());
+    pings.set(key, (pings.get(key) ?? 0) + 1);
     this._pushFrame(TYPE_PING, data, false);
   }
 

@@ -36,6 +36,10 @@ const MAX_QUEUED_PONGS = 64;
 const INBOX_MESSAGES = 1024;
 const INBOX_BYTES = 16 * 1024 * 1024;
 
+/** The events whose listeners are the application's: one that throws (or returns a promise
+ * that rejects) fails its own connection with internal-error (FW-ERR-6). */
+const APPLICATION_EVENTS = new Set(['open', 'message', 'piece', 'pong', 'end']);
+
 /** Where a socket's listeners find their session. */
 const SESSION = Symbol('framewire.session');
 
@@ -73,6 +77,11 @@ function onSocketClose() {
  * ({type, flags, payload, first, last}; to receive() when nobody listens), 'pong' (data),
  * 'end' (the peer finished cleanly), 'error' (FramewireError: `remote` true when the peer
  * sent ERROR; or TransportError), 'close'.
+ *
+ * A listener of 'open', 'message', 'piece', 'pong' or 'end' that throws, or returns a
+ * promise that rejects, fails this connection only: the peer gets ERROR internal-error,
+ * whose reason says nothing of the exception (FW-ERR-6, FW-ERR-2), and 'error' carries
+ * the exception as `cause`.
  */
 export class Session extends EventEmitter {
   /**
@@ -80,7 +89,7 @@ export class Session extends EventEmitter {
    * @param {NetSessionOptions} [options]
    */
   constructor(socket, options = {}) {
-    super();
+    super({ captureRejections: true });
     this.socket = socket;
     this.core = new SessionCore(options);
     this.handshakeTimeout = options.handshakeTimeout ?? 10000;
@@ -99,8 +108,9 @@ export class Session extends EventEmitter {
     /** @type {NodeJS.Timeout | null} */
     this._lingerTimer = null;
     this._framesAtTimer = -1;
-    /** PINGs awaiting their PONG, by data (created by the first ping(): most sessions never ping) */
-    /** @type {Map<string, {resolve: (ms: number) => void, reject: (e: Error) => void, t0: bigint}> | null} */
+    /** PINGs awaiting their PONG, by data, oldest first (two PINGs may carry the same data;
+     * created by the first ping(): most sessions never ping) */
+    /** @type {Map<string, Array<{resolve: (ms: number) => void, reject: (e: Error) => void, t0: bigint}>> | null} */
     this._pingWaiters = null;
     /** messages received while nobody listens to 'message', for receive() */
     /** @type {Array<{type: number, flags: number, payload: Uint8Array}>} */
@@ -170,12 +180,14 @@ export class Session extends EventEmitter {
   /**
    * Send a PING; resolves with the round-trip time in ms when the PONG comes. With
    * `timeout`, a PONG that does not come in time fails the connection with `timeout`
-   * (FW-PNG-4). Rejects with the failure if the connection fails first.
+   * (FW-PNG-4). Rejects with the failure if the connection fails or closes first, at
+   * once when it is already closed.
    * @param {Uint8Array} [data] 8 bytes
    * @param {{timeout?: number}} [options]
    * @returns {Promise<number>}
    */
   ping(data, options = {}) {
+    if (this.closed) return Promise.reject(this.failure ?? new TransportError('connection closed'));
     const d = this.core.ping(data);
     const key = Buffer.from(d).toString('hex');
     this._scheduleFlush();
@@ -186,18 +198,21 @@ export class Session extends EventEmitter {
         timer = setTimeout(() => this._timeout(`no PONG within ${options.timeout} ms`), options.timeout);
         timer.unref?.();
       }
-      this._pingWaiters ??= new Map();
-      this._pingWaiters.set(key, {
-        resolve: (ms) => {
+      const waiters = (this._pingWaiters ??= new Map());
+      const same = waiters.get(key);
+      const waiter = {
+        resolve: (/** @type {number} */ ms) => {
           if (timer !== null) clearTimeout(timer);
           resolve(ms);
         },
-        reject: (e) => {
+        reject: (/** @type {Error} */ e) => {
           if (timer !== null) clearTimeout(timer);
           reject(e);
         },
         t0: process.hrtime.bigint(),
-      });
+      };
+      if (same === undefined) waiters.set(key, [waiter]);
+      else same.push(waiter);
     });
   }
 
@@ -310,6 +325,36 @@ export class Session extends EventEmitter {
   abort(reason = 'aborted by the application') {
     this._dispatch(this.core.fail('internal-error', reason));
     this._flush();
+  }
+
+  /**
+   * The application's code threw (or rejected) while serving this connection: fail it with
+   * internal-error, with a reason that names the code but carries nothing of the
+   * exception (FW-ERR-6, FW-ERR-2), and the exception as the local error's `cause`. When
+   * the connection has already failed, or nobody listens to 'error', the exception is
+   * also a process warning, so that it is not lost.
+   * @param {string} what the code that threw, e.g. "'message' listener"
+   * @param {unknown} exception
+   */
+  _applicationFailed(what, exception) {
+    if (this.core.state === 'FAILED' || this.closed || this.listenerCount('error') === 0) {
+      const shown = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      process.emitWarning(`a Framewire session's ${what} threw: ${shown}`, 'FramewireWarning');
+    }
+    this._dispatch(this.core.fail('internal-error', `the application's ${what} threw an exception`, exception));
+    this._flush();
+  }
+
+  /**
+   * A promise returned by a listener rejected (the emitter is created with captureRejections).
+   * @param {unknown} exception @param {string | symbol} event
+   */
+  [EventEmitter.captureRejectionSymbol](exception, event) {
+    if (typeof event === 'string' && APPLICATION_EVENTS.has(event)) this._applicationFailed(`'${event}' listener`, exception);
+    else
+      process.nextTick(() => {
+        throw exception; // as without captureRejections: an unhandled rejection
+      });
   }
 
   /** Close the socket at once (no ERROR, no linger). */
@@ -450,6 +495,16 @@ export class Session extends EventEmitter {
 
   /** @param {import('./session-core.js').SessionEvent} ev */
   _dispatchOne(ev) {
+    try {
+      this._deliver(ev);
+    } catch (exception) {
+      if (!APPLICATION_EVENTS.has(ev.kind)) throw exception; // an 'error' listener's: as Node does
+      this._applicationFailed(`'${ev.kind}' listener`, exception);
+    }
+  }
+
+  /** @param {import('./session-core.js').SessionEvent} ev */
+  _deliver(ev) {
     {
       switch (ev.kind) {
         case 'open':
@@ -479,11 +534,10 @@ export class Session extends EventEmitter {
         }
         case 'pong': {
           const key = Buffer.from(ev.data).toString('hex');
-          const w = this._pingWaiters?.get(key);
-          if (w !== undefined) {
-            this._pingWaiters?.delete(key);
-            w.resolve(Number(process.hrtime.bigint() - w.t0) / 1e6);
-          }
+          const same = this._pingWaiters?.get(key);
+          const w = same?.shift();
+          if (same?.length === 0) this._pingWaiters?.delete(key);
+          if (w !== undefined) w.resolve(Number(process.hrtime.bigint() - w.t0) / 1e6);
           this.emit('pong', ev.data);
           break;
         }
@@ -509,8 +563,9 @@ export class Session extends EventEmitter {
   _rejectWaiters(e) {
     for (const r of this._receivers.splice(0)) r.reject(e);
     if (this._pingWaiters === null) return;
-    for (const w of this._pingWaiters.values()) w.reject(e);
+    const waiters = this._pingWaiters;
     this._pingWaiters = null;
+    for (const same of waiters.values()) for (const w of same) w.reject(e);
   }
 
   /** @param {Error} err */
@@ -683,9 +738,23 @@ export function createServer(options, onSession) {
         allowHalfOpen: true,
         handshakeTimeout: options.handshakeTimeout ?? 10000,
       },
-      (socket) => onSession(new Session(socket, options)),
+      (socket) => serve(new Session(socket, options), onSession),
     );
     return server;
   }
-  return net.createServer({ allowHalfOpen: true }, (socket) => onSession(new Session(socket, options)));
+  return net.createServer({ allowHalfOpen: true }, (socket) => serve(new Session(socket, options), onSession));
+}
+
+/**
+ * Hand a new session to the server's callback; if the callback throws, or returns a promise
+ * that rejects, that connection fails with internal-error and the server goes on (FW-ERR-6).
+ * @param {Session} session @param {(session: Session) => unknown} onSession
+ */
+function serve(session, onSession) {
+  try {
+    const result = onSession(session);
+    if (result instanceof Promise) result.catch((exception) => session._applicationFailed('session callback', exception));
+  } catch (exception) {
+    session._applicationFailed('session callback', exception);
+  }
 }
