@@ -44,7 +44,8 @@ RSS_SLACK_KIB = 20 * 1024
 """How far above its baseline a server's RSS may stay once the attack is over (issue #11)."""
 
 _TESTS = Path(__file__).resolve().parent
-_LISTENING = re.compile(r"listening (?:on )?(\S+)")
+_LISTENING = re.compile(r"listening (?:on )?(\S+)\n")
+"""A server's ready line, whole (a line being written may end mid-address)."""
 
 
 @dataclass
@@ -168,12 +169,18 @@ def header(
 
 def attack(address: Address, data: bytes, *, then: str = "read") -> bytes:
     """Connect, send ``data``, then read to the end (``read``), half-close and read
-    (``half-close``) or reset at once (``reset``); return what the server sent."""
+    (``half-close``) or reset (``reset``) once the server's preface is in, so that the
+    server holds the connection when it ends; return what the server sent."""
     with raw_socket(address) as sock:
         sock.sendall(data)
         if then == "reset":
+            received = b""
+            while len(received) < _schema.PREFACE_SIZE:
+                chunk = sock.recv(4096)  # bounded by the socket's timeout (WAIT)
+                assert chunk, "the server ended the connection before its preface"
+                received += chunk
             reset_on_close(sock)
-            return b""
+            return received
         if then == "half-close":
             sock.shutdown(socket.SHUT_WR)
         return read_to_eof(sock, WAIT)

@@ -41,7 +41,7 @@ from rich.console import Console
 from framewire import Encoder, Framing, Limits
 from framewire.events import Message
 from framewire.options import Options
-from framewire.sync import connect
+from framewire.sync import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
 DISSECTOR = ROOT / "dissectors" / "framewire.lua"
@@ -338,10 +338,10 @@ CAPTURE_WAIT = 20.0
 
 
 @contextlib.contextmanager
-def loopback_capture(path: Path, port: int) -> Iterator[None]:
+def loopback_capture(path: Path, port: int, dumpcap: str | None = DUMPCAP) -> Iterator[None]:
     """dumpcap on the loopback interface, for the TCP port, while the block runs."""
-    assert DUMPCAP is not None
-    command = [DUMPCAP, "-q", "-i", "lo", "-f", f"tcp port {port}", "-P", "-w", str(path)]
+    assert dumpcap is not None
+    command = [dumpcap, "-q", "-i", "lo", "-f", f"tcp port {port}", "-P", "-w", str(path)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     try:
@@ -366,14 +366,20 @@ def loopback_capture(path: Path, port: int) -> Iterator[None]:
 PCAP_FILE_HEADER = 24
 
 
-def data_stream_fins(path: Path) -> int:
-    """How many FINs the capture holds so far on connections that carried data."""
-    output = run_tshark(
-        path, "-T", "fields", "-e", "tcp.stream", "-e", "tcp.len", "-e", "tcp.flags.fin"
-    )
+def exchange_ended(path: Path, client_port: int) -> bool:
+    """True once the capture holds a FIN from each side of the connection from
+    `client_port` (the latest one, should the port have been used before): everything
+    sent on it is in the file by then. Only that connection counts: the probes of
+    loopback_capture() carry the server's preface and HELLO and end too."""
+    fields = ("tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.flags.fin")
+    output = run_tshark(path, "-T", "fields", *(arg for f in fields for arg in ("-e", f)))
     rows = [line.split("\t") for line in output.splitlines() if line]
-    with_data = {stream for stream, length, _ in rows if int(length) > 0}
-    return sum(1 for stream, _, fin in rows if stream in with_data and fin in {"1", "True"})
+    ours = [row for row in rows if str(client_port) in row[1:3]]
+    if not ours:
+        return False
+    stream = max(ours, key=lambda row: int(row[0]))[0]
+    finished = {row[1] for row in ours if row[0] == stream and row[3] in {"1", "True"}}
+    return len(finished) == 2
 
 
 def live_observations(pcap: Path, server_port: int) -> dict[str, Observed]:
@@ -389,14 +395,46 @@ def live_observations(pcap: Path, server_port: int) -> dict[str, Observed]:
     return directions
 
 
+def slow_dumpcap(directory: Path, delay: float) -> str:
+    """A dumpcap that says it is capturing `delay` seconds before it starts to, as a
+    dumpcap slow to open the interface does: the probes of loopback_capture() meanwhile
+    see nothing, and those made as it starts are captured whole."""
+    wrapper = directory / "slow-dumpcap"
+    wrapper.write_text(
+        f"#!/bin/sh\necho \"Capturing on 'Loopback: lo'\" >&2\nsleep {delay}\n"
+        f'exec {DUMPCAP} "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+needs_capture = pytest.mark.skipif(DUMPCAP is None or NODE is None, reason="needs dumpcap and node")
+
+
 @needs_tshark
-@pytest.mark.skipif(DUMPCAP is None or NODE is None, reason="needs dumpcap and node")
+@needs_capture
 @pytest.mark.parametrize("framing", list(Framing), ids=[f.value for f in Framing])
 def test_tshark_reads_a_python_js_exchange_captured_on_loopback(
     framing: Framing, tmp_path: Path
 ) -> None:
     """A Python client talks to the JavaScript echo peer; dumpcap records it; the dissector
     finds the session by its preface (no port preference) and shows every message."""
+    check_captured_exchange(framing, tmp_path, DUMPCAP)
+
+
+@needs_tshark
+@needs_capture
+def test_a_slow_dumpcap_start_still_captures_the_whole_exchange(tmp_path: Path) -> None:
+    """The wait for the exchange's end counts the test's own connection only: the probe
+    connections made while dumpcap starts carry the server's preface, HELLO and FINs,
+    and must not end the capture before the exchange is written."""
+    check_captured_exchange(Framing.LENGTH_PREFIXED, tmp_path, slow_dumpcap(tmp_path, 0.7))
+
+
+def check_captured_exchange(framing: Framing, tmp_path: Path, dumpcap: str | None) -> None:
+    """Capture a Python client's exchange with the JavaScript echo peer through `dumpcap`
+    and check what the dissector shows of it."""
     messages = [
         Message(0x40, b"hello, wireshark"),
         Message(0x41, bytes(range(256)) * 3, flags=5),  # 768 bytes: frames of 256
@@ -406,15 +444,21 @@ def test_tshark_reads_a_python_js_exchange_captured_on_loopback(
     limit_args = ("--checksum", "--max-frame-size", "256")
     with javascript_echo_server(("127.0.0.1", 0), framing, *limit_args) as server:
         assert isinstance(server.address, tuple)
-        with loopback_capture(pcap, server.address[1]):
+        with loopback_capture(pcap, server.address[1], dumpcap):
             limits = Limits(max_frame_size=256)
-            with connect(server.address, Options(framing, limits=limits, checksum=True)) as channel:
+            sock = socket.create_connection(server.address, timeout=CAPTURE_WAIT)
+            client_port = sock.getsockname()[1]
+            with Channel(sock, Options(framing, limits=limits, checksum=True)) as channel:
+                channel.handshake()
+                # the exchange has not ended: the wait below must not be over already
+                assert not exchange_ended(pcap, client_port), "the wait for the end is over"
                 for message in messages:
                     channel.send(message)
                 channel.ping()
                 echoes = [channel.recv(timeout=CAPTURE_WAIT) for _ in messages]
             deadline = time.monotonic() + CAPTURE_WAIT
-            while data_stream_fins(pcap) < 2 and time.monotonic() < deadline:
+            while not exchange_ended(pcap, client_port):
+                assert time.monotonic() < deadline, "the capture never showed the exchange's end"
                 select.select([], [], [], 0.05)
     assert echoes == messages
     seen = live_observations(pcap, server.address[1])
