@@ -32,7 +32,7 @@ TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors tools
 TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
 TEST_STEPS += docs-check
 
-.PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation
+.PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation soak
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
@@ -110,6 +110,13 @@ docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 # Not part of `make test` nor of CI: it takes minutes (the last score: vectors/MUTATION.md).
 mutation: venv ## Mutation score of the vectors over the codec and session (writes vectors/MUTATION.md)
 	nice $(PY) tools/mutants.py --write vectors/MUTATION.md
+
+# Not part of `make test` nor of CI: honest and hostile clients against every server and
+# transport for SOAK_MINUTES; the last figures: tests/soak/RESULTS.md.
+SOAK_MINUTES ?= 10
+
+soak: venv js-deps ## Soak every server with honest and hostile clients; RSS and fds stay flat (SOAK_MINUTES, 10)
+	$(PY) tests/soak/soak_run.py --minutes $(SOAK_MINUTES) --write tests/soak/RESULTS.md
 
 # A shorter run of both benchmarks; python/benchmarks/RESULTS.md gives the full commands.
 bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle connections per server)

@@ -2,6 +2,9 @@
 peer tests so that its memory and file descriptors can be measured alone.
 
     python tests/aio_echo_server.py ADDRESS [--framing F] [--timeout S]
+                                    [--certfile PEM --keyfile PEM]
+
+With ``--certfile`` and ``--keyfile``, every connection runs over TLS (spec section 12).
 
 Prints ``listening on ADDRESS`` on stderr, then logs every failed connection there (at
 INFO level, as ``framewire.aio`` does) until it is terminated.
@@ -21,13 +24,19 @@ from framewire import Deadlines, Framing
 from framewire.addresses import format_address, parse_address
 from framewire.aio import start_server
 from framewire.options import Options
+from framewire.tls import server_context
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGTERM."""
     deadlines = Deadlines(handshake=args.timeout, frame=args.timeout, linger=0.2)
+    context = None if args.certfile is None else server_context(args.certfile, args.keyfile)
     server = await start_server(
-        parse_address(args.address), echo, Options(Framing(args.framing)), deadlines=deadlines
+        parse_address(args.address),
+        echo,
+        Options(Framing(args.framing)),
+        deadlines=deadlines,
+        ssl=context,
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -42,6 +51,8 @@ def main() -> None:
     parser.add_argument("address")
     parser.add_argument("--framing", default=Framing.LENGTH_PREFIXED.value)
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--certfile", help="serve over TLS with this certificate chain")
+    parser.add_argument("--keyfile", help="the certificate's private key")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     asyncio.run(serve(parser.parse_args()))
 

@@ -51,11 +51,11 @@ def per_connection(server: RunningServer, opening: bytes, count: int, fds: int) 
     before = server.rss_kib()
     with contextlib.ExitStack() as stack:
         for _ in range(count):
-            sock = stack.enter_context(raw_socket(server.address))
+            sock = stack.enter_context(raw_socket(server))
             sock.sendall(opening)
             reset_on_close(sock)
         wait_until(lambda: server.fd_count() >= fds + count, what="all connected", timeout=WAIT)
-        honest_exchange(server.address, FRAMING, 1, seed=count)  # the others have been read
+        honest_exchange(server, 1, seed=count)  # the others have been read
         return (server.rss_kib() - before) / count
 
 
@@ -67,7 +67,7 @@ def busy(server: RunningServer) -> float:
 
     def exchange(seed: int) -> None:
         while not stop.is_set():
-            honest_exchange(server.address, FRAMING, 20, seed)
+            honest_exchange(server, 20, seed)
 
     threads = [threading.Thread(target=exchange, args=(i,)) for i in range(BUSY_CONNECTIONS)]
     for thread in threads:
@@ -86,7 +86,7 @@ def fresh_server(kind: str, log_dir: Path) -> Iterator[tuple[RunningServer, int,
     """A new server of ``kind``, warmed up; with its RSS (KiB) and descriptors at rest."""
     with running_server(kind, FRAMING, log_dir, deadline=30.0) as server:
         fds = server.fd_count()
-        honest_exchange(server.address, FRAMING, 40, seed=0)
+        honest_exchange(server, 40, seed=0)
         wait_until(
             lambda: server.fd_count() <= fds, what="the warm-up connection gone", timeout=WAIT
         )
@@ -96,7 +96,7 @@ def fresh_server(kind: str, log_dir: Path) -> Iterator[tuple[RunningServer, int,
 def flood_growth(kind: str, log_dir: Path, unit: bytes, total: int) -> int:
     """KiB the server grew by while one peer sent ``unit`` again and again, never reading."""
     with fresh_server(kind, log_dir) as (server, rest, _):
-        flood_unread(server.address, FRAMING, unit, total)
+        flood_unread(server, unit, total)
         return server.rss_kib() - rest
 
 

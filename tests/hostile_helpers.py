@@ -2,8 +2,10 @@
 
 Each server runs as its own process (the threaded ``framewire echo``, the asyncio server
 of tests/aio_echo_server.py, js/bin/echo-server.js), so that its memory (RSS) and file
-descriptors can be read from /proc alone. Attacks are raw loopback sockets that
-misbehave in one way each; they return what the server answered.
+descriptors can be read from /proc alone, over a transport of ``TRANSPORTS``: loopback
+TCP, a Unix socket, or TLS over loopback TCP with a test PKI made by trustme. Attacks are
+raw sockets of the server's transport that misbehave in one way each; they return what
+the server answered.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import random
 import re
 import select
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -25,6 +28,7 @@ from pathlib import Path
 from io_peers import error_code_sent, handshake_bytes, read_to_eof
 from js_peers import JS_BIN, NODE
 from polling import wait_until
+from tls_peers import TlsFiles, make_tls_files
 
 from framewire import Framing, _schema
 from framewire.addresses import Address, format_address, parse_address
@@ -34,6 +38,8 @@ from framewire.options import Options
 from framewire.sync import connect
 
 SERVER_KINDS = ("threaded", "asyncio", "javascript")
+TRANSPORTS = ("tcp", "unix", "tls")
+"""What a server listens on: loopback TCP, a Unix socket, TLS over loopback TCP."""
 SERVER_DEADLINE = 1.0
 """Seconds of the servers' handshake and frame deadlines: short, so slowloris ends fast."""
 WAIT = 20.0
@@ -57,6 +63,17 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     address: Address
     log_path: Path
+    tls: TlsFiles | None = None
+    """The test PKI, when the server speaks TLS."""
+
+    @property
+    def transport(self) -> str:
+        """One of TRANSPORTS."""
+        return "tls" if self.tls is not None else "unix" if isinstance(self.address, str) else "tcp"
+
+    def client_context(self) -> ssl.SSLContext | None:
+        """What a client passes as ``ssl=`` to reach this server (None: no TLS)."""
+        return None if self.tls is None else self.tls.client()
 
     def rss_kib(self) -> int:
         """The server's resident memory, in KiB (Linux /proc)."""
@@ -75,23 +92,33 @@ class RunningServer:
 
 
 def server_command(
-    kind: str, framing: Framing, address: Address, *, once: bool, deadline: float
+    kind: str,
+    framing: Framing,
+    address: Address,
+    *,
+    once: bool,
+    deadline: float,
+    tls: TlsFiles | None = None,
 ) -> list[str]:
-    """The command line that runs a server of ``kind`` on ``address``, with ``deadline``
-    seconds for the handshake and for each frame."""
+    """The command line that runs a server of ``kind`` on ``address`` (over TLS with the
+    certificate of ``tls``), with ``deadline`` seconds for the handshake and each frame."""
     where = format_address(address)
+    certificate = [] if tls is None else ["--certfile", str(tls.cert), "--keyfile", str(tls.key)]
     if kind == "threaded":
         command = [sys.executable, "-m", "framewire", "echo", where, "--framing", framing.value]
-        return [*command, "--timeout", str(deadline), *(["--once"] if once else [])]
+        tls_args = ["--tls", *certificate] if certificate else []
+        return [*command, "--timeout", str(deadline), *(["--once"] if once else []), *tls_args]
     if kind == "asyncio":
         script = str(_TESTS / "aio_echo_server.py")
         command = [sys.executable, script, where, "--framing", framing.value]
-        return [*command, "--timeout", str(deadline)]
+        return [*command, "--timeout", str(deadline), *certificate]
     assert NODE is not None
     millis = str(int(deadline * 1000))
     command = [NODE, str(JS_BIN / "echo-server.js"), "--framing", framing.value]
     location = ["--unix", address] if isinstance(address, str) else ["--port", str(address[1])]
-    return [*command, *location, "--handshake-timeout", millis, "--frame-timeout", millis]
+    tls_args = ["--tls", *certificate] if certificate else []
+    deadlines = ["--handshake-timeout", millis, "--frame-timeout", millis]
+    return [*command, *location, *deadlines, *tls_args]
 
 
 @contextlib.contextmanager
@@ -102,18 +129,20 @@ def running_server(
     *,
     once: bool = False,
     deadline: float = SERVER_DEADLINE,
+    transport: str = "tcp",
 ) -> Iterator[RunningServer]:
-    """Start a server of ``kind`` on a free loopback port; stop it when the block ends."""
-    log_path = log_dir / f"{kind}-{framing.value}.log"
+    """Start a server of ``kind`` on a free loopback port, or a Unix socket in ``log_dir``,
+    over ``transport``; stop it when the block ends."""
+    name = f"{kind}-{framing.value}-{transport}"
+    log_path = log_dir / f"{name}.log"
+    address: Address = str(log_dir / f"{name}.sock") if transport == "unix" else ("127.0.0.1", 0)
+    tls = make_tls_files(log_dir / f"{name}-pki") if transport == "tls" else None
+    command = server_command(kind, framing, address, once=once, deadline=deadline, tls=tls)
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            server_command(kind, framing, ("127.0.0.1", 0), once=once, deadline=deadline),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         address = _wait_listening(process, log_path)
-        yield RunningServer(kind, framing, process, address, log_path)
+        yield RunningServer(kind, framing, process, address, log_path, tls)
     finally:
         process.terminate()
         process.wait(WAIT)
@@ -131,12 +160,13 @@ def _wait_listening(process: subprocess.Popen[bytes], log_path: Path) -> Address
 # -- the honest client ---------------------------------------------------------------------
 
 
-def honest_exchange(address: Address, framing: Framing, count: int, seed: int) -> int:
+def honest_exchange(server: RunningServer, count: int, seed: int) -> int:
     """Send ``count`` random messages (0 to 64 KiB) one by one and check every echoed byte;
     return how many came back intact."""
     rng = random.Random(seed)
     intact = 0
-    with connect(address, Options(framing)) as channel:
+    options = Options(server.framing)
+    with connect(server.address, options, ssl=server.client_context()) as channel:
         for index in range(count):
             size = rng.choice((0, 1, rng.randrange(64 * 1024 + 1)))
             sent = Message(0x40 + index % 0xC0, rng.randbytes(size), rng.randrange(16))
@@ -167,11 +197,11 @@ def header(
     return wire.HEADER.pack(magic, version, flags, frame_type, length)
 
 
-def attack(address: Address, data: bytes, *, then: str = "read") -> bytes:
+def attack(server: RunningServer, data: bytes, *, then: str = "read") -> bytes:
     """Connect, send ``data``, then read to the end (``read``), half-close and read
     (``half-close``) or reset (``reset``) once the server's preface is in, so that the
     server holds the connection when it ends; return what the server sent."""
-    with raw_socket(address) as sock:
+    with raw_socket(server) as sock:
         sock.sendall(data)
         if then == "reset":
             received = b""
@@ -182,21 +212,38 @@ def attack(address: Address, data: bytes, *, then: str = "read") -> bytes:
             reset_on_close(sock)
             return received
         if then == "half-close":
+            assert server.tls is None, "Python's ssl cannot half-close and read on"
             sock.shutdown(socket.SHUT_WR)
         return read_to_eof(sock, WAIT)
 
 
 @contextlib.contextmanager
-def raw_socket(address: Address, *, receive_buffer: int | None = None) -> Iterator[socket.socket]:
-    """A plain loopback socket connected to ``address``; a small ``receive_buffer`` makes a
-    peer that does not read show it to the server at once."""
+def raw_socket(
+    server: RunningServer, *, receive_buffer: int | None = None
+) -> Iterator[socket.socket]:
+    """A socket connected to ``server`` over its transport (TLS: handshake done, nothing
+    sent); a small ``receive_buffer`` makes a peer that does not read show it to the
+    server at once."""
+    address = server.address
     family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
+    with socket.socket(family, socket.SOCK_STREAM) as plain:
         if receive_buffer is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        sock.settimeout(WAIT)
-        sock.connect(address)
-        yield sock
+            plain.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        plain.settimeout(WAIT)
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                plain.connect(address)
+                break
+            except BlockingIOError:  # a Unix socket's backlog is full: wait for accept()
+                assert time.monotonic() < deadline, f"{address} accepted nothing for {WAIT} s"
+                time.sleep(0.01)
+        context = server.client_context()
+        if context is None:
+            yield plain
+            return
+        with context.wrap_socket(plain, server_hostname="localhost") as secured:
+            yield secured
 
 
 def reset_on_close(sock: socket.socket) -> None:
@@ -209,11 +256,11 @@ def code_of(answer: bytes, framing: Framing) -> int | None:
     return error_code_sent(answer, framing) if len(answer) >= _schema.PREFACE_SIZE else None
 
 
-def flood_unread(address: Address, framing: Framing, unit: bytes, total: int) -> int:
+def flood_unread(server: RunningServer, unit: bytes, total: int) -> int:
     """Send ``unit`` again and again, never reading, until ``total`` bytes are out or the
     server stops taking them (no progress for ``STALLED`` seconds); return the bytes sent."""
-    with raw_socket(address, receive_buffer=4096) as sock:
-        sock.sendall(handshake_bytes(framing))
+    with raw_socket(server, receive_buffer=4096) as sock:
+        sock.sendall(handshake_bytes(server.framing))
         sock.setblocking(False)
         chunk = unit * max(1, 65536 // len(unit))
         sent, pending = 0, b""
@@ -222,7 +269,7 @@ def flood_unread(address: Address, framing: Framing, unit: bytes, total: int) ->
             pending = pending or chunk
             try:
                 count = sock.send(pending)
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 select.select([], [sock], [], STALLED)  # until the server reads again
                 continue
             sent, pending = sent + count, pending[count:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -388,3 +389,44 @@ def test_shutdown_ends_idle_connections(address: Address) -> None:
     assert time.monotonic() - started < 2
     assert idle.recv(timeout=2) is None  # the server side ended its socket: a clean end
     idle.close()
+
+
+def test_connect_to_a_unix_socket_waits_while_its_backlog_is_full(tmp_path: Path) -> None:
+    """A Unix listener whose backlog is full refuses a connect at once with EAGAIN, where
+    TCP would retry its SYN: connect() waits for room within the handshake deadline, as
+    it does over TCP, instead of failing at once."""
+    path = str(tmp_path / "full.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(path)
+        listener.listen(0)
+        waiting: list[socket.socket] = []
+        while True:  # connections nobody accepts, until the backlog is full (a few at most)
+            filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            try:
+                filler.connect(path)
+            except BlockingIOError:
+                filler.close()
+                break
+            waiting.append(filler)
+            assert len(waiting) < 100, "the backlog never filled"
+
+        def accept_later() -> None:
+            time.sleep(0.3)
+            for _ in waiting:
+                listener.accept()[0].close()
+            sock, _ = listener.accept()
+            with Channel(sock, Options()) as server_side:
+                server_side.handshake()
+
+        thread = threading.Thread(target=accept_later)
+        thread.start()
+        started = time.monotonic()
+        try:
+            with connect(path, deadlines=Deadlines(handshake=10.0)) as channel:
+                assert channel.peer_limits is not None
+        finally:
+            thread.join(10)
+            for filler in waiting:
+                filler.close()
+        assert time.monotonic() - started >= 0.25

@@ -55,6 +55,7 @@ import os
 import selectors
 import socket
 import ssl as _ssl  # `ssl` is the name of the transports' TLS option
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -560,8 +561,7 @@ def _open_socket(address: Address, timeout: float | None) -> socket.socket:
     if isinstance(address, str):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            sock.settimeout(timeout)
-            sock.connect(address)
+            _connect_unix(sock, address, timeout)
         except BaseException:
             sock.close()
             raise
@@ -569,6 +569,21 @@ def _open_socket(address: Address, timeout: float | None) -> socket.socket:
     sock = socket.create_connection(address, timeout=timeout)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
+
+
+def _connect_unix(sock: socket.socket, path: str, timeout: float | None) -> None:
+    """connect() to a Unix socket within ``timeout``. A listener whose backlog is full
+    refuses a non-blocking connect at once with EAGAIN (TCP would retry its SYN), so the
+    connect blocks, and the kernel waits for room for at most ``timeout``
+    (``SO_SNDTIMEO``; then EAGAIN); the socket gets ``timeout`` back afterwards."""
+    seconds = 0.0 if timeout is None else max(timeout, 1e-6)  # 0: wait as long as it takes
+    whole = int(seconds)
+    wait = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, wait)
+    sock.settimeout(None)
+    sock.connect(path)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 0, 0))
+    sock.settimeout(timeout)
 
 
 @overload
