@@ -16,7 +16,8 @@ doing, and each server's RSS and open descriptors are read from /proc once it ha
 of the connections just ended. A reading between rounds is of a server at rest, so its
 descriptors are exact and its RSS is not that of the attack in flight. The first third
 of the readings (at least one) is the warm-up. A server passes when, after the warm-up,
-its RSS drift (median of the last three readings minus median of the first three) is at
+its RSS drift (median of the last three readings minus median of the first three, or
+of the last and first halves of fewer than six) is at
 most ``RSS_DRIFT_KIB`` and its descriptors never exceed their first reading; the run
 passes when every server does and no client saw a wrong echo or a wrong error.
 
@@ -231,7 +232,7 @@ class Verdict:
 def judge(subject: Subject, warm_up: int) -> Verdict:
     """RSS drift and descriptor growth after the first ``warm_up`` readings."""
     rss, fds = subject.rss_kib[warm_up:], subject.fds[warm_up:]
-    window = min(3, len(rss))
+    window = min(3, max(1, len(rss) // 2))  # the first and last windows do not overlap
     drift = int(statistics.median(rss[-window:]) - statistics.median(rss[:window]))
     growth = max(fds) - fds[0]
     passed = drift <= RSS_DRIFT_KIB and growth <= 0 and not subject.problems
