@@ -285,8 +285,7 @@ def report(
         f"Last run: {now}, {minutes:g} minutes, {len(subjects[0].rss_kib)} readings per",
         f"server. Machine: {machine()}. Load average {loads[0]} at the start, {loads[1]} at the",
         "end: the CPUs were shared with other work, which slows the clients (fewer",
-        "messages and attacks per round) but not what is judged, the trend of the servers'",
-        "memory and descriptors at rest.",
+        "messages and attacks per round).",
         "",
         "| server / transport | RSS after warm-up | RSS at the end | drift | max - min "
         "| descriptors (first, max, last) | honest messages | attacks | verdict |",
@@ -300,6 +299,11 @@ def report(
             f"| {fds[0]}, {max(fds)}, {fds[-1]} | {subject.honest_messages:,} "
             f"| {subject.attacks:,} | {'pass' if verdict.passed else 'FAIL'} |"
         )
+    lines += ["", "RSS at each reading, in MiB (the warm-up's first):", "", "```text"]
+    lines += [
+        f"{s.name:<18} " + " ".join(f"{kib / 1024:.1f}" for kib in s.rss_kib) for s in subjects
+    ]
+    lines.append("```")
     problems = [f"- {s.name}: {p}" for s in subjects for p in s.problems[:5]]
     if problems:
         lines += ["", "Problems the clients saw (at most five per server):", "", *problems]
