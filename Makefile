@@ -32,7 +32,7 @@ TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors tools
 TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
 TEST_STEPS += docs-check
 
-.PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation soak
+.PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
@@ -115,6 +115,7 @@ mutation: venv ## Mutation score of the vectors over the codec and session (writ
 # transport for SOAK_MINUTES; the last figures: tests/soak/RESULTS.md.
 SOAK_MINUTES ?= 10
 
+.PHONY: soak
 soak: venv js-deps ## Soak every server with honest and hostile clients; RSS and fds stay flat (SOAK_MINUTES, 10)
 	$(PY) tests/soak/soak_run.py --minutes $(SOAK_MINUTES) --write tests/soak/RESULTS.md
 
