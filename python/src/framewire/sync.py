@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -63,19 +64,18 @@ from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
+from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
     APPLICATION_FAILED,
     ConnectionFailures,
     DataEvent,
     PeerState,
-    check_listen_target,
     checked_options,
-    listening_error,
     next_batch,
     transport_error,
 )
-from framewire.addresses import Address, address_family, format_address
+from framewire.addresses import Address, format_address
 from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
@@ -116,6 +116,11 @@ _log = logging.getLogger(__name__)
 
 _TIMEOUT_SLACK = 0.01
 """Seconds by which a receive wait may overrun its deadline (see Channel._wait_at_most)."""
+
+_Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
+"""The accept loop's selector: poll() waits on two sockets without a descriptor of its own
+(epoll and kqueue take one); where there is no poll(), select()."""
+_NO_THREAD = "cannot start a thread for the connection"
 
 _DISCARD_SIZE = 16 * 1024
 """Bytes read per ``recv_into`` while discarding input after a failure (FW-CLS-4)."""
@@ -540,17 +545,6 @@ class OutgoingMessage:
             self._channel._abort_message(exc)
 
 
-def _listening_socket(address: Address | None, reuse_port: bool) -> socket.socket:
-    """An unbound stream socket for ``address``, with the options a server wants."""
-    assert address is not None  # serve() takes an address or a socket
-    listener = socket.socket(address_family(address), socket.SOCK_STREAM)
-    if not isinstance(address, str):
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    return listener
-
-
 def _deadline_after(timeout: float | None) -> float | None:
     return None if timeout is None else time.monotonic() + timeout
 
@@ -691,6 +685,11 @@ class Server:
         self.error_counts: collections.Counter[str] = self._failures.counts
         """How many connections ended with each kind of error since the server started."""
         self._log = ConnectionLog()
+        # Made here, so that a failure raises in serve(); and of a kind that holds no
+        # descriptor where there is one, so that a shortage cannot stop the server.
+        self._selector: selectors.BaseSelector = _Selector()
+        self._selector.register(listener, selectors.EVENT_READ)
+        self._selector.register(self._wake_reader, selectors.EVENT_READ)
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
         )
@@ -703,33 +702,48 @@ class Server:
         return name if isinstance(name, str) else (name[0], name[1])
 
     def _accept_loop(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_reader, selectors.EVENT_READ)
+        selector = self._selector
+        backoff = AcceptBackoff()
+        with selector:
             while not self._stopping.is_set():
                 for key, _ in selector.select():
                     if key.fileobj is self._wake_reader:
                         return
                     try:
                         sock, peer = self._listener.accept()
-                    except OSError:  # a connection reset before accept(), or EMFILE
-                        _log.exception("accept failed")
+                    except OSError as exc:
+                        # Woken early by shutdown(): the loop's test sees it.
+                        self._stopping.wait(backoff.failed(exc))
                         continue
-                    self._start_connection(sock, peer)
+                    if self._start_connection(sock, peer):
+                        backoff.accepted()
+                    else:
+                        self._stopping.wait(backoff.failed(OSError(errno.EAGAIN, _NO_THREAD)))
 
-    def _start_connection(self, sock: socket.socket, peer: Address) -> None:
-        sock.setblocking(True)
-        if sock.family != socket.AF_UNIX:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        number = self._log.accepted(peer)
-        thread = threading.Thread(target=self._run_connection, args=(sock, number), daemon=True)
+    def _start_connection(self, sock: socket.socket, peer: Address) -> bool:
+        """Start the connection's thread; False (the socket closed) when there is none."""
+        try:
+            sock.setblocking(True)
+            if sock.family != socket.AF_UNIX:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # reset already: nothing to serve
+            sock.close()
+            return True
+        thread = threading.Thread(target=self._run_connection, args=(sock, peer), daemon=True)
         with self._lock:
             self._connections[thread] = sock
-        thread.start()
-
-    def _run_connection(self, sock: socket.socket, number: int) -> None:
         try:
-            self._serve_connection(sock, number)
+            thread.start()
+        except RuntimeError:  # "can't start new thread": out of memory or of threads
+            with self._lock:
+                del self._connections[thread]
+            sock.close()
+            return False
+        return True
+
+    def _run_connection(self, sock: socket.socket, peer: Address) -> None:
+        try:
+            self._serve_connection(sock, self._log.accepted(peer))
         finally:
             # The channel went with _serve_connection's frame, so the heap can shrink now.
             with self._lock:
@@ -813,7 +827,7 @@ def serve(
     *,
     deadlines: Deadlines | None = None,
     streaming: Literal[False] = False,
-    backlog: int = 128,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
@@ -828,7 +842,7 @@ def serve(
     *,
     deadlines: Deadlines | None = None,
     streaming: Literal[True],
-    backlog: int = 128,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
@@ -842,7 +856,7 @@ def serve(
     *,
     deadlines: Deadlines | None = None,
     streaming: bool = False,
-    backlog: int = 128,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
@@ -861,18 +875,10 @@ def serve(
     holding the server's certificate) every connection runs over TLS (spec section 12);
     its handshake is bounded by the handshake deadline.
     """
-    check_listen_target(address, sock)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
     context = prepare_context(ssl, server_side=True)
-    listener = sock if sock is not None else _listening_socket(address, reuse_port)
-    try:
-        if address is not None:
-            listener.bind(address)
-        listener.listen(backlog)
-    except OSError as exc:
-        listener.close()
-        raise listening_error(exc, address) from None
+    listener = open_listener(address, sock, backlog=backlog, reuse_port=reuse_port)
     channel_type: type[Channel] | type[StreamingChannel] = (
         StreamingChannel if streaming else Channel
     )

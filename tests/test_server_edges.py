@@ -1,0 +1,137 @@
+"""The edges of a server's life: descriptors that run out, peers that never read, the
+listen backlog.
+
+Each server under a lowered ``RLIMIT_NOFILE`` runs in its own process (the limit is the
+process's), with real loopback clients in the test process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from io_peers import DATA, handshake_bytes, read_to_eof
+from polling import wait_until
+
+from framewire import Encoder, Framing, Message
+from framewire.sync import connect
+
+pytestmark = pytest.mark.timeout(60)
+
+_SERVER_PRELUDE = """
+import asyncio, logging, os, resource, sys
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(name)s: %(message)s")
+logging.getLogger("framewire.connections").setLevel(logging.WARNING)
+
+def limit_descriptors(spare):
+    # RLIMIT_NOFILE bounds descriptor numbers: allow `spare` above the highest in use.
+    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 1 + spare, hard))
+"""
+
+_SYNC_SERVER = """
+from framewire.sync import serve
+
+def echo(channel):
+    for message in channel:
+        channel.send(message)
+
+with serve(("127.0.0.1", 0), echo) as server:
+    limit_descriptors(2)
+    print(server.address[1], flush=True)
+    sys.stdin.read()
+"""
+
+_ASYNC_SERVER = """
+from framewire.aio import start_server
+
+async def echo(channel):
+    async for message in channel:
+        await channel.send(message)
+
+async def main():
+    server = await start_server(("127.0.0.1", 0), echo)
+    async with server:
+        limit_descriptors(2)
+        print(server.address[1], flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+asyncio.run(main())
+"""
+
+
+@contextlib.contextmanager
+def _server_process(code: str, log: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    script = textwrap.dedent(_SERVER_PRELUDE) + textwrap.dedent(code)
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    assert process.stdout is not None
+    assert process.stdin is not None
+    try:
+        port = int(process.stdout.readline() or 0)
+        assert port, f"the server did not start: {log.read_text()}"
+        yield process, port
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
+        try:
+            process.wait(10)
+        finally:
+            process.kill()
+            process.wait()
+            process.stdout.close()
+
+
+def _exchange(port: int) -> bytes:
+    with connect(("127.0.0.1", port)) as channel:
+        channel.send(Message(DATA, b"after the shortage"))
+        reply = channel.recv(timeout=10)
+    assert reply is not None
+    return reply.payload
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc (Linux)")
+@pytest.mark.parametrize("kind", ["threaded", "asyncio"])
+def test_server_backs_off_while_descriptors_run_out_then_serves_again(
+    kind: str, tmp_path: Path
+) -> None:
+    """With every descriptor taken, connections wait in the backlog: the accept loop
+    waits and retries (a few log lines, not one per spin, and no traceback from the
+    threaded server), and once descriptors are free again it serves every one of them."""
+    log = tmp_path / "server.log"
+    code = _SYNC_SERVER if kind == "threaded" else _ASYNC_SERVER
+    framing = Framing.LENGTH_PREFIXED
+    opening = handshake_bytes(framing) + Encoder(framing).encode(Message(DATA, b"queued"))
+    with _server_process(code, log) as (process, port), contextlib.ExitStack() as clients:
+        socks = [
+            clients.enter_context(socket.create_connection(("127.0.0.1", port), timeout=30))
+            for _ in range(8)  # more than the two spare descriptors
+        ]
+        for sock in socks:
+            sock.sendall(opening)
+        wait_until(lambda: "open files" in log.read_text(), what="the server logs the shortage")
+        time.sleep(2.0)  # what the server does meanwhile: spin, or wait
+        lines = log.read_text().count("\n")
+        assert lines <= 10, f"{lines} log lines in 2 s:\n{log.read_text()[:2000]}"
+        for sock in socks:  # each clean end frees a descriptor for the next in the queue
+            sock.shutdown(socket.SHUT_WR)
+        for sock in socks:
+            assert b"queued" in read_to_eof(sock, 30)
+        assert _exchange(port) == b"after the shortage"
+        assert process.poll() is None
+    if kind == "threaded":
+        assert "Traceback" not in log.read_text(), log.read_text()[:2000]
