@@ -7,6 +7,7 @@ process's), with real loopback clients in the test process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import subprocess
@@ -18,10 +19,12 @@ from pathlib import Path
 
 import pytest
 from io_peers import DATA, handshake_bytes, read_to_eof
-from polling import wait_until
+from polling import wait_until, wait_until_async
 
-from framewire import Encoder, Framing, Message
-from framewire.sync import connect
+from framewire import Deadlines, Encoder, Framing, Message
+from framewire.aio import AsyncChannel, start_server
+from framewire.errors import ErrorCode, RemoteProtocolError
+from framewire.sync import Channel, connect, serve
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -135,3 +138,65 @@ def test_server_backs_off_while_descriptors_run_out_then_serves_again(
         assert process.poll() is None
     if kind == "threaded":
         assert "Traceback" not in log.read_text(), log.read_text()[:2000]
+
+
+def test_default_send_deadline_is_the_documented_one() -> None:
+    guide = (Path(__file__).resolve().parents[1] / "spec" / "guide" / "limits.md").read_text()
+    [row] = [line for line in guide.splitlines() if line.startswith("| `send` |")]
+    assert row.split(" | ")[3] == f"{Deadlines().send:g} s"
+
+
+def test_threaded_server_fails_a_peer_that_never_reads_at_the_send_deadline() -> None:
+    """The handler's send() blocks on a peer that reads nothing; the send deadline ends
+    it with `timeout`, without an ERROR after what may be part of a frame."""
+    deadline = 0.5
+
+    def flood(channel: Channel) -> None:
+        while True:
+            channel.send(Message(DATA, bytes(65536)))
+
+    with (
+        serve(("127.0.0.1", 0), flood, deadlines=Deadlines(send=deadline)) as server,
+        socket.socket() as sock,
+    ):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(server.address)
+        sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED))
+        started = time.monotonic()
+        wait_until(lambda: server.errors, what="the connection failed", timeout=20)
+        elapsed = time.monotonic() - started
+        error = server.errors[0]
+    assert isinstance(error, RemoteProtocolError), repr(error)
+    assert error.code is ErrorCode.TIMEOUT
+    assert "send deadline" in error.detail
+    assert deadline <= elapsed < deadline + 10
+
+
+def test_asyncio_server_fails_a_peer_that_never_reads_at_the_send_deadline() -> None:
+    deadline = 0.5
+
+    async def flood(channel: AsyncChannel) -> None:
+        while True:
+            await channel.send(Message(DATA, bytes(65536)))
+
+    async def scenario() -> BaseException:
+        server = await start_server(("127.0.0.1", 0), flood, deadlines=Deadlines(send=deadline))
+        async with server:
+            with socket.socket() as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.connect(server.address)
+                sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED))
+                await wait_until_async(
+                    lambda: server.errors, what="the connection failed", timeout=20
+                )
+                # The connection is gone, its queued data dropped: the peer sees the end.
+                sock.settimeout(20)
+                with contextlib.suppress(ConnectionResetError):
+                    while sock.recv(1 << 20):
+                        pass
+        return server.errors[0]
+
+    error = asyncio.run(scenario())
+    assert isinstance(error, RemoteProtocolError), repr(error)
+    assert error.code is ErrorCode.TIMEOUT
+    assert "send deadline" in error.detail

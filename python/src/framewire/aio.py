@@ -72,7 +72,7 @@ from framewire._transport import (
     transport_error,
 )
 from framewire.addresses import Address, format_address
-from framewire.deadlines import Deadlines, DeadlineTracker
+from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -349,6 +349,16 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         except RemoteProtocolError as error:
             self.fail(error)
 
+    def send_expired(self) -> None:
+        """The send deadline expired: fail with ``timeout``, and drop the connection with
+        what it still had to write, which a peer that does not read will never take."""
+        try:
+            self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(DeadlineKind.SEND))
+        except RemoteProtocolError as error:
+            self.fail(error)
+        if self.transport is not None:
+            self.transport.abort()
+
     # -- sending and failing ----------------------------------------------------------------
 
     def write_pending(self) -> None:
@@ -550,9 +560,15 @@ class _AsyncChannelBase(Generic[DataEvent]):
             await self.handshake()
 
     async def _drain(self) -> None:
+        """Wait while the transport is paused, at most the send deadline."""
         protocol = self._protocol
-        while not protocol.can_write.is_set():
-            await protocol.can_write.wait()
+        if not protocol.can_write.is_set():
+            try:
+                async with _within(protocol.deadlines.send):
+                    while not protocol.can_write.is_set():
+                        await protocol.can_write.wait()
+            except TimeoutError:
+                protocol.send_expired()
         if protocol.failure is not None:
             raise protocol.failure
 

@@ -208,7 +208,9 @@ class _ChannelBase(Generic[DataEvent]):
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
         ``timeout`` bounds the whole write; a write cut short by it leaves a partial frame
-        on the wire, so the connection is failed and ``TransportError`` raised.
+        on the wire, so the connection is failed and ``TransportError`` raised. The send
+        deadline (``Deadlines.send``) bounds every write as well: when it expires first,
+        the connection fails with ``timeout`` (``RemoteProtocolError``).
         """
         self._prepare_send(timeout)
         self._call_session(self._session.send, message)
@@ -362,10 +364,14 @@ class _ChannelBase(Generic[DataEvent]):
         """The error for an expired deadline: a call's leaves the connection usable."""
         if not kind.fails_connection:
             return TimeoutError("the call's deadline expired; the connection is still usable")
+        return self._time_out(self._tracker.describe(kind))
+
+    def _time_out(self, detail: str, *, stream_broken: bool = False) -> FramewireError:
+        """Fail the connection with ``timeout`` (FW-LIM-6) and return the error."""
         try:
-            self._session.fail(ErrorCode.TIMEOUT, self._tracker.describe(kind))
+            self._session.fail(ErrorCode.TIMEOUT, detail)
         except RemoteProtocolError as error:
-            return self._fail(error)
+            return self._fail(error, stream_broken=stream_broken)
         raise AssertionError("Session.fail() must raise")  # pragma: no cover
 
     # -- sending ----------------------------------------------------------------------
@@ -376,19 +382,28 @@ class _ChannelBase(Generic[DataEvent]):
             self.handshake(timeout)
 
     def _flush(self, call_deadline: float | None) -> None:
-        """Send everything the session has queued, in one ``sendall``."""
+        """Send everything the session has queued, in one ``sendall``, within the call's
+        deadline and the send deadline."""
         data = self._session.data_to_send()
         if not data:
             return
-        timeout = None if call_deadline is None else max(call_deadline - time.monotonic(), 0.0)
+        deadline, by_call = call_deadline, True
+        if self._deadlines.send is not None:
+            own = time.monotonic() + self._deadlines.send
+            if deadline is None or own < deadline:
+                deadline, by_call = own, False
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         if timeout != self._current_timeout:
             self._sock.settimeout(timeout)
             self._current_timeout = timeout
         try:
             self._sock.sendall(data)
         except (TimeoutError, BlockingIOError):
-            raise self._fail(
-                TransportError("send deadline expired with a frame partly written")
+            if by_call:
+                error = TransportError("send deadline expired with a frame partly written")
+                raise self._fail(error) from None
+            raise self._time_out(
+                self._tracker.describe(DeadlineKind.SEND), stream_broken=True
             ) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
@@ -420,16 +435,17 @@ class _ChannelBase(Generic[DataEvent]):
         if self._closed:
             raise LocalProtocolError("the channel is closed")
 
-    def _fail(self, error: FramewireError) -> FramewireError:
+    def _fail(self, error: FramewireError, *, stream_broken: bool = False) -> FramewireError:
         """Fail the connection per FW-SES-3 and return the error for the caller to raise.
 
         The session has already queued the ERROR frame when one is due (it knows the
-        registry's rules); we send it, half-close, linger, and close.
+        registry's rules); we send it, half-close, linger, and close. After a transport
+        error, or a write cut short (``stream_broken``), the socket is closed at once.
         """
         if self._failure is None:
             self._failure = error
             self._usable = False
-            if isinstance(error, TransportError):
+            if isinstance(error, TransportError) or stream_broken:
                 self._closed = True
                 self._sock.close()
             else:
