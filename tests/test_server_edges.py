@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 import subprocess
 import sys
@@ -200,3 +201,13 @@ def test_asyncio_server_fails_a_peer_that_never_reads_at_the_send_deadline() -> 
     assert isinstance(error, RemoteProtocolError), repr(error)
     assert error.code is ErrorCode.TIMEOUT
     assert "send deadline" in error.detail
+
+
+def test_default_backlog_is_the_systems_largest_as_the_guide_says() -> None:
+    somaxconn = Path("/proc/sys/net/core/somaxconn")
+    expected = int(somaxconn.read_text()) if somaxconn.exists() else 4096
+    for function in (serve, start_server):
+        assert inspect.signature(function).parameters["backlog"].default == expected
+    guide = (Path(__file__).resolve().parents[1] / "spec" / "guide" / "asyncio.md").read_text()
+    assert "`net.core.somaxconn`" in guide
+    assert "4096 where it cannot be read" in guide
