@@ -683,6 +683,7 @@ class Server:
         *,
         handshake_deadline: float | None,
         context: _ssl.SSLContext | None = None,
+        name: str | None = None,
     ) -> None:
         self._listener = listener
         self._handler: Callable[[Any], object] = handler
@@ -700,7 +701,7 @@ class Server:
         """The last exceptions that ended connections, oldest first, without tracebacks."""
         self.error_counts: collections.Counter[str] = self._failures.counts
         """How many connections ended with each kind of error since the server started."""
-        self._log = ConnectionLog()
+        self._log = ConnectionLog(name)
         # Made here, so that a failure raises in serve(); and of a kind that holds no
         # descriptor where there is one, so that a shortage cannot stop the server.
         self._selector: selectors.BaseSelector = _Selector()
@@ -847,6 +848,7 @@ def serve(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
+    name: str | None = None,
 ) -> Server: ...
 
 
@@ -862,6 +864,7 @@ def serve(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
+    name: str | None = None,
 ) -> Server: ...
 
 
@@ -876,6 +879,7 @@ def serve(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
+    name: str | None = None,
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
@@ -889,7 +893,8 @@ def serve(
     kernel spreads the connections over them); or ``sock``, a socket already bound (and
     perhaps listening), with ``address`` None. With ``ssl`` (an ``ssl.SSLContext``
     holding the server's certificate) every connection runs over TLS (spec section 12);
-    its handshake is bounded by the handshake deadline.
+    its handshake is bounded by the handshake deadline. ``name`` goes before the
+    connection numbers of the server's log lines (``conn NAME-17 accepted ...``).
     """
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
@@ -904,4 +909,5 @@ def serve(
         functools.partial(channel_type, options=options, deadlines=deadlines),
         handshake_deadline=deadlines.handshake,
         context=context,
+        name=name,
     )
