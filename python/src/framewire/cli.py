@@ -42,6 +42,7 @@ from rich.markup import escape
 
 from framewire import __version__, _schema, _serial_cli
 from framewire._annotate import FrameReport, inspect_stream
+from framewire._arenas import use_one_arena
 from framewire._cli_options import (
     UsageError,
     add_tls_options,
@@ -521,6 +522,7 @@ def _serve_here(
     out = JsonLines(sys.stdout)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    use_one_arena()  # this process is the server: one thread per connection (_arenas)
 
     def handler(channel: Channel) -> None:
         try:
