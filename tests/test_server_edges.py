@@ -72,6 +72,22 @@ asyncio.run(main())
 """
 
 
+_SYNC_SERVER_WITHOUT_THREADS = """
+import threading
+from framewire.sync import serve
+
+def echo(channel):
+    for message in channel:
+        channel.send(message)
+
+with serve(("127.0.0.1", 0), echo) as server:
+    print(server.address[1], flush=True)
+    for line in sys.stdin:  # "stop": no thread can start (a stack of a terabyte); "go"
+        threading.stack_size(1 << 40 if line.strip() == "stop" else 0)
+        print("done", flush=True)
+"""
+
+
 @contextlib.contextmanager
 def _server_process(code: str, log: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     script = textwrap.dedent(_SERVER_PRELUDE) + textwrap.dedent(code)
@@ -211,3 +227,22 @@ def test_default_backlog_is_the_systems_largest_as_the_guide_says() -> None:
     guide = (Path(__file__).resolve().parents[1] / "spec" / "guide" / "asyncio.md").read_text()
     assert "`net.core.somaxconn`" in guide
     assert "4096 where it cannot be read" in guide
+
+
+def test_threaded_server_survives_a_connection_thread_that_cannot_start(tmp_path: Path) -> None:
+    """A thread that cannot start (no memory for its stack) costs its connection, not
+    the accept loop: once threads can start again, the server serves."""
+    log = tmp_path / "server.log"
+    with _server_process(_SYNC_SERVER_WITHOUT_THREADS, log) as (process, port):
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write("stop\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == "done\n"
+        with socket.create_connection(("127.0.0.1", port)) as refused:
+            assert read_to_eof(refused, 10) == b""  # closed unserved
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == "done\n"
+        assert _exchange(port) == b"after the shortage"
+    assert "Traceback" not in log.read_text(), log.read_text()[:2000]

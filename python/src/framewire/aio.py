@@ -884,10 +884,10 @@ class AsyncServer:
         name = self._listener.getsockname()
         return name if isinstance(name, str) else (name[0], name[1])
 
-    # Our own accept loop rather than the loop's create_server(): asyncio's goes on
-    # calling accept() after EMFILE (once per backlog slot, each failure logged with its
-    # traceback and a retry timer added), and stops serving altogether under a long
-    # shortage. See framewire._listen.
+    # Our own accept loop rather than the loop's create_server(): after EMFILE, asyncio's
+    # goes on calling accept() once per backlog slot on each wake-up, logging each failure
+    # with its traceback and adding a retry timer each time (thousands of both with a
+    # large backlog). See framewire._listen.
 
     def _listen(self, listener: socket.socket, factory: Callable[[], asyncio.BaseProtocol]) -> None:
         listener.setblocking(False)
@@ -920,7 +920,6 @@ class AsyncServer:
         self._retry = None
         if self._listener is not None:
             asyncio.get_running_loop().add_reader(self._listener.fileno(), self._accept)
-            self._accept()
 
     @staticmethod
     async def _start(sock: socket.socket, factory: Callable[[], asyncio.BaseProtocol]) -> None:

@@ -735,7 +735,7 @@ class Server:
                     if self._start_connection(sock, peer):
                         backoff.accepted()
                     else:
-                        self._stopping.wait(backoff.failed(OSError(errno.EAGAIN, _NO_THREAD)))
+                        self._stopping.wait(backoff.failed(OSError(errno.ENOMEM, _NO_THREAD)))
 
     def _start_connection(self, sock: socket.socket, peer: Address) -> bool:
         """Start the connection's thread; False (the socket closed) when there is none."""
