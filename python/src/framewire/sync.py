@@ -33,7 +33,7 @@ every deadline and close decision comes from ``framewire.deadlines`` and
 ``framewire._transport``, shared with the
 asyncio transport. Received bytes go straight into the decoder's buffer with
 ``recv_into`` (no intermediate copy); what the session queues for sending goes out in
-one ``sendall`` per operation.
+one ``send`` per operation when the socket has room for it.
 
 Errors: the peer's fault raises ``RemoteProtocolError`` after the ERROR
 frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer raises
@@ -121,6 +121,8 @@ _Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
 """The accept loop's selector: poll() waits on two sockets without a descriptor of its own
 (epoll and kqueue take one); where there is no poll(), select()."""
 _NO_THREAD = "cannot start a thread for the connection"
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+"""A send that returns at once with what the socket took (0 where there is no such flag)."""
 
 _DISCARD_SIZE = 16 * 1024
 """Bytes read per ``recv_into`` while discarding input after a failure (FW-CLS-4)."""
@@ -382,11 +384,24 @@ class _ChannelBase(Generic[DataEvent]):
             self.handshake(timeout)
 
     def _flush(self, call_deadline: float | None) -> None:
-        """Send everything the session has queued, in one ``sendall``, within the call's
-        deadline and the send deadline."""
-        data = self._session.data_to_send()
+        """Send everything the session has queued, within the call's deadline and the send
+        deadline: one ``send`` when the socket takes it all at once (most of the time:
+        no timeout to set), else a ``sendall`` of the rest bounded by the deadlines."""
+        data: bytes | memoryview = self._session.data_to_send()
         if not data:
             return
+        # Only in blocking mode: with a timeout set, CPython waits for room before the
+        # send, up to that timeout, flag or not.
+        if _DONTWAIT and self._current_timeout is None and isinstance(self._sock, socket.socket):
+            try:
+                sent = self._sock.send(data, _DONTWAIT)
+            except (BlockingIOError, InterruptedError, TimeoutError):
+                sent = 0
+            except OSError as exc:
+                raise self._fail(transport_error(exc, "sending")) from None
+            if sent == len(data):
+                return
+            data = memoryview(data)[sent:]
         deadline, by_call = call_deadline, True
         if self._deadlines.send is not None:
             own = time.monotonic() + self._deadlines.send
