@@ -1,8 +1,9 @@
-"""The edges of a server's life: descriptors that run out, peers that never read, the
-listen backlog.
+"""The edges of a server's life: descriptors that run out, a thread that cannot start,
+peers that never read, the listen backlog.
 
-Each server under a lowered ``RLIMIT_NOFILE`` runs in its own process (the limit is the
-process's), with real loopback clients in the test process.
+A server under a lowered ``RLIMIT_NOFILE`` (or unable to start threads) runs in a process
+of its own, since the limit is the process's; its clients are real loopback sockets of
+the test process.
 """
 
 from __future__ import annotations
