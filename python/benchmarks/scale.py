@@ -106,7 +106,10 @@ def _announce(port: int) -> None:
 
 
 async def _serve_bare_asyncio() -> None:
-    server = await asyncio.get_running_loop().create_server(_BareEcho, HOST, 0)
+    # asyncio's default backlog (100) drops the SYNs of a burst; the Framewire servers ask
+    # for the system's largest by default, and so does this baseline.
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(_BareEcho, HOST, 0, backlog=socket.SOMAXCONN)
     _announce(server.sockets[0].getsockname()[1])
     await asyncio.Event().wait()  # until the driver kills the process
 

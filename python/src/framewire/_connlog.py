@@ -38,24 +38,35 @@ _log = logging.getLogger(LOGGER_NAME)
 
 
 class ConnectionLog:
-    """Numbers a server's connections from 1 and logs their events (thread-safe)."""
+    """Numbers a server's connections from 1 and logs their events (thread-safe).
 
-    def __init__(self) -> None:
+    A ``name`` goes before each number (``conn w3-17``), so that the lines of several
+    servers that log to one place (the workers of ``--workers``) tell them apart.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
+        self._prefix = "" if name is None else f"{name}-"
 
     def accepted(self, peer: Address) -> int:
         """Log a new connection from ``peer``; return its number for the later lines."""
         with self._lock:
             number = next(self._numbers)
         # An unnamed Unix socket client has the empty path as its address.
-        _log.info("conn %d accepted peer=%s", number, format_address(peer) if peer else "unix")
+        _log.info(
+            "conn %s%d accepted peer=%s",
+            self._prefix,
+            number,
+            format_address(peer) if peer else "unix",
+        )
         return number
 
     def handshake(self, number: int, framing: Framing, hello: PeerHello) -> None:
         """Log the end of the handshake: the framing and the limits the peer announced."""
         _log.info(
-            "conn %d handshake framing=%s peer_max_frame_size=%d peer_max_message_size=%d",
+            "conn %s%d handshake framing=%s peer_max_frame_size=%d peer_max_message_size=%d",
+            self._prefix,
             number,
             framing.value,
             hello.max_frame_size,
@@ -65,9 +76,11 @@ class ConnectionLog:
     def ended(self, number: int, error: BaseException | None = None) -> None:
         """Log how the connection ended: cleanly when ``error`` is None."""
         if error is None:
-            _log.info("conn %d ended clean", number)
+            _log.info("conn %s%d ended clean", self._prefix, number)
             return
-        _log.info("conn %d ended %s reason=%s", number, _fields(error), _one_line(error))
+        _log.info(
+            "conn %s%d ended %s reason=%s", self._prefix, number, _fields(error), _one_line(error)
+        )
 
 
 def _fields(error: BaseException) -> str:

@@ -60,20 +60,19 @@ from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
 from framewire._heap import HeapTrimmer
+from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
     APPLICATION_FAILED,
     ConnectionFailures,
     DataEvent,
     PeerState,
-    check_listen_target,
     checked_options,
-    listening_error,
     next_batch,
     transport_error,
 )
 from framewire.addresses import Address, format_address
-from framewire.deadlines import Deadlines, DeadlineTracker
+from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
@@ -350,6 +349,16 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         except RemoteProtocolError as error:
             self.fail(error)
 
+    def send_expired(self) -> None:
+        """The send deadline expired: fail with ``timeout``, and drop the connection with
+        what it still had to write, which a peer that does not read will never take."""
+        try:
+            self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(DeadlineKind.SEND))
+        except RemoteProtocolError as error:
+            self.fail(error)
+        if self.transport is not None:
+            self.transport.abort()
+
     # -- sending and failing ----------------------------------------------------------------
 
     def write_pending(self) -> None:
@@ -551,9 +560,15 @@ class _AsyncChannelBase(Generic[DataEvent]):
             await self.handshake()
 
     async def _drain(self) -> None:
+        """Wait while the transport is paused, at most the send deadline."""
         protocol = self._protocol
-        while not protocol.can_write.is_set():
-            await protocol.can_write.wait()
+        if not protocol.can_write.is_set():
+            try:
+                async with _within(protocol.deadlines.send):
+                    while not protocol.can_write.is_set():
+                        await protocol.can_write.wait()
+            except TimeoutError:
+                protocol.send_expired()
         if protocol.failure is not None:
             raise protocol.failure
 
@@ -825,6 +840,10 @@ def _over_tls(
     return make_secure
 
 
+_ACCEPTS_PER_TURN = 100
+"""Connections accepted per readiness of the listener before the loop runs other work."""
+
+
 AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
 """What ``start_server`` runs for each connection: ``await handler(channel)``, in a task."""
 AsyncStreamingHandler = Callable[[AsyncStreamingChannel], Awaitable[object]]
@@ -843,7 +862,12 @@ class AsyncServer:
         self._handler: Callable[[Any], Awaitable[object]] = handler
         """Called with the channels of the protocols ``start_server`` makes for it (it
         pairs the two)."""
-        self._server: asyncio.Server | None = None
+        self._listener: socket.socket | None = None
+        self._factory: Callable[[], asyncio.BaseProtocol] | None = None
+        self._backoff = AcceptBackoff()
+        self._retry: asyncio.TimerHandle | None = None
+        self._accepting: set[asyncio.Task[object]] = set()
+        """Transports being made for sockets just accepted."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._unix_path: str | None = None
         self._heap = HeapTrimmer()
@@ -856,9 +880,63 @@ class AsyncServer:
     @property
     def address(self) -> Address:
         """Where the server listens (the real port when bound to port 0)."""
-        assert self._server is not None
-        name = self._server.sockets[0].getsockname()
+        assert self._listener is not None
+        name = self._listener.getsockname()
         return name if isinstance(name, str) else (name[0], name[1])
+
+    # Our own accept loop rather than the loop's create_server(): after EMFILE, asyncio's
+    # goes on calling accept() once per backlog slot on each wake-up, logging each failure
+    # with its traceback and adding a retry timer each time (thousands of both with a
+    # large backlog). See framewire._listen.
+
+    def _listen(self, listener: socket.socket, factory: Callable[[], asyncio.BaseProtocol]) -> None:
+        listener.setblocking(False)
+        self._listener, self._factory = listener, factory
+        asyncio.get_running_loop().add_reader(listener.fileno(), self._accept)
+
+    def _accept(self) -> None:
+        """Accept what the listener holds, a bounded number per turn of the loop."""
+        assert self._listener is not None
+        assert self._factory is not None
+        loop = asyncio.get_running_loop()
+        for _ in range(_ACCEPTS_PER_TURN):
+            try:
+                sock, _ = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                delay = self._backoff.failed(exc)
+                if delay:
+                    loop.remove_reader(self._listener.fileno())
+                    self._retry = loop.call_later(delay, self._resume)
+                    return
+                continue
+            self._backoff.accepted()
+            task = loop.create_task(self._start(sock, self._factory))
+            self._accepting.add(task)
+            task.add_done_callback(self._accepting.discard)
+
+    def _resume(self) -> None:
+        self._retry = None
+        if self._listener is not None:
+            asyncio.get_running_loop().add_reader(self._listener.fileno(), self._accept)
+
+    @staticmethod
+    async def _start(sock: socket.socket, factory: Callable[[], asyncio.BaseProtocol]) -> None:
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(factory, sock)
+        except OSError:  # reset before its transport existed
+            sock.close()
+
+    def _stop_listening(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        if self._listener is not None:
+            with contextlib.suppress(ValueError, OSError):  # a loop that is already closed
+                asyncio.get_running_loop().remove_reader(self._listener.fileno())
+            self._listener.close()
+            self._listener = None
 
     def _connection(self, channel: AsyncChannel | AsyncStreamingChannel) -> None:
         task = asyncio.get_running_loop().create_task(self._run(channel))
@@ -884,9 +962,9 @@ class AsyncServer:
 
     async def shutdown(self, timeout: float | None = 5.0) -> None:
         """Stop accepting, give running connections ``timeout`` to end, then cancel them."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        self._stop_listening()
+        if self._accepting:
+            await asyncio.wait(set(self._accepting))
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in pending:
@@ -916,7 +994,7 @@ async def start_server(
     *,
     deadlines: Deadlines | None = None,
     streaming: Literal[False] = False,
-    backlog: int = 100,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
@@ -931,7 +1009,7 @@ async def start_server(
     *,
     deadlines: Deadlines | None = None,
     streaming: Literal[True],
-    backlog: int = 100,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
@@ -945,7 +1023,7 @@ async def start_server(
     *,
     deadlines: Deadlines | None = None,
     streaming: bool = False,
-    backlog: int = 100,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
@@ -963,8 +1041,6 @@ async def start_server(
     every core"). ``ssl`` (an ``ssl.SSLContext`` with the server's certificate) runs
     every connection over TLS (spec section 12).
     """
-    check_listen_target(address, sock)
-    loop = asyncio.get_running_loop()
     server = AsyncServer(handler)
     plain: Callable[[], asyncio.BufferedProtocol] = (
         _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)
@@ -974,19 +1050,8 @@ async def start_server(
     context = prepare_context(ssl, server_side=True)
     factory = plain if context is None else _over_tls(plain, context, server_side=True)
 
-    try:
-        if sock is not None and sock.family == socket.AF_UNIX:
-            server._server = await loop.create_unix_server(factory, sock=sock, backlog=backlog)
-        elif sock is not None:
-            server._server = await loop.create_server(factory, sock=sock, backlog=backlog)
-        elif isinstance(address, str):
-            server._server = await loop.create_unix_server(factory, address, backlog=backlog)
-            server._unix_path = address
-        else:
-            assert address is not None  # check_listen_target
-            server._server = await loop.create_server(
-                factory, address[0], address[1], backlog=backlog, reuse_port=reuse_port or None
-            )
-    except OSError as exc:
-        raise listening_error(exc, address) from None
+    listener = open_listener(address, sock, backlog=backlog, reuse_port=reuse_port)
+    if isinstance(address, str):
+        server._unix_path = address
+    server._listen(listener, factory)
     return server

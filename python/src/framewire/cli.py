@@ -23,9 +23,9 @@ Other subcommands may plug in: when ``framewire.conformance.cli`` exists, its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
-import multiprocessing
 import os
 import signal
 import socket
@@ -33,14 +33,16 @@ import ssl
 import string
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
 
 from framewire import __version__, _schema, _serial_cli
 from framewire._annotate import FrameReport, inspect_stream
+from framewire._arenas import use_one_arena
 from framewire._cli_options import (
     UsageError,
     add_tls_options,
@@ -202,16 +204,6 @@ def _size(text: str) -> int:
         return int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
-    return value
 
 
 def _address(text: str) -> Address:
@@ -479,22 +471,58 @@ def _serve(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None
     _log_connections(args.quiet)
     if args.workers > 1:
         return _serve_workers(args, handle)
-    return _serve_here(args, handle, args.address, worker=False)
+    return _serve_here(args, handle, args.address)
+
+
+class _Worker:
+    """What a worker of --workers knows of its place: its number, its parent, and the pipe
+    on which it tells the parent once whether it listens."""
+
+    def __init__(self, number: int, parent: int, ready: int) -> None:
+        self.number = number
+        self.parent = parent
+        self._ready: int | None = ready
+
+    @property
+    def name(self) -> str:
+        return f"w{self.number}"
+
+    def report(self, failure: str | None = None) -> bool:
+        """Tell the parent, once: listening (``failure`` None), or why not; False when it
+        has been told already."""
+        if self._ready is None:
+            return False
+        line = f"{self.number} {'ok' if failure is None else failure}"
+        # One short write on a pipe cannot mix with another worker's (PIPE_BUF). It fails
+        # when the parent has stopped reading: it is stopping the workers then.
+        with contextlib.suppress(OSError):
+            os.write(self._ready, (" ".join(line.splitlines())[:400] + "\n").encode())
+        os.close(self._ready)
+        self._ready = None
+        return True
+
+    def orphaned(self) -> bool:
+        """True once the parent is gone (this process was handed to another)."""
+        return os.getppid() != self.parent
 
 
 def _serve_here(
     args: argparse.Namespace,
     handle: Callable[[Channel, JsonLines], None],
     address: Address,
-    *,
-    worker: bool,
+    worker: _Worker | None = None,
 ) -> int:
-    """Run one server in this process until interrupted (or, with --once, one connection).
+    """Run one server in this process until SIGTERM, Ctrl-C or (with --once) the end of
+    one connection.
 
-    A worker of --workers shares its port (SO_REUSEPORT) and leaves saying where it
-    listens to the parent."""
+    SIGTERM stops it as the end of --once does: no new connection, those running get the
+    shutdown's few seconds, and the status says whether any failed; the same with
+    --workers, whose parent passes SIGTERM on. A worker shares its port (SO_REUSEPORT),
+    names its log lines, and ends when its parent is gone."""
     out = JsonLines(sys.stdout)
     done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    use_one_arena()  # this process is the server: one thread per connection (_arenas)
 
     def handler(channel: Channel) -> None:
         try:
@@ -508,16 +536,19 @@ def _serve_here(
         handler,
         _options(args),
         deadlines=_deadlines(args),
-        reuse_port=worker,
+        reuse_port=worker is not None,
         ssl=_tls_server_context(args),
+        name=None if worker is None else worker.name,
     ) as server:
-        if not worker:
+        if worker is None:
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
+        else:
+            worker.report()
         try:
             # With --once, a first connection that fails before its handler runs (a bad
             # preface, a handshake deadline) ends the command as well.
             while not done.wait(0.2):
-                if args.once and server.errors:
+                if (args.once and server.errors) or (worker is not None and worker.orphaned()):
                     break
         except KeyboardInterrupt:
             return EXIT_OK
@@ -528,49 +559,175 @@ def _serve_here(
         return EXIT_FAILURE if server.errors else EXIT_OK
 
 
+MAX_WORKERS_PER_CPU = 4
+MAX_WORKERS = MAX_WORKERS_PER_CPU * (os.cpu_count() or 1)
+"""The most processes --workers starts: more than the CPUs can run adds only memory and
+descriptors, and a typo (100000) must not fill the machine's process table."""
+_WORKERS_STOP_WAIT = 10.0
+"""Seconds workers get to end after SIGTERM before they are killed (a failed start)."""
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_WORKERS} ({MAX_WORKERS_PER_CPU} per CPU) and at least 1, not {text!r}"
+        )
+    return value
+
+
 def _serve_workers(args: argparse.Namespace, handle: Callable[[Channel, JsonLines], None]) -> int:
     """--workers N: N processes listen on one TCP port with SO_REUSEPORT, and the kernel
     spreads the connections over them (Linux balances them; each worker is the server
     of one process). The port is reserved first by a socket that is bound but never
-    listens, so port 0 gives every worker the same free port."""
+    listens, so port 0 gives every worker the same free port.
+
+    The workers are forked here, before this process has any thread. Each tells on a
+    pipe whether it listens; if one cannot start (or a fork fails), those started are
+    stopped and reaped, and the command fails with one line. Each watches that its
+    parent is alive, so none outlives a parent that was killed."""
     if isinstance(args.address, str):
         raise UsageError("--workers needs a TCP address (SO_REUSEPORT has no Unix sockets)")
     if args.once:
         raise UsageError("--workers and --once do not go together")
+    _tls_server_context(args)  # a bad certificate is a usage error here, not N failed starts
     with socket.socket(address_family(args.address), socket.SOCK_STREAM) as reservation:
         reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         reservation.bind(args.address)
-        host, port = reservation.getsockname()[:2]
-        context = multiprocessing.get_context("fork")
-        workers = [
-            context.Process(
-                target=lambda: sys.exit(_serve_here(args, handle, (host, port), worker=True)),
-                name=f"framewire-worker-{n}",
-            )
-            for n in range(args.workers)
-        ]
-        for worker in workers:
-            worker.start()
-
-        # A SIGTERM for the command ends its workers (Ctrl-C reaches them by itself).
-        def end_workers(*_: object) -> None:
-            for worker in workers:
-                worker.terminate()
-
-        signal.signal(signal.SIGTERM, end_workers)
+        address = reservation.getsockname()[:2]
+        workers, failure = _start_workers(args, handle, address, reservation)
+        if failure is not None:
+            _end_workers(workers)
+            print(f"framewire: {failure}", file=sys.stderr)
+            return EXIT_FAILURE
         print(
-            f"listening on {format_address((host, port))} ({args.workers} workers)",
+            f"listening on {format_address(address)} ({args.workers} workers)",
             file=sys.stderr,
             flush=True,
         )
+        return _supervise(workers)
+
+
+def _start_workers(
+    args: argparse.Namespace,
+    handle: Callable[[Channel, JsonLines], None],
+    address: Address,
+    reservation: socket.socket,
+) -> tuple[dict[int, int], str | None]:
+    """Fork the workers and wait until each listens: their pids (to numbers), and why
+    they do not all listen (None when they do)."""
+    parent = os.getpid()
+    workers: dict[int, int] = {}
+    ready_in, ready_out = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    failure = None
+    try:
+        for number in range(1, args.workers + 1):
+            pid = os.fork()
+            if pid == 0:
+                os.close(ready_in)
+                reservation.close()
+                _run_worker(args, handle, address, _Worker(number, parent, ready_out))
+            workers[pid] = number
+    except OSError as exc:
+        failure = f"cannot start worker {len(workers) + 1}: {exc.strerror or exc}"
+    os.close(ready_out)
+    with os.fdopen(ready_in, "rb") as ready:
+        for _ in workers:
+            line = ready.readline().decode(errors="replace").rstrip("\n")
+            which, _, outcome = line.partition(" ")
+            if outcome != "ok":
+                failure = failure or (
+                    f"worker {which} could not start: {outcome}"
+                    if line
+                    else "a worker ended before it listened"
+                )
+                break
+    return workers, failure
+
+
+def _run_worker(
+    args: argparse.Namespace,
+    handle: Callable[[Channel, JsonLines], None],
+    address: Address,
+    worker: _Worker,
+) -> NoReturn:
+    """The life of a forked worker: serve, then leave without returning into the parent's
+    code (os._exit: the parent's cleanup is the parent's)."""
+    status = EXIT_FAILURE
+    try:
         try:
-            for worker in workers:
-                worker.join()
-        except KeyboardInterrupt:  # the workers have it too (one process group): let them end
-            for worker in workers:
-                worker.join()
-    failed = any(worker.exitcode for worker in workers)
+            status = _serve_here(args, handle, address, worker)
+        except KeyboardInterrupt:
+            status = EXIT_OK
+        except BaseException as exc:  # whatever it was: one line, no traceback
+            reason = f"{type(exc).__name__}: {exc}"
+            if not worker.report(reason):  # it listened: the parent no longer reads the pipe
+                print(f"framewire: worker {worker.number} failed: {reason}", file=sys.stderr)
+        worker.report("ended before it listened")  # nothing if it has reported already
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
+
+
+def _end_workers(workers: dict[int, int]) -> dict[int, int]:
+    """SIGTERM every worker, reap them all (SIGKILL for those still there after
+    _WORKERS_STOP_WAIT); return each one's exit status, by pid."""
+    for pid in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    statuses: dict[int, int] = {}
+    deadline = time.monotonic() + _WORKERS_STOP_WAIT
+    while len(statuses) < len(workers):
+        for pid in workers.keys() - statuses.keys():
+            reaped, status = os.waitpid(pid, os.WNOHANG)
+            if reaped:
+                statuses[pid] = os.waitstatus_to_exitcode(status)
+            elif time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    return statuses
+
+
+def _supervise(workers: dict[int, int]) -> int:
+    """Wait for the workers; pass SIGTERM (and Ctrl-C) on; when one ends on its own, stop
+    the others. The status is a failure when any worker's is."""
+    running = dict(workers)
+    failed = False
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    while running:
+        try:
+            pid, status = os.wait()
+        except KeyboardInterrupt:  # the workers have it too (one process group)
+            stopping = True
+            continue
+        number = running.pop(pid, None)
+        if number is None:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        failed = failed or code != EXIT_OK
+        if not stopping:
+            print(
+                f"framewire: worker {number} ended (exit status {code}); stopping the others",
+                file=sys.stderr,
+                flush=True,
+            )
+            stop()
     return EXIT_FAILURE if failed else EXIT_OK
 
 
@@ -735,10 +892,11 @@ def build_parser() -> argparse.ArgumentParser:
         _add_deadlines(server)
         server.add_argument(
             "--workers",
-            type=_positive,
+            type=_workers,
             default=1,
             metavar="N",
-            help="serve from N processes sharing the port (SO_REUSEPORT; TCP only)",
+            help="serve from N processes sharing the port (SO_REUSEPORT; TCP only; at most "
+            f"{MAX_WORKERS_PER_CPU} per CPU)",
         )
         server.add_argument(
             "-q",

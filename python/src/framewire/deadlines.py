@@ -27,19 +27,25 @@ class Deadlines:
     ``handshake`` runs from the connection opening until the peer's HELLO is in;
     ``frame`` from the first byte of a frame until its last byte; ``linger`` bounds the
     wait for the peer's end of input after we half-closed, whether cleanly or after a
-    fatal error (FW-SES-3, FW-CLS-4). ``None`` disables a handshake or frame deadline
-    (only sensible in tests and trusted setups). Defaults are the spec's RECOMMENDED
-    values.
+    fatal error (FW-SES-3, FW-CLS-4). ``send`` bounds each write of what we send (a
+    message, a piece of a streamed one, a PONG): a peer that stops reading would
+    otherwise hold the sender forever (spec 9.3); it fails the connection with
+    ``timeout`` and no ERROR, which could follow part of a frame. ``None`` disables a
+    handshake, frame or send deadline (only sensible in tests and trusted setups).
+    Defaults are the spec's RECOMMENDED values; the spec leaves ``send`` to the
+    application, and its default is the frame deadline's.
     """
 
     handshake: float | None = 10.0
     frame: float | None = 30.0
     linger: float = 1.0
+    send: float | None = 30.0
 
     def __post_init__(self) -> None:
         _check_positive("handshake", self.handshake)
         _check_positive("frame", self.frame)
         _check_positive("linger", self.linger)
+        _check_positive("send", self.send)
 
 
 class DeadlineKind(enum.Enum):
@@ -47,12 +53,14 @@ class DeadlineKind(enum.Enum):
 
     HANDSHAKE = "handshake"
     FRAME = "frame"
+    SEND = "send"
     CALL = "call"
     """The application's own bound on one call (FW-LIM-7): the connection stays usable."""
 
     @property
     def fails_connection(self) -> bool:
-        """Handshake and frame deadlines fail the connection with ``timeout`` (FW-LIM-6)."""
+        """Handshake, frame and send deadlines fail the connection with ``timeout``
+        (FW-LIM-6)."""
         return self is not DeadlineKind.CALL
 
 
@@ -117,7 +125,8 @@ class DeadlineTracker:
 
     def describe(self, kind: DeadlineKind) -> str:
         """A reason for the ERROR frame sent when ``kind`` expires (FW-ERR-2: no peer data)."""
-        seconds = (
-            self._deadlines.handshake if kind is DeadlineKind.HANDSHAKE else self._deadlines.frame
-        )
+        deadlines = self._deadlines
+        if kind is DeadlineKind.SEND:
+            return f"send deadline of {deadlines.send:g} s expired: the peer does not read"
+        seconds = deadlines.handshake if kind is DeadlineKind.HANDSHAKE else deadlines.frame
         return f"{kind.value} deadline of {seconds:g} s expired"

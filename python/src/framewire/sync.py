@@ -33,7 +33,7 @@ every deadline and close decision comes from ``framewire.deadlines`` and
 ``framewire._transport``, shared with the
 asyncio transport. Received bytes go straight into the decoder's buffer with
 ``recv_into`` (no intermediate copy); what the session queues for sending goes out in
-one ``sendall`` per operation.
+one ``send`` per operation when the socket has room for it.
 
 Errors: the peer's fault raises ``RemoteProtocolError`` after the ERROR
 frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer raises
@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -64,19 +65,18 @@ from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
+from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
     APPLICATION_FAILED,
     ConnectionFailures,
     DataEvent,
     PeerState,
-    check_listen_target,
     checked_options,
-    listening_error,
     next_batch,
     transport_error,
 )
-from framewire.addresses import Address, address_family, format_address
+from framewire.addresses import Address, format_address
 from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
@@ -117,6 +117,13 @@ _log = logging.getLogger(__name__)
 
 _TIMEOUT_SLACK = 0.01
 """Seconds by which a receive wait may overrun its deadline (see Channel._wait_at_most)."""
+
+_Selector = getattr(selectors, "PollSelector", selectors.SelectSelector)
+"""The accept loop's selector: poll() waits on two sockets without a descriptor of its own
+(epoll and kqueue take one); where there is no poll(), select()."""
+_NO_THREAD = "cannot start a thread for the connection"
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+"""A send that returns at once with what the socket took (0 where there is no such flag)."""
 
 _DISCARD_SIZE = 16 * 1024
 """Bytes read per ``recv_into`` while discarding input after a failure (FW-CLS-4)."""
@@ -204,7 +211,9 @@ class _ChannelBase(Generic[DataEvent]):
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
         ``timeout`` bounds the whole write; a write cut short by it leaves a partial frame
-        on the wire, so the connection is failed and ``TransportError`` raised.
+        on the wire, so the connection is failed and ``TransportError`` raised. The send
+        deadline (``Deadlines.send``) bounds every write as well: when it expires first,
+        the connection fails with ``timeout`` (``RemoteProtocolError``).
         """
         self._prepare_send(timeout)
         self._call_session(self._session.send, message)
@@ -358,10 +367,14 @@ class _ChannelBase(Generic[DataEvent]):
         """The error for an expired deadline: a call's leaves the connection usable."""
         if not kind.fails_connection:
             return TimeoutError("the call's deadline expired; the connection is still usable")
+        return self._time_out(self._tracker.describe(kind))
+
+    def _time_out(self, detail: str, *, stream_broken: bool = False) -> FramewireError:
+        """Fail the connection with ``timeout`` (FW-LIM-6) and return the error."""
         try:
-            self._session.fail(ErrorCode.TIMEOUT, self._tracker.describe(kind))
+            self._session.fail(ErrorCode.TIMEOUT, detail)
         except RemoteProtocolError as error:
-            return self._fail(error)
+            return self._fail(error, stream_broken=stream_broken)
         raise AssertionError("Session.fail() must raise")  # pragma: no cover
 
     # -- sending ----------------------------------------------------------------------
@@ -372,19 +385,41 @@ class _ChannelBase(Generic[DataEvent]):
             self.handshake(timeout)
 
     def _flush(self, call_deadline: float | None) -> None:
-        """Send everything the session has queued, in one ``sendall``."""
-        data = self._session.data_to_send()
+        """Send everything the session has queued, within the call's deadline and the send
+        deadline: one ``send`` when the socket takes it all at once (most of the time:
+        no timeout to set), else a ``sendall`` of the rest bounded by the deadlines."""
+        data: bytes | memoryview = self._session.data_to_send()
         if not data:
             return
-        timeout = None if call_deadline is None else max(call_deadline - time.monotonic(), 0.0)
+        # Only in blocking mode: with a timeout set, CPython waits for room before the
+        # send, up to that timeout, flag or not.
+        if _DONTWAIT and self._current_timeout is None and isinstance(self._sock, socket.socket):
+            try:
+                sent = self._sock.send(data, _DONTWAIT)
+            except (BlockingIOError, InterruptedError, TimeoutError):
+                sent = 0
+            except OSError as exc:
+                raise self._fail(transport_error(exc, "sending")) from None
+            if sent == len(data):
+                return
+            data = memoryview(data)[sent:]
+        deadline, by_call = call_deadline, True
+        if self._deadlines.send is not None:
+            own = time.monotonic() + self._deadlines.send
+            if deadline is None or own < deadline:
+                deadline, by_call = own, False
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         if timeout != self._current_timeout:
             self._sock.settimeout(timeout)
             self._current_timeout = timeout
         try:
             self._sock.sendall(data)
         except (TimeoutError, BlockingIOError):
-            raise self._fail(
-                TransportError("send deadline expired with a frame partly written")
+            if by_call:
+                error = TransportError("send deadline expired with a frame partly written")
+                raise self._fail(error) from None
+            raise self._time_out(
+                self._tracker.describe(DeadlineKind.SEND), stream_broken=True
             ) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
@@ -416,16 +451,17 @@ class _ChannelBase(Generic[DataEvent]):
         if self._closed:
             raise LocalProtocolError("the channel is closed")
 
-    def _fail(self, error: FramewireError) -> FramewireError:
+    def _fail(self, error: FramewireError, *, stream_broken: bool = False) -> FramewireError:
         """Fail the connection per FW-SES-3 and return the error for the caller to raise.
 
         The session has already queued the ERROR frame when one is due (it knows the
-        registry's rules); we send it, half-close, linger, and close.
+        registry's rules); we send it, half-close, linger, and close. After a transport
+        error, or a write cut short (``stream_broken``), the socket is closed at once.
         """
         if self._failure is None:
             self._failure = error
             self._usable = False
-            if isinstance(error, TransportError):
+            if isinstance(error, TransportError) or stream_broken:
                 self._closed = True
                 self._sock.close()
             else:
@@ -539,17 +575,6 @@ class OutgoingMessage:
             self.end()
         else:
             self._channel._abort_message(exc)
-
-
-def _listening_socket(address: Address | None, reuse_port: bool) -> socket.socket:
-    """An unbound stream socket for ``address``, with the options a server wants."""
-    assert address is not None  # serve() takes an address or a socket
-    listener = socket.socket(address_family(address), socket.SOCK_STREAM)
-    if not isinstance(address, str):
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    return listener
 
 
 def _deadline_after(timeout: float | None) -> float | None:
@@ -688,6 +713,7 @@ class Server:
         *,
         handshake_deadline: float | None,
         context: _ssl.SSLContext | None = None,
+        name: str | None = None,
     ) -> None:
         self._listener = listener
         self._handler: Callable[[Any], object] = handler
@@ -705,7 +731,12 @@ class Server:
         """The last exceptions that ended connections, oldest first, without tracebacks."""
         self.error_counts: collections.Counter[str] = self._failures.counts
         """How many connections ended with each kind of error since the server started."""
-        self._log = ConnectionLog()
+        self._log = ConnectionLog(name)
+        # Made here, so that a failure raises in serve(); and of a kind that holds no
+        # descriptor where there is one, so that a shortage cannot stop the server.
+        self._selector: selectors.BaseSelector = _Selector()
+        self._selector.register(listener, selectors.EVENT_READ)
+        self._selector.register(self._wake_reader, selectors.EVENT_READ)
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"framewire-accept-{self.address}", daemon=True
         )
@@ -718,33 +749,48 @@ class Server:
         return name if isinstance(name, str) else (name[0], name[1])
 
     def _accept_loop(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_reader, selectors.EVENT_READ)
+        selector = self._selector
+        backoff = AcceptBackoff()
+        with selector:
             while not self._stopping.is_set():
                 for key, _ in selector.select():
                     if key.fileobj is self._wake_reader:
                         return
                     try:
                         sock, peer = self._listener.accept()
-                    except OSError:  # a connection reset before accept(), or EMFILE
-                        _log.exception("accept failed")
+                    except OSError as exc:
+                        # Woken early by shutdown(): the loop's test sees it.
+                        self._stopping.wait(backoff.failed(exc))
                         continue
-                    self._start_connection(sock, peer)
+                    if self._start_connection(sock, peer):
+                        backoff.accepted()
+                    else:
+                        self._stopping.wait(backoff.failed(OSError(errno.ENOMEM, _NO_THREAD)))
 
-    def _start_connection(self, sock: socket.socket, peer: Address) -> None:
-        sock.setblocking(True)
-        if sock.family != socket.AF_UNIX:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        number = self._log.accepted(peer)
-        thread = threading.Thread(target=self._run_connection, args=(sock, number), daemon=True)
+    def _start_connection(self, sock: socket.socket, peer: Address) -> bool:
+        """Start the connection's thread; False (the socket closed) when there is none."""
+        try:
+            sock.setblocking(True)
+            if sock.family != socket.AF_UNIX:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # reset already: nothing to serve
+            sock.close()
+            return True
+        thread = threading.Thread(target=self._run_connection, args=(sock, peer), daemon=True)
         with self._lock:
             self._connections[thread] = sock
-        thread.start()
-
-    def _run_connection(self, sock: socket.socket, number: int) -> None:
         try:
-            self._serve_connection(sock, number)
+            thread.start()
+        except RuntimeError:  # "can't start new thread": out of memory or of threads
+            with self._lock:
+                del self._connections[thread]
+            sock.close()
+            return False
+        return True
+
+    def _run_connection(self, sock: socket.socket, peer: Address) -> None:
+        try:
+            self._serve_connection(sock, self._log.accepted(peer))
         finally:
             # The channel went with _serve_connection's frame, so the heap can shrink now.
             with self._lock:
@@ -828,10 +874,11 @@ def serve(
     *,
     deadlines: Deadlines | None = None,
     streaming: Literal[False] = False,
-    backlog: int = 128,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
+    name: str | None = None,
 ) -> Server: ...
 
 
@@ -843,10 +890,11 @@ def serve(
     *,
     deadlines: Deadlines | None = None,
     streaming: Literal[True],
-    backlog: int = 128,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
+    name: str | None = None,
 ) -> Server: ...
 
 
@@ -857,10 +905,11 @@ def serve(
     *,
     deadlines: Deadlines | None = None,
     streaming: bool = False,
-    backlog: int = 128,
+    backlog: int = DEFAULT_BACKLOG,
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
+    name: str | None = None,
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
@@ -874,20 +923,13 @@ def serve(
     kernel spreads the connections over them); or ``sock``, a socket already bound (and
     perhaps listening), with ``address`` None. With ``ssl`` (an ``ssl.SSLContext``
     holding the server's certificate) every connection runs over TLS (spec section 12);
-    its handshake is bounded by the handshake deadline.
+    its handshake is bounded by the handshake deadline. ``name`` goes before the
+    connection numbers of the server's log lines (``conn NAME-17 accepted ...``).
     """
-    check_listen_target(address, sock)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
     context = prepare_context(ssl, server_side=True)
-    listener = sock if sock is not None else _listening_socket(address, reuse_port)
-    try:
-        if address is not None:
-            listener.bind(address)
-        listener.listen(backlog)
-    except OSError as exc:
-        listener.close()
-        raise listening_error(exc, address) from None
+    listener = open_listener(address, sock, backlog=backlog, reuse_port=reuse_port)
     channel_type: type[Channel] | type[StreamingChannel] = (
         StreamingChannel if streaming else Channel
     )
@@ -897,4 +939,5 @@ def serve(
         functools.partial(channel_type, options=options, deadlines=deadlines),
         handshake_deadline=deadlines.handshake,
         context=context,
+        name=name,
     )
