@@ -303,3 +303,19 @@ def test_known_failures_naming_an_absent_id_are_refused(tmp_path: Path) -> None:
     )
     assert status == 2
     assert KnownFailures.load(listing).unknown([real]) == ["fw-00000000/bytes"]
+
+
+def test_hello_frame_is_compared_after_lone_delimiters() -> None:
+    """FW-DLM-1 lets a delimited sender put lone 0x00 bytes after its preface; the SHOULD
+    hello_frame vectors (FW-HEL-8) compare the HELLO that follows them."""
+    vectors = suite()
+    case = next(
+        c
+        for c in vectors.cases
+        if c.kind == "session" and c.framing == wire.DELIMITED and "hello_frame" in c.raw["expect"]
+    )
+    hello = bytes.fromhex(case.raw["expect"]["hello_frame"])
+    for lone in (b"", b"\x00", b"\x00\x00"):
+        sent = wire.preface(wire.DELIMITED) + lone + hello
+        reply = {"status": "result", "events": [], "sent": sent.hex(), "end": "open"}
+        assert judge.check_session(case, reply, vectors.registry) is None
