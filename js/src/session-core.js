@@ -506,32 +506,33 @@ export class SessionCore {
 
   /** @param {Uint8Array} payload */
   _peerError(payload) {
-    if (payload.length < 2) {
-      this._fail(new FramewireError('malformed-control', `ERROR payload of ${payload.length} bytes`, { statement: 'FW-ERR-4' }), false);
-      this.failedByPeer = true;
-      return;
+    // a malformed ERROR is still the peer failing the connection (FW-ERR-4)
+    let fault = payload.length < 2 ? `ERROR payload of ${payload.length} bytes` : null;
+    let reason = '';
+    if (fault === null) {
+      try {
+        reason = utf8.decode(payload.subarray(2));
+      } catch {
+        fault = 'ERROR reason is not valid UTF-8';
+      }
     }
-    let reason;
-    try {
-      reason = utf8.decode(payload.subarray(2));
-    } catch {
-      this._fail(new FramewireError('malformed-control', 'ERROR reason is not valid UTF-8', { statement: 'FW-ERR-4' }), false);
-      this.failedByPeer = true;
+    // nothing more is sent (FW-ERR-3, FW-ERR-4): not what is queued and not yet written
+    // (the rest of a data message, echoes), except the PONGs owed for PINGs before the ERROR
+    // (FW-PNG-6), so that the output does not depend on whether the two came in one read
+    this._early = [];
+    this._earlyPings = [];
+    this._out = [];
+    this._batch = null;
+    this._batchFill = 0;
+    this.failedByPeer = true;
+    if (fault !== null) {
+      this._fail(new FramewireError('malformed-control', fault, { statement: 'FW-ERR-4' }), false);
       return;
     }
     const code = (payload[0] << 8) | payload[1];
     const error = new FramewireError(code, reason, { remote: true, reason, statement: 'FW-ERR-3' });
     this.state = 'FAILED';
     this.failure = error;
-    this.failedByPeer = true;
-    // nothing more is sent (FW-ERR-3): not what is queued and not yet written (the rest of a
-    // data message, echoes), except the PONGs owed for PINGs before the ERROR (FW-PNG-6), so
-    // that the output does not depend on whether the PING and the ERROR came in one read
-    this._early = [];
-    this._earlyPings = [];
-    this._out = [];
-    this._batch = null;
-    this._batchFill = 0;
     this._emit({ kind: 'peer-error', error });
   }
 
