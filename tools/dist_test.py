@@ -62,7 +62,8 @@ JS_TEST_DATA = ("vectors", "spec")
 """What the JS tests read beside js/ (`../../vectors`, `../../spec`): test data, which the
 package does not ship; linked from the checkout."""
 
-# Checked inside the installed venv before its tests run; argv: the test arguments.
+# Run by the venv's Python in the project directory (installed_check.py): the checks, then
+# pytest with the arguments given.
 PYTHON_CHECK = """
 import importlib.metadata, sys, sysconfig
 from pathlib import Path
@@ -84,10 +85,17 @@ JS_RESOLVE = "console.log(new URL(import.meta.resolve('@framewire/framewire')).p
 
 
 def shipped_files() -> set[str]:
-    """The package's files (symbolic links followed) that the wheel's exclude patterns keep."""
+    """The files the wheel must hold: the package's (symbolic links followed) that its exclude
+    patterns keep, and those its force-include table adds."""
     config = tomllib.loads((PYTHON / "pyproject.toml").read_text(encoding="utf-8"))
-    excluded = config["tool"]["hatch"]["build"]["targets"]["wheel"].get("exclude", [])
+    wheel = config["tool"]["hatch"]["build"]["targets"]["wheel"]
+    excluded = wheel.get("exclude", [])
     files = set()
+    # files from outside the package directory (force-include: source -> place in the wheel)
+    for source, place in wheel.get("force-include", {}).items():
+        found = PYTHON / source
+        inside = found.rglob("*") if found.is_dir() else [found]
+        files |= {(Path(place) / p.relative_to(found)).as_posix() for p in inside if p.is_file()}
     for directory, dirs, names in os.walk(PACKAGE, followlinks=True):
         dirs[:] = [name for name in dirs if name != "__pycache__"]
         for name in names:
@@ -139,7 +147,9 @@ def test_wheel(wheel: Path, work: Path) -> None:
     shutil.copy(ROOT / "pytest.ini", tests.parent)
     args = [f"tests/{test}" for test in PYTHON_TESTS]
     args += [f"--deselect=tests/{test}" for test in PYTHON_DESELECT]
-    run([python, "-c", PYTHON_CHECK, "-q", *args], tests.parent, clean_env())
+    check = tests.parent / "installed_check.py"
+    check.write_text(PYTHON_CHECK, encoding="utf-8")
+    run([python, check.name, "-q", *args], tests.parent, clean_env())
 
 
 def test_tarball(tarball: Path, work: Path) -> None:
