@@ -119,6 +119,21 @@ SOAK_MINUTES ?= 10
 soak: venv js-deps ## Soak every server with honest and hostile clients; RSS and fds stay flat (SOAK_MINUTES, 10)
 	$(PY) tests/soak/soak_run.py --minutes $(SOAK_MINUTES) --write tests/soak/RESULTS.md
 
+# Packages: the Python sdist and wheel and the npm tarball, then each installed outside the
+# checkout and tested there (tools/dist_test.py). `.ci/run` runs `make dist-test` after `make test`.
+DIST := dist
+
+.PHONY: dist dist-test
+dist: venv js-deps ## Build the Python sdist and wheel and the npm tarball into dist/; twine check
+	rm -rf $(DIST)
+	$(PY) -m build --outdir $(DIST) python
+	$(BIN)/twine check --strict $(DIST)/*.whl $(DIST)/*.tar.gz
+	cd js && npm pack --silent --pack-destination ../$(DIST) > /dev/null
+	@ls -l $(DIST)
+
+dist-test: dist ## Install the built packages in temporary directories and run tests against them
+	$(PY) tools/dist_test.py $(DIST)
+
 # A shorter run of both benchmarks; python/benchmarks/RESULTS.md gives the full commands.
 bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle connections per server)
 	$(PY) python/benchmarks/bench.py --repeats 3
