@@ -26,8 +26,13 @@ from framewire.options import Options
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGTERM."""
     deadlines = Deadlines(handshake=args.timeout, frame=args.timeout, linger=0.2)
+    # As the CLI's servers: the hostile-peer tests bound its RSS once connections end.
     server = await start_server(
-        parse_address(args.address), echo, Options(Framing(args.framing)), deadlines=deadlines
+        parse_address(args.address),
+        echo,
+        Options(Framing(args.framing)),
+        deadlines=deadlines,
+        trim_heap=True,
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

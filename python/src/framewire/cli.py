@@ -510,6 +510,7 @@ def _serve_here(
         deadlines=_deadlines(args),
         reuse_port=worker,
         ssl=_tls_server_context(args),
+        trim_heap=True,  # this process is the server: its heap is its own to trim
     ) as server:
         if not worker:
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
