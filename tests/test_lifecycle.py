@@ -31,9 +31,16 @@ from serial_helpers import SerialLine
 
 from framewire import Encoder, Framing, _heap
 from framewire._connlog import LOGGER_NAME
+from framewire._lifecycle import Ending, Lifecycle
 from framewire.addresses import Address
 from framewire.aio import open_connection, start_server
-from framewire.errors import PeerError, TransportError
+from framewire.errors import (
+    ErrorCode,
+    LocalProtocolError,
+    PeerError,
+    RemoteProtocolError,
+    TransportError,
+)
 from framewire.events import Message
 from framewire.serial import SerialLink
 from framewire.sync import connect, serve
@@ -42,6 +49,41 @@ pytestmark = pytest.mark.timeout(30)
 
 SHUTDOWN_SLACK = 1.5
 """Seconds a shutdown may overrun its timeout on a loaded machine."""
+
+
+# -- the state ----------------------------------------------------------------------------
+
+
+def _flags(life: Lifecycle) -> tuple[bool, bool, bool]:
+    return life.can_send, life.usable, life.discarding
+
+
+def test_lifecycle_decides_how_a_connection_ends() -> None:
+    life = Lifecycle()
+    assert _flags(life) == (True, True, False)
+    assert life.half_closed()
+    assert not life.half_closed()  # once
+    assert _flags(life) == (False, True, False)
+    error = RemoteProtocolError(ErrorCode.TIMEOUT, "too slow")
+    assert life.fail(error) is Ending.LINGER  # flush the ERROR, half-close, linger
+    assert life.fail(TransportError("later")) is None
+    assert not life.lost(TransportError("after the failure"))
+    with pytest.raises(RemoteProtocolError) as caught:
+        life.check()
+    assert caught.value is error  # FW-SES-4
+    assert Lifecycle().fail(TransportError("reset")) is Ending.CLOSE_NOW
+    lost = Lifecycle()
+    assert lost.lost(TransportError("reset"))
+    assert isinstance(lost.failure, TransportError)
+    assert lost.discarding
+    ours = Lifecycle()
+    assert ours.lingering()
+    assert not ours.lost(TransportError("during our own close"))  # not a failure
+    with pytest.raises(LocalProtocolError, match="closed"):
+        ours.check()
+    ours.closed()
+    assert not ours.lingering()
+    assert ours.fail(error) is None
 
 
 # -- shutdown -------------------------------------------------------------------------
@@ -225,6 +267,16 @@ def test_serial_close_closes_the_port_when_the_last_write_fails() -> None:
         assert _descriptors_on(port) == 1
         link.close()
         assert _descriptors_on(port) == 0
+
+
+def test_serial_send_after_a_hang_up_raises_the_same_transport_error() -> None:
+    with SerialLine() as line, SerialLink.open(line.ports[0]) as link:
+        line.close()
+        with pytest.raises(TransportError) as caught:
+            link.send(Message(DATA, b"nowhere"))
+        with pytest.raises(TransportError) as again:
+            link.send(Message(DATA, b"nowhere"))
+        assert again.value is caught.value  # FW-SES-4, as on a socket
 
 
 # -- the heap trim is opt-in --------------------------------------------------------------
