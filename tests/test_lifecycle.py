@@ -12,7 +12,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from io_peers import (
@@ -46,6 +47,28 @@ from framewire.serial import SerialLink
 from framewire.sync import connect, serve
 
 pytestmark = pytest.mark.timeout(30)
+
+T = TypeVar("T")
+
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def loop_factory(request: pytest.FixtureRequest) -> LoopFactory:
+    """The event loops the asyncio transport runs on: asyncio's own, and uvloop's."""
+    if request.param == "asyncio":
+        return asyncio.new_event_loop
+    uvloop = pytest.importorskip("uvloop")
+    factory: LoopFactory = uvloop.new_event_loop
+    return factory
+
+
+def run_on(loop_factory: LoopFactory, coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on a new loop, bounded from inside it (pytest-timeout's signal
+    cannot interrupt uvloop while it waits)."""
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(asyncio.wait_for(coroutine, 20))
+
 
 SHUTDOWN_SLACK = 1.5
 """Seconds a shutdown may overrun its timeout on a loaded machine."""
@@ -89,7 +112,9 @@ def test_lifecycle_decides_how_a_connection_ends() -> None:
 # -- shutdown -------------------------------------------------------------------------
 
 
-def test_asyncio_shutdown_with_an_idle_client_returns_within_its_timeout() -> None:
+def test_asyncio_shutdown_with_an_idle_client_returns_within_its_timeout(
+    loop_factory: LoopFactory,
+) -> None:
     """asyncio.Server.wait_closed() waits for every connection since 3.12.1: the server
     must end its connections before it waits on the listener, or an idle client holds
     shutdown for ever."""
@@ -105,11 +130,11 @@ def test_asyncio_shutdown_with_an_idle_client_returns_within_its_timeout() -> No
         await client.close()
         return elapsed
 
-    elapsed = asyncio.run(scenario())
+    elapsed = run_on(loop_factory, scenario())
     assert 0.9 < elapsed < 1.0 + SHUTDOWN_SLACK
 
 
-def test_asyncio_shutdown_ends_a_peer_that_never_answers() -> None:
+def test_asyncio_shutdown_ends_a_peer_that_never_answers(loop_factory: LoopFactory) -> None:
     """A raw peer that reads nothing and never ends: shutdown still returns, within its
     timeout plus the linger deadline of the cancelled handler."""
 
@@ -124,7 +149,7 @@ def test_asyncio_shutdown_ends_a_peer_that_never_answers() -> None:
         sock.close()
         return elapsed, received
 
-    elapsed, received = asyncio.run(scenario())
+    elapsed, received = run_on(loop_factory, scenario())
     assert elapsed < 0.5 + FAST.linger + SHUTDOWN_SLACK
     assert received.startswith(handshake_bytes(Framing.LENGTH_PREFIXED)[:4])
 
@@ -182,7 +207,9 @@ def test_blocking_send_after_a_clean_end_and_a_reset_raises_transport_error() ->
         channel.close()
 
 
-def test_asyncio_send_after_a_clean_end_and_a_reset_raises_transport_error() -> None:
+def test_asyncio_send_after_a_clean_end_and_a_reset_raises_transport_error(
+    loop_factory: LoopFactory,
+) -> None:
     """The asyncio transport saw no failure here: its send returned and the bytes went
     nowhere. Now it raises as the blocking transport does."""
 
@@ -198,13 +225,15 @@ def test_asyncio_send_after_a_clean_end_and_a_reset_raises_transport_error() -> 
             assert again.value is caught.value  # FW-SES-4
             await channel.close()
 
-    asyncio.run(scenario())
+    run_on(loop_factory, scenario())
 
 
 # -- the half-close after a reset ---------------------------------------------------------
 
 
-def test_asyncio_close_after_a_clean_end_and_a_reset_does_not_raise() -> None:
+def test_asyncio_close_after_a_clean_end_and_a_reset_does_not_raise(
+    loop_factory: LoopFactory,
+) -> None:
     """Our half-close meets a connection the peer reset (ENOTCONN): close() still ends
     the channel, as the blocking transport's does, without an OSError."""
 
@@ -215,10 +244,10 @@ def test_asyncio_close_after_a_clean_end_and_a_reset_does_not_raise() -> None:
             await asyncio.to_thread(end_seen)
             await channel.close()
 
-    asyncio.run(scenario())
+    run_on(loop_factory, scenario())
 
 
-def test_asyncio_cancelled_block_after_a_reset_stays_cancelled() -> None:
+def test_asyncio_cancelled_block_after_a_reset_stays_cancelled(loop_factory: LoopFactory) -> None:
     """A block cancelled after the peer reset: leaving the channel fails it (FW-ERR-6) on
     a dead connection, and the cancellation is what the task ends with."""
 
@@ -240,7 +269,7 @@ def test_asyncio_cancelled_block_after_a_reset_stays_cancelled() -> None:
             with pytest.raises(asyncio.CancelledError):
                 await task
 
-    asyncio.run(scenario())
+    run_on(loop_factory, scenario())
 
 
 # -- the serial port's close --------------------------------------------------------------
