@@ -240,7 +240,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         # A loss by an error is one even after the peer's clean end: what we send next
         # would go nowhere. Without an error, we closed the transport ourselves.
         if isinstance(exc, TransportError):  # a TlsError from framewire._tls_aio
-            self._lose(exc)
+            self._lose(exc, exc)
         elif isinstance(exc, OSError):
             self._lose(transport_error(exc, "receiving"), exc)
         elif not self.peer.done:
@@ -404,14 +404,16 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
             self._close_transport()  # both directions ended cleanly (FW-CLS-3)
 
     def _lose(self, error: TransportError, cause: BaseException | None = None) -> None:
-        """The connection is lost (Lifecycle.lost); wake whoever waits on it."""
-        if self.life.lost(error):
-            error.__cause__ = error.__cause__ or cause
+        """The connection is lost (Lifecycle.lost); wake whoever waits on it. ``cause``,
+        what the transport reported, stays with the loss, even one recorded before."""
+        recorded = self.life.lost(error)
+        failure = self.failure
+        if isinstance(failure, TransportError) and failure.__cause__ is None:
+            failure.__cause__ = cause if cause is not failure else None
+        if recorded:
             self.update_reading()
             self.can_write.set()
             self.changed.set()
-        elif isinstance(self.failure, TransportError) and self.failure.__cause__ is None:
-            self.failure.__cause__ = cause  # what the transport reports after the loss
 
     def fail(self, error: FramewireError) -> None:
         """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger.
