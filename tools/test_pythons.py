@@ -6,7 +6,9 @@
 For each version, the interpreter is looked up at run time: pyenv's installed versions
 (``pyenv root``/versions/X.Y*, the newest patch release first), else ``pythonX.Y`` on
 PATH. Each gets its own virtual environment ``.venv-pyX.Y`` at the repository's root,
-with ``./python[cli,dev]`` installed (again only when python/pyproject.toml changed).
+with ``./python[cli,dev,docs]`` installed, as ``make venv`` installs it (the API docs'
+test reads the package with the docs extra's griffe); again only when
+python/pyproject.toml changed.
 The summary says which versions ran, with their pytest counts and wall time, and which
 were not found; the exit status is 1 when a run failed, not when a version is missing
 (a machine may have only some of them).
@@ -80,17 +82,18 @@ def find_interpreter(version: str) -> Path | None:
 
 
 def prepare_venv(version: str, interpreter: Path) -> Path:
-    """``.venv-pyX.Y`` with the package and its cli and dev extras; its python."""
+    """``.venv-pyX.Y`` with the package and its cli, dev and docs extras; its python."""
     venv = ROOT / f".venv-py{version}"
     python = venv / "bin" / "python"
     stamp = venv / ".framewire-install.stamp"
-    if stamp.exists() and stamp.stat().st_mtime >= PYPROJECT.stat().st_mtime:
+    wanted = max(PYPROJECT.stat().st_mtime, Path(__file__).stat().st_mtime)
+    if stamp.exists() and stamp.stat().st_mtime >= wanted:
         return python
     print(f"==> creating {venv.name} with {interpreter}", flush=True)
     subprocess.run([str(interpreter), "-m", "venv", "--clear", str(venv)], check=True)
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT / 'python'}[cli,dev]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT / 'python'}[cli,dev,docs]"], check=True)
     stamp.touch()
     return python
 
