@@ -42,6 +42,7 @@ from rich.markup import escape
 from framewire import __version__, _schema, _serial_cli
 from framewire._annotate import FrameReport, inspect_stream
 from framewire._cli_options import (
+    HelpFormatter,
     UsageError,
     add_tls_options,
     file_error_reason,
@@ -617,7 +618,7 @@ def _subcommand(
         help=summary,
         description=f"{summary}\n\nexample:\n  {example}",
         epilog=_EPILOG_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.set_defaults(handler=handler)
     return parser
@@ -631,7 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
         "TCP or Unix sockets.\n\nexample:\n"
         '  echo \'{"type": 64, "payload": "hi"}\' | framewire encode | framewire inspect',
         epilog=_EPILOG_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
     parser.add_argument(
