@@ -33,6 +33,7 @@ TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
 TEST_STEPS += docs-check
 
 .PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation
+.PHONY: test-pythons
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
@@ -140,7 +141,15 @@ bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle
 	$(PY) python/benchmarks/bench_tls.py --repeats 3
 	$(PY) python/benchmarks/scale.py --quick
 
+# The Python suite on every supported CPython found here (pyenv's, else pythonX.Y on PATH),
+# each in its own venv .venv-pyX.Y; it prints which versions ran. `.ci/run` runs it after
+# `make test` for the versions other than the venv's (TEST_PYTHONS="3.12 3.13").
+TEST_PYTHONS ?= 3.11 3.12 3.13
+
+test-pythons: venv ## Run the Python suite on each CPython 3.11, 3.12, 3.13 found (.venv-pyX.Y)
+	$(PY) tools/test_pythons.py --versions $(TEST_PYTHONS)
+
 clean: ## Remove the venv, build output and caches
-	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-py3.* js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -path ./.git -prune -o \
 	  \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +

@@ -1,4 +1,4 @@
-"""What the two command lines share: the usage error and the TLS options.
+"""What the two command lines share: the usage error, the help format, the TLS options.
 
 ``framewire`` (framewire.cli) and the conformance runner (framewire.conformance.cli) both
 take ``--tls`` and its PEM files. The runner must not load the implementation it judges
@@ -15,6 +15,32 @@ from collections.abc import Callable
 
 class UsageError(Exception):
     """Bad options or bad input syntax: exit code 2."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The help text, the same on every supported Python, as the guide's transcripts show
+    it. Python 3.13's argparse writes an option's arguments once, after its last option
+    string, and counts a subcommand's indentation in the width of the name column; here
+    each option string has its arguments (``-f FRAMING, --framing FRAMING``), and the
+    column is as wide as the longest name, as before 3.13."""
+
+    def add_argument(self, action: argparse.Action) -> None:
+        if action.help is argparse.SUPPRESS:
+            return
+        invocations = [self._format_action_invocation(action)]
+        invocations += [
+            self._format_action_invocation(subaction)
+            for subaction in self._iter_indented_subactions(action)
+        ]
+        width = max(map(len, invocations)) + self._current_indent
+        self._action_max_length = max(self._action_max_length, width)
+        self._add_item(self._format_action, [action])
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if not action.option_strings or action.nargs == 0:
+            return super()._format_action_invocation(action)
+        arguments = self._format_args(action, self._get_default_metavar_for_optional(action))
+        return ", ".join(f"{option} {arguments}" for option in action.option_strings)
 
 
 def add_tls_options(parser: argparse.ArgumentParser, *, server: bool) -> None:

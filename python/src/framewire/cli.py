@@ -44,6 +44,7 @@ from framewire import __version__, _schema, _serial_cli
 from framewire._annotate import FrameReport, inspect_stream
 from framewire._arenas import use_one_arena
 from framewire._cli_options import (
+    HelpFormatter,
     UsageError,
     add_tls_options,
     file_error_reason,
@@ -539,6 +540,7 @@ def _serve_here(
         reuse_port=worker is not None,
         ssl=_tls_server_context(args),
         name=None if worker is None else worker.name,
+        trim_heap=True,  # this process is the server: its heap is its own to trim
     ) as server:
         if worker is None:
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
@@ -773,7 +775,7 @@ def _subcommand(
         help=summary,
         description=f"{summary}\n\nexample:\n  {example}",
         epilog=_EPILOG_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.set_defaults(handler=handler)
     return parser
@@ -787,7 +789,7 @@ def build_parser() -> argparse.ArgumentParser:
         "TCP or Unix sockets.\n\nexample:\n"
         '  echo \'{"type": 64, "payload": "hi"}\' | framewire encode | framewire inspect',
         epilog=_EPILOG_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
     parser.add_argument(

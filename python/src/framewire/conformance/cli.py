@@ -15,7 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from framewire import __version__
-from framewire._cli_options import UsageError, add_tls_options, tls_client_options
+from framewire._cli_options import (
+    HelpFormatter,
+    UsageError,
+    add_tls_options,
+    tls_client_options,
+)
 from framewire.conformance import live, report
 from framewire.conformance.adapter_client import AdapterProcess, AdapterUnusableError
 from framewire.conformance.results import CaseResult, KnownFailures, exit_status
@@ -50,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "conformance",
         help="run the conformance vectors against an implementation (adapter or live)",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     configure(parser)
     parser.set_defaults(handler=run)
@@ -245,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m framewire.conformance",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     configure(parser)
     return run(parser.parse_args(argv))
