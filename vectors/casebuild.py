@@ -22,6 +22,7 @@ from framewire.conformance.wire import (
     LENGTH_PREFIXED,
     delimit,
     frame,
+    nonzero_bytes,
     on_wire,
 )
 
@@ -332,3 +333,16 @@ def header_only(
 def corrupt_trailer(data: bytes) -> bytes:
     """Flip the lowest bit of the last trailer byte: the one fault is a wrong CRC."""
     return data[:-1] + bytes([data[-1] ^ 0x01])
+
+
+def payload_for_last_piece(size: int) -> bytes:
+    """A non-zero payload that makes the frame's last COBS piece exactly `size` bytes.
+
+    The length field is 00 00 HI LO: while HI is zero the last piece is LO + payload,
+    after that HI LO + payload (LO not zero). Both candidates are checked, not assumed.
+    """
+    for length_bytes in (1, 2):
+        payload = nonzero_bytes(size - length_bytes)
+        if len(frame(DATA, payload).split(b"\x00")[-1]) == size:
+            return payload
+    raise AssertionError(f"no payload gives a last COBS piece of {size} bytes")
