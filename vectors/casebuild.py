@@ -11,7 +11,7 @@ import json
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from specdata import error_registry
 
@@ -263,6 +263,42 @@ def frame_fault(
             end=end,
             limits=limits,
             tags=tags,
+        )
+
+
+class Fault(NamedTuple):
+    """One faulty frame and the error the spec names for it: a row for frame_faults."""
+
+    key: str
+    description: str
+    statements: list[str]
+    bad: bytes
+    name: str
+
+
+def frame_faults(
+    suite: Suite,
+    group: str,
+    faults: Iterable[Fault],
+    *,
+    limits: Json | None = None,
+    tags: Iterable[str] = (),
+    framings: Iterable[str] = FRAMINGS,
+) -> None:
+    """frame_fault for each row, with the same limits, tags and framings."""
+    tags, framings = list(tags), list(framings)
+    for fault in faults:
+        frame_fault(
+            suite,
+            group,
+            fault.key,
+            fault.description,
+            fault.statements,
+            bad=fault.bad,
+            name=fault.name,
+            limits=limits,
+            tags=tags,
+            framings=framings,
         )
 
 

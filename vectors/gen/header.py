@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from casebuild import (
     CLEAN,
     OPEN,
+    Fault,
     Json,
     Suite,
     corrupt_trailer,
     decode,
     error,
     frame_fault,
+    frame_faults,
     message,
     valid_frames,
 )
@@ -33,13 +37,33 @@ from framewire.conformance.wire import (
     nonzero_bytes,
 )
 
+GROUP = "header"
+# One valid frame of each control type, with its section 6 payload.
+CONTROL = [
+    (HELLO, wire.hello_payload((1, 1_048_576), (2, 16_777_216))),
+    (ERROR, wire.error_payload(105, b"too big")),
+    (PING, bytes(range(8))),
+    (PONG, bytes(range(8))),
+]
+
 
 def cases(suite: Suite) -> None:
     """Section 3.1-3.4 and 3.7."""
-    group = "header"
+    data_frame_cases(suite)
+    control_pass_through_cases(suite)
+    frame_faults(suite, GROUP, [*field_faults(), *control_faults()], tags=["header"])
+    each_reserved_type(suite)
+    stray_zero_before_frame(suite)
+    split_header_chunks(suite)
+    check_order_cases(suite)
+    partial_header_cases(suite)
+
+
+def data_frame_cases(suite: Suite) -> None:
+    """Valid data frames: sizes, application flags, types."""
     valid_frames(
         suite,
-        group,
+        GROUP,
         "empty-data-frame",
         "The smallest frame: type 0x40, no flags, length 0, nothing after the header.",
         ["FW-HDR-1", "FW-LEN-2", "FW-LPF-2"],
@@ -49,7 +73,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "three-frames-back-to-back",
         "Three frames one after another: each next frame starts right after the previous.",
         ["FW-HDR-1", "FW-LPF-1", "FW-LPF-2", "FW-LEN-1"],
@@ -58,7 +82,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "application-flags-all-values",
         "Sixteen frames carrying application flags 0 to 15: delivered unchanged as flags "
         ">> 4; the C/M/N bits never appear in message flags.",
@@ -68,7 +92,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "frame-flags-not-message-flags",
         "A checksummed two-frame message with application flags 0x5: the message has "
         "flags 5, not the raw flags byte.",
@@ -81,7 +105,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "application-type-range",
         "Types 0x40, 0x7F, 0x80 and 0xFF are application data: payloads delivered opaque.",
         ["FW-TYP-1", "FW-MOD-3"],
@@ -89,26 +113,24 @@ def cases(suite: Suite) -> None:
         events=[message(t, bytes([t, 0, 0xFF])) for t in (0x40, 0x7F, 0x80, 0xFF)],
         tags=["boundary"],
     )
-    control = [
-        (HELLO, wire.hello_payload((1, 1_048_576), (2, 16_777_216))),
-        (ERROR, wire.error_payload(105, b"too big")),
-        (PING, bytes(range(8))),
-        (PONG, bytes(range(8))),
-    ]
+
+
+def control_pass_through_cases(suite: Suite) -> None:
+    """FW-MOD-4: the codec delivers control frames raw, whatever their payloads hold."""
     valid_frames(
         suite,
-        group,
+        GROUP,
         "control-frames-pass-through-codec",
         "The codec delivers HELLO, ERROR, PING and PONG frames as messages of types 1-4 "
         "with their raw payloads (their layouts are the session's business).",
         ["FW-TYP-1", "FW-TYP-3", "FW-MOD-4"],
-        frames=[frame(t, p) for t, p in control],
-        events=[message(t, p) for t, p in control],
+        frames=[frame(t, p) for t, p in CONTROL],
+        events=[message(t, p) for t, p in CONTROL],
     )
     odd_control = [(HELLO, b"\x00\x01\x00"), (ERROR, b"\x01"), (PING, b"abc"), (PONG, b"")]
     valid_frames(
         suite,
-        group,
+        GROUP,
         "control-payloads-not-interpreted",
         "Without a session, control frames whose payloads break the section 6 layouts (a "
         "3-byte HELLO, a 1-byte ERROR, a 3-byte PING, an empty PONG) pass the frame checks "
@@ -118,123 +140,93 @@ def cases(suite: Suite) -> None:
         events=[message(t, p) for t, p in odd_control],
     )
 
-    faults: list[tuple[str, str, list[str], bytes, str]] = [
-        (
-            "bad-magic-first-byte",
-            "First magic byte 0x66 instead of 0x46.",
-            ["FW-HDR-4"],
-            frame(DATA, b"x", magic=b"fW"),
-            "bad-magic",
-        ),
-        (
-            "bad-magic-second-byte",
-            "Second magic byte 0x77 instead of 0x57.",
-            ["FW-HDR-4"],
-            frame(DATA, b"x", magic=b"Fw"),
-            "bad-magic",
-        ),
-        (
-            "bad-magic-swapped",
-            "Magic bytes swapped (0x57 0x46).",
-            ["FW-HDR-4"],
-            frame(DATA, b"x", magic=b"WF"),
-            "bad-magic",
-        ),
-        (
-            "bad-magic-zero",
-            "Magic 0x00 0x00.",
-            ["FW-HDR-4"],
-            frame(DATA, b"x", magic=b"\x00\x00"),
-            "bad-magic",
-        ),
-        (
-            "version-0",
-            "Version byte 0x00.",
-            ["FW-HDR-5"],
-            frame(DATA, b"x", version=0),
-            "unsupported-version",
-        ),
-        (
-            "version-2",
-            "Version byte 0x02 (a different protocol).",
-            ["FW-HDR-5"],
-            frame(DATA, b"x", version=2),
-            "unsupported-version",
-        ),
-        (
-            "version-255",
-            "Version byte 0xFF.",
-            ["FW-HDR-5"],
-            frame(DATA, b"x", version=0xFF),
-            "unsupported-version",
-        ),
-        (
+
+def magic(key: str, description: str, value: bytes) -> Fault:
+    """A data frame with the magic `value`."""
+    return Fault(key, description, ["FW-HDR-4"], frame(DATA, b"x", magic=value), "bad-magic")
+
+
+def version(key: str, description: str, value: int) -> Fault:
+    """A data frame with the version byte `value`."""
+    bad = frame(DATA, b"x", version=value)
+    return Fault(key, description, ["FW-HDR-5"], bad, "unsupported-version")
+
+
+def reserved_type(key: str, description: str, type_: int) -> Fault:
+    """A frame of the reserved type `type_`."""
+    return Fault(key, description, ["FW-TYP-2"], frame(type_, b"x"), "reserved-type")
+
+
+def field_faults() -> list[Fault]:
+    """One wrong header field each: magic, version, the R bit, a reserved type."""
+    return [
+        magic("bad-magic-first-byte", "First magic byte 0x66 instead of 0x46.", b"fW"),
+        magic("bad-magic-second-byte", "Second magic byte 0x77 instead of 0x57.", b"Fw"),
+        magic("bad-magic-swapped", "Magic bytes swapped (0x57 0x46).", b"WF"),
+        magic("bad-magic-zero", "Magic 0x00 0x00.", b"\x00\x00"),
+        version("version-0", "Version byte 0x00.", 0),
+        version("version-2", "Version byte 0x02 (a different protocol).", 2),
+        version("version-255", "Version byte 0xFF.", 0xFF),
+        Fault(
             "reserved-bit-data",
             "R bit (0x08) set on a data frame.",
             ["FW-FLG-1"],
             frame(DATA, b"x", raw_flags=FLAG_R),
             "reserved-flag",
         ),
-        (
+        Fault(
             "reserved-bit-with-app-flags",
             "R bit set on a data frame that also has application flags 0xF and C.",
             ["FW-FLG-1"],
             frame(DATA, b"x", raw_flags=0xF0 | FLAG_R | FLAG_C),
             "reserved-flag",
         ),
-        (
+        Fault(
             "reserved-bit-ping",
             "R bit set on a PING.",
             ["FW-FLG-1"],
             frame(PING, bytes(8), raw_flags=FLAG_R),
             "reserved-flag",
         ),
-        ("reserved-type-0x00", "Type 0x00.", ["FW-TYP-2"], frame(0x00, b"x"), "reserved-type"),
-        (
-            "reserved-type-0x05",
-            "Type 0x05, the first reserved protocol type.",
-            ["FW-TYP-2"],
-            frame(0x05, b"x"),
-            "reserved-type",
-        ),
-        (
-            "reserved-type-0x3f",
-            "Type 0x3F, the last reserved protocol type.",
-            ["FW-TYP-2"],
-            frame(0x3F, b"x"),
-            "reserved-type",
-        ),
+        reserved_type("reserved-type-0x00", "Type 0x00.", 0x00),
+        reserved_type("reserved-type-0x05", "Type 0x05, the first reserved protocol type.", 0x05),
+        reserved_type("reserved-type-0x3f", "Type 0x3F, the last reserved protocol type.", 0x3F),
     ]
-    for app_bit, (ctype, payload) in zip((0x1, 0x2, 0x4, 0x8), control, strict=True):
-        faults.append(
-            (
-                f"app-flag-{app_bit:x}-on-control-{ctype}",
-                f"Application flag bit 0x{app_bit << 4:02X} set on a control frame of "
-                f"type {ctype}, otherwise valid.",
-                ["FW-FLG-2"],
-                frame(ctype, payload, app=app_bit),
-                "reserved-flag",
-            )
-        )
-    for flags, what in ((FLAG_M, "M"), (FLAG_N, "N"), (FLAG_M | FLAG_N, "M and N")):
-        for ctype, payload in control:
-            faults.append(
-                (
-                    f"fragmented-control-{ctype}-{flags}",
-                    f"Control frame of type {ctype} with {what} set.",
-                    ["FW-TYP-3", "FW-MSG-4"],
-                    frame(ctype, payload, raw_flags=flags),
-                    "fragmented-control",
-                )
-            )
-    for key, description, statements, bad, name in faults:
-        frame_fault(suite, group, key, description, statements, bad=bad, name=name, tags=["header"])
 
-    # Every reserved type, each its own case (length-prefixed: 61 small cases).
+
+def control_faults() -> list[Fault]:
+    """Control frames with application flags (FW-FLG-2) or M/N set (FW-MSG-4)."""
+    faults = [
+        Fault(
+            f"app-flag-{app_bit:x}-on-control-{ctype}",
+            f"Application flag bit 0x{app_bit << 4:02X} set on a control frame of "
+            f"type {ctype}, otherwise valid.",
+            ["FW-FLG-2"],
+            frame(ctype, payload, app=app_bit),
+            "reserved-flag",
+        )
+        for app_bit, (ctype, payload) in zip((0x1, 0x2, 0x4, 0x8), CONTROL, strict=True)
+    ]
+    for flags, what in ((FLAG_M, "M"), (FLAG_N, "N"), (FLAG_M | FLAG_N, "M and N")):
+        faults += [
+            Fault(
+                f"fragmented-control-{ctype}-{flags}",
+                f"Control frame of type {ctype} with {what} set.",
+                ["FW-TYP-3", "FW-MSG-4"],
+                frame(ctype, payload, raw_flags=flags),
+                "fragmented-control",
+            )
+            for ctype, payload in CONTROL
+        ]
+    return faults
+
+
+def each_reserved_type(suite: Suite) -> None:
+    """Every reserved type, each its own case (length-prefixed only: many small cases)."""
     for type_ in [0x00, *range(0x05, 0x40)]:
         frame_fault(
             suite,
-            group,
+            GROUP,
             f"each-reserved-type-{type_:02x}",
             f"Type 0x{type_:02X} is reserved for the protocol: rejected, never ignored.",
             ["FW-TYP-2"],
@@ -243,10 +235,12 @@ def cases(suite: Suite) -> None:
             framings=[LENGTH_PREFIXED],
         )
 
-    # Length-prefixed has no delimiter: a stray 0x00 before a frame is a broken frame.
+
+def stray_zero_before_frame(suite: Suite) -> None:
+    """Length-prefixed has no delimiter: a stray 0x00 before a frame is a broken frame."""
     decode(
         suite,
-        group,
+        GROUP,
         "stray-zero-before-frame",
         "Length-prefixed input starting with a 0x00 byte before a valid frame: the stream "
         "must start with a frame, so the frame read at offset 0 has a bad magic.",
@@ -256,18 +250,15 @@ def cases(suite: Suite) -> None:
         events=[],
         end=error("bad-magic"),
     )
-    split_header_chunks(suite, group)
-    check_order_cases(suite, group)
-    partial_header_cases(suite, group)
 
 
-def partial_header_cases(suite: Suite, group: str) -> None:
+def partial_header_cases(suite: Suite) -> None:
     """FW-HDR-7: no header check before all 9 header bytes are in (length-prefixed)."""
     good = frame(DATA, b"ok")
     bad_start = frame(DATA, b"x", magic=b"XW")[:5]
     decode(
         suite,
-        group,
+        GROUP,
         "bad-magic-inside-header-eof",
         "A valid frame, then 5 bytes of a header whose magic is wrong, then end of input: "
         "the header checks wait for all 9 bytes, so this is truncated-frame, not bad-magic.",
@@ -280,7 +271,7 @@ def partial_header_cases(suite: Suite, group: str) -> None:
     )
     decode(
         suite,
-        group,
+        GROUP,
         "bad-magic-inside-header-no-eof",
         "A valid frame, then 5 bytes of a header whose magic is wrong, and no end of input: "
         "nothing is reported yet (open); bad-magic may only come with the 9th byte.",
@@ -294,14 +285,14 @@ def partial_header_cases(suite: Suite, group: str) -> None:
     )
 
 
-def split_header_chunks(suite: Suite, group: str) -> None:
+def split_header_chunks(suite: Suite) -> None:
     """Suggested splits inside the header (runners also try every byte boundary)."""
     first = frame(DATA, b"split", checksum=True)
     second = frame(0x41, b"header", app=3)
     data = first + second
     decode(
         suite,
-        group,
+        GROUP,
         "split-inside-header",
         "Two frames delivered in pieces cut inside each header, the length field and the "
         "trailer: same result as whole.",
@@ -318,166 +309,183 @@ def split_header_chunks(suite: Suite, group: str) -> None:
 ORDER_RULE = {LENGTH_PREFIXED: "FW-HDR-7", DELIMITED: "FW-HDR-8"}
 
 
-def check_order_cases(suite: Suite, group: str) -> None:
+class Order(NamedTuple):
+    """Two faults in one frame, and which one each framing reports (None: not checked in
+    that framing)."""
+
+    key: str
+    description: str
+    bad: bytes
+    length_prefixed: str | None
+    delimited: str | None
+    limits: Json
+
+
+ORDER_RULE = {LENGTH_PREFIXED: "FW-HDR-7", DELIMITED: "FW-HDR-8"}
+LIMITS_256 = {"max_frame_size": 256, "max_message_size": 256}
+# 258 payload bytes: over max frame 256, yet 269 encoded bytes, within E = 271 of
+# FW-DLM-4, so a delimited receiver decodes the frame and applies FW-HDR-8.
+OVER = nonzero_bytes(258)
+
+
+def check_order_cases(suite: Suite) -> None:
     """FW-HDR-6..8: two faults in one frame, the earlier check wins.
 
-    These are the only cases with more than one fault (tag `multi-fault`). Rows: key,
-    description, frame, error in length-prefixed framing, error in delimited framing
-    (None: the case applies to length-prefixed framing only), limits.
+    These are the only cases with more than one fault (tag `multi-fault`).
     """
-    limits_256 = {"max_frame_size": 256, "max_message_size": 256}
-    big_frames = {"max_frame_size": 1024, "max_message_size": 256}
-    # 258 payload bytes: over max frame 256, yet 269 encoded bytes, within E = 271 of
-    # FW-DLM-4, so a delimited receiver decodes the frame and applies FW-HDR-8.
-    over = nonzero_bytes(258)
-    rows: list[tuple[str, str, bytes, str | None, str | None, Json]] = [
-        (
+    for row in [*header_orders(), *integrity_orders(), *delimited_orders()]:
+        for framing, name in ((LENGTH_PREFIXED, row.length_prefixed), (DELIMITED, row.delimited)):
+            if name is None:
+                continue
+            frame_fault(
+                suite,
+                GROUP,
+                f"order-{row.key}",
+                f"Order of checks: {row.description} Reported: {name}.",
+                ["FW-HDR-6", ORDER_RULE[framing]],
+                bad=row.bad,
+                name=name,
+                limits=row.limits,
+                tags=["check-order", "multi-fault"],
+                framings=[framing],
+            )
+    cobs_invalid_first(suite)
+
+
+def both(key: str, description: str, bad: bytes, name: str) -> Order:
+    """A pair of faults both framings report the same way, with max frame 256."""
+    return Order(key, description, bad, name, name, LIMITS_256)
+
+
+def header_orders() -> list[Order]:
+    """The header checks, in the order of FW-HDR-6."""
+    return [
+        both(
             "magic-before-version",
             "Bad magic and version 2.",
             frame(DATA, b"x", magic=b"XW", version=2),
             "bad-magic",
-            "bad-magic",
-            limits_256,
         ),
-        (
+        both(
             "version-before-reserved-flag",
             "Version 2 and the R bit set.",
             frame(DATA, b"x", version=2, raw_flags=FLAG_R),
             "unsupported-version",
-            "unsupported-version",
-            limits_256,
         ),
-        (
+        both(
             "reserved-flag-before-reserved-type",
             "R bit set and type 0x05.",
             frame(0x05, b"x", raw_flags=FLAG_R),
             "reserved-flag",
-            "reserved-flag",
-            limits_256,
         ),
-        (
+        both(
             "reserved-type-before-too-large",
             "Type 0x05 with length 258 > max frame 256.",
-            frame(0x05, over),
+            frame(0x05, OVER),
             "reserved-type",
-            "reserved-type",
-            limits_256,
         ),
-        (
+        both(
             "control-app-flags-before-fragmented",
             "PING with application flag 0x10 and M set.",
             frame(PING, bytes(8), raw_flags=0x10 | FLAG_M),
             "reserved-flag",
-            "reserved-flag",
-            limits_256,
         ),
-        (
+        both(
             "fragmented-before-too-large",
             "PING with M set and length 258 > max frame 256.",
-            frame(PING, over, more=True),
+            frame(PING, OVER, more=True),
             "fragmented-control",
-            "fragmented-control",
-            limits_256,
         ),
-        (
+        both(
             "too-large-before-continuation",
             "Continuation frame (no message in progress) with length 258 > max frame 256.",
-            frame(DATA, over, cont=True),
+            frame(DATA, OVER, cont=True),
             "frame-too-large",
-            "frame-too-large",
-            limits_256,
         ),
-        (
+        both(
             "too-large-before-message-too-large",
             "Frame of length 257 > max frame 256 that also exceeds max message 256.",
             frame(DATA, nonzero_bytes(257)),
             "frame-too-large",
-            "frame-too-large",
-            limits_256,
         ),
-        (
+    ]
+
+
+def integrity_orders() -> list[Order]:
+    """The checksum against the message rules: the framings differ (FW-HDR-7, FW-HDR-8)."""
+    return [
+        Order(
             "continuation-before-checksum",
             "Continuation frame with no message in progress and "
             "a wrong CRC: length-prefixed decides the message rules from the header, "
             "delimited checks integrity first.",
             corrupt_trailer(frame(DATA, b"x", checksum=True, cont=True)),
-            "unexpected-continuation",
-            "checksum-mismatch",
-            limits_256,
+            length_prefixed="unexpected-continuation",
+            delimited="checksum-mismatch",
+            limits=LIMITS_256,
         ),
-        (
+        Order(
             "message-too-large-before-checksum",
             "A single-frame message of 300 bytes > max "
             "message 256 (max frame 1024) with a wrong CRC.",
             corrupt_trailer(frame(DATA, nonzero_bytes(300), checksum=True)),
-            "message-too-large",
-            "checksum-mismatch",
-            big_frames,
+            length_prefixed="message-too-large",
+            delimited="checksum-mismatch",
+            limits={"max_frame_size": 1024, "max_message_size": 256},
         ),
-        (
+    ]
+
+
+def delimited_only(key: str, description: str, bad: bytes, name: str) -> Order:
+    """A pair of faults only delimited framing can hold (the size disagrees with the header)."""
+    return Order(key, description, bad, None, name, LIMITS_256)
+
+
+def delimited_orders() -> list[Order]:
+    """The size check of delimited framing against the header checks and the checksum."""
+    return [
+        delimited_only(
             "too-large-vs-length-mismatch",
             "Header length 300 > max frame 256, actual "
             "payload 5 bytes (delimited: the header checks come before the size check).",
             frame(DATA, b"short", length=300),
-            None,
             "frame-too-large",
-            limits_256,
         ),
-        (
+        delimited_only(
             "version-before-length-mismatch",
             "Version 2 and a length one more than the payload.",
             frame(DATA, b"abc", version=2, length=4),
-            None,
             "unsupported-version",
-            limits_256,
         ),
-        (
+        delimited_only(
             "length-mismatch-before-checksum",
             "A checksummed frame whose length field is one more than its payload.",
             frame(DATA, b"abc", checksum=True, length=4),
-            None,
             "length-mismatch",
-            limits_256,
         ),
-        (
+        delimited_only(
             "length-mismatch-before-continuation",
             "A continuation frame with no message in "
             "progress whose length field is one less than its payload.",
             frame(DATA, b"abc", cont=True, length=2),
-            None,
             "length-mismatch",
-            limits_256,
         ),
-        (
+        delimited_only(
             "short-frame-before-magic",
             "A 5-byte frame with a bad magic: a frame shorter "
             "than the header fails with length-mismatch before anything else in it.",
             b"XY\x01\x00\x40",
-            None,
             "length-mismatch",
-            limits_256,
         ),
     ]
-    for key, description, bad, lpf_name, dlm_name, limits in rows:
-        for framing, name in ((LENGTH_PREFIXED, lpf_name), (DELIMITED, dlm_name)):
-            if name is None:
-                continue
-            frame_fault(
-                suite,
-                group,
-                f"order-{key}",
-                f"Order of checks: {description} Reported: {name}.",
-                ["FW-HDR-6", ORDER_RULE[framing]],
-                bad=bad,
-                name=name,
-                limits=limits,
-                tags=["check-order", "multi-fault"],
-                framings=[framing],
-            )
+
+
+def cobs_invalid_first(suite: Suite) -> None:
+    """FW-HDR-8: a COBS fault comes before every header check."""
     overrun = cobs_encode(frame(DATA, b"abc", magic=b"XY"))
     decode(
         suite,
-        group,
+        GROUP,
         "order-cobs-invalid-first/overrun-and-bad-magic",
         "Order of checks: a frame with a bad magic whose last COBS code byte overruns the "
         "delimiter: cobs-invalid comes first.",
