@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from casebuild import (
     CLEAN,
+    Fault,
     Suite,
     corrupt_trailer,
     decode,
     error,
     frame_fault,
+    frame_faults,
     message,
     piece,
     valid_frames,
@@ -26,13 +28,35 @@ from framewire.conformance.wire import (
     frame,
 )
 
+GROUP = "crc"
+# What every wrong trailer breaks: the trailer is the CRC-32C, big-endian, of header and
+# payload, and a mismatch is checksum-mismatch.
+TRAILER_RULES = ["FW-CRC-3", "FW-CRC-1", "FW-CRC-2"]
+
 
 def cases(suite: Suite) -> None:
     """Section 3.6."""
-    group = "crc"
+    valid_trailer_cases(suite)
+    no_trailer_cases(suite)
+    frame_faults(suite, GROUP, trailer_faults())
+    frame_fault(
+        suite,
+        GROUP,
+        "empty-payload-bad-trailer",
+        "An empty checksummed frame whose trailer is wrong.",
+        ["FW-CRC-3"],
+        bad=corrupt_trailer(frame(DATA, checksum=True)),
+        name="checksum-mismatch",
+        tags=["boundary"],
+    )
+    streaming_bad_crc(suite)
+
+
+def valid_trailer_cases(suite: Suite) -> None:
+    """Frames with right trailers: empty, the check string, control frames."""
     valid_frames(
         suite,
-        group,
+        GROUP,
         "empty-payload",
         "CRC over an empty payload: the trailer covers the 9 header bytes (C set).",
         ["FW-CRC-1", "FW-CRC-2", "FW-LEN-2", "FW-HDR-1"],
@@ -42,7 +66,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "check-string",
         "CRC over a frame carrying the ASCII check string 123456789.",
         ["FW-CRC-1", "FW-CRC-2"],
@@ -51,18 +75,22 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "checksum-on-control-frames",
         "A PING and a PONG with CRC trailers.",
         ["FW-CRC-1", "FW-CRC-4"],
         frames=[frame(PING, b"pingpong", checksum=True), frame(PONG, b"pingpong")],
         events=[message(PING, b"pingpong"), message(PONG, b"pingpong")],
     )
+
+
+def no_trailer_cases(suite: Suite) -> None:
+    """FW-CRC-1, FW-CRC-4: C alone says whether a trailer follows, frame by frame."""
     following = frame(DATA, b"next")
     lookalike = payload_with_crc(b"no trailer", int.from_bytes(following[:4], "big"), app=1)
     valid_frames(
         suite,
-        group,
+        GROUP,
         "no-trailer-without-c",
         "A frame without C whose CRC-32C happens to equal the next 4 bytes (the next "
         "frame's magic, version and flags): C is clear, so no trailer follows and those "
@@ -73,7 +101,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "mixed-within-message",
         "One message of three frames: with, without, and with a CRC trailer.",
         ["FW-CRC-4", "FW-MSG-2"],
@@ -84,62 +112,56 @@ def cases(suite: Suite) -> None:
         ],
         events=[message(DATA, b"onetwothree")],
     )
+
+
+def trailer_faults() -> list[Fault]:
+    """Wrong trailers on a checksummed frame: each a mistake a sender could make."""
     good = frame(DATA, b"checked", checksum=True)
-    header = good[:9]
-    faults = [
-        ("trailer-bit-flipped", "One bit of the trailer flipped.", corrupt_trailer(good)),
-        (
+    header, trailer = good[:9], good[-4:]
+    without_c = header[:3] + bytes([header[3] & ~FLAG_C]) + header[4:]
+    return [
+        wrong_trailer(
+            "trailer-bit-flipped", "One bit of the trailer flipped.", corrupt_trailer(good)
+        ),
+        wrong_trailer(
             "payload-bit-flipped",
             "One payload bit flipped in transit (trailer unchanged).",
-            good[:9] + b"checkee" + good[-4:],
+            header + b"checkee" + trailer,
         ),
-        ("trailer-little-endian", "Trailer written little-endian.", good[:-4] + good[-4:][::-1]),
-        (
+        wrong_trailer(
+            "trailer-little-endian", "Trailer written little-endian.", good[:-4] + trailer[::-1]
+        ),
+        wrong_trailer(
             "crc-without-c-flag",
             "CRC computed over the header with the C flag cleared.",
-            header
-            + b"checked"
-            + wire.crc32c(
-                header[:3] + bytes([header[3] & ~FLAG_C]) + header[4:] + b"checked"
-            ).to_bytes(4, "big"),
+            header + b"checked" + crc_bytes(without_c + b"checked"),
         ),
-        (
+        wrong_trailer(
             "crc-over-payload-only",
             "CRC computed over the payload only.",
-            header + b"checked" + wire.crc32c(b"checked").to_bytes(4, "big"),
+            header + b"checked" + crc_bytes(b"checked"),
         ),
-        (
+        wrong_trailer(
             "crc-no-final-xor",
             "CRC without the final XOR with 0xFFFFFFFF.",
-            good[:-4] + (int.from_bytes(good[-4:], "big") ^ 0xFFFFFFFF).to_bytes(4, "big"),
+            good[:-4] + (int.from_bytes(trailer, "big") ^ 0xFFFFFFFF).to_bytes(4, "big"),
         ),
-        (
+        wrong_trailer(
             "trailer-zero",
             "Trailer 0x00000000 (the CRC of no bytes) on a non-empty frame.",
             good[:-4] + bytes(4),
         ),
     ]
-    for key, description, bad in faults:
-        frame_fault(
-            suite,
-            group,
-            key,
-            description,
-            ["FW-CRC-3", "FW-CRC-1", "FW-CRC-2"],
-            bad=bad,
-            name="checksum-mismatch",
-        )
-    frame_fault(
-        suite,
-        group,
-        "empty-payload-bad-trailer",
-        "An empty checksummed frame whose trailer is wrong.",
-        ["FW-CRC-3"],
-        bad=corrupt_trailer(frame(DATA, checksum=True)),
-        name="checksum-mismatch",
-        tags=["boundary"],
-    )
-    streaming_bad_crc(suite, group)
+
+
+def wrong_trailer(key: str, description: str, bad: bytes) -> Fault:
+    """A frame whose trailer disagrees with its bytes: checksum-mismatch."""
+    return Fault(key, description, TRAILER_RULES, bad, "checksum-mismatch")
+
+
+def crc_bytes(data: bytes) -> bytes:
+    """The CRC-32C of `data` as a big-endian trailer."""
+    return wire.crc32c(data).to_bytes(4, "big")
 
 
 def payload_with_crc(head: bytes, target: int, *, app: int) -> bytes:
@@ -170,7 +192,7 @@ def payload_with_crc(head: bytes, target: int, *, app: int) -> bytes:
     return head + tail.to_bytes(4, "big")
 
 
-def streaming_bad_crc(suite: Suite, group: str) -> None:
+def streaming_bad_crc(suite: Suite) -> None:
     """FW-CRC-3 with streaming delivery: no piece of the faulty frame is delivered."""
     first = frame(DATA, b"first", more=True)
     bad = corrupt_trailer(frame(DATA, b"second", checksum=True, cont=True))
@@ -189,7 +211,7 @@ def streaming_bad_crc(suite: Suite, group: str) -> None:
             data = delimit(first, bad, frame(DATA, b"new"))
         decode(
             suite,
-            group,
+            GROUP,
             "streaming-bad-crc-piece-withheld",
             "Streaming delivery: the first piece of a message is delivered; the second "
             "frame has a wrong CRC, so none of its payload is delivered and the error ends "
