@@ -6,12 +6,13 @@ from __future__ import annotations
 from casebuild import (
     CLEAN,
     OPEN,
+    Fault,
     Json,
     Suite,
     corrupt_trailer,
     decode,
     error,
-    frame_fault,
+    frame_faults,
     message,
 )
 
@@ -25,14 +26,28 @@ from framewire.conformance.wire import (
     nonzero_bytes,
 )
 
+GROUP = "delimited"
+# The encoded bound E of FW-DLM-4 for max frame size 256: n = 13 + 256.
+BOUND = 269 + 1 + 269 // 254
+AFTER = delimit(frame(DATA, b"after"))
+
 
 def cases(suite: Suite) -> None:
     """Sections 4.2.2, 4.2.3 and 4.3."""
-    group = "delimited"
+    delimiter_cases(suite)
+    frame_faults(suite, GROUP, length_mismatches(), framings=[DELIMITED])
+    encoded_bound_cases(suite)
+    no_early_rejection_cases(suite)
+    resync_cases(suite)
+    truncated_cases(suite)
+
+
+def delimiter_cases(suite: Suite) -> None:
+    """FW-DLM-1, FW-DLM-2: lone delimiters, and frames moved from the other framing."""
     one, two = frame(DATA, b"one"), frame(0x41, b"two", checksum=True)
     decode(
         suite,
-        group,
+        GROUP,
         "lone-delimiters-ignored",
         "A lone 0x00 at the start, two between frames and one at the end: empty frames are "
         "silently ignored.",
@@ -44,7 +59,7 @@ def cases(suite: Suite) -> None:
     )
     decode(
         suite,
-        group,
+        GROUP,
         "only-delimiters",
         "Input of three 0x00 bytes: no frame, no error, clean end.",
         ["FW-DLM-2"],
@@ -56,7 +71,7 @@ def cases(suite: Suite) -> None:
     )
     decode(
         suite,
-        group,
+        GROUP,
         "same-frame-both-framings",
         "The checksummed frames of a two-frame message, moved to delimited framing "
         "unchanged: same message.",
@@ -69,40 +84,49 @@ def cases(suite: Suite) -> None:
         events=[message(0x90, b"relayed", 1)],
         end=CLEAN,
     )
-    mismatches = [
-        (
+
+
+def mismatch(key: str, description: str, bad: bytes, statements: list[str]) -> Fault:
+    """A decoded frame whose size disagrees with its header: length-mismatch."""
+    return Fault(key, description, ["FW-DLM-3", *statements], bad, "length-mismatch")
+
+
+def length_mismatches() -> list[Fault]:
+    """FW-DLM-3: the decoded size must be 9 + length (+ 4 with C)."""
+    return [
+        mismatch(
             "length-one-too-big",
             "Header length 4, payload 3 bytes (a byte lost on the way, no checksum).",
             frame(DATA, b"abc", length=4),
             ["FW-XFR-2"],
         ),
-        (
+        mismatch(
             "length-one-too-small",
             "Header length 2, payload 3 bytes (a byte gained).",
             frame(DATA, b"abc", length=2),
             ["FW-XFR-2"],
         ),
-        (
+        mismatch(
             "c-set-trailer-missing",
             "C flag set, length right, but no trailer bytes.",
             frame(DATA, b"abc", checksum=True)[:-4],
             [],
         ),
-        (
+        mismatch(
             "trailer-without-c",
             "C flag clear, but 4 extra bytes after the payload.",
             frame(DATA, b"abc") + wire.crc32c(b"abc").to_bytes(4, "big"),
             [],
         ),
-        (
+        mismatch(
             "eight-bytes",
             "A decoded frame of 8 bytes (one short of a header).",
             frame(DATA)[:8],
             ["FW-HDR-3"],
         ),
-        ("one-byte", "A decoded frame of 1 byte (0x46).", b"F", []),
-        ("zero-byte-frame", "A decoded frame of 1 byte 0x00 (encoded 01 01).", b"\x00", []),
-        (
+        mismatch("one-byte", "A decoded frame of 1 byte (0x46).", b"F", []),
+        mismatch("zero-byte-frame", "A decoded frame of 1 byte 0x00 (encoded 01 01).", b"\x00", []),
+        mismatch(
             "decodes-to-nothing",
             "An encoded frame 01 (decodes to no bytes): not an empty "
             "frame, since it has an encoded byte.",
@@ -110,114 +134,115 @@ def cases(suite: Suite) -> None:
             ["FW-DLM-2"],
         ),
     ]
-    for key, description, bad, extra in mismatches:
-        frame_fault(
-            suite,
-            group,
-            key,
-            description,
-            ["FW-DLM-3", *extra],
-            bad=bad,
-            name="length-mismatch",
-            framings=[DELIMITED],
-        )
-    encoded_bound_cases(suite, group)
-    no_early_rejection_cases(suite, group)
-    resync_cases(suite, group)
-    truncated_cases(suite, group)
 
 
-def encoded_bound_cases(suite: Suite, group: str) -> None:
-    """FW-DLM-4 / FW-COB-4: E = n + 1 + floor(n / 254), n = 13 + 256 = 269, E = 271.
+def bound_frames() -> tuple[bytes, bytes]:
+    """Frames with header length 10 that encode to exactly E bytes and to E + 1.
 
     The header 46 57 01 00 40 00 00 00 0a encodes to 8 bytes before its last piece
     (0a + payload). A last piece of q bytes (254 < q < 508) encodes to q + 2 bytes, so a
     payload of p bytes gives 8 + (p + 1) + 2 = p + 11 encoded bytes.
     """
-    bound = 269 + 1 + 269 // 254
-    valid_max = frame(DATA, nonzero_bytes(256), checksum=True)
+    at_bound = frame(DATA, nonzero_bytes(BOUND - 11), length=10)
+    over_bound = frame(DATA, nonzero_bytes(BOUND - 10), length=10)
+    if len(cobs_encode(at_bound)) != BOUND or len(cobs_encode(over_bound)) != BOUND + 1:
+        raise AssertionError("encoded-bound arithmetic is wrong")
+    return at_bound, over_bound
+
+
+def encoded_bound_cases(suite: Suite) -> None:
+    """FW-DLM-4 / FW-COB-4: E = n + 1 + floor(n / 254), n = 13 + 256 = 269, E = 271."""
     decode(
         suite,
-        group,
+        GROUP,
         "largest-frame-within-bound",
         "The largest frame max frame size 256 allows (C set, 269 bytes) stays within the "
-        f"encoded bound E = {bound}.",
+        f"encoded bound E = {BOUND}.",
         ["FW-DLM-4", "FW-COB-4"],
         framing=DELIMITED,
-        data=delimit(valid_max),
+        data=delimit(frame(DATA, nonzero_bytes(256), checksum=True)),
         events=[message(DATA, nonzero_bytes(256))],
         end=CLEAN,
         tags=["boundary"],
     )
-    at_bound = frame(DATA, nonzero_bytes(bound - 11), length=10)
-    over_bound = frame(DATA, nonzero_bytes(bound - 10), length=10)
-    if len(cobs_encode(at_bound)) != bound or len(cobs_encode(over_bound)) != bound + 1:
-        raise AssertionError("encoded-bound arithmetic is wrong")
-    after = delimit(frame(DATA, b"after"))
-    decoded_bound_cases(suite, group, after)
+    decoded_bound_cases(suite)
+    at_and_over_bound_cases(suite)
+    over_bound_without_delimiter_cases(suite)
+    chunk_bound_cases(suite)
+    too_large_in_message_cases(suite)
+
+
+def at_and_over_bound_cases(suite: Suite) -> None:
+    """E encoded bytes are decoded and checked; one more is frame-too-large at once."""
+    at_bound, over_bound = bound_frames()
     decode(
         suite,
-        group,
+        GROUP,
         "encoded-size-at-bound",
-        f"A frame of exactly E = {bound} encoded bytes whose header says length 10: within "
+        f"A frame of exactly E = {BOUND} encoded bytes whose header says length 10: within "
         "the bound, so it is decoded and fails with length-mismatch.",
         ["FW-DLM-4", "FW-DLM-3"],
         framing=DELIMITED,
-        data=cobs_encode(at_bound) + b"\x00" + after,
+        data=cobs_encode(at_bound) + b"\x00" + AFTER,
         events=[error("length-mismatch"), message(DATA, b"after")],
         end=CLEAN,
         tags=["boundary"],
     )
     decode(
         suite,
-        group,
+        GROUP,
         "encoded-size-over-bound",
-        f"Encoded bytes exceed E = {bound} (header says length 10, 50 more bytes follow "
+        f"Encoded bytes exceed E = {BOUND} (header says length 10, 50 more bytes follow "
         "before the delimiter): frame-too-large at once; the rest up to the 0x00 is "
         "discarded; the next frame decodes.",
         ["FW-DLM-4", "FW-COB-4", "FW-LIM-4"],
         framing=DELIMITED,
-        data=cobs_encode(over_bound) + nonzero_bytes(50) + b"\x00" + after,
+        data=cobs_encode(over_bound) + nonzero_bytes(50) + b"\x00" + AFTER,
         events=[error("frame-too-large"), message(DATA, b"after")],
         end=CLEAN,
         tags=["boundary"],
     )
+
+
+def over_bound_without_delimiter_cases(suite: Suite) -> None:
+    """FW-DLM-4, FW-DLM-11: past E, however the bytes come and whether or not input ends."""
+    over_bound = bound_frames()[1]
+    ok = delimit(frame(DATA, b"ok"))
     decode(
         suite,
-        group,
+        GROUP,
         "encoded-size-over-bound-no-delimiter",
-        f"Encoded bytes exceed E = {bound} and the input ends before any 0x00: "
+        f"Encoded bytes exceed E = {BOUND} and the input ends before any 0x00: "
         "frame-too-large at once, then the discarded bytes end without truncated-frame.",
         ["FW-DLM-4", "FW-DLM-5", "FW-DLM-11"],
         framing=DELIMITED,
-        data=delimit(frame(DATA, b"ok")) + cobs_encode(over_bound) + nonzero_bytes(20),
+        data=ok + cobs_encode(over_bound) + nonzero_bytes(20),
         events=[message(DATA, b"ok"), error("frame-too-large")],
         end=CLEAN,
         tags=["boundary", "eof"],
     )
-    ok = delimit(frame(DATA, b"ok"))
     long_run = cobs_encode(over_bound) + nonzero_bytes(40)
     decode(
         suite,
-        group,
+        GROUP,
         "encoded-size-over-bound-one-chunk",
-        f"A frame, then the first 10 bytes of a frame whose encoded bytes exceed E = {bound}, "
+        f"A frame, then the first 10 bytes of a frame whose encoded bytes exceed E = {BOUND}, "
         "then the rest of it in one chunk with no 0x00, then a 0x00 and a frame: "
         "frame-too-large however much of the oversized frame one chunk brings; the bytes "
         "up to the 0x00 are discarded, the next frame decodes.",
         ["FW-DLM-4", "FW-LIM-4"],
         framing=DELIMITED,
-        data=ok + long_run + b"\x00" + after,
-        chunks=[len(ok) + 10, len(long_run) - 10, 1 + len(after)],
+        data=ok + long_run + b"\x00" + AFTER,
+        chunks=[len(ok) + 10, len(long_run) - 10, 1 + len(AFTER)],
         events=[message(DATA, b"ok"), error("frame-too-large"), message(DATA, b"after")],
         end=CLEAN,
         tags=["boundary", "chunks"],
     )
     decode(
         suite,
-        group,
+        GROUP,
         "encoded-size-over-bound-one-chunk-eof",
-        f"The same oversized frame (beyond E = {bound}), its rest in one chunk with no 0x00, "
+        f"The same oversized frame (beyond E = {BOUND}), its rest in one chunk with no 0x00, "
         "then end of input: frame-too-large, then a clean end (FW-DLM-11).",
         ["FW-DLM-4", "FW-DLM-11", "FW-LIM-4"],
         framing=DELIMITED,
@@ -227,25 +252,30 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         end=CLEAN,
         tags=["boundary", "chunks", "eof"],
     )
-    chunk_bound_cases(suite, group, bound)
+
+
+def too_large_in_message_cases(suite: Suite) -> None:
+    """frame-too-large inside a message, and from the header of a long frame."""
     decode(
         suite,
-        group,
+        GROUP,
         "encoded-size-over-bound-in-message-eof",
-        f"The first frame of a message, then encoded bytes beyond E = {bound} and end of "
+        f"The first frame of a message, then encoded bytes beyond E = {BOUND} and end of "
         "input before any 0x00: frame-too-large drops the frame and the message in "
         "progress, and the input then ends cleanly: neither truncated-frame (the "
         "discarded bytes are no frame) nor truncated-message (no message is in progress).",
         ["FW-DLM-11", "FW-DLM-4", "FW-MSG-14", "FW-MSG-11"],
         framing=DELIMITED,
-        data=delimit(frame(DATA, b"first", more=True)) + cobs_encode(over_bound) + nonzero_bytes(9),
+        data=delimit(frame(DATA, b"first", more=True))
+        + cobs_encode(bound_frames()[1])
+        + nonzero_bytes(9),
         events=[error("frame-too-large")],
         end=CLEAN,
         tags=["boundary", "eof"],
     )
     decode(
         suite,
-        group,
+        GROUP,
         "too-large-from-header-then-discard",
         "Header announces length 1000 (max 256) and 1000 payload bytes follow: "
         "frame-too-large (from the header or from the bound), nothing else reported for "
@@ -263,7 +293,7 @@ def with_zeros(count: int, every: int) -> bytes:
     return bytes(0 if index % every == every - 1 else 0x61 for index in range(count))
 
 
-def decoded_bound_cases(suite: Suite, group: str, after: bytes) -> None:
+def decoded_bound_cases(suite: Suite) -> None:
     """FW-DLM-4 counts encoded bytes: a frame that decodes to more than 13 + M bytes but
     whose encoding stays within E is decoded and checked, not refused for its size; and E
     uses floor(n / 254), which differs from floor(n / 255) at max frame size 496."""
@@ -274,7 +304,7 @@ def decoded_bound_cases(suite: Suite, group: str, after: bytes) -> None:
         raise AssertionError("the frame must decode beyond 13 + M and encode to exactly E")
     decode(
         suite,
-        group,
+        GROUP,
         "decoded-over-frame-encoded-within-bound",
         f"Max frame 256: a frame of {len(long_decoded)} decoded bytes (more than 13 + 256) "
         f"whose encoding is exactly E = {bound} bytes, header length 10: the bound counts "
@@ -282,7 +312,7 @@ def decoded_bound_cases(suite: Suite, group: str, after: bytes) -> None:
         "frame-too-large.",
         ["FW-DLM-4", "FW-DLM-3", "FW-HDR-8"],
         framing=DELIMITED,
-        data=cobs_encode(long_decoded) + b"\x00" + after,
+        data=cobs_encode(long_decoded) + b"\x00" + AFTER,
         events=[error("length-mismatch"), message(DATA, b"after")],
         end=CLEAN,
         tags=["boundary"],
@@ -295,14 +325,14 @@ def decoded_bound_cases(suite: Suite, group: str, after: bytes) -> None:
         raise AssertionError("the frame must encode to exactly E, where 254 and 255 differ")
     decode(
         suite,
-        group,
+        GROUP,
         "encoded-size-at-bound-496",
         f"Max frame 496 (n = 509, E = 509 + 1 + floor(509 / 254) = {bound}; floor(509 / 255) "
         f"would give {bound - 1}): a frame of exactly {bound} encoded bytes, header length "
         "10: within the bound, so it is decoded and fails with length-mismatch.",
         ["FW-DLM-4", "FW-COB-4", "FW-DLM-3"],
         framing=DELIMITED,
-        data=cobs_encode(at_bound) + b"\x00" + after,
+        data=cobs_encode(at_bound) + b"\x00" + AFTER,
         events=[error("length-mismatch"), message(DATA, b"after")],
         end=CLEAN,
         limits={"max_frame_size": max_frame, "max_message_size": 1024},
@@ -310,21 +340,21 @@ def decoded_bound_cases(suite: Suite, group: str, after: bytes) -> None:
     )
 
 
-def chunk_bound_cases(suite: Suite, group: str, bound: int) -> None:
+def chunk_bound_cases(suite: Suite) -> None:
     """FW-DLM-4 bounds what is buffered of the frame being received, never a chunk: a
     chunk longer than E that ends the frame in progress is decoded whole."""
     first = cobs_encode(frame(DATA, bytes(range(2, 22))))
     following = [frame(DATA, nonzero_bytes(120, seed)) for seed in (2, 3)]
     rest = b"\x00" + delimit(*following)
-    if len(rest) <= bound + 1 - len(first):
+    if len(rest) <= BOUND + 1 - len(first):
         raise AssertionError("the second chunk must exceed what E leaves of the first frame")
     decode(
         suite,
-        group,
+        GROUP,
         "chunk-longer-than-bound-starts-with-delimiter",
         f"A frame's encoded bytes in one chunk, then a chunk of {len(rest)} bytes that starts "
         "with that frame's 0x00 and carries two more frames: more than the encoded bound "
-        f"E = {bound} leaves of the first frame, yet every byte after the 0x00 belongs to "
+        f"E = {BOUND} leaves of the first frame, yet every byte after the 0x00 belongs to "
         "other frames, so all three frames decode.",
         ["FW-DLM-4", "FW-DLM-1"],
         framing=DELIMITED,
@@ -339,17 +369,17 @@ def chunk_bound_cases(suite: Suite, group: str, bound: int) -> None:
     # the first chunk; the second holds no 0x01 at all, so only its 0x00 tells a decoder
     # that the frame in progress ends inside it.
     head = first[: first.rindex(b"\x01") + 1]
-    filler = bytes(index % 254 + 2 for index in range(bound + 29))
+    filler = bytes(index % 254 + 2 for index in range(BOUND + 29))
     rest = first[len(head) :] + b"\x00" + filler + b"\x00"
-    if b"\x01" in rest or len(rest) <= bound + 1 - len(head):
+    if b"\x01" in rest or len(rest) <= BOUND + 1 - len(head):
         raise AssertionError("the second chunk must hold no 0x01 and exceed the bound's rest")
     decode(
         suite,
-        group,
+        GROUP,
         "chunk-longer-than-bound-ends-frame-mid-way",
         "A frame cut after its first encoded bytes; the second chunk ends the frame with its "
         f"0x00, then brings {len(filler)} encoded bytes and a 0x00: the frame decodes, the "
-        f"{len(filler)} bytes (beyond E = {bound}) fail with frame-too-large, and the input "
+        f"{len(filler)} bytes (beyond E = {BOUND}) fail with frame-too-large, and the input "
         "ends cleanly.",
         ["FW-DLM-4", "FW-LIM-4"],
         framing=DELIMITED,
@@ -361,14 +391,14 @@ def chunk_bound_cases(suite: Suite, group: str, bound: int) -> None:
     )
 
 
-def resync_cases(suite: Suite, group: str) -> None:
+def resync_cases(suite: Suite) -> None:
     """FW-DLM-6..8, FW-ERR-8: garbage, resynchronisation and hunting."""
     good = delimit(frame(DATA, b"good"))
     # Garbage 13 37 42: code 0x13 announces 18 bytes, only 2 follow: cobs-invalid.
     garbage = bytes.fromhex("133742")
     decode(
         suite,
-        group,
+        GROUP,
         "garbage-then-frame",
         "Three bytes of garbage (13 37 42) then 0x00 and a frame: the garbage is one bad "
         "frame (cobs-invalid); decoding resumes right after its 0x00.",
@@ -379,81 +409,100 @@ def resync_cases(suite: Suite, group: str) -> None:
         end=CLEAN,
         tags=["garbage", "resync"],
     )
-    decode(
+    hunting_cases(suite)
+    resync_after_errors(suite)
+
+
+def hunting_cases(suite: Suite) -> None:
+    """FW-DLM-8: hunting discards everything up to and including the first 0x00."""
+    good = delimit(frame(DATA, b"good"))
+    garbage = bytes.fromhex("133742")
+    hunt(
         suite,
-        group,
         "hunting-discards-garbage",
         "Hunting state: the garbage before the first 0x00 is discarded silently.",
         ["FW-DLM-8"],
-        framing=DELIMITED,
         data=garbage + b"\x00" + good,
         events=[message(DATA, b"good")],
-        end=CLEAN,
-        hunting=True,
         tags=["hunting"],
     )
-    decode(
+    hunt(
         suite,
-        group,
         "hunting-discards-first-whole-frame",
         "Hunting state: everything up to and including the first 0x00 is discarded, even "
         "a frame that would have been valid.",
         ["FW-DLM-8"],
-        framing=DELIMITED,
         data=delimit(frame(DATA, b"lost")) + good,
         events=[message(DATA, b"good")],
-        end=CLEAN,
-        hunting=True,
         tags=["hunting"],
     )
-    decode(
+    hunt(
         suite,
-        group,
         "hunting-until-eof",
         "Hunting state and no 0x00 before end of input: everything was discarded, the "
         "input ends cleanly.",
         ["FW-DLM-8"],
-        framing=DELIMITED,
         data=garbage + cobs_encode(frame(DATA, b"cut")),
         events=[],
-        end=CLEAN,
-        hunting=True,
         tags=["hunting", "eof"],
     )
-    decode(
+    hunt(
         suite,
-        group,
         "hunting-leading-delimiter",
         "Hunting state with input starting with 0x00: only that byte is discarded.",
         ["FW-DLM-8", "FW-DLM-1"],
-        framing=DELIMITED,
         data=b"\x00" + good,
         events=[message(DATA, b"good")],
-        end=CLEAN,
-        hunting=True,
         tags=["hunting"],
     )
-    decode(
+    hunt(
         suite,
-        group,
         "hunting-discards-long-run",
         "Hunting state: 600 non-zero bytes (more than the encoded bound E = 271) before the "
         "first 0x00 are discarded silently: hunting buffers nothing, so E does not apply and "
         "there is no frame-too-large.",
         ["FW-DLM-8", "FW-DLM-4"],
-        framing=DELIMITED,
         data=nonzero_bytes(600) + b"\x00" + good,
         events=[message(DATA, b"good")],
-        end=CLEAN,
-        hunting=True,
         tags=["hunting", "boundary"],
     )
+
+
+def hunt(
+    suite: Suite,
+    key: str,
+    description: str,
+    statements: list[str],
+    *,
+    data: bytes,
+    events: list[Json],
+    tags: list[str],
+) -> None:
+    """A delimited decoder that starts hunting (FW-DLM-8) and ends cleanly."""
+    decode(
+        suite,
+        GROUP,
+        key,
+        description,
+        statements,
+        framing=DELIMITED,
+        data=data,
+        events=events,
+        end=CLEAN,
+        hunting=True,
+        tags=tags,
+    )
+
+
+def resync_after_errors(suite: Suite) -> None:
+    """FW-DLM-6, FW-DLM-7: after any bad frame, decoding resumes at the next 0x00."""
+    good = delimit(frame(DATA, b"good"))
     payload = b"joined mid-stream"
     joined = cobs_encode(frame(DATA, payload))
     tail = joined[-(2 + len(payload)) :]  # the last block: code, length byte, payload
     decode(
         suite,
-        group,
+        GROUP,
         "joined-mid-frame-not-hunting",
         "Not hunting: the tail of a frame (its last COBS block: length byte 0x11 and 17 "
         "payload bytes) before the first 0x00 is a frame of its own, decoded to 18 bytes "
@@ -479,7 +528,7 @@ def resync_cases(suite: Suite, group: str) -> None:
         events += expected
     decode(
         suite,
-        group,
+        GROUP,
         "errors-between-good-frames",
         "Good and bad frames alternating: each error is reported once, every good frame "
         "before and after is delivered, in order.",
@@ -493,7 +542,7 @@ def resync_cases(suite: Suite, group: str) -> None:
     random_garbage = bytes((index * 89 + 17) % 256 for index in range(64)).replace(b"\x00", b"")
     decode(
         suite,
-        group,
+        GROUP,
         "long-garbage-no-delimiter-then-eof",
         "Sixty-odd bytes of garbage with no 0x00, then end of input: truncated-frame.",
         ["FW-DLM-5", "FW-ERR-8"],
@@ -505,7 +554,7 @@ def resync_cases(suite: Suite, group: str) -> None:
     )
 
 
-def no_early_rejection_cases(suite: Suite, group: str) -> None:
+def no_early_rejection_cases(suite: Suite) -> None:
     """FW-DLM-4: within the bound E, a delimited frame is judged only once it is whole."""
     # 300 > max frame 256; the last COBS block is code 0x06 then 01 2c 61 62 63.
     too_long = cobs_encode(frame(DATA, b"abc", length=300))
@@ -515,7 +564,7 @@ def no_early_rejection_cases(suite: Suite, group: str) -> None:
     overrun = too_long[:last_code] + bytes([too_long[last_code] + 1]) + too_long[last_code + 1 :]
     decode(
         suite,
-        group,
+        GROUP,
         "no-early-size-rejection-cobs",
         "A header announcing length 300 (max 256) in a frame whose last COBS code byte "
         "overruns: the frame is judged when its delimiter arrives, and cobs-invalid comes "
@@ -529,7 +578,7 @@ def no_early_rejection_cases(suite: Suite, group: str) -> None:
     )
     decode(
         suite,
-        group,
+        GROUP,
         "no-early-size-rejection-eof",
         "A header announcing length 300 (max 256), then end of input before the delimiter "
         "(well within the bound E): truncated-frame, never frame-too-large.",
@@ -542,12 +591,12 @@ def no_early_rejection_cases(suite: Suite, group: str) -> None:
     )
 
 
-def truncated_cases(suite: Suite, group: str) -> None:
+def truncated_cases(suite: Suite) -> None:
     """FW-DLM-5 without end of input: the decoder waits."""
     first, second = delimit(frame(DATA, b"one")), delimit(frame(0x41, b"two", checksum=True))
     decode(
         suite,
-        group,
+        GROUP,
         "chunks-at-block-and-delimiter-edges",
         "Two frames fed in pieces cut right before and after a delimiter, between a COBS "
         "code byte and its data, and inside the trailer: same result as whole.",
@@ -561,7 +610,7 @@ def truncated_cases(suite: Suite, group: str) -> None:
     )
     decode(
         suite,
-        group,
+        GROUP,
         "partial-frame-no-eof",
         "Bytes after the last 0x00 and no end of input: nothing reported yet (open).",
         ["FW-DLM-5"],
