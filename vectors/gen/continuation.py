@@ -3,7 +3,7 @@ delivery (section 5)."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from casebuild import (
     CLEAN,
@@ -31,22 +31,36 @@ from framewire.conformance.wire import (
     on_wire,
 )
 
+GROUP = "continuation"
+# Message A: a start, a middle and a last frame, type 0x40, application flags 2.
+A1 = frame(DATA, b"a1-", app=2, more=True)
+A2 = frame(DATA, b"a2-", app=2, cont=True, more=True)
+A3 = frame(DATA, b"a3", app=2, cont=True)
+WHOLE_A = message(DATA, b"a1-a2-a3", 2)
+
 
 def cases(suite: Suite) -> None:
     """Section 5."""
-    group = "continuation"
-    a1 = frame(DATA, b"a1-", app=2, more=True)
-    a2 = frame(DATA, b"a2-", app=2, cont=True, more=True)
-    a3 = frame(DATA, b"a3", app=2, cont=True)
-    whole_a = message(DATA, b"a1-a2-a3", 2)
+    assembly_cases(suite)
+    interleaving_cases(suite)
+    for fault in [*message_faults(), *mismatch_faults()]:
+        both_framings(suite, fault)
+    frame_errors_in_message(suite)
+    interrupting_frame_too_large(suite)
+    truncated_message_cases(suite)
+    streaming_cases(suite)
+
+
+def assembly_cases(suite: Suite) -> None:
+    """FW-MSG-1..3: frames of one message, payloads concatenated however it is split."""
     valid_frames(
         suite,
-        group,
+        GROUP,
         "three-frames",
         "A message of a start, a middle and a last frame: payloads concatenated.",
         ["FW-MSG-1", "FW-MSG-2", "FW-MSG-3"],
-        frames=[a1, a2, a3],
-        events=[whole_a],
+        frames=[A1, A2, A3],
+        events=[WHOLE_A],
     )
     split_ways = [
         [frame(0x47, b"abcdef", app=6)],
@@ -64,7 +78,7 @@ def cases(suite: Suite) -> None:
     ]
     valid_frames(
         suite,
-        group,
+        GROUP,
         "same-message-different-splits",
         "The same message sent whole, in three frames, and in four frames with empty ends "
         "and mixed checksums: three identical messages.",
@@ -74,7 +88,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "empty-first-and-last",
         "Empty start frame, one middle frame, empty last frame (ended after the fact).",
         ["FW-MSG-2", "FW-LEN-2"],
@@ -88,7 +102,7 @@ def cases(suite: Suite) -> None:
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "all-frames-empty",
         "A message of two empty frames: one empty message.",
         ["FW-MSG-2"],
@@ -96,55 +110,67 @@ def cases(suite: Suite) -> None:
         events=[message(DATA)],
         tags=["boundary"],
     )
+
+
+def interleaving_cases(suite: Suite) -> None:
+    """FW-MSG-6, FW-MSG-16: control frames inside a message, messages one after another."""
     valid_frames(
         suite,
-        group,
+        GROUP,
         "control-between-frames",
         "A PING and a PONG between the frames of a data message: each delivered at once, "
         "the data message when its last frame arrives.",
         ["FW-MSG-6", "FW-MSG-16"],
-        frames=[a1, frame(PING, b"12345678"), a2, frame(PONG, b"abcdefgh"), a3],
-        events=[message(PING, b"12345678"), message(PONG, b"abcdefgh"), whole_a],
+        frames=[A1, frame(PING, b"12345678"), A2, frame(PONG, b"abcdefgh"), A3],
+        events=[message(PING, b"12345678"), message(PONG, b"abcdefgh"), WHOLE_A],
     )
     valid_frames(
         suite,
-        group,
+        GROUP,
         "messages-in-order",
         "A single-frame message, a two-frame message, another single-frame message.",
         ["FW-MSG-16", "FW-MSG-5"],
-        frames=[frame(0x41, b"x"), a1, a3, frame(0x42, b"y")],
+        frames=[frame(0x41, b"x"), A1, A3, frame(0x42, b"y")],
         events=[message(0x41, b"x"), message(DATA, b"a1-a3", 2), message(0x42, b"y")],
     )
-    if_dlm = continuation_faults(a1, a3)
-    for key, description, statements, frames, lpf_events, lpf_error, dlm_events in if_dlm:
-        for framing in FRAMINGS:
-            is_lpf = framing == LENGTH_PREFIXED
-            decode(
-                suite,
-                group,
-                key,
-                description,
-                [*statements, "FW-LPF-3" if is_lpf else "FW-DLM-6"],
-                framing=framing,
-                data=on_wire(framing, *frames),
-                events=lpf_events if is_lpf else dlm_events,
-                end=error(lpf_error) if is_lpf else CLEAN,
-            )
-    frame_errors_in_message(suite, group, a1, a3)
-    interrupting_frame_too_large(suite, group, a1)
-    truncated_message_cases(suite, group, a1, a2)
-    streaming_cases(suite, group)
 
 
-FaultRow = tuple[str, str, list[str], list[bytes], list[Json], str, list[Json]]
+class MessageFault(NamedTuple):
+    """Frames that break a message rule of section 5, and what each framing delivers:
+    length-prefixed stops at the fatal error, delimited reports it and goes on."""
+
+    key: str
+    description: str
+    statements: list[str]
+    frames: list[bytes]
+    lpf_events: list[Json]
+    lpf_error: str
+    dlm_events: list[Json]
 
 
-def continuation_faults(a1: bytes, a3: bytes) -> list[FaultRow]:
-    """Rows: key, description, statements, frames, lpf events, lpf error, dlm events."""
+def both_framings(suite: Suite, fault: MessageFault) -> None:
+    """One case per framing for a message fault."""
+    for framing in FRAMINGS:
+        is_lpf = framing == LENGTH_PREFIXED
+        decode(
+            suite,
+            GROUP,
+            fault.key,
+            fault.description,
+            [*fault.statements, "FW-LPF-3" if is_lpf else "FW-DLM-6"],
+            framing=framing,
+            data=on_wire(framing, *fault.frames),
+            events=fault.lpf_events if is_lpf else fault.dlm_events,
+            end=error(fault.lpf_error) if is_lpf else CLEAN,
+        )
+
+
+def message_faults() -> list[MessageFault]:
+    """FW-MSG-7, FW-MSG-8: continuations without a start, starts inside a message."""
     x = frame(0x41, b"x")
     b1, b2 = frame(0x42, b"b1-", more=True), frame(0x42, b"b2", cont=True)
     return [
-        (
+        MessageFault(
             "continuation-without-start-last",
             "A last continuation frame (N set, M clear) with no message in progress: dropped "
             "alone.",
@@ -154,7 +180,7 @@ def continuation_faults(a1: bytes, a3: bytes) -> list[FaultRow]:
             "unexpected-continuation",
             [error("unexpected-continuation"), message(0x41, b"x")],
         ),
-        (
+        MessageFault(
             "continuation-without-start-middle",
             "A middle continuation frame (N and M set) with no message in progress: dropped alone.",
             ["FW-MSG-7", "FW-MSG-12"],
@@ -163,7 +189,7 @@ def continuation_faults(a1: bytes, a3: bytes) -> list[FaultRow]:
             "unexpected-continuation",
             [error("unexpected-continuation"), message(0x41, b"x")],
         ),
-        (
+        MessageFault(
             "continuation-after-complete-message",
             "A continuation frame right after a complete single-frame message.",
             ["FW-MSG-7", "FW-MSG-12"],
@@ -172,32 +198,32 @@ def continuation_faults(a1: bytes, a3: bytes) -> list[FaultRow]:
             "unexpected-continuation",
             [message(0x41, b"x"), error("unexpected-continuation"), message(0x41, b"x")],
         ),
-        (
+        MessageFault(
             "start-interrupts-message-single",
             "A single-frame message starts while a message is in progress: the old message is "
             "dropped, the new frame is delivered.",
             ["FW-MSG-8", "FW-MSG-13", "FW-MSG-5"],
-            [a1, x],
+            [A1, x],
             [],
             "message-interrupted",
             [error("message-interrupted"), message(0x41, b"x")],
         ),
-        (
+        MessageFault(
             "start-interrupts-message-multi",
             "A new multi-frame message starts while one is in progress: the old one is "
             "dropped, the new one assembles normally.",
             ["FW-MSG-8", "FW-MSG-13"],
-            [a1, b1, b2],
+            [A1, b1, b2],
             [],
             "message-interrupted",
             [error("message-interrupted"), message(0x42, b"b1-b2")],
         ),
-        (
+        MessageFault(
             "start-interrupts-then-stray-last",
             "A start frame interrupts message A, then A's last frame arrives: it now "
             "continues the new message B (types differ).",
             ["FW-MSG-8", "FW-MSG-13", "FW-MSG-9"],
-            [a1, b1, a3, b2],
+            [A1, b1, A3, b2],
             [],
             "message-interrupted",
             [
@@ -206,30 +232,37 @@ def continuation_faults(a1: bytes, a3: bytes) -> list[FaultRow]:
                 error("unexpected-continuation"),
             ],
         ),
-        (
+    ]
+
+
+def mismatch_faults() -> list[MessageFault]:
+    """FW-MSG-9: a continuation whose type or application flags differ from the message's."""
+    x = frame(0x41, b"x")
+    return [
+        MessageFault(
             "continuation-type-mismatch",
             "A continuation frame of type 0x41 in a message of type 0x40: the frame and the "
             "message are dropped; the message's last frame is then unexpected.",
             ["FW-MSG-9", "FW-MSG-3", "FW-MSG-14"],
-            [a1, frame(0x41, b"a2-", app=2, cont=True, more=True), a3, x],
+            [A1, frame(0x41, b"a2-", app=2, cont=True, more=True), A3, x],
             [],
             "continuation-mismatch",
             [error("continuation-mismatch"), error("unexpected-continuation"), message(0x41, b"x")],
         ),
-        (
+        MessageFault(
             "continuation-flags-mismatch",
             "A continuation frame with application flags 3 in a message with flags 2.",
             ["FW-MSG-9", "FW-MSG-3", "FW-MSG-14"],
-            [a1, frame(DATA, b"a2-", app=3, cont=True, more=True), a3, x],
+            [A1, frame(DATA, b"a2-", app=3, cont=True, more=True), A3, x],
             [],
             "continuation-mismatch",
             [error("continuation-mismatch"), error("unexpected-continuation"), message(0x41, b"x")],
         ),
-        (
+        MessageFault(
             "last-frame-flags-mismatch",
             "The last frame (N set, M clear) has application flags 0 in a message with flags 2.",
             ["FW-MSG-9", "FW-MSG-3", "FW-MSG-14"],
-            [a1, frame(DATA, b"a3", cont=True), x],
+            [A1, frame(DATA, b"a3", cont=True), x],
             [],
             "continuation-mismatch",
             [error("continuation-mismatch"), message(0x41, b"x")],
@@ -249,7 +282,7 @@ class MiddleFlags(TypedDict):
 MIDDLE_OF_A = MiddleFlags(checksum=True, cont=True, more=True, app=2)
 
 
-def frame_errors_in_message(suite: Suite, group: str, a1: bytes, a3: bytes) -> None:
+def frame_errors_in_message(suite: Suite) -> None:
     """FW-MSG-14: a frame error while a message is in progress drops that message too."""
     x = frame(0x41, b"x")
     bad_frames = [
@@ -266,21 +299,21 @@ def frame_errors_in_message(suite: Suite, group: str, a1: bytes, a3: bytes) -> N
     for name, encoded in bad_frames:
         decode(
             suite,
-            group,
+            GROUP,
             f"frame-error-in-message-{name}",
             f"A {name} frame in the middle of a message: the frame and the message are "
             "dropped; the message's last frame is then an unexpected continuation; the "
             "next message is delivered.",
             ["FW-MSG-14", "FW-DLM-6"],
             framing=DELIMITED,
-            data=delimit(a1) + encoded + delimit(a3, x),
+            data=delimit(A1) + encoded + delimit(A3, x),
             events=[error(name), error("unexpected-continuation"), message(0x41, b"x")],
             end=CLEAN,
         )
     limits = {"max_frame_size": 256, "max_message_size": 300}
     decode(
         suite,
-        group,
+        GROUP,
         "message-too-large-then-stray-frames",
         "Max message 300: the second frame of a message would bring it to 400 bytes; the "
         "frame and the message are dropped, its two later frames are each an unexpected "
@@ -305,12 +338,12 @@ def frame_errors_in_message(suite: Suite, group: str, a1: bytes, a3: bytes) -> N
     )
 
 
-def interrupting_frame_too_large(suite: Suite, group: str, a1: bytes) -> None:
+def interrupting_frame_too_large(suite: Suite) -> None:
     """FW-MSG-13: the frame kept after message-interrupted fails message-too-large."""
     big = nonzero_bytes(300)
     decode(
         suite,
-        group,
+        GROUP,
         "interrupting-start-too-large",
         "Max frame 1024, max message 256: a start frame of 300 bytes (M set) interrupts "
         "message A. Reported: message-interrupted only; the new frame is then too large "
@@ -319,7 +352,7 @@ def interrupting_frame_too_large(suite: Suite, group: str, a1: bytes) -> None:
         ["FW-MSG-13", "FW-MSG-8", "FW-MSG-10", "FW-HDR-8"],
         framing=DELIMITED,
         data=delimit(
-            a1,
+            A1,
             frame(0x42, big, more=True),
             frame(0x42, b"end", cont=True),
             frame(0x41, b"x"),
@@ -335,26 +368,26 @@ def interrupting_frame_too_large(suite: Suite, group: str, a1: bytes) -> None:
     )
 
 
-def truncated_message_cases(suite: Suite, group: str, a1: bytes, a2: bytes) -> None:
+def truncated_message_cases(suite: Suite) -> None:
     """FW-MSG-11: end of input inside a message, at and inside a frame boundary."""
     for framing in FRAMINGS:
         decode(
             suite,
-            group,
+            GROUP,
             "eof-after-first-frame",
             "End of input at a frame boundary after the first frame of a message: "
             "truncated-message; the partial message is not delivered.",
             ["FW-MSG-11"],
             framing=framing,
-            data=on_wire(framing, frame(0x41, b"x"), a1, a2),
+            data=on_wire(framing, frame(0x41, b"x"), A1, A2),
             events=[message(0x41, b"x")],
             end=error("truncated-message"),
             tags=["eof"],
         )
-        cut = on_wire(framing, a1) + on_wire(framing, a2)[:-3]
+        cut = on_wire(framing, A1) + on_wire(framing, A2)[:-3]
         decode(
             suite,
-            group,
+            GROUP,
             "eof-inside-frame-inside-message",
             "End of input inside the second frame of a message: only truncated-frame is "
             "reported (one end of input gives at most one error).",
@@ -367,13 +400,13 @@ def truncated_message_cases(suite: Suite, group: str, a1: bytes, a2: bytes) -> N
         )
         decode(
             suite,
-            group,
+            GROUP,
             "message-in-progress-no-eof",
             "The first two frames of a message and no end of input: nothing delivered yet, "
             "no error (open).",
             ["FW-MSG-15", "FW-MSG-11"],
             framing=framing,
-            data=on_wire(framing, a1, a2),
+            data=on_wire(framing, A1, A2),
             events=[],
             end=OPEN,
             eof=False,
@@ -381,83 +414,101 @@ def truncated_message_cases(suite: Suite, group: str, a1: bytes, a2: bytes) -> N
         )
 
 
-def streaming_cases(suite: Suite, group: str) -> None:
+# A streamed message of three frames with a PING inside, then a single-frame message.
+UNLIMITED = {"max_frame_size": 256, "max_message_size": 0}
+STREAM_FRAMES = [
+    frame(0x60, b"p1", app=1, more=True),
+    frame(PING, b"pingpong"),
+    frame(0x60, b"", app=1, cont=True, more=True),
+    frame(0x60, b"p3", app=1, cont=True),
+    frame(0x61, b"solo"),
+]
+STREAM_EVENTS = [
+    piece(b"p1", first=True, last=False, type_=0x60, app=1),
+    message(PING, b"pingpong"),
+    piece(b"", first=False, last=False, type_=0x60, app=1),
+    piece(b"p3", first=False, last=True, type_=0x60, app=1),
+    piece(b"solo", first=True, last=True, type_=0x61),
+]
+
+
+def streaming_cases(suite: Suite) -> None:
     """FW-MSG-15 / FW-LIM-5: one piece per data frame (assemble: false, optional)."""
-    unlimited = {"max_frame_size": 256, "max_message_size": 0}
-    frames = [
-        frame(0x60, b"p1", app=1, more=True),
-        frame(PING, b"pingpong"),
-        frame(0x60, b"", app=1, cont=True, more=True),
-        frame(0x60, b"p3", app=1, cont=True),
-        frame(0x61, b"solo"),
-    ]
-    events = [
-        piece(b"p1", first=True, last=False, type_=0x60, app=1),
-        message(PING, b"pingpong"),
-        piece(b"", first=False, last=False, type_=0x60, app=1),
-        piece(b"p3", first=False, last=True, type_=0x60, app=1),
-        piece(b"solo", first=True, last=True, type_=0x61),
-    ]
     for framing in FRAMINGS:
-        decode(
-            suite,
-            group,
-            "streaming-pieces",
-            "Streaming delivery, no message limit: one piece per data frame with first/last "
-            "marks; a control frame in between is delivered whole.",
-            ["FW-MSG-15", "FW-MSG-18", "FW-LIM-5", "FW-MSG-6"],
-            framing=framing,
-            data=on_wire(framing, *frames),
-            events=events,
-            end=CLEAN,
-            limits=unlimited,
-            assemble=False,
-            tags=["streaming"],
-        )
-        is_lpf = framing == LENGTH_PREFIXED
-        decode(
-            suite,
-            group,
-            "streaming-truncated-message",
-            "Streaming delivery: two pieces, then end of input at a frame boundary: the "
-            "application learns that the message ended with truncated-message.",
-            ["FW-MSG-15", "FW-MSG-18", "FW-MSG-11"],
-            framing=framing,
-            data=on_wire(framing, *frames[:3]),
-            events=events[:3],
-            end=error("truncated-message"),
-            limits=unlimited,
-            assemble=False,
-            tags=["streaming", "eof"],
-        )
-        decode(
-            suite,
-            group,
-            "streaming-message-too-large",
-            "Streaming delivery with max message 300: two pieces of 200 and 100 bytes are "
-            "delivered, the third frame would exceed the limit.",
-            ["FW-MSG-15", "FW-MSG-18", "FW-MSG-10"],
-            framing=framing,
-            data=on_wire(
-                framing,
-                frame(DATA, nonzero_bytes(200), more=True),
-                frame(DATA, nonzero_bytes(100), cont=True, more=True),
-                frame(DATA, b"!", cont=True),
-            ),
-            events=[
-                piece(nonzero_bytes(200), first=True, last=False),
-                piece(nonzero_bytes(100), first=False, last=False),
-                *([] if is_lpf else [error("message-too-large")]),
-            ],
-            end=error("message-too-large") if is_lpf else CLEAN,
-            limits={"max_frame_size": 256, "max_message_size": 300},
-            assemble=False,
-            tags=["streaming"],
-        )
-    p1, p3 = frames[0], frames[3]
+        streamed_message(suite, framing)
+        streaming_message_too_large(suite, framing)
+    streaming_frame_error(suite)
+
+
+def streamed_message(suite: Suite, framing: str) -> None:
+    """The streamed message whole, and cut by end of input after its second frame."""
     decode(
         suite,
-        group,
+        GROUP,
+        "streaming-pieces",
+        "Streaming delivery, no message limit: one piece per data frame with first/last "
+        "marks; a control frame in between is delivered whole.",
+        ["FW-MSG-15", "FW-MSG-18", "FW-LIM-5", "FW-MSG-6"],
+        framing=framing,
+        data=on_wire(framing, *STREAM_FRAMES),
+        events=STREAM_EVENTS,
+        end=CLEAN,
+        limits=UNLIMITED,
+        assemble=False,
+        tags=["streaming"],
+    )
+    decode(
+        suite,
+        GROUP,
+        "streaming-truncated-message",
+        "Streaming delivery: two pieces, then end of input at a frame boundary: the "
+        "application learns that the message ended with truncated-message.",
+        ["FW-MSG-15", "FW-MSG-18", "FW-MSG-11"],
+        framing=framing,
+        data=on_wire(framing, *STREAM_FRAMES[:3]),
+        events=STREAM_EVENTS[:3],
+        end=error("truncated-message"),
+        limits=UNLIMITED,
+        assemble=False,
+        tags=["streaming", "eof"],
+    )
+
+
+def streaming_message_too_large(suite: Suite, framing: str) -> None:
+    """FW-MSG-18: pieces already delivered stay delivered when the limit is hit."""
+    is_lpf = framing == LENGTH_PREFIXED
+    decode(
+        suite,
+        GROUP,
+        "streaming-message-too-large",
+        "Streaming delivery with max message 300: two pieces of 200 and 100 bytes are "
+        "delivered, the third frame would exceed the limit.",
+        ["FW-MSG-15", "FW-MSG-18", "FW-MSG-10"],
+        framing=framing,
+        data=on_wire(
+            framing,
+            frame(DATA, nonzero_bytes(200), more=True),
+            frame(DATA, nonzero_bytes(100), cont=True, more=True),
+            frame(DATA, b"!", cont=True),
+        ),
+        events=[
+            piece(nonzero_bytes(200), first=True, last=False),
+            piece(nonzero_bytes(100), first=False, last=False),
+            *([] if is_lpf else [error("message-too-large")]),
+        ],
+        end=error("message-too-large") if is_lpf else CLEAN,
+        limits={"max_frame_size": 256, "max_message_size": 300},
+        assemble=False,
+        tags=["streaming"],
+    )
+
+
+def streaming_frame_error(suite: Suite) -> None:
+    """FW-MSG-14 while streaming: a bad frame drops the message its pieces belong to."""
+    p1, p3 = STREAM_FRAMES[0], STREAM_FRAMES[3]
+    decode(
+        suite,
+        GROUP,
         "streaming-frame-error-drops-message",
         "Streaming delivery: the first piece of a message is delivered, then its next frame "
         "fails its checksum: the error event tells the application that the message of "
@@ -478,7 +529,7 @@ def streaming_cases(suite: Suite, group: str) -> None:
             piece(b"solo", first=True, last=True, type_=0x61),
         ],
         end=CLEAN,
-        limits=unlimited,
+        limits=UNLIMITED,
         assemble=False,
         tags=["streaming"],
     )
