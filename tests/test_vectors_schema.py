@@ -33,10 +33,16 @@ VECTORS = ROOT / "vectors"
 EXAMPLES_PAGE = ROOT / "spec" / "examples.md"
 
 
-def load_vector_module(name: str) -> ModuleType:
-    """Import vectors/<name>.py; its siblings are found through vectors/ on sys.path."""
+def vectors_on_path() -> None:
+    """Let the vector modules find their siblings (casebuild, specdata, gen) by name."""
     if str(VECTORS) not in sys.path:
         sys.path.insert(0, str(VECTORS))
+
+
+def load_vector_module(name: str) -> ModuleType:
+    """Import vectors/<name>.py under a name of its own (vectors/coverage.py would
+    otherwise be taken for the coverage package)."""
+    vectors_on_path()
     spec = importlib.util.spec_from_file_location(f"fw_vectors_{name}", VECTORS / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
@@ -179,7 +185,8 @@ def spec_example_frames() -> dict[str, bytes]:
         wire.frame(0x42, b"ewir", app=3, more=True, cont=True),
         wire.frame(0x42, b"e", app=3, cont=True),
     ]
-    session_vectors = load_vector_module("session_vectors")
+    vectors_on_path()
+    session_vectors = importlib.import_module("gen.session")
     return {
         "small-data-frame": wire.frame(wire.DATA, hello),
         "small-data-frame-delimited": wire.delimit(wire.frame(wire.DATA, hello)),

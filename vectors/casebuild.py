@@ -1,4 +1,4 @@
-"""The vector suite and the helpers that build its cases (used by generate.py).
+"""The vector suite and the helpers that build its cases (used by the modules of gen/).
 
 The helpers turn a hand-stated expectation (which frame is faulty, what the spec says is
 delivered before and after it) into a case in the vector format of schema.json.
@@ -86,7 +86,7 @@ class Suite:
         self.groups[group].append({"id": self.stable_id(full_key), **case})
 
     def write(self, out_dir: Path) -> None:
-        """Write the group files, ids.json and errors.json into `out_dir`."""
+        """Write the group files and ids.json into `out_dir`."""
         for group, cases in self.groups.items():
             document = {
                 "suite": "framewire-vectors",
@@ -98,30 +98,11 @@ class Suite:
             }
             dump(out_dir / f"{group}.json", document)
         dump(out_dir / "ids.json", dict(sorted(self.ids.items())))
-        dump(out_dir / "errors.json", registry_document())
 
 
 def dump(path: Path, document: object) -> None:
     """Write JSON in the committed layout: 1-space indentation, UTF-8, final newline."""
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def registry_document() -> Json:
-    """The error registry of spec/errors.md as data, for runners in any language."""
-    return {
-        "description": "The error registry of spec/errors.md (section 8) as data. "
-        "error_frame: whether a session sends an ERROR frame for this error "
-        "(malformed-control: yes, except for a malformed ERROR, FW-ERR-4).",
-        "errors": [
-            {
-                "code": entry.code,
-                "name": entry.name,
-                "error_frame": entry.sends_error_frame,
-                "statements": list(entry.statements),
-            }
-            for entry in error_registry()
-        ],
-    }
 
 
 # ------------------------------------------------------------------- event helpers

@@ -8,9 +8,9 @@ ids.json so they are never handed out again.
 Every expectation below is stated by hand from the spec (which frame is faulty, which
 error the spec names for it, what is delivered before and after); nothing is computed by
 running a decoder. The wire oracle (`framewire.conformance.wire`) only builds the input
-bytes, `casebuild.py` turns the expectations into cases, the package `gen/` holds one
-module per group file and `session_vectors.py` the session group; this file only runs
-them in the order of the files.
+bytes, `casebuild.py` turns the expectations into cases, and the package `gen/` holds one
+module per file (`gen/length_limits.py` writes length-limits.json); this file only runs
+them.
 """
 
 from __future__ import annotations
@@ -21,9 +21,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from casebuild import Suite
-from gen import cobs, continuation, crc, delimited, encode, eof, header, length_limits
-from session_vectors import session_cases
+from casebuild import Suite, dump
+from gen import (
+    cobs,
+    continuation,
+    crc,
+    delimited,
+    encode,
+    eof,
+    errors,
+    header,
+    length_limits,
+    session,
+)
 from specdata import VECTORS_DIR
 
 
@@ -39,7 +49,7 @@ def build_suite() -> Suite:
         continuation.cases,
         eof.cases,
         encode.cases,
-        session_cases,
+        session.cases,
     ]
     for build in builders:
         build(suite)
@@ -55,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     out_dir = Path(args[0]) if args else VECTORS_DIR
     suite = build_suite()
     suite.write(out_dir)
+    dump(out_dir / "errors.json", errors.document())
     total = sum(len(cases) for cases in suite.groups.values())
     print(f"wrote {total} cases in {len(suite.groups)} groups to {out_dir}")
 

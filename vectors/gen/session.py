@@ -1,4 +1,4 @@
-"""The session group (spec section 6 and 7.2): the implementation is one peer.
+"""session.json: sessions over stream sockets (sections 6, 7.2); the implementation is one peer.
 
 Each case gives what the other peer sends (`input`, from its first preface byte), and
 what the implementation must deliver, send after its own preface and HELLO, and how the
@@ -118,7 +118,7 @@ def failure(name: str) -> tuple[list[Json], object]:
     return ([{"error": name}] if ANNOUNCES_ERROR[name] else []), error(name)
 
 
-def session_cases(suite: Suite) -> None:
+def cases(suite: Suite) -> None:
     """Every session case, in both framings where the framing does not matter."""
     for framing in FRAMINGS:
         handshake_cases(suite, framing)
