@@ -9,6 +9,7 @@ announced with an ERROR frame comes from the registry's "ERROR frame" column.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from casebuild import (
     CLEAN,
@@ -220,50 +221,83 @@ def handshake_cases(suite: Suite, framing: str) -> None:
     )
 
 
+class Malformed(NamedTuple):
+    """A control payload that breaks its section 6 layout."""
+
+    key: str
+    description: str
+    payload: bytes
+
+
+class HelloRow(NamedTuple):
+    """A valid HELLO payload, and the statements it checks besides FW-HEL-1."""
+
+    key: str
+    description: str
+    payload: bytes
+    statements: list[str]
+
+
 def hello_cases(suite: Suite, framing: str) -> None:
     """FW-HEL-1..4, FW-HEL-7: valid and malformed HELLOs."""
-    after = on_wire(framing, frame(DATA, b"after hello"))
-    valid = [
-        ("empty", "An empty HELLO (all settings default).", hello_payload(), ["FW-HEL-2"]),
-        (
+    valid_hello_cases(suite, framing)
+    hello_size_cases(suite, framing)
+    malformed_hello_cases(suite, framing)
+    early_frame_cases(suite, framing)
+
+
+def after_hello(framing: str) -> bytes:
+    """A data frame sent after the HELLO: delivered once the session is open."""
+    return on_wire(framing, frame(DATA, b"after hello"))
+
+
+def valid_hellos() -> list[HelloRow]:
+    """HELLOs the receiver must accept: empty, reordered, unknown settings, extremes."""
+    return [
+        HelloRow("empty", "An empty HELLO (all settings default).", hello_payload(), ["FW-HEL-2"]),
+        HelloRow(
             "reversed-order",
             "Settings in the order MAX_MESSAGE_SIZE, MAX_FRAME_SIZE.",
             hello_payload((2, 4096), (1, 256)),
             [],
         ),
-        (
+        HelloRow(
             "unknown-settings",
             "Unknown settings 0x0003 and 0xFFFF are ignored.",
             hello_payload((3, 7), (1, 4096), (0xFFFF, 0xFFFFFFFF)),
             ["FW-HEL-4"],
         ),
-        (
+        HelloRow(
             "minimum-values",
             "MAX_FRAME_SIZE 256 and MAX_MESSAGE_SIZE 256 (the minimums).",
             hello_payload((1, 256), (2, 256)),
             ["FW-HEL-3", "FW-LIM-2"],
         ),
-        (
+        HelloRow(
             "maximum-values",
             "MAX_FRAME_SIZE 2^30 and MAX_MESSAGE_SIZE 2^32 - 1.",
             hello_payload((1, 1 << 30), (2, 0xFFFFFFFF)),
             ["FW-HEL-3", "FW-LIM-2"],
         ),
-        (
+        HelloRow(
             "no-message-limit",
             "MAX_MESSAGE_SIZE 0 (no limit).",
             hello_payload((2, 0)),
             ["FW-HEL-3", "FW-LIM-2"],
         ),
     ]
-    for key, description, payload, statements in valid:
+
+
+def valid_hello_cases(suite: Suite, framing: str) -> None:
+    """Each valid HELLO opens the session; so does one with a CRC trailer."""
+    for row in valid_hellos():
         session(
             suite,
-            f"hello-{key}",
-            f"{description} The session opens; a data message is delivered.",
-            ["FW-HEL-1", *statements],
+            f"hello-{row.key}",
+            f"{row.description} The session opens; a data message is delivered.",
+            ["FW-HEL-1", *row.statements],
             framing=framing,
-            data=opening(framing, frame(HELLO, payload)) + after,
+            data=opening(framing, frame(HELLO, row.payload)) + after_hello(framing),
             events=[message(DATA, b"after hello")],
             sent=[],
             end=CLEAN,
@@ -275,37 +309,18 @@ def hello_cases(suite: Suite, framing: str) -> None:
         "A HELLO with a CRC trailer.",
         ["FW-HEL-1", "FW-CRC-4"],
         framing=framing,
-        data=opening(framing, frame(HELLO, hello_payload((1, 65536)), checksum=True)) + after,
+        data=opening(framing, frame(HELLO, hello_payload((1, 65536)), checksum=True))
+        + after_hello(framing),
         events=[message(DATA, b"after hello")],
         sent=[],
         end=CLEAN,
         tags=["hello"],
     )
-    malformed = [
-        ("length-5", "A HELLO payload of 5 bytes.", hello_payload((1, 256))[:5]),
-        (
-            "length-7",
-            "A HELLO payload of 7 bytes (one setting and one byte).",
-            hello_payload((1, 256)) + b"\x00",
-        ),
-        ("length-1", "A HELLO payload of 1 byte.", b"\x01"),
-        (
-            "duplicate-frame-size",
-            "MAX_FRAME_SIZE twice (same value).",
-            hello_payload((1, 4096), (1, 4096)),
-        ),
-        ("duplicate-unknown", "Unknown setting 0x0003 twice.", hello_payload((3, 1), (3, 1))),
-        ("frame-size-255", "MAX_FRAME_SIZE 255.", hello_payload((1, 255))),
-        ("frame-size-0", "MAX_FRAME_SIZE 0.", hello_payload((1, 0))),
-        (
-            "frame-size-ceiling-plus-one",
-            "MAX_FRAME_SIZE 2^30 + 1.",
-            hello_payload((1, (1 << 30) + 1)),
-        ),
-        ("frame-size-max-u32", "MAX_FRAME_SIZE 2^32 - 1.", hello_payload((1, 0xFFFFFFFF))),
-        ("message-size-255", "MAX_MESSAGE_SIZE 255.", hello_payload((2, 255))),
-        ("message-size-1", "MAX_MESSAGE_SIZE 1.", hello_payload((2, 1))),
-    ]
+
+
+def hello_size_cases(suite: Suite, framing: str) -> None:
+    """FW-EXT-5: the largest HELLO that fits max frame 256, and one setting more."""
+    after = after_hello(framing)
     many = [(1, 256), (2, 1024), *((0x100 + index, index) for index in range(40))]
     session(
         suite,
@@ -336,20 +351,59 @@ def hello_cases(suite: Suite, framing: str) -> None:
         limits=SMALL_LIMITS,
         tags=["hello", "boundary"],
     )
+
+
+def malformed_hellos() -> list[Malformed]:
+    """HELLO payloads of a wrong length, with a duplicate setting or a value out of range."""
+    return [
+        Malformed("length-5", "A HELLO payload of 5 bytes.", hello_payload((1, 256))[:5]),
+        Malformed(
+            "length-7",
+            "A HELLO payload of 7 bytes (one setting and one byte).",
+            hello_payload((1, 256)) + b"\x00",
+        ),
+        Malformed("length-1", "A HELLO payload of 1 byte.", b"\x01"),
+        Malformed(
+            "duplicate-frame-size",
+            "MAX_FRAME_SIZE twice (same value).",
+            hello_payload((1, 4096), (1, 4096)),
+        ),
+        Malformed(
+            "duplicate-unknown", "Unknown setting 0x0003 twice.", hello_payload((3, 1), (3, 1))
+        ),
+        Malformed("frame-size-255", "MAX_FRAME_SIZE 255.", hello_payload((1, 255))),
+        Malformed("frame-size-0", "MAX_FRAME_SIZE 0.", hello_payload((1, 0))),
+        Malformed(
+            "frame-size-ceiling-plus-one",
+            "MAX_FRAME_SIZE 2^30 + 1.",
+            hello_payload((1, (1 << 30) + 1)),
+        ),
+        Malformed("frame-size-max-u32", "MAX_FRAME_SIZE 2^32 - 1.", hello_payload((1, 0xFFFFFFFF))),
+        Malformed("message-size-255", "MAX_MESSAGE_SIZE 255.", hello_payload((2, 255))),
+        Malformed("message-size-1", "MAX_MESSAGE_SIZE 1.", hello_payload((2, 1))),
+    ]
+
+
+def malformed_hello_cases(suite: Suite, framing: str) -> None:
+    """FW-HEL-3: a malformed HELLO fails the connection with malformed-control."""
     sent, end = failure("malformed-control")
-    for key, description, payload in malformed:
+    for row in malformed_hellos():
         session(
             suite,
-            f"hello-malformed-{key}",
-            f"{description} The connection fails with malformed-control (ERROR sent).",
+            f"hello-malformed-{row.key}",
+            f"{row.description} The connection fails with malformed-control (ERROR sent).",
             ["FW-HEL-3", "FW-ERR-1", "FW-ERR-2"],
             framing=framing,
-            data=opening(framing, frame(HELLO, payload)) + after,
+            data=opening(framing, frame(HELLO, row.payload)) + after_hello(framing),
             events=[],
             sent=sent,
             end=end,
             tags=["hello"],
         )
+
+
+def early_frame_cases(suite: Suite, framing: str) -> None:
+    """FW-HEL-1, FW-HEL-7: a HELLO comes first and once; anything else there is unexpected."""
     sent, end = failure("unexpected-message")
     session(
         suite,
@@ -365,17 +419,17 @@ def hello_cases(suite: Suite, framing: str) -> None:
         end=end,
         tags=["hello"],
     )
-    for key, early, statements in (
-        ("data", frame(DATA, b"too early"), ["FW-HEL-1", "FW-SES-6"]),
-        ("ping", frame(PING, b"12345678"), ["FW-HEL-1", "FW-SES-6"]),
-        ("pong", frame(PONG, b"12345678"), ["FW-HEL-1", "FW-SES-6"]),
+    for key, early in (
+        ("data", frame(DATA, b"too early")),
+        ("ping", frame(PING, b"12345678")),
+        ("pong", frame(PONG, b"12345678")),
     ):
         session(
             suite,
             f"{key}-before-hello",
             f"A {key.upper()} frame right after the preface, before any HELLO: "
             "unexpected-message (and no PONG is sent).",
-            statements,
+            ["FW-HEL-1", "FW-SES-6"],
             framing=framing,
             data=preface(framing) + on_wire(framing, early, PEER_HELLO),
             events=[],
@@ -383,6 +437,16 @@ def hello_cases(suite: Suite, framing: str) -> None:
             end=end,
             tags=["hello"],
         )
+
+
+class PeerError(NamedTuple):
+    """A valid ERROR from the peer: its code and reason are reported as they are."""
+
+    key: str
+    description: str
+    code: int
+    reason: str
+    statements: list[str]
 
 
 def error_frame_cases(suite: Suite, framing: str) -> None:
@@ -402,15 +466,37 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
         end={"peer_error": {"code": 300, "reason": "bad preface"}},
         tags=["error-frame"],
     )
-    valid = [
-        (
+    for row in peer_errors():
+        session(
+            suite,
+            f"error-{row.key}",
+            f"{row.description} Nothing is sent in reply.",
+            ["FW-ERR-3", *row.statements],
+            framing=framing,
+            data=opening(framing)
+            + before
+            + on_wire(framing, frame(ERROR, error_payload(row.code, row.reason.encode())))
+            + ignored,
+            events=[message(DATA, b"before")],
+            sent=[],
+            end={"peer_error": {"code": row.code, "reason": row.reason}},
+            tags=["error-frame"],
+        )
+    error_inside_message(suite, framing)
+    malformed_error_cases(suite, framing)
+
+
+def peer_errors() -> list[PeerError]:
+    """Valid ERRORs: known and unknown codes, reasons empty, long, multi-byte or hostile."""
+    return [
+        PeerError(
             "after-data",
             "An ERROR with code 203 after a data message; a data frame after it is not delivered.",
             203,
             "message-too-large (FW-MSG-10)",
             ["FW-SES-4"],
         ),
-        (
+        PeerError(
             "unknown-code",
             "An ERROR with code 999 (not in the registry) and an empty "
             "reason: reported with its number.",
@@ -418,21 +504,21 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
             "",
             ["FW-ERR-4"],
         ),
-        (
+        PeerError(
             "utf8-reason",
             "An ERROR with a multi-byte UTF-8 reason.",
             305,
             "größe ≠ 254 ✓",
             ["FW-ERR-2"],
         ),
-        (
+        PeerError(
             "max-reason",
             "An ERROR with a 254-byte reason (the longest allowed).",
             304,
             "t" * 254,
             ["FW-ERR-2"],
         ),
-        (
+        PeerError(
             "long-reason",
             "An ERROR with a 300-byte reason (longer than a sender may write, within the "
             "receiver's max frame size): accepted.",
@@ -440,14 +526,14 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
             "r" * 300,
             ["FW-ERR-2"],
         ),
-        (
+        PeerError(
             "code-zero",
             "An ERROR with the reserved code 0: reported with its number, not an error in itself.",
             0,
             "zero",
             ["FW-ERR-4"],
         ),
-        (
+        PeerError(
             "control-characters",
             "An ERROR whose reason holds an ANSI escape sequence, a bell "
             "and a line feed: reported as it is, never interpreted.",
@@ -456,22 +542,10 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
             ["FW-SEC-5"],
         ),
     ]
-    for key, description, code, reason, statements in valid:
-        session(
-            suite,
-            f"error-{key}",
-            f"{description} Nothing is sent in reply.",
-            ["FW-ERR-3", *statements],
-            framing=framing,
-            data=opening(framing)
-            + before
-            + on_wire(framing, frame(ERROR, error_payload(code, reason.encode())))
-            + ignored,
-            events=[message(DATA, b"before")],
-            sent=[],
-            end={"peer_error": {"code": code, "reason": reason}},
-            tags=["error-frame"],
-        )
+
+
+def error_inside_message(suite: Suite, framing: str) -> None:
+    """FW-MSG-6: an ERROR inside a data message ends the session; the message is lost."""
     session(
         suite,
         "error-inside-message",
@@ -490,40 +564,51 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
         end={"peer_error": {"code": 305, "reason": ""}},
         tags=["error-frame"],
     )
-    malformed = [
-        ("empty", "An empty ERROR payload.", b""),
-        ("one-byte", "A 1-byte ERROR payload.", b"\x00"),
-        ("invalid-utf8", "A reason that is not UTF-8 (byte 0xFF).", error_payload(100, b"\xff")),
-        (
+
+
+def malformed_errors() -> list[Malformed]:
+    """ERROR payloads too short for a code, or whose reason is not valid UTF-8."""
+    return [
+        Malformed("empty", "An empty ERROR payload.", b""),
+        Malformed("one-byte", "A 1-byte ERROR payload.", b"\x00"),
+        Malformed(
+            "invalid-utf8", "A reason that is not UTF-8 (byte 0xFF).", error_payload(100, b"\xff")
+        ),
+        Malformed(
             "overlong-utf8",
             "A reason with an overlong UTF-8 form (C0 80).",
             error_payload(100, b"a\xc0\x80"),
         ),
-        (
+        Malformed(
             "truncated-utf8",
             "A reason ending in the middle of a UTF-8 sequence (E2 82).",
             error_payload(100, b"cost \xe2\x82"),
         ),
-        (
+        Malformed(
             "surrogate-utf8",
             "A reason holding an encoded UTF-16 surrogate (ED A0 80).",
             error_payload(100, b"\xed\xa0\x80"),
         ),
-        (
+        Malformed(
             "beyond-unicode-utf8",
             "A reason holding a 4-byte form above U+10FFFF (F4 90 80 80), which RFC 3629 excludes.",
             error_payload(100, b"\xf4\x90\x80\x80"),
         ),
     ]
-    for key, description, payload in malformed:
+
+
+def malformed_error_cases(suite: Suite, framing: str) -> None:
+    """FW-ERR-4: a malformed ERROR fails the connection, and no ERROR goes back."""
+    before = on_wire(framing, frame(DATA, b"before"))
+    for row in malformed_errors():
         session(
             suite,
-            f"error-malformed-{key}",
-            f"{description} malformed-control; the connection is failed by the peer, so "
+            f"error-malformed-{row.key}",
+            f"{row.description} malformed-control; the connection is failed by the peer, so "
             "no ERROR is sent back.",
             ["FW-ERR-4", "FW-ERR-3"],
             framing=framing,
-            data=opening(framing) + before + on_wire(framing, frame(ERROR, payload)),
+            data=opening(framing) + before + on_wire(framing, frame(ERROR, row.payload)),
             events=[message(DATA, b"before")],
             sent=[],
             end=error("malformed-control"),
