@@ -842,131 +842,145 @@ def end_of_input_cases(suite: Suite, framing: str) -> None:
     )
 
 
+class SessionFault(NamedTuple):
+    """Frames holding one fault that ends a session, the error the spec names for it, and
+    the implementation's limits."""
+
+    key: str
+    frames: list[bytes]
+    name: str
+    statements: list[str]
+    limits: Json = SMALL_LIMITS
+
+
 def fatal_frame_cases(suite: Suite, framing: str) -> None:
     """Every frame and message error is fatal in a session (FW-SES-7, FW-DLM-9)."""
-    start = frame(DATA, b"start", more=True)
-    limits_256 = {"max_frame_size": 256, "max_message_size": 256}
-    faults: list[tuple[str, list[bytes], str, list[str], Json]] = [
-        ("bad-magic", [frame(DATA, b"x", magic=b"FV")], "bad-magic", ["FW-HDR-4"], SMALL_LIMITS),
-        (
+    for fault in [*fatal_frame_faults(), *fatal_message_faults()]:
+        fatal_fault(suite, framing, fault)
+    if framing == DELIMITED:
+        fatal_fault(
+            suite,
+            framing,
+            SessionFault(
+                "length-mismatch", [frame(DATA, b"x", length=2)], "length-mismatch", ["FW-DLM-3"]
+            ),
+        )
+        fatal_cobs_invalid(suite, framing)
+    fatal_header_only(suite, framing)
+
+
+def fatal_frame_faults() -> list[SessionFault]:
+    """Faults of one frame: its header, its size, its checksum."""
+    return [
+        SessionFault("bad-magic", [frame(DATA, b"x", magic=b"FV")], "bad-magic", ["FW-HDR-4"]),
+        SessionFault(
             "version",
             [frame(DATA, b"x", version=2)],
             "unsupported-version",
             ["FW-HDR-5", "FW-EXT-1"],
-            SMALL_LIMITS,
         ),
-        (
-            "reserved-flag",
-            [frame(DATA, b"x", raw_flags=0x08)],
-            "reserved-flag",
-            ["FW-FLG-1"],
-            SMALL_LIMITS,
+        SessionFault(
+            "reserved-flag", [frame(DATA, b"x", raw_flags=0x08)], "reserved-flag", ["FW-FLG-1"]
         ),
-        (
-            "control-app-flags",
-            [frame(PING, bytes(8), app=1)],
-            "reserved-flag",
-            ["FW-FLG-2"],
-            SMALL_LIMITS,
+        SessionFault(
+            "control-app-flags", [frame(PING, bytes(8), app=1)], "reserved-flag", ["FW-FLG-2"]
         ),
-        ("reserved-type", [frame(0x3F, b"x")], "reserved-type", ["FW-TYP-2"], SMALL_LIMITS),
-        (
+        SessionFault("reserved-type", [frame(0x3F, b"x")], "reserved-type", ["FW-TYP-2"]),
+        SessionFault(
             "fragmented-control",
             [frame(PONG, bytes(8), more=True)],
             "fragmented-control",
             ["FW-TYP-3"],
-            SMALL_LIMITS,
         ),
-        (
+        SessionFault(
             "frame-too-large",
             [frame(DATA, nonzero_bytes(257))],
             "frame-too-large",
             ["FW-LEN-3", "FW-HEL-6"],
-            SMALL_LIMITS,
         ),
-        (
+        SessionFault(
             "checksum-mismatch",
             [corrupt_trailer(frame(DATA, b"x", checksum=True))],
             "checksum-mismatch",
             ["FW-CRC-3"],
-            SMALL_LIMITS,
         ),
-        (
+    ]
+
+
+def fatal_message_faults() -> list[SessionFault]:
+    """Faults of the message rules of section 5."""
+    start = frame(DATA, b"start", more=True)
+    return [
+        SessionFault(
             "unexpected-continuation",
             [frame(DATA, b"x", cont=True)],
             "unexpected-continuation",
             ["FW-MSG-7"],
-            SMALL_LIMITS,
         ),
-        (
-            "message-interrupted",
-            [start, frame(DATA, b"x")],
-            "message-interrupted",
-            ["FW-MSG-8"],
-            SMALL_LIMITS,
+        SessionFault(
+            "message-interrupted", [start, frame(DATA, b"x")], "message-interrupted", ["FW-MSG-8"]
         ),
-        (
+        SessionFault(
             "continuation-mismatch",
             [start, frame(0x41, b"x", cont=True)],
             "continuation-mismatch",
             ["FW-MSG-9"],
-            SMALL_LIMITS,
         ),
-        (
+        SessionFault(
             "message-too-large",
             [frame(DATA, nonzero_bytes(256), more=True), frame(DATA, b"x", cont=True)],
             "message-too-large",
             ["FW-MSG-10", "FW-HEL-6"],
-            limits_256,
+            {"max_frame_size": 256, "max_message_size": 256},
         ),
     ]
+
+
+def fatal_fault(suite: Suite, framing: str, fault: SessionFault) -> None:
+    """A message, the fault, a message: the first is delivered, then the session fails."""
+    sent, end = failure(fault.name)
+    rules = [*fault.statements, "FW-SES-7", "FW-SES-3", "FW-SES-4", "FW-ERR-1", "FW-ERR-2"]
     if framing == DELIMITED:
-        faults += [
-            (
-                "length-mismatch",
-                [frame(DATA, b"x", length=2)],
-                "length-mismatch",
-                ["FW-DLM-3"],
-                SMALL_LIMITS,
-            ),
-        ]
-    after = frame(DATA, b"after")
-    for key, bad_frames, name, statements, limits in faults:
-        sent, end = failure(name)
-        rules = [*statements, "FW-SES-7", "FW-SES-3", "FW-SES-4", "FW-ERR-1", "FW-ERR-2"]
-        if framing == DELIMITED:
-            rules.append("FW-DLM-9")
-        session(
-            suite,
-            f"fatal-{key}",
-            f"A data message, then a {name} fault, then another message: the first is "
-            "delivered, the connection fails (ERROR sent), nothing after is delivered.",
-            rules,
-            framing=framing,
-            data=opening(framing) + on_wire(framing, frame(DATA, b"before"), *bad_frames, after),
-            events=[message(DATA, b"before")],
-            sent=sent,
-            end=end,
-            limits=limits,
-        )
-    if framing == DELIMITED:
-        sent, end = failure("cobs-invalid")
-        session(
-            suite,
-            "fatal-cobs-invalid",
-            "A data message, then a frame whose COBS code byte overruns: the connection "
-            "fails with cobs-invalid (ERROR sent).",
-            ["FW-SES-7", "FW-DLM-9", "FW-COB-2", "FW-ERR-1"],
-            framing=framing,
-            data=opening(framing)
-            + on_wire(framing, frame(DATA, b"before"))
-            + b"\x30\x46\x57\x00"
-            + on_wire(framing, after),
-            events=[message(DATA, b"before")],
-            sent=sent,
-            end=end,
-            limits=SMALL_LIMITS,
-        )
+        rules.append("FW-DLM-9")
+    session(
+        suite,
+        f"fatal-{fault.key}",
+        f"A data message, then a {fault.name} fault, then another message: the first is "
+        "delivered, the connection fails (ERROR sent), nothing after is delivered.",
+        rules,
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"before"), *fault.frames, frame(DATA, b"after")),
+        events=[message(DATA, b"before")],
+        sent=sent,
+        end=end,
+        limits=fault.limits,
+    )
+
+
+def fatal_cobs_invalid(suite: Suite, framing: str) -> None:
+    """FW-DLM-9: in a session, even cobs-invalid is fatal."""
+    sent, end = failure("cobs-invalid")
+    session(
+        suite,
+        "fatal-cobs-invalid",
+        "A data message, then a frame whose COBS code byte overruns: the connection "
+        "fails with cobs-invalid (ERROR sent).",
+        ["FW-SES-7", "FW-DLM-9", "FW-COB-2", "FW-ERR-1"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"before"))
+        + b"\x30\x46\x57\x00"
+        + on_wire(framing, frame(DATA, b"after")),
+        events=[message(DATA, b"before")],
+        sent=sent,
+        end=end,
+        limits=SMALL_LIMITS,
+    )
+
+
+def fatal_header_only(suite: Suite, framing: str) -> None:
+    """FW-HEL-6: a frame over the announced maximum fails from its header alone."""
     sent, end = failure("frame-too-large")
     session(
         suite,
