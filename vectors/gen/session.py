@@ -716,26 +716,37 @@ def ping_cases(suite: Suite, framing: str) -> None:
     )
 
 
+class WrongByte(NamedTuple):
+    """A preface with one byte changed: where, and to what."""
+
+    key: str
+    description: str
+    offset: int
+    value: int
+
+
 def preface_cases(suite: Suite, framing: str) -> None:
     """FW-PRE-1, FW-PRE-2: a wrong byte fails at once, without an ERROR frame."""
     good = preface(framing)
     other = DELIMITED if framing == LENGTH_PREFIXED else LENGTH_PREFIXED
     wrong = [
-        ("high-bit-stripped", "First byte 0x09 (high bit stripped by a 7-bit link).", 0, 0x09),
-        ("first-byte", "First byte 0x88.", 0, 0x88),
-        ("version-digit", "Byte 3 is ASCII '2' (not Framewire/1).", 3, 0x32),
-        ("other-framing", f"Framing byte of {other} framing.", 4, preface(other)[4]),
-        ("cr-lf-to-lf", "CR LF converted to LF (byte 5 is 0x0A).", 5, 0x0A),
-        ("guard-last-byte", "Last guard byte 0x1B instead of 0x1A.", 7, 0x1B),
+        WrongByte(
+            "high-bit-stripped", "First byte 0x09 (high bit stripped by a 7-bit link).", 0, 0x09
+        ),
+        WrongByte("first-byte", "First byte 0x88.", 0, 0x88),
+        WrongByte("version-digit", "Byte 3 is ASCII '2' (not Framewire/1).", 3, 0x32),
+        WrongByte("other-framing", f"Framing byte of {other} framing.", 4, preface(other)[4]),
+        WrongByte("cr-lf-to-lf", "CR LF converted to LF (byte 5 is 0x0A).", 5, 0x0A),
+        WrongByte("guard-last-byte", "Last guard byte 0x1B instead of 0x1A.", 7, 0x1B),
     ]
-    for key, description, index, value in wrong:
-        broken = good[:index] + bytes([value])
-        rest = good[index + 1 :] + on_wire(framing, PEER_HELLO)
+    for row in wrong:
+        broken = good[: row.offset] + bytes([row.value])
+        rest = good[row.offset + 1 :] + on_wire(framing, PEER_HELLO)
         for cut, eof, how in ((broken, False, "at-byte"), (broken + rest, True, "whole")):
             session(
                 suite,
-                f"bad-preface-{key}-{how}",
-                f"{description} bad-preface at that byte"
+                f"bad-preface-{row.key}-{how}",
+                f"{row.description} bad-preface at that byte"
                 f"{' (nothing after it has arrived yet)' if how == 'at-byte' else ''}; no "
                 "ERROR frame is sent.",
                 ["FW-PRE-2", "FW-PRE-1", "FW-ERR-1"],
@@ -1415,26 +1426,34 @@ def zero_in_preface_cases(suite: Suite) -> None:
         )
 
 
-def control_layout_order_cases(suite: Suite, framing: str) -> None:
-    """FW-HDR-9: a control payload's layout is checked only once the frame has passed every
-    frame check, its checksum included, so a frame error or the end of input comes first."""
+class LayoutOrder(NamedTuple):
+    """A control frame whose layout is wrong and which also fails an earlier check."""
+
+    key: str
+    description: str
+    data: bytes
+    name: str
+
+
+def layout_orders(framing: str) -> list[LayoutOrder]:
+    """Control frames with a wrong layout and a wrong checksum, or cut by end of input."""
     nine = bytes(range(9))
-    for key, description, data, name in (
-        (
+    return [
+        LayoutOrder(
             "ping-length-9-bad-checksum",
             "A PING of 9 bytes with a wrong CRC: checksum-mismatch (the frame is checked "
             "before its layout), not malformed-control.",
             opening(framing) + on_wire(framing, corrupt_trailer(frame(PING, nine, checksum=True))),
             "checksum-mismatch",
         ),
-        (
+        LayoutOrder(
             "hello-length-7-bad-checksum",
             "A HELLO of 7 bytes with a wrong CRC: checksum-mismatch, not malformed-control.",
             preface(framing)
             + on_wire(framing, corrupt_trailer(frame(HELLO, bytes(7), checksum=True))),
             "checksum-mismatch",
         ),
-        (
+        LayoutOrder(
             "error-length-1-bad-checksum",
             "An ERROR of 1 byte with a wrong CRC: checksum-mismatch, which this side "
             "detected, so it sends an ERROR (a malformed ERROR would send none).",
@@ -1442,29 +1461,42 @@ def control_layout_order_cases(suite: Suite, framing: str) -> None:
             + on_wire(framing, corrupt_trailer(frame(ERROR, b"\x01", checksum=True))),
             "checksum-mismatch",
         ),
-        (
+        LayoutOrder(
             "ping-length-9-cut",
             "A PING announcing 9 bytes, cut after 4 payload bytes by the end of input: "
             "truncated-frame (no ERROR), not malformed-control.",
             opening(framing) + on_wire(framing, frame(PING, nine))[:-6],
             "truncated-frame",
         ),
-    ):
-        sent, end = failure(name)
+    ]
+
+
+def control_layout_order_cases(suite: Suite, framing: str) -> None:
+    """FW-HDR-9: a control payload's layout is checked only once the frame has passed every
+    frame check, its checksum included, so a frame error or the end of input comes first."""
+    nine = bytes(range(9))
+    for row in layout_orders(framing):
+        sent, end = failure(row.name)
         session(
             suite,
-            f"order-{key}",
-            description,
+            f"order-{row.key}",
+            row.description,
             [
                 "FW-HDR-9",
-                "FW-PNG-1" if "ping" in key else "FW-HEL-3" if "hello" in key else "FW-ERR-4",
+                "FW-PNG-1"
+                if "ping" in row.key
+                else "FW-HEL-3"
+                if "hello" in row.key
+                else "FW-ERR-4",
             ],
             framing=framing,
-            data=data,
+            data=row.data,
             events=[],
             sent=sent,
             end=end,
-            tags=["check-order", "multi-fault"] if "checksum" in key else ["check-order", "eof"],
+            tags=["check-order", "multi-fault"]
+            if "checksum" in row.key
+            else ["check-order", "eof"],
         )
     session(
         suite,
