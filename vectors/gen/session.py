@@ -616,18 +616,29 @@ def malformed_error_cases(suite: Suite, framing: str) -> None:
         )
 
 
+# The 8-byte payloads of the PINGs the other peer sends.
+PING_A = bytes.fromhex("0102030405060708")
+PING_B = b"\xff" * 8
+
+
 def ping_cases(suite: Suite, framing: str) -> None:
     """FW-PNG-1..3, FW-MSG-6, FW-CLS-3."""
-    ping_a, ping_b = bytes.fromhex("0102030405060708"), b"\xff" * 8
+    pong_cases(suite, framing)
+    ping_among_messages(suite, framing)
+    bad_ping_cases(suite, framing)
+
+
+def pong_cases(suite: Suite, framing: str) -> None:
+    """FW-PNG-2: each PING gets its PONG, even after the peer's end of input."""
     session(
         suite,
         "ping-pong",
         "A PING: answered by a PONG with the same 8 bytes.",
         ["FW-PNG-2", "FW-PNG-1", "FW-CLS-7"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
+        data=opening(framing) + on_wire(framing, frame(PING, PING_A)),
         events=[],
-        sent=[{"pong": ping_a.hex()}],
+        sent=[{"pong": PING_A.hex()}],
         end=OPEN,
         eof=False,
     )
@@ -638,9 +649,9 @@ def ping_cases(suite: Suite, framing: str) -> None:
         ["FW-PNG-2", "FW-MSG-16"],
         framing=framing,
         data=opening(framing)
-        + on_wire(framing, frame(PING, ping_a), frame(PING, ping_b, checksum=True)),
+        + on_wire(framing, frame(PING, PING_A), frame(PING, PING_B, checksum=True)),
         events=[],
-        sent=[{"pong": ping_a.hex()}, {"pong": ping_b.hex()}],
+        sent=[{"pong": PING_A.hex()}, {"pong": PING_B.hex()}],
         end=OPEN,
         eof=False,
     )
@@ -651,11 +662,15 @@ def ping_cases(suite: Suite, framing: str) -> None:
         "is sent; the session ends cleanly.",
         ["FW-PNG-2", "FW-CLS-3", "FW-CLS-2", "FW-CLS-7"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
+        data=opening(framing) + on_wire(framing, frame(PING, PING_A)),
         events=[],
-        sent=[{"pong": ping_a.hex()}],
+        sent=[{"pong": PING_A.hex()}],
         end=CLEAN,
     )
+
+
+def ping_among_messages(suite: Suite, framing: str) -> None:
+    """FW-MSG-6, FW-PNG-3: PINGs inside messages, PONGs nobody asked for."""
     session(
         suite,
         "ping-inside-message",
@@ -667,11 +682,11 @@ def ping_cases(suite: Suite, framing: str) -> None:
         + on_wire(
             framing,
             frame(DATA, b"he", more=True),
-            frame(PING, ping_b),
+            frame(PING, PING_B),
             frame(DATA, b"llo", cont=True),
         ),
         events=[message(DATA, b"hello")],
-        sent=[{"pong": ping_b.hex()}],
+        sent=[{"pong": PING_B.hex()}],
         end=CLEAN,
     )
     session(
@@ -680,11 +695,15 @@ def ping_cases(suite: Suite, framing: str) -> None:
         "A PONG that answers no PING: ignored; the next message is delivered.",
         ["FW-PNG-3"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PONG, ping_a), frame(DATA, b"next")),
+        data=opening(framing) + on_wire(framing, frame(PONG, PING_A), frame(DATA, b"next")),
         events=[message(DATA, b"next")],
         sent=[],
         end=CLEAN,
     )
+
+
+def bad_ping_cases(suite: Suite, framing: str) -> None:
+    """FW-PNG-1: a PING or PONG of the wrong size; a PONG owed before a failure."""
     pong_sent, end = failure("malformed-control")
     for type_, length in ((PING, 0), (PING, 7), (PING, 9), (PONG, 7), (PONG, 9)):
         name = "ping" if type_ == PING else "pong"
@@ -709,9 +728,9 @@ def ping_cases(suite: Suite, framing: str) -> None:
         "header bytes are in; delimited: the code byte 0xde overruns, cobs-invalid).",
         ["FW-PNG-2", "FW-SES-3"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PING, ping_a)) + GARBAGE + b"\x00",
+        data=opening(framing) + on_wire(framing, frame(PING, PING_A)) + GARBAGE + b"\x00",
         events=[],
-        sent=[{"pong": ping_a.hex()}, *sent],
+        sent=[{"pong": PING_A.hex()}, *sent],
         end=end,
     )
 
