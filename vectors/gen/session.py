@@ -180,6 +180,11 @@ def handshake_cases(suite: Suite, framing: str) -> None:
         end=OPEN,
         eof=False,
     )
+    data_after_handshake(suite, framing)
+
+
+def data_after_handshake(suite: Suite, framing: str) -> None:
+    """Messages after the handshake, delivered in order, up to the announced limits."""
     multi = [
         frame(0x55, b"par", app=4, more=True),
         frame(0x55, b"ts", app=4, cont=True, checksum=True),
