@@ -845,6 +845,11 @@ def end_of_input_cases(suite: Suite, framing: str) -> None:
             end=end,
             tags=["eof", "every-offset"],
         )
+    truncated_after_handshake(suite, framing)
+
+
+def truncated_after_handshake(suite: Suite, framing: str) -> None:
+    """FW-CLS-5: end of input inside a frame or a message, after the handshake."""
     sent, end = failure("truncated-frame")
     session(
         suite,
