@@ -39,7 +39,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import __version__, _schema, _serial_cli
+from framewire import __version__, _schema, _serial_cli, _wireshark_cli
 from framewire._annotate import FrameReport, inspect_stream
 from framewire._cli_options import (
     UsageError,
@@ -788,6 +788,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "-v", "--verbose", action="store_true", help="also print what is echoed"
             )
 
+    _wireshark_cli.add_parser(subparsers)
     _add_plugins(subparsers)
     return parser
 
