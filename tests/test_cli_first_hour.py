@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from io_peers import echo
 from test_cli_interrupt import Terminal
 from tls_peers import TlsFiles
 
@@ -38,11 +39,6 @@ def one_line(result: subprocess.CompletedProcess[str]) -> str:
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
     return result.stderr
-
-
-def echo(channel: Channel) -> None:
-    for message in channel:
-        channel.send(message)
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
+from framewire._arguments import check_client_call, check_server_call
 from framewire._heap import HeapTrimmer
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
@@ -746,6 +747,7 @@ async def open_connection(
     and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
     clean end (spec section 12), its handshake bounded by the handshake deadline.
     """
+    check_client_call("open_connection", address, options)
     if streaming:
         return await _open(
             address,
@@ -963,6 +965,7 @@ async def start_server(
     every core"). ``ssl`` (an ``ssl.SSLContext`` with the server's certificate) runs
     every connection over TLS (spec section 12).
     """
+    check_server_call("start_server", address, handler, options)
     check_listen_target(address, sock)
     loop = asyncio.get_running_loop()
     server = AsyncServer(handler)

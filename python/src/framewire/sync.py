@@ -61,6 +61,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
+from framewire._arguments import check_client_call, check_server_call
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
@@ -613,6 +614,7 @@ def connect(
     connection over TLS (spec section 12); the server's certificate is checked against
     ``server_hostname``, by default the host of ``address``.
     """
+    check_client_call("connect", address, options)
     deadlines = deadlines if deadlines is not None else Deadlines()
     options = checked_options(options, streaming=streaming)  # before a socket exists to leak
     context = prepare_context(ssl, server_side=False)
@@ -861,6 +863,7 @@ def serve(
     holding the server's certificate) every connection runs over TLS (spec section 12);
     its handshake is bounded by the handshake deadline.
     """
+    check_server_call("serve", address, handler, options)
     check_listen_target(address, sock)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()

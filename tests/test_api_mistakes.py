@@ -1,0 +1,108 @@
+"""Mistakes a newcomer makes with the API are caught where they are made, with a message
+that names the right call, not later as an AttributeError deep inside."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from io_peers import async_echo, echo
+
+from framewire import Framing, Message, Options
+from framewire.aio import open_connection, start_server
+from framewire.session import Session
+from framewire.sync import Server, connect, serve
+
+pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with serve(("127.0.0.1", 0), echo) as running:
+        yield running
+
+
+# --- the address is one value --------------------------------------------------------
+
+
+def test_connect_with_host_and_port_apart_names_the_right_call(server: Server) -> None:
+    assert isinstance(server.address, tuple)
+    port = server.address[1]
+    with pytest.raises(TypeError, match=r"connect\(\('127.0.0.1', \d+\)"):
+        connect("127.0.0.1", port)  # type: ignore[call-overload]
+
+
+def test_open_connection_with_host_and_port_apart_names_the_right_call(server: Server) -> None:
+    assert isinstance(server.address, tuple)
+    port = server.address[1]
+    with pytest.raises(TypeError, match=r"open_connection\(\('127.0.0.1', \d+\)"):
+        asyncio.run(open_connection("127.0.0.1", port))  # type: ignore[call-overload]
+
+
+def test_start_server_with_the_handler_first_names_the_right_call() -> None:
+    async def main() -> None:
+        await start_server(async_echo, "127.0.0.1", 0)  # type: ignore[call-overload]
+
+    with pytest.raises(TypeError, match=r"start_server\(\('127.0.0.1', 0\), handler"):
+        asyncio.run(main())
+
+
+def test_serve_with_the_handler_first_names_the_right_call() -> None:
+    with pytest.raises(TypeError, match=r"serve\(\('127.0.0.1', 0\), handler"):
+        serve(echo, ("127.0.0.1", 0))  # type: ignore[call-overload]
+
+
+def test_options_of_the_wrong_type_are_named(server: Server) -> None:
+    with pytest.raises(TypeError, match=r"options must be a framewire\.Options, not str"):
+        connect(server.address, "delimited")  # type: ignore[call-overload]
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+def test_a_text_payload_is_refused_when_the_message_is_made() -> None:
+    with pytest.raises(TypeError, match=r"payload must be bytes.*\.encode\(\)"):
+        Message(0x41, "text")  # type: ignore[arg-type]
+
+
+def test_a_bytes_like_payload_becomes_bytes() -> None:
+    message = Message(0x41, bytearray(b"abc"))  # type: ignore[arg-type]
+    assert type(message.payload) is bytes
+    assert message == Message(0x41, b"abc")
+    assert Message(0x41, memoryview(b"xyz")).payload == b"xyz"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("flags", [16, -1])
+def test_flags_outside_0_to_15_are_refused(flags: int) -> None:
+    with pytest.raises(ValueError, match="application flags, 0 to 15"):
+        Message(0x41, b"", flags)
+
+
+@pytest.mark.parametrize("message_type", [256, -1])
+def test_a_type_outside_a_byte_is_refused(message_type: int) -> None:
+    with pytest.raises(ValueError, match="0 to 255"):
+        Message(message_type, b"")
+
+
+def test_send_given_bytes_names_the_fix(server: Server) -> None:
+    with connect(server.address) as channel, pytest.raises(TypeError, match=r"Message\(0x40"):
+        channel.send(b"raw")  # type: ignore[arg-type]
+
+
+def test_the_session_refuses_what_is_not_a_message() -> None:
+    with pytest.raises(TypeError, match=r"takes a framewire\.Message"):
+        Session().send("text")  # type: ignore[arg-type]
+
+
+# --- options -----------------------------------------------------------------------------
+
+
+def test_options_take_the_framing_as_its_string() -> None:
+    assert Options(framing="delimited").framing is Framing.DELIMITED  # type: ignore[arg-type]
+    assert Options("length-prefixed") == Options()  # type: ignore[arg-type]
+
+
+def test_an_unknown_framing_string_lists_the_choices() -> None:
+    with pytest.raises(ValueError, match="'length-prefixed' or 'delimited'"):
+        Options(framing="cobs")  # type: ignore[arg-type]
