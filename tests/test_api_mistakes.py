@@ -4,13 +4,16 @@ that names the right call, not later as an AttributeError deep inside."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
-from io_peers import async_echo, echo
+from io_peers import async_echo, echo, handshake_bytes
 
-from framewire import Framing, Message, Options
+from framewire import Framing, Limits, Message, Options
 from framewire.aio import open_connection, start_server
+from framewire.errors import TransportError
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
 
@@ -106,3 +109,59 @@ def test_options_take_the_framing_as_its_string() -> None:
 def test_an_unknown_framing_string_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="'length-prefixed' or 'delimited'"):
         Options(framing="cobs")  # type: ignore[arg-type]
+
+
+# --- send(timeout=) in both APIs (spec/guide/errors.md, "A call's timeout") -------------
+
+BIG = Message(0x40, bytes(16 * 1024 * 1024))
+"""More than the socket buffers of both ends hold, so a peer that never reads stalls it."""
+
+
+class UnreadPeer:
+    """A peer that does its handshake, then never reads (until ``close``)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address: tuple[str, int] = self.listener.getsockname()[:2]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        sock, _ = self.listener.accept()
+        sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED, Limits(max_message_size=0)))
+        self.accepted.append(sock)
+
+    def close(self) -> None:
+        self.thread.join(5)
+        for sock in [*self.accepted, self.listener]:
+            sock.close()
+
+
+@pytest.fixture
+def unread_peer() -> Iterator[UnreadPeer]:
+    peer = UnreadPeer()
+    yield peer
+    peer.close()
+
+
+def test_a_blocking_send_timeout_fails_the_connection(unread_peer: UnreadPeer) -> None:
+    with connect(unread_peer.address) as channel:
+        with pytest.raises(TransportError, match="partly written"):
+            channel.send(BIG, timeout=0.5)
+        with pytest.raises(TransportError):  # the channel is failed (FW-SES-4)
+            channel.send(Message(0x40, b"next"))
+
+
+def test_an_asyncio_send_timeout_says_what_happened(unread_peer: UnreadPeer) -> None:
+    async def main() -> str:
+        channel = await open_connection(unread_peer.address)
+        with pytest.raises(TimeoutError) as raised:
+            await channel.send(BIG, timeout=0.5)
+        with pytest.raises(TimeoutError):  # not failed: the next send waits its turn too
+            await channel.send(Message(0x40, b"next"), timeout=0.2)
+        unread_peer.close()  # the queued message can never go out now
+        await channel.close()
+        return str(raised.value)
+
+    assert "still usable" in asyncio.run(main())

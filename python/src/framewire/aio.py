@@ -449,13 +449,23 @@ class _AsyncChannelBase(Generic[DataEvent]):
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
         Waits while the transport is paused (write back-pressure); ``timeout`` bounds
-        that wait (``TimeoutError``; the message is then queued in the transport).
+        that wait (``TimeoutError``; the message is then queued in the transport, whole,
+        and the connection is still usable: unlike the blocking ``send``, which may have
+        written part of a frame and so fails the connection).
         """
-        async with asyncio.timeout(timeout):
-            await self._prepare_send()
-            self._call_session(self._protocol.session.send, message)
-            self._protocol.write_pending()
-            await self._drain()
+        try:
+            async with asyncio.timeout(timeout):
+                await self._prepare_send()
+                self._call_session(self._protocol.session.send, message)
+                self._protocol.write_pending()
+                await self._drain()
+        except TimeoutError as expired:
+            if expired.args:
+                raise
+            raise TimeoutError(
+                "send(timeout=) expired while the peer was not reading; the message is "
+                "queued whole and the connection is still usable"
+            ) from None
 
     async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
         """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""
