@@ -260,3 +260,30 @@ def test_conformance_quiet_still_says_pass_or_fail() -> None:
 def test_the_tls_module_knows_the_preface_signature() -> None:
     """Written out in framewire.tls (FW-CNF-4 keeps the codec out of it): the same bytes."""
     assert tls.PREFACE_SIGNATURE == _schema.PREFACE_SIGNATURE
+
+
+# --- listen says which connection each message came on ---------------------------------
+
+
+def test_listen_tags_each_message_with_its_connection_number(tmp_path: Path) -> None:
+    """Two clients at once: each line carries the number of the log's ``conn N`` lines,
+    and the tagged line can still be fed to ``send``."""
+    command = [*FRAMEWIRE, "listen", f"unix:{tmp_path / 'fw.sock'}", "--timeout", "5"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        assert server.stderr.readline().startswith("listening on")
+        address = f"unix:{tmp_path / 'fw.sock'}"
+        first = run("send", address, stdin='{"type": 64, "payload": "from one"}\n')
+        second = run("send", address, stdin='{"type": 64, "payload": "from two"}\n')
+        assert first.returncode == second.returncode == 0
+    finally:
+        server.send_signal(2)
+        out, err = server.communicate(timeout=20)
+    lines = out.splitlines()
+    assert lines == [
+        '{"conn": 1, "type": 64, "flags": 0, "payload": "from one"}',
+        '{"conn": 2, "type": 64, "flags": 0, "payload": "from two"}',
+    ]
+    assert "conn 2 accepted" in err
+    assert run("send", "--batch", "127.0.0.1:1", stdin=lines[0]).returncode == 1  # not 2

@@ -8,7 +8,8 @@ too):
 
 ``type`` is required (64-255 for data; 1-4 are control messages), ``flags`` (the
 application flags, 0-15) defaults to 0, and the payload is given as ``payload`` (UTF-8
-text) or ``payload_hex`` (bytes), not both; none means an empty payload. ``decode``,
+text) or ``payload_hex`` (bytes), not both; none means an empty payload. ``listen``
+adds ``conn``, the number of the connection (as in its log lines), which input ignores. ``decode``,
 ``send``, ``listen`` and ``echo`` print messages in the same form, so their output can be
 fed back to ``encode`` or ``send``.
 
@@ -48,7 +49,7 @@ from framewire._cli_options import (
     file_error_reason,
     tls_client_options,
 )
-from framewire._connlog import LOGGER_NAME
+from framewire._connlog import LOGGER_NAME, current_connection
 from framewire._send_cli import add_send_mode_options, deadlines_within, run_send_socket
 from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.deadlines import Deadlines
@@ -75,7 +76,7 @@ def message_from_json(obj: object) -> Message:
     """Build a Message from its JSON form (see the module docstring)."""
     if not isinstance(obj, dict):
         raise UsageError(f"a message must be a JSON object, got {json.dumps(obj)}")
-    unknown = set(obj) - {"type", "flags", "payload", "payload_hex"}
+    unknown = set(obj) - {"type", "flags", "payload", "payload_hex", "conn"}
     if unknown:
         raise UsageError(f"unknown message keys {sorted(unknown)}")
     if "type" not in obj:
@@ -614,8 +615,9 @@ def run_listen(args: argparse.Namespace) -> int:
         return _serial_cli.run_listen_serial(args, _options(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
+        tag = {"conn": current_connection()}  # the number of the log's `conn N` lines
         for message in channel:
-            out.print(message_to_json(message))
+            out.print(tag | message_to_json(message))
 
     return _serve(args, handle)
 
