@@ -4,6 +4,7 @@ that names the right call, not later as an AttributeError deep inside."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import threading
 from collections.abc import Iterator
@@ -165,3 +166,24 @@ def test_an_asyncio_send_timeout_says_what_happened(unread_peer: UnreadPeer) -> 
         return str(raised.value)
 
     assert "still usable" in asyncio.run(main())
+
+
+# --- TransportError is a ConnectionError -------------------------------------------------
+
+
+def test_a_refused_connection_is_a_connection_error_with_its_errno() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        address = listener.getsockname()[:2]
+    with pytest.raises(ConnectionError) as raised:  # what socket code already catches
+        connect(address)
+    assert isinstance(raised.value, TransportError)
+    assert raised.value.errno == errno.ECONNREFUSED
+    assert "connecting to" in str(raised.value)
+
+
+def test_an_asyncio_refused_connection_is_a_connection_error_with_its_errno() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        address = listener.getsockname()[:2]
+    with pytest.raises(ConnectionError) as raised:
+        asyncio.run(open_connection(address))
+    assert raised.value.errno == errno.ECONNREFUSED

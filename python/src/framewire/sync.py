@@ -386,10 +386,10 @@ class _ChannelBase(Generic[DataEvent]):
             raise self._fail(
                 TransportError("send deadline expired with a frame partly written")
             ) from None
+        except TlsError as error:  # a TransportError, an OSError too: before OSError
+            raise self._fail(error) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
-        except TlsError as error:
-            raise self._fail(error) from None
 
     def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         """Queue through a session call (a streamed piece) and send what it queued."""
@@ -645,6 +645,9 @@ def _secure(sock: socket.socket, layer: TlsLayer, timeout: float | None) -> TlsS
     except TimeoutError:
         sock.close()
         raise TlsError(f"TLS handshake failed while {layer.during}: deadline expired") from None
+    except TlsError:  # an OSError too (TransportError): raised as it is
+        sock.close()
+        raise
     except OSError as exc:
         sock.close()
         raise transport_error(exc, layer.during) from None
