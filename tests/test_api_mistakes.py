@@ -7,6 +7,7 @@ import asyncio
 import errno
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +15,7 @@ from io_peers import async_echo, echo, handshake_bytes
 
 from framewire import Framing, Limits, Message, Options
 from framewire.aio import open_connection, start_server
-from framewire.errors import TransportError
+from framewire.errors import RemoteProtocolError, TransportError
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
 
@@ -187,3 +188,27 @@ def test_an_asyncio_refused_connection_is_a_connection_error_with_its_errno() ->
     with pytest.raises(ConnectionError) as raised:
         asyncio.run(open_connection(address))
     assert raised.value.errno == errno.ECONNREFUSED
+
+
+# --- a timeout for the connect ----------------------------------------------------------
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[tuple[str, int]]:
+    """A TCP port where the kernel completes connections and nobody ever speaks."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        yield listener.getsockname()[:2]
+
+
+def test_connect_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
+    started = time.monotonic()
+    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+        connect(silent_listener, timeout=0.5)
+    assert time.monotonic() - started < 10  # the default handshake deadline is 10 s
+
+
+def test_open_connection_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
+    started = time.monotonic()
+    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+        asyncio.run(open_connection(silent_listener, timeout=0.5))
+    assert time.monotonic() - started < 10

@@ -2,14 +2,18 @@
 made, with a message that names the right call.
 
 Without them ``connect("127.0.0.1", 7000)`` and ``start_server(handler, host, port)`` got
-as far as ``AttributeError: 'int' object has no attribute 'limits'``.
+as far as ``AttributeError: 'int' object has no attribute 'limits'``. Also here: what
+the connect calls' ``timeout=`` means in terms of ``Deadlines``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
+from framewire.deadlines import Deadlines
 from framewire.options import Options
 
-__all__ = ["check_client_call", "check_server_call"]
+__all__ = ["check_client_call", "check_server_call", "with_connect_timeout"]
 
 
 def check_client_call(call: str, address: object, options: object) -> None:
@@ -42,3 +46,11 @@ def _check_options(call: str, options: object) -> None:
             f"{call}(): options must be a framewire.Options, not {type(options).__name__}: "
             f"e.g. {call}(address, Options(Framing.DELIMITED))"
         )
+
+
+def with_connect_timeout(deadlines: Deadlines | None, timeout: float | None) -> Deadlines | None:
+    """The deadlines of a connect given ``timeout=``: the handshake deadline, which already
+    bounds the TCP connect, the TLS handshake and Framewire's, becomes ``timeout``."""
+    if timeout is None:
+        return deadlines
+    return dataclasses.replace(deadlines or Deadlines(), handshake=timeout)

@@ -59,7 +59,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
-from framewire._arguments import check_client_call, check_server_call
+from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
 from framewire._heap import HeapTrimmer
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
@@ -723,6 +723,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -735,6 +736,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[True],
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -746,6 +748,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: bool = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -756,8 +759,10 @@ async def open_connection(
     ``AsyncChannel``, or with ``streaming=True`` an ``AsyncStreamingChannel``. ``ssl``
     and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
     clean end (spec section 12), its handshake bounded by the handshake deadline.
+    ``timeout`` bounds all of the connect: it is the handshake deadline of ``deadlines``.
     """
     check_client_call("open_connection", address, options)
+    deadlines = with_connect_timeout(deadlines, timeout)
     if streaming:
         return await _open(
             address,

@@ -61,7 +61,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
-from framewire._arguments import check_client_call, check_server_call
+from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._tls_sync import TlsSocket, tls_handshake
@@ -578,6 +578,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -590,6 +591,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[True],
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -601,6 +603,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: bool = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -612,10 +615,11 @@ def connect(
     connect, and the TLS handshake, are bounded by the handshake deadline too. ``ssl``
     (an ``ssl.SSLContext``, or ``True`` for the system's trusted CAs) runs the
     connection over TLS (spec section 12); the server's certificate is checked against
-    ``server_hostname``, by default the host of ``address``.
+    ``server_hostname``, by default the host of ``address``. ``timeout`` bounds all of
+    the connect (TCP, TLS, handshake): it is the handshake deadline of ``deadlines``.
     """
     check_client_call("connect", address, options)
-    deadlines = deadlines if deadlines is not None else Deadlines()
+    deadlines = with_connect_timeout(deadlines, timeout) or Deadlines()
     options = checked_options(options, streaming=streaming)  # before a socket exists to leak
     context = prepare_context(ssl, server_side=False)
     hostname = (
