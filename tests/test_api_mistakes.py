@@ -212,3 +212,26 @@ def test_open_connection_takes_a_timeout(silent_listener: tuple[str, int]) -> No
     with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
         asyncio.run(open_connection(silent_listener, timeout=0.5))
     assert time.monotonic() - started < 10
+
+
+# --- async with start_server(...), with or without await ---------------------------------
+
+
+def test_start_server_works_in_async_with_without_await() -> None:
+    async def main() -> Message | None:
+        async with start_server(("127.0.0.1", 0), async_echo) as server:
+            channel = await open_connection(server.address)
+            async with channel:
+                await channel.send(Message(0x40, b"hi"))
+                return await channel.recv(timeout=5)
+
+    assert asyncio.run(main()) == Message(0x40, b"hi")
+
+
+def test_start_server_is_still_awaited_for_the_server() -> None:
+    async def main() -> bool:
+        server = await start_server(("127.0.0.1", 0), async_echo)
+        async with server:
+            return isinstance(server.address, tuple)
+
+    assert asyncio.run(main())

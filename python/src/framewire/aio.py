@@ -50,12 +50,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import logging
 import operator
 import os
 import socket
 import ssl as _ssl  # `ssl` is the name of the transports' TLS option
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
@@ -101,6 +102,7 @@ __all__ = [
     "AsyncServer",
     "AsyncStreamingChannel",
     "AsyncStreamingHandler",
+    "ServerStart",
     "open_connection",
     "start_server",
 ]
@@ -848,6 +850,45 @@ AsyncStreamingHandler = Callable[[AsyncStreamingChannel], Awaitable[object]]
 """The handler of ``start_server(..., streaming=True)``."""
 
 
+class ServerStart:
+    """What ``start_server()`` returns: await it for the ``AsyncServer``, or use it in
+    ``async with`` directly, as ``websockets.serve`` allows, which starts the server on
+    entry and shuts it down on exit (``async with await start_server(...)`` works too)."""
+
+    def __init__(self, starting: Coroutine[Any, Any, AsyncServer]) -> None:
+        self._starting = starting
+        self._server: AsyncServer | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncServer]:
+        return self._starting.__await__()
+
+    async def __aenter__(self) -> AsyncServer:
+        self._server = await self._starting
+        return self._server
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._server is not None  # __aenter__ set it
+        await self._server.__aexit__(exc_type, exc, traceback)
+
+
+def _startable(
+    start: Callable[_P, Coroutine[Any, Any, AsyncServer]],
+) -> Callable[_P, ServerStart]:
+    """Make ``start_server`` return a ``ServerStart`` (awaitable, and an async context
+    manager) instead of a bare coroutine."""
+
+    @functools.wraps(start)
+    def starting(*args: _P.args, **kwargs: _P.kwargs) -> ServerStart:
+        return ServerStart(start(*args, **kwargs))
+
+    return starting
+
+
 class AsyncServer:
     """A Framewire server on the running loop: one task per connection.
 
@@ -926,7 +967,7 @@ class AsyncServer:
 
 
 @overload
-async def start_server(
+def start_server(
     address: Address | None,
     handler: AsyncHandler,
     options: Options | None = None,
@@ -937,11 +978,11 @@ async def start_server(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
-) -> AsyncServer: ...
+) -> ServerStart: ...
 
 
 @overload
-async def start_server(
+def start_server(
     address: Address | None,
     handler: AsyncStreamingHandler,
     options: Options | None = None,
@@ -952,9 +993,10 @@ async def start_server(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
-) -> AsyncServer: ...
+) -> ServerStart: ...
 
 
+@_startable
 async def start_server(
     address: Address | None,
     handler: AsyncHandler | AsyncStreamingHandler,
