@@ -17,8 +17,8 @@ BIN        := $(VENV)/bin
 PY         := $(BIN)/python
 PYPROJECT  := python/pyproject.toml
 # Touched after a successful install; they live inside the venv so `rm -rf .venv` resets
-# them. PACKAGE_STAMP: the package and its runtime dependencies only (enough for
-# `make demo`); VENV_STAMP: the dev and docs extras on top (everything else).
+# them. PACKAGE_STAMP: the package, its runtime dependencies and the cli extra (enough for
+# `make demo` and the command it suggests); VENV_STAMP: the dev and docs extras on top.
 PACKAGE_STAMP := $(VENV)/.framewire-package.stamp
 VENV_STAMP    := $(VENV)/.framewire-install.stamp
 
@@ -42,9 +42,9 @@ help: ## Show this help
 venv: $(VENV_STAMP) ## Create .venv and install the package with its cli, dev and docs extras
 
 $(PACKAGE_STAMP): $(PYPROJECT)
-	@echo "==> installing the framewire package into $(VENV) (once)"
+	@echo "==> installing the framewire package and its command line into $(VENV) (once)"
 	@$(PYTHON_SYS) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e ./python
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e './python[cli]'
 	@touch $@
 
 $(VENV_STAMP): $(PACKAGE_STAMP)
@@ -62,7 +62,7 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	cd js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package only)
+demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package and its CLI)
 	@$(PY) -m framewire._demo
 
 test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)

@@ -308,7 +308,7 @@ def test_listen_prints_messages_and_a_failed_connection_exits_1(tmp_path: Path) 
     sock.close()
     out, err = process.communicate(timeout=10)
     assert process.returncode == 1
-    assert json.loads(out) == {"type": 64, "flags": 0, "payload": "first"}
+    assert json.loads(out) == {"conn": 1, "type": 64, "flags": 0, "payload": "first"}
     assert b"reserved-flag" in err
 
 

@@ -19,11 +19,15 @@ connection: a protocol error of the peer, or a deadline); ``peer-error=NAME code
 peer sent an ERROR frame); ``transport-error`` (a reset or broken pipe); ``handler-error``
 (an exception in the application's handler, logged with its traceback as well);
 ``cancelled`` (an asyncio handler cancelled by the server's shutdown).
+
+``current_connection()`` gives the handler the number its connection's lines carry
+(``framewire listen`` tags each message with it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import logging
 import threading
@@ -34,10 +38,19 @@ from framewire.errors import PeerError, RemoteProtocolError, TransportError
 from framewire.events import PeerHello
 from framewire.framing import Framing
 
-__all__ = ["LOGGER_NAME", "ConnectionLog"]
+__all__ = ["LOGGER_NAME", "ConnectionLog", "current_connection"]
 
 LOGGER_NAME = "framewire.connections"
 _log = logging.getLogger(LOGGER_NAME)
+_current: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "framewire_connection", default=None
+)
+
+
+def current_connection() -> int | None:
+    """The number of the connection whose handler is running here (its thread), or None
+    outside a handler of a server that logs its connections."""
+    return _current.get()
 
 
 class ConnectionLog:
@@ -69,7 +82,11 @@ class ConnectionLog:
         return number
 
     def handshake(self, number: int, framing: Framing, hello: PeerHello) -> None:
-        """Log the end of the handshake: the framing and the limits the peer announced."""
+        """Log the end of the handshake: the framing and the limits the peer announced.
+
+        The handler runs next, in this thread: ``number`` becomes its
+        ``current_connection()``."""
+        _current.set(number)
         _log.info(
             "conn %s%d handshake framing=%s peer_max_frame_size=%d peer_max_message_size=%d",
             self._prefix,

@@ -120,6 +120,7 @@ def transport_error(exc: OSError, during: str) -> TransportError:
     tell an application whether its data went out.
     """
     error = TransportError(f"connection failed while {during}: {exc.strerror or exc}")
+    error.errno = exc.errno  # only errno: str() stays the message above
     error.__cause__ = exc
     return error
 

@@ -56,10 +56,11 @@ import operator
 import os
 import socket
 import ssl as _ssl  # `ssl` is the name of the transports' TLS option
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
+from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
@@ -101,6 +102,7 @@ __all__ = [
     "AsyncServer",
     "AsyncStreamingChannel",
     "AsyncStreamingHandler",
+    "ServerStart",
     "open_connection",
     "start_server",
 ]
@@ -504,13 +506,23 @@ class _AsyncChannelBase(Generic[DataEvent]):
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
         Waits while the transport is paused (write back-pressure); ``timeout`` bounds
-        that wait (``TimeoutError``; the message is then queued in the transport).
+        that wait (``TimeoutError``; the message is then queued in the transport, whole,
+        and the connection is still usable: unlike the blocking ``send``, which may have
+        written part of a frame and so fails the connection).
         """
-        async with asyncio.timeout(timeout):
-            await self._prepare_send()
-            self._call_session(self._protocol.session.send, message)
-            self._protocol.write_pending()
-            await self._drain()
+        try:
+            async with asyncio.timeout(timeout):
+                await self._prepare_send()
+                self._call_session(self._protocol.session.send, message)
+                self._protocol.write_pending()
+                await self._drain()
+        except TimeoutError as expired:
+            if expired.args:
+                raise
+            raise TimeoutError(
+                "send(timeout=) expired while the peer was not reading; the message is "
+                "queued whole and the connection is still usable"
+            ) from None
 
     async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
         """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""
@@ -775,6 +787,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -787,6 +800,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[True],
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -798,6 +812,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: bool = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -808,7 +823,10 @@ async def open_connection(
     ``AsyncChannel``, or with ``streaming=True`` an ``AsyncStreamingChannel``. ``ssl``
     and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
     clean end (spec section 12), its handshake bounded by the handshake deadline.
+    ``timeout`` bounds all of the connect: it is the handshake deadline of ``deadlines``.
     """
+    check_client_call("open_connection", address, options)
+    deadlines = with_connect_timeout(deadlines, timeout)
     if streaming:
         return await _open(
             address,
@@ -896,6 +914,45 @@ AsyncHandler = Callable[[AsyncChannel], Awaitable[object]]
 """What ``start_server`` runs for each connection: ``await handler(channel)``, in a task."""
 AsyncStreamingHandler = Callable[[AsyncStreamingChannel], Awaitable[object]]
 """The handler of ``start_server(..., streaming=True)``."""
+
+
+class ServerStart:
+    """What ``start_server()`` returns: await it for the ``AsyncServer``, or use it in
+    ``async with`` directly, as ``websockets.serve`` allows, which starts the server on
+    entry and shuts it down on exit (``async with await start_server(...)`` works too)."""
+
+    def __init__(self, starting: Coroutine[Any, Any, AsyncServer]) -> None:
+        self._starting = starting
+        self._server: AsyncServer | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncServer]:
+        return self._starting.__await__()
+
+    async def __aenter__(self) -> AsyncServer:
+        self._server = await self._starting
+        return self._server
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._server is not None  # __aenter__ set it
+        await self._server.__aexit__(exc_type, exc, traceback)
+
+
+def _startable(
+    start: Callable[_P, Coroutine[Any, Any, AsyncServer]],
+) -> Callable[_P, ServerStart]:
+    """Make ``start_server`` return a ``ServerStart`` (awaitable, and an async context
+    manager) instead of a bare coroutine."""
+
+    @functools.wraps(start)
+    def starting(*args: _P.args, **kwargs: _P.kwargs) -> ServerStart:
+        return ServerStart(start(*args, **kwargs))
+
+    return starting
 
 
 class AsyncServer:
@@ -1059,7 +1116,7 @@ class AsyncServer:
 
 
 @overload
-async def start_server(
+def start_server(
     address: Address | None,
     handler: AsyncHandler,
     options: Options | None = None,
@@ -1071,11 +1128,11 @@ async def start_server(
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
     trim_heap: bool = False,
-) -> AsyncServer: ...
+) -> ServerStart: ...
 
 
 @overload
-async def start_server(
+def start_server(
     address: Address | None,
     handler: AsyncStreamingHandler,
     options: Options | None = None,
@@ -1087,9 +1144,10 @@ async def start_server(
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
     trim_heap: bool = False,
-) -> AsyncServer: ...
+) -> ServerStart: ...
 
 
+@_startable
 async def start_server(
     address: Address | None,
     handler: AsyncHandler | AsyncStreamingHandler,
@@ -1118,6 +1176,7 @@ async def start_server(
     free pages back to the system as connections end (``malloc_trim``, off the loop): a
     process-wide step, for a process that is the server (the CLI's servers take it).
     """
+    check_server_call("start_server", address, handler, options)
     server = AsyncServer(handler, trim_heap=trim_heap)
     plain: Callable[[], asyncio.BufferedProtocol] = (
         _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)

@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
+from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
@@ -415,10 +416,10 @@ class _ChannelBase(Generic[DataEvent]):
             raise self._time_out(
                 self._tracker.describe(DeadlineKind.SEND), stream_broken=True
             ) from None
+        except TlsError as error:  # a TransportError, an OSError too: before OSError
+            raise self._fail(error) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
-        except TlsError as error:
-            raise self._fail(error) from None
 
     def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         """Queue through a session call (a streamed piece) and send what it queued."""
@@ -611,6 +612,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -623,6 +625,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[True],
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -634,6 +637,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: bool = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -645,9 +649,11 @@ def connect(
     connect, and the TLS handshake, are bounded by the handshake deadline too. ``ssl``
     (an ``ssl.SSLContext``, or ``True`` for the system's trusted CAs) runs the
     connection over TLS (spec section 12); the server's certificate is checked against
-    ``server_hostname``, by default the host of ``address``.
+    ``server_hostname``, by default the host of ``address``. ``timeout`` bounds all of
+    the connect (TCP, TLS, handshake): it is the handshake deadline of ``deadlines``.
     """
-    deadlines = deadlines if deadlines is not None else Deadlines()
+    check_client_call("connect", address, options)
+    deadlines = with_connect_timeout(deadlines, timeout) or Deadlines()
     options = checked_options(options, streaming=streaming)  # before a socket exists to leak
     context = prepare_context(ssl, server_side=False)
     hostname = (
@@ -677,6 +683,9 @@ def _secure(sock: socket.socket, layer: TlsLayer, timeout: float | None) -> TlsS
     except TimeoutError:
         sock.close()
         raise TlsError(f"TLS handshake failed while {layer.during}: deadline expired") from None
+    except TlsError:  # an OSError too (TransportError): raised as it is
+        sock.close()
+        raise
     except OSError as exc:
         sock.close()
         raise transport_error(exc, layer.during) from None
@@ -917,10 +926,11 @@ def serve(
     holding the server's certificate) every connection runs over TLS (spec section 12);
     its handshake is bounded by the handshake deadline. ``name`` goes before the
     connection numbers of the server's log lines (``conn NAME-17 accepted ...``).
-    ``trim_heap=True`` gives the C
-    heap's free pages back to the system as connections end (``malloc_trim``): a
-    process-wide step, for a process that is the server (the CLI's servers take it).
+    ``trim_heap=True`` gives the C heap's free pages back to the system as connections
+    end (``malloc_trim``): a process-wide step, for a process that is the server (the
+    CLI's servers take it).
     """
+    check_server_call("serve", address, handler, options)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
     context = prepare_context(ssl, server_side=True)
