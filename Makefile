@@ -121,3 +121,4 @@ clean: ## Remove the venv, build output and caches
 	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -path ./.git -prune -o \
 	  \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +
+include c/firmware.mk
