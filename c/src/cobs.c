@@ -1,0 +1,86 @@
+/*
+ * COBS encoding, canonical as FW-COB-1 defines it, written in pieces so that a frame's
+ * header, payload and trailer need not be contiguous. (Decoding is the delimited
+ * reader's: it decodes as the bytes arrive.)
+ */
+#include "internal.h"
+
+void fw__cobs_start(fw__cobs *c, uint8_t *out, size_t cap)
+{
+    c->out = out;
+    c->cap = cap;
+    c->code_at = 0;
+    c->w = 1;
+    c->run = 1;
+    c->open = true;
+    c->full = cap == 0u;
+}
+
+/* Reserve the next output byte; false (and full set) when there is no room. */
+static bool room(fw__cobs *c)
+{
+    if (c->full || c->w >= c->cap) {
+        c->full = true;
+        return false;
+    }
+    return true;
+}
+
+static void open_block(fw__cobs *c)
+{
+    c->code_at = c->w++;
+    c->run = 1;
+    c->open = true;
+}
+
+void fw__cobs_put(fw__cobs *c, const uint8_t *in, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!c->open) {
+            if (!room(c)) {
+                return;
+            }
+            open_block(c);
+        }
+        if (in[i] == 0u) {
+            /* the block ends with the zero it stands for; the next one opens at once */
+            c->out[c->code_at] = c->run;
+            if (!room(c)) {
+                return;
+            }
+            open_block(c);
+            continue;
+        }
+        if (!room(c)) {
+            return;
+        }
+        c->out[c->w++] = in[i];
+        c->run++;
+        if (c->run == 0xFFu) {
+            c->out[c->code_at] = c->run; /* a full block stands for no zero */
+            c->open = false;
+        }
+    }
+}
+
+size_t fw__cobs_finish(fw__cobs *c)
+{
+    if (c->full) {
+        return 0;
+    }
+    if (c->open) {
+        c->out[c->code_at] = c->run;
+    }
+    return c->w;
+}
+
+size_t fw_cobs_encode(uint8_t *out, size_t cap, const uint8_t *in, size_t n)
+{
+    fw__cobs c;
+
+    fw__cobs_start(&c, out, cap);
+    fw__cobs_put(&c, in, n);
+    return fw__cobs_finish(&c);
+}

@@ -1,0 +1,105 @@
+/*
+ * The encoder: one frame, or a whole message split canonically (FW-MSG-17), in either
+ * framing, into the caller's buffer.
+ */
+#include "internal.h"
+
+size_t fw_encode_bound(fw_framing framing, uint32_t len, uint32_t max_frame)
+{
+    uint32_t frames;
+    uint32_t total;
+    uint32_t extra;
+
+    if (max_frame == 0u) {
+        return 0;
+    }
+    frames = len == 0u ? 1u : len / max_frame + (len % max_frame != 0u ? 1u : 0u);
+    if (frames > (0xFFFFFFFFul - len) / 16u) {
+        return 0;
+    }
+    total = len + frames * (FW_HEADER_SIZE + FW_TRAILER_SIZE);
+    if (framing == FW_DELIMITED) {
+        /* per frame: COBS adds 1 + floor(m / 254) bytes (FW-COB-4), then the delimiter */
+        extra = 2u * frames + total / 254u;
+        if (total > 0xFFFFFFFFul - extra) {
+            return 0;
+        }
+        total += extra;
+    }
+#if SIZE_MAX < 0xFFFFFFFFul
+    if (total > SIZE_MAX) {
+        return 0;
+    }
+#endif
+    return (size_t)total;
+}
+
+size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,
+                       uint8_t flags, const uint8_t *payload, uint32_t len)
+{
+    uint8_t hdr[FW_HEADER_SIZE];
+    uint8_t trailer[FW_TRAILER_SIZE] = {0, 0, 0, 0};
+    size_t tlen = (flags & FW_FLAG_C) != 0u ? FW_TRAILER_SIZE : 0u;
+    uint32_t crc;
+
+    hdr[0] = 0x46u;
+    hdr[1] = 0x57u;
+    hdr[2] = 0x01u;
+    hdr[3] = flags;
+    hdr[4] = type;
+    fw__put_be32(hdr + 5, len);
+    if (tlen != 0u) {
+        crc = fw_crc32c_update(0u, hdr, FW_HEADER_SIZE);
+        crc = fw_crc32c_update(crc, payload, (size_t)len);
+        fw__put_be32(trailer, crc);
+    }
+    if (framing == FW_DELIMITED) {
+        fw__cobs c;
+        size_t w;
+        fw__cobs_start(&c, out, cap);
+        fw__cobs_put(&c, hdr, FW_HEADER_SIZE);
+        fw__cobs_put(&c, payload, (size_t)len);
+        fw__cobs_put(&c, trailer, tlen);
+        w = fw__cobs_finish(&c);
+        if (w == 0u || w >= cap) {
+            return 0;
+        }
+        out[w] = 0u;
+        return w + 1u;
+    }
+    if (len > cap || cap - len < FW_HEADER_SIZE + tlen) {
+        return 0;
+    }
+    memcpy(out, hdr, FW_HEADER_SIZE);
+    if (len != 0u) {
+        memcpy(out + FW_HEADER_SIZE, payload, (size_t)len);
+    }
+    memcpy(out + FW_HEADER_SIZE + len, trailer, tlen);
+    return FW_HEADER_SIZE + (size_t)len + tlen;
+}
+
+size_t fw_encode_message(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,
+                         uint8_t app_flags, const uint8_t *payload, uint32_t len,
+                         uint32_t max_frame, bool checksum)
+{
+    size_t w = 0;
+    uint32_t off = 0;
+
+    if (max_frame == 0u || app_flags > 15u) {
+        return 0;
+    }
+    do {
+        uint32_t chunk = len - off < max_frame ? len - off : max_frame;
+        uint8_t flags = (uint8_t)(((unsigned)app_flags << 4) | (checksum ? FW_FLAG_C : 0u) |
+                                  (off != 0u ? FW_FLAG_N : 0u) |
+                                  (chunk < len - off ? FW_FLAG_M : 0u));
+        size_t k = fw_encode_frame(out + w, cap - w, framing, type, flags, payload + off,
+                                   chunk);
+        if (k == 0u) {
+            return 0;
+        }
+        w += k;
+        off += chunk;
+    } while (off < len);
+    return w;
+}
