@@ -35,7 +35,7 @@ DIFF_SECONDS_SHORT ?= 20
 LINT_PATHS += c/tools c/fuzz
 TYPE_PATHS += c/tools c/fuzz
 
-TEST_STEPS += c-qemu
+TEST_STEPS += c-qemu c-size c-fuzz-short
 
 .PHONY: c-size c-qemu c-vectors-host c-serial-demo c-portability fuzz c-fuzz-short c-bench \
         c-amalgamation c-diff c-diff-short c-firmware
@@ -72,7 +72,7 @@ c-vectors-host: $(FW_BUILD)/host-runner ## The vector runner built for the host 
 
 c-qemu: $(FW_BUILD)/host-runner $(FW_BUILD)/vectors.elf ## The vectors on the emulated Cortex-M3; counts must equal the host's
 	@$(FW_BUILD)/host-runner | tee $(FW_BUILD)/host-runner.out
-	@timeout $(FW_QEMU_LIMIT) $(FW_QEMU) -kernel $(FW_BUILD)/vectors.elf | tee $(FW_BUILD)/qemu-runner.out
+	@timeout $(FW_QEMU_LIMIT) $(FW_QEMU) -kernel $(FW_BUILD)/vectors.elf 2>&1 | tee $(FW_BUILD)/qemu-runner.out
 	@host=$$(grep -E '^vectors on the host: ' $(FW_BUILD)/host-runner.out | sed 's/.*: //'); \
 	  board=$$(grep -E '^vectors on the board: ' $(FW_BUILD)/qemu-runner.out | sed 's/.*: //'); \
 	  if [ -z "$$board" ] || [ "$$host" != "$$board" ]; then \
@@ -84,3 +84,40 @@ c-qemu: $(FW_BUILD)/host-runner $(FW_BUILD)/vectors.elf ## The vectors on the em
 
 c-size: ## Code and RAM size per part on Cortex-M0+/M3/M4 at -Os, and the state structs' sizes
 	$(FW_SYS_PY) c/tools/size_report.py --cc $(FW_ARM_CC) --build $(FW_BUILD)/size
+
+# --- E. fuzzing ------------------------------------------------------------------------------
+
+FW_FUZZ    := $(FW_BUILD)/fuzz
+FW_FUZZ_CC ?= clang
+FW_FUZZERS := $(FW_FUZZ)/fuzz_decoder $(FW_FUZZ)/fuzz_session
+
+$(FW_FUZZ)/fuzz_%: c/fuzz/fuzz_%.c c/fuzz/fuzz_common.h $(FW_LIB_SRC) $(FW_LIB_HDR)
+	@mkdir -p $(@D)
+	$(FW_FUZZ_CC) -std=c99 -g -O1 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Ic/include $< $(FW_LIB_SRC) -o $@
+
+$(FW_FUZZ)/seeds.stamp: c/fuzz/seeds.py $(wildcard vectors/*.json)
+	@mkdir -p $(@D)
+	$(FW_SYS_PY) c/fuzz/seeds.py vectors $(FW_FUZZ)/seed-decoder $(FW_FUZZ)/seed-session
+	@touch $@
+
+# Each harness runs for $(1) seconds from its corpus and the vectors' seeds; a finding
+# stops the run with the input saved as $(FW_FUZZ)/crash-* (replay: the harness + file).
+define fw_fuzz_run
+	@for name in decoder session; do \
+	  mkdir -p $(FW_FUZZ)/corpus-$$name; \
+	  echo "==> fuzz_$$name for $(1) s"; \
+	  if ! $(FW_FUZZ)/fuzz_$$name -max_total_time=$(1) -print_final_stats=1 -timeout=10 \
+	      -artifact_prefix=$(FW_FUZZ)/ $(FW_FUZZ)/corpus-$$name $(FW_FUZZ)/seed-$$name \
+	      > $(FW_FUZZ)/$$name.log 2>&1; then \
+	    tail -n 60 $(FW_FUZZ)/$$name.log; echo "fuzz_$$name: a finding (above)"; exit 1; fi; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE' $(FW_FUZZ)/$$name.log; \
+	  grep -E '^stat::number_of_executed_units' $(FW_FUZZ)/$$name.log; \
+	done
+endef
+
+fuzz: $(FW_FUZZERS) $(FW_FUZZ)/seeds.stamp ## libFuzzer on the decoder and the session, FUZZ_MINUTES each (default 5)
+	$(call fw_fuzz_run,$$(( $(FUZZ_MINUTES) * 60 )))
+
+c-fuzz-short: $(FW_FUZZERS) $(FW_FUZZ)/seeds.stamp ## A short fuzzing pass (FUZZ_SECONDS_SHORT per harness)
+	$(call fw_fuzz_run,$(FUZZ_SECONDS_SHORT))

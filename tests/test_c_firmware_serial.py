@@ -288,3 +288,36 @@ def test_cli_send_to_board_and_listen_to_its_echoes() -> None:
     # The board's report of the frame it dropped, then every other message byte-exact.
     assert echoed[2] == Message(REPORT_TYPE, (108).to_bytes(2, "big"))
     assert [echoed[i] for i in (0, 1, 3, 4, 5)] == [message(i) for i in (0, 1, 3, 4, 5)]
+
+
+def test_session_profile_on_a_clean_line() -> None:
+    """Preface and HELLO both ways (the board answers), then every message echoed."""
+    count = 8
+    with board_line(firmware("echo-session")) as line, host_terminal() as (master, device):
+        relay = Relay([(master, line, intact), (line, master, intact)])
+        try:
+            with SerialLink.open(device, session=True) as link:
+                link.handshake(REPLY_TIMEOUT)
+                replies = exchange(link, count)
+        finally:
+            relay.close()
+    assert replies == [message(index) for index in range(count)]
+
+
+def test_cli_send_session_to_board() -> None:
+    """`framewire send --serial --session`: the handshake with the board completes."""
+    with board_line(firmware("echo-session")) as line, host_terminal() as (master, device):
+        relay = Relay([(master, line, intact), (line, master, intact)])
+        try:
+            sent = run_cli(
+                "send",
+                "--serial",
+                device,
+                "--session",
+                "--timeout",
+                "20",
+                stdin='{"type": 64, "payload": "over the session"}\n',
+            )
+        finally:
+            relay.close()
+    assert sent.returncode == 0, sent.stderr

@@ -316,8 +316,8 @@ static int session_case(const struct vt_session_case *t)
     }
     if (!ended && t->eof) {
         fw_session_end_of_input(&s, &ev);
-        have = drain(&s, have);
     }
+    have = drain(&s, have);
     if (c.seen != c.count || !c.ok || !output_matches(t, captured, have)) {
         return 0;
     }
