@@ -35,7 +35,7 @@ DIFF_SECONDS_SHORT ?= 20
 LINT_PATHS += c/tools c/fuzz
 TYPE_PATHS += c/tools c/fuzz
 
-TEST_STEPS += c-qemu c-size c-fuzz-short
+TEST_STEPS += c-qemu c-size c-fuzz-short c-diff-short
 
 .PHONY: c-size c-qemu c-vectors-host c-serial-demo c-portability fuzz c-fuzz-short c-bench \
         c-amalgamation c-diff c-diff-short c-firmware
@@ -121,3 +121,15 @@ fuzz: $(FW_FUZZERS) $(FW_FUZZ)/seeds.stamp ## libFuzzer on the decoder and the s
 
 c-fuzz-short: $(FW_FUZZERS) $(FW_FUZZ)/seeds.stamp ## A short fuzzing pass (FUZZ_SECONDS_SHORT per harness)
 	$(call fw_fuzz_run,$(FUZZ_SECONDS_SHORT))
+
+# --- H. differential check against the Python reference ------------------------------------
+
+$(FW_BUILD)/libframewire-diff.so: $(FW_LIB_SRC) $(FW_LIB_HDR)
+	@mkdir -p $(@D)
+	$(FW_HOST_CC) -std=c99 -O2 -shared -fPIC -Ic/include $(FW_LIB_SRC) -o $@
+
+c-diff: venv $(FW_BUILD)/libframewire-diff.so ## C vs Python decoders and sessions on DIFF_INPUTS random inputs (default 1,000,000)
+	$(PY) c/tools/diff.py $(FW_BUILD)/libframewire-diff.so --inputs $(DIFF_INPUTS)
+
+c-diff-short: venv $(FW_BUILD)/libframewire-diff.so ## The differential check for DIFF_SECONDS_SHORT seconds
+	$(PY) c/tools/diff.py $(FW_BUILD)/libframewire-diff.so --seconds $(DIFF_SECONDS_SHORT) --seed $$RANDOM
