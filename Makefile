@@ -31,6 +31,7 @@ TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors tools
 #   TEST_STEPS += vectors-check js-test
 TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
 TEST_STEPS += docs-check
+TEST_STEPS += c-test c-clang c-asan c-valgrind c-cppcheck c-conformance c-install
 
 .PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation
 
@@ -116,6 +117,8 @@ bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle
 	$(PY) python/benchmarks/bench.py --repeats 3
 	$(PY) python/benchmarks/bench_tls.py --repeats 3
 	$(PY) python/benchmarks/scale.py --quick
+
+include c/c.mk
 
 clean: ## Remove the venv, build output and caches
 	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -39,6 +39,9 @@ typedef struct jbuf {
 
 void jb_raw(jbuf *b, const char *text);
 void jb_rawn(jbuf *b, const char *text, size_t n);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
 void jb_printf(jbuf *b, const char *fmt, ...);
 /* A JSON string literal of n bytes of UTF-8 text. */
 void jb_string(jbuf *b, const char *text, size_t n);

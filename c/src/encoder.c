@@ -40,7 +40,6 @@ size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t typ
     uint8_t hdr[FW_HEADER_SIZE];
     uint8_t trailer[FW_TRAILER_SIZE] = {0, 0, 0, 0};
     size_t tlen = (flags & FW_FLAG_C) != 0u ? FW_TRAILER_SIZE : 0u;
-    uint32_t crc;
 
     hdr[0] = 0x46u;
     hdr[1] = 0x57u;
@@ -49,7 +48,7 @@ size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t typ
     hdr[4] = type;
     fw__put_be32(hdr + 5, len);
     if (tlen != 0u) {
-        crc = fw_crc32c_update(0u, hdr, FW_HEADER_SIZE);
+        uint32_t crc = fw_crc32c_update(0u, hdr, FW_HEADER_SIZE);
         crc = fw_crc32c_update(crc, payload, (size_t)len);
         fw__put_be32(trailer, crc);
     }
@@ -89,10 +88,18 @@ size_t fw_encode_message(uint8_t *out, size_t cap, fw_framing framing, uint8_t t
         return 0;
     }
     do {
-        uint32_t chunk = len - off < max_frame ? len - off : max_frame;
-        uint8_t flags = (uint8_t)(((unsigned)app_flags << 4) | (checksum ? FW_FLAG_C : 0u) |
-                                  (off != 0u ? FW_FLAG_N : 0u) |
-                                  (chunk < len - off ? FW_FLAG_M : 0u));
+        bool more = len - off > max_frame;
+        uint32_t chunk = more ? max_frame : len - off;
+        uint8_t flags = (uint8_t)((unsigned)app_flags << 4);
+        if (checksum) {
+            flags |= FW_FLAG_C;
+        }
+        if (off != 0u) {
+            flags |= FW_FLAG_N;
+        }
+        if (more) {
+            flags |= FW_FLAG_M;
+        }
         size_t k = fw_encode_frame(out + w, cap - w, framing, type, flags, payload + off,
                                    chunk);
         if (k == 0u) {

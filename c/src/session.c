@@ -355,7 +355,6 @@ static uint32_t left(uint32_t from, uint32_t ms, uint32_t now)
 uint32_t fw_session_timeout(const fw_session *s, uint32_t now_ms)
 {
     uint32_t t = FW_NO_DEADLINE;
-    uint32_t v;
 
     if (s->state == FW_SESSION_AWAIT_PREFACE || s->state == FW_SESSION_AWAIT_HELLO) {
         if (s->handshake_ms != 0u) {
@@ -370,7 +369,7 @@ uint32_t fw_session_timeout(const fw_session *s, uint32_t now_ms)
         t = left(s->t_frame, s->frame_ms, now_ms);
     }
     if ((s->bits & FW_SB_PONG) != 0u && s->pong_ms != 0u) {
-        v = left(s->t_ping, s->pong_ms, now_ms);
+        uint32_t v = left(s->t_ping, s->pong_ms, now_ms);
         if (v < t) {
             t = v;
         }
