@@ -6,10 +6,11 @@ Usage: check_errors.py framewire.h errors.c errors.json
 import json
 import re
 import sys
+from pathlib import Path
 
 
 def main() -> int:
-    header, names_c, registry = (open(p, encoding="utf-8").read() for p in sys.argv[1:4])
+    header, names_c, registry = (Path(p).read_text(encoding="utf-8") for p in sys.argv[1:4])
     enum = {
         int(code): name.lower().replace("_", "-")
         for name, code in re.findall(r"FW_ERR_([A-Z_]+) = (\d+)", header)
@@ -23,7 +24,7 @@ def main() -> int:
                 print(f"registry code {code} leaves a gap: errors.c indexes by code")
                 return 1
     ordered = sorted(wanted)
-    by_code = dict(zip(ordered, names))
+    by_code = dict(zip(ordered, names, strict=False))
     problems = []
     if enum != wanted:
         problems.append(f"enum in framewire.h {enum} != registry {wanted}")
