@@ -35,7 +35,7 @@ DIFF_SECONDS_SHORT ?= 20
 LINT_PATHS += c/tools c/fuzz
 TYPE_PATHS += c/tools c/fuzz
 
-TEST_STEPS += c-qemu c-size c-fuzz-short c-diff-short
+TEST_STEPS += c-qemu c-size c-amalgamation c-portability c-fuzz-short c-diff-short
 
 .PHONY: c-size c-qemu c-vectors-host c-serial-demo c-portability fuzz c-fuzz-short c-bench \
         c-amalgamation c-diff c-diff-short c-firmware
@@ -133,3 +133,60 @@ c-diff: venv $(FW_BUILD)/libframewire-diff.so ## C vs Python decoders and sessio
 
 c-diff-short: venv $(FW_BUILD)/libframewire-diff.so ## The differential check for DIFF_SECONDS_SHORT seconds
 	$(PY) c/tools/diff.py $(FW_BUILD)/libframewire-diff.so --seconds $(DIFF_SECONDS_SHORT) --seed $$RANDOM
+
+# --- G. amalgamation -----------------------------------------------------------------------------
+
+FW_AMALGAMATION := $(FW_BUILD)/amalgamation
+
+$(FW_AMALGAMATION)/framewire.c: c/tools/amalgamate.py $(FW_LIB_SRC) $(FW_LIB_HDR)
+	$(FW_SYS_PY) c/tools/amalgamate.py $(FW_AMALGAMATION)
+
+$(FW_BUILD)/amalgamation-runner: $(FW_AMALGAMATION)/framewire.c c/firmware/host_main.c $(FW_RUNNER)
+	$(FW_HOST_CC) $(FW_WARN) -Werror -O1 -g -I$(FW_AMALGAMATION) -Ic/firmware \
+	  c/firmware/host_main.c $(FW_RUNNER) $(FW_AMALGAMATION)/framewire.c -o $@
+
+c-amalgamation: $(FW_BUILD)/amalgamation-runner ## framewire.c + framewire.h in one piece each, checked with the vectors
+	$(FW_ARM_CC) -mcpu=cortex-m0plus -mthumb -Os $(FW_WARN) -Werror -c $(FW_AMALGAMATION)/framewire.c \
+	  -o $(FW_AMALGAMATION)/framewire-m0plus.o
+	$(FW_BUILD)/amalgamation-runner | sed 's/^vectors on the host/vectors on the host, amalgamated library/'
+
+# --- F. speed --------------------------------------------------------------------------------------
+
+FW_BENCH_FLAGS ?= -O2 -DFW_CRC_HW_RUNTIME
+
+$(FW_BUILD)/bench: c/bench/bench.c $(FW_LIB_SRC) $(FW_LIB_HDR)
+	@mkdir -p $(@D)
+	$(FW_HOST_CC) -std=c99 $(FW_BENCH_FLAGS) -Wall -Wextra -Ic/include $< $(FW_LIB_SRC) -o $@
+
+c-bench: $(FW_BUILD)/bench ## Decode/encode throughput beside memcpy and a bare CRC-32C pass (not a timed test)
+	$(FW_BUILD)/bench
+
+# --- D. portability ----------------------------------------------------------------------------
+
+FW_AVR_CC ?= avr-gcc
+FW_BE_CC  ?= powerpc-linux-gnu-gcc
+FW_BE_RUN ?= qemu-ppc
+
+c-portability: $(FW_TABLE) ## 16-bit AVR build at -Werror; the vectors on 32-bit x86, big-endian PowerPC, with a truncation check
+	@mkdir -p $(FW_BUILD)/avr
+	@for source in $(FW_LIB_SRC); do \
+	  $(FW_AVR_CC) -mmcu=atmega1284p -Os $(FW_WARN) -Werror -Ic/include -c $$source \
+	    -o $(FW_BUILD)/avr/$$(basename $$source .c).o || exit 1; \
+	done; echo "c-portability: the library builds for AVR (16-bit int and size_t) with no warning"
+	$(FW_HOST_CC) -m32 $(FW_WARN) -O1 -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) \
+	  $(FW_LIB_SRC) -o $(FW_BUILD)/runner-m32
+	$(FW_BUILD)/runner-m32 | sed 's/^vectors on the host/vectors on i386 (-m32)/'
+	clang -std=c99 -O1 -fsanitize=implicit-integer-truncation -fno-sanitize-recover=all \
+	  -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) $(FW_LIB_SRC) \
+	  -o $(FW_BUILD)/runner-truncation
+	$(FW_BUILD)/runner-truncation | sed 's/^vectors on the host/vectors with every implicit narrowing checked/'
+	$(FW_BE_CC) -static $(FW_WARN) -O1 -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) \
+	  $(FW_LIB_SRC) -o $(FW_BUILD)/runner-ppc
+	$(FW_BE_RUN) $(FW_BUILD)/runner-ppc | sed 's/^vectors on the host/vectors on big-endian PowerPC (qemu-user)/'
+
+# --- C. the live serial exchange -----------------------------------------------------------------
+
+FW_SERIAL_LIMIT ?= 300
+
+c-serial-demo: venv $(FW_BUILD)/echo-codec.elf $(FW_BUILD)/echo-session.elf ## Python <-> the C library on an emulated board over a pty serial line, damaged both ways
+	timeout $(FW_SERIAL_LIMIT) $(PY) -m pytest -v tests/test_c_firmware_serial.py
