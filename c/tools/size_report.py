@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import stack_report
+
 CPUS = {
     "Cortex-M0+": ["-mcpu=cortex-m0plus", "-mthumb"],
     "Cortex-M3": ["-mcpu=cortex-m3", "-mthumb"],
@@ -70,6 +72,8 @@ PARTS = [
     Part("codec + session with error names", [*CODEC, *SESSION, *NAMES], []),
 ]
 
+ENTRIES = ["fw_decoder_feed", "fw_encode_message", "fw_session_feed", "fw_session_send"]
+
 STRUCTS = ["fw_decoder", "fw_session", "fw_event", "fw_session_config"]
 
 # Targets of the issue, on Cortex-M0+ (bytes of code).
@@ -100,7 +104,8 @@ def compile_library(cc: str, flags: list[str], folder: Path) -> list[Path]:
     objects = []
     for source in sorted(Path("c/src").glob("*.c")):
         target = folder / f"{source.stem}.o"
-        run([cc, *flags, "-c", str(source), "-o", str(target)])
+        graph = ["-fcallgraph-info=su", "-dumpdir", f"{folder}/"]
+        run([cc, *flags, *graph, "-c", str(source), "-o", str(target)])
         objects.append(target)
     return objects
 
@@ -209,6 +214,16 @@ def main(argv: list[str]) -> int:
     for name in STRUCTS:
         print(f"| `{name}` | " + " | ".join(str(sizes[cpu][name]) for cpu in CPUS) + " |")
     print()
+    print("Worst stack depth by call graph, codec + session (library frames only):")
+    stack_limit, deepest = 256, 0
+    for cpu_name in CPUS:
+        folder = args.build / cpu_name.lower().replace("+", "plus") / str(len(PARTS) - 1) / "lib"
+        frames, calls, _ = stack_report.read_graph(folder)
+        depths = {entry: stack_report.worst(frames, calls, entry)[0] for entry in ENTRIES}
+        entry = max(depths, key=lambda name: depths[name])
+        print(f"- {cpu_name}: {depths[entry]} B, from {entry}")
+        deepest = depths[entry] if cpu_name == "Cortex-M0+" else deepest
+    print()
     print("Targets on Cortex-M0+ (library text, helpers not counted):")
     for name, limit in TARGETS.items():
         text = results[name]["Cortex-M0+"].text
@@ -217,6 +232,8 @@ def main(argv: list[str]) -> int:
     for name, limit in STRUCT_TARGETS.items():
         got = sizes["Cortex-M0+"][name]
         print(f"- sizeof({name}): {got} B <= {limit} B: {'met' if got <= limit else 'NOT met'}")
+    verdict = "met" if deepest <= stack_limit else "NOT met"
+    print(f"- worst stack depth: {deepest} B <= {stack_limit} B: {verdict}")
     return 0
 
 
