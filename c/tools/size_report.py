@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -150,11 +151,19 @@ def parse_map(text: str, library: Path) -> Size:
     return size
 
 
-def measure(cc: str, cpu: list[str], part: Part, folder: Path) -> Size:
+def library_folder(build: Path, cpu_name: str, defines: list[str]) -> Path:
+    """One build of the library per target and set of macros, shared by the parts."""
+    variant = "-".join(define.removeprefix("-D").lower() for define in defines) or "default"
+    return build / cpu_name.lower().replace("+", "plus") / f"lib-{variant}"
+
+
+def measure(cc: str, cpu: list[str], part: Part, folder: Path, library: Path) -> Size:
     flags = [*cpu, "-std=c99", "-Os", "-ffunction-sections", "-fdata-sections", "-Ic/include"]
     flags += part.defines
-    library = folder / "lib"
-    objects = compile_library(cc, flags, library)
+    objects = sorted(library.glob("*.o"))
+    if not objects:
+        objects = compile_library(cc, flags, library)
+    folder.mkdir(parents=True, exist_ok=True)
     stub = folder / "stub.c"
     stub.write_text(stub_source(part.functions))
     run([cc, *flags, "-c", str(stub), "-o", str(folder / "stub.o")])
@@ -195,11 +204,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cc", default="arm-none-eabi-gcc")
     parser.add_argument("--build", type=Path, default=Path("build/c-fw/size"))
     args = parser.parse_args(argv)
+    shutil.rmtree(args.build, ignore_errors=True)  # every figure from this run's build
     results: dict[str, dict[str, Size]] = {}
     for cpu_name, cpu in CPUS.items():
         for index, part in enumerate(PARTS):
-            folder = args.build / cpu_name.lower().replace("+", "plus") / str(index)
-            results.setdefault(part.name, {})[cpu_name] = measure(args.cc, cpu, part, folder)
+            folder = args.build / cpu_name.lower().replace("+", "plus") / f"part-{index}"
+            library = library_folder(args.build, cpu_name, part.defines)
+            size = measure(args.cc, cpu, part, folder, library)
+            results.setdefault(part.name, {})[cpu_name] = size
     print("Bytes at -Os, text / data / bss (+ libgcc and newlib-nano helpers the part pulls in)")
     print()
     print("| part | " + " | ".join(CPUS) + " |")
@@ -217,7 +229,7 @@ def main(argv: list[str]) -> int:
     print("Worst stack depth by call graph, codec + session (library frames only):")
     stack_limit, deepest = 256, 0
     for cpu_name in CPUS:
-        folder = args.build / cpu_name.lower().replace("+", "plus") / str(len(PARTS) - 1) / "lib"
+        folder = library_folder(args.build, cpu_name, PARTS[-1].defines)
         frames, calls, _ = stack_report.read_graph(folder)
         depths = {entry: stack_report.worst(frames, calls, entry)[0] for entry in ENTRIES}
         entry = max(depths, key=lambda name: depths[name])
