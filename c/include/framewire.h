@@ -244,6 +244,14 @@ typedef struct fw_event {
  * (checked by a static assertion in the tests). Treat the fields as private.
  */
 typedef struct fw_decoder {
+    /* bytes first: small offsets are the cheapest to reach on Thumb */
+    uint8_t state;        /* reader state */
+    uint8_t mode;         /* framing and option bits */
+    uint8_t cobs;         /* delimited: data bytes left in the current COBS block */
+    uint8_t msg_type;     /* type of the data message in progress */
+    uint8_t msg_flags;    /* its application flags, and status bits */
+    uint8_t hdr[FW_HEADER_SIZE]; /* the current frame's header */
+    uint16_t verdict;     /* the error the current frame's header earned, if any */
     uint8_t *buf;         /* caller's receive buffer */
     uint32_t cap;         /* its size */
     uint32_t max_frame;   /* limits (FW-LIM-1) */
@@ -253,20 +261,13 @@ typedef struct fw_decoder {
     uint32_t pos;         /* bytes of the current frame decoded so far */
     uint32_t enc;         /* delimited: encoded bytes of the current frame so far */
     uint32_t crc;         /* CRC-32C of the current frame so far */
-    uint8_t hdr[FW_HEADER_SIZE]; /* the current frame's header */
-    uint8_t state;        /* reader state */
-    uint8_t mode;         /* framing and option bits */
-    uint8_t cobs;         /* delimited: data bytes left in the current COBS block */
-    uint8_t msg_type;     /* type of the data message in progress */
-    uint8_t msg_flags;    /* its application flags, and status bits */
-    uint16_t verdict;     /* the error the current frame's header earned, if any */
 } fw_decoder;
 
 /**
  * Start a decoder for this framing and these limits (max_frame 256 to 2^30, max_message
  * 0 or 256 to 2^32-1, FW-LIM-2) with the caller's receive buffer. options: bits
- * FW_DECODE_*. Returns FW_STATUS_BAD_ARGUMENT for limits out of range or hunting in
- * length-prefixed framing.
+ * FW_DECODE_* (hunting applies to delimited framing only, and is ignored otherwise).
+ * Returns FW_STATUS_BAD_ARGUMENT for limits out of range or no buffer.
  */
 fw_status fw_decoder_init(fw_decoder *d, fw_framing framing, uint32_t max_frame,
                           uint32_t max_message, unsigned options, uint8_t *buf,
@@ -339,6 +340,10 @@ typedef struct fw_session_config {
  * besides the caller's receive and transmit buffers. Treat the fields as private.
  */
 typedef struct fw_session {
+    uint8_t state;        /* an fw_session_state */
+    uint8_t bits;         /* preface progress and status bits */
+    uint16_t error;       /* the error that failed the session */
+    uint8_t ping[8];      /* the payload of our outstanding PING */
     fw_decoder dec;
     uint8_t *tx;          /* caller's transmit buffer */
     uint32_t tx_cap;
@@ -351,10 +356,6 @@ typedef struct fw_session {
     uint32_t t_open;      /* when the connection opened */
     uint32_t t_frame;     /* when the current frame's first byte arrived */
     uint32_t t_ping;      /* when our outstanding PING was sent */
-    uint8_t ping[8];      /* its payload */
-    uint16_t error;       /* the error that failed the session */
-    uint8_t state;        /* an fw_session_state */
-    uint8_t bits;         /* preface progress and status bits */
 } fw_session;
 
 /** The defaults of spec 7: length-prefixed, 1 MiB frames, 16 MiB messages, 10 s/30 s. */

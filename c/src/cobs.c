@@ -1,18 +1,20 @@
 /*
  * COBS encoding, canonical as FW-COB-1 defines it, written in pieces so that a frame's
- * header, payload and trailer need not be contiguous. (Decoding is the delimited
- * reader's: it decodes as the bytes arrive.)
+ * header, payload and trailer need not be contiguous; the same writer copies them
+ * unencoded for length-prefixed framing. (Decoding is the delimited reader's: it
+ * decodes as the bytes arrive.)
  */
 #include "internal.h"
 
-void fw__cobs_start(fw__cobs *c, uint8_t *out, size_t cap)
+void fw__cobs_start(fw__cobs *c, uint8_t *out, size_t cap, bool raw)
 {
     c->out = out;
     c->cap = cap;
     c->code_at = 0;
-    c->w = 1;
+    c->w = raw ? 0u : 1u;
     c->run = 1;
-    c->open = true;
+    c->open = !raw;
+    c->raw = raw;
     c->full = cap == 0u;
 }
 
@@ -37,6 +39,15 @@ void fw__cobs_put(fw__cobs *c, const uint8_t *in, size_t n)
 {
     size_t i;
 
+    if (c->raw) {
+        if (n > c->cap - c->w) {
+            c->full = true;
+        } else if (n != 0u) {
+            memcpy(c->out + c->w, in, n);
+            c->w += n;
+        }
+        return;
+    }
     for (i = 0; i < n; i++) {
         if (!c->open) {
             if (!room(c)) {
@@ -80,7 +91,7 @@ size_t fw_cobs_encode(uint8_t *out, size_t cap, const uint8_t *in, size_t n)
 {
     fw__cobs c;
 
-    fw__cobs_start(&c, out, cap);
+    fw__cobs_start(&c, out, cap, false);
     fw__cobs_put(&c, in, n);
     return fw__cobs_finish(&c);
 }

@@ -8,24 +8,20 @@ fw_status fw_decoder_init(fw_decoder *d, fw_framing framing, uint32_t max_frame,
                           uint32_t max_message, unsigned options, uint8_t *buf,
                           uint32_t cap)
 {
-    bool delimited = framing == FW_DELIMITED;
-
     memset(d, 0, sizeof *d);
     d->state = FW_ST_DONE;
-    if (max_frame < FW_MIN_LIMIT || max_frame > FW_MAX_FRAME_CEILING ||
-        (max_message != 0u && max_message < FW_MIN_LIMIT) || buf == NULL ||
-        (framing != FW_LENGTH_PREFIXED && !delimited) ||
-        ((options & FW_DECODE_HUNTING) != 0u && !delimited)) {
-        return FW_STATUS_BAD_ARGUMENT;
+    if (max_frame - FW_MIN_LIMIT > FW_MAX_FRAME_CEILING - FW_MIN_LIMIT ||
+        max_message - 1u < FW_MIN_LIMIT - 1u || buf == NULL) {
+        return FW_STATUS_BAD_ARGUMENT; /* FW-LIM-2 */
     }
     d->buf = buf;
     d->cap = cap;
     d->max_frame = max_frame;
     d->max_message = max_message;
-    d->mode = (uint8_t)((delimited ? FW_MODE_DELIMITED : 0u) |
-                        ((options & FW_DECODE_STREAM) != 0u ? FW_MODE_STREAM : 0u));
+    d->mode = (uint8_t)((framing == FW_DELIMITED ? FW_MODE_DELIMITED : 0u) |
+                        (options & FW_DECODE_STREAM));
     fw__next_frame(d);
-    if ((options & FW_DECODE_HUNTING) != 0u) {
+    if ((options & FW_DECODE_HUNTING) != 0u && framing == FW_DELIMITED) {
         d->state = FW_ST_HUNT;
     }
     return FW_STATUS_OK;
@@ -58,9 +54,11 @@ void fw_decoder_end(fw_decoder *d, fw_event *ev)
         return;
     }
     if (fw_decoder_in_frame(d) || d->state == FW_ST_REPLAY) {
-        fw__event_error(ev, FW_EVENT_FATAL, FW_ERR_TRUNCATED_FRAME);
+        ev->kind = FW_EVENT_FATAL;
+        ev->code = FW_ERR_TRUNCATED_FRAME;
     } else if ((d->msg_flags & FW_MSG_OPEN) != 0u) {
-        fw__event_error(ev, FW_EVENT_FATAL, FW_ERR_TRUNCATED_MESSAGE);
+        ev->kind = FW_EVENT_FATAL;
+        ev->code = FW_ERR_TRUNCATED_MESSAGE;
     } else {
         ev->kind = FW_EVENT_END;
     }

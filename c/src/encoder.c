@@ -6,25 +6,22 @@
 
 size_t fw_encode_bound(fw_framing framing, uint32_t len, uint32_t max_frame)
 {
+    /* one frame more than a multiple of max_frame needs: a bound, not the count */
     uint32_t frames;
     uint32_t total;
-    uint32_t extra;
 
     if (max_frame == 0u) {
         return 0;
     }
-    frames = len == 0u ? 1u : len / max_frame + (len % max_frame != 0u ? 1u : 0u);
-    if (frames > (0xFFFFFFFFul - len) / 16u) {
+    frames = len / max_frame + 1u;
+    /* per frame: header and trailer; delimited: COBS's 1 + floor(m / 254) (FW-COB-4)
+     * and the delimiter, at most 2 + m / 254 over all frames together */
+    if (len > 0xFFFFFFFFul / 2u - 16u * frames) {
         return 0;
     }
     total = len + frames * (FW_HEADER_SIZE + FW_TRAILER_SIZE);
     if (framing == FW_DELIMITED) {
-        /* per frame: COBS adds 1 + floor(m / 254) bytes (FW-COB-4), then the delimiter */
-        extra = 2u * frames + total / 254u;
-        if (total > 0xFFFFFFFFul - extra) {
-            return 0;
-        }
-        total += extra;
+        total += 2u * frames + total / 254u;
     }
 #if SIZE_MAX < 0xFFFFFFFFul
     if (total > SIZE_MAX) {
@@ -40,6 +37,8 @@ size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t typ
     uint8_t hdr[FW_HEADER_SIZE];
     uint8_t trailer[FW_TRAILER_SIZE] = {0, 0, 0, 0};
     size_t tlen = (flags & FW_FLAG_C) != 0u ? FW_TRAILER_SIZE : 0u;
+    fw__cobs c;
+    size_t w;
 
     hdr[0] = 0x46u;
     hdr[1] = 0x57u;
@@ -52,29 +51,19 @@ size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t typ
         crc = fw_crc32c_update(crc, payload, (size_t)len);
         fw__put_be32(trailer, crc);
     }
-    if (framing == FW_DELIMITED) {
-        fw__cobs c;
-        size_t w;
-        fw__cobs_start(&c, out, cap);
-        fw__cobs_put(&c, hdr, FW_HEADER_SIZE);
-        fw__cobs_put(&c, payload, (size_t)len);
-        fw__cobs_put(&c, trailer, tlen);
-        w = fw__cobs_finish(&c);
-        if (w == 0u || w >= cap) {
-            return 0;
-        }
-        out[w] = 0u;
-        return w + 1u;
+    fw__cobs_start(&c, out, cap, framing != FW_DELIMITED);
+    fw__cobs_put(&c, hdr, FW_HEADER_SIZE);
+    fw__cobs_put(&c, payload, (size_t)len);
+    fw__cobs_put(&c, trailer, tlen);
+    w = fw__cobs_finish(&c);
+    if (w == 0u || framing != FW_DELIMITED) {
+        return w;
     }
-    if (len > cap || cap - len < FW_HEADER_SIZE + tlen) {
+    if (w >= cap) {
         return 0;
     }
-    memcpy(out, hdr, FW_HEADER_SIZE);
-    if (len != 0u) {
-        memcpy(out + FW_HEADER_SIZE, payload, (size_t)len);
-    }
-    memcpy(out + FW_HEADER_SIZE + len, trailer, tlen);
-    return FW_HEADER_SIZE + (size_t)len + tlen;
+    out[w] = 0u; /* the delimiter (FW-DLM-1) */
+    return w + 1u;
 }
 
 size_t fw_encode_message(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,

@@ -22,12 +22,14 @@ enum {
 
 /* fw_decoder.mode bits */
 #define FW_MODE_DELIMITED 0x01u
-#define FW_MODE_STREAM 0x02u   /* FW_DECODE_STREAM */
+#define FW_MODE_STREAM 0x02u   /* the same bit as FW_DECODE_STREAM */
 #define FW_MODE_SESSION 0x04u  /* every error fatal; the state check of FW-SES-6 */
 #define FW_MODE_HELLO 0x08u    /* session: the peer's HELLO was delivered */
 #define FW_MODE_CRC_BAD 0x10u  /* the current frame's trailer differs so far */
 #define FW_MODE_NOSTORE 0x20u  /* the current frame fails anyway: its payload is not kept */
 #define FW_MODE_FRAME_BITS (FW_MODE_CRC_BAD | FW_MODE_NOSTORE)
+
+typedef char fw__stream_bit[FW_MODE_STREAM == FW_DECODE_STREAM ? 1 : -1];
 
 /* fw_decoder.msg_flags bits (the low nibble: the message's application flags) */
 #define FW_MSG_APP 0x0Fu
@@ -48,8 +50,20 @@ uint16_t fw__check_message(fw_decoder *d);
 uint32_t fw__payload_base(const fw_decoder *d);
 void fw__drop_message(fw_decoder *d);
 void fw__accept_frame(fw_decoder *d, fw_event *ev);
-void fw__event_error(fw_event *ev, uint8_t kind, uint16_t code);
 void fw__next_frame(fw_decoder *d);
+/*
+ * A frame error: drop the frame and the message in progress (FW-MSG-14) and report it,
+ * recoverable in the delimited codec (going on in next_state), fatal otherwise.
+ */
+void fw__fail_frame(fw_decoder *d, fw_event *ev, uint16_t code, uint8_t next_state);
+/* n decoded bytes of the current frame: header (its verdict at the 9th byte), payload
+ * into the caller's buffer, trailer compared; bytes beyond are only counted. */
+void fw__frame_bytes(fw_decoder *d, const uint8_t *p, size_t n, fw_event *ev);
+/* The frame's size in decoded bytes: header, payload, trailer. */
+uint32_t fw__frame_size(const fw_decoder *d);
+
+/* The header checks give codes 100 to 105; the session and message rules 200 and up. */
+#define FW_HEADER_ERROR(code) ((code) != 0u && (code) < 200u)
 
 /* cobs.c: an encoder fed in pieces (FW-COB-1). */
 typedef struct fw__cobs {
@@ -59,10 +73,11 @@ typedef struct fw__cobs {
     size_t w;       /* where the next byte goes */
     uint8_t run;    /* the open block's code so far: its data bytes + 1 */
     bool open;      /* a block is open (none right after a full one) */
+    bool raw;       /* no COBS: the bytes are copied as they are */
     bool full;      /* out had no room */
 } fw__cobs;
 
-void fw__cobs_start(fw__cobs *c, uint8_t *out, size_t cap);
+void fw__cobs_start(fw__cobs *c, uint8_t *out, size_t cap, bool raw);
 void fw__cobs_put(fw__cobs *c, const uint8_t *in, size_t n);
 size_t fw__cobs_finish(fw__cobs *c); /* the encoded size, or 0 when out was too small */
 

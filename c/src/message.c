@@ -54,8 +54,8 @@ uint16_t fw__check_header(fw_decoder *d)
             return FW_ERR_FRAGMENTED_CONTROL;
         }
     }
-    if (length > FW_MAX_FRAME_CEILING || length > d->max_frame) {
-        return FW_ERR_FRAME_TOO_LARGE;
+    if (length > d->max_frame) {
+        return FW_ERR_FRAME_TOO_LARGE; /* the ceiling too: max_frame is at most 2^30 */
     }
     return FW_OK;
 }
@@ -121,10 +121,79 @@ void fw__drop_message(fw_decoder *d)
     d->total = 0u;
 }
 
-void fw__event_error(fw_event *ev, uint8_t kind, uint16_t code)
+void fw__fail_frame(fw_decoder *d, fw_event *ev, uint16_t code, uint8_t next_state)
 {
-    ev->kind = kind;
+    fw__drop_message(d);
+    fw__next_frame(d);
+    d->state = next_state;
     ev->code = code;
+    ev->kind = FW_EVENT_ERROR;
+    if ((d->mode & (FW_MODE_DELIMITED | FW_MODE_SESSION)) != FW_MODE_DELIMITED) {
+        /* length-prefixed (FW-LPF-3) or a session (FW-DLM-9): fatal */
+        d->state = FW_ST_DONE;
+        ev->kind = FW_EVENT_FATAL;
+    }
+}
+
+void fw__frame_bytes(fw_decoder *d, const uint8_t *p, size_t n, fw_event *ev)
+{
+    while (n > 0u) {
+        uint32_t off;
+        uint32_t k;
+        if (d->pos < FW_HEADER_SIZE) {
+            d->hdr[d->pos++] = *p++;
+            n--;
+            if (d->pos == FW_HEADER_SIZE) {
+                /* the verdict now; the readers report it where their framing says */
+                uint16_t v = fw__check_header(d);
+                if (v == FW_OK) {
+                    v = fw__check_message(d);
+                }
+                d->verdict = v;
+                if (v != FW_OK && (d->msg_flags & FW_MSG_KEEP) == 0u) {
+                    d->mode |= FW_MODE_NOSTORE; /* it fails anyway: keep nothing */
+                }
+                d->crc = fw_crc32c_update(0u, d->hdr, FW_HEADER_SIZE);
+            }
+            continue;
+        }
+        off = d->pos - FW_HEADER_SIZE;
+        if (FW_HEADER_ERROR(d->verdict)) {
+            d->pos += (uint32_t)n; /* only the count matters now (length-mismatch) */
+            return;
+        }
+        if (off < d->length) {
+            k = d->length - off;
+            if (k > n) {
+                k = (uint32_t)n;
+            }
+            if ((d->mode & FW_MODE_NOSTORE) == 0u) {
+                uint32_t base = fw__payload_base(d);
+                uint32_t room = base < d->cap ? d->cap - base : 0u;
+                if (off >= room) {
+                    /* the first byte that does not fit the caller's buffer */
+                    fw__fail_frame(d, ev, FW_ERR_INTERNAL_ERROR, FW_ST_SKIP);
+                    return;
+                }
+                if (k > room - off) {
+                    k = room - off;
+                }
+                memcpy(d->buf + base + off, p, (size_t)k);
+            }
+            if ((FW_HDR_FLAGS(d) & FW_FLAG_C) != 0u) {
+                d->crc = fw_crc32c_update(d->crc, p, (size_t)k);
+            }
+        } else {
+            k = 1u;
+            if (off - d->length < FW_TRAILER_SIZE &&
+                *p != (uint8_t)(d->crc >> (8u * (3u - (off - d->length))))) {
+                d->mode |= FW_MODE_CRC_BAD;
+            }
+        }
+        d->pos += k;
+        p += k;
+        n -= (size_t)k;
+    }
 }
 
 void fw__next_frame(fw_decoder *d)
@@ -173,4 +242,10 @@ void fw__accept_frame(fw_decoder *d, fw_event *ev)
         }
     }
     fw__next_frame(d);
+}
+
+uint32_t fw__frame_size(const fw_decoder *d)
+{
+    return FW_HEADER_SIZE + d->length +
+           ((FW_HDR_FLAGS(d) & FW_FLAG_C) != 0u ? FW_TRAILER_SIZE : 0u);
 }

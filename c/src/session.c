@@ -79,7 +79,8 @@ static void fail(fw_session *s, uint16_t code, bool error_frame, fw_event *ev)
         (void)queue_frame(s, FW_TYPE_ERROR, 0u, payload, (uint32_t)(2u + n), 0u);
     }
     memset(ev, 0, sizeof *ev);
-    fw__event_error(ev, FW_EVENT_FATAL, code);
+    ev->kind = FW_EVENT_FATAL;
+    ev->code = code;
 }
 
 static void default_config(fw_session_config *cfg)
