@@ -5,8 +5,9 @@
  * For each message size (16 B, 256 B, 4 KiB, 64 KiB), framing and checksum setting, a
  * stream of about 8 MiB of messages is encoded once, then decoded whole from memory;
  * each figure is the median of REPEATS runs, in GB/s of payload. The baselines move the
- * same number of bytes as the decoder reads (the encoded stream). The ratios the issue
- * sets are printed at the end, met or not.
+ * same number of bytes as the decoder reads (the encoded stream), memcpy message by
+ * message into one buffer as the decoder does. The ratios the issue sets are printed at
+ * the end, met or not.
  */
 #define _POSIX_C_SOURCE 199309L
 
@@ -106,11 +107,16 @@ static double encode_once(const struct stream *s, fw_framing framing, uint32_t s
     return now_seconds() - start;
 }
 
+/* The decoder copies each message into the same receive buffer, which stays in cache:
+ * the baseline copies each message's share of the stream into one buffer too. */
 static double memcpy_once(const struct stream *s, uint8_t *out)
 {
+    size_t each = s->len / s->messages, i;
     double start = now_seconds();
-    memcpy(out, s->bytes, s->len);
-    sink += out[s->len / 2];
+    for (i = 0; i < s->messages; ++i) {
+        memcpy(out, s->bytes + i * each, each);
+        sink += out[each / 2];
+    }
     return now_seconds() - start;
 }
 
@@ -154,8 +160,8 @@ int main(void)
     static const char *const names[] = {"length-prefixed", "delimited"};
     uint32_t cap = FW_RX_BUFFER_SIZE(MAX_SIZE, MAX_SIZE);
     uint8_t *rx = malloc(cap), *payload = malloc(MAX_SIZE);
-    uint8_t *out = malloc(2u * STREAM_BYTES + (1u << 20));
-    double lp64_decode = 0, lp64_copy = 0, dlm64_rate = 0, crc_ratio_worst = 0;
+    uint8_t *out = malloc(2u * STREAM_BYTES + (1u << 20)); /* the encoder's output */
+    double lp64_decode = 0, lp64_copy = 0, dlm64_rate = 0, crc_ratio_worst[2] = {0, 0};
     size_t i;
     int framing, crc;
     if (rx == NULL || payload == NULL || out == NULL) {
@@ -184,8 +190,8 @@ int main(void)
                     plain = f;
                 } else {
                     double ratio = f.decode / (f.crc + plain.decode);
-                    if (sizes[i] >= 4096u && ratio > crc_ratio_worst) {
-                        crc_ratio_worst = ratio;
+                    if (sizes[i] >= 4096u && ratio > crc_ratio_worst[framing]) {
+                        crc_ratio_worst[framing] = ratio;
                     }
                 }
                 if (sizes[i] == 65536u && !crc) {
@@ -204,9 +210,12 @@ int main(void)
            lp64_copy / lp64_decode, lp64_copy / lp64_decode >= 0.5 ? "met" : "NOT met");
     printf("- COBS (delimited) decode of 64 KiB, no CRC: %.2f GB/s (target >= 1 GB/s): %s\n",
            dlm64_rate, dlm64_rate >= 1.0 ? "met" : "NOT met");
-    printf("- decode with CRC, 4 KiB and 64 KiB, worst: %.2fx (CRC pass + decode without CRC)"
-           " (target <= 1.2x): %s\n",
-           crc_ratio_worst, crc_ratio_worst <= 1.2 ? "met" : "NOT met");
+    for (framing = 0; framing < 2; ++framing) {
+        printf("- %s decode with CRC, 4 and 64 KiB, worst: %.2fx (CRC pass + decode without"
+               " CRC) (target <= 1.2x): %s\n",
+               names[framing], crc_ratio_worst[framing],
+               crc_ratio_worst[framing] <= 1.2 ? "met" : "NOT met");
+    }
     free(rx);
     free(payload);
     free(out);
