@@ -31,11 +31,14 @@ size_t fw_encode_bound(fw_framing framing, uint32_t len, uint32_t max_frame)
     return (size_t)total;
 }
 
-size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,
-                       uint8_t flags, const uint8_t *payload, uint32_t len)
+size_t fw__encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,
+                        uint8_t flags, size_t code_len, uint16_t code,
+                        const uint8_t *payload, uint32_t len)
 {
-    uint8_t hdr[FW_HEADER_SIZE];
+    /* the header, and the ERROR code that starts the payload when code_len is 2 */
+    uint8_t hdr[FW_HEADER_SIZE + 2];
     uint8_t trailer[FW_TRAILER_SIZE] = {0, 0, 0, 0};
+    size_t hlen = FW_HEADER_SIZE + code_len;
     size_t tlen = (flags & FW_FLAG_C) != 0u ? FW_TRAILER_SIZE : 0u;
     fw__cobs c;
     size_t w;
@@ -45,14 +48,16 @@ size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t typ
     hdr[2] = 0x01u;
     hdr[3] = flags;
     hdr[4] = type;
-    fw__put_be32(hdr + 5, len);
+    fw__put_be32(hdr + 5, len + (uint32_t)code_len);
+    hdr[9] = (uint8_t)(code >> 8);
+    hdr[10] = (uint8_t)code;
     if (tlen != 0u) {
-        uint32_t crc = fw_crc32c_update(0u, hdr, FW_HEADER_SIZE);
+        uint32_t crc = fw_crc32c_update(0u, hdr, hlen);
         crc = fw_crc32c_update(crc, payload, (size_t)len);
         fw__put_be32(trailer, crc);
     }
     fw__cobs_start(&c, out, cap, framing != FW_DELIMITED);
-    fw__cobs_put(&c, hdr, FW_HEADER_SIZE);
+    fw__cobs_put(&c, hdr, hlen);
     fw__cobs_put(&c, payload, (size_t)len);
     fw__cobs_put(&c, trailer, tlen);
     w = fw__cobs_finish(&c);
@@ -64,6 +69,12 @@ size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t typ
     }
     out[w] = 0u; /* the delimiter (FW-DLM-1) */
     return w + 1u;
+}
+
+size_t fw_encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,
+                       uint8_t flags, const uint8_t *payload, uint32_t len)
+{
+    return fw__encode_frame(out, cap, framing, type, flags, 0u, 0u, payload, len);
 }
 
 size_t fw_encode_message(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,
@@ -89,8 +100,8 @@ size_t fw_encode_message(uint8_t *out, size_t cap, fw_framing framing, uint8_t t
         if (more) {
             flags |= FW_FLAG_M;
         }
-        size_t k = fw_encode_frame(out + w, cap - w, framing, type, flags, payload + off,
-                                   chunk);
+        size_t k = fw__encode_frame(out + w, cap - w, framing, type, flags, 0u, 0u,
+                                    payload + off, chunk);
         if (k == 0u) {
             return 0;
         }

@@ -81,6 +81,12 @@ void fw__cobs_start(fw__cobs *c, uint8_t *out, size_t cap, bool raw);
 void fw__cobs_put(fw__cobs *c, const uint8_t *in, size_t n);
 size_t fw__cobs_finish(fw__cobs *c); /* the encoded size, or 0 when out was too small */
 
+/* encoder.c: a frame whose payload starts with a 2-byte code when code_len is 2 (an
+ * ERROR frame, without copying its reason), or is the payload alone when it is 0. */
+size_t fw__encode_frame(uint8_t *out, size_t cap, fw_framing framing, uint8_t type,
+                        uint8_t flags, size_t code_len, uint16_t code,
+                        const uint8_t *payload, uint32_t len);
+
 /* reader_lp.c and reader_dlm.c: one framing each. */
 size_t fw__feed_lp(fw_decoder *d, const uint8_t *in, size_t n, fw_event *ev);
 size_t fw__feed_dlm(fw_decoder *d, const uint8_t *in, size_t n, fw_event *ev);

@@ -35,8 +35,8 @@ static fw_framing framing_of(const fw_session *s)
 }
 
 /* Queue one frame, leaving `keep` bytes of room; false when it does not fit. */
-static bool queue_frame(fw_session *s, uint8_t type, uint8_t flags, const uint8_t *p,
-                        uint32_t len, uint32_t keep)
+static bool queue_frame(fw_session *s, uint8_t type, const uint8_t *p, uint32_t len,
+                        uint32_t keep)
 {
     uint32_t room = s->tx_cap - s->tx_len;
     size_t k;
@@ -44,11 +44,8 @@ static bool queue_frame(fw_session *s, uint8_t type, uint8_t flags, const uint8_
     if (room < keep) {
         return false;
     }
-    if ((s->bits & FW_SB_CHECKSUM) != 0u) {
-        flags |= FW_FLAG_C;
-    }
     k = fw_encode_frame(s->tx + s->tx_len, (size_t)(room - keep), framing_of(s), type,
-                        flags, p, len);
+                        (s->bits & FW_SB_CHECKSUM) != 0u ? FW_FLAG_C : 0u, p, len);
     s->tx_len += (uint32_t)k;
     return k != 0u;
 }
@@ -67,16 +64,13 @@ static void fail(fw_session *s, uint16_t code, bool error_frame, fw_event *ev)
     s->dec.state = FW_ST_DONE;
     s->bits = (uint8_t)(s->bits & ~(FW_SB_FRAME | FW_SB_PONG));
     if (error_frame && (s->bits & FW_SB_ENDED) == 0u) {
-        uint8_t payload[2 + 32];
+        /* the reason: the error's name (FW-ERR-2), which fits FW_SESSION_RESERVE */
         const char *reason = fw_error_name(code);
-        size_t n = strlen(reason);
-        if (n > sizeof payload - 2u) {
-            n = sizeof payload - 2u;
-        }
-        payload[0] = (uint8_t)(code >> 8);
-        payload[1] = (uint8_t)code;
-        memcpy(payload + 2, reason, n);
-        (void)queue_frame(s, FW_TYPE_ERROR, 0u, payload, (uint32_t)(2u + n), 0u);
+        /* encoded here, not through queue_frame(): one frame less on the deepest path */
+        s->tx_len += (uint32_t)fw__encode_frame(
+            s->tx + s->tx_len, (size_t)(s->tx_cap - s->tx_len), framing_of(s), FW_TYPE_ERROR,
+            (s->bits & FW_SB_CHECKSUM) != 0u ? FW_FLAG_C : 0u, 2u, code,
+            (const uint8_t *)reason, (uint32_t)strlen(reason));
     }
     memset(ev, 0, sizeof *ev);
     ev->kind = FW_EVENT_FATAL;
@@ -139,7 +133,7 @@ fw_status fw_session_init(fw_session *s, const fw_session_config *cfg, uint8_t *
     hello[6] = 0u;
     hello[7] = FW_SETTING_MAX_MESSAGE_SIZE;
     fw__put_be32(hello + 8, cfg->max_message_size);
-    (void)queue_frame(s, FW_TYPE_HELLO, 0u, hello, sizeof hello, 0u);
+    (void)queue_frame(s, FW_TYPE_HELLO, hello, sizeof hello, 0u);
     return FW_STATUS_OK;
 }
 
@@ -257,7 +251,7 @@ static bool control(fw_session *s, fw_event *ev)
         if (ev->type == FW_TYPE_PING) {
             if ((s->bits & FW_SB_ENDED) == 0u) {
                 /* FW-PNG-2; the room is kept by fw_session_feed() */
-                (void)queue_frame(s, FW_TYPE_PONG, 0u, p, 8u, 0u);
+                (void)queue_frame(s, FW_TYPE_PONG, p, 8u, 0u);
             }
         } else if ((s->bits & FW_SB_PONG) != 0u && memcmp(p, s->ping, 8) == 0) {
             s->bits = (uint8_t)(s->bits & ~FW_SB_PONG);
@@ -441,7 +435,7 @@ fw_status fw_session_ping(fw_session *s, const uint8_t payload[8], uint32_t now_
     if (s->state != FW_SESSION_OPEN || (s->bits & FW_SB_ENDED) != 0u) {
         return FW_STATUS_BAD_STATE;
     }
-    if (!queue_frame(s, FW_TYPE_PING, 0u, payload, 8u, FW_SESSION_RESERVE)) {
+    if (!queue_frame(s, FW_TYPE_PING, payload, 8u, FW_SESSION_RESERVE)) {
         return FW_STATUS_NO_ROOM;
     }
     memcpy(s->ping, payload, 8);
