@@ -71,6 +71,7 @@ class Example:
 HELLO_TEXT = b"hello"
 NONZERO_254 = bytes(range(1, 255))
 NONZERO_253 = bytes(range(1, 254))
+FULL_PIECE_THEN_MORE = NONZERO_253 + b"\x00!"
 PING_DATA = bytes.fromhex("0000000000000001")
 A_SETTINGS = {wire.SETTING_MAX_FRAME: 65536, wire.SETTING_MAX_MESSAGE: 1048576}
 B_SETTINGS = {wire.SETTING_MAX_FRAME: 16384, wire.SETTING_MAX_MESSAGE: 16777216}
@@ -125,6 +126,12 @@ def _examples() -> list[Example]:
             DELIMITED,
             delimit(frame(0x40, NONZERO_253)),
             [Message(0x40, NONZERO_253)],
+        ),
+        Example(
+            "full-piece-not-last-delimited",
+            DELIMITED,
+            delimit(frame(0x40, FULL_PIECE_THEN_MORE)),
+            [Message(0x40, FULL_PIECE_THEN_MORE)],
         ),
         Example(
             "session-a-to-b",

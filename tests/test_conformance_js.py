@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from conformance_helpers import (
-    DEADLINE_MS,
+    FRAME_MS,
+    HANDSHAKE_MS,
     ROOT,
     assert_conforms,
     assert_live_conforms,
@@ -80,8 +81,8 @@ def test_javascript_echo_server_passes_live(
     options = {
         "--max-frame-size": limits.max_frame_size,
         "--max-message-size": limits.max_message_size,
-        "--handshake-timeout": DEADLINE_MS,
-        "--frame-timeout": DEADLINE_MS,
+        "--handshake-timeout": HANDSHAKE_MS,
+        "--frame-timeout": FRAME_MS,
     }
     arguments = [str(part) for option in options.items() for part in option]
     with javascript_echo_server(("127.0.0.1", 0), framing, *arguments) as server:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from conformance_helpers import (
-    DEADLINE_MS,
+    FRAME_MS,
+    HANDSHAKE_MS,
     LIVE_CONFIGS,
     REFERENCE_ADAPTER,
     REFERENCE_KNOWN_FAILURES,
@@ -51,7 +52,7 @@ def test_reference_adapter_subprocess_smoke(tmp_path: Path) -> None:
 
 
 def _serve(framing: Framing, limits: Limits, handler: Any = echo.echo) -> Server:
-    deadlines = Deadlines(handshake=DEADLINE_MS / 1000, frame=DEADLINE_MS / 1000)
+    deadlines = Deadlines(handshake=HANDSHAKE_MS / 1000, frame=FRAME_MS / 1000)
     return serve(("127.0.0.1", 0), handler, Options(framing, limits=limits), deadlines=deadlines)
 
 

@@ -3,6 +3,7 @@ known failures, reports and the command line (spec section 10)."""
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from conformance_helpers import REFERENCE_ADAPTER, ROOT, VECTORS, outcomes, run_
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framewire.conformance import cli, judge, wire
+from framewire.conformance import cli, judge, live, wire
 from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome
 from framewire.conformance.vectors import (
     Case,
@@ -303,3 +304,69 @@ def test_known_failures_naming_an_absent_id_are_refused(tmp_path: Path) -> None:
     )
     assert status == 2
     assert KnownFailures.load(listing).unknown([real]) == ["fw-00000000/bytes"]
+
+
+def test_hello_frame_is_compared_after_lone_delimiters() -> None:
+    """FW-DLM-1 lets a delimited sender put lone 0x00 bytes after its preface; the SHOULD
+    hello_frame vectors (FW-HEL-8) compare the HELLO that follows them."""
+    vectors = suite()
+    case = next(
+        c
+        for c in vectors.cases
+        if c.kind == "session" and c.framing == wire.DELIMITED and "hello_frame" in c.raw["expect"]
+    )
+    hello = bytes.fromhex(case.raw["expect"]["hello_frame"])
+    for lone in (b"", b"\x00", b"\x00\x00"):
+        sent = wire.preface(wire.DELIMITED) + lone + hello
+        reply = {"status": "result", "events": [], "sent": sent.hex(), "end": "open"}
+        assert judge.check_session(case, reply, vectors.registry) is None
+
+
+def _live_case(key: str) -> Any:
+    """The vector recorded under ``key`` in ids.json."""
+    ids = json.loads((VECTORS / "ids.json").read_text(encoding="utf-8"))
+    return next(case for case in suite().cases if case.id == ids[key])
+
+
+def test_deadline_vectors_are_not_played_when_the_peer_connects() -> None:
+    """FW-CNF-28: in --live-serve mode the echo peer's handshake deadline runs from its
+    connect, which the runner does not control: a deadline vector does not apply."""
+    case = _live_case("session/frame-deadline-not-per-read/lpf")
+    deadlines = {"handshake_ms": 1000, "frame_ms": 300}
+    limits = case.raw["limits"]
+    connected = live.PeerProfile(wire.LENGTH_PREFIXED, limits, deadlines)
+    serving = live.PeerProfile(wire.LENGTH_PREFIXED, limits, deadlines, controls_handshake=False)
+    assert isinstance(live.plan(case, connected, suite().registry), live.Plan)
+    assert isinstance(live.plan(case, serving, suite().registry), str)
+
+
+def test_the_half_close_barrier_admits_only_the_error_for_the_end_of_input() -> None:
+    """FW-CNF-33: after the runner's half-close, an ERROR for that end of input may follow
+    what the vector expects; any other frame, or another ERROR, fails the vector."""
+    case = _live_case("session/ping-pong/lpf")
+    peer = live.PeerProfile(wire.LENGTH_PREFIXED, case.raw["limits"])
+    steps = live.plan(case, peer, suite().registry)
+    assert isinstance(steps, live.Plan)
+    assert not steps.eof
+    expected = wire.preface(wire.LENGTH_PREFIXED) + wire.hello(
+        wire.LENGTH_PREFIXED, **case.raw["limits"]
+    )
+    expected += wire.on_wire(
+        wire.LENGTH_PREFIXED, wire.frame(wire.PONG, bytes.fromhex("0102030405060708"))
+    )
+
+    def verdict(tail: bytes) -> str | None:
+        exchange = live.Exchange(received=bytearray(expected + tail), ended="eof")
+        exchange.shut_down = True
+        return live.judge_exchange(exchange, steps, peer, suite().registry, steps.eof)
+
+    def error_frame(name: str) -> bytes:
+        code = suite().registry.by_name(name).code
+        return wire.on_wire(
+            wire.LENGTH_PREFIXED, wire.frame(wire.ERROR, wire.error_payload(code, b""))
+        )
+
+    assert verdict(b"") is None
+    assert verdict(error_frame("truncated-frame")) is None
+    assert verdict(error_frame("timeout")) is not None
+    assert verdict(wire.on_wire(wire.LENGTH_PREFIXED, wire.frame(wire.DATA, b"late"))) is not None

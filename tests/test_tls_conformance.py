@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from conformance_helpers import (
-    DEADLINE_MS,
     DEADLINES,
+    FRAME_MS,
+    HANDSHAKE_MS,
     REFERENCE_KNOWN_FAILURES,
     assert_conforms,
     outcomes,
@@ -54,7 +55,7 @@ def run_live_over_tls(
 
 def test_reference_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_path: Path) -> None:
     framing = Framing.LENGTH_PREFIXED  # TLS is below the framing: one is enough here
-    deadlines = Deadlines(handshake=DEADLINE_MS / 1000, frame=DEADLINE_MS / 1000)
+    deadlines = Deadlines(handshake=HANDSHAKE_MS / 1000, frame=FRAME_MS / 1000)
     with serve(
         ("127.0.0.1", 0), echo.echo, Options(framing), deadlines=deadlines, ssl=tls_files.server()
     ) as server:
@@ -68,7 +69,7 @@ def test_reference_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_pat
 @pytest.mark.skipif(NODE is None, reason="node is not on PATH: the JavaScript peer cannot run")
 def test_javascript_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_path: Path) -> None:
     framing = Framing.DELIMITED
-    options = ["--handshake-timeout", str(DEADLINE_MS), "--frame-timeout", str(DEADLINE_MS)]
+    options = ["--handshake-timeout", str(HANDSHAKE_MS), "--frame-timeout", str(FRAME_MS)]
     tls = ["--tls", "--certfile", str(tls_files.cert), "--keyfile", str(tls_files.key)]
     with javascript_echo_server(("127.0.0.1", 0), framing, *options, *tls) as server:
         address = format_address(server.address)

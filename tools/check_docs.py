@@ -8,6 +8,9 @@ Run after `mkdocs build`: `.venv/bin/python tools/check_docs.py [SITE_DIR]`.
   cell of the table's bit (a label one column off contradicts the table under it).
 - The frame layout diagram of spec 3.1 draws each header field over exactly the bytes the
   offset table gives it, and every cell border falls on a byte boundary of the ruler.
+- Every Mermaid diagram of the spec reaches the site as a diagram (not as a code block,
+  which a missing custom fence gives), and the session diagram of 6.8 draws exactly the
+  states of the table beside it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,36 @@ def unexpanded_includes(site_dir: Path) -> Iterator[str]:
         text = page.read_text(encoding="utf-8")
         if any(marker in text for marker in INCLUDE_MARKERS):
             yield f"{page.relative_to(site_dir)}: an include directive was not expanded"
+
+
+MERMAID_FENCE = re.compile(r"^```mermaid\n(.*?)^```", re.S | re.M)
+MERMAID_RENDERED = 'class="mermaid"'
+
+
+def unrendered_mermaid(site_dir: Path) -> Iterator[str]:
+    """Spec pages whose Mermaid diagrams the built page does not carry as diagrams."""
+    for source in sorted(SPEC_DIR.glob("*.md")):
+        wanted = len(MERMAID_FENCE.findall(source.read_text(encoding="utf-8")))
+        if not wanted:
+            continue
+        page = site_dir / source.stem / "index.html"
+        found = page.read_text(encoding="utf-8").count(MERMAID_RENDERED) if page.exists() else 0
+        if found != wanted:
+            yield f"{source.name}: {wanted} Mermaid diagrams, {found} rendered as diagrams"
+
+
+def check_state_diagram(session_md: str) -> Iterator[str]:
+    """The states drawn in 6.8 are the states of its table."""
+    text = section(session_md, "## 6.8 States")
+    match = MERMAID_FENCE.search(text)
+    if match is None:
+        yield "6.8: no state diagram"
+        return
+    ends = re.findall(r"^\s*(\S+) --> (\S+?):", match.group(1), re.M)
+    drawn = {state for pair in ends for state in pair} - {"[*]"}
+    tabled = set(re.findall(r"^\| `([A-Z_]+)` \|", text, re.M))
+    if drawn != tabled:
+        yield f"6.8: the diagram draws {sorted(drawn)}, the table lists {sorted(tabled)}"
 
 
 def section(text: str, heading: str) -> str:
@@ -156,6 +189,8 @@ def problems(site_dir: Path) -> list[str]:
         *unexpanded_includes(site_dir),
         *check_flags_diagram(frame_md),
         *check_layout_diagram(frame_md),
+        *unrendered_mermaid(site_dir),
+        *check_state_diagram((SPEC_DIR / "session.md").read_text(encoding="utf-8")),
     ]
 
 
@@ -168,7 +203,8 @@ def main(argv: list[str]) -> int:
     if found:
         return 1
     print(
-        "docs OK: no unexpanded include in the site; the diagrams of 3.1 and 3.3 match their tables"
+        "docs OK: no unexpanded include in the site; the diagrams of 3.1 and 3.3 match their "
+        "tables; the Mermaid diagrams are rendered, and 6.8 draws the states of its table"
     )
     return 0
 

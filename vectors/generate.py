@@ -661,6 +661,44 @@ def length_limit_cases(suite: Suite) -> None:
             tags=["boundary", "multi-fault"],
         )
     message_limit_cases(suite, group)
+    control_frame_size_cases(suite, group)
+
+
+def control_frame_size_cases(suite: Suite, group: str) -> None:
+    """FW-MSG-19: a control frame is bounded by the maximum frame size alone, never by the
+    maximum message size, and does not count toward the data message it interrupts."""
+    limits = {"max_frame_size": 1024, "max_message_size": 256}
+    big = nonzero_bytes(300, 3)
+    valid_frames(
+        suite,
+        group,
+        "control-frame-above-message-limit",
+        "Max frame 1024, max message 256: a frame of type 0x03 with 300 bytes of payload "
+        "(more than the message limit, within the frame limit) is a control frame: "
+        "delivered, not message-too-large.",
+        ["FW-MSG-19", "FW-MOD-4", "FW-LEN-3"],
+        frames=[frame(PING, big)],
+        events=[message(PING, big)],
+        limits=limits,
+        tags=["boundary"],
+    )
+    valid_frames(
+        suite,
+        group,
+        "control-frame-inside-message-at-limit",
+        "Max frame 1024, max message 256: a data message of exactly 256 bytes in two frames "
+        "with a 300-byte control frame between them: the control frame does not count "
+        "toward the message; both are delivered.",
+        ["FW-MSG-19", "FW-MSG-10", "FW-MSG-6"],
+        frames=[
+            frame(DATA, nonzero_bytes(250), more=True),
+            frame(PING, big),
+            frame(DATA, nonzero_bytes(6, 2), cont=True),
+        ],
+        events=[message(PING, big), message(DATA, nonzero_bytes(250) + nonzero_bytes(6, 2))],
+        limits=limits,
+        tags=["boundary"],
+    )
 
 
 def message_limit_cases(suite: Suite, group: str) -> None:
@@ -1227,6 +1265,7 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
     if len(cobs_encode(at_bound)) != bound or len(cobs_encode(over_bound)) != bound + 1:
         raise AssertionError("encoded-bound arithmetic is wrong")
     after = delimit(frame(DATA, b"after"))
+    decoded_bound_cases(suite, group, after)
     decode(
         suite,
         group,
@@ -1327,6 +1366,58 @@ def encoded_bound_cases(suite: Suite, group: str) -> None:
         data=delimit(frame(DATA, nonzero_bytes(1000)), frame(DATA, b"after")),
         events=[error("frame-too-large"), message(DATA, b"after")],
         end=CLEAN,
+    )
+
+
+def with_zeros(count: int, every: int) -> bytes:
+    """`count` bytes with a 0x00 every `every` bytes: COBS adds one byte per piece only."""
+    return bytes(0 if index % every == every - 1 else 0x61 for index in range(count))
+
+
+def decoded_bound_cases(suite: Suite, group: str, after: bytes) -> None:
+    """FW-DLM-4 counts encoded bytes: a frame that decodes to more than 13 + M bytes but
+    whose encoding stays within E is decoded and checked, not refused for its size; and E
+    uses floor(n / 254), which differs from floor(n / 255) at max frame size 496."""
+    n = 13 + 256
+    bound = n + 1 + n // 254
+    long_decoded = frame(DATA, with_zeros(261, 130), length=10)
+    if len(long_decoded) <= n or len(cobs_encode(long_decoded)) != bound:
+        raise AssertionError("the frame must decode beyond 13 + M and encode to exactly E")
+    decode(
+        suite,
+        group,
+        "decoded-over-frame-encoded-within-bound",
+        f"Max frame 256: a frame of {len(long_decoded)} decoded bytes (more than 13 + 256) "
+        f"whose encoding is exactly E = {bound} bytes, header length 10: the bound counts "
+        "encoded bytes, so the frame is decoded and fails with length-mismatch, not "
+        "frame-too-large.",
+        ["FW-DLM-4", "FW-DLM-3", "FW-HDR-8"],
+        framing=DELIMITED,
+        data=cobs_encode(long_decoded) + b"\x00" + after,
+        events=[error("length-mismatch"), message(DATA, b"after")],
+        end=CLEAN,
+        tags=["boundary"],
+    )
+    max_frame = 496
+    n = 13 + max_frame
+    bound = n + 1 + n // 254
+    at_bound = frame(DATA, with_zeros(bound - 10, 200), length=10)
+    if len(cobs_encode(at_bound)) != bound or n // 254 == n // 255:
+        raise AssertionError("the frame must encode to exactly E, where 254 and 255 differ")
+    decode(
+        suite,
+        group,
+        "encoded-size-at-bound-496",
+        f"Max frame 496 (n = 509, E = 509 + 1 + floor(509 / 254) = {bound}; floor(509 / 255) "
+        f"would give {bound - 1}): a frame of exactly {bound} encoded bytes, header length "
+        "10: within the bound, so it is decoded and fails with length-mismatch.",
+        ["FW-DLM-4", "FW-COB-4", "FW-DLM-3"],
+        framing=DELIMITED,
+        data=cobs_encode(at_bound) + b"\x00" + after,
+        events=[error("length-mismatch"), message(DATA, b"after")],
+        end=CLEAN,
+        limits={"max_frame_size": max_frame, "max_message_size": 1024},
+        tags=["boundary"],
     )
 
 
@@ -1452,6 +1543,21 @@ def resync_cases(suite: Suite, group: str) -> None:
         end=CLEAN,
         hunting=True,
         tags=["hunting"],
+    )
+    decode(
+        suite,
+        group,
+        "hunting-discards-long-run",
+        "Hunting state: 600 non-zero bytes (more than the encoded bound E = 271) before the "
+        "first 0x00 are discarded silently: hunting buffers nothing, so E does not apply and "
+        "there is no frame-too-large.",
+        ["FW-DLM-8", "FW-DLM-4"],
+        framing=DELIMITED,
+        data=nonzero_bytes(600) + b"\x00" + good,
+        events=[message(DATA, b"good")],
+        end=CLEAN,
+        hunting=True,
+        tags=["hunting", "boundary"],
     )
     payload = b"joined mid-stream"
     joined = cobs_encode(frame(DATA, payload))
@@ -2257,6 +2363,18 @@ def encode_cases(suite: Suite) -> None:
             ["FW-COB-1"],
         )
     )
+    rows.append(
+        (
+            "max-frame-below-256",
+            "200 bytes with max frame 100, below what a receiver may announce but a split "
+            "size an encoder accepts (FW-LIM-12): 100 + 100.",
+            DATA,
+            nonzero_bytes(200),
+            0,
+            100,
+            ["FW-LIM-12", "FW-MSG-17"],
+        )
+    )
     for key, description, type_, payload, app, max_frame, statements in rows:
         for framing in FRAMINGS:
             for checksum in (False, True):
@@ -2300,7 +2418,7 @@ def encode_cases(suite: Suite) -> None:
                     data=on_wire(framing, *frames),
                     events=[message(type_, payload, app)],
                     end=CLEAN,
-                    limits={"max_frame_size": max_frame, "max_message_size": 0},
+                    limits={"max_frame_size": max(max_frame, 256), "max_message_size": 0},
                     tags=["round-trip"],
                 )
 

@@ -47,6 +47,11 @@ PEER_HELLO = frame(HELLO, hello_payload((1, 1_048_576), (2, 16_777_216)))
 # Long enough for a whole header (9 bytes), so a length-prefixed receiver has decided.
 GARBAGE = bytes.fromhex("deadbeef") * 3
 ANNOUNCES_ERROR = {entry.name: entry.sends_error_frame for entry in error_registry()}
+HANDSHAKE_MS = 1000
+"""The handshake deadline of the deadline cases: longer than FRAME_MS, so that a case can
+tell the two apart (FW-LIM-9)."""
+FRAME_MS = 300
+"""The frame deadline of the deadline cases."""
 
 
 def session(
@@ -65,15 +70,19 @@ def session(
     deadlines: Json | None = None,
     tags: Iterable[str] = (),
     hello_frame: bytes | None = None,
+    pauses: list[Json] | None = None,
+    after_end: bytes | None = None,
 ) -> None:
     """Add one session case; `limits` are the implementation's own (default: section 7).
 
     `hello_frame`: the exact HELLO frame FW-HEL-8 recommends (the case is then SHOULD).
+    `pauses` and `after_end` (live-only cases): when the runner waits between writes, and
+    what it writes once the implementation's output has ended.
     """
     limits = limits or DEFAULT_LIMITS
     names = [end["error"]] if isinstance(end, dict) and "error" in end else []
     extra = list(tags)
-    if deadlines is not None:
+    if deadlines is not None or after_end is not None:
         extra.append("live-only")
     case: Json = {
         "description": description,
@@ -88,6 +97,10 @@ def session(
     }
     if deadlines is not None:
         case["deadlines"] = deadlines
+    if pauses is not None:
+        case["pauses"] = pauses
+    if after_end is not None:
+        case["after_end"] = after_end.hex()
     case["expect"] = {"hello": limits, "events": events, "sent": sent, "end": end}
     if hello_frame is not None:
         case["level"] = "SHOULD"
@@ -116,11 +129,13 @@ def session_cases(suite: Suite) -> None:
         end_of_input_cases(suite, framing)
         fatal_frame_cases(suite, framing)
         deadline_cases(suite, framing)
+        reading_cases(suite, framing)
         state_order_cases(suite, framing)
         control_layout_order_cases(suite, framing)
         handshake_end_cases(suite, framing)
         ping_between_messages(suite, framing)
     lone_delimiters(suite)
+    zero_in_preface_cases(suite)
     worked_example(suite)
     hello_bytes_cases(suite)
 
@@ -493,6 +508,11 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
             "surrogate-utf8",
             "A reason holding an encoded UTF-16 surrogate (ED A0 80).",
             error_payload(100, b"\xed\xa0\x80"),
+        ),
+        (
+            "beyond-unicode-utf8",
+            "A reason holding a 4-byte form above U+10FFFF (F4 90 80 80), which RFC 3629 excludes.",
+            error_payload(100, b"\xf4\x90\x80\x80"),
         ),
     ]
     for key, description, payload in malformed:
@@ -888,8 +908,8 @@ def deadline_cases(suite: Suite, framing: str) -> None:
     session(
         suite,
         "handshake-deadline",
-        "Handshake deadline 300 ms: the peer sends its preface and then nothing: "
-        "timeout, ERROR sent.",
+        f"Handshake deadline {HANDSHAKE_MS} ms: the peer sends its preface and then "
+        "nothing: timeout, ERROR sent.",
         ["FW-LIM-6", "FW-SES-3"],
         framing=framing,
         data=preface(framing),
@@ -897,7 +917,7 @@ def deadline_cases(suite: Suite, framing: str) -> None:
         sent=sent,
         end=end,
         eof=False,
-        deadlines={"handshake_ms": 300},
+        deadlines={"handshake_ms": HANDSHAKE_MS},
     )
     for key, data, what in (
         ("handshake-deadline-partial-preface", preface(framing)[:3], "3 of the 8 preface bytes"),
@@ -906,8 +926,8 @@ def deadline_cases(suite: Suite, framing: str) -> None:
         session(
             suite,
             key,
-            f"Handshake deadline 300 ms: the peer sends {what} and stops: timeout, and an "
-            "ERROR is sent (FW-LIM-8: only bytes that differ from the preface, FW-PRE-2, "
+            f"Handshake deadline {HANDSHAKE_MS} ms: the peer sends {what} and stops: timeout, "
+            "and an ERROR is sent (FW-LIM-8: only bytes that differ from the preface, FW-PRE-2, "
             "spare the ERROR).",
             ["FW-LIM-8", "FW-LIM-6", "FW-SES-3"],
             framing=framing,
@@ -916,12 +936,12 @@ def deadline_cases(suite: Suite, framing: str) -> None:
             sent=sent,
             end=end,
             eof=False,
-            deadlines={"handshake_ms": 300},
+            deadlines={"handshake_ms": HANDSHAKE_MS},
         )
     session(
         suite,
         "frame-deadline",
-        "Frame deadline 300 ms: the peer sends 5 bytes of a frame and stops: timeout, "
+        f"Frame deadline {FRAME_MS} ms: the peer sends 5 bytes of a frame and stops: timeout, "
         "ERROR sent; the message before it is delivered.",
         ["FW-LIM-6", "FW-SES-3"],
         framing=framing,
@@ -932,13 +952,13 @@ def deadline_cases(suite: Suite, framing: str) -> None:
         sent=sent,
         end=end,
         eof=False,
-        deadlines={"frame_ms": 300},
+        deadlines={"frame_ms": FRAME_MS},
     )
     session(
         suite,
         "idle-is-not-a-frame",
-        "Frame deadline 300 ms, an idle open session (no frame started; delimited: after "
-        "a lone 0x00): no timeout; the runner waits at least 3 times the deadline.",
+        f"Frame deadline {FRAME_MS} ms, an idle open session (no frame started; delimited: "
+        "after a lone 0x00): no timeout; the runner waits at least 3 times the deadline.",
         ["FW-LIM-6"],
         framing=framing,
         # Delimited: a lone 0x00 is an empty frame, which does not start a frame deadline.
@@ -949,7 +969,200 @@ def deadline_cases(suite: Suite, framing: str) -> None:
         sent=[],
         end=OPEN,
         eof=False,
-        deadlines={"frame_ms": 300},
+        deadlines={"frame_ms": FRAME_MS},
+    )
+
+
+def reading_cases(suite: Suite, framing: str) -> None:
+    """Cases that decide readings of section 6 and 7.2 an implementation could otherwise
+    take either way: each fails an implementation that takes the other one."""
+    ping_then_error_cases(suite, framing)
+    hello_setting_cases(suite, framing)
+    control_above_message_limit(suite, framing)
+    timing_reading_cases(suite, framing)
+
+
+def ping_then_error_cases(suite: Suite, framing: str) -> None:
+    """FW-PNG-6: a PING that arrived before the peer's ERROR is answered, in every chunking."""
+    ping = b"aaaaaaaa"
+    data = opening(framing) + on_wire(framing, frame(PING, ping))
+    session(
+        suite,
+        "ping-then-error-one-read",
+        "A PING, then a valid ERROR (code 97, empty reason) in the same read: the PONG owed "
+        "for the PING is still sent, then nothing; the end is the peer's error.",
+        ["FW-PNG-6", "FW-PNG-2", "FW-ERR-3", "FW-CNF-12"],
+        framing=framing,
+        data=data + on_wire(framing, frame(ERROR, error_payload(97, b""))),
+        events=[],
+        sent=[{"pong": ping.hex()}],
+        end={"peer_error": {"code": 97, "reason": ""}},
+        tags=["error-frame", "ping"],
+    )
+    session(
+        suite,
+        "ping-then-malformed-error-one-read",
+        "A PING, then an ERROR with an empty payload in the same read: the PONG owed for "
+        "the PING is still sent; malformed-control, and no ERROR in reply.",
+        ["FW-PNG-6", "FW-PNG-2", "FW-ERR-4", "FW-CNF-12"],
+        framing=framing,
+        data=data + on_wire(framing, frame(ERROR, b"")),
+        events=[],
+        sent=[{"pong": ping.hex()}],
+        end=error("malformed-control"),
+        tags=["error-frame", "ping"],
+    )
+
+
+def hello_setting_cases(suite: Suite, framing: str) -> None:
+    """FW-HEL-9 (identifier 0x0000) and FW-HEL-10 (at most 42 settings)."""
+    after = on_wire(framing, frame(DATA, b"after hello"))
+    session(
+        suite,
+        "hello-setting-id-zero",
+        "A HELLO whose first setting has the reserved identifier 0x0000 (value 7): ignored "
+        "as an unknown setting, not malformed-control.",
+        ["FW-HEL-9", "FW-HEL-4"],
+        framing=framing,
+        data=opening(framing, frame(HELLO, hello_payload((0, 7), (1, 1 << 20)))) + after,
+        events=[message(DATA, b"after hello")],
+        sent=[],
+        end=CLEAN,
+        tags=["hello"],
+    )
+    sent, end = failure("malformed-control")
+    session(
+        suite,
+        "hello-setting-id-zero-twice",
+        "A HELLO with the reserved identifier 0x0000 twice: a duplicate like any other "
+        "(FW-HEL-3): malformed-control.",
+        ["FW-HEL-9", "FW-HEL-3"],
+        framing=framing,
+        data=opening(framing, frame(HELLO, hello_payload((0, 7), (0, 7)))) + after,
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["hello"],
+    )
+    many = [(1, 1 << 20), (2, 1 << 24), *((0x100 + index, index) for index in range(41))]
+    session(
+        suite,
+        "hello-43-settings-default-limits",
+        "A HELLO of 43 settings (258 bytes) received with the default max frame size, "
+        "which the frame fits: more settings than FW-HEL-10 allows: malformed-control.",
+        ["FW-HEL-10", "FW-EXT-5", "FW-HEL-3"],
+        framing=framing,
+        data=opening(framing, frame(HELLO, hello_payload(*many))) + after,
+        events=[],
+        sent=sent,
+        end=end,
+        tags=["hello", "boundary"],
+    )
+
+
+ABOVE_MESSAGE_LIMIT: Json = {"max_frame_size": 1024, "max_message_size": 256}
+"""Limits with a message limit below the frame limit (allowed by the settings table)."""
+
+
+def control_above_message_limit(suite: Suite, framing: str) -> None:
+    """FW-MSG-19: control frames are bounded by the frame size alone."""
+    reason = b"r" * 300
+    session(
+        suite,
+        "error-reason-above-message-limit",
+        "Max frame 1024, max message 256: an ERROR with a 300-byte reason (302 bytes of "
+        "payload, more than the message limit) is a control frame, bounded by the frame "
+        "size alone: reported as the peer's error, not message-too-large.",
+        ["FW-MSG-19", "FW-ERR-2", "FW-ERR-3"],
+        framing=framing,
+        data=opening(framing) + on_wire(framing, frame(ERROR, error_payload(300, reason))),
+        events=[],
+        sent=[],
+        end={"peer_error": {"code": 300, "reason": reason.decode()}},
+        limits=ABOVE_MESSAGE_LIMIT,
+        tags=["error-frame", "boundary"],
+    )
+    session(
+        suite,
+        "message-at-limit-with-ping",
+        "Max frame 1024, max message 256: a message of 256 bytes in two frames with a PING "
+        "between them: the PING does not count toward the message, which is delivered.",
+        ["FW-MSG-19", "FW-MSG-10", "FW-MSG-6"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(
+            framing,
+            frame(DATA, nonzero_bytes(250), more=True),
+            frame(PING, bytes(8)),
+            frame(DATA, nonzero_bytes(6, 2), cont=True),
+        ),
+        events=[message(DATA, nonzero_bytes(250) + nonzero_bytes(6, 2))],
+        sent=[{"pong": bytes(8).hex()}],
+        end=CLEAN,
+        limits=ABOVE_MESSAGE_LIMIT,
+        tags=["boundary", "echo"],
+    )
+
+
+def timing_reading_cases(suite: Suite, framing: str) -> None:
+    """FW-LIM-9, FW-LIM-6, FW-SES-8: what a deadline covers, and the linger after ERROR."""
+    hello = on_wire(framing, PEER_HELLO)
+    head = preface(framing) + hello[:5]
+    session(
+        suite,
+        "hello-under-handshake-deadline-only",
+        f"Handshake deadline {HANDSHAKE_MS} ms, frame deadline {FRAME_MS} ms: the first 5 "
+        "bytes of the peer's HELLO, a pause of 600 ms, then the rest and a data message: the "
+        "HELLO is bounded by the handshake deadline alone, not by a frame deadline; the "
+        "message is echoed and the session ends cleanly.",
+        ["FW-LIM-9", "FW-LIM-6"],
+        framing=framing,
+        data=head + hello[5:] + on_wire(framing, frame(DATA, b"after a slow hello")),
+        events=[message(DATA, b"after a slow hello")],
+        sent=[],
+        end=CLEAN,
+        deadlines={"handshake_ms": HANDSHAKE_MS, "frame_ms": FRAME_MS},
+        pauses=[{"offset": len(head), "ms": 600}],
+        tags=["deadline", "echo"],
+    )
+    start = opening(framing)
+    slow = on_wire(framing, frame(DATA, b"one byte every 100 ms"))
+    sent, end = failure("timeout")
+    session(
+        suite,
+        "frame-deadline-not-per-read",
+        f"Frame deadline {FRAME_MS} ms: a frame whose bytes come one every 100 ms (each "
+        "read well within the deadline, the whole frame not): timeout, ERROR sent, nothing "
+        "delivered. A timeout per read would let the frame through.",
+        ["FW-LIM-6"],
+        framing=framing,
+        data=start + slow,
+        events=[],
+        sent=sent,
+        end=end,
+        eof=False,
+        deadlines={"frame_ms": FRAME_MS},
+        pauses=[{"offset": len(start) + index, "ms": 100} for index in range(1, len(slow))],
+        tags=["deadline"],
+    )
+    sent, end = failure("bad-magic")
+    bad = on_wire(framing, b"XX" + frame(DATA, b"bad magic")[2:])
+    session(
+        suite,
+        "linger-after-error",
+        "A frame with bad magic: the implementation sends its ERROR and half-closes, then "
+        "reads and discards what the other peer still sends (here 8 bytes, one per write, "
+        "after the ERROR and its end of input have arrived) until that peer's end of input: "
+        "none of those writes meets a closed socket.",
+        ["FW-SES-8", "FW-SES-3", "FW-CLS-4"],
+        framing=framing,
+        data=opening(framing) + bad,
+        events=[],
+        sent=sent,
+        end=end,
+        eof=False,
+        after_end=b"lingered",
+        tags=["linger"],
     )
 
 
@@ -1079,6 +1292,28 @@ def lone_delimiters(suite: Suite) -> None:
         end=end,
         tags=["eof"],
     )
+
+
+def zero_in_preface_cases(suite: Suite) -> None:
+    """FW-PRE-4: the preface is not framed, so a lone 0x00 there is a wrong preface byte."""
+    good = preface(DELIMITED)
+    for key, description, data in (
+        ("before", "a lone 0x00 before the preface", b"\x00" + good),
+        ("inside", "a lone 0x00 after 3 preface bytes", good[:3] + b"\x00" + good[3:]),
+    ):
+        session(
+            suite,
+            f"lone-delimiter-{key}-preface",
+            f"Delimited session: {description}: the preface is not framed, so the 0x00 is a "
+            "preface byte that differs: bad-preface, no ERROR frame.",
+            ["FW-PRE-4", "FW-PRE-2", "FW-DLM-10"],
+            framing=DELIMITED,
+            data=data + on_wire(DELIMITED, PEER_HELLO),
+            events=[],
+            sent=[],
+            end=error("bad-preface"),
+            tags=["preface"],
+        )
 
 
 def control_layout_order_cases(suite: Suite, framing: str) -> None:

@@ -77,6 +77,7 @@ export function helloPayload(maxFrameSize, maxMessageSize) {
  */
 export function parseHello(p) {
   if (p.length % 6 !== 0) return `HELLO payload of ${p.length} bytes is not a multiple of 6`;
+  if (p.length / 6 > MAX_HELLO_SETTINGS) return `HELLO carries ${p.length / 6} settings, more than ${MAX_HELLO_SETTINGS} (FW-HEL-10)`;
   /** @type {Map<number, number>} */
   const settings = new Map();
   for (let i = 0; i < p.length; i += 6) {
@@ -91,6 +92,9 @@ export function parseHello(p) {
   if (mm !== 0 && mm < MIN_LIMIT) return `HELLO MAX_MESSAGE_SIZE ${mm} is neither 0 nor 256..2^32-1`;
   return { maxFrameSize: mf, maxMessageSize: mm, settings };
 }
+
+/** the most settings a HELLO may carry (FW-HEL-10): what fits the smallest frame size */
+const MAX_HELLO_SETTINGS = 42;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8enc = new TextEncoder();
@@ -502,32 +506,33 @@ export class SessionCore {
 
   /** @param {Uint8Array} payload */
   _peerError(payload) {
-    if (payload.length < 2) {
-      this._fail(new FramewireError('malformed-control', `ERROR payload of ${payload.length} bytes`, { statement: 'FW-ERR-4' }), false);
-      this.failedByPeer = true;
-      return;
+    // a malformed ERROR is still the peer failing the connection (FW-ERR-4)
+    let fault = payload.length < 2 ? `ERROR payload of ${payload.length} bytes` : null;
+    let reason = '';
+    if (fault === null) {
+      try {
+        reason = utf8.decode(payload.subarray(2));
+      } catch {
+        fault = 'ERROR reason is not valid UTF-8';
+      }
     }
-    let reason;
-    try {
-      reason = utf8.decode(payload.subarray(2));
-    } catch {
-      this._fail(new FramewireError('malformed-control', 'ERROR reason is not valid UTF-8', { statement: 'FW-ERR-4' }), false);
-      this.failedByPeer = true;
+    // nothing more is sent (FW-ERR-3, FW-ERR-4): not what is queued and not yet written
+    // (the rest of a data message, echoes), except the PONGs owed for PINGs before the ERROR
+    // (FW-PNG-6), so that the output does not depend on whether the two came in one read
+    this._early = [];
+    this._earlyPings = [];
+    this._out = [];
+    this._batch = null;
+    this._batchFill = 0;
+    this.failedByPeer = true;
+    if (fault !== null) {
+      this._fail(new FramewireError('malformed-control', fault, { statement: 'FW-ERR-4' }), false);
       return;
     }
     const code = (payload[0] << 8) | payload[1];
     const error = new FramewireError(code, reason, { remote: true, reason, statement: 'FW-ERR-3' });
     this.state = 'FAILED';
     this.failure = error;
-    this.failedByPeer = true;
-    // nothing more is sent (FW-ERR-3): not even what is queued and not yet written (the rest
-    // of a data message, echoes, PONGs); what was already handed to the transport is gone
-    this._early = [];
-    this._earlyPings = [];
-    this._out = [];
-    this._urgent = [];
-    this._batch = null;
-    this._batchFill = 0;
     this._emit({ kind: 'peer-error', error });
   }
 

@@ -407,7 +407,8 @@ export class Session extends EventEmitter {
   }
 
   _armFrameTimer() {
-    if (this.frameTimeout <= 0 || this.core.state === 'FAILED') return;
+    // FW-LIM-9: the handshake deadline alone bounds the preface and the HELLO frame
+    if (this.frameTimeout <= 0 || this.core.state === 'FAILED' || this.core.peer === null) return;
     const inFrame = this.core.inFrame;
     const n = this.core.framesDecoded;
     if (!inFrame) {

@@ -419,3 +419,17 @@ test('net: streaming receive with pieces over a socket', async () => {
   assert.equal(pieces.at(-1)?.[2], true);
   await new Promise((r) => server.close(r));
 });
+
+test('session core: after the peer\'s ERROR, valid or malformed, only owed PONGs go out (FW-ERR-3, FW-ERR-4, FW-PNG-6)', () => {
+  const lp = 'length-prefixed';
+  for (const payload of [errorPayload(97, ''), new Uint8Array(0), hex('0064ff')]) {
+    const core = new SessionCore({ framing: lp });
+    core.takeOutput();
+    core.receive(opening());
+    core.send(0x40, utf8('not started'));
+    core.receive(cat(frame(lp, 3, utf8('pingpong')), frame(lp, 2, payload)));
+    const d = createDecoder({ framing: lp, maxFrameSize: 2 ** 30, maxMessageSize: 0 });
+    const sent = d.feed(cat(...core.takeOutput())).map((e) => (e.kind === 'message' ? [e.type, bytesToHex(e.payload)] : e.kind));
+    assert.deepEqual(sent, [[4, bytesToHex(utf8('pingpong'))]], bytesToHex(payload));
+  }
+});

@@ -51,6 +51,12 @@ def _hello_fault(payload: bytes) -> ControlFault | None:
             "FW-HEL-3",
             f"HELLO payload of {len(payload)} bytes is not a multiple of {_schema.SETTING_SIZE}",
         )
+    count = len(payload) // _schema.SETTING_SIZE
+    if count > _schema.MAX_HELLO_SETTINGS:
+        return ControlFault(
+            "FW-HEL-10",
+            f"HELLO carries {count} settings, more than {_schema.MAX_HELLO_SETTINGS}",
+        )
     seen: set[int] = set()
     for setting_id, value in _schema.SETTING_STRUCT.iter_unpack(payload):
         if setting_id in seen:

@@ -234,6 +234,8 @@ CONTROL_TYPE_NAMES = {
 FRAME_SIZE_CEILING = 1 << 30
 """No frame's length may exceed 2^30 (FW-LEN-3)."""
 MIN_LIMIT = 256
+MAX_HELLO_SETTINGS = 42
+"""The most settings a HELLO may carry (FW-HEL-10): what fits the smallest frame size."""
 """The smallest maximum frame or message size a receiver may set (FW-LIM-2)."""
 MAX_ANNOUNCED_MESSAGE_SIZE = (1 << 32) - 1
 

@@ -61,10 +61,12 @@ class Encoder:
         checksum: bool = False,
         max_frame_size: int = _schema.MAX_FRAME_SIZE.default,
     ) -> None:
-        if not _schema.setting_value_valid(_schema.MAX_FRAME_SIZE, max_frame_size):
+        # FW-LIM-12: any split size up to the ceiling; the minimum of FW-LIM-2 bounds
+        # what a receiver announces, not how small a sender cuts its frames.
+        if not 1 <= max_frame_size <= _schema.MAX_FRAME_SIZE.maximum:
             raise LocalProtocolError(
-                f"max_frame_size {max_frame_size} is out of range (FW-LIM-2): "
-                f"{_schema.MAX_FRAME_SIZE.minimum} to {_schema.MAX_FRAME_SIZE.maximum}"
+                f"max_frame_size {max_frame_size} is out of range (FW-LIM-12): "
+                f"1 to {_schema.MAX_FRAME_SIZE.maximum}"
             )
         self.framing = framing
         self.checksum = checksum

@@ -472,13 +472,14 @@ class Session:
         """Enter FAILED (FW-SES-7), queueing our ERROR frame when due (FW-ERR-1).
 
         `by_peer`: the peer failed the connection with an ERROR frame (even a malformed
-        one): then nothing more is sent, not even what is queued (FW-ERR-3, FW-ERR-4).
-        Otherwise what was queued before the failure still goes out, then our ERROR.
+        one): then no data frame that has not started goes out (FW-ERR-3, FW-ERR-4), but
+        the PONGs owed for PINGs before that frame do (FW-PNG-6), so what is sent does not
+        depend on whether the PING and the ERROR came in one read. Otherwise what was
+        queued before the failure still goes out, then our ERROR.
         """
         self._failure = error
         self.state = SessionState.FAILED
         if by_peer:
-            self._control_out.clear()
             self._data_out.clear()
         elif (
             isinstance(error, RemoteProtocolError)

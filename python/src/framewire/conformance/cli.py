@@ -79,7 +79,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--live-deadlines",
         metavar="LIST",
         default="",
-        help="deadlines the echo peer runs with, e.g. handshake_ms=300,frame_ms=300: "
+        help="deadlines the echo peer runs with, e.g. handshake_ms=1000,frame_ms=300: "
         "enables the vectors that need them",
     )
     choice = parser.add_argument_group("which vectors")

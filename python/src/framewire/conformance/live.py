@@ -34,10 +34,11 @@ Stream = socket.socket | TlsSocket
 
 RUNNER_MAX_FRAME = 1 << 30  # what the runner announces: never a reason to split echoes
 RUNNER_MAX_MESSAGE = 0
+EOF_ERRORS = ("handshake-incomplete", "truncated-frame", "truncated-message")
+"""What an echo peer may send when the runner's half-close ends its input mid-way."""
 MAX_DELAY_S = 0.002
 RECV_SIZE = 65536
 POLL_S = 0.01
-QUIET_S = 0.1
 
 
 class LiveError(Exception):
@@ -45,7 +46,7 @@ class LiveError(Exception):
 
 
 def parse_deadlines(text: str) -> dict[str, int]:
-    """--live-deadlines "handshake_ms=300,frame_ms=300" as a dict."""
+    """--live-deadlines "handshake_ms=1000,frame_ms=300" as a dict."""
     deadlines = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
@@ -173,6 +174,7 @@ class PeerProfile:
     framing: str
     limits: Mapping[str, int]
     deadlines: Mapping[str, int] = field(default_factory=dict)
+    controls_handshake: bool = True  # False in --live-serve: the peer's connect starts it
 
 
 @dataclass(frozen=True)
@@ -184,9 +186,11 @@ class Plan:
     messages: Sequence[Mapping[str, JSON]]
     sent: Sequence[Mapping[str, str]]
     clean_end: bool  # the echo peer must end its direction cleanly (no reset)
-    settle: float = QUIET_S  # without end of input: how long nothing more may come
+    settle: float = 0.0  # a deadline vector: how long no deadline may expire
     timed: bool = False  # the vector is about deadlines: played whole only
     ends_in_error: bool = False  # a fatal error or the runner's ERROR ends the session
+    pauses: Sequence[tuple[int, float]] = ()  # (input offset, seconds to wait before it)
+    after_end: bytes = b""  # written one byte per write once the echo peer's output ended
 
 
 @dataclass
@@ -198,6 +202,7 @@ class Exchange:
     ended: str = ""  # "eof", "reset" or "" (still open / timed out)
     shut_down: bool = False  # the runner half-closed its direction
     ended_first: bool = False  # the echo peer's output ended before the runner's
+    after_end_failed: str = ""  # a write of the plan's after_end met a closed socket
     started: float = field(default_factory=time.monotonic)
 
     def note(self, direction: str, data: bytes = b"", event: str = "") -> None:
@@ -234,7 +239,8 @@ def probe(
         "max_frame_size": settings[wire.SETTING_MAX_FRAME],
         "max_message_size": settings[wire.SETTING_MAX_MESSAGE],
     }
-    return PeerProfile(framing, limits, dict(deadlines or {}))
+    serving = isinstance(endpoint, ServeEndpoint)
+    return PeerProfile(framing, limits, dict(deadlines or {}), controls_handshake=not serving)
 
 
 def plan(case: Case, peer: PeerProfile, registry: Registry) -> Plan | str:
@@ -257,6 +263,8 @@ def _plan_session(case: Case, peer: PeerProfile) -> Plan | str:
     deadlines: Mapping[str, int] = case.raw.get("deadlines", {})
     if any(peer.deadlines.get(name) != value for name, value in deadlines.items()):
         return f"needs an echo peer with deadlines {dict(deadlines)} (--live-deadlines)"
+    if deadlines and not peer.controls_handshake:
+        return "a deadline vector is played in --live-connect mode only (FW-CNF-28)"
     expect = case.raw["expect"]
     return Plan(
         case.input,
@@ -264,9 +272,11 @@ def _plan_session(case: Case, peer: PeerProfile) -> Plan | str:
         [e["message"] for e in expect["events"]],
         expect["sent"],
         clean_end=expect["end"] == "clean",
-        settle=max([QUIET_S, *(3 * ms / 1000 for ms in deadlines.values())]),
-        timed=bool(deadlines),
+        settle=max([0.0, *(3 * ms / 1000 for ms in deadlines.values())]),
+        timed=bool(deadlines) or "after_end" in case.raw,
         ends_in_error=isinstance(expect["end"], dict),
+        pauses=[(p["offset"], p["ms"] / 1000) for p in case.raw.get("pauses", ())],
+        after_end=bytes.fromhex(case.raw.get("after_end", "")),
     )
 
 
@@ -299,56 +309,70 @@ def _plan_decode(case: Case, peer: PeerProfile, registry: Registry) -> Plan | st
 
 
 def live_deliveries(
-    data: bytes, rng: random.Random
-) -> Iterator[tuple[str, Sequence[bytes], float]]:
-    """(name, pieces, largest delay between pieces) for the three ways of FW-CNF-28."""
-    yield "whole", (data,), 0.0
-    yield "bytes", [data[i : i + 1] for i in range(len(data))], 0.0
-    yield "split", cut(data, random_cuts(len(data), rng)), MAX_DELAY_S
+    data: bytes, rng: random.Random, pauses: Sequence[tuple[int, float]] = ()
+) -> Iterator[tuple[str, Sequence[bytes], Sequence[float]]]:
+    """(name, pieces, delay before each piece) for the three ways of FW-CNF-28; with
+    PAUSES (a deadline vector), "whole" is cut at their offsets and waits there."""
+    whole = cut(data, [offset for offset, _ in pauses])
+    yield "whole", whole, [0.0, *(seconds for _, seconds in pauses)][: len(whole)]
+    yield "bytes", [data[i : i + 1] for i in range(len(data))], [0.0] * len(data)
+    pieces = cut(data, random_cuts(len(data), rng))
+    yield "split", pieces, [rng.uniform(0, MAX_DELAY_S) if i else 0.0 for i in range(len(pieces))]
 
 
 def play(
     sock: Stream,
     *,
     pieces: Sequence[bytes],
-    max_delay: float,
-    rng: random.Random,
+    delays: Sequence[float],
     eof: bool,
     timeout: float,
     done: Callable[[bytes], bool],
-    settle: float = QUIET_S,
+    settle: float = 0.0,
+    after_end: bytes = b"",
 ) -> Exchange:
-    """Write PIECES (half-closing after them if EOF) while reading everything that comes.
+    """Write PIECES, waiting DELAYS[i] seconds before piece i, while reading everything
+    that comes; then half-close (at once if EOF).
 
-    Returns when the echo peer's input ends, or, for a vector without end of input, once
-    DONE says everything expected has arrived and nothing more comes for a moment.
+    Without EOF the half-close is the barrier of FW-CNF-33: it comes once DONE says
+    everything expected has arrived and, for a deadline vector, SETTLE seconds have
+    passed (three times its longest deadline), never after a fixed quiet time. AFTER_END
+    is written one byte per write once the echo peer's output has ended (FW-SES-8).
     """
     exchange = Exchange()
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     reader = threading.Thread(target=_read_to_end, args=(sock, exchange, timeout), daemon=True)
     reader.start()
+    deadline = time.monotonic() + timeout
     try:
-        for index, piece in enumerate(pieces):
-            if index and max_delay:
-                time.sleep(rng.uniform(0, max_delay))
+        for piece, delay in zip(pieces, delays, strict=True):
+            if delay:
+                time.sleep(delay)
             exchange.note("out", piece)  # logged first: the reply may beat the note
             sock.sendall(piece)
-        if eof:
-            exchange.note("out", event="shutdown")
-            exchange.shut_down = True
-            sock.shutdown(socket.SHUT_WR)
+        if not eof:
+            while time.monotonic() < deadline and not done(bytes(exchange.received)):
+                time.sleep(POLL_S)
+            settle_until = time.monotonic() + settle
+            while time.monotonic() < settle_until and not exchange.ended:
+                time.sleep(POLL_S)  # a deadline must not expire before this
+        if after_end:
+            while time.monotonic() < deadline and not exchange.ended:
+                time.sleep(POLL_S)
+            for index in range(len(after_end)):
+                exchange.note("out", after_end[index : index + 1])
+                try:
+                    sock.sendall(after_end[index : index + 1])
+                except (OSError, TlsError) as exc:
+                    exchange.after_end_failed = str(exc)
+                    raise
+        exchange.note("out", event="shutdown")
+        exchange.shut_down = True
+        sock.shutdown(socket.SHUT_WR)
     except (OSError, TlsError) as exc:  # the echo peer may close early on an error: keep reading
         exchange.note("out", event=f"write failed: {exc}")
-    deadline = time.monotonic() + timeout
-    if eof:
-        reader.join(timeout)
-    else:
-        while time.monotonic() < deadline and not done(bytes(exchange.received)):
-            time.sleep(POLL_S)
-        quiet_until = time.monotonic() + settle
-        while time.monotonic() < quiet_until and not exchange.ended:
-            time.sleep(POLL_S)  # nothing more may come; once the peer ended, nothing can
+    reader.join(max(0.0, deadline - time.monotonic()))
     with contextlib.suppress(OSError, TlsError):
         sock.shutdown(socket.SHUT_RDWR)  # wakes the reader: close() alone would not
     reader.join(timeout)
@@ -403,8 +427,27 @@ def judge_exchange(
         registry=registry,
         echo_prefix=steps.ends_in_error,
     )
+    if difference and not eof and not steps.ends_in_error:
+        # FW-CNF-33: the runner's half-close was a barrier; the end of input it made may
+        # be answered with the ERROR for that end, after everything the vector expects.
+        for name in EOF_ERRORS:
+            if not judge.check_output(
+                bytes(exchange.received),
+                peer.framing,
+                peer.limits,
+                messages=steps.messages,
+                sent=[*steps.sent, {"error": name}],
+                registry=registry,
+            ):
+                difference = None
+                break
     if difference:
         return difference
+    if exchange.after_end_failed:
+        return (
+            "a write after the echo peer's ERROR and end of input failed: it closed instead "
+            f"of lingering until the runner's end of input (FW-SES-8): {exchange.after_end_failed}"
+        )
     if eof and not exchange.ended:
         return "the echo peer did not end its output (no end of input before the timeout)"
     if steps.clean_end and eof and exchange.ended_first:
@@ -481,19 +524,19 @@ def _run_plan(
         )
         return expected is None
 
-    for name, pieces, max_delay in live_deliveries(steps.input, rng):
+    for name, pieces, delays in live_deliveries(steps.input, rng, steps.pauses):
         if steps.timed and name != "whole":
             continue  # a deadline vector tests time, not cutting: once is enough
         sock = endpoint.open(timeout)
         exchange = play(
             sock,
             pieces=pieces,
-            max_delay=max_delay,
-            rng=rng,
+            delays=delays,
             eof=steps.eof,
             timeout=timeout,
             done=complete,
             settle=steps.settle,
+            after_end=steps.after_end,
         )
         difference = judge_exchange(exchange, steps, peer, registry, steps.eof)
         result.deliveries.append(
