@@ -16,8 +16,8 @@ size_t fw_encode_bound(fw_framing framing, uint32_t len, uint32_t max_frame)
     frames = len / max_frame + 1u;
     /* per frame: header and trailer; delimited: COBS's 1 + floor(m / 254) (FW-COB-4)
      * and the delimiter, at most 2 + m / 254 over all frames together */
-    if (len > 0xFFFFFFFFul / 2u - 16u * frames) {
-        return 0;
+    if (len > 0x7FFFFFFFul || frames > (0x7FFFFFFFul - len) / 16u) {
+        return 0; /* the bound would not fit in 32 bits */
     }
     total = len + frames * (FW_HEADER_SIZE + FW_TRAILER_SIZE);
     if (framing == FW_DELIMITED) {

@@ -137,13 +137,16 @@ fw_status fw_session_init(fw_session *s, const fw_session_config *cfg, uint8_t *
     return FW_STATUS_OK;
 }
 
-/* FW-HEL-3: a multiple of 6 bytes, no identifier twice, known values in range. */
+/*
+ * FW-HEL-3: a multiple of 6 bytes, no identifier twice, known values in range; and
+ * FW-HEL-10: at most 42 settings.
+ */
 static bool hello_valid(fw_session *s, const uint8_t *p, uint32_t len)
 {
     uint32_t i;
     uint32_t j;
 
-    if (len % 6u != 0u) {
+    if (len % 6u != 0u || len > 42u * 6u) {
         return false;
     }
     for (i = 0; i < len; i += 6u) {

@@ -97,6 +97,8 @@ static void bad_arguments(void **state)
                                        (const uint8_t *)"", 0, 0, false),
                      0);
     assert_int_equal(fw_encode_bound(FW_LENGTH_PREFIXED, 0xFFFFFFFFu, 1), 0);
+    /* many small frames: 16 bytes each would wrap 32 bits without the check */
+    assert_int_equal(fw_encode_bound(FW_DELIMITED, 0x10000000u, 1), 0);
 }
 
 /* What the encoder writes, the decoder reads back, in both framings. */
@@ -129,6 +131,21 @@ static void round_trip(void **state)
     }
 }
 
+/* FW-LIM-12: any maximum frame size from 1 up is split at, for a sender. */
+static void frames_of_one_byte(void **state)
+{
+    uint8_t out[64];
+    size_t n;
+    (void)state;
+    n = fw_encode_message(out, sizeof out, FW_LENGTH_PREFIXED, 0x40, 0,
+                          (const uint8_t *)"abc", 3, 1, false);
+    assert_int_equal(n, 3 * 10);
+    assert_true(n <= fw_encode_bound(FW_LENGTH_PREFIXED, 3, 1));
+    assert_int_equal(out[3], FW_FLAG_M);
+    assert_int_equal(out[13], FW_FLAG_M | FW_FLAG_N);
+    assert_int_equal(out[23], FW_FLAG_N);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +156,7 @@ int main(void)
         cmocka_unit_test(bound_is_enough),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(frames_of_one_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,6 +245,32 @@ static void backpressure(void **state)
     assert_int_equal(pongs, 200);
 }
 
+/* FW-HEL-10: more than 42 settings is malformed-control, even when the frame fits. */
+static void hello_of_43_settings_is_malformed(void **state)
+{
+    uint8_t in[8 + 9 + 43 * 6];
+    size_t i;
+    fw_event ev;
+    fw_session_config cfg;
+    (void)state;
+    fw_session_config_default(&cfg); /* 1 MiB frames: the HELLO of 258 bytes fits */
+    assert_int_equal(fw_session_init(&a.s, &cfg, a.rx, sizeof a.rx, a.tx, sizeof a.tx, 0),
+                     FW_STATUS_OK);
+    memcpy(in, "\x89" "FW1L\r\n\x1a", 8);
+    memcpy(in + 8, "\x46\x57\x01\x00\x01\x00\x00\x01\x02", 9);
+    for (i = 0; i < 43u; i++) {
+        uint8_t *setting = in + 17 + i * 6u;
+        setting[0] = 0x10;
+        setting[1] = (uint8_t)i; /* 43 unknown identifiers, all different */
+        memset(setting + 2, 0, 4);
+    }
+    assert_int_equal(fw_session_feed(&a.s, in, 8 + 9 + 42 * 6, 0, &ev), 8 + 9 + 42 * 6);
+    assert_int_equal(ev.kind, FW_EVENT_NONE);
+    (void)fw_session_feed(&a.s, in + 8 + 9 + 42 * 6, 6, 0, &ev);
+    assert_int_equal(ev.kind, FW_EVENT_FATAL);
+    assert_int_equal(ev.code, FW_ERR_MALFORMED_CONTROL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +283,7 @@ int main(void)
         cmocka_unit_test(bad_preface),
         cmocka_unit_test(peer_error),
         cmocka_unit_test(backpressure),
+        cmocka_unit_test(hello_of_43_settings_is_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
