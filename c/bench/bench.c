@@ -18,7 +18,7 @@
 
 #include "framewire.h"
 
-#define REPEATS 7
+#define REPEATS 11
 #define STREAM_BYTES (8u << 20)
 #define MAX_SIZE 65536u
 
