@@ -336,7 +336,7 @@ typedef struct fw_session_config {
 } fw_session_config;
 
 /**
- * Session state: 108 bytes on ILP32 targets, 120 on LP64 hosts, the decoder included,
+ * Session state: 112 bytes on ILP32 targets, 128 on LP64 hosts, the decoder included,
  * besides the caller's receive and transmit buffers. Treat the fields as private.
  */
 typedef struct fw_session {
@@ -348,6 +348,7 @@ typedef struct fw_session {
     uint8_t *tx;          /* caller's transmit buffer */
     uint32_t tx_cap;
     uint32_t tx_len;      /* bytes queued, from tx[0] */
+    uint32_t tx_head;     /* of those, the ones that go first: a frame started, PONGs */
     uint32_t peer_frame;  /* the peer's MAX_FRAME_SIZE */
     uint32_t peer_message;/* the peer's MAX_MESSAGE_SIZE */
     uint32_t handshake_ms;

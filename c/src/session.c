@@ -44,10 +44,50 @@ static bool queue_frame(fw_session *s, uint8_t type, const uint8_t *p, uint32_t 
     if (room < keep) {
         return false;
     }
-    k = fw_encode_frame(s->tx + s->tx_len, (size_t)(room - keep), framing_of(s), type,
-                        (s->bits & FW_SB_CHECKSUM) != 0u ? FW_FLAG_C : 0u, p, len);
+    k = fw__encode_frame(s->tx + s->tx_len, (size_t)(room - keep), framing_of(s), type,
+                         (s->bits & FW_SB_CHECKSUM) != 0u ? FW_FLAG_C : 0u, 0u, 0u, p, len);
     s->tx_len += (uint32_t)k;
     return k != 0u;
+}
+
+static void reverse(uint8_t *p, uint32_t n)
+{
+    uint8_t *q = p + n;
+    while (q - p > 1) {
+        uint8_t t = *p;
+        *p++ = *--q;
+        *q = t;
+    }
+}
+
+/*
+ * FW-PNG-2: a PONG goes out before every data frame not started yet. Queued at the end,
+ * it is moved (by three reversals, with no buffer) to the end of the head: after the
+ * frame being written and the PONGs before it.
+ */
+static void queue_pong(fw_session *s, const uint8_t *p)
+{
+    uint32_t before = s->tx_len;
+    uint8_t *head = s->tx + s->tx_head;
+    uint32_t rest = before - s->tx_head;
+    uint32_t k;
+
+    (void)queue_frame(s, FW_TYPE_PONG, p, 8u, 0u); /* the room is kept by the feed */
+    k = s->tx_len - before;
+    reverse(head, rest);
+    reverse(head + rest, k);
+    reverse(head, rest + k);
+    s->tx_head += k;
+}
+
+/* Size of the queued frame that starts at tx[at]: its header, or its delimiter, says. */
+static uint32_t queued_frame_size(const fw_session *s, uint32_t at)
+{
+    const uint8_t *f = s->tx + at;
+    if ((s->dec.mode & FW_MODE_DELIMITED) != 0u) {
+        return (uint32_t)((const uint8_t *)memchr(f, 0, (size_t)(s->tx_len - at)) - f) + 1u;
+    }
+    return FW_HEADER_SIZE + fw__be32(f + 5) + ((f[3] & FW_FLAG_C) != 0u ? FW_TRAILER_SIZE : 0u);
 }
 
 static bool sends_error_frame(uint16_t code)
@@ -134,6 +174,7 @@ fw_status fw_session_init(fw_session *s, const fw_session_config *cfg, uint8_t *
     hello[7] = FW_SETTING_MAX_MESSAGE_SIZE;
     fw__put_be32(hello + 8, cfg->max_message_size);
     (void)queue_frame(s, FW_TYPE_HELLO, hello, sizeof hello, 0u);
+    s->tx_head = s->tx_len; /* the preface is no frame: it goes first, as it is */
     return FW_STATUS_OK;
 }
 
@@ -232,6 +273,9 @@ static bool control(fw_session *s, fw_event *ev)
         ev->kind = FW_EVENT_OPEN;
         return true;
     case FW_TYPE_ERROR:
+        /* FW-ERR-3, FW-PNG-6: nothing more goes out but the frame being written and the
+         * PONGs owed, for a valid ERROR as for a malformed one (FW-ERR-4) */
+        s->tx_len = s->tx_head;
         if (len < 2u || !utf8_valid(p + 2, len - 2u)) {
             /* FW-ERR-4: reported, but no ERROR in reply: the peer failed it already */
             fail(s, FW_ERR_MALFORMED_CONTROL, false, ev);
@@ -254,7 +298,7 @@ static bool control(fw_session *s, fw_event *ev)
         if (ev->type == FW_TYPE_PING) {
             if ((s->bits & FW_SB_ENDED) == 0u) {
                 /* FW-PNG-2; the room is kept by fw_session_feed() */
-                (void)queue_frame(s, FW_TYPE_PONG, p, 8u, 0u);
+                queue_pong(s, p);
             }
         } else if ((s->bits & FW_SB_PONG) != 0u && memcmp(p, s->ping, 8) == 0) {
             s->bits = (uint8_t)(s->bits & ~FW_SB_PONG);
@@ -391,12 +435,16 @@ const uint8_t *fw_session_output(const fw_session *s, size_t *n)
 
 void fw_session_output_done(fw_session *s, size_t n)
 {
-    if (n >= s->tx_len) {
-        s->tx_len = 0u;
-        return;
+    uint32_t done = n < s->tx_len ? (uint32_t)n : s->tx_len;
+    uint32_t at = s->tx_head;
+
+    /* the head now ends where the frame that the written bytes cut ends, if any */
+    while (at < done) {
+        at += queued_frame_size(s, at);
     }
-    memmove(s->tx, s->tx + n, (size_t)(s->tx_len - n));
-    s->tx_len -= (uint32_t)n;
+    s->tx_head = at - done;
+    memmove(s->tx, s->tx + done, (size_t)(s->tx_len - done));
+    s->tx_len -= done;
 }
 
 static bool may_send(const fw_session *s)

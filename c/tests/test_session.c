@@ -271,6 +271,67 @@ static void hello_of_43_settings_is_malformed(void **state)
     assert_int_equal(ev.code, FW_ERR_MALFORMED_CONTROL);
 }
 
+static const uint8_t ping_frame[] = {0x46, 0x57, 0x01, 0x00, 0x03, 0, 0, 0, 8,
+                                     'p', 'i', 'n', 'g', 'p', 'o', 'n', 'g'};
+
+/* FW-PNG-2: the PONG goes out before data queued but not started. */
+static void pong_before_unsent_data(void **state)
+{
+    uint8_t data[300];
+    fw_event ev;
+    size_t n;
+    const uint8_t *out;
+    (void)state;
+    handshake(FW_LENGTH_PREFIXED);
+    memset(data, 0x5A, sizeof data);
+    assert_int_equal(fw_session_send(&b.s, 0x40, 0, data, sizeof data), FW_STATUS_OK);
+    fw_session_output_done(&b.s, 100); /* the first frame is started, not finished */
+    assert_int_equal(fw_session_feed(&b.s, ping_frame, sizeof ping_frame, 0, &ev),
+                     sizeof ping_frame);
+    out = fw_session_output(&b.s, &n);
+    /* the rest of the started frame (9 + 256 - 100 bytes), then the PONG, then the rest */
+    assert_int_equal(n, (9 + 256 - 100) + 17 + (9 + 44));
+    assert_int_equal(out[165 + 4], FW_TYPE_PONG);
+    assert_memory_equal(out + 165 + 9, "pingpong", 8);
+    assert_int_equal(out[165 + 17 + 4], 0x40);
+    assert_int_equal(out[165 + 17 + 3], FW_FLAG_N);
+    /* written in odd pieces, the queue keeps its frames whole */
+    fw_session_output_done(&b.s, 170);
+    out = fw_session_output(&b.s, &n);
+    assert_int_equal(n, 12 + 53);
+}
+
+/* FW-ERR-3, FW-PNG-6: after the peer's ERROR, only the PONGs owed go out. */
+static void peer_error_keeps_only_owed_pongs(void **state)
+{
+    uint8_t data[40];
+    fw_event ev;
+    size_t n;
+    size_t used;
+    const uint8_t *out;
+    (void)state;
+    handshake(FW_DELIMITED);
+    memset(data, 1, sizeof data);
+    assert_int_equal(fw_session_send(&b.s, 0x40, 0, data, sizeof data), FW_STATUS_OK);
+    /* the peer's PING, then its ERROR, in delimited framing */
+    {
+        uint8_t wire[64];
+        size_t w = fw_encode_frame(wire, sizeof wire, FW_DELIMITED, FW_TYPE_PING, 0,
+                                   (const uint8_t *)"pingpong", 8);
+        w += fw_encode_frame(wire + w, sizeof wire - w, FW_DELIMITED, FW_TYPE_ERROR, 0,
+                             (const uint8_t *)"\x00\x00", 2);
+        used = 0;
+        while (used < w) {
+            used += fw_session_feed(&b.s, wire + used, w - used, 0, &ev);
+        }
+    }
+    assert_int_equal(ev.kind, FW_EVENT_PEER_ERROR);
+    out = fw_session_output(&b.s, &n);
+    assert_int_equal(out[n - 1], 0x00);
+    assert_true(n < 30u); /* one PONG (with checksum), no data frame */
+    assert_int_equal(fw_session_send(&b.s, 0x40, 0, data, 1), FW_STATUS_BAD_STATE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +345,8 @@ int main(void)
         cmocka_unit_test(peer_error),
         cmocka_unit_test(backpressure),
         cmocka_unit_test(hello_of_43_settings_is_malformed),
+        cmocka_unit_test(pong_before_unsent_data),
+        cmocka_unit_test(peer_error_keeps_only_owed_pongs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

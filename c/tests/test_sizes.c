@@ -9,11 +9,11 @@
 
 #if UINTPTR_MAX > 0xFFFFFFFFu
 FW_STATIC_ASSERT(sizeof(fw_decoder) == 56, decoder_lp64);
-FW_STATIC_ASSERT(sizeof(fw_session) == 120, session_lp64);
+FW_STATIC_ASSERT(sizeof(fw_session) == 128, session_lp64);
 FW_STATIC_ASSERT(sizeof(fw_event) == 24, event_lp64);
 #else
 FW_STATIC_ASSERT(sizeof(fw_decoder) == 52, decoder_ilp32);
-FW_STATIC_ASSERT(sizeof(fw_session) == 108, session_ilp32);
+FW_STATIC_ASSERT(sizeof(fw_session) == 112, session_ilp32);
 FW_STATIC_ASSERT(sizeof(fw_event) == 16, event_ilp32);
 #endif
 /* the targets of the embedded build, which are about ILP32: with pointers of 8 bytes */
