@@ -230,11 +230,12 @@ typedef struct fw_event {
 #define FW_DECODE_STREAM 0x02u  /**< one PIECE per data frame instead of whole messages */
 
 /**
- * Receive buffer that always suffices for these limits (then only the limits reject).
- * Assembling: a whole message, and a control frame arriving in its middle; streaming
- * (or max_message 0 is not allowed with assembling): one frame. A smaller buffer is
- * allowed: a frame or message that does not fit fails with internal-error at the first
- * byte that does not fit, never earlier.
+ * Receive buffer that always suffices for these limits (then only the limits reject):
+ * assembling, a whole message and a control frame arriving in its middle (FW-MSG-19);
+ * streaming, one frame. With max_message 0 (no limit) there is no such size: stream, or
+ * assemble into a buffer of your choice (FW-LIM-11). A smaller buffer is allowed: a
+ * frame or message that does not fit fails with internal-error at the first byte that
+ * does not fit, never earlier (FW-LIM-10).
  */
 #define FW_RX_BUFFER_SIZE(max_frame, max_message) ((max_message) + (max_frame))
 #define FW_RX_STREAM_BUFFER_SIZE(max_frame) (max_frame)
