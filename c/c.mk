@@ -24,6 +24,14 @@ c-clang: venv ## C: build everything with clang (strict warnings) and run ctest
 	@$(call c_configure,$(C_BUILD)/clang,-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug)
 	cmake --build $(C_BUILD)/clang -j$(C_JOBS) -- --no-print-directory
 	cd $(C_BUILD)/clang && ctest --output-on-failure -j$(C_JOBS)
+	@# FW_CRC_HW on ARMv8 with the CRC extension: the instruction is used, no table linked
+	@# in (compiled, not run)
+	clang --target=aarch64-linux-gnu -march=armv8-a+crc -DFW_CRC_HW -std=c99 -Wall -Wextra \
+	  -Wpedantic -Wconversion -Wsign-conversion -Werror -Ic/include -Ic/src \
+	  -c c/src/crc32c.c -o $(C_BUILD)/clang/crc32c-armv8.o
+	nm $(C_BUILD)/clang/crc32c-armv8.o > $(C_BUILD)/clang/crc32c-armv8.nm
+	grep -q ' crc_hw$$' $(C_BUILD)/clang/crc32c-armv8.nm
+	! grep -q 'crc_nibble' $(C_BUILD)/clang/crc32c-armv8.nm
 
 c-asan: venv ## C: unit tests and every vector under AddressSanitizer + UndefinedBehaviorSanitizer
 	@mkdir -p $(C_BUILD)
