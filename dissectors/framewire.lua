@@ -61,6 +61,7 @@ local PREFACE_FRAMING_BYTES = {
     D = 68,
 }
 local SETTING_SIZE = 6
+local MAX_HELLO_SETTINGS = 42
 local PING_SIZE = 8
 local ERROR_CODE_SIZE = 2
 local SETTINGS = {
@@ -369,6 +370,10 @@ local function control_fault(h, payload)
     if h.type == TYPE_HELLO then
         if #payload % SETTING_SIZE ~= 0 then
             return fault(ERROR_CODES["malformed-control"], "FW-HEL-3", "HELLO payload of " .. #payload .. " bytes is not a multiple of 6")
+        end
+        local count = math.floor(#payload / SETTING_SIZE)
+        if count > MAX_HELLO_SETTINGS then
+            return fault(ERROR_CODES["malformed-control"], "FW-HEL-10", string.format("HELLO carries %d settings, more than %d", count, MAX_HELLO_SETTINGS))
         end
         local seen = {}
         for i = 1, #payload, SETTING_SIZE do

@@ -73,6 +73,7 @@ def tables() -> str:
         f"    D = {Framing.DELIMITED.preface_byte},",
         "}",
         f"local SETTING_SIZE = {_schema.SETTING_SIZE}",
+        f"local MAX_HELLO_SETTINGS = {_schema.MAX_HELLO_SETTINGS}",
         f"local PING_SIZE = {_schema.PING_SIZE}",
         f"local ERROR_CODE_SIZE = {_schema.ERROR_CODE_SIZE}",
         "local SETTINGS = {",

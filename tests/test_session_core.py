@@ -284,6 +284,21 @@ def test_malformed_error_sends_nothing(payload: bytes) -> None:
     assert a.data_to_send() == b""
 
 
+@pytest.mark.parametrize("error_payload", [b"\x00\x61", b""])
+def test_after_the_peers_error_only_owed_pongs_go_out(error_payload: bytes) -> None:
+    """FW-ERR-3, FW-ERR-4, FW-PNG-6: a PING before the peer's ERROR (valid or malformed) is
+    answered; our own PING and data, queued and not yet sent, are not."""
+    a, _ = pair(LP)
+    a.ping(b"our ping")
+    a.send(Message(0x40, b"queued"))
+    a.receive_data(framed(LP, raw_frame(0x03, b"PINGDATA"), raw_frame(0x02, error_payload)))
+    with pytest.raises((PeerError, RemoteProtocolError)):
+        drain(a)
+    decoder = Decoder(LP)
+    decoder.feed(a.data_to_send())
+    assert list(decoder.events()) == [Message(0x04, b"PINGDATA")]
+
+
 @pytest.mark.parametrize("framing", list(Framing))
 def test_clean_close_both_directions(framing: Framing) -> None:
     a, b = pair(framing)

@@ -420,7 +420,9 @@ class Session:
         if data is None:
             self._pings_sent += 1
             data = self._pings_sent.to_bytes(_schema.PING_SIZE, "big")
-        self._control_out.append(self._encoder.ping(data))
+        # In order with the application's data: only what the session owes (its preface,
+        # HELLO and PONGs) jumps ahead, and survives the peer's ERROR (FW-PNG-6).
+        self._data_out.append(self._encoder.ping(data))
         self._pings_outstanding.append(bytes(data))
         return bytes(data)
 
