@@ -233,14 +233,15 @@ static bool echo(int fd, fw_session *s, const fw_event *ev)
 
 /* One connection, from the first byte to close. */
 static void run_connection(int fd, const options *o, uint8_t *rx, uint32_t rx_cap,
-                           uint8_t *tx, uint32_t tx_cap)
+                           uint8_t *tx, uint32_t tx_cap, uint32_t opened)
 {
     fw_session s;
     fw_event ev;
     uint8_t in[65536];
     bool clean = false;
 
-    if (fw_session_init(&s, &o->cfg, rx, rx_cap, tx, tx_cap, now_ms()) != FW_STATUS_OK) {
+    /* the handshake deadline runs from the connection's start, a connect included */
+    if (fw_session_init(&s, &o->cfg, rx, rx_cap, tx, tx_cap, opened) != FW_STATUS_OK) {
         fprintf(stderr, "fw_echo: the session refused its configuration\n");
         close(fd);
         return;
@@ -347,6 +348,7 @@ int main(int argc, char **argv)
     if (o.connect_to != NULL) {
         /* FW-CNF-26: connect, run one connection, again, until a connection is refused */
         for (;;) {
+            uint32_t opened = now_ms();
             int fd = open_socket(&a);
             if (fd < 0 || connect(fd, (struct sockaddr *)&a.sa, a.len) != 0) {
                 if (fd >= 0) {
@@ -354,7 +356,7 @@ int main(int argc, char **argv)
                 }
                 break;
             }
-            run_connection(fd, &o, rx, rx_cap, tx, tx_cap);
+            run_connection(fd, &o, rx, rx_cap, tx, tx_cap, opened);
         }
     } else {
         int lfd = open_socket(&a);
@@ -396,7 +398,7 @@ int main(int argc, char **argv)
                 int one = 1;
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             }
-            run_connection(fd, &o, rx, rx_cap, tx, tx_cap);
+            run_connection(fd, &o, rx, rx_cap, tx, tx_cap, now_ms());
         }
         close(lfd);
     }
