@@ -62,9 +62,8 @@ size_t fw__feed_dlm(fw_decoder *d, const uint8_t *in, size_t n, fw_event *ev)
             if (zero != NULL) {
                 r = (size_t)(zero - (in + used));
             }
-            if (d->enc + r > m + 1u) {
-                uint32_t e = FW_COBS_BOUND(m);
-                r = d->enc < e ? (e - d->enc < r ? (size_t)(e - d->enc) : r) : 0u;
+            if (r > FW_COBS_BOUND(m) - d->enc) {
+                r = (size_t)(FW_COBS_BOUND(m) - d->enc); /* at most E: enc never passes it */
             }
             if (r != 0u) {
                 d->enc += (uint32_t)r;
