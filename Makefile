@@ -31,6 +31,7 @@ TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors tools
 #   TEST_STEPS += vectors-check js-test
 TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
 TEST_STEPS += docs-check
+TEST_STEPS += c-test c-clang c-asan c-valgrind c-cppcheck c-conformance c-install
 
 .PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation
 .PHONY: test-pythons
@@ -149,7 +150,10 @@ TEST_PYTHONS ?= 3.11 3.12 3.13
 test-pythons: venv ## Run the Python suite on each CPython 3.11, 3.12, 3.13 found (.venv-pyX.Y)
 	$(PY) tools/test_pythons.py --versions $(TEST_PYTHONS)
 
+include c/c.mk
+
 clean: ## Remove the venv, build output and caches
 	rm -rf $(VENV) .venv-py3.* js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -path ./.git -prune -o \
 	  \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +
+include c/firmware.mk
