@@ -494,3 +494,25 @@ def test_asyncio_tls_connection_is_freed_when_it_ends_without_the_garbage_collec
         asyncio.run(scenario())
     finally:
         gc.enable()
+
+
+def test_tls_layer_is_freed_when_a_truncated_connection_ends(
+    tls_server: Callable[..., Address], tls_files: TlsFiles, framing: Framing
+) -> None:
+    """The failure a TLS layer keeps for its next read refers to the layer through its
+    traceback: once the connection is gone, nothing may keep that cycle, with the
+    session and buffers in it, for the garbage collector to find later."""
+    address = tls_server("echo-after-end", Received(), FAST)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            with raw_tls_connect(address, tls_files, framing) as sock:
+                sock.sendall(frame(framing, 0, DATA, b"never finished")[:5])
+                read_tls_to_end(sock)  # ERROR and close_notify; then our end, truncated
+        wait_until(
+            lambda: not any(isinstance(o, TlsLayer) for o in gc.get_objects()),
+            what="no TlsLayer left",
+        )
+    finally:
+        gc.enable()
