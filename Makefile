@@ -17,8 +17,8 @@ BIN        := $(VENV)/bin
 PY         := $(BIN)/python
 PYPROJECT  := python/pyproject.toml
 # Touched after a successful install; they live inside the venv so `rm -rf .venv` resets
-# them. PACKAGE_STAMP: the package and its runtime dependencies only (enough for
-# `make demo`); VENV_STAMP: the dev and docs extras on top (everything else).
+# them. PACKAGE_STAMP: the package, its runtime dependencies and the cli extra (enough for
+# `make demo` and the command it suggests); VENV_STAMP: the dev and docs extras on top.
 PACKAGE_STAMP := $(VENV)/.framewire-package.stamp
 VENV_STAMP    := $(VENV)/.framewire-install.stamp
 
@@ -33,6 +33,7 @@ TEST_STEPS := lint typecheck vectors-check docs-build js-test pytest
 TEST_STEPS += docs-check
 
 .PHONY: help venv js-deps demo test $(TEST_STEPS) test-hostile docs docs-build bench clean mutation
+.PHONY: test-pythons
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
@@ -41,9 +42,9 @@ help: ## Show this help
 venv: $(VENV_STAMP) ## Create .venv and install the package with its cli, dev and docs extras
 
 $(PACKAGE_STAMP): $(PYPROJECT)
-	@echo "==> installing the framewire package into $(VENV) (once)"
+	@echo "==> installing the framewire package and its command line into $(VENV) (once)"
 	@$(PYTHON_SYS) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e ./python
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e './python[cli]'
 	@touch $@
 
 $(VENV_STAMP): $(PACKAGE_STAMP)
@@ -61,7 +62,7 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	cd js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package only)
+demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package and its CLI)
 	@$(PY) -m framewire._demo
 
 test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)
@@ -119,13 +120,36 @@ SOAK_MINUTES ?= 10
 soak: venv js-deps ## Soak every server with honest and hostile clients; RSS and fds stay flat (SOAK_MINUTES, 10)
 	$(PY) tests/soak/soak_run.py --minutes $(SOAK_MINUTES) --write tests/soak/RESULTS.md
 
+# Packages: the Python sdist and wheel and the npm tarball, then each installed outside the
+# checkout and tested there (tools/dist_test.py). `.ci/run` runs `make dist-test` after `make test`.
+DIST := dist
+
+.PHONY: dist dist-test
+dist: venv js-deps ## Build the Python sdist and wheel and the npm tarball into dist/; twine check
+	rm -rf $(DIST)
+	$(PY) -m build --outdir $(DIST) python
+	$(BIN)/twine check --strict $(DIST)/*.whl $(DIST)/*.tar.gz
+	cd js && npm pack --silent --pack-destination ../$(DIST) > /dev/null
+	@ls -l $(DIST)
+
+dist-test: dist ## Install the built packages in temporary directories and run tests against them
+	$(PY) tools/dist_test.py $(DIST)
+
 # A shorter run of both benchmarks; python/benchmarks/RESULTS.md gives the full commands.
 bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle connections per server)
 	$(PY) python/benchmarks/bench.py --repeats 3
 	$(PY) python/benchmarks/bench_tls.py --repeats 3
 	$(PY) python/benchmarks/scale.py --quick
 
+# The Python suite on every supported CPython found here (pyenv's, else pythonX.Y on PATH),
+# each in its own venv .venv-pyX.Y; it prints which versions ran. `.ci/run` runs it after
+# `make test` for the versions other than the venv's (TEST_PYTHONS="3.12 3.13").
+TEST_PYTHONS ?= 3.11 3.12 3.13
+
+test-pythons: venv ## Run the Python suite on each CPython 3.11, 3.12, 3.13 found (.venv-pyX.Y)
+	$(PY) tools/test_pythons.py --versions $(TEST_PYTHONS)
+
 clean: ## Remove the venv, build output and caches
-	rm -rf $(VENV) js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-py3.* js/node_modules site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -path ./.git -prune -o \
 	  \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +

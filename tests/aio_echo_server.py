@@ -31,6 +31,7 @@ from framewire.tls import server_context
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGTERM."""
     deadlines = Deadlines(handshake=args.timeout, frame=args.timeout, linger=0.2)
+    # As the CLI's servers: the hostile-peer tests bound its RSS once connections end.
     context = None if args.certfile is None else server_context(args.certfile, args.keyfile)
     server = await start_server(
         parse_address(args.address),
@@ -38,6 +39,7 @@ async def serve(args: argparse.Namespace) -> None:
         Options(Framing(args.framing)),
         deadlines=deadlines,
         ssl=context,
+        trim_heap=True,
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

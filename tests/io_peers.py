@@ -13,7 +13,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from framewire import Deadlines, Decoder, Encoder, Framing, Limits
+from framewire._connlog import LOGGER_NAME
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel
 from framewire.conformance import wire
@@ -110,3 +113,19 @@ async def async_echo(channel: AsyncChannel) -> None:
     """The asyncio echo handler: every message back as it came, until the peer ends."""
     async for message in channel:
         await channel.send(message)
+
+
+def check_connection_log(caplog: pytest.LogCaptureFixture, address: Address) -> None:
+    """The log lines of a server that had one echo exchange on its first connection and
+    a delimited preface on its second (``framewire._connlog``): the same for both servers."""
+    lines = [record.getMessage() for record in caplog.records if record.name == LOGGER_NAME]
+    peer = "unix" if isinstance(address, str) else "127.0.0.1:"
+    assert lines[0].startswith(f"conn 1 accepted peer={peer}")
+    assert lines[1] == (
+        "conn 1 handshake framing=length-prefixed peer_max_frame_size=1048576 "
+        "peer_max_message_size=16777216"
+    )
+    assert "conn 1 ended clean" in lines
+    ended = next(line for line in lines if line.startswith("conn 2 ended"))
+    assert ended.startswith("conn 2 ended error=bad-preface code=300 statement=FW-PRE-2 reason=")
+    assert "framing mismatch" in ended

@@ -51,7 +51,7 @@ def test_options_defaults_and_export() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("framing", "delimited"), ("limits", 65536), ("checksum", 1)],
+    [("framing", 1), ("limits", 65536), ("checksum", 1)],
 )
 def test_options_refuse_a_value_of_the_wrong_type(field: str, value: object) -> None:
     with pytest.raises(TypeError, match=f"Options.{field} must be"):

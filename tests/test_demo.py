@@ -53,14 +53,36 @@ def test_demo_shows_a_frame_both_framings_and_next_steps() -> None:
     assert out.count("ERROR 105 (frame-too-large)") == 2
     last_two = out.splitlines()[-2:]
     assert "make docs" in last_two[0]
-    assert "framewire --help" in last_two[1]
+    assert ".venv/bin/framewire --help" in last_two[1]
 
 
-def test_make_demo_installs_the_package_without_the_dev_extras() -> None:
+def test_make_demo_installs_the_package_with_its_command_line_only() -> None:
     makefile = (ROOT / "Makefile").read_text()
     demo_rule = re.search(r"^demo: (.*)$", makefile, re.MULTILINE)
     assert demo_rule is not None
     assert demo_rule.group(1).startswith("$(PACKAGE_STAMP)")
     package_rule = makefile.split("$(PACKAGE_STAMP): $(PYPROJECT)\n", 1)[1].split("\n\n", 1)[0]
     assert "pip install" in package_rule
-    assert "[" not in package_rule  # no extras
+    # The cli extra, so that the command the demo names works; not the dev extras.
+    assert re.findall(r"\[[^\]]*\]", package_rule) == ["[cli]"]
+
+
+def test_the_next_step_the_demo_prints_works_as_printed() -> None:
+    """The command is run as a user copies it, from the clone, with .venv/bin not on PATH."""
+    commands = re.findall(r"`([^`]*--help)`", _demo_output().splitlines()[-1])
+    assert commands, "the demo names no command to try"
+    venv_bin = Path(sys.executable).parent
+    if venv_bin != ROOT / ".venv" / "bin":
+        pytest.skip("the tests run outside the clone's .venv, which the demo names")
+    for command in commands:
+        result = subprocess.run(
+            command.split(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=25,
+            check=False,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("usage: framewire"), result.stdout

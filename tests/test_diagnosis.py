@@ -13,7 +13,7 @@ import logging
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from io_peers import FAST, echo, raw_connect, read_to_eof
+from io_peers import FAST, check_connection_log, echo, raw_connect, read_to_eof
 from polling import wait_until
 
 from framewire import Encoder, Framing, Limits, _schema
@@ -145,17 +145,7 @@ def test_connection_log_lines(address: Address, caplog: pytest.LogCaptureFixture
             read_to_eof(sock)
         _first_error(server)
         server.shutdown()
-    lines = [record.getMessage() for record in caplog.records if record.name == LOGGER_NAME]
-    peer = "unix" if isinstance(address, str) else "127.0.0.1:"
-    assert lines[0].startswith(f"conn 1 accepted peer={peer}")
-    assert lines[1] == (
-        "conn 1 handshake framing=length-prefixed peer_max_frame_size=1048576 "
-        "peer_max_message_size=16777216"
-    )
-    assert "conn 1 ended clean" in lines
-    ended = next(line for line in lines if line.startswith("conn 2 ended"))
-    assert ended.startswith("conn 2 ended error=bad-preface code=300 statement=FW-PRE-2 reason=")
-    assert "framing mismatch" in ended
+    check_connection_log(caplog, address)
 
 
 def test_encoder_refuses_a_malformed_control_message() -> None:

@@ -408,8 +408,8 @@ def test_send_rules() -> None:
     a, _ = pair(LP)
     with pytest.raises(LocalProtocolError, match="type 0x03 is not a data type"):
         a.send(Message(0x03, b"12345678"))
-    with pytest.raises(LocalProtocolError, match="FW-FLG-2"):
-        a.send(Message(0x40, b"", 16))
+    with pytest.raises(LocalProtocolError, match="FW-FLG-2"):  # Message() refuses 16 itself
+        a.send(Message._make((0x40, b"", 16)))
     writer = a.start_message(0x40, 1)
     with pytest.raises(LocalProtocolError, match="FW-MSG-5"):
         a.send(Message(0x41, b"interleaved"))

@@ -35,6 +35,10 @@ class TlsFiles:
     """The server certificate (valid for localhost and 127.0.0.1)."""
     key: Path
     """The server certificate's private key."""
+    client_cert: Path
+    """A client certificate signed by the test CA, for servers that require one."""
+    client_key: Path
+    """The client certificate's private key."""
 
     def client(self, ca: Path | None = None) -> ssl.SSLContext:
         """A client context trusting ``ca`` (the test CA by default)."""
@@ -50,17 +54,22 @@ def make_tls_files(directory: Path) -> TlsFiles:
     directory.mkdir(parents=True, exist_ok=True)
     ca, other = trustme.CA(), trustme.CA()
     issued = ca.issue_cert("localhost", "127.0.0.1")
+    client = ca.issue_cert("client@example.org")
     files = TlsFiles(
         ca=directory / "ca.pem",
         other_ca=directory / "other-ca.pem",
         cert=directory / "server.pem",
         key=directory / "server.key",
+        client_cert=directory / "client.pem",
+        client_key=directory / "client.key",
     )
     ca.cert_pem.write_to_path(str(files.ca))
     other.cert_pem.write_to_path(str(files.other_ca))
     # The chain (certificate, then any intermediates) and the key, as servers load them.
     files.cert.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
     issued.private_key_pem.write_to_path(str(files.key))
+    client.cert_chain_pems[0].write_to_path(str(files.client_cert))
+    client.private_key_pem.write_to_path(str(files.client_key))
     return files
 
 

@@ -1,4 +1,4 @@
-"""The vector suite and the helpers that build its cases (used by generate.py).
+"""The vector suite and the helpers that build its cases (used by the modules of gen/).
 
 The helpers turn a hand-stated expectation (which frame is faulty, what the spec says is
 delivered before and after it) into a case in the vector format of schema.json.
@@ -11,7 +11,7 @@ import json
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from specdata import error_registry
 
@@ -22,6 +22,7 @@ from framewire.conformance.wire import (
     LENGTH_PREFIXED,
     delimit,
     frame,
+    nonzero_bytes,
     on_wire,
 )
 
@@ -85,7 +86,7 @@ class Suite:
         self.groups[group].append({"id": self.stable_id(full_key), **case})
 
     def write(self, out_dir: Path) -> None:
-        """Write the group files, ids.json and errors.json into `out_dir`."""
+        """Write the group files and ids.json into `out_dir`."""
         for group, cases in self.groups.items():
             document = {
                 "suite": "framewire-vectors",
@@ -97,30 +98,11 @@ class Suite:
             }
             dump(out_dir / f"{group}.json", document)
         dump(out_dir / "ids.json", dict(sorted(self.ids.items())))
-        dump(out_dir / "errors.json", registry_document())
 
 
 def dump(path: Path, document: object) -> None:
     """Write JSON in the committed layout: 1-space indentation, UTF-8, final newline."""
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def registry_document() -> Json:
-    """The error registry of spec/errors.md as data, for runners in any language."""
-    return {
-        "description": "The error registry of spec/errors.md (section 8) as data. "
-        "error_frame: whether a session sends an ERROR frame for this error "
-        "(malformed-control: yes, except for a malformed ERROR, FW-ERR-4).",
-        "errors": [
-            {
-                "code": entry.code,
-                "name": entry.name,
-                "error_frame": entry.sends_error_frame,
-                "statements": list(entry.statements),
-            }
-            for entry in error_registry()
-        ],
-    }
 
 
 # ------------------------------------------------------------------- event helpers
@@ -265,6 +247,42 @@ def frame_fault(
         )
 
 
+class Fault(NamedTuple):
+    """One faulty frame and the error the spec names for it: a row for frame_faults."""
+
+    key: str
+    description: str
+    statements: list[str]
+    bad: bytes
+    name: str
+
+
+def frame_faults(
+    suite: Suite,
+    group: str,
+    faults: Iterable[Fault],
+    *,
+    limits: Json | None = None,
+    tags: Iterable[str] = (),
+    framings: Iterable[str] = FRAMINGS,
+) -> None:
+    """frame_fault for each row, with the same limits, tags and framings."""
+    tags, framings = list(tags), list(framings)
+    for fault in faults:
+        frame_fault(
+            suite,
+            group,
+            fault.key,
+            fault.description,
+            fault.statements,
+            bad=fault.bad,
+            name=fault.name,
+            limits=limits,
+            tags=tags,
+            framings=framings,
+        )
+
+
 def valid_frames(
     suite: Suite,
     group: str,
@@ -332,3 +350,16 @@ def header_only(
 def corrupt_trailer(data: bytes) -> bytes:
     """Flip the lowest bit of the last trailer byte: the one fault is a wrong CRC."""
     return data[:-1] + bytes([data[-1] ^ 0x01])
+
+
+def payload_for_last_piece(size: int) -> bytes:
+    """A non-zero payload that makes the frame's last COBS piece exactly `size` bytes.
+
+    The length field is 00 00 HI LO: while HI is zero the last piece is LO + payload,
+    after that HI LO + payload (LO not zero). Both candidates are checked, not assumed.
+    """
+    for length_bytes in (1, 2):
+        payload = nonzero_bytes(size - length_bytes)
+        if len(frame(DATA, payload).split(b"\x00")[-1]) == size:
+            return payload
+    raise AssertionError(f"no payload gives a last COBS piece of {size} bytes")

@@ -16,6 +16,8 @@ from framewire.framing import Fault
 _FLAG_M = _schema.FLAG_M
 _FLAG_N = _schema.FLAG_N
 _APP_SHIFT = _schema.APP_FLAGS_SHIFT
+_new_tuple = tuple.__new__
+"""Builds the checked fields into a Message without Message()'s checks (hot path)."""
 
 
 class MessageAssembler:
@@ -84,8 +86,8 @@ class MessageAssembler:
             self.flags = app_flags
         if not self.assemble:
             return Fragment(frame_type, app_flags, payload, first, last)
-        if first and last:
-            return Message(frame_type, payload, app_flags)
+        if first and last:  # the decoder checked the fields: no Message() checks again
+            return _new_tuple(Message, (frame_type, payload, app_flags))
         # One growing bytearray, not a list of parts: a message of many tiny or empty
         # frames must cost its payload plus a constant, not a record per frame (FW-SEC-1).
         self._payload += payload
@@ -93,7 +95,7 @@ class MessageAssembler:
             return None
         whole = bytes(self._payload)
         self._payload = bytearray()
-        return Message(frame_type, whole, app_flags)
+        return _new_tuple(Message, (frame_type, whole, app_flags))
 
     def reset(self) -> None:
         """Drop the message in progress (FW-MSG-13, FW-MSG-14)."""

@@ -17,28 +17,45 @@ The format is fixed so that lines can be grepped and split: ``conn N EVENT`` and
 An ended line names one of: ``clean``; ``error=NAME code=N statement=ID`` (we failed the
 connection: a protocol error of the peer, or a deadline); ``peer-error=NAME code=N`` (the
 peer sent an ERROR frame); ``transport-error`` (a reset or broken pipe); ``handler-error``
-(an exception in the application's handler, logged with its traceback as well).
+(an exception in the application's handler, logged with its traceback as well);
+``cancelled`` (an asyncio handler cancelled by the server's shutdown).
+
+``current_connection()`` gives the handler the number its connection's lines carry
+(``framewire listen`` tags each message with it).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import itertools
 import logging
 import threading
 
+from framewire._transport import ConnectionFailures
 from framewire.addresses import Address, format_address
 from framewire.errors import PeerError, RemoteProtocolError, TransportError
 from framewire.events import PeerHello
 from framewire.framing import Framing
 
-__all__ = ["LOGGER_NAME", "ConnectionLog"]
+__all__ = ["LOGGER_NAME", "ConnectionLog", "current_connection"]
 
 LOGGER_NAME = "framewire.connections"
 _log = logging.getLogger(LOGGER_NAME)
+_current: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "framewire_connection", default=None
+)
+
+
+def current_connection() -> int | None:
+    """The number of the connection whose handler is running here (its thread), or None
+    outside a handler of a server that logs its connections."""
+    return _current.get()
 
 
 class ConnectionLog:
-    """Numbers a server's connections from 1 and logs their events (thread-safe).
+    """Numbers a server's connections from 1, logs their events and records their
+    failures (thread-safe). Both servers, blocking and asyncio, keep one.
 
     A ``name`` goes before each number (``conn w3-17``), so that the lines of several
     servers that log to one place (the workers of ``--workers``) tell them apart.
@@ -48,6 +65,8 @@ class ConnectionLog:
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
         self._prefix = "" if name is None else f"{name}-"
+        self.failures = ConnectionFailures()
+        """Why connections ended (the server's ``errors`` and ``error_counts``)."""
 
     def accepted(self, peer: Address) -> int:
         """Log a new connection from ``peer``; return its number for the later lines."""
@@ -63,7 +82,11 @@ class ConnectionLog:
         return number
 
     def handshake(self, number: int, framing: Framing, hello: PeerHello) -> None:
-        """Log the end of the handshake: the framing and the limits the peer announced."""
+        """Log the end of the handshake: the framing and the limits the peer announced.
+
+        The handler runs next, in this thread: ``number`` becomes its
+        ``current_connection()``."""
+        _current.set(number)
         _log.info(
             "conn %s%d handshake framing=%s peer_max_frame_size=%d peer_max_message_size=%d",
             self._prefix,
@@ -74,16 +97,22 @@ class ConnectionLog:
         )
 
     def ended(self, number: int, error: BaseException | None = None) -> None:
-        """Log how the connection ended: cleanly when ``error`` is None."""
+        """Log how the connection ended: cleanly when ``error`` is None. An error is
+        recorded among the failures too, unless it is the cancellation of a shutdown."""
         if error is None:
             _log.info("conn %s%d ended clean", self._prefix, number)
             return
         _log.info(
             "conn %s%d ended %s reason=%s", self._prefix, number, _fields(error), _one_line(error)
         )
+        if isinstance(error, Exception):
+            with self._lock:
+                self.failures.record(error)
 
 
 def _fields(error: BaseException) -> str:
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled"
     if isinstance(error, RemoteProtocolError):
         return f"error={error.name} code={int(error.code)} statement={error.statement}"
     if isinstance(error, PeerError):

@@ -39,7 +39,8 @@ FIRST_FRAME = Message(0x40, b"hello")
 
 NEXT_STEPS = (
     "Next: read spec/guide/index.md, or run `make docs` and open http://127.0.0.1:8000/guide/",
-    "      try the command line: `framewire --help`; `framewire inspect` explains your frames",
+    "      try the command line: `.venv/bin/framewire --help` (or activate the venv:"
+    " `. .venv/bin/activate`)",
 )
 
 

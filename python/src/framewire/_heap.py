@@ -8,7 +8,10 @@ the top of a heap. A server that has served a wave of connections then keeps tha
 memory for good, although nothing in Python uses it any more (``tracemalloc`` shows it
 free). ``malloc_trim(0)`` returns the free pages from anywhere in every arena.
 
-Where the C library has no ``malloc_trim`` (macOS, musl), this does nothing.
+A trim acts on the whole process and takes a while on a large heap, so a server does it
+only when asked (``trim_heap=True``, which the CLI's servers pass), and the asyncio
+server does it off the event loop. Where the C library has no ``malloc_trim`` (macOS,
+musl), this does nothing.
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class FrameReader:
         """Apply a checked frame: a control frame is a message of its own, a data frame
         goes to the assembler."""
         if frame_type < _FIRST_DATA_TYPE:
-            return Message(frame_type, payload, 0)
+            return _new_tuple(Message, (frame_type, payload, 0))
         return self.assembler.add(flags, frame_type, payload)
 
     def error(self, fault: Fault, *, recoverable: bool | None = None) -> RemoteProtocolError:

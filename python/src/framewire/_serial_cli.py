@@ -60,6 +60,8 @@ def _open(args: argparse.Namespace, options: Options, **link_options: bool) -> S
         if exc.name != "serial":
             raise
         raise UsageError("--serial needs pyserial: pip install 'framewire[serial]'") from None
+    if args.baud < 1:
+        raise UsageError(f"--baud must be a positive number of bits per second, not {args.baud}")
     return SerialLink.open(args.serial, args.baud, options, **link_options)
 
 
@@ -70,7 +72,13 @@ def run_send_serial(args: argparse.Namespace, options: Options) -> int:
     messages = _read_json_messages(args.input)
     with _open(args, options, session=args.session) as link:
         if args.session:
-            link.handshake(args.timeout)
+            try:
+                link.handshake(args.timeout)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no answer from {args.serial} within {args.timeout:g} s: is a Framewire "
+                    "session (e.g. framewire listen --serial PORT --session) at the other end?"
+                ) from None
         for message in messages:
             link.send(message)
     return EXIT_OK

@@ -69,9 +69,28 @@ class TlsSocket:
         return bytes(buffer[: self.recv_into(buffer)])
 
     def sendall(self, data: bytes | bytearray | memoryview) -> None:
-        """Encrypt ``data`` and send it whole."""
+        """Encrypt ``data`` and send it whole.
+
+        When the peer has closed on us, its last words are often an alert that says why
+        (TLS 1.3 servers check a client's certificate after the client's handshake is
+        done): that alert, read from what is left to receive, is raised rather than the
+        broken pipe."""
         self._step(self.layer.write, data)
-        self._send_queued(wait=True)
+        try:
+            self._send_queued(wait=True)
+        except (BrokenPipeError, ConnectionResetError):
+            self._raise_alert()
+            raise
+
+    def _raise_alert(self) -> None:
+        """Raise the ``TlsError`` of an alert already received, if one was."""
+        with contextlib.suppress(OSError):
+            self.raw.settimeout(0)
+            while received := self.raw.recv_into(self._ciphertext):
+                self._step(self.layer.feed, memoryview(self._ciphertext)[:received])
+        discard = memoryview(bytearray(CIPHERTEXT_SIZE))
+        while self._step(self.layer.read_into, discard):  # data first, then its failure
+            pass
 
     def shutdown(self, how: int) -> None:
         """``SHUT_WR`` half-closes with ``close_notify`` first (FW-TLS-5)."""

@@ -14,10 +14,11 @@ The two transports differ only in how they wait for the socket. Everything that 
 * ``ConnectionFailures`` - a server's bounded record of why connections ended.
 * ``APPLICATION_FAILED`` - the ERROR reason when the code using a channel raised.
 
-The close policy is the same in both: half-close (FW-CLS-1), then read and discard until
-the peer's end of input or the ``linger`` deadline, then close (FW-CLS-4, FW-SES-3). A
-channel left by an exception (a server's handler that raised, or was cancelled at
-shutdown) sends ``internal-error`` first, so the peer does not see a clean end.
+The close policy is the same in both, and its state is ``framewire._lifecycle``'s:
+half-close (FW-CLS-1), then read and discard until the peer's end of input or the
+``linger`` deadline, then close (FW-CLS-4, FW-SES-3). A channel left by an exception
+(a server's handler that raised, or was cancelled at shutdown) sends ``internal-error``
+first, so the peer does not see a clean end.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def transport_error(exc: OSError, during: str) -> TransportError:
     tell an application whether its data went out.
     """
     error = TransportError(f"connection failed while {during}: {exc.strerror or exc}")
+    error.errno = exc.errno  # only errno: str() stays the message above
     error.__cause__ = exc
     return error
 

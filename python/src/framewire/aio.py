@@ -50,21 +50,24 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import logging
 import operator
 import os
 import socket
 import ssl as _ssl  # `ssl` is the name of the transports' TLS option
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
+from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
+from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
+from framewire._lifecycle import Ending, Lifecycle, Phase
 from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
     APPLICATION_FAILED,
-    ConnectionFailures,
     DataEvent,
     PeerState,
     checked_options,
@@ -99,6 +102,7 @@ __all__ = [
     "AsyncServer",
     "AsyncStreamingChannel",
     "AsyncStreamingHandler",
+    "ServerStart",
     "open_connection",
     "start_server",
 ]
@@ -111,6 +115,9 @@ _payload = operator.attrgetter("payload")
 
 QUEUE_LIMIT_NO_MESSAGE_LIMIT = 16 * 1024 * 1024
 """Payload bytes queued before reading pauses, when no maximum message size is set."""
+_CANCEL_GRACE = 0.5
+"""Seconds a cancelled handler gets beyond its linger deadline before its socket is
+aborted (AsyncServer.shutdown)."""
 WRITE_BUFFER_HIGH = 64 * 1024
 """Bytes the transport may hold unsent before it asks us to pause writing: ``send()``
 then waits, and a connection that owes PONGs stops reading (FW-SEC-2)."""
@@ -176,10 +183,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         self.data_type: type[DataEvent] = data_type
         """What the channel receives: ``Message``, or ``Fragment`` when it streams."""
         self.peer = PeerState()
-        self.write_closed = False
-        self.discarding = False
-        """Set by close(): data still arriving is dropped, not queued (FW-CLS-4)."""
-        self.failure: FramewireError | None = None
+        self.life = Lifecycle()
         self.changed = _Signal()
         """Set whenever something a waiting call may look for has happened."""
         self.can_write = _Signal(is_set=True)
@@ -197,6 +201,13 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         self._queue_limit = session.limits.max_message_size or QUEUE_LIMIT_NO_MESSAGE_LIMIT
         self._deadline_timer: asyncio.TimerHandle | None = None
         self._linger_timer: asyncio.TimerHandle | None = None
+        self.on_connection: Callable[[], object] | None = None
+        """Called once the transport is ours: the channel goes to its user then."""
+
+    @property
+    def failure(self) -> FramewireError | None:
+        """The error that failed the connection (FW-SES-4), if any."""
+        return self.life.failure
 
     # -- asyncio.BufferedProtocol ---------------------------------------------------------
 
@@ -207,6 +218,11 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         self.transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH)
         self.write_pending()  # our preface and HELLO at once (FW-SES-1)
         self._rearm_deadline()
+        # Called once, then dropped: it holds the channel, which holds us (a cycle that
+        # would keep this connection and its buffers until the garbage collector ran).
+        made, self.on_connection = self.on_connection, None
+        if made is not None:
+            made()
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self.session.get_buffer(sizehint)  # -1 from the loop: sized by recent reads
@@ -220,18 +236,20 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         self.session.receive_eof()
         if self.failure is None:
             self._process()
-        if self.write_closed:  # both directions have ended (FW-CLS-3)
+        if self.life.phase is not Phase.OPEN:  # both directions have ended (FW-CLS-3)
             self._close_transport()
         return True  # keep our direction open: the peer's half-close is not ours
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.failure is None and not self.peer.done:
-            if isinstance(exc, FramewireError):  # from the TLS layer (framewire._tls_aio)
-                self.failure = exc
-            elif isinstance(exc, OSError):
-                self.failure = transport_error(exc, "receiving")
-            else:
-                self.failure = TransportError("the connection closed before the peer's clean end")
+        # A loss by an error is one even after the peer's clean end: what we send next
+        # would go nowhere. Without an error, we closed the transport ourselves.
+        if isinstance(exc, TransportError):  # a TlsError from framewire._tls_aio
+            self._lose(exc, exc)
+        elif isinstance(exc, OSError):
+            self._lose(transport_error(exc, "receiving"), exc)
+        elif not self.peer.done:
+            self._lose(TransportError("the connection closed before the peer's clean end"))
+        self.life.closed()
         for timer in (self._deadline_timer, self._linger_timer):
             if timer is not None:
                 timer.cancel()
@@ -268,7 +286,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
                 self.write_pending()  # the PONG (FW-PNG-2)
                 if not self.can_write.is_set():
                     self.replies_blocked = True
-            if data and not self.discarding:
+            if data and not self.life.discarding:
                 size = sum(map(len, map(_payload, data)))
                 self.batches.append((size, data))
                 self.queued_bytes += size
@@ -362,33 +380,67 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
     # -- sending and failing ----------------------------------------------------------------
 
     def write_pending(self) -> None:
-        """Write whatever the session has queued (one transport.write)."""
+        """Write whatever the session has queued (one transport.write).
+
+        A transport that closes on the write (it failed: a reset, a broken pipe) reports
+        the loss only later, through connection_lost: the loss is recorded now, so that
+        the send that wrote raises ``TransportError`` instead of returning.
+        """
         data = self.session.data_to_send()
-        if data and self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
+        transport = self.transport
+        if not data or transport is None:
+            return
+        if not transport.is_closing():
+            transport.write(data)
+            if not transport.is_closing():
+                return
+        self._lose(TransportError("connection failed while sending: the connection was lost"))
 
     def write_eof(self) -> None:
-        """Half-close our direction (FW-CLS-1); close at once if the peer's has ended."""
-        if self.write_closed:
+        """Half-close our direction (FW-CLS-1); close at once if the peer's has ended.
+
+        A socket the peer has reset refuses the half-close (ENOTCONN): the connection is
+        lost, and closed, rather than the ``OSError`` escaping into the caller (which may
+        be the exit of a cancelled block)."""
+        if not self.life.half_closed():
             return
-        self.write_closed = True
         transport = self.transport
         if transport is None or transport.is_closing():
             return
         if transport.can_write_eof():
-            transport.write_eof()
+            try:
+                transport.write_eof()
+            except OSError as exc:
+                self._lose(transport_error(exc, "half-closing"), exc)
+                self._close_transport()
+                return
         if self.peer.done and self.failure is None:
             self._close_transport()  # both directions ended cleanly (FW-CLS-3)
 
+    def _lose(self, error: TransportError, cause: BaseException | None = None) -> None:
+        """The connection is lost (Lifecycle.lost); wake whoever waits on it. ``cause``,
+        what the transport reported, stays with the loss, even one recorded before."""
+        recorded = self.life.lost(error)
+        failure = self.failure
+        if isinstance(failure, TransportError) and failure.__cause__ is None:
+            failure.__cause__ = cause if cause is not failure else None
+        if recorded:
+            self.update_reading()
+            self.can_write.set()
+            self.changed.set()
+
     def fail(self, error: FramewireError) -> None:
-        """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger."""
-        if self.failure is not None:
+        """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger.
+
+        Messages decoded before the error stay to be received."""
+        ending = self.life.fail(error)
+        if ending is None:
             return
-        self.failure = error
-        self.discarding = True  # messages decoded before the error stay to be received
         if self._deadline_timer is not None:
             self._deadline_timer.cancel()
-        if self.transport is not None:
+        if ending is Ending.CLOSE_NOW:
+            self._close_transport()
+        elif self.transport is not None:
             self.update_reading()  # input is discarded from now on (FW-SES-3)
             self.write_pending()
             self.write_eof()
@@ -457,13 +509,23 @@ class _AsyncChannelBase(Generic[DataEvent]):
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
         Waits while the transport is paused (write back-pressure); ``timeout`` bounds
-        that wait (``TimeoutError``; the message is then queued in the transport).
+        that wait (``TimeoutError``; the message is then queued in the transport, whole,
+        and the connection is still usable: unlike the blocking ``send``, which may have
+        written part of a frame and so fails the connection).
         """
-        async with asyncio.timeout(timeout):
-            await self._prepare_send()
-            self._call_session(self._protocol.session.send, message)
-            self._protocol.write_pending()
-            await self._drain()
+        try:
+            async with asyncio.timeout(timeout):
+                await self._prepare_send()
+                self._call_session(self._protocol.session.send, message)
+                self._protocol.write_pending()
+                await self._drain()
+        except TimeoutError as expired:
+            if expired.args:
+                raise
+            raise TimeoutError(
+                "send(timeout=) expired while the peer was not reading; the message is "
+                "queued whole and the connection is still usable"
+            ) from None
 
     async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
         """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""
@@ -488,7 +550,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
     async def close_write(self) -> None:
         """Half-close: we send nothing more (FW-CLS-1); receiving goes on until ``None``."""
         protocol = self._protocol
-        if protocol.write_closed or protocol.failure is not None:
+        if not protocol.life.can_send:
             return
         self._call_session(protocol.session.close)
         protocol.write_pending()
@@ -508,7 +570,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
         protocol = self._protocol
         with contextlib.suppress(FramewireError):
             await self.close_write()
-        protocol.discarding = True
+        protocol.life.lingering()
         protocol.batches.clear()
         self._pending, self._taking = iter(()), 0
         protocol.queued_bytes = 0
@@ -706,8 +768,9 @@ def _protocol_factory(
     deadlines: Deadlines | None,
     made: Callable[[_Channel], object],
 ) -> Callable[[], _FramewireProtocol[DataEvent]]:
-    """The loop's protocol factory: each protocol gets its channel at once, handed to
-    ``made``. The options are checked now, before any socket exists."""
+    """The loop's protocol factory: each protocol gets its channel, handed to ``made``
+    once the connection is made (its peer's address known). The options are checked
+    now, before any socket exists."""
     streaming = issubclass(data_type, Fragment)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
@@ -715,7 +778,7 @@ def _protocol_factory(
     def make() -> _FramewireProtocol[DataEvent]:
         session = Session(options, assemble=not streaming)
         protocol = _FramewireProtocol(session, deadlines, data_type)
-        made(new_channel(protocol))
+        protocol.on_connection = functools.partial(made, new_channel(protocol))
         return protocol
 
     return make
@@ -727,6 +790,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -739,6 +803,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[True],
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -750,6 +815,7 @@ async def open_connection(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: bool = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -760,7 +826,10 @@ async def open_connection(
     ``AsyncChannel``, or with ``streaming=True`` an ``AsyncStreamingChannel``. ``ssl``
     and ``server_hostname`` as in ``framewire.sync.connect``: TLS with Framewire's
     clean end (spec section 12), its handshake bounded by the handshake deadline.
+    ``timeout`` bounds all of the connect: it is the handshake deadline of ``deadlines``.
     """
+    check_client_call("open_connection", address, options)
+    deadlines = with_connect_timeout(deadlines, timeout)
     if streaming:
         return await _open(
             address,
@@ -850,15 +919,54 @@ AsyncStreamingHandler = Callable[[AsyncStreamingChannel], Awaitable[object]]
 """The handler of ``start_server(..., streaming=True)``."""
 
 
+class ServerStart:
+    """What ``start_server()`` returns: await it for the ``AsyncServer``, or use it in
+    ``async with`` directly, as ``websockets.serve`` allows, which starts the server on
+    entry and shuts it down on exit (``async with await start_server(...)`` works too)."""
+
+    def __init__(self, starting: Coroutine[Any, Any, AsyncServer]) -> None:
+        self._starting = starting
+        self._server: AsyncServer | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncServer]:
+        return self._starting.__await__()
+
+    async def __aenter__(self) -> AsyncServer:
+        self._server = await self._starting
+        return self._server
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._server is not None  # __aenter__ set it
+        await self._server.__aexit__(exc_type, exc, traceback)
+
+
+def _startable(
+    start: Callable[_P, Coroutine[Any, Any, AsyncServer]],
+) -> Callable[_P, ServerStart]:
+    """Make ``start_server`` return a ``ServerStart`` (awaitable, and an async context
+    manager) instead of a bare coroutine."""
+
+    @functools.wraps(start)
+    def starting(*args: _P.args, **kwargs: _P.kwargs) -> ServerStart:
+        return ServerStart(start(*args, **kwargs))
+
+    return starting
+
+
 class AsyncServer:
     """A Framewire server on the running loop: one task per connection.
 
-    A failure in one connection ends that connection only; it is logged, counted in
-    ``error_counts`` and, if among the last few, kept in ``errors`` (see
-    ``framewire._transport.ConnectionFailures``).
+    A failure in one connection ends that connection only; it is logged (one line per
+    connection event, ``framewire._connlog``), counted in ``error_counts`` and, if among
+    the last few, kept in ``errors`` (see ``framewire._transport.ConnectionFailures``).
     """
 
-    def __init__(self, handler: AsyncHandler | AsyncStreamingHandler) -> None:
+    def __init__(self, handler: AsyncHandler | AsyncStreamingHandler, *, trim_heap: bool) -> None:
         self._handler: Callable[[Any], Awaitable[object]] = handler
         """Called with the channels of the protocols ``start_server`` makes for it (it
         pairs the two)."""
@@ -868,13 +976,14 @@ class AsyncServer:
         self._retry: asyncio.TimerHandle | None = None
         self._accepting: set[asyncio.Task[object]] = set()
         """Transports being made for sockets just accepted."""
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.Task[None], _FramewireProtocol[Any]] = {}
+        """Each connection's task, and the protocol it runs on."""
         self._unix_path: str | None = None
-        self._heap = HeapTrimmer()
-        self._failures = ConnectionFailures()
-        self.errors: list[BaseException] = self._failures.recent
+        self._heap = HeapTrimmer() if trim_heap else None
+        self._log = ConnectionLog()
+        self.errors: list[BaseException] = self._log.failures.recent
         """The last exceptions that ended connections, oldest first, without tracebacks."""
-        self.error_counts: collections.Counter[str] = self._failures.counts
+        self.error_counts: collections.Counter[str] = self._log.failures.counts
         """How many connections ended with each kind of error since the server started."""
 
     @property
@@ -940,35 +1049,58 @@ class AsyncServer:
 
     def _connection(self, channel: AsyncChannel | AsyncStreamingChannel) -> None:
         task = asyncio.get_running_loop().create_task(self._run(channel))
-        self._tasks.add(task)
+        self._connections[task] = channel._protocol
         task.add_done_callback(self._connection_done)
 
     def _connection_done(self, task: asyncio.Task[None]) -> None:
-        """The task has ended and let go of its channel, so the heap can shrink now."""
-        self._tasks.discard(task)
-        self._heap.connection_ended(len(self._tasks))
+        """The task has ended and let go of its channel, so the heap can shrink now: in a
+        thread of the loop's executor, since a trim of a large heap takes a while."""
+        self._connections.pop(task, None)
+        if self._heap is not None:
+            loop = asyncio.get_running_loop()
+            loop.run_in_executor(None, self._heap.connection_ended, len(self._connections))
 
     async def _run(self, channel: AsyncChannel | AsyncStreamingChannel) -> None:
+        transport = channel._protocol.transport
+        number = self._log.accepted(
+            transport.get_extra_info("peername") if transport is not None else ""
+        )
         try:
             async with channel:
-                await channel.handshake()
+                self._log.handshake(number, channel.framing, await channel.handshake())
                 await self._handler(channel)
+        except asyncio.CancelledError as error:  # by shutdown(): the channel sent FW-ERR-6
+            self._log.ended(number, error)
+            raise
         except FramewireError as error:
-            _log.info("connection ended: %s", error)
-            self._failures.record(error)
+            self._log.ended(number, error)
         except Exception as error:
+            self._log.ended(number, error)
             _log.exception("connection handler failed")
-            self._failures.record(error)
+        else:
+            self._log.ended(number)
 
     async def shutdown(self, timeout: float | None = 5.0) -> None:
-        """Stop accepting, give running connections ``timeout`` to end, then cancel them."""
+        """Stop accepting, give running connections ``timeout`` to end, then cancel them.
+
+        A cancelled handler's channel sends ``internal-error`` (FW-ERR-6) and lingers for
+        the peer's end, within the linger deadline; a connection still open after that is
+        aborted.
+        """
         self._stop_listening()
         if self._accepting:
             await asyncio.wait(set(self._accepting))
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        if self._connections:
+            _, pending = await asyncio.wait(set(self._connections), timeout=timeout)
             for task in pending:
                 task.cancel()
+            if pending:
+                linger = max(self._connections[task].deadlines.linger for task in pending)
+                _, stuck = await asyncio.wait(pending, timeout=linger + _CANCEL_GRACE)
+                for task in stuck:  # a handler that will not end: its socket goes
+                    transport = self._connections[task].transport
+                    if transport is not None:
+                        transport.abort()
         if self._unix_path is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self._unix_path)
@@ -987,7 +1119,7 @@ class AsyncServer:
 
 
 @overload
-async def start_server(
+def start_server(
     address: Address | None,
     handler: AsyncHandler,
     options: Options | None = None,
@@ -998,11 +1130,12 @@ async def start_server(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
-) -> AsyncServer: ...
+    trim_heap: bool = False,
+) -> ServerStart: ...
 
 
 @overload
-async def start_server(
+def start_server(
     address: Address | None,
     handler: AsyncStreamingHandler,
     options: Options | None = None,
@@ -1013,9 +1146,11 @@ async def start_server(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
-) -> AsyncServer: ...
+    trim_heap: bool = False,
+) -> ServerStart: ...
 
 
+@_startable
 async def start_server(
     address: Address | None,
     handler: AsyncHandler | AsyncStreamingHandler,
@@ -1027,6 +1162,7 @@ async def start_server(
     reuse_port: bool = False,
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
+    trim_heap: bool = False,
 ) -> AsyncServer:
     """Listen on ``address`` and run ``await handler(channel)`` per connection.
 
@@ -1039,9 +1175,12 @@ async def start_server(
     ``asyncio.start_server`` passes them: ``reuse_port`` lets several processes listen on
     one port, the kernel spreading the connections over them (see the guide's "Using
     every core"). ``ssl`` (an ``ssl.SSLContext`` with the server's certificate) runs
-    every connection over TLS (spec section 12).
+    every connection over TLS (spec section 12). ``trim_heap=True`` gives the C heap's
+    free pages back to the system as connections end (``malloc_trim``, off the loop): a
+    process-wide step, for a process that is the server (the CLI's servers take it).
     """
-    server = AsyncServer(handler)
+    check_server_call("start_server", address, handler, options)
+    server = AsyncServer(handler, trim_heap=trim_heap)
     plain: Callable[[], asyncio.BufferedProtocol] = (
         _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)
         if streaming

@@ -8,12 +8,13 @@ too):
 
 ``type`` is required (64-255 for data; 1-4 are control messages), ``flags`` (the
 application flags, 0-15) defaults to 0, and the payload is given as ``payload`` (UTF-8
-text) or ``payload_hex`` (bytes), not both; none means an empty payload. ``decode``,
+text) or ``payload_hex`` (bytes), not both; none means an empty payload. ``listen``
+adds ``conn``, the number of the connection (as in its log lines), which input ignores. ``decode``,
 ``send``, ``listen`` and ``echo`` print messages in the same form, so their output can be
 fed back to ``encode`` or ``send``.
 
-Exit codes: 0 success, 1 protocol or connection failure, 2 usage error (bad options or
-bad input syntax).
+Exit codes: 0 success, 1 protocol or connection failure or an expired deadline, 2 usage
+error (bad options or bad input syntax), 130 after Ctrl-C (``framewire.__main__``).
 
 Other subcommands may plug in: when ``framewire.conformance.cli`` exists, its
 ``add_parser(subparsers)`` adds ``framewire conformance``; the parser it adds sets
@@ -40,16 +41,19 @@ from typing import IO, Any, NoReturn
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import __version__, _schema, _serial_cli
+from framewire import __version__, _schema, _serial_cli, _wireshark_cli
 from framewire._annotate import FrameReport, inspect_stream
 from framewire._arenas import use_one_arena
 from framewire._cli_options import (
+    HelpFormatter,
     UsageError,
     add_tls_options,
+    certificate_error,
     file_error_reason,
     tls_client_options,
 )
-from framewire._connlog import LOGGER_NAME
+from framewire._connlog import LOGGER_NAME, current_connection
+from framewire._send_cli import add_send_mode_options, deadlines_within, run_send_socket
 from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.deadlines import Deadlines
 from framewire.decoder import Decoder
@@ -58,8 +62,8 @@ from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolE
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.framing import Framing, Limits
 from framewire.options import Options
-from framewire.sync import Channel, connect, serve
-from framewire.tls import client_context, server_context
+from framewire.sync import Channel, serve
+from framewire.tls import client_context, require_client_certificates, server_context
 
 __all__ = ["main", "make_console"]
 
@@ -75,7 +79,7 @@ def message_from_json(obj: object) -> Message:
     """Build a Message from its JSON form (see the module docstring)."""
     if not isinstance(obj, dict):
         raise UsageError(f"a message must be a JSON object, got {json.dumps(obj)}")
-    unknown = set(obj) - {"type", "flags", "payload", "payload_hex"}
+    unknown = set(obj) - {"type", "flags", "payload", "payload_hex", "conn"}
     if unknown:
         raise UsageError(f"unknown message keys {sorted(unknown)}")
     if "type" not in obj:
@@ -136,8 +140,9 @@ def read_messages(text: str) -> Iterator[Message]:
         yield message_from_json(item)
 
 
-def _parse_hex(text: str, what: str = "the input") -> bytes:
-    """Bytes from hex digits (whitespace ignored); a usage error says where and why not."""
+def _parse_hex(text: str, what: str = "the input", hint: str = "") -> bytes:
+    """Bytes from hex digits (whitespace ignored); a usage error says where and why not,
+    and ``hint`` what else the input may be."""
     stripped = text.lstrip()
     if stripped[:2].lower() == "0x":
         raise UsageError(f"{what} starts with '0x': give the hex digits alone, e.g. 4657...")
@@ -150,7 +155,7 @@ def _parse_hex(text: str, what: str = "the input") -> bytes:
         for column, char in enumerate(line, start=1):
             if not (char in string.hexdigits or char.isspace()):
                 raise UsageError(
-                    f"{what} is not hex: {char!a} at line {line_number}, column {column}"
+                    f"{what} is not hex: {char!a} at line {line_number}, column {column}{hint}"
                 )
     digits = "".join(text.split())
     if len(digits) % 2:
@@ -225,13 +230,16 @@ def _add_framing(parser: argparse.ArgumentParser, *, serial: bool = False) -> No
     )
 
 
-def _add_limits(parser: argparse.ArgumentParser) -> None:
+def _add_limits(parser: argparse.ArgumentParser, *, peer: bool = True) -> None:
+    """The receiver's limits; a command with a ``peer`` announces them in its HELLO."""
     parser.add_argument(
         "--max-frame-size",
         type=_size,
         default=_schema.MAX_FRAME_SIZE.default,
-        help="largest frame payload accepted, and the size frames are split to "
-        "(default: %(default)s)",
+        help="largest frame payload accepted, announced to the peer; the frames sent "
+        "are split to the peer's limit (default: %(default)s)"
+        if peer
+        else "largest frame payload accepted (default: %(default)s)",
     )
     parser.add_argument(
         "--max-message-size",
@@ -251,12 +259,15 @@ def _add_bytes_format(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("--raw", action="store_true", help=f"{verb} raw bytes instead of hex text")
 
 
-def _add_deadlines(parser: argparse.ArgumentParser) -> None:
+def _add_deadlines(parser: argparse.ArgumentParser, *, client: bool = False) -> None:
     parser.add_argument(
         "--timeout",
         type=float,
         default=10.0,
-        help="handshake and frame deadline, in seconds (default: %(default)s)",
+        help="seconds any wait may last: the connect and handshake, each send, a frame "
+        "that stalls, the peer's end after ours (default: %(default)s)"
+        if client
+        else "handshake and frame deadline, in seconds (default: %(default)s)",
     )
 
 
@@ -268,16 +279,31 @@ def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     if args.certfile is None:
         raise UsageError("--tls on a server needs --certfile (and --keyfile)")
     try:
-        return server_context(args.certfile, args.keyfile, args.cafile)
+        context = server_context(args.certfile, args.keyfile, None)
     except (OSError, ssl.SSLError) as exc:
-        raise UsageError(f"cannot load the certificate or key: {file_error_reason(exc)}") from None
+        raise UsageError(certificate_error(exc, args.certfile, args.keyfile)) from None
+    if args.cafile is not None:
+        try:
+            require_client_certificates(context, args.cafile)
+        except (OSError, ssl.SSLError) as exc:
+            raise UsageError(
+                f"cannot load --cafile {args.cafile}: {file_error_reason(exc)}"
+            ) from None
+    return context
 
 
 def _limits(args: argparse.Namespace) -> Limits:
     try:
         return Limits(args.max_frame_size, args.max_message_size)
     except LocalProtocolError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(_flag_names(str(exc))) from None
+
+
+def _flag_names(text: str) -> str:
+    """A library message about limits, with the options' names instead of the fields'."""
+    for field in ("max_frame_size", "max_message_size"):
+        text = text.replace(field, "--" + field.replace("_", "-"))
+    return text
 
 
 def _framing(args: argparse.Namespace) -> Framing:
@@ -301,10 +327,7 @@ def _check_endpoint(args: argparse.Namespace) -> None:
 
 
 def _deadlines(args: argparse.Namespace) -> Deadlines:
-    try:
-        return Deadlines(handshake=args.timeout, frame=args.timeout)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return deadlines_within(args.timeout)
 
 
 def _read_input(path: str) -> bytes:
@@ -335,7 +358,8 @@ def _read_frames(path: str, raw: bool) -> bytes:
     """Frames from a file or standard input: raw bytes, or hex text (whitespace ignored)."""
     if raw:
         return _read_input(path)
-    return _parse_hex(_read_text(path, "frames are read as hex digits; add --raw for bytes"))
+    text = _read_text(path, "frames are read as hex digits; add --raw for bytes")
+    return _parse_hex(text, hint="; for raw bytes, add --raw")
 
 
 def _read_json_messages(path: str) -> list[Message]:
@@ -352,7 +376,7 @@ def run_encode(args: argparse.Namespace) -> int:
             _framing(args), checksum=args.checksum, max_frame_size=args.max_frame_size
         )
     except LocalProtocolError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(_flag_names(str(exc))) from None
     messages = _read_json_messages(args.input)
     try:
         encoded = [encoder.encode(message) for message in messages]
@@ -429,32 +453,43 @@ def _print_report(console: Console, report: FrameReport, width: int = _BYTES_COL
 
 
 def run_send(args: argparse.Namespace) -> int:
-    """Connect, send the messages, half-close, print what comes back until the peer's end."""
+    """Connect, send the messages, half-close, print what comes back until the peer's end
+    (as each line is typed on a terminal: ``framewire._send_cli``)."""
     if args.serial is not None and args.address is not None and args.input == "-":
         args.input, args.address = args.address, None  # with --serial: [input] only
+        if _looks_like_address(args.input):
+            raise UsageError(
+                f"--serial PORT and the address {args.input} both say where to send: give one"
+            )
     _check_endpoint(args)
+    _deadlines(args)
     if args.serial is not None:
+        if args.interactive or args.text:
+            raise UsageError("--interactive and --text work over sockets, not with --serial")
         return _serial_cli.run_send_serial(args, _options(args))
     try:
-        args.address = parse_address(args.address)
+        address = parse_address(args.address)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    messages = _read_json_messages(args.input)
     out = JsonLines(sys.stdout)
-    context, server_name = tls_client_options(args, client_context)
-    with connect(
-        args.address,
+    return run_send_socket(
+        args,
+        address,
         _options(args),
-        deadlines=_deadlines(args),
-        ssl=context,
-        server_hostname=server_name,
-    ) as channel:
-        for message in messages:
-            channel.send(message)
-        channel.close_write()
-        for reply in channel:
-            out.print(message_to_json(reply))
-    return EXIT_OK
+        tls_client_options(args, client_context),
+        lambda reply: out.print(message_to_json(reply)),
+    )
+
+
+def _looks_like_address(text: str) -> bool:
+    """Whether an operand is an address rather than a file (which --serial expects)."""
+    if os.path.exists(text):
+        return False
+    try:
+        parse_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _log_connections(quiet: bool) -> None:
@@ -539,6 +574,7 @@ def _serve_here(
         reuse_port=worker is not None,
         ssl=_tls_server_context(args),
         name=None if worker is None else worker.name,
+        trim_heap=True,  # this process is the server: its heap is its own to trim
     ) as server:
         if worker is None:
             print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
@@ -738,8 +774,9 @@ def run_listen(args: argparse.Namespace) -> int:
         return _serial_cli.run_listen_serial(args, _options(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
+        tag = {"conn": current_connection()}  # the number of the log's `conn N` lines
         for message in channel:
-            out.print(message_to_json(message))
+            out.print(tag | message_to_json(message))
 
     return _serve(args, handle)
 
@@ -758,7 +795,7 @@ def run_echo(args: argparse.Namespace) -> int:
 
 # --- the parser -----------------------------------------------------------------------
 
-_EPILOG_EXIT = "exit status: 0 success, 1 protocol or connection failure, 2 usage error"
+_EPILOG_EXIT = "exit status: 0 success, 1 protocol or connection failure, 2 usage error, 130 Ctrl-C"
 
 
 def _subcommand(
@@ -773,7 +810,7 @@ def _subcommand(
         help=summary,
         description=f"{summary}\n\nexample:\n  {example}",
         epilog=_EPILOG_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.set_defaults(handler=handler)
     return parser
@@ -787,7 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
         "TCP or Unix sockets.\n\nexample:\n"
         '  echo \'{"type": 64, "payload": "hi"}\' | framewire encode | framewire inspect',
         epilog=_EPILOG_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
     parser.add_argument(
@@ -824,7 +861,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(decode, "frames")
     _add_framing(decode)
-    _add_limits(decode)
+    _add_limits(decode, peer=False)
     _add_bytes_format(decode, "read")
     decode.add_argument(
         "--hunting",
@@ -842,7 +879,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(inspect, "frames (a session preface at the start is shown too)")
     _add_framing(inspect, serial=True)
-    _add_limits(inspect)
+    _add_limits(inspect, peer=False)
     _add_bytes_format(inspect, "read")
     _serial_cli.add_serial_options(inspect, session=False)
 
@@ -858,8 +895,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_framing(send, serial=True)
     _add_limits(send)
     send.add_argument("--checksum", action="store_true", help="add CRC-32C trailers")
-    _add_deadlines(send)
+    _add_deadlines(send, client=True)
     add_tls_options(send, server=False)
+    add_send_mode_options(send)
     _serial_cli.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
@@ -912,6 +950,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "-v", "--verbose", action="store_true", help="also print what is echoed"
             )
 
+    _wireshark_cli.add_parser(subparsers)
     _add_plugins(subparsers)
     return parser
 
@@ -928,7 +967,8 @@ def _add_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 failure, 2 usage)."""
+    """Run the command line; return the exit code (0 ok, 1 failure, 2 usage; Ctrl-C's
+    130 is set by ``framewire.__main__``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -942,6 +982,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
+    except OSError as exc:  # a deadline (TimeoutError), or a file or device gone wrong
+        prefix = "timed out: " if isinstance(exc, TimeoutError) else ""
+        print(f"framewire: {prefix}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILURE
     return status
 

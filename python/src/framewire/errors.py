@@ -275,8 +275,12 @@ class PeerError(FramewireError):
         )
 
 
-class TransportError(FramewireError):
-    """The connection broke below Framewire: a reset or broken pipe (FW-SES-5)."""
+class TransportError(FramewireError, ConnectionError):
+    """The connection broke below Framewire: a reset or broken pipe (FW-SES-5).
+
+    A ``ConnectionError`` too, so code that catches socket failures catches it; ``errno``
+    is the socket error's number when one caused it (``errno.ECONNREFUSED``, ...), else
+    None."""
 
 
 class TlsError(TransportError):

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 from framewire.errors import RemoteProtocolError
 
@@ -84,10 +84,46 @@ class Message(_MessageFields, Event):
     __ne__ = _unequal_or_other_type
     __hash__ = tuple.__hash__
 
+    def __new__(cls, type: int, payload: bytes, flags: int = 0) -> Self:
+        """Check the fields where the message is made: a ``str`` payload or flags of 16
+        would otherwise fail only when sent, far from the mistake. A bytes-like payload
+        (``bytearray``, ``memoryview``) is copied to ``bytes``. The receive path builds
+        its messages with ``tuple.__new__``, which skips the checks."""
+        if payload.__class__ is not bytes:
+            payload = _payload_bytes(payload)
+        for name, value, top in (("type", type, 255), ("flags", flags, 15)):
+            given: object = value  # annotated int, but the check is for callers who did not
+            if not isinstance(given, int) or isinstance(given, bool):
+                raise TypeError(f"Message {name} must be an int, not {given.__class__.__name__}")
+            if not 0 <= value <= top:
+                what = (
+                    "a byte, 0 to 255"
+                    if name == "type"
+                    else "the application flags, 0 to 15 (FW-FLG-2)"
+                )
+                raise ValueError(f"Message {name} {value} is out of range: it is {what}")
+        return tuple.__new__(cls, (type, payload, flags))
+
     def __repr__(self) -> str:
         return (
             f"Message(type={self.type}, payload={_payload_repr(self.payload)}, flags={self.flags})"
         )
+
+
+def _payload_bytes(payload: object) -> bytes:
+    """A payload as bytes: a copy of a bytes-like object; a TypeError that names the fix
+    for anything else (text above all)."""
+    if isinstance(payload, str):
+        raise TypeError(
+            "Message payload must be bytes, not str: encode the text, e.g. "
+            f"Message(0x40, {payload[:20]!r}.encode())"
+        )
+    try:
+        return bytes(memoryview(payload))  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"Message payload must be bytes (or bytes-like), not {payload.__class__.__name__}"
+        ) from None
 
 
 class _FragmentFields(NamedTuple):

@@ -31,10 +31,10 @@ class Options:
     """A session's settings: the framing both peers speak, our receiver's limits, and
     whether the frames we send carry a CRC-32C.
 
-    Frozen, so one value can be shared by every connection of a server. Raises
-    ``TypeError`` for a value of the wrong type (a framing given as the string
-    ``"delimited"`` is ``Framing("delimited")``), which would otherwise fail later,
-    far from where it was written.
+    Frozen, so one value can be shared by every connection of a server. The framing may
+    be given by its name, as ``Framing`` takes it (``"delimited"``). Raises
+    ``TypeError`` for a value of the wrong type, which would otherwise fail later, far
+    from where it was written.
     """
 
     framing: Framing = Framing.LENGTH_PREFIXED
@@ -45,6 +45,14 @@ class Options:
     """Whether the frames we send carry a CRC-32C trailer (flag C, spec 5)."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.framing, str):  # as Framing("delimited") takes it
+            try:
+                object.__setattr__(self, "framing", Framing(self.framing))
+            except ValueError:
+                choices = " or ".join(repr(framing.value) for framing in Framing)
+                raise ValueError(
+                    f"Options.framing {self.framing!r} is not a framing: {choices}"
+                ) from None
         for name, value, expected in (
             ("framing", self.framing, Framing),
             ("limits", self.limits, Limits),

@@ -44,6 +44,7 @@ from typing import Self, cast
 
 import serial
 
+from framewire._lifecycle import Lifecycle, Phase
 from framewire._transport import PeerState, next_batch
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
@@ -88,6 +89,7 @@ class SerialLink:
         if session and hunting:
             raise LocalProtocolError("hunting (FW-DLM-8) is for the codec profile only")
         self._session: Session | None = None
+        self._life = Lifecycle()
         self._decoder: Decoder | None = None
         self._peer = PeerState()
         if session:
@@ -269,20 +271,35 @@ class SerialLink:
         return True
 
     def _write(self, data: bytes) -> None:
+        """Write ``data`` whole. A port that failed a write is lost: every later write
+        raises the same ``TransportError`` (framewire._lifecycle)."""
+        self._life.check()
         if not data:
             return
         try:
             self._port.write(data)
             self._port.flush()
         except (serial.SerialException, OSError) as exc:
-            raise TransportError(f"writing to the serial port failed: {exc}") from exc
+            error = TransportError(f"writing to the serial port failed: {exc}")
+            error.__cause__ = exc
+            self._life.lost(error)
+            raise error from exc
 
     def close(self) -> None:
-        """End the session (if any) and close the port; the peer sees no end of input."""
-        if self._session is not None and not self._session.sending_done:
-            self._session.close()
-            self._write(self._session.data_to_send())
-        self._port.close()
+        """End the session (if any) and close the port; the peer sees no end of input.
+
+        The port is closed even when the last write fails (the other end hung up): a
+        close does not raise for a link already lost, as on a socket."""
+        if self._life.phase is Phase.CLOSED:
+            return
+        try:
+            if self._session is not None and not self._session.sending_done:
+                self._session.close()
+                with contextlib.suppress(TransportError):
+                    self._write(self._session.data_to_send())
+        finally:
+            self._life.closed()
+            self._port.close()
 
     def __enter__(self) -> Self:
         return self

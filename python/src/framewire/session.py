@@ -397,6 +397,11 @@ class Session:
 
     def send(self, message: Message) -> None:
         """Queue one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5)."""
+        if not isinstance(message, Message):
+            raise TypeError(
+                f"send() takes a framewire.Message, not {message.__class__.__name__}: "
+                "e.g. send(Message(0x40, b'...'))"
+            )
         hello = self._check_can_send()
         if message.type < _schema.FIRST_APPLICATION_TYPE:
             raise LocalProtocolError(

@@ -63,13 +63,14 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
+from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
+from framewire._lifecycle import Ending, Lifecycle, Phase
 from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
     APPLICATION_FAILED,
-    ConnectionFailures,
     DataEvent,
     PeerState,
     checked_options,
@@ -164,11 +165,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Data decoded (in batches) that the application has not received yet, including
         data that arrived while ping() or handshake() waited."""
         self._peer = PeerState()
-        self._write_closed = False
-        self._failure: FramewireError | None = None
-        self._closed = False
-        self._usable = True
-        """False once failed or closed: recv() then takes the slow path that raises."""
+        self._life = Lifecycle()
         self._flush(None)
 
     # -- public API -------------------------------------------------------------------
@@ -185,7 +182,7 @@ class _ChannelBase(Generic[DataEvent]):
 
     def handshake(self, timeout: float | None = None) -> PeerHello:
         """Wait for the peer's HELLO (bounded by the handshake deadline) and return it."""
-        self._check_usable()
+        self._life.check()
         call_deadline = _deadline_after(timeout)
         # The session fails data before HELLO and an end before HELLO itself, so the
         # only ways out are the HELLO, an error or a deadline.
@@ -202,8 +199,8 @@ class _ChannelBase(Generic[DataEvent]):
         """
         data = self._data
         if not data:
-            if not self._usable:
-                self._check_usable()
+            if not self._life.usable:
+                self._life.check()
             self._receive_until(lambda: bool(data), _deadline_after(timeout))
         return data.popleft() if data else None
 
@@ -244,13 +241,11 @@ class _ChannelBase(Generic[DataEvent]):
 
     def close_write(self) -> None:
         """Half-close: we send nothing more (FW-CLS-1); receiving goes on until ``None``."""
-        if self._write_closed or self._failure is not None:
+        if not self._life.can_send:
             return
         self._call_session(self._session.close)
         self._flush(None)
-        self._write_closed = True
-        with contextlib.suppress(OSError, TlsError):
-            self._sock.shutdown(socket.SHUT_WR)
+        self._half_close()
 
     def close(self) -> None:
         """End the connection cleanly: half-close, read to the peer's end, close (FW-CLS-4).
@@ -258,7 +253,7 @@ class _ChannelBase(Generic[DataEvent]):
         Whatever the peer still sends is discarded, for at most the linger deadline;
         call ``close_write`` and ``recv`` until ``None`` to receive it instead.
         """
-        if self._closed:
+        if self._life.phase is Phase.CLOSED:
             return
         with contextlib.suppress(FramewireError):
             self.close_write()
@@ -267,7 +262,7 @@ class _ChannelBase(Generic[DataEvent]):
     def fail(self, detail: str = "", code: ErrorCode = ErrorCode.INTERNAL_ERROR) -> None:
         """Fail the connection ourselves: send ERROR (``internal-error`` by default,
         FW-ERR-6), half-close, linger, close. Later calls raise the resulting error."""
-        if self._failure is not None or self._closed:
+        if not self._life.usable:
             return
         try:
             self._session.fail(code, detail)
@@ -380,7 +375,7 @@ class _ChannelBase(Generic[DataEvent]):
     # -- sending ----------------------------------------------------------------------
 
     def _prepare_send(self, timeout: float | None) -> None:
-        self._check_usable()
+        self._life.check()
         if self._peer.hello is None:  # FW-SES-2: the peer's limits bind our frames
             self.handshake(timeout)
 
@@ -421,14 +416,14 @@ class _ChannelBase(Generic[DataEvent]):
             raise self._time_out(
                 self._tracker.describe(DeadlineKind.SEND), stream_broken=True
             ) from None
+        except TlsError as error:  # a TransportError, an OSError too: before OSError
+            raise self._fail(error) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
-        except TlsError as error:
-            raise self._fail(error) from None
 
     def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         """Queue through a session call (a streamed piece) and send what it queued."""
-        self._check_usable()
+        self._life.check()
         self._call_session(method, chunk)
         self._flush(None)
 
@@ -445,44 +440,44 @@ class _ChannelBase(Generic[DataEvent]):
 
     # -- failure and close ------------------------------------------------------------
 
-    def _check_usable(self) -> None:
-        if self._failure is not None:
-            raise self._failure  # FW-SES-4
-        if self._closed:
-            raise LocalProtocolError("the channel is closed")
-
     def _fail(self, error: FramewireError, *, stream_broken: bool = False) -> FramewireError:
         """Fail the connection per FW-SES-3 and return the error for the caller to raise.
 
         The session has already queued the ERROR frame when one is due (it knows the
-        registry's rules); we send it, half-close, linger, and close. After a transport
-        error, or a write cut short (``stream_broken``), the socket is closed at once.
+        registry's rules); we send it, half-close, linger, and close; a connection
+        already lost, or whose last write was cut short (``stream_broken``), is closed at
+        once (``Lifecycle.fail`` decides).
         """
-        if self._failure is None:
-            self._failure = error
-            self._usable = False
-            if isinstance(error, TransportError) or stream_broken:
-                self._closed = True
-                self._sock.close()
-            else:
-                with contextlib.suppress(OSError, TimeoutError, TlsError):
-                    self._sock.settimeout(self._deadlines.linger)
-                    self._sock.sendall(self._session.data_to_send())
-                    self._sock.shutdown(socket.SHUT_WR)
-                self._write_closed = True
-                self._linger_and_close()
-        return self._failure
+        ending = self._life.fail(error, stream_broken=stream_broken)
+        if ending is Ending.CLOSE_NOW:
+            self._life.closed()
+            self._sock.close()
+        elif ending is Ending.LINGER:
+            with contextlib.suppress(OSError, TimeoutError, TlsError):
+                self._sock.settimeout(self._deadlines.linger)
+                self._sock.sendall(self._session.data_to_send())
+            self._half_close()
+            self._linger_and_close()
+        assert self._life.failure is not None
+        return self._life.failure
+
+    def _half_close(self) -> None:
+        """Our half-close (FW-CLS-1), once; a socket that refuses it is already gone, and
+        the linger that follows finds that out."""
+        if self._life.half_closed():
+            with contextlib.suppress(OSError, TimeoutError, TlsError):
+                self._sock.shutdown(socket.SHUT_WR)
 
     def _linger_and_close(self) -> None:
         """Discard input until end of input or the linger deadline, then close (FW-CLS-4)."""
-        deadline = time.monotonic() + self._deadlines.linger
-        with contextlib.suppress(OSError, TimeoutError, TlsError):
-            while (remaining := deadline - time.monotonic()) > 0:
-                self._sock.settimeout(remaining)
-                if not self._sock.recv_into(_DISCARDED):
-                    break
-        self._closed = True
-        self._usable = False
+        if self._life.lingering():
+            deadline = time.monotonic() + self._deadlines.linger
+            with contextlib.suppress(OSError, TimeoutError, TlsError):
+                while (remaining := deadline - time.monotonic()) > 0:
+                    self._sock.settimeout(remaining)
+                    if not self._sock.recv_into(_DISCARDED):
+                        break
+        self._life.closed()
         self._sock.close()
 
 
@@ -617,6 +612,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[False] = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -629,6 +625,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: Literal[True],
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -640,6 +637,7 @@ def connect(
     options: Options | None = None,
     *,
     deadlines: Deadlines | None = None,
+    timeout: float | None = None,
     streaming: bool = False,
     ssl: SslOption = None,
     server_hostname: str | None = None,
@@ -651,9 +649,11 @@ def connect(
     connect, and the TLS handshake, are bounded by the handshake deadline too. ``ssl``
     (an ``ssl.SSLContext``, or ``True`` for the system's trusted CAs) runs the
     connection over TLS (spec section 12); the server's certificate is checked against
-    ``server_hostname``, by default the host of ``address``.
+    ``server_hostname``, by default the host of ``address``. ``timeout`` bounds all of
+    the connect (TCP, TLS, handshake): it is the handshake deadline of ``deadlines``.
     """
-    deadlines = deadlines if deadlines is not None else Deadlines()
+    check_client_call("connect", address, options)
+    deadlines = with_connect_timeout(deadlines, timeout) or Deadlines()
     options = checked_options(options, streaming=streaming)  # before a socket exists to leak
     context = prepare_context(ssl, server_side=False)
     hostname = (
@@ -683,6 +683,9 @@ def _secure(sock: socket.socket, layer: TlsLayer, timeout: float | None) -> TlsS
     except TimeoutError:
         sock.close()
         raise TlsError(f"TLS handshake failed while {layer.during}: deadline expired") from None
+    except TlsError:  # an OSError too (TransportError): raised as it is
+        sock.close()
+        raise
     except OSError as exc:
         sock.close()
         raise transport_error(exc, layer.during) from None
@@ -714,6 +717,7 @@ class Server:
         handshake_deadline: float | None,
         context: _ssl.SSLContext | None = None,
         name: str | None = None,
+        trim_heap: bool = False,
     ) -> None:
         self._listener = listener
         self._handler: Callable[[Any], object] = handler
@@ -725,13 +729,12 @@ class Server:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections: dict[threading.Thread, socket.socket] = {}
-        self._heap = HeapTrimmer()
-        self._failures = ConnectionFailures()
-        self.errors: list[BaseException] = self._failures.recent
-        """The last exceptions that ended connections, oldest first, without tracebacks."""
-        self.error_counts: collections.Counter[str] = self._failures.counts
-        """How many connections ended with each kind of error since the server started."""
+        self._heap = HeapTrimmer() if trim_heap else None
         self._log = ConnectionLog(name)
+        self.errors: list[BaseException] = self._log.failures.recent
+        """The last exceptions that ended connections, oldest first, without tracebacks."""
+        self.error_counts: collections.Counter[str] = self._log.failures.counts
+        """How many connections ended with each kind of error since the server started."""
         # Made here, so that a failure raises in serve(); and of a kind that holds no
         # descriptor where there is one, so that a shortage cannot stop the server.
         self._selector: selectors.BaseSelector = _Selector()
@@ -796,7 +799,8 @@ class Server:
             with self._lock:
                 self._connections.pop(threading.current_thread(), None)
                 still_open = len(self._connections)
-            self._heap.connection_ended(still_open)
+            if self._heap is not None:
+                self._heap.connection_ended(still_open)
 
     def _serve_connection(self, sock: socket.socket, number: int) -> None:
         try:
@@ -810,17 +814,11 @@ class Server:
                 self._handler(channel)
         except FramewireError as error:
             self._log.ended(number, error)
-            self._record(error)
         except Exception as error:
             self._log.ended(number, error)
             _log.exception("connection handler failed")
-            self._record(error)
         else:
             self._log.ended(number)
-
-    def _record(self, error: BaseException) -> None:
-        with self._lock:
-            self._failures.record(error)
 
     _deadline_for_stragglers = 1.0
     """Seconds a connection thread gets to finish once shutdown() has ended its socket."""
@@ -879,6 +877,7 @@ def serve(
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
     name: str | None = None,
+    trim_heap: bool = False,
 ) -> Server: ...
 
 
@@ -895,6 +894,7 @@ def serve(
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
     name: str | None = None,
+    trim_heap: bool = False,
 ) -> Server: ...
 
 
@@ -910,6 +910,7 @@ def serve(
     sock: socket.socket | None = None,
     ssl: _ssl.SSLContext | None = None,
     name: str | None = None,
+    trim_heap: bool = False,
 ) -> Server:
     """Listen on ``address`` and run ``handler(channel)`` in a thread per connection.
 
@@ -925,7 +926,11 @@ def serve(
     holding the server's certificate) every connection runs over TLS (spec section 12);
     its handshake is bounded by the handshake deadline. ``name`` goes before the
     connection numbers of the server's log lines (``conn NAME-17 accepted ...``).
+    ``trim_heap=True`` gives the C heap's free pages back to the system as connections
+    end (``malloc_trim``): a process-wide step, for a process that is the server (the
+    CLI's servers take it).
     """
+    check_server_call("serve", address, handler, options)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
     context = prepare_context(ssl, server_side=True)
@@ -940,4 +945,5 @@ def serve(
         handshake_deadline=deadlines.handshake,
         context=context,
         name=name,
+        trim_heap=trim_heap,
     )

@@ -35,6 +35,7 @@ __all__ = [
     "check_alpn",
     "client_context",
     "prepare_context",
+    "require_client_certificates",
     "resolve_server_hostname",
     "server_context",
     "tls_error",
@@ -51,11 +52,17 @@ system's trusted CAs with the default checks, or ``None``/``False`` for no TLS."
 _TOO_OLD = frozenset({ssl.TLSVersion.SSLv3, ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1})
 
 
-def client_context(cafile: str | None = None) -> ssl.SSLContext:
+def client_context(
+    cafile: str | None = None, certfile: str | None = None, keyfile: str | None = None
+) -> ssl.SSLContext:
     """A client context that verifies the server against ``cafile`` (PEM), or against
-    the system's trusted CAs when it is None; hostname check on, TLS 1.2 at least."""
+    the system's trusted CAs when it is None; hostname check on, TLS 1.2 at least. With
+    ``certfile`` (and its key in ``keyfile`` or in the same file), it presents that client
+    certificate to a server that asks for one."""
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if certfile is not None:
+        context.load_cert_chain(certfile, keyfile)
     return context
 
 
@@ -68,9 +75,15 @@ def server_context(
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(certfile, keyfile)
     if cafile is not None:
-        context.load_verify_locations(cafile)
-        context.verify_mode = ssl.CERT_REQUIRED
+        require_client_certificates(context, cafile)
     return context
+
+
+def require_client_certificates(context: ssl.SSLContext, cafile: str) -> None:
+    """Make a server ``context`` require of every client a certificate that a CA of
+    ``cafile`` (PEM) signed."""
+    context.load_verify_locations(cafile)
+    context.verify_mode = ssl.CERT_REQUIRED
 
 
 def prepare_context(option: SslOption, *, server_side: bool) -> ssl.SSLContext | None:
@@ -118,6 +131,11 @@ def check_alpn(selected: str | None) -> None:
         )
 
 
+PREFACE_SIGNATURE = b"\x89FW1"
+"""The first bytes of a Framewire preface (spec 6.1), by which a TLS failure tells a peer
+that speaks Framewire without TLS. Written out, not taken from the codec: the
+conformance runner uses this module and must not load the implementation (FW-CNF-4)."""
+
 # OpenSSL reasons that mean the bytes from the peer are not TLS at all.
 _NOT_TLS = frozenset(
     {
@@ -131,11 +149,29 @@ _NOT_TLS = frozenset(
 )
 
 
-def tls_error(exc: ssl.SSLError, during: str, *, handshake: bool) -> TlsError:
+# OpenSSL reasons that mean a certificate was required of the client and none came: on
+# the client's side (the server's alert) and on the server's side.
+_NO_CLIENT_CERTIFICATE = frozenset(
+    {"TLSV13_ALERT_CERTIFICATE_REQUIRED", "PEER_DID_NOT_RETURN_A_CERTIFICATE"}
+)
+
+
+def tls_error(
+    exc: ssl.SSLError, during: str, *, handshake: bool, plain_framewire: bool = False
+) -> TlsError:
     """One line that says what failed, for a user who set up TLS (wrong CA, wrong name,
-    a plain-text peer): the OpenSSL text alone ("wrong version number") does not."""
+    a plain-text peer): the OpenSSL text alone ("wrong version number") does not.
+    ``plain_framewire``: the peer's first bytes were a Framewire preface or frame."""
     if isinstance(exc, ssl.SSLCertVerificationError):
         what = f"the peer's certificate was rejected: {exc.verify_message}"
+    elif exc.reason in _NO_CLIENT_CERTIFICATE:
+        what = (
+            "the server requires a client certificate"
+            if exc.reason.endswith("REQUIRED")
+            else "the peer did not present a certificate, and one is required"
+        )
+    elif exc.reason in _NOT_TLS and plain_framewire:
+        what = "the peer does not speak TLS: it speaks Framewire without it"
     elif exc.reason in _NOT_TLS:
         what = f"the peer does not speak TLS ({exc.reason.lower().replace('_', ' ')})"
     elif isinstance(exc, ssl.SSLEOFError):
@@ -187,6 +223,8 @@ class TlsLayer:
         self.close_notify_received = False
         self.failed = False
         """A TLS error ended the session: nothing more is sent or read over it."""
+        self._first_bytes = b""
+        """The peer's first bytes, kept to tell a plain Framewire peer in a failure."""
         self._early = bytearray()
         """Plaintext decrypted by close_notify() before the application asked for it."""
         self._deferred: TlsError | None = None
@@ -201,6 +239,8 @@ class TlsLayer:
 
     def feed(self, data: bytes | memoryview) -> None:
         """Bytes received from the socket."""
+        if len(self._first_bytes) < len(PREFACE_SIGNATURE):
+            self._first_bytes += bytes(data[: len(PREFACE_SIGNATURE) - len(self._first_bytes)])
         self._incoming.write(data)
 
     def feed_eof(self) -> None:
@@ -225,7 +265,8 @@ class TlsLayer:
             return False
         except ssl.SSLError as exc:
             self.failed = True
-            raise tls_error(exc, self.during, handshake=True) from None
+            plain = self._first_bytes == PREFACE_SIGNATURE
+            raise tls_error(exc, self.during, handshake=True, plain_framewire=plain) from None
         if not self.server_side:
             self.failed = True  # until the check passes
             check_alpn(self.tls.selected_alpn_protocol())

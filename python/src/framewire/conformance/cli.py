@@ -15,7 +15,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from framewire import __version__
-from framewire._cli_options import UsageError, add_tls_options, tls_client_options
+from framewire._cli_options import (
+    HelpFormatter,
+    UsageError,
+    add_tls_options,
+    tls_client_options,
+)
 from framewire.conformance import live, report
 from framewire.conformance.adapter_client import AdapterProcess, AdapterUnusableError
 from framewire.conformance.results import CaseResult, KnownFailures, exit_status
@@ -50,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "conformance",
         help="run the conformance vectors against an implementation (adapter or live)",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     configure(parser)
     parser.set_defaults(handler=run)
@@ -92,7 +97,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="run only cases whose id, group, kind, level, tag or statement matches "
         "(shell-style, e.g. FW-DLM-*; repeat or separate with commas)",
     )
-    choice.add_argument("--skip", metavar="PATTERN", action="append", default=[])
+    choice.add_argument(
+        "--skip",
+        metavar="PATTERN",
+        action="append",
+        default=[],
+        help="leave out cases that match (as --only; applied after it)",
+    )
     choice.add_argument(
         "--receive",
         metavar="PATTERN",
@@ -101,17 +112,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="adapter mode: only the receive paths the adapter names that match "
         "(shell-style; FW-CNF-31); a kind with none that matches keeps its first",
     )
-    choice.add_argument("--known-failures", metavar="FILE", type=Path)
+    choice.add_argument(
+        "--known-failures",
+        metavar="FILE",
+        type=Path,
+        help="ids of cases expected to fail (one per line): they do not fail the run, and "
+        "one that passes does (spec 10.4)",
+    )
     run_options = parser.add_argument_group("how")
     run_options.add_argument(
         "--timeout", type=float, default=10.0, help="seconds per request/connection"
     )
     run_options.add_argument("--seed", type=int, help="seed of the random splits (printed)")
     output = parser.add_argument_group("reports")
-    output.add_argument("--report-json", metavar="FILE", type=Path)
-    output.add_argument("--junit", metavar="FILE", type=Path)
+    output.add_argument(
+        "--report-json", metavar="FILE", type=Path, help="write every result as JSON to FILE"
+    )
+    output.add_argument(
+        "--junit", metavar="FILE", type=Path, help="write a JUnit XML report to FILE (for CI)"
+    )
     output.add_argument("--log-dir", metavar="DIR", type=Path, help="live mode byte logs")
-    output.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    output.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no table: the PASS or FAIL line only",
+    )
 
 
 def _patterns(values: Sequence[str]) -> list[str]:
@@ -191,7 +216,9 @@ def run(args: argparse.Namespace) -> int:
         profiles=tuple(p for _, _, profiles in tested for p in profiles),
         **adapter_notes,
     )
-    if not args.quiet:
+    if args.quiet:
+        console.print(report.verdict(info, results), highlight=False, markup=False)
+    else:
         report.print_summary(console, info, results)
     if args.report_json:
         report.write_json(args.report_json, info, results)
@@ -245,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m framewire.conformance",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     configure(parser)
     return run(parser.parse_args(argv))

@@ -147,8 +147,12 @@ def print_summary(console: Console, info: RunInfo, results: Sequence[CaseResult]
         )
     if info.adapter_restarts:
         console.print(f"the adapter was restarted {info.adapter_restarts} time(s) after faults")
-    verdict = "FAIL" if exit_status(results) else "PASS"
-    console.print(f"[bold]{verdict}[/bold] (seed {info.seed})", highlight=False)
+    console.print(f"[bold]{verdict(info, results)}[/bold]", highlight=False)
+
+
+def verdict(info: RunInfo, results: Sequence[CaseResult]) -> str:
+    """The last line of every run, ``--quiet`` too: PASS or FAIL (FW-CNF-23), and the seed."""
+    return f"{'FAIL' if exit_status(results) else 'PASS'} (seed {info.seed})"
 
 
 def _failure_line(result: CaseResult) -> str:

@@ -1,4 +1,4 @@
-"""The session group (spec section 6 and 7.2): the implementation is one peer.
+"""session.json: sessions over stream sockets (sections 6, 7.2); the implementation is one peer.
 
 Each case gives what the other peer sends (`input`, from its first preface byte), and
 what the implementation must deliver, send after its own preface and HELLO, and how the
@@ -9,6 +9,7 @@ announced with an ERROR frame comes from the registry's "ERROR frame" column.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from casebuild import (
     CLEAN,
@@ -118,7 +119,7 @@ def failure(name: str) -> tuple[list[Json], object]:
     return ([{"error": name}] if ANNOUNCES_ERROR[name] else []), error(name)
 
 
-def session_cases(suite: Suite) -> None:
+def cases(suite: Suite) -> None:
     """Every session case, in both framings where the framing does not matter."""
     for framing in FRAMINGS:
         handshake_cases(suite, framing)
@@ -179,6 +180,11 @@ def handshake_cases(suite: Suite, framing: str) -> None:
         end=OPEN,
         eof=False,
     )
+    data_after_handshake(suite, framing)
+
+
+def data_after_handshake(suite: Suite, framing: str) -> None:
+    """Messages after the handshake, delivered in order, up to the announced limits."""
     multi = [
         frame(0x55, b"par", app=4, more=True),
         frame(0x55, b"ts", app=4, cont=True, checksum=True),
@@ -220,50 +226,83 @@ def handshake_cases(suite: Suite, framing: str) -> None:
     )
 
 
+class Malformed(NamedTuple):
+    """A control payload that breaks its section 6 layout."""
+
+    key: str
+    description: str
+    payload: bytes
+
+
+class HelloRow(NamedTuple):
+    """A valid HELLO payload, and the statements it checks besides FW-HEL-1."""
+
+    key: str
+    description: str
+    payload: bytes
+    statements: list[str]
+
+
 def hello_cases(suite: Suite, framing: str) -> None:
     """FW-HEL-1..4, FW-HEL-7: valid and malformed HELLOs."""
-    after = on_wire(framing, frame(DATA, b"after hello"))
-    valid = [
-        ("empty", "An empty HELLO (all settings default).", hello_payload(), ["FW-HEL-2"]),
-        (
+    valid_hello_cases(suite, framing)
+    hello_size_cases(suite, framing)
+    malformed_hello_cases(suite, framing)
+    early_frame_cases(suite, framing)
+
+
+def after_hello(framing: str) -> bytes:
+    """A data frame sent after the HELLO: delivered once the session is open."""
+    return on_wire(framing, frame(DATA, b"after hello"))
+
+
+def valid_hellos() -> list[HelloRow]:
+    """HELLOs the receiver must accept: empty, reordered, unknown settings, extremes."""
+    return [
+        HelloRow("empty", "An empty HELLO (all settings default).", hello_payload(), ["FW-HEL-2"]),
+        HelloRow(
             "reversed-order",
             "Settings in the order MAX_MESSAGE_SIZE, MAX_FRAME_SIZE.",
             hello_payload((2, 4096), (1, 256)),
             [],
         ),
-        (
+        HelloRow(
             "unknown-settings",
             "Unknown settings 0x0003 and 0xFFFF are ignored.",
             hello_payload((3, 7), (1, 4096), (0xFFFF, 0xFFFFFFFF)),
             ["FW-HEL-4"],
         ),
-        (
+        HelloRow(
             "minimum-values",
             "MAX_FRAME_SIZE 256 and MAX_MESSAGE_SIZE 256 (the minimums).",
             hello_payload((1, 256), (2, 256)),
             ["FW-HEL-3", "FW-LIM-2"],
         ),
-        (
+        HelloRow(
             "maximum-values",
             "MAX_FRAME_SIZE 2^30 and MAX_MESSAGE_SIZE 2^32 - 1.",
             hello_payload((1, 1 << 30), (2, 0xFFFFFFFF)),
             ["FW-HEL-3", "FW-LIM-2"],
         ),
-        (
+        HelloRow(
             "no-message-limit",
             "MAX_MESSAGE_SIZE 0 (no limit).",
             hello_payload((2, 0)),
             ["FW-HEL-3", "FW-LIM-2"],
         ),
     ]
-    for key, description, payload, statements in valid:
+
+
+def valid_hello_cases(suite: Suite, framing: str) -> None:
+    """Each valid HELLO opens the session; so does one with a CRC trailer."""
+    for row in valid_hellos():
         session(
             suite,
-            f"hello-{key}",
-            f"{description} The session opens; a data message is delivered.",
-            ["FW-HEL-1", *statements],
+            f"hello-{row.key}",
+            f"{row.description} The session opens; a data message is delivered.",
+            ["FW-HEL-1", *row.statements],
             framing=framing,
-            data=opening(framing, frame(HELLO, payload)) + after,
+            data=opening(framing, frame(HELLO, row.payload)) + after_hello(framing),
             events=[message(DATA, b"after hello")],
             sent=[],
             end=CLEAN,
@@ -275,37 +314,18 @@ def hello_cases(suite: Suite, framing: str) -> None:
         "A HELLO with a CRC trailer.",
         ["FW-HEL-1", "FW-CRC-4"],
         framing=framing,
-        data=opening(framing, frame(HELLO, hello_payload((1, 65536)), checksum=True)) + after,
+        data=opening(framing, frame(HELLO, hello_payload((1, 65536)), checksum=True))
+        + after_hello(framing),
         events=[message(DATA, b"after hello")],
         sent=[],
         end=CLEAN,
         tags=["hello"],
     )
-    malformed = [
-        ("length-5", "A HELLO payload of 5 bytes.", hello_payload((1, 256))[:5]),
-        (
-            "length-7",
-            "A HELLO payload of 7 bytes (one setting and one byte).",
-            hello_payload((1, 256)) + b"\x00",
-        ),
-        ("length-1", "A HELLO payload of 1 byte.", b"\x01"),
-        (
-            "duplicate-frame-size",
-            "MAX_FRAME_SIZE twice (same value).",
-            hello_payload((1, 4096), (1, 4096)),
-        ),
-        ("duplicate-unknown", "Unknown setting 0x0003 twice.", hello_payload((3, 1), (3, 1))),
-        ("frame-size-255", "MAX_FRAME_SIZE 255.", hello_payload((1, 255))),
-        ("frame-size-0", "MAX_FRAME_SIZE 0.", hello_payload((1, 0))),
-        (
-            "frame-size-ceiling-plus-one",
-            "MAX_FRAME_SIZE 2^30 + 1.",
-            hello_payload((1, (1 << 30) + 1)),
-        ),
-        ("frame-size-max-u32", "MAX_FRAME_SIZE 2^32 - 1.", hello_payload((1, 0xFFFFFFFF))),
-        ("message-size-255", "MAX_MESSAGE_SIZE 255.", hello_payload((2, 255))),
-        ("message-size-1", "MAX_MESSAGE_SIZE 1.", hello_payload((2, 1))),
-    ]
+
+
+def hello_size_cases(suite: Suite, framing: str) -> None:
+    """FW-EXT-5: the largest HELLO that fits max frame 256, and one setting more."""
+    after = after_hello(framing)
     many = [(1, 256), (2, 1024), *((0x100 + index, index) for index in range(40))]
     session(
         suite,
@@ -336,20 +356,59 @@ def hello_cases(suite: Suite, framing: str) -> None:
         limits=SMALL_LIMITS,
         tags=["hello", "boundary"],
     )
+
+
+def malformed_hellos() -> list[Malformed]:
+    """HELLO payloads of a wrong length, with a duplicate setting or a value out of range."""
+    return [
+        Malformed("length-5", "A HELLO payload of 5 bytes.", hello_payload((1, 256))[:5]),
+        Malformed(
+            "length-7",
+            "A HELLO payload of 7 bytes (one setting and one byte).",
+            hello_payload((1, 256)) + b"\x00",
+        ),
+        Malformed("length-1", "A HELLO payload of 1 byte.", b"\x01"),
+        Malformed(
+            "duplicate-frame-size",
+            "MAX_FRAME_SIZE twice (same value).",
+            hello_payload((1, 4096), (1, 4096)),
+        ),
+        Malformed(
+            "duplicate-unknown", "Unknown setting 0x0003 twice.", hello_payload((3, 1), (3, 1))
+        ),
+        Malformed("frame-size-255", "MAX_FRAME_SIZE 255.", hello_payload((1, 255))),
+        Malformed("frame-size-0", "MAX_FRAME_SIZE 0.", hello_payload((1, 0))),
+        Malformed(
+            "frame-size-ceiling-plus-one",
+            "MAX_FRAME_SIZE 2^30 + 1.",
+            hello_payload((1, (1 << 30) + 1)),
+        ),
+        Malformed("frame-size-max-u32", "MAX_FRAME_SIZE 2^32 - 1.", hello_payload((1, 0xFFFFFFFF))),
+        Malformed("message-size-255", "MAX_MESSAGE_SIZE 255.", hello_payload((2, 255))),
+        Malformed("message-size-1", "MAX_MESSAGE_SIZE 1.", hello_payload((2, 1))),
+    ]
+
+
+def malformed_hello_cases(suite: Suite, framing: str) -> None:
+    """FW-HEL-3: a malformed HELLO fails the connection with malformed-control."""
     sent, end = failure("malformed-control")
-    for key, description, payload in malformed:
+    for row in malformed_hellos():
         session(
             suite,
-            f"hello-malformed-{key}",
-            f"{description} The connection fails with malformed-control (ERROR sent).",
+            f"hello-malformed-{row.key}",
+            f"{row.description} The connection fails with malformed-control (ERROR sent).",
             ["FW-HEL-3", "FW-ERR-1", "FW-ERR-2"],
             framing=framing,
-            data=opening(framing, frame(HELLO, payload)) + after,
+            data=opening(framing, frame(HELLO, row.payload)) + after_hello(framing),
             events=[],
             sent=sent,
             end=end,
             tags=["hello"],
         )
+
+
+def early_frame_cases(suite: Suite, framing: str) -> None:
+    """FW-HEL-1, FW-HEL-7: a HELLO comes first and once; anything else there is unexpected."""
     sent, end = failure("unexpected-message")
     session(
         suite,
@@ -365,17 +424,17 @@ def hello_cases(suite: Suite, framing: str) -> None:
         end=end,
         tags=["hello"],
     )
-    for key, early, statements in (
-        ("data", frame(DATA, b"too early"), ["FW-HEL-1", "FW-SES-6"]),
-        ("ping", frame(PING, b"12345678"), ["FW-HEL-1", "FW-SES-6"]),
-        ("pong", frame(PONG, b"12345678"), ["FW-HEL-1", "FW-SES-6"]),
+    for key, early in (
+        ("data", frame(DATA, b"too early")),
+        ("ping", frame(PING, b"12345678")),
+        ("pong", frame(PONG, b"12345678")),
     ):
         session(
             suite,
             f"{key}-before-hello",
             f"A {key.upper()} frame right after the preface, before any HELLO: "
             "unexpected-message (and no PONG is sent).",
-            statements,
+            ["FW-HEL-1", "FW-SES-6"],
             framing=framing,
             data=preface(framing) + on_wire(framing, early, PEER_HELLO),
             events=[],
@@ -383,6 +442,16 @@ def hello_cases(suite: Suite, framing: str) -> None:
             end=end,
             tags=["hello"],
         )
+
+
+class PeerError(NamedTuple):
+    """A valid ERROR from the peer: its code and reason are reported as they are."""
+
+    key: str
+    description: str
+    code: int
+    reason: str
+    statements: list[str]
 
 
 def error_frame_cases(suite: Suite, framing: str) -> None:
@@ -402,15 +471,37 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
         end={"peer_error": {"code": 300, "reason": "bad preface"}},
         tags=["error-frame"],
     )
-    valid = [
-        (
+    for row in peer_errors():
+        session(
+            suite,
+            f"error-{row.key}",
+            f"{row.description} Nothing is sent in reply.",
+            ["FW-ERR-3", *row.statements],
+            framing=framing,
+            data=opening(framing)
+            + before
+            + on_wire(framing, frame(ERROR, error_payload(row.code, row.reason.encode())))
+            + ignored,
+            events=[message(DATA, b"before")],
+            sent=[],
+            end={"peer_error": {"code": row.code, "reason": row.reason}},
+            tags=["error-frame"],
+        )
+    error_inside_message(suite, framing)
+    malformed_error_cases(suite, framing)
+
+
+def peer_errors() -> list[PeerError]:
+    """Valid ERRORs: known and unknown codes, reasons empty, long, multi-byte or hostile."""
+    return [
+        PeerError(
             "after-data",
             "An ERROR with code 203 after a data message; a data frame after it is not delivered.",
             203,
             "message-too-large (FW-MSG-10)",
             ["FW-SES-4"],
         ),
-        (
+        PeerError(
             "unknown-code",
             "An ERROR with code 999 (not in the registry) and an empty "
             "reason: reported with its number.",
@@ -418,21 +509,21 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
             "",
             ["FW-ERR-4"],
         ),
-        (
+        PeerError(
             "utf8-reason",
             "An ERROR with a multi-byte UTF-8 reason.",
             305,
             "größe ≠ 254 ✓",
             ["FW-ERR-2"],
         ),
-        (
+        PeerError(
             "max-reason",
             "An ERROR with a 254-byte reason (the longest allowed).",
             304,
             "t" * 254,
             ["FW-ERR-2"],
         ),
-        (
+        PeerError(
             "long-reason",
             "An ERROR with a 300-byte reason (longer than a sender may write, within the "
             "receiver's max frame size): accepted.",
@@ -440,14 +531,14 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
             "r" * 300,
             ["FW-ERR-2"],
         ),
-        (
+        PeerError(
             "code-zero",
             "An ERROR with the reserved code 0: reported with its number, not an error in itself.",
             0,
             "zero",
             ["FW-ERR-4"],
         ),
-        (
+        PeerError(
             "control-characters",
             "An ERROR whose reason holds an ANSI escape sequence, a bell "
             "and a line feed: reported as it is, never interpreted.",
@@ -456,22 +547,10 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
             ["FW-SEC-5"],
         ),
     ]
-    for key, description, code, reason, statements in valid:
-        session(
-            suite,
-            f"error-{key}",
-            f"{description} Nothing is sent in reply.",
-            ["FW-ERR-3", *statements],
-            framing=framing,
-            data=opening(framing)
-            + before
-            + on_wire(framing, frame(ERROR, error_payload(code, reason.encode())))
-            + ignored,
-            events=[message(DATA, b"before")],
-            sent=[],
-            end={"peer_error": {"code": code, "reason": reason}},
-            tags=["error-frame"],
-        )
+
+
+def error_inside_message(suite: Suite, framing: str) -> None:
+    """FW-MSG-6: an ERROR inside a data message ends the session; the message is lost."""
     session(
         suite,
         "error-inside-message",
@@ -490,40 +569,51 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
         end={"peer_error": {"code": 305, "reason": ""}},
         tags=["error-frame"],
     )
-    malformed = [
-        ("empty", "An empty ERROR payload.", b""),
-        ("one-byte", "A 1-byte ERROR payload.", b"\x00"),
-        ("invalid-utf8", "A reason that is not UTF-8 (byte 0xFF).", error_payload(100, b"\xff")),
-        (
+
+
+def malformed_errors() -> list[Malformed]:
+    """ERROR payloads too short for a code, or whose reason is not valid UTF-8."""
+    return [
+        Malformed("empty", "An empty ERROR payload.", b""),
+        Malformed("one-byte", "A 1-byte ERROR payload.", b"\x00"),
+        Malformed(
+            "invalid-utf8", "A reason that is not UTF-8 (byte 0xFF).", error_payload(100, b"\xff")
+        ),
+        Malformed(
             "overlong-utf8",
             "A reason with an overlong UTF-8 form (C0 80).",
             error_payload(100, b"a\xc0\x80"),
         ),
-        (
+        Malformed(
             "truncated-utf8",
             "A reason ending in the middle of a UTF-8 sequence (E2 82).",
             error_payload(100, b"cost \xe2\x82"),
         ),
-        (
+        Malformed(
             "surrogate-utf8",
             "A reason holding an encoded UTF-16 surrogate (ED A0 80).",
             error_payload(100, b"\xed\xa0\x80"),
         ),
-        (
+        Malformed(
             "beyond-unicode-utf8",
             "A reason holding a 4-byte form above U+10FFFF (F4 90 80 80), which RFC 3629 excludes.",
             error_payload(100, b"\xf4\x90\x80\x80"),
         ),
     ]
-    for key, description, payload in malformed:
+
+
+def malformed_error_cases(suite: Suite, framing: str) -> None:
+    """FW-ERR-4: a malformed ERROR fails the connection, and no ERROR goes back."""
+    before = on_wire(framing, frame(DATA, b"before"))
+    for row in malformed_errors():
         session(
             suite,
-            f"error-malformed-{key}",
-            f"{description} malformed-control; the connection is failed by the peer, so "
+            f"error-malformed-{row.key}",
+            f"{row.description} malformed-control; the connection is failed by the peer, so "
             "no ERROR is sent back.",
             ["FW-ERR-4", "FW-ERR-3"],
             framing=framing,
-            data=opening(framing) + before + on_wire(framing, frame(ERROR, payload)),
+            data=opening(framing) + before + on_wire(framing, frame(ERROR, row.payload)),
             events=[message(DATA, b"before")],
             sent=[],
             end=error("malformed-control"),
@@ -531,18 +621,29 @@ def error_frame_cases(suite: Suite, framing: str) -> None:
         )
 
 
+# The 8-byte payloads of the PINGs the other peer sends.
+PING_A = bytes.fromhex("0102030405060708")
+PING_B = b"\xff" * 8
+
+
 def ping_cases(suite: Suite, framing: str) -> None:
     """FW-PNG-1..3, FW-MSG-6, FW-CLS-3."""
-    ping_a, ping_b = bytes.fromhex("0102030405060708"), b"\xff" * 8
+    pong_cases(suite, framing)
+    ping_among_messages(suite, framing)
+    bad_ping_cases(suite, framing)
+
+
+def pong_cases(suite: Suite, framing: str) -> None:
+    """FW-PNG-2: each PING gets its PONG, even after the peer's end of input."""
     session(
         suite,
         "ping-pong",
         "A PING: answered by a PONG with the same 8 bytes.",
         ["FW-PNG-2", "FW-PNG-1", "FW-CLS-7"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
+        data=opening(framing) + on_wire(framing, frame(PING, PING_A)),
         events=[],
-        sent=[{"pong": ping_a.hex()}],
+        sent=[{"pong": PING_A.hex()}],
         end=OPEN,
         eof=False,
     )
@@ -553,9 +654,9 @@ def ping_cases(suite: Suite, framing: str) -> None:
         ["FW-PNG-2", "FW-MSG-16"],
         framing=framing,
         data=opening(framing)
-        + on_wire(framing, frame(PING, ping_a), frame(PING, ping_b, checksum=True)),
+        + on_wire(framing, frame(PING, PING_A), frame(PING, PING_B, checksum=True)),
         events=[],
-        sent=[{"pong": ping_a.hex()}, {"pong": ping_b.hex()}],
+        sent=[{"pong": PING_A.hex()}, {"pong": PING_B.hex()}],
         end=OPEN,
         eof=False,
     )
@@ -566,11 +667,15 @@ def ping_cases(suite: Suite, framing: str) -> None:
         "is sent; the session ends cleanly.",
         ["FW-PNG-2", "FW-CLS-3", "FW-CLS-2", "FW-CLS-7"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PING, ping_a)),
+        data=opening(framing) + on_wire(framing, frame(PING, PING_A)),
         events=[],
-        sent=[{"pong": ping_a.hex()}],
+        sent=[{"pong": PING_A.hex()}],
         end=CLEAN,
     )
+
+
+def ping_among_messages(suite: Suite, framing: str) -> None:
+    """FW-MSG-6, FW-PNG-3: PINGs inside messages, PONGs nobody asked for."""
     session(
         suite,
         "ping-inside-message",
@@ -582,11 +687,11 @@ def ping_cases(suite: Suite, framing: str) -> None:
         + on_wire(
             framing,
             frame(DATA, b"he", more=True),
-            frame(PING, ping_b),
+            frame(PING, PING_B),
             frame(DATA, b"llo", cont=True),
         ),
         events=[message(DATA, b"hello")],
-        sent=[{"pong": ping_b.hex()}],
+        sent=[{"pong": PING_B.hex()}],
         end=CLEAN,
     )
     session(
@@ -595,11 +700,15 @@ def ping_cases(suite: Suite, framing: str) -> None:
         "A PONG that answers no PING: ignored; the next message is delivered.",
         ["FW-PNG-3"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PONG, ping_a), frame(DATA, b"next")),
+        data=opening(framing) + on_wire(framing, frame(PONG, PING_A), frame(DATA, b"next")),
         events=[message(DATA, b"next")],
         sent=[],
         end=CLEAN,
     )
+
+
+def bad_ping_cases(suite: Suite, framing: str) -> None:
+    """FW-PNG-1: a PING or PONG of the wrong size; a PONG owed before a failure."""
     pong_sent, end = failure("malformed-control")
     for type_, length in ((PING, 0), (PING, 7), (PING, 9), (PONG, 7), (PONG, 9)):
         name = "ping" if type_ == PING else "pong"
@@ -624,11 +733,20 @@ def ping_cases(suite: Suite, framing: str) -> None:
         "header bytes are in; delimited: the code byte 0xde overruns, cobs-invalid).",
         ["FW-PNG-2", "FW-SES-3"],
         framing=framing,
-        data=opening(framing) + on_wire(framing, frame(PING, ping_a)) + GARBAGE + b"\x00",
+        data=opening(framing) + on_wire(framing, frame(PING, PING_A)) + GARBAGE + b"\x00",
         events=[],
-        sent=[{"pong": ping_a.hex()}, *sent],
+        sent=[{"pong": PING_A.hex()}, *sent],
         end=end,
     )
+
+
+class WrongByte(NamedTuple):
+    """A preface with one byte changed: where, and to what."""
+
+    key: str
+    description: str
+    offset: int
+    value: int
 
 
 def preface_cases(suite: Suite, framing: str) -> None:
@@ -636,21 +754,23 @@ def preface_cases(suite: Suite, framing: str) -> None:
     good = preface(framing)
     other = DELIMITED if framing == LENGTH_PREFIXED else LENGTH_PREFIXED
     wrong = [
-        ("high-bit-stripped", "First byte 0x09 (high bit stripped by a 7-bit link).", 0, 0x09),
-        ("first-byte", "First byte 0x88.", 0, 0x88),
-        ("version-digit", "Byte 3 is ASCII '2' (not Framewire/1).", 3, 0x32),
-        ("other-framing", f"Framing byte of {other} framing.", 4, preface(other)[4]),
-        ("cr-lf-to-lf", "CR LF converted to LF (byte 5 is 0x0A).", 5, 0x0A),
-        ("guard-last-byte", "Last guard byte 0x1B instead of 0x1A.", 7, 0x1B),
+        WrongByte(
+            "high-bit-stripped", "First byte 0x09 (high bit stripped by a 7-bit link).", 0, 0x09
+        ),
+        WrongByte("first-byte", "First byte 0x88.", 0, 0x88),
+        WrongByte("version-digit", "Byte 3 is ASCII '2' (not Framewire/1).", 3, 0x32),
+        WrongByte("other-framing", f"Framing byte of {other} framing.", 4, preface(other)[4]),
+        WrongByte("cr-lf-to-lf", "CR LF converted to LF (byte 5 is 0x0A).", 5, 0x0A),
+        WrongByte("guard-last-byte", "Last guard byte 0x1B instead of 0x1A.", 7, 0x1B),
     ]
-    for key, description, index, value in wrong:
-        broken = good[:index] + bytes([value])
-        rest = good[index + 1 :] + on_wire(framing, PEER_HELLO)
+    for row in wrong:
+        broken = good[: row.offset] + bytes([row.value])
+        rest = good[row.offset + 1 :] + on_wire(framing, PEER_HELLO)
         for cut, eof, how in ((broken, False, "at-byte"), (broken + rest, True, "whole")):
             session(
                 suite,
-                f"bad-preface-{key}-{how}",
-                f"{description} bad-preface at that byte"
+                f"bad-preface-{row.key}-{how}",
+                f"{row.description} bad-preface at that byte"
                 f"{' (nothing after it has arrived yet)' if how == 'at-byte' else ''}; no "
                 "ERROR frame is sent.",
                 ["FW-PRE-2", "FW-PRE-1", "FW-ERR-1"],
@@ -725,6 +845,11 @@ def end_of_input_cases(suite: Suite, framing: str) -> None:
             end=end,
             tags=["eof", "every-offset"],
         )
+    truncated_after_handshake(suite, framing)
+
+
+def truncated_after_handshake(suite: Suite, framing: str) -> None:
+    """FW-CLS-5: end of input inside a frame or a message, after the handshake."""
     sent, end = failure("truncated-frame")
     session(
         suite,
@@ -757,131 +882,145 @@ def end_of_input_cases(suite: Suite, framing: str) -> None:
     )
 
 
+class SessionFault(NamedTuple):
+    """Frames holding one fault that ends a session, the error the spec names for it, and
+    the implementation's limits."""
+
+    key: str
+    frames: list[bytes]
+    name: str
+    statements: list[str]
+    limits: Json = SMALL_LIMITS
+
+
 def fatal_frame_cases(suite: Suite, framing: str) -> None:
     """Every frame and message error is fatal in a session (FW-SES-7, FW-DLM-9)."""
-    start = frame(DATA, b"start", more=True)
-    limits_256 = {"max_frame_size": 256, "max_message_size": 256}
-    faults: list[tuple[str, list[bytes], str, list[str], Json]] = [
-        ("bad-magic", [frame(DATA, b"x", magic=b"FV")], "bad-magic", ["FW-HDR-4"], SMALL_LIMITS),
-        (
+    for fault in [*fatal_frame_faults(), *fatal_message_faults()]:
+        fatal_fault(suite, framing, fault)
+    if framing == DELIMITED:
+        fatal_fault(
+            suite,
+            framing,
+            SessionFault(
+                "length-mismatch", [frame(DATA, b"x", length=2)], "length-mismatch", ["FW-DLM-3"]
+            ),
+        )
+        fatal_cobs_invalid(suite, framing)
+    fatal_header_only(suite, framing)
+
+
+def fatal_frame_faults() -> list[SessionFault]:
+    """Faults of one frame: its header, its size, its checksum."""
+    return [
+        SessionFault("bad-magic", [frame(DATA, b"x", magic=b"FV")], "bad-magic", ["FW-HDR-4"]),
+        SessionFault(
             "version",
             [frame(DATA, b"x", version=2)],
             "unsupported-version",
             ["FW-HDR-5", "FW-EXT-1"],
-            SMALL_LIMITS,
         ),
-        (
-            "reserved-flag",
-            [frame(DATA, b"x", raw_flags=0x08)],
-            "reserved-flag",
-            ["FW-FLG-1"],
-            SMALL_LIMITS,
+        SessionFault(
+            "reserved-flag", [frame(DATA, b"x", raw_flags=0x08)], "reserved-flag", ["FW-FLG-1"]
         ),
-        (
-            "control-app-flags",
-            [frame(PING, bytes(8), app=1)],
-            "reserved-flag",
-            ["FW-FLG-2"],
-            SMALL_LIMITS,
+        SessionFault(
+            "control-app-flags", [frame(PING, bytes(8), app=1)], "reserved-flag", ["FW-FLG-2"]
         ),
-        ("reserved-type", [frame(0x3F, b"x")], "reserved-type", ["FW-TYP-2"], SMALL_LIMITS),
-        (
+        SessionFault("reserved-type", [frame(0x3F, b"x")], "reserved-type", ["FW-TYP-2"]),
+        SessionFault(
             "fragmented-control",
             [frame(PONG, bytes(8), more=True)],
             "fragmented-control",
             ["FW-TYP-3"],
-            SMALL_LIMITS,
         ),
-        (
+        SessionFault(
             "frame-too-large",
             [frame(DATA, nonzero_bytes(257))],
             "frame-too-large",
             ["FW-LEN-3", "FW-HEL-6"],
-            SMALL_LIMITS,
         ),
-        (
+        SessionFault(
             "checksum-mismatch",
             [corrupt_trailer(frame(DATA, b"x", checksum=True))],
             "checksum-mismatch",
             ["FW-CRC-3"],
-            SMALL_LIMITS,
         ),
-        (
+    ]
+
+
+def fatal_message_faults() -> list[SessionFault]:
+    """Faults of the message rules of section 5."""
+    start = frame(DATA, b"start", more=True)
+    return [
+        SessionFault(
             "unexpected-continuation",
             [frame(DATA, b"x", cont=True)],
             "unexpected-continuation",
             ["FW-MSG-7"],
-            SMALL_LIMITS,
         ),
-        (
-            "message-interrupted",
-            [start, frame(DATA, b"x")],
-            "message-interrupted",
-            ["FW-MSG-8"],
-            SMALL_LIMITS,
+        SessionFault(
+            "message-interrupted", [start, frame(DATA, b"x")], "message-interrupted", ["FW-MSG-8"]
         ),
-        (
+        SessionFault(
             "continuation-mismatch",
             [start, frame(0x41, b"x", cont=True)],
             "continuation-mismatch",
             ["FW-MSG-9"],
-            SMALL_LIMITS,
         ),
-        (
+        SessionFault(
             "message-too-large",
             [frame(DATA, nonzero_bytes(256), more=True), frame(DATA, b"x", cont=True)],
             "message-too-large",
             ["FW-MSG-10", "FW-HEL-6"],
-            limits_256,
+            {"max_frame_size": 256, "max_message_size": 256},
         ),
     ]
+
+
+def fatal_fault(suite: Suite, framing: str, fault: SessionFault) -> None:
+    """A message, the fault, a message: the first is delivered, then the session fails."""
+    sent, end = failure(fault.name)
+    rules = [*fault.statements, "FW-SES-7", "FW-SES-3", "FW-SES-4", "FW-ERR-1", "FW-ERR-2"]
     if framing == DELIMITED:
-        faults += [
-            (
-                "length-mismatch",
-                [frame(DATA, b"x", length=2)],
-                "length-mismatch",
-                ["FW-DLM-3"],
-                SMALL_LIMITS,
-            ),
-        ]
-    after = frame(DATA, b"after")
-    for key, bad_frames, name, statements, limits in faults:
-        sent, end = failure(name)
-        rules = [*statements, "FW-SES-7", "FW-SES-3", "FW-SES-4", "FW-ERR-1", "FW-ERR-2"]
-        if framing == DELIMITED:
-            rules.append("FW-DLM-9")
-        session(
-            suite,
-            f"fatal-{key}",
-            f"A data message, then a {name} fault, then another message: the first is "
-            "delivered, the connection fails (ERROR sent), nothing after is delivered.",
-            rules,
-            framing=framing,
-            data=opening(framing) + on_wire(framing, frame(DATA, b"before"), *bad_frames, after),
-            events=[message(DATA, b"before")],
-            sent=sent,
-            end=end,
-            limits=limits,
-        )
-    if framing == DELIMITED:
-        sent, end = failure("cobs-invalid")
-        session(
-            suite,
-            "fatal-cobs-invalid",
-            "A data message, then a frame whose COBS code byte overruns: the connection "
-            "fails with cobs-invalid (ERROR sent).",
-            ["FW-SES-7", "FW-DLM-9", "FW-COB-2", "FW-ERR-1"],
-            framing=framing,
-            data=opening(framing)
-            + on_wire(framing, frame(DATA, b"before"))
-            + b"\x30\x46\x57\x00"
-            + on_wire(framing, after),
-            events=[message(DATA, b"before")],
-            sent=sent,
-            end=end,
-            limits=SMALL_LIMITS,
-        )
+        rules.append("FW-DLM-9")
+    session(
+        suite,
+        f"fatal-{fault.key}",
+        f"A data message, then a {fault.name} fault, then another message: the first is "
+        "delivered, the connection fails (ERROR sent), nothing after is delivered.",
+        rules,
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"before"), *fault.frames, frame(DATA, b"after")),
+        events=[message(DATA, b"before")],
+        sent=sent,
+        end=end,
+        limits=fault.limits,
+    )
+
+
+def fatal_cobs_invalid(suite: Suite, framing: str) -> None:
+    """FW-DLM-9: in a session, even cobs-invalid is fatal."""
+    sent, end = failure("cobs-invalid")
+    session(
+        suite,
+        "fatal-cobs-invalid",
+        "A data message, then a frame whose COBS code byte overruns: the connection "
+        "fails with cobs-invalid (ERROR sent).",
+        ["FW-SES-7", "FW-DLM-9", "FW-COB-2", "FW-ERR-1"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(DATA, b"before"))
+        + b"\x30\x46\x57\x00"
+        + on_wire(framing, frame(DATA, b"after")),
+        events=[message(DATA, b"before")],
+        sent=sent,
+        end=end,
+        limits=SMALL_LIMITS,
+    )
+
+
+def fatal_header_only(suite: Suite, framing: str) -> None:
+    """FW-HEL-6: a frame over the announced maximum fails from its header alone."""
     sent, end = failure("frame-too-large")
     session(
         suite,
@@ -1316,26 +1455,34 @@ def zero_in_preface_cases(suite: Suite) -> None:
         )
 
 
-def control_layout_order_cases(suite: Suite, framing: str) -> None:
-    """FW-HDR-9: a control payload's layout is checked only once the frame has passed every
-    frame check, its checksum included, so a frame error or the end of input comes first."""
+class LayoutOrder(NamedTuple):
+    """A control frame whose layout is wrong and which also fails an earlier check."""
+
+    key: str
+    description: str
+    data: bytes
+    name: str
+
+
+def layout_orders(framing: str) -> list[LayoutOrder]:
+    """Control frames with a wrong layout and a wrong checksum, or cut by end of input."""
     nine = bytes(range(9))
-    for key, description, data, name in (
-        (
+    return [
+        LayoutOrder(
             "ping-length-9-bad-checksum",
             "A PING of 9 bytes with a wrong CRC: checksum-mismatch (the frame is checked "
             "before its layout), not malformed-control.",
             opening(framing) + on_wire(framing, corrupt_trailer(frame(PING, nine, checksum=True))),
             "checksum-mismatch",
         ),
-        (
+        LayoutOrder(
             "hello-length-7-bad-checksum",
             "A HELLO of 7 bytes with a wrong CRC: checksum-mismatch, not malformed-control.",
             preface(framing)
             + on_wire(framing, corrupt_trailer(frame(HELLO, bytes(7), checksum=True))),
             "checksum-mismatch",
         ),
-        (
+        LayoutOrder(
             "error-length-1-bad-checksum",
             "An ERROR of 1 byte with a wrong CRC: checksum-mismatch, which this side "
             "detected, so it sends an ERROR (a malformed ERROR would send none).",
@@ -1343,29 +1490,42 @@ def control_layout_order_cases(suite: Suite, framing: str) -> None:
             + on_wire(framing, corrupt_trailer(frame(ERROR, b"\x01", checksum=True))),
             "checksum-mismatch",
         ),
-        (
+        LayoutOrder(
             "ping-length-9-cut",
             "A PING announcing 9 bytes, cut after 4 payload bytes by the end of input: "
             "truncated-frame (no ERROR), not malformed-control.",
             opening(framing) + on_wire(framing, frame(PING, nine))[:-6],
             "truncated-frame",
         ),
-    ):
-        sent, end = failure(name)
+    ]
+
+
+def control_layout_order_cases(suite: Suite, framing: str) -> None:
+    """FW-HDR-9: a control payload's layout is checked only once the frame has passed every
+    frame check, its checksum included, so a frame error or the end of input comes first."""
+    nine = bytes(range(9))
+    for row in layout_orders(framing):
+        sent, end = failure(row.name)
         session(
             suite,
-            f"order-{key}",
-            description,
+            f"order-{row.key}",
+            row.description,
             [
                 "FW-HDR-9",
-                "FW-PNG-1" if "ping" in key else "FW-HEL-3" if "hello" in key else "FW-ERR-4",
+                "FW-PNG-1"
+                if "ping" in row.key
+                else "FW-HEL-3"
+                if "hello" in row.key
+                else "FW-ERR-4",
             ],
             framing=framing,
-            data=data,
+            data=row.data,
             events=[],
             sent=sent,
             end=end,
-            tags=["check-order", "multi-fault"] if "checksum" in key else ["check-order", "eof"],
+            tags=["check-order", "multi-fault"]
+            if "checksum" in row.key
+            else ["check-order", "eof"],
         )
     session(
         suite,

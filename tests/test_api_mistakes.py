@@ -1,0 +1,237 @@
+"""Mistakes a newcomer makes with the API are caught where they are made, with a message
+that names the right call, not later as an AttributeError deep inside."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from io_peers import async_echo, echo, handshake_bytes
+
+from framewire import Framing, Limits, Message, Options
+from framewire.aio import open_connection, start_server
+from framewire.errors import RemoteProtocolError, TransportError
+from framewire.session import Session
+from framewire.sync import Server, connect, serve
+
+pytestmark = pytest.mark.timeout(30)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with serve(("127.0.0.1", 0), echo) as running:
+        yield running
+
+
+# --- the address is one value --------------------------------------------------------
+
+
+def test_connect_with_host_and_port_apart_names_the_right_call(server: Server) -> None:
+    assert isinstance(server.address, tuple)
+    port = server.address[1]
+    with pytest.raises(TypeError, match=r"connect\(\('127.0.0.1', \d+\)"):
+        connect("127.0.0.1", port)  # type: ignore[call-overload]
+
+
+def test_open_connection_with_host_and_port_apart_names_the_right_call(server: Server) -> None:
+    assert isinstance(server.address, tuple)
+    port = server.address[1]
+    with pytest.raises(TypeError, match=r"open_connection\(\('127.0.0.1', \d+\)"):
+        asyncio.run(open_connection("127.0.0.1", port))  # type: ignore[call-overload]
+
+
+def test_start_server_with_the_handler_first_names_the_right_call() -> None:
+    async def main() -> None:
+        await start_server(async_echo, "127.0.0.1", 0)  # type: ignore[call-overload]
+
+    with pytest.raises(TypeError, match=r"start_server\(\('127.0.0.1', 0\), handler"):
+        asyncio.run(main())
+
+
+def test_serve_with_the_handler_first_names_the_right_call() -> None:
+    with pytest.raises(TypeError, match=r"serve\(\('127.0.0.1', 0\), handler"):
+        serve(echo, ("127.0.0.1", 0))  # type: ignore[call-overload]
+
+
+def test_options_of_the_wrong_type_are_named(server: Server) -> None:
+    with pytest.raises(TypeError, match=r"options must be a framewire\.Options, not str"):
+        connect(server.address, "delimited")  # type: ignore[call-overload]
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+def test_a_text_payload_is_refused_when_the_message_is_made() -> None:
+    with pytest.raises(TypeError, match=r"payload must be bytes.*\.encode\(\)"):
+        Message(0x41, "text")  # type: ignore[arg-type]
+
+
+def test_a_bytes_like_payload_becomes_bytes() -> None:
+    message = Message(0x41, bytearray(b"abc"))  # type: ignore[arg-type]
+    assert type(message.payload) is bytes
+    assert message == Message(0x41, b"abc")
+    assert Message(0x41, memoryview(b"xyz")).payload == b"xyz"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("flags", [16, -1])
+def test_flags_outside_0_to_15_are_refused(flags: int) -> None:
+    with pytest.raises(ValueError, match="application flags, 0 to 15"):
+        Message(0x41, b"", flags)
+
+
+@pytest.mark.parametrize("message_type", [256, -1])
+def test_a_type_outside_a_byte_is_refused(message_type: int) -> None:
+    with pytest.raises(ValueError, match="0 to 255"):
+        Message(message_type, b"")
+
+
+def test_send_given_bytes_names_the_fix(server: Server) -> None:
+    with connect(server.address) as channel, pytest.raises(TypeError, match=r"Message\(0x40"):
+        channel.send(b"raw")  # type: ignore[arg-type]
+
+
+def test_the_session_refuses_what_is_not_a_message() -> None:
+    with pytest.raises(TypeError, match=r"takes a framewire\.Message"):
+        Session().send("text")  # type: ignore[arg-type]
+
+
+# --- options -----------------------------------------------------------------------------
+
+
+def test_options_take_the_framing_as_its_string() -> None:
+    assert Options(framing="delimited").framing is Framing.DELIMITED  # type: ignore[arg-type]
+    assert Options("length-prefixed") == Options()  # type: ignore[arg-type]
+
+
+def test_an_unknown_framing_string_lists_the_choices() -> None:
+    with pytest.raises(ValueError, match="'length-prefixed' or 'delimited'"):
+        Options(framing="cobs")  # type: ignore[arg-type]
+
+
+# --- send(timeout=) in both APIs (spec/guide/errors.md, "A call's timeout") -------------
+
+BIG = Message(0x40, bytes(16 * 1024 * 1024))
+"""More than the socket buffers of both ends hold, so a peer that never reads stalls it."""
+
+
+class UnreadPeer:
+    """A peer that does its handshake, then never reads (until ``close``)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address: tuple[str, int] = self.listener.getsockname()[:2]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        sock, _ = self.listener.accept()
+        sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED, Limits(max_message_size=0)))
+        self.accepted.append(sock)
+
+    def close(self) -> None:
+        self.thread.join(5)
+        for sock in [*self.accepted, self.listener]:
+            sock.close()
+
+
+@pytest.fixture
+def unread_peer() -> Iterator[UnreadPeer]:
+    peer = UnreadPeer()
+    yield peer
+    peer.close()
+
+
+def test_a_blocking_send_timeout_fails_the_connection(unread_peer: UnreadPeer) -> None:
+    with connect(unread_peer.address) as channel:
+        with pytest.raises(TransportError, match="partly written"):
+            channel.send(BIG, timeout=0.5)
+        with pytest.raises(TransportError):  # the channel is failed (FW-SES-4)
+            channel.send(Message(0x40, b"next"))
+
+
+def test_an_asyncio_send_timeout_says_what_happened(unread_peer: UnreadPeer) -> None:
+    async def main() -> str:
+        channel = await open_connection(unread_peer.address)
+        with pytest.raises(TimeoutError) as raised:
+            await channel.send(BIG, timeout=0.5)
+        with pytest.raises(TimeoutError):  # not failed: the next send waits its turn too
+            await channel.send(Message(0x40, b"next"), timeout=0.2)
+        unread_peer.close()  # the queued message can never go out now
+        await channel.close()
+        return str(raised.value)
+
+    assert "still usable" in asyncio.run(main())
+
+
+# --- TransportError is a ConnectionError -------------------------------------------------
+
+
+def test_a_refused_connection_is_a_connection_error_with_its_errno() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        address = listener.getsockname()[:2]
+    with pytest.raises(ConnectionError) as raised:  # what socket code already catches
+        connect(address)
+    assert isinstance(raised.value, TransportError)
+    assert raised.value.errno == errno.ECONNREFUSED
+    assert "connecting to" in str(raised.value)
+
+
+def test_an_asyncio_refused_connection_is_a_connection_error_with_its_errno() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        address = listener.getsockname()[:2]
+    with pytest.raises(ConnectionError) as raised:
+        asyncio.run(open_connection(address))
+    assert raised.value.errno == errno.ECONNREFUSED
+
+
+# --- a timeout for the connect ----------------------------------------------------------
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[tuple[str, int]]:
+    """A TCP port where the kernel completes connections and nobody ever speaks."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        yield listener.getsockname()[:2]
+
+
+def test_connect_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
+    started = time.monotonic()
+    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+        connect(silent_listener, timeout=0.5)
+    assert time.monotonic() - started < 10  # the default handshake deadline is 10 s
+
+
+def test_open_connection_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
+    started = time.monotonic()
+    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+        asyncio.run(open_connection(silent_listener, timeout=0.5))
+    assert time.monotonic() - started < 10
+
+
+# --- async with start_server(...), with or without await ---------------------------------
+
+
+def test_start_server_works_in_async_with_without_await() -> None:
+    async def main() -> Message | None:
+        async with start_server(("127.0.0.1", 0), async_echo) as server:
+            channel = await open_connection(server.address)
+            async with channel:
+                await channel.send(Message(0x40, b"hi"))
+                return await channel.recv(timeout=5)
+
+    assert asyncio.run(main()) == Message(0x40, b"hi")
+
+
+def test_start_server_is_still_awaited_for_the_server() -> None:
+    async def main() -> bool:
+        server = await start_server(("127.0.0.1", 0), async_echo)
+        async with server:
+            return isinstance(server.address, tuple)
+
+    assert asyncio.run(main())
