@@ -19,6 +19,7 @@ import signal
 import sys
 
 from io_peers import async_echo as echo
+from memory_report import install as install_memory_report
 
 from framewire import Deadlines, Framing
 from framewire.addresses import format_address, parse_address
@@ -42,6 +43,7 @@ async def serve(args: argparse.Namespace) -> None:
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    install_memory_report(asyncio.get_running_loop())
     print(f"listening on {format_address(server.address)}", file=sys.stderr, flush=True)
     async with server:
         await stop.wait()

@@ -7,6 +7,8 @@ project's own TLS layer). The certificates come from ``trustme``, made at test t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import socket
 import ssl
 import threading
@@ -24,7 +26,7 @@ from io_peers import (
     handshake_bytes,
     raw_connect,
 )
-from polling import wait_until
+from polling import wait_until, wait_until_async
 from tls_peers import (
     TlsFiles,
     end_without_close_notify,
@@ -32,7 +34,7 @@ from tls_peers import (
     read_tls_to_end,
 )
 
-from framewire import Deadlines, Framing, aio, sync
+from framewire import Deadlines, Framing, _schema, _tls_aio, aio, sync
 from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import (
@@ -44,7 +46,7 @@ from framewire.errors import (
 )
 from framewire.events import Message
 from framewire.options import Options
-from framewire.tls import ALPN_PROTOCOL, check_alpn
+from framewire.tls import ALPN_PROTOCOL, TlsLayer, check_alpn
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -432,3 +434,85 @@ def test_asyncio_over_tls_on_uvloop(tls_files: TlsFiles, framing: Framing) -> No
             return [message async for message in channel]
 
     assert uvloop.run(scenario()) == MESSAGES
+
+
+def test_asyncio_tls_connection_is_freed_when_it_ends_without_the_garbage_collector(
+    tls_files: TlsFiles, framing: Framing
+) -> None:
+    """An ended connection's TLS state (its SSLObject, buffers, ciphertext buffer) goes
+    when the connection ends, not at a later collection of reference cycles: a server
+    that has served a burst of connections must not hold all of them until then."""
+
+    def live_shims() -> int:
+        return sum(isinstance(o, (_tls_aio.TlsShim, TlsLayer)) for o in gc.get_objects())
+
+    def stalled_then_gone(address: Address) -> None:
+        """A frame never finished: the server's ERROR and close_notify, then our end
+        without close_notify, which the server reads as it lingers."""
+        with raw_tls_connect(address, tls_files, framing) as sock:
+            sock.sendall(frame(framing, 0, DATA, b"never finished")[:5])
+            read_tls_to_end(sock)
+
+    async def clients(address: Address) -> None:
+        assert not isinstance(address, str)
+        host, port = address
+        context = tls_files.client()
+        faulty = frame(framing, _schema.FLAG_R, DATA, b"")  # a reserved flag: an ERROR
+        for opening in (handshake_bytes(framing), handshake_bytes(framing) + faulty, b""):
+            reader, writer = await asyncio.open_connection(
+                host, port, ssl=context, server_hostname="localhost"
+            )
+            writer.write(opening)
+            await reader.read(_schema.PREFACE_SIZE)
+            writer.close()
+        reader, writer = await asyncio.open_connection(
+            host, port, ssl=context, server_hostname="localhost"
+        )
+        writer.write(handshake_bytes(framing))
+        await reader.read(_schema.PREFACE_SIZE)
+        writer.get_extra_info("socket").shutdown(socket.SHUT_WR)  # a truncation (FW-TLS-7)
+        with contextlib.suppress(ssl.SSLError):
+            await reader.read()
+        writer.close()
+        await asyncio.to_thread(stalled_then_gone, address)
+        reader, writer = await asyncio.open_connection(host, port)  # no TLS at all
+        writer.write(b"not a TLS record" * 8)
+        await reader.read()
+        writer.close()
+
+    async def scenario() -> None:
+        async with await aio.start_server(
+            ("127.0.0.1", 0), async_echo, Options(framing), ssl=tls_files.server(),
+            deadlines=FAST,
+        ) as server:  # fmt: skip
+            await clients(server.address)
+            await wait_until_async(lambda: live_shims() == 0, what="no TlsShim left")
+
+    gc.collect()
+    gc.disable()
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.enable()
+
+
+def test_tls_layer_is_freed_when_a_truncated_connection_ends(
+    tls_server: Callable[..., Address], tls_files: TlsFiles, framing: Framing
+) -> None:
+    """The failure a TLS layer keeps for its next read refers to the layer through its
+    traceback: once the connection is gone, nothing may keep that cycle, with the
+    session and buffers in it, for the garbage collector to find later."""
+    address = tls_server("echo-after-end", Received(), FAST)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            with raw_tls_connect(address, tls_files, framing) as sock:
+                sock.sendall(frame(framing, 0, DATA, b"never finished")[:5])
+                read_tls_to_end(sock)  # ERROR and close_notify; then our end, truncated
+        wait_until(
+            lambda: not any(isinstance(o, TlsLayer) for o in gc.get_objects()),
+            what="no TlsLayer left",
+        )
+    finally:
+        gc.enable()

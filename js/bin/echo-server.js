@@ -19,7 +19,9 @@
 
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Session, createServer, connect, tlsError } from '../src/session.js';
 import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
@@ -185,11 +187,45 @@ function logFailure(e) {
 }
 
 /**
+ * With FRAMEWIRE_MEMORY_REPORT naming a directory, SIGUSR2 runs a full garbage collection
+ * and appends one JSON line to DIRECTORY/PID.jsonl: the bytes the program holds, what
+ * process.memoryUsage() says (RSS also counts the heap V8 and the C allocator keep for
+ * later) and the sessions not yet collected, counted through a FinalizationRegistry
+ * (tests/soak/soak_run.py tells a leak from a heap that grew once and stays).
+ * @returns {((session: Session) => void) | undefined} what counts a new session
+ */
+function installMemoryReport() {
+  const directory = process.env.FRAMEWIRE_MEMORY_REPORT;
+  if (!directory) return undefined;
+  let live = 0;
+  const finalized = new FinalizationRegistry(() => { live--; });
+  setFlagsFromString('--expose-gc');
+  const collect = /** @type {() => void} */ (runInNewContext('gc'));
+  process.on('SIGUSR2', () => {
+    collect();
+    // finalization callbacks run after the collection, in a later task
+    setTimeout(() => {
+      const usage = process.memoryUsage();
+      // held: the JS heap in use and the ArrayBuffers (Buffers' memory) alive; V8 frees
+      // other external memory lazily, after the collection, so it is not counted
+      const entry = { held: usage.heapUsed + usage.arrayBuffers, ...usage, liveSessions: live, sessions: connections };
+      appendFileSync(`${directory}/${process.pid}.jsonl`, `${JSON.stringify(entry)}\n`);
+    }, 50);
+  });
+  return (session) => {
+    live++;
+    finalized.register(session, undefined);
+  };
+}
+const countSession = installMemoryReport();
+
+/**
  * The echo application: every data message back, once, in order; half-close after the peer's clean end.
  * @param {Session} session
  */
 function echo(session) {
   connectionNumbers.set(session, ++connections);
+  countSession?.(session);
   session.on('message', echoMessage);
   session.on('end', endEcho);
   session.on('error', logFailure);

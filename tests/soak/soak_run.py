@@ -1,25 +1,33 @@
 """Soak: honest and hostile clients at once against every server, for minutes; passes when
 each server's memory and descriptors stay flat after the warm-up.
 
-    .venv/bin/python tests/soak/soak_run.py [--minutes 10] [--write tests/soak/RESULTS.md]
+    .venv/bin/python tests/soak/soak_run.py [--minutes 10] [--servers 'javascript/*,*/tls']
+                                            [--write tests/soak/RESULTS.md]
 
 The servers are those of the hostile suite (tests/hostile_helpers.py): the threaded
 ``framewire echo``, the asyncio server of tests/aio_echo_server.py and the JavaScript echo
 peer, each over loopback TCP, a Unix socket and TLS (a trustme test PKI), length-prefixed
-framing: nine processes at once. Beside each, an honest client exchanges random messages
-and checks every echoed byte, and a hostile one cycles through attacks of the hostile
-suite (header faults, an oversized length, garbage, a stalled frame, an end mid-frame, a
-flood of empty continuations), each checked for the error the server must send.
+framing: nine processes at once (``--servers`` picks some). Beside each, an honest client
+exchanges random messages and checks every echoed byte, and a hostile one cycles through
+attacks of the hostile suite (header faults, an oversized length, garbage, a stalled
+frame, an end mid-frame, a flood of empty continuations), each checked for the error the
+server must send.
 
 Why in rounds: the clients run for ``SAMPLE_EVERY`` seconds, then finish what they are
 doing, and each server's RSS and open descriptors are read from /proc once it has let go
 of the connections just ended. A reading between rounds is of a server at rest, so its
-descriptors are exact and its RSS is not that of the attack in flight. The first third
-of the readings (at least one) is the warm-up. A server passes when, after the warm-up,
-its RSS drift (median of the last three readings minus median of the first three, or
-of the last and first halves of fewer than six) is at
-most ``RSS_DRIFT_KIB`` and its descriptors never exceed their first reading; the run
-passes when every server does and no client saw a wrong echo or a wrong error.
+descriptors are exact and its RSS is not that of the attack in flight. The asyncio and
+JavaScript servers then report the memory they hold after a full garbage collection
+(tests/memory_report.py, js/bin/echo-server.js): RSS also counts what the allocators and
+V8 keep for later, which grows to a size and stays; a leak grows both.
+
+The warm-up is the first third of the readings, and at least ``WARM_UP_ROUNDS``: the
+time the allocators and V8 took to reach their size. A server passes when, after the
+warm-up, its RSS drift and the drift of the memory it holds (each the median of the last
+three readings minus median of the first three) are at most ``RSS_DRIFT_KIB`` and its
+descriptors never exceed their first reading; the run passes when every server does and
+no client saw a wrong echo or a wrong error. tests/test_soak_verdict.py shows that a
+leak fails, a real one among them.
 
 Not part of ``make test``: ``make soak`` runs it (``SOAK_MINUTES``, 10 by default) and
 rewrites tests/soak/RESULTS.md. Loopback and Unix sockets only; every loop is bounded by
@@ -31,8 +39,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import fnmatch
+import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -58,6 +69,7 @@ from hostile_helpers import (
 )
 from io_peers import handshake_bytes
 from js_peers import NODE
+from memory_report import ENVIRONMENT as MEMORY_REPORT
 from polling import poll
 
 from framewire import Encoder, Framing, _schema
@@ -67,7 +79,13 @@ FRAMING = Framing.LENGTH_PREFIXED
 SAMPLE_EVERY = 10.0
 """Seconds of load between two readings."""
 RSS_DRIFT_KIB = 5 * 1024
-"""Largest RSS drift after the warm-up for a pass."""
+"""Largest drift after the warm-up for a pass, of the RSS and of the memory held."""
+WARM_UP_ROUNDS = 18
+"""Least number of readings in the warm-up: three minutes of load, which the
+JavaScript server's V8 heap and the allocators took to reach their size in runs of 12
+minutes (tests/soak/RESULTS.md); a third of the readings when that is more."""
+JUDGED_ROUNDS = 6
+"""Least number of readings after the warm-up: two windows of three."""
 SETTLE = 10.0
 """Seconds a server gets to let go of the connections of a round before it is read."""
 HONEST_ROUND = 10
@@ -140,6 +158,8 @@ class Subject:
     server: RunningServer
     rss_kib: list[int] = field(default_factory=list)
     fds: list[int] = field(default_factory=list)
+    reports: list[dict[str, object]] = field(default_factory=list)
+    """What the server said it holds at each reading (asyncio and JavaScript servers)."""
     honest_messages: int = 0
     attacks: int = 0
     problems: list[str] = field(default_factory=list)
@@ -186,6 +206,30 @@ def read_at_rest(subjects: list[Subject], rest_fds: dict[int, int]) -> None:
     for subject in subjects:
         subject.fds.append(subject.server.fd_count())
         subject.rss_kib.append(subject.server.rss_kib())
+    for subject in subjects:
+        report = memory_report(subject.server)
+        if report is not None:
+            subject.reports.append(report)
+
+
+def memory_report(server: RunningServer) -> dict[str, object] | None:
+    """Ask a server that can (tests/memory_report.py, js/bin/echo-server.js) what it
+    holds after a full garbage collection; None for one that cannot."""
+    if server.kind == "threaded":
+        return None
+    path = Path(os.environ[MEMORY_REPORT]) / f"{server.process.pid}.jsonl"
+    before = path.read_text().count("\n") if path.exists() else 0
+    server.process.send_signal(signal.SIGUSR2)
+
+    def written() -> list[str]:
+        lines = path.read_text().splitlines() if path.exists() else []
+        return lines if len(lines) > before else []
+
+    lines = poll(written, timeout=SETTLE)
+    if not lines:
+        return None
+    report: dict[str, object] = json.loads(lines[before])
+    return report
 
 
 def run_round(subjects: list[Subject], seconds: float, seed: int, turns: dict[int, int]) -> None:
@@ -204,8 +248,9 @@ def run_round(subjects: list[Subject], seconds: float, seed: int, turns: dict[in
 
 
 @contextlib.contextmanager
-def servers(log_dir: Path) -> Iterator[list[Subject]]:
-    """Every server kind over every transport, running until the block ends."""
+def servers(log_dir: Path, chosen: Callable[[str], bool]) -> Iterator[list[Subject]]:
+    """Every server kind over every transport whose name ``chosen`` accepts, running
+    until the block ends."""
     kinds = [kind for kind in SERVER_KINDS if kind != "javascript" or NODE is not None]
     with contextlib.ExitStack() as stack:
         subjects = [
@@ -216,6 +261,7 @@ def servers(log_dir: Path) -> Iterator[list[Subject]]:
             )
             for kind in kinds
             for transport in TRANSPORTS
+            if chosen(f"{kind}/{transport}")
         ]
         yield subjects
 
@@ -225,38 +271,84 @@ class Verdict:
     """What the readings after the warm-up say about one server."""
 
     drift_kib: int
+    held_drift_kib: int | None
+    """Of the memory the server holds after a full collection; None: not reported."""
     fd_growth: int
     passed: bool
 
 
+def drift(readings: list[int]) -> int:
+    """Median of the last three readings minus median of the first three (of the last and
+    first halves of fewer than six)."""
+    window = min(3, max(1, len(readings) // 2))  # the two windows do not overlap
+    return int(statistics.median(readings[-window:]) - statistics.median(readings[:window]))
+
+
 def judge(subject: Subject, warm_up: int) -> Verdict:
-    """RSS drift and descriptor growth after the first ``warm_up`` readings."""
+    """RSS drift, drift of the memory held (where the server reports it) and descriptor
+    growth after the first ``warm_up`` readings."""
     rss, fds = subject.rss_kib[warm_up:], subject.fds[warm_up:]
-    window = min(3, max(1, len(rss) // 2))  # the first and last windows do not overlap
-    drift = int(statistics.median(rss[-window:]) - statistics.median(rss[:window]))
+    held = [int(str(r["held"])) // 1024 for r in subject.reports[warm_up:]]
+    held_drift = drift(held) if held else None
     growth = max(fds) - fds[0]
-    passed = drift <= RSS_DRIFT_KIB and growth <= 0 and not subject.problems
-    return Verdict(drift, growth, passed)
+    passed = (
+        drift(rss) <= RSS_DRIFT_KIB
+        and (held_drift is None or held_drift <= RSS_DRIFT_KIB)
+        and growth <= 0
+        and not subject.problems
+    )
+    return Verdict(drift(rss), held_drift, growth, passed)
 
 
-def soak(minutes: float) -> tuple[list[Subject], int, str, str]:
-    """Run every server under load for ``minutes``; return the subjects, the warm-up
-    length in readings, and the load averages at the start and the end."""
-    rounds = max(3, round(minutes * 60 / SAMPLE_EVERY))
-    warm_up = max(1, rounds // 3)
+def warm_up_rounds(rounds: int) -> int:
+    """The warm-up's readings in a run of ``rounds``."""
+    return max(WARM_UP_ROUNDS, rounds // 3)
+
+
+def soak(
+    minutes: float, chosen: Callable[[str], bool] = lambda _: True
+) -> tuple[list[Subject], int, str, str]:
+    """Run every server ``chosen`` accepts under load for ``minutes``; return the
+    subjects, the warm-up length in readings, and the load averages at the start and the
+    end."""
+    rounds = round(minutes * 60 / SAMPLE_EVERY)
+    warm_up = warm_up_rounds(rounds)
     started_load = load_average()
-    with tempfile.TemporaryDirectory() as log_dir, servers(Path(log_dir)) as subjects:
-        turns = {id(s): 0 for s in subjects}
-        # A first short round opens whatever a server opens once (at rest from then on).
-        run_round(subjects, 1.0, 0, turns)
-        rest = {id(s): s.server.fd_count() for s in subjects}
-        for number in range(rounds):
-            run_round(subjects, SAMPLE_EVERY, (number + 1) * 100, turns)
-            read_at_rest(subjects, rest)
-            print(f"round {number + 1}/{rounds}: " + ", ".join(
-                f"{s.name} {s.rss_kib[-1] / 1024:.1f} MiB {s.fds[-1]} fds" for s in subjects
-            ), flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory() as log_dir:
+        os.environ[MEMORY_REPORT] = log_dir  # the servers inherit it
+        with servers(Path(log_dir), chosen) as subjects:
+            soak_rounds(subjects, rounds)
     return subjects, warm_up, started_load, load_average()
+
+
+def soak_rounds(subjects: list[Subject], rounds: int) -> None:
+    """The rounds of a soak, each followed by a reading."""
+    turns = {id(s): 0 for s in subjects}
+    # A first short round opens whatever a server opens once (at rest from then on).
+    run_round(subjects, 1.0, 0, turns)
+    rest = {id(s): s.server.fd_count() for s in subjects}
+    for number in range(rounds):
+        run_round(subjects, SAMPLE_EVERY, (number + 1) * 100, turns)
+        read_at_rest(subjects, rest)
+        print(f"round {number + 1}/{rounds}: " + ", ".join(
+            f"{s.name} {s.rss_kib[-1] / 1024:.1f} MiB {s.fds[-1]} fds"
+            + (f" (held {held_mib(s)[-1]:.1f} MiB)" if s.reports else "") for s in subjects
+        ), flush=True)  # fmt: skip
+
+
+def held_mib(subject: Subject) -> list[float]:
+    """The memory the server held at each reading, in MiB (empty: not reported)."""
+    return [int(str(r["held"])) / 1024 / 1024 for r in subject.reports]
+
+
+def alive(subject: Subject) -> str:
+    """The connections alive at the last reading, as the server counted them."""
+    last = subject.reports[-1]
+    if "liveSessions" in last:
+        return f"{last['liveSessions']} of {last['sessions']} sessions not collected"
+    live = last["live"]
+    assert isinstance(live, dict)
+    return ", ".join(f"{count} {name}" for name, count in live.items())
 
 
 def report(
@@ -273,8 +365,10 @@ def report(
         "framing), with readings of each server's RSS and open descriptors between rounds",
         f"of {SAMPLE_EVERY:.0f} s of load. A server passes when, after the warm-up (the first",
         f"{warm_up} readings), its RSS drift (median of the last three readings minus the",
-        f"median of the first three) is at most {RSS_DRIFT_KIB // 1024} MiB, its descriptors",
-        "never exceed their first reading, and its clients saw no wrong echo or error.",
+        f"median of the first three) is at most {RSS_DRIFT_KIB // 1024} MiB, so is the drift of",
+        "the memory it holds after a full garbage collection (the asyncio and JavaScript",
+        "servers report it: see below), its descriptors never exceed their first reading,",
+        "and its clients saw no wrong echo or error.",
         "How it works, and why in rounds: `tests/soak/soak_run.py`.",
         "",
         "Reproduce (`make soak` runs 10 minutes and rewrites this file):",
@@ -288,20 +382,40 @@ def report(
         "messages and attacks per round).",
         "",
         "| server / transport | RSS after warm-up | RSS at the end | drift | max - min "
+        "| held after warm-up | held at the end | held drift "
         "| descriptors (first, max, last) | honest messages | attacks | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for subject, verdict in zip(subjects, verdicts, strict=True):
         rss, fds = subject.rss_kib[warm_up:], subject.fds[warm_up:]
+        held = held_mib(subject)[warm_up:]
+        held_figures = "- | - | -"
+        if held and verdict.held_drift_kib is not None:
+            held_drift = verdict.held_drift_kib / 1024
+            held_figures = f"{held[0]:.1f} MiB | {held[-1]:.1f} MiB | {held_drift:+.2f} MiB"
         lines.append(
             f"| {subject.name} | {rss[0] / 1024:.1f} MiB | {rss[-1] / 1024:.1f} MiB "
             f"| {verdict.drift_kib / 1024:+.2f} MiB | {(max(rss) - min(rss)) / 1024:.2f} MiB "
-            f"| {fds[0]}, {max(fds)}, {fds[-1]} | {subject.honest_messages:,} "
+            f"| {held_figures} | {fds[0]}, {max(fds)}, {fds[-1]} | {subject.honest_messages:,} "
             f"| {subject.attacks:,} | {'pass' if verdict.passed else 'FAIL'} |"
         )
     lines += ["", "RSS at each reading, in MiB (the warm-up's first):", "", "```text"]
     lines += [
         f"{s.name:<18} " + " ".join(f"{kib / 1024:.1f}" for kib in s.rss_kib) for s in subjects
+    ]
+    lines.append("```")
+    lines += [
+        "",
+        "Memory held after a full garbage collection at each reading, in MiB (asyncio: the",
+        "C heap's bytes in use and pymalloc's; JavaScript: the V8 heap in use and the",
+        "ArrayBuffers), and the connections still alive at the last reading:",
+        "",
+        "```text",
+    ]
+    lines += [
+        f"{s.name:<18} " + " ".join(f"{mib:.1f}" for mib in held_mib(s)) + f"  ({alive(s)})"
+        for s in subjects
+        if s.reports
     ]
     lines.append("```")
     problems = [f"- {s.name}: {p}" for s in subjects for p in s.problems[:5]]
@@ -317,10 +431,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the run")
     parser.add_argument("--write", type=Path, help=f"write the results (e.g. {DEFAULT_OUTPUT})")
+    parser.add_argument(
+        "--servers",
+        default="*",
+        help="comma-separated KIND/TRANSPORT patterns of the servers to run "
+        "(e.g. javascript/tcp,asyncio/tls or '*/tls'; default: all)",
+    )
     args = parser.parse_args()
-    if args.minutes <= 0:
-        parser.error("--minutes must be positive")
-    subjects, warm_up, started, ended = soak(args.minutes)
+    shortest = (WARM_UP_ROUNDS + JUDGED_ROUNDS) * SAMPLE_EVERY / 60
+    if args.minutes < shortest:
+        parser.error(f"--minutes must be at least {shortest:g}: the warm-up, then readings")
+    patterns = args.servers.split(",")
+    subjects, warm_up, started, ended = soak(
+        args.minutes, lambda name: any(fnmatch.fnmatch(name, p) for p in patterns)
+    )
     text, passed = report(subjects, warm_up, args.minutes, (started, ended))
     print(text)
     if args.write is not None:

@@ -126,7 +126,16 @@ class TlsShim(asyncio.BufferedProtocol):
         return True  # our direction stays open until we half-close ourselves
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.upper.connection_lost(exc if exc is not None else self._error)
+        # The upper protocol refers to us through its transport, and a TlsError raised
+        # here through its traceback: cycles that would hold this connection's TLS state
+        # and buffers until the garbage collector finds them (asyncio's own transports
+        # let go of their protocol here for the same reason).
+        # Nothing is passed up any more: the TCP transport calls us no more, and the
+        # upper protocol resumes reading no closing transport.
+        upper, self.upper = self.upper, asyncio.BufferedProtocol()
+        error, self._error = self._error, None  # its traceback refers to us too
+        self.layer.release()
+        upper.connection_lost(exc if exc is not None else error)
 
     def pause_writing(self) -> None:
         self.upper.pause_writing()

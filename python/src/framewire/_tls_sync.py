@@ -116,8 +116,10 @@ class TlsSocket:
         return self.raw.fileno()
 
     def close(self) -> None:
-        """Close the TCP socket (no ``close_notify``: ``shutdown`` sends it)."""
+        """Close the TCP socket (no ``close_notify``: ``shutdown`` sends it), and let go
+        of the TLS failure kept for reading (``TlsLayer.release``)."""
         self.raw.close()
+        self.layer.release()
 
     def _step(self, operation: Callable[..., _R], *args: Any) -> _R:
         """One TLS operation, under the lock; the records it made join the queue."""

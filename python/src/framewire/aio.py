@@ -218,8 +218,11 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         self.transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH)
         self.write_pending()  # our preface and HELLO at once (FW-SES-1)
         self._rearm_deadline()
-        if self.on_connection is not None:
-            self.on_connection()
+        # Called once, then dropped: it holds the channel, which holds us (a cycle that
+        # would keep this connection and its buffers until the garbage collector ran).
+        made, self.on_connection = self.on_connection, None
+        if made is not None:
+            made()
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self.session.get_buffer(sizehint)  # -1 from the loop: sized by recent reads

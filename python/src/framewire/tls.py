@@ -316,6 +316,12 @@ class TlsLayer:
             return total
         return 0 if self.close_notify_received else None
 
+    def release(self) -> None:
+        """Forget the failure kept for ``read_into``, once the connection is gone: once
+        raised, it refers through its traceback to this layer and the caller's buffer, a
+        reference cycle that would hold them until the garbage collector finds it."""
+        self._deferred = None
+
     def close_notify(self) -> None:
         """Half-close (FW-TLS-5): ``close_notify`` goes to ``take_output()``; reading
         goes on.
