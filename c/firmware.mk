@@ -165,6 +165,9 @@ c-bench: $(FW_BUILD)/bench ## Decode/encode throughput beside memcpy and a bare 
 
 FW_AVR_CC ?= avr-gcc
 FW_BE_CC  ?= powerpc-linux-gnu-gcc
+# A cross compiler rather than gcc -m32: Debian's gcc-multilib cannot be installed beside
+# the PowerPC cross compiler.
+FW_I386_CC ?= i686-linux-gnu-gcc
 FW_BE_RUN ?= qemu-ppc
 
 c-portability: $(FW_TABLE) ## AVR (16-bit) build at -Werror and length checks under simavr; the vectors on i386, big-endian PowerPC, with a truncation check
@@ -173,14 +176,14 @@ c-portability: $(FW_TABLE) ## AVR (16-bit) build at -Werror and length checks un
 	  $(FW_AVR_CC) -mmcu=atmega1284p -Os $(FW_WARN) -Werror -Ic/include -c $$source \
 	    -o $(FW_BUILD)/avr/$$(basename $$source .c).o || exit 1; \
 	done; echo "c-portability: the library builds for AVR (16-bit int and size_t) with no warning"
-	$(FW_HOST_CC) -m32 $(FW_WARN) -O1 -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) \
+	$(FW_I386_CC) -static $(FW_WARN) -O1 -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) \
 	  $(FW_LIB_SRC) -o $(FW_BUILD)/runner-m32
 	$(FW_AVR_CC) -mmcu=atmega1284p -Os $(FW_WARN) -Werror -Ic/include c/firmware/avr_lengths.c \
 	  $(FW_LIB_SRC) -o $(FW_BUILD)/avr-lengths.elf
 	@timeout 60 simavr -m atmega1284p -f 16000000 $(FW_BUILD)/avr-lengths.elf 2>&1 \
 	  | tr -d '\033' | sed 's/\[[0-9;]*m//g' | tee $(FW_BUILD)/avr-lengths.out | grep -a 'FAIL\|avr lengths'
 	@grep -aqE '^avr lengths: [0-9]+ passed, 0 failed' $(FW_BUILD)/avr-lengths.out
-	$(FW_BUILD)/runner-m32 | sed 's/^vectors on the host/vectors on i386 (-m32)/'
+	$(FW_BUILD)/runner-m32 | sed 's/^vectors on the host/vectors on i386/'
 	clang -std=c99 -O1 -fsanitize=implicit-integer-truncation -fno-sanitize-recover=all \
 	  -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) $(FW_LIB_SRC) \
 	  -o $(FW_BUILD)/runner-truncation
