@@ -27,13 +27,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from framewire.conformance import judge
+from framewire.conformance import judge, wire
 from framewire.conformance.adapter_client import (
     AdapterFaultError,
     AdapterProcess,
@@ -201,15 +201,57 @@ def shrink(items: list[Item], test: Callable[[list[Item]], bool]) -> list[Item]:
     return items
 
 
+def shorter_frames(data: bytes) -> Iterator[bytes]:
+    """DATA with one frame's payload cut shorter and its header and trailer kept true.
+
+    Deleting bytes cannot shorten a payload: the length, the checksum (and in delimited
+    framing the COBS codes) then disagree, and the input shows another fault. Here each
+    frame header found (any "FW" with room for a header) gets a shorter payload, its
+    `length` written to match and its trailer recomputed when it was right before."""
+    for start in range(len(data) - wire.HEADER_SIZE + 1):
+        if data[start : start + len(wire.MAGIC)] != wire.MAGIC:
+            continue
+        magic, version, flags, type_, length = wire.HEADER.unpack_from(data, start)
+        body_end = start + wire.HEADER_SIZE + length
+        end = body_end + (wire.TRAILER_SIZE if flags & wire.FLAG_C else 0)
+        if end > len(data):
+            continue
+        trailer = data[body_end:end]
+        right = trailer == wire.crc32c(data[start:body_end]).to_bytes(wire.TRAILER_SIZE, "big")
+        for size in sorted({0, 1, wire.PREFACE_SIZE, length // 2} - {length}):
+            if size > length:
+                continue
+            body = wire.HEADER.pack(magic, version, flags, type_, size)
+            body += data[start + wire.HEADER_SIZE : start + wire.HEADER_SIZE + size]
+            if trailer:
+                body += wire.crc32c(body).to_bytes(wire.TRAILER_SIZE, "big") if right else trailer
+            yield data[:start] + body + data[end:]
+
+
+def shorter_input(data: bytes, framing: str) -> Iterator[bytes]:
+    """`shorter_frames` over an input: the bytes as they are, and in delimited framing
+    also each COBS-encoded frame between delimiters, decoded and encoded again."""
+    yield from shorter_frames(data)
+    if framing != wire.DELIMITED:
+        return
+    start = 0
+    for segment in data.split(b"\x00"):
+        decoded = wire.cobs_decode(segment) if segment else None
+        for smaller in shorter_frames(decoded or b""):
+            yield data[:start] + wire.cobs_encode(smaller) + data[start + len(segment) :]
+        start += len(segment) + 1
+
+
 def shrink_request(
     request: Request, holds: Callable[[Request], bool], budget: int = SHRINK_BUDGET
 ) -> tuple[Request, int]:
     """REQUEST with its input shrunk while HOLDS stays true: first in one chunk, then
-    byte by byte, then with each remaining chunk boundary removed. Returns it and the
-    number of requests tried (at most BUDGET)."""
+    frame by frame (`shorter_input`) and byte by byte, twice, then with each remaining
+    chunk boundary removed. Returns it and the number of requests tried (at most BUDGET)."""
     tries = 0
     if not request.shrinkable:
         return request, tries
+    framing = str(request.fields.get("framing")) if request.kind != "encode" else ""
 
     def build(elements: Sequence[tuple[int, bool]]) -> Request:
         data = bytes(byte for byte, _ in elements)
@@ -222,12 +264,28 @@ def shrink_request(
         tries += 1
         return holds(build(elements))
 
+    def frame_pass(elements: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+        shortened = True
+        while shortened and framing:
+            shortened = False
+            data = bytes(byte for byte, _ in elements)
+            for candidate in shorter_input(data, framing):
+                # the cuts stay at their offsets: the test says whether that still holds
+                kept = [
+                    (byte, i < len(elements) and elements[i][1]) for i, byte in enumerate(candidate)
+                ]
+                if test(kept):
+                    elements, shortened = kept, True
+                    break
+        return elements
+
     boundaries = set(request.cuts)
     elements = [(byte, i in boundaries) for i, byte in enumerate(request.data)]
     whole = [(byte, False) for byte, _ in elements]
     if elements != whole and test(whole):
         elements = whole
-    elements = shrink(elements, test)
+    for _ in range(2):
+        elements = shrink(frame_pass(elements), test)
     for index in [i for i, (_, cut) in enumerate(elements) if cut and i]:
         merged = [*elements[:index], (elements[index][0], False), *elements[index + 1 :]]
         if test(merged):
@@ -250,6 +308,37 @@ class Totals:
     seconds: float = 0.0
     sent: dict[str, Counter[str]] = field(default_factory=dict)
     """Per implementation, the requests of each kind it was sent (shrinking not counted)."""
+    about: dict[str, str] = field(default_factory=dict)
+    """Per implementation, what its adapter's hello said it is."""
+    restarts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Totals) -> None:
+        """Add another job's totals to these (the jobs ran side by side)."""
+        self.requests += other.requests
+        self.per_kind += other.per_kind
+        self.per_source += other.per_source
+        self.skipped += other.skipped
+        self.findings += other.findings
+        self.seconds = max(self.seconds, other.seconds)
+        for name, kinds in other.sent.items():
+            self.sent.setdefault(name, Counter()).update(kinds)
+        self.about |= other.about
+        self.restarts += other.restarts
+
+    def count(
+        self, request: Request, verdict: Verdict, implementations: Sequence[Implementation]
+    ) -> None:
+        """Count one request and its verdict."""
+        self.requests += 1
+        self.per_kind[request.kind] += 1
+        self.per_source[request.source] += 1
+        self.skipped.update(
+            impl.name
+            for impl in implementations
+            if impl.name not in verdict.replies and request.kind in impl.kinds
+        )
+        if verdict.finding:
+            self.findings.append(Finding(request, verdict))
 
 
 class Fuzzer:
@@ -264,44 +353,59 @@ class Fuzzer:
         """Stop the worker threads."""
         self.pool.shutdown()
 
-    def verdicts(self, requests: Sequence[Request]) -> list[Verdict]:
-        """Every implementation's answers to REQUESTS, the adapters running side by side."""
+    def submit(self, requests: Sequence[Request]) -> list[Future[list[JSON]]]:
+        """Start every implementation on REQUESTS, the adapters running side by side."""
 
         def answers(impl: Implementation) -> list[JSON]:
             return [impl.answer(request, self.registry) for request in requests]
 
-        columns = list(self.pool.map(answers, self.implementations))
+        return [self.pool.submit(answers, impl) for impl in self.implementations]
+
+    def collect(self, started: Sequence[Future[list[JSON]]]) -> list[Verdict]:
+        """The verdicts of what `submit` started, once every implementation has answered."""
+        columns = [future.result() for future in started]
+        names = [impl.name for impl in self.implementations]
         return [
             Verdict(
-                {
-                    impl.name: col[row]
-                    for impl, col in zip(self.implementations, columns, strict=True)
-                    if col[row] is not None
-                }
+                {name: reply for name, reply in zip(names, row, strict=True) if reply is not None}
             )
-            for row in range(len(requests))
+            for row in zip(*columns, strict=True)
         ]
 
+    def verdicts(self, requests: Sequence[Request]) -> list[Verdict]:
+        """Every implementation's answers to REQUESTS."""
+        return self.collect(self.submit(requests))
+
     def run(self, generator: Generator, requests: int, seconds: float | None) -> Totals:
-        """Send up to REQUESTS generated requests, for at most SECONDS."""
+        """Send up to REQUESTS generated requests, for at most SECONDS; the next batch is
+        generated while the adapters answer the last one."""
         totals = Totals()
         start = time.monotonic()
         deadline = start + seconds if seconds is not None else None
-        while totals.requests < requests and (deadline is None or time.monotonic() < deadline):
-            batch = [generator.next() for _ in range(min(BATCH, requests - totals.requests))]
-            for request, verdict in zip(batch, self.verdicts(batch), strict=True):
-                totals.requests += 1
-                totals.per_kind[request.kind] += 1
-                totals.per_source[request.source] += 1
-                totals.skipped.update(
-                    impl.name
-                    for impl in self.implementations
-                    if impl.name not in verdict.replies and request.kind in impl.kinds
-                )
-                if verdict.finding:
-                    totals.findings.append(Finding(request, verdict))
+        issued = 0
+
+        def next_batch() -> list[Request]:
+            nonlocal issued
+            if issued >= requests or (deadline is not None and time.monotonic() >= deadline):
+                return []
+            size = min(BATCH, requests - issued)
+            issued += size
+            return [generator.next() for _ in range(size)]
+
+        batch = next_batch()
+        started = self.submit(batch)
+        while batch:
+            following = next_batch()
+            verdicts = self.collect(started)
+            started = self.submit(following)
+            for request, verdict in zip(batch, verdicts, strict=True):
+                totals.count(request, verdict, self.implementations)
+            batch = following
         totals.seconds = time.monotonic() - start
-        totals.sent = {impl.name: Counter(impl.sent) for impl in self.implementations}
+        for impl in self.implementations:
+            totals.sent[impl.name] = Counter(impl.sent)
+            totals.about[impl.name] = impl.process.info.implementation
+            totals.restarts[impl.name] = impl.process.restarts
         return totals
 
     def shrink(self, finding: Finding) -> None:
@@ -365,7 +469,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def summary(totals: Totals, implementations: Sequence[Implementation], seed: int) -> list[str]:
+def summary(totals: Totals, shrinking: Mapping[str, int], seed: int) -> list[str]:
     """The run in a few lines: throughput, counts per kind, per implementation, findings."""
     sent = sum(sum(kinds.values()) for kinds in totals.sent.values())
     seconds = max(totals.seconds, 1e-9)
@@ -376,14 +480,12 @@ def summary(totals: Totals, implementations: Sequence[Implementation], seed: int
         "  per kind: " + ", ".join(f"{k} {n}" for k, n in sorted(totals.per_kind.items())),
         "  per source: " + ", ".join(f"{k} {n}" for k, n in sorted(totals.per_source.items())),
     ]
-    for impl in implementations:
-        kinds = totals.sent.get(impl.name, Counter())
-        shrinking = sum(impl.sent.values()) - sum(kinds.values())
+    for name, kinds in totals.sent.items():
         lines.append(
-            f"  {impl.name} ({impl.process.info.implementation}): {sum(kinds.values())} "
-            f"requests ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}), "
-            f"{totals.skipped[impl.name]} skipped, {impl.process.restarts} restarts, "
-            f"{shrinking} more to shrink findings"
+            f"  {name} ({totals.about[name]}): {sum(kinds.values())} requests "
+            f"({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}), "
+            f"{totals.skipped[name]} skipped, {totals.restarts[name]} restarts, "
+            f"{shrinking.get(name, 0)} more to shrink findings"
         )
     disagreements = sum(len(f.verdict.groups) > 1 for f in totals.findings)
     lines.append(
@@ -429,45 +531,92 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--vectors", type=Path, help="vectors directory (inputs to mutate, the registry)"
     )
+    cli.add_argument(
+        "--jobs", type=int, default=1, help="fuzzers side by side, each with its own adapters"
+    )
     cli.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     cli.add_argument("--report-json", type=Path, metavar="FILE", help="write the findings as JSON")
     return cli
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What each job of a run does (picklable: jobs run in processes of their own)."""
+
+    adapters: tuple[tuple[str, str], ...]
+    vectors: Path
+    timeout: float
+    requests: int
+    seconds: float | None
+
+    @contextmanager
+    def fuzzer(self, registry: Registry) -> Iterator[Fuzzer]:
+        """A fuzzer over freshly started adapters, all ended on exit."""
+        with ExitStack() as stack:
+            implementations = [
+                Implementation(name, stack.enter_context(AdapterProcess(command, self.timeout)))
+                for name, command in self.adapters
+            ]
+            fuzzer = Fuzzer(implementations, registry)
+            stack.callback(fuzzer.close)
+            yield fuzzer
+
+
+def fuzz_job(plan: Plan, seed: int | str, requests: int) -> Totals:
+    """One job: its own adapters, REQUESTS requests drawn from SEED."""
+    suite = load_suite(plan.vectors)
+    with plan.fuzzer(suite.registry) as fuzzer:
+        return fuzzer.run(Generator(seed, suite.cases, suite.registry), requests, plan.seconds)
+
+
+def fuzz(plan: Plan, seed: int, jobs: int) -> Totals:
+    """The run: one job, or JOBS side by side, each with seed SEED/JOB and its share of the
+    requests."""
+    if jobs == 1:
+        return fuzz_job(plan, seed, plan.requests)
+    shares = [plan.requests // jobs + (job < plan.requests % jobs) for job in range(jobs)]
+    with ProcessPoolExecutor(jobs) as pool:
+        parts = pool.map(fuzz_job, [plan] * jobs, [f"{seed}/{job}" for job in range(jobs)], shares)
+        totals = Totals()
+        for part in parts:
+            totals.add(part)
+    return totals
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the fuzzer; exit status 1 on any finding, 2 on a usage error."""
     args = parser().parse_args(argv)
-    if len(args.adapter) < MIN_ADAPTERS or len({name for name, _ in args.adapter}) != len(
-        args.adapter
-    ):
-        print("fuzzdiff: give two or more --adapter NAME=CMD, with distinct names", file=sys.stderr)
+    names = [name for name, _ in args.adapter]
+    if len(names) < MIN_ADAPTERS or len(set(names)) != len(names) or args.jobs < 1:
+        print(
+            "fuzzdiff: give two or more --adapter NAME=CMD with distinct names, and --jobs 1 or more",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
-    limit = (
-        args.requests
-        if args.requests is not None
-        else (sys.maxsize if args.seconds is not None else DEFAULT_REQUESTS)
-    )
+    limit = args.requests
+    if limit is None:
+        limit = sys.maxsize if args.seconds is not None else DEFAULT_REQUESTS
     try:
         directory = args.vectors or default_vectors_dir()
         if directory is None:
             raise VectorsError("no vectors found: give --vectors DIR")
         suite = load_suite(directory)
-        with ExitStack() as stack:
-            implementations = [
-                Implementation(name, stack.enter_context(AdapterProcess(command, args.timeout)))
-                for name, command in args.adapter
-            ]
-            fuzzer = Fuzzer(implementations, suite.registry)
-            stack.callback(fuzzer.close)
-            totals = fuzzer.run(Generator(seed, suite.cases, suite.registry), limit, args.seconds)
-            shown = list(distinct(totals.findings))[: args.show]
-            for finding in shown:
-                fuzzer.shrink(finding)
-                print("\n".join(describe(finding)))
-            print("\n".join(summary(totals, implementations, seed)))
-            if len(shown) < len(totals.findings):
-                print(f"  ({len(totals.findings) - len(shown)} more findings not shrunk nor shown)")
+        plan = Plan(tuple(args.adapter), directory, args.timeout, limit, args.seconds)
+        totals = fuzz(plan, seed, args.jobs)
+        shown = list(distinct(totals.findings))[: args.show]
+        shrinking: Counter[str] = Counter()
+        if shown:
+            with plan.fuzzer(suite.registry) as fuzzer:
+                for finding in shown:
+                    fuzzer.shrink(finding)
+                    print("\n".join(describe(finding)))
+                shrinking = Counter(
+                    {impl.name: sum(impl.sent.values()) for impl in fuzzer.implementations}
+                )
+        print("\n".join(summary(totals, shrinking, seed)))
+        if len(shown) < len(totals.findings):
+            print(f"  ({len(totals.findings) - len(shown)} more findings not shrunk nor shown)")
     except (VectorsError, AdapterUnusableError, OSError) as exc:
         print(f"fuzzdiff: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -94,7 +94,7 @@ class Request:
 class Generator:
     """Draws requests at random, reproducibly from a seed."""
 
-    def __init__(self, seed: int, cases: Sequence[Case], registry: Registry) -> None:
+    def __init__(self, seed: int | str, cases: Sequence[Case], registry: Registry) -> None:
         self.rng = random.Random(seed)
         self.error_codes = [entry.code for entry in registry.entries] + list(UNREGISTERED_CODES)
         self.donors = [
@@ -230,9 +230,9 @@ class Generator:
         """Random bytes: exactly AROUND of them, or a length drawn near AROUND."""
         rng = self.rng
         size = around if exact else max(0, around + rng.randint(-around // 2 - 2, around // 2 + 2))
-        if self.chance(0.3):
-            return wire.nonzero_bytes(size, rng.randint(1, 254))
-        return rng.randbytes(size)
+        data = rng.randbytes(size)
+        # with no zero byte, COBS cuts the frame into full 254-byte blocks
+        return data.replace(b"\x00", b"\x01") if self.chance(0.3) else data
 
     def preface(self, framing: str) -> bytes:
         """The preface of FRAMING, or now and then the other framing's."""
@@ -241,9 +241,11 @@ class Generator:
         return wire.preface(framing)
 
     def hello_payload(self, *, valid: bool = False) -> bytes:
-        """HELLO settings: the two known ones, unknown ids, odd values, repeats, too many."""
+        """HELLO settings: the two known ones, unknown ids; unless VALID, sometimes values out
+        of range, repeated ids, too many settings (FW-HEL-10), a cut payload."""
         rng = self.rng
-        count = rng.choice((0, 1, 2, 2, 2, 3)) if valid or self.chance(0.9) else rng.randint(40, 44)
+        valid = valid or self.chance(0.7)
+        count = rng.choice((0, 1, 2, 2, 2, 3)) if valid or self.chance(0.7) else rng.randint(40, 44)
         ids = list(SETTING_IDS) + [rng.randint(3, 0xFFFF) for _ in range(max(0, count - 2))]
         rng.shuffle(ids)
         if valid:
