@@ -130,7 +130,7 @@ def unacceptable(normal: JSON) -> bool:
     if any(name.startswith("?") for name in names):
         return True
     return any(
-        item[0] in ("problem", "malformed") or item == ["error", item[1], False]
+        item[0] in ("problem", "malformed") or (item[0] == "error" and not item[2])
         for item in normal.get("sent", [])
     )
 
@@ -589,7 +589,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [name for name, _ in args.adapter]
     if len(names) < MIN_ADAPTERS or len(set(names)) != len(names) or args.jobs < 1:
         print(
-            "fuzzdiff: give two or more --adapter NAME=CMD with distinct names, and --jobs 1 or more",
+            "fuzzdiff: give two or more --adapter NAME=CMD with distinct names, "
+            "and --jobs 1 or more",
             file=sys.stderr,
         )
         return EXIT_USAGE

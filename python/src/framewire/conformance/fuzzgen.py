@@ -31,6 +31,10 @@ MAX_HELLO_SETTINGS = 42  # FW-HEL-10
 MAX_CHUNK_CUTS = 16
 BYTEWISE_MAX = 600
 """Longest input ever cut into single bytes (each byte is one chunk in the JSON request)."""
+NEAR_LIMIT_MOST = 4096
+"""Largest payload built to sit at a limit: inputs stay small, so larger limits are reached
+by lengths in headers only."""
+"""Longest input ever cut into single bytes (each byte is one chunk in the JSON request)."""
 SETTING_IDS = (wire.SETTING_MAX_FRAME, wire.SETTING_MAX_MESSAGE)
 HELLO_VALUES = (0, 1, 255, 256, 300, 1024, 1 << 20, 1 << 30, (1 << 30) + 1, (1 << 32) - 1)
 """Setting values in and out of the ranges of FW-LIM-2; a valid HELLO uses those in range
@@ -148,12 +152,15 @@ class Generator:
         framing = rng.choice(wire.FRAMINGS)
         limits = self.limits()
         data = self.frames(framing, limits, rng.randint(1, 6))
+        hunting = framing == wire.DELIMITED and self.chance(0.15)
+        if hunting:  # what a receiver that joins a stream late sees first (FW-DLM-8)
+            data = rng.randbytes(rng.randint(0, 20)) + data
         fields = {
             "case": "fuzz",
             "framing": framing,
             "limits": limits,
             "eof": self.chance(0.9),
-            "hunting": framing == wire.DELIMITED and self.chance(0.15),
+            "hunting": hunting,
             "assemble": self.chance(0.8),
         }
         return self._request("decode", "frames-decode", fields, self.maybe_mutate(data))
@@ -295,15 +302,19 @@ class Generator:
         type_ = rng.randint(wire.DATA, 0xFF)
         app = rng.randint(0, 15) if self.chance(0.5) else 0
         count = rng.choice((1, 1, 1, 2, 3, 4))
-        frame_limit = limits["max_frame_size"]
-        near = min(frame_limit, 4096) + rng.randint(-2, 1) if self.chance(0.1) else 40
+        sizing = rng.choices(("small", "frame", "message"), (80, 10, 10))[0]
+        size = min(limits["max_frame_size"], NEAR_LIMIT_MOST) + rng.randint(-2, 1)
+        if sizing == "message":  # the frames add up to about the message limit
+            size = min(limits["max_message_size"] or size, NEAR_LIMIT_MOST) // count
+            size = max(0, size + rng.randint(-2, 2))
         frames = []
         for index in range(count):
             more, cont = index < count - 1, index > 0
             if self.chance(0.05):
                 more, cont = self.chance(0.5), self.chance(0.5)
             this_type = type_ if self.chance(0.97) else rng.randint(wire.DATA, 0xFF)
-            frames.append(self.frame(this_type, self.payload(near), app=app, more=more, cont=cont))
+            payload = self.payload(40) if sizing == "small" else self.payload(size, exact=True)
+            frames.append(self.frame(this_type, payload, app=app, more=more, cont=cont))
         return frames
 
     def control_frame(self) -> bytes:
