@@ -89,6 +89,21 @@ def test_shrink_request_drops_bytes_and_chunk_boundaries() -> None:
     assert 0 < tries <= fuzzdiff.SHRINK_BUDGET
 
 
+def test_shrink_request_tries_the_smallest_limits_first() -> None:
+    limits = {"max_frame_size": 4096, "max_message_size": 65536}
+    request = Request("decode", "test", {"framing": "delimited", "limits": limits}, bytes(40))
+
+    def holds(candidate: Request) -> bool:  # a message limit below 1000, 3 bytes or more
+        return (
+            candidate.fields["limits"]["max_message_size"] in range(1, 1000)
+            and len(candidate.data) >= 3
+        )
+
+    shrunk, _ = fuzzdiff.shrink_request(request, holds)
+    assert shrunk.fields["limits"] == {"max_frame_size": 256, "max_message_size": 256}
+    assert len(shrunk.data) == 3
+
+
 def test_session_output_is_compared_by_error_code_not_reason() -> None:
     framing = wire.LENGTH_PREFIXED
     start = wire.preface(framing) + wire.hello(framing, 256, 1024)

@@ -242,27 +242,49 @@ def shorter_input(data: bytes, framing: str) -> Iterator[bytes]:
         start += len(segment) + 1
 
 
+LIMIT_STEPS = ((256, 256), (256, 0), (256, None), (None, 256), (None, 0))
+"""Smaller limits to try before shrinking the input (None: keep the request's own): an
+input that breaks a limit is as short as the limit allows."""
+
+
+def smallest_limits(request: Request, holds: Callable[[Request], bool]) -> Request | None:
+    """REQUEST under the first of LIMIT_STEPS for which HOLDS stays true, if any."""
+    limits = request.fields["limits"]
+    for frame, message in LIMIT_STEPS:
+        smaller = request.with_limits(
+            limits["max_frame_size"] if frame is None else frame,
+            limits["max_message_size"] if message is None else message,
+        )
+        if smaller != request and holds(smaller):
+            return smaller
+    return None
+
+
 def shrink_request(
     request: Request, holds: Callable[[Request], bool], budget: int = SHRINK_BUDGET
 ) -> tuple[Request, int]:
-    """REQUEST with its input shrunk while HOLDS stays true: first in one chunk, then
-    frame by frame (`shorter_input`) and byte by byte, twice, then with each remaining
-    chunk boundary removed. Returns it and the number of requests tried (at most BUDGET)."""
+    """REQUEST with its input shrunk while HOLDS stays true: under the smallest limits that
+    keep it, first in one chunk, then frame by frame (`shorter_input`) and byte by byte,
+    twice, then with each remaining chunk boundary removed. Returns it and the number of
+    requests tried (at most BUDGET)."""
     tries = 0
     if not request.shrinkable:
         return request, tries
     framing = str(request.fields.get("framing")) if request.kind != "encode" else ""
+
+    def tried(candidate: Request) -> bool:
+        nonlocal tries
+        if tries >= budget:
+            return False
+        tries += 1
+        return holds(candidate)
 
     def build(elements: Sequence[tuple[int, bool]]) -> Request:
         data = bytes(byte for byte, _ in elements)
         return request.with_input(data, [i for i, (_, cut) in enumerate(elements) if cut and i])
 
     def test(elements: list[tuple[int, bool]]) -> bool:
-        nonlocal tries
-        if tries >= budget:
-            return False
-        tries += 1
-        return holds(build(elements))
+        return tried(build(elements))
 
     def frame_pass(elements: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
         shortened = True
@@ -279,6 +301,8 @@ def shrink_request(
                     break
         return elements
 
+    if "limits" in request.fields:
+        request = smallest_limits(request, tried) or request
     boundaries = set(request.cuts)
     elements = [(byte, i in boundaries) for i, byte in enumerate(request.data)]
     whole = [(byte, False) for byte, _ in elements]

@@ -94,6 +94,11 @@ class Request:
         """The same request with other input bytes and cut points."""
         return replace(self, data=data, cuts=tuple(cuts))
 
+    def with_limits(self, max_frame_size: int, max_message_size: int) -> Request:
+        """The same decode or session request under other limits."""
+        limits = {"max_frame_size": max_frame_size, "max_message_size": max_message_size}
+        return replace(self, fields={**self.fields, "limits": limits})
+
 
 class Generator:
     """Draws requests at random, reproducibly from a seed."""
@@ -151,7 +156,7 @@ class Generator:
         rng = self.rng
         framing = rng.choice(wire.FRAMINGS)
         limits = self.limits()
-        data = self.frames(framing, limits, rng.randint(1, 6))
+        data = self.frames(framing, limits, rng.randint(0 if self.chance(0.1) else 1, 6))
         hunting = framing == wire.DELIMITED and self.chance(0.15)
         if hunting:  # what a receiver that joins a stream late sees first (FW-DLM-8)
             data = rng.randbytes(rng.randint(0, 20)) + data
@@ -187,7 +192,11 @@ class Generator:
         if self.chance(0.8):
             type_ = rng.randint(wire.DATA, 0xFF)
             flags = rng.randint(0, 15)
-            payload = self.payload(rng.choice((0, 8, 300, 1200)))
+            payload = (
+                self.cobs_blocks()
+                if self.chance(0.15)
+                else self.payload(rng.choice((0, 8, 300, 1200)))
+            )
             split = rng.choice(ENCODE_SPLITS) if self.chance(0.7) else rng.randint(1, 600)
         else:
             type_ = rng.choice((wire.HELLO, wire.ERROR, wire.PING, wire.PONG))
@@ -237,9 +246,18 @@ class Generator:
         """Random bytes: exactly AROUND of them, or a length drawn near AROUND."""
         rng = self.rng
         size = around if exact else max(0, around + rng.randint(-around // 2 - 2, around // 2 + 2))
-        data = rng.randbytes(size)
         # with no zero byte, COBS cuts the frame into full 254-byte blocks
-        return data.replace(b"\x00", b"\x01") if self.chance(0.3) else data
+        return self.nonzero(size) if self.chance(0.3) else rng.randbytes(size)
+
+    def nonzero(self, size: int) -> bytes:
+        """SIZE random bytes, none of them zero."""
+        return self.rng.randbytes(size).replace(b"\x00", b"\x01")
+
+    def cobs_blocks(self) -> bytes:
+        """Bytes with no zero, of about a whole number of full COBS blocks: where an encoder
+        may add a needless empty block (FW-COB-1) and a decoder must take it (FW-COB-3)."""
+        rng = self.rng
+        return self.nonzero(wire.FULL_BLOCK * rng.randint(1, 3) + rng.randint(-6, 2))
 
     def preface(self, framing: str) -> bytes:
         """The preface of FRAMING, or now and then the other framing's."""
@@ -302,7 +320,7 @@ class Generator:
         type_ = rng.randint(wire.DATA, 0xFF)
         app = rng.randint(0, 15) if self.chance(0.5) else 0
         count = rng.choice((1, 1, 1, 2, 3, 4))
-        sizing = rng.choices(("small", "frame", "message"), (80, 10, 10))[0]
+        sizing = rng.choices(("small", "frame", "message", "cobs"), (74, 9, 9, 8))[0]
         size = min(limits["max_frame_size"], NEAR_LIMIT_MOST) + rng.randint(-2, 1)
         if sizing == "message":  # the frames add up to about the message limit
             size = min(limits["max_message_size"] or size, NEAR_LIMIT_MOST) // count
@@ -313,7 +331,9 @@ class Generator:
             if self.chance(0.05):
                 more, cont = self.chance(0.5), self.chance(0.5)
             this_type = type_ if self.chance(0.97) else rng.randint(wire.DATA, 0xFF)
-            payload = self.payload(40) if sizing == "small" else self.payload(size, exact=True)
+            payload = {"small": lambda: self.payload(40), "cobs": self.cobs_blocks}.get(
+                sizing, lambda: self.payload(size, exact=True)
+            )()
             frames.append(self.frame(this_type, payload, app=app, more=more, cont=cont))
         return frames
 
