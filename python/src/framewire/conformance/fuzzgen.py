@@ -27,6 +27,8 @@ MESSAGE_LIMITS = (0, 256, 300, 1000, 1024, 4096, 65536, 1 << 24, (1 << 32) - 1)
 MIN_LIMIT, MAX_FRAME_LIMIT, MAX_MESSAGE_LIMIT = 256, 1 << 30, (1 << 32) - 1
 ENCODE_SPLITS = (1, 2, 3, 7, 100, 254, 255, 256, 257, 1024, 1 << 20, 1 << 30)
 PING_SIZE = 8
+PING_FLOOD = 5000
+"""PINGs in a flood: their PONGs fill more than 64 KiB, a small device's whole send buffer."""
 MAX_HELLO_SETTINGS = 42  # FW-HEL-10
 MAX_CHUNK_CUTS = 16
 BYTEWISE_MAX = 600
@@ -181,6 +183,9 @@ class Generator:
         if self.chance(0.9):
             data += wire.on_wire(framing, self.frame(wire.HELLO, self.hello_payload()))
         data += self.frames(framing, limits, rng.randint(0, 5))
+        if self.chance(0.03):  # more PONGs owed than a small send queue holds (FW-SEC-2)
+            pings = [self.frame(wire.PING, self.nonzero(PING_SIZE)) for _ in range(PING_FLOOD)]
+            data += wire.on_wire(framing, *pings)
         if self.chance(0.15):
             data += wire.on_wire(framing, self.frame(wire.ERROR, self.error_payload()))
         fields = {"case": "fuzz", "framing": framing, "limits": limits, "eof": self.chance(0.9)}
