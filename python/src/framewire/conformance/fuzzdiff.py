@@ -9,9 +9,10 @@ with an ERROR by its code, never by free text. A reply no vector could accept (a
 a fault of the adapter, output that is not Framewire) is a finding even when every
 implementation gives it.
 
-Every finding is shrunk (delta debugging over the input bytes, then over the chunk
-boundaries) to a short input that still splits the implementations the same way, and
-printed with its request and each implementation's reply.
+Every finding is shrunk (the limits lowered, then delta debugging over the input bytes
+and frames, then over the chunk boundaries) to a short input that still splits the
+implementations the same way, and printed with its request and each implementation's
+reply.
 
     python -m framewire.conformance.fuzzdiff --seconds 30 --seed 1 \\
         --adapter py="python -m framewire.conformance.adapter" \\
