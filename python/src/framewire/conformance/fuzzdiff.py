@@ -180,6 +180,12 @@ class Finding:
     shrunk_verdict: Verdict | None = None
     tests: int = 0
 
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Its kind of difference: the request's kind and source, the split of the
+        implementations."""
+        return (self.request.kind, self.request.source, self.verdict.signature)
+
 
 # --- shrinking -------------------------------------------------------------------------
 
@@ -330,6 +336,9 @@ class Totals:
     per_source: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
+    """The first finding of each kind of difference (`Finding.key`), the rest counted only."""
+    found: Counter[str] = field(default_factory=Counter)
+    """Findings counted: "disagreement" or "unacceptable" (a reply no vector accepts)."""
     seconds: float = 0.0
     sent: dict[str, Counter[str]] = field(default_factory=dict)
     """Per implementation, the requests of each kind it was sent (shrinking not counted)."""
@@ -344,6 +353,7 @@ class Totals:
         self.per_source += other.per_source
         self.skipped += other.skipped
         self.findings += other.findings
+        self.found += other.found
         self.seconds = max(self.seconds, other.seconds)
         for name, kinds in other.sent.items():
             self.sent.setdefault(name, Counter()).update(kinds)
@@ -363,7 +373,10 @@ class Totals:
             if impl.name not in verdict.replies and request.kind in impl.kinds
         )
         if verdict.finding:
-            self.findings.append(Finding(request, verdict))
+            self.found["disagreement" if len(verdict.groups) > 1 else "unacceptable"] += 1
+            finding = Finding(request, verdict)
+            if finding.key not in {kept.key for kept in self.findings}:
+                self.findings.append(finding)
 
 
 class Fuzzer:
@@ -447,12 +460,11 @@ class Fuzzer:
 
 
 def distinct(findings: Sequence[Finding]) -> Iterator[Finding]:
-    """The first finding of each (kind, source, split of the implementations)."""
+    """The first finding of each kind of difference (jobs may find the same)."""
     seen: set[object] = set()
     for finding in findings:
-        key = (finding.request.kind, finding.request.source, finding.verdict.signature)
-        if key not in seen:
-            seen.add(key)
+        if finding.key not in seen:
+            seen.add(finding.key)
             yield finding
 
 
@@ -512,10 +524,9 @@ def summary(totals: Totals, shrinking: Mapping[str, int], seed: int) -> list[str
             f"{totals.skipped[name]} skipped, {totals.restarts[name]} restarts, "
             f"{shrinking.get(name, 0)} more to shrink findings"
         )
-    disagreements = sum(len(f.verdict.groups) > 1 for f in totals.findings)
     lines.append(
-        f"  disagreements: {disagreements}; unacceptable replies only: "
-        f"{len(totals.findings) - disagreements}"
+        f"  disagreements: {totals.found['disagreement']}; unacceptable replies only: "
+        f"{totals.found['unacceptable']}"
     )
     return lines
 
@@ -641,8 +652,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     {impl.name: sum(impl.sent.values()) for impl in fuzzer.implementations}
                 )
         print("\n".join(summary(totals, shrinking, seed)))
-        if len(shown) < len(totals.findings):
-            print(f"  ({len(totals.findings) - len(shown)} more findings not shrunk nor shown)")
+        if len(shown) < sum(totals.found.values()):
+            unshown = sum(totals.found.values()) - len(shown)
+            print(f"  ({unshown} findings not shown: repeats, or kinds past --show)")
     except (VectorsError, AdapterUnusableError, OSError) as exc:
         print(f"fuzzdiff: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -653,7 +665,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "findings": [finding_json(f) for f in shown],
         }
         args.report_json.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    return EXIT_FINDING if totals.findings else 0
+    return EXIT_FINDING if totals.found else 0
 
 
 if __name__ == "__main__":
