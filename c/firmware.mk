@@ -167,7 +167,7 @@ FW_AVR_CC ?= avr-gcc
 FW_BE_CC  ?= powerpc-linux-gnu-gcc
 FW_BE_RUN ?= qemu-ppc
 
-c-portability: $(FW_TABLE) ## 16-bit AVR build at -Werror; the vectors on 32-bit x86, big-endian PowerPC, with a truncation check
+c-portability: $(FW_TABLE) ## AVR (16-bit) build at -Werror and length checks under simavr; the vectors on i386, big-endian PowerPC, with a truncation check
 	@mkdir -p $(FW_BUILD)/avr
 	@for source in $(FW_LIB_SRC); do \
 	  $(FW_AVR_CC) -mmcu=atmega1284p -Os $(FW_WARN) -Werror -Ic/include -c $$source \
@@ -175,6 +175,11 @@ c-portability: $(FW_TABLE) ## 16-bit AVR build at -Werror; the vectors on 32-bit
 	done; echo "c-portability: the library builds for AVR (16-bit int and size_t) with no warning"
 	$(FW_HOST_CC) -m32 $(FW_WARN) -O1 -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) \
 	  $(FW_LIB_SRC) -o $(FW_BUILD)/runner-m32
+	$(FW_AVR_CC) -mmcu=atmega1284p -Os $(FW_WARN) -Werror -Ic/include c/firmware/avr_lengths.c \
+	  $(FW_LIB_SRC) -o $(FW_BUILD)/avr-lengths.elf
+	@timeout 60 simavr -m atmega1284p -f 16000000 $(FW_BUILD)/avr-lengths.elf 2>&1 \
+	  | tr -d '\033' | sed 's/\[[0-9;]*m//g' | tee $(FW_BUILD)/avr-lengths.out | grep -a 'FAIL\|avr lengths'
+	@grep -aqE '^avr lengths: [0-9]+ passed, 0 failed' $(FW_BUILD)/avr-lengths.out
 	$(FW_BUILD)/runner-m32 | sed 's/^vectors on the host/vectors on i386 (-m32)/'
 	clang -std=c99 -O1 -fsanitize=implicit-integer-truncation -fno-sanitize-recover=all \
 	  -Ic/include -Ic/firmware c/firmware/host_main.c $(FW_RUNNER) $(FW_LIB_SRC) \

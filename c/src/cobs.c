@@ -37,8 +37,6 @@ static void open_block(fw__cobs *c)
 
 void fw__cobs_put(fw__cobs *c, const uint8_t *in, size_t n)
 {
-    size_t i;
-
     if (c->raw) {
         if (n > c->cap - c->w) {
             c->full = true;
@@ -48,30 +46,45 @@ void fw__cobs_put(fw__cobs *c, const uint8_t *in, size_t n)
         }
         return;
     }
-    for (i = 0; i < n; i++) {
+    while (n > 0u) {
+        size_t k;
+        const uint8_t *zero;
         if (!c->open) {
             if (!room(c)) {
                 return;
             }
             open_block(c);
         }
-        if (in[i] == 0u) {
-            /* the block ends with the zero it stands for; the next one opens at once */
+        /* a run of non-zero bytes, as many as the block still holds, copied at once */
+        k = (size_t)(0xFFu - c->run);
+        if (k > n) {
+            k = n;
+        }
+        zero = (const uint8_t *)memchr(in, 0, k);
+        if (zero != NULL) {
+            k = (size_t)(zero - in);
+        }
+        if (k > c->cap - c->w) {
+            c->full = true;
+            return;
+        }
+        memcpy(c->out + c->w, in, k);
+        c->w += k;
+        c->run = (uint8_t)(c->run + k);
+        in += k;
+        n -= k;
+        if (c->run == 0xFFu) {
+            c->out[c->code_at] = c->run; /* a full block stands for no zero */
+            c->open = false;
+        } else if (n > 0u) {
+            /* a zero: the block ends with the zero it stands for; the next opens at once */
             c->out[c->code_at] = c->run;
+            in++;
+            n--;
             if (!room(c)) {
                 return;
             }
             open_block(c);
-            continue;
-        }
-        if (!room(c)) {
-            return;
-        }
-        c->out[c->w++] = in[i];
-        c->run++;
-        if (c->run == 0xFFu) {
-            c->out[c->code_at] = c->run; /* a full block stands for no zero */
-            c->open = false;
         }
     }
 }

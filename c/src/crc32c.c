@@ -157,6 +157,13 @@ static uint32_t crc_hw(uint32_t c, const uint8_t *p, size_t n)
     }
     c = (uint32_t)c64;
 #endif
+    while (n >= 4u) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        c = _mm_crc32_u32(c, v);
+        p += 4;
+        n -= 4u;
+    }
     while (n-- > 0u) {
         c = _mm_crc32_u8(c, *p++);
     }

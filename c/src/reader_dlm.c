@@ -49,8 +49,31 @@ size_t fw__feed_dlm(fw_decoder *d, const uint8_t *in, size_t n, fw_event *ev)
     size_t used = 0;
 
     while (used < n && ev->kind == FW_EVENT_NONE) {
-        uint8_t b = in[used++];
         uint32_t m = d->max_frame + FW_HEADER_SIZE + FW_TRAILER_SIZE;
+        uint8_t b;
+        if (d->state == FW_ST_FRAME && d->cobs != 0u) {
+            /* a run of data bytes of the block: up to its end, a 0x00, or the bound E */
+            size_t r = n - used;
+            const uint8_t *zero;
+            if (r > d->cobs) {
+                r = d->cobs;
+            }
+            zero = (const uint8_t *)memchr(in + used, 0, r);
+            if (zero != NULL) {
+                r = (size_t)(zero - (in + used));
+            }
+            if (r > FW_COBS_BOUND(m) - d->enc) {
+                r = (size_t)(FW_COBS_BOUND(m) - d->enc); /* at most E: enc never passes it */
+            }
+            if (r != 0u) {
+                d->enc += (uint32_t)r;
+                d->cobs = (uint8_t)(d->cobs - r);
+                fw__frame_bytes(d, in + used, r, ev);
+                used += r;
+                continue;
+            }
+        }
+        b = in[used++];
         if (d->state == FW_ST_REPLAY) {
             fw__accept_frame(d, ev); /* the delimiter at hand ends the kept frame */
         } else if (d->state != FW_ST_FRAME) {
@@ -69,10 +92,7 @@ size_t fw__feed_dlm(fw_decoder *d, const uint8_t *in, size_t n, fw_event *ev)
             fw__fail_frame(d, ev, FW_ERR_FRAME_TOO_LARGE, FW_ST_SKIP);
         } else {
             d->enc++;
-            if (d->cobs != 0u) {
-                d->cobs--;
-                fw__frame_bytes(d, &b, 1u, ev);
-            } else {
+            if (d->cobs == 0u) {
                 /* a code byte: first the zero that ended the previous block, if any */
                 if ((d->msg_flags & FW_MSG_ZERO) != 0u) {
                     static const uint8_t zero = 0u;

@@ -97,7 +97,10 @@ class Size:
 
 
 def run(command: list[str]) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)}\n{done.stderr}")
+    return done.stdout
 
 
 def compile_library(cc: str, flags: list[str], folder: Path) -> list[Path]:

@@ -344,13 +344,13 @@ def play(
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     reader = threading.Thread(target=_read_to_end, args=(sock, exchange, timeout), daemon=True)
     reader.start()
-    deadline = time.monotonic() + timeout
     try:
         for piece, delay in zip(pieces, delays, strict=True):
             if delay:
                 time.sleep(delay)
             exchange.note("out", piece)  # logged first: the reply may beat the note
             sock.sendall(piece)
+        deadline = time.monotonic() + timeout  # the wait for the replies starts now
         if not eof:
             while time.monotonic() < deadline and not done(bytes(exchange.received)):
                 time.sleep(POLL_S)
@@ -372,7 +372,7 @@ def play(
         sock.shutdown(socket.SHUT_WR)
     except (OSError, TlsError) as exc:  # the echo peer may close early on an error: keep reading
         exchange.note("out", event=f"write failed: {exc}")
-    reader.join(max(0.0, deadline - time.monotonic()))
+    reader.join(timeout)  # the echo peer's end of input, after the runner's (or a reset)
     with contextlib.suppress(OSError, TlsError):
         sock.shutdown(socket.SHUT_RDWR)  # wakes the reader: close() alone would not
     reader.join(timeout)
