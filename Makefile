@@ -150,6 +150,28 @@ TEST_PYTHONS ?= 3.11 3.12 3.13
 test-pythons: venv ## Run the Python suite on each CPython 3.11, 3.12, 3.13 found (.venv-pyX.Y)
 	$(PY) tools/test_pythons.py --versions $(TEST_PYTHONS)
 
+# --- Differential fuzzing: every implementation's adapter on the same random requests ---
+# Each generated request goes to the Python, JavaScript and C adapters; replies are
+# compared as the conformance runner judges them, and every finding is shrunk and printed.
+# FUZZ_DIFF_REQUESTS counts generated requests: each is sent to every implementation.
+FUZZ_DIFF_REQUESTS ?= 1000000
+FUZZ_DIFF_SEED ?= $(shell date +%s)
+FUZZ_DIFF_SHORT_REQUESTS := 8000
+FUZZ_DIFF_SHORT_SECONDS := 25
+FUZZ_DIFF = $(PY) -m framewire.conformance.fuzzdiff \
+	--adapter python="$(PY) -m framewire.conformance.adapter" \
+	--adapter js="node js/bin/adapter.js" \
+	--adapter c=$(C_BUILD)/gcc/fw_adapter
+
+.PHONY: fuzz-diff fuzz-diff-short
+TEST_STEPS += fuzz-diff-short
+
+fuzz-diff: venv c ## Differential fuzzing of the Python, JS and C adapters (FUZZ_DIFF_REQUESTS, FUZZ_DIFF_SEED)
+	$(FUZZ_DIFF) --requests $(FUZZ_DIFF_REQUESTS) --seed $(FUZZ_DIFF_SEED)
+
+fuzz-diff-short: venv c ## A short differential fuzzing pass with a fixed seed (part of make test)
+	$(FUZZ_DIFF) --requests $(FUZZ_DIFF_SHORT_REQUESTS) --seconds $(FUZZ_DIFF_SHORT_SECONDS) --seed 1
+
 include c/c.mk
 
 clean: ## Remove the venv, build output and caches

@@ -12,6 +12,8 @@ Modules, from the bottom up:
 - `results`, `report`: outcomes, known failures, JSON/JUnit reports, the summary table.
 - `cli`: `framewire conformance` / `python -m framewire.conformance`.
 - `adapter`, `echo`: the reference adapter and echo peer for the Python implementation.
+- `fuzzgen` + `fuzzdiff`: differential fuzzing, random requests to several adapters with
+  the replies compared as `judge` compares them, findings shrunk.
 
 The runner never uses the framewire codec to decide what is right (FW-CNF-4); only the
 reference adapter and echo peer import it.

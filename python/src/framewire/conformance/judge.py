@@ -34,7 +34,8 @@ def _field(obj: Any, name: str, kind: type, where: str) -> Any:
     return value
 
 
-def _hex(obj: Mapping[str, Any], name: str, where: str) -> str:
+def hex_field(obj: Mapping[str, Any], name: str, where: str) -> str:
+    """A reply's field that must hold lowercase hex (FW-CNF-9)."""
     value: str = _field(obj, name, str, where)
     if not HEX.match(value):
         raise MalformedReplyError(f"{where}: {name!r} is not lowercase hex")
@@ -52,7 +53,7 @@ def _message(obj: Mapping[str, Any], where: str) -> dict[str, JSON]:
     return {
         "type": _int(obj, "type", MAX_TYPE, where),
         "flags": _int(obj, "flags", MAX_APP_FLAGS, where),
-        "payload": _hex(obj, "payload", where),
+        "payload": hex_field(obj, "payload", where),
     }
 
 
@@ -147,7 +148,7 @@ def check_encode(case: Case, reply: Mapping[str, Any]) -> str | None:
     """Judge an encode reply byte for byte (FW-CNF-15)."""
     if reply["status"] == "error":
         return f"the encoder refused a valid message: {short(reply.get('error'))}"
-    output = _hex(reply, "output", "encode reply")
+    output = hex_field(reply, "output", "encode reply")
     want = case.raw["expect"]["output"]
     if output == want:
         return None
@@ -169,7 +170,7 @@ def check_session(case: Case, reply: Mapping[str, Any], registry: Registry) -> s
     """Judge a session reply: delivered messages, the bytes sent, the end (FW-CNF-17/18)."""
     expect = case.raw["expect"]
     events = normalize_events(reply.get("events"), registry)
-    sent = bytes.fromhex(_hex(reply, "sent", "session reply"))
+    sent = bytes.fromhex(hex_field(reply, "sent", "session reply"))
     end = reply_end(reply, registry)
     return (
         compare_events(expect["events"], events)
@@ -238,6 +239,34 @@ def check_output(
         return f"PONGs: expected {want_pongs}, got {got_pongs}"
     want_errors = [registry.by_name(item["error"]).code for item in sent if "error" in item]
     return _check_error_frame(rest, want_errors)
+
+
+def normal_output(data: bytes, framing: str) -> list[JSON]:
+    """What `check_output` judges of a peer's output, as a list that compares with ==.
+
+    Two outputs with the same normal form pass and fail the same expectations: the
+    frames in order, the HELLO by the two settings FW-CNF-18 checks (defaults filled in),
+    an ERROR by its code and whether its reason is valid (FW-ERR-2), not by its text.
+    """
+    transcript = wire.read_transcript(data, framing)
+    problem = _check_structure(transcript)
+    items: list[JSON] = []
+    for item in transcript.items:
+        if item[0] == "hello":
+            settings = item[1]
+            assert isinstance(settings, dict)
+            items.append(
+                ["hello", settings[wire.SETTING_MAX_FRAME], settings[wire.SETTING_MAX_MESSAGE]]
+            )
+        elif item[0] == "error":
+            items.append(["error", item[1], _valid_reason(_bytes(item[2]))])
+        else:
+            items.append([_shown(value) for value in item])
+    return [*items, ["problem", problem]] if problem else items
+
+
+def _shown(value: object) -> JSON:
+    return value.hex() if isinstance(value, bytes) else value
 
 
 def _bytes(value: object) -> bytes:
