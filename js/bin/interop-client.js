@@ -107,7 +107,7 @@ const session = await open(address, {
     ? { ca: values.cafile === undefined ? undefined : readFileSync(values.cafile), servername: values['server-name'] }
     : undefined,
 });
-const closed = new Promise((resolve) => (session.closed ? resolve(null) : session.once('close', resolve)));
+const closed = new Promise((resolve) => (session.closed ? resolve(null) : session.once('close', () => resolve(null))));
 const peer = /** @type {{maxFrameSize: number, maxMessageSize: number}} */ ({ ...session.peer });
 
 /** @type {Array<{type: number, flags: number, size: number, sha256: string}>} */

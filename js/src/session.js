@@ -45,6 +45,24 @@ const SESSION = Symbol('framewire.session');
 
 /** @typedef {net.Socket & {[SESSION]: Session}} SessionSocket */
 
+/** @typedef {{type: number, flags: number, payload: Uint8Array}} Message */
+/** @typedef {Message & {first: boolean, last: boolean}} Piece */
+
+/**
+ * The events of a Session and their listeners' arguments, so that TypeScript rejects a
+ * misspelt event name or a listener of the wrong shape.
+ * @typedef {{
+ *   open: [peer: {maxFrameSize: number, maxMessageSize: number}],
+ *   message: [message: Message],
+ *   piece: [piece: Piece],
+ *   pong: [data: Uint8Array],
+ *   end: [],
+ *   error: [error: Error],
+ *   drain: [],
+ *   close: [],
+ * }} SessionEvents
+ */
+
 /** @this {SessionSocket} @param {Buffer} chunk */
 function onSocketData(chunk) {
   this[SESSION]._onData(chunk);
@@ -83,6 +101,7 @@ function onSocketClose() {
  * whose reason says nothing of the exception (FW-ERR-6, FW-ERR-2), and 'error' carries
  * the exception as `cause`.
  */
+/** @extends {EventEmitter<SessionEvents>} */
 export class Session extends EventEmitter {
   /**
    * @param {net.Socket} socket a connected socket, created with allowHalfOpen: true
@@ -347,9 +366,10 @@ export class Session extends EventEmitter {
 
   /**
    * A promise returned by a listener rejected (the emitter is created with captureRejections).
-   * @param {unknown} exception @param {string | symbol} event
+   * @param {unknown} exception @param {unknown} event the event's name
+   * @param {...unknown} _args the event's arguments (unused; the base class passes them)
    */
-  [EventEmitter.captureRejectionSymbol](exception, event) {
+  [EventEmitter.captureRejectionSymbol](exception, event, ..._args) {
     if (typeof event === 'string' && APPLICATION_EVENTS.has(event)) this._applicationFailed(`'${event}' listener`, exception);
     else
       process.nextTick(() => {
