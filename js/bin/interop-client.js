@@ -124,7 +124,7 @@ session.on('error', () => {}); // kept in session.failure and reported below
 /** @type {number | null} */
 let pingMs = null;
 try {
-  pingMs = await session.ping(undefined, { timeout: 5000 });
+  pingMs = await session.pingMs(undefined, { timeout: 5000 });
 } catch {
   // the failure is in session.failure
 }

@@ -128,7 +128,7 @@ export class Session extends EventEmitter {
     this._lingerTimer = null;
     this._framesAtTimer = -1;
     /** PINGs awaiting their PONG, by data, oldest first (two PINGs may carry the same data;
-     * created by the first ping(): most sessions never ping) */
+     * created by the first pingMs(): most sessions never ping) */
     /** @type {Map<string, Array<{resolve: (ms: number) => void, reject: (e: Error) => void, t0: bigint}>> | null} */
     this._pingWaiters = null;
     /** messages received while nobody listens to 'message', for receive() */
@@ -197,15 +197,16 @@ export class Session extends EventEmitter {
   }
 
   /**
-   * Send a PING; resolves with the round-trip time in ms when the PONG comes. With
-   * `timeout`, a PONG that does not come in time fails the connection with `timeout`
-   * (FW-PNG-4). Rejects with the failure if the connection fails or closes first, at
-   * once when it is already closed.
+   * Send a PING; resolves with the round-trip time in milliseconds when the PONG comes
+   * (named for its unit: Python's `ping()` returns seconds). With `timeout` (ms), a PONG
+   * that does not come in time fails the connection with `timeout` (FW-PNG-4). Rejects
+   * with the failure if the connection fails or closes first, at once when it is already
+   * closed.
    * @param {Uint8Array} [data] 8 bytes
    * @param {{timeout?: number}} [options]
    * @returns {Promise<number>}
    */
-  ping(data, options = {}) {
+  pingMs(data, options = {}) {
     if (this.closed) return Promise.reject(this.failure ?? new TransportError('connection closed'));
     const d = this.core.ping(data);
     const key = Buffer.from(d).toString('hex');

@@ -52,6 +52,8 @@ const server = createServer({ framing: 'delimited' }, (session: Session) => {
   session.on('end', (why: string) => console.log(why));
   // @ts-expect-error: a PONG carries bytes
   session.off('pong', (data: string) => console.log(data));
+  // @ts-expect-error: the round trip is pingMs(), named for its unit
+  void session.ping();
   session.end();
 });
 const opening: Promise<Session> = open({ host: '127.0.0.1', port: 1 });

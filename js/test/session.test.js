@@ -235,7 +235,7 @@ test('net: echo over TCP and a Unix socket, both framings, clean close', async (
         s.send(0x41, utf8('small'));
         s.send(0x42, new Uint8Array(0));
         const started = performance.now();
-        const rtt = await s.ping();
+        const rtt = await s.pingMs();
         const elapsed = performance.now() - started;
         s.end();
         await new Promise((r) => s.once('close', () => r(null)));
@@ -369,7 +369,7 @@ test('net: a PONG that does not come fails the connection with timeout (FW-PNG-4
   const port = /** @type {net.AddressInfo} */ (server.address()).port;
   const s = await open({ port }, {});
   s.on('error', () => {});
-  await assert.rejects(s.ping(undefined, { timeout: 100 }), (e) => e instanceof FramewireError && e.errorName === 'timeout');
+  await assert.rejects(s.pingMs(undefined, { timeout: 100 }), (e) => e instanceof FramewireError && e.errorName === 'timeout');
   assert.throws(() => s.send(0x40, utf8('x')), FramewireError); // FW-SES-4
   await new Promise((r) => (s.closed ? r(null) : s.once('close', () => r(null))));
   await new Promise((r) => server.close(r));
