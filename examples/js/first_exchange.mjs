@@ -16,7 +16,7 @@ client.send(0x40, new TextEncoder().encode('hello'), { flags: 3 });
 const reply = await client.receive({ timeout: 5000 }); // times are in milliseconds
 console.log(`echoed: type 0x${reply.type.toString(16)}, flags ${reply.flags},`,
   `payload ${new TextDecoder().decode(reply.payload)}`);
-const rtt = await client.ping(); // the round-trip time in milliseconds (Python: seconds)
+const rtt = await client.pingMs(); // the round-trip time in milliseconds (Python's ping(): seconds)
 console.log('PING answered, round trip under 5000 ms:', rtt < 5000);
 client.end(); // half-close: the server's session ends, then ours
 await once(client, 'close');

@@ -107,7 +107,7 @@ const session = await open(address, {
     ? { ca: values.cafile === undefined ? undefined : readFileSync(values.cafile), servername: values['server-name'] }
     : undefined,
 });
-const closed = new Promise((resolve) => (session.closed ? resolve(null) : session.once('close', resolve)));
+const closed = new Promise((resolve) => (session.closed ? resolve(null) : session.once('close', () => resolve(null))));
 const peer = /** @type {{maxFrameSize: number, maxMessageSize: number}} */ ({ ...session.peer });
 
 /** @type {Array<{type: number, flags: number, size: number, sha256: string}>} */
@@ -124,7 +124,7 @@ session.on('error', () => {}); // kept in session.failure and reported below
 /** @type {number | null} */
 let pingMs = null;
 try {
-  pingMs = await session.ping(undefined, { timeout: 5000 });
+  pingMs = await session.pingMs(undefined, { timeout: 5000 });
 } catch {
   // the failure is in session.failure
 }

@@ -45,6 +45,24 @@ const SESSION = Symbol('framewire.session');
 
 /** @typedef {net.Socket & {[SESSION]: Session}} SessionSocket */
 
+/** @typedef {{type: number, flags: number, payload: Uint8Array}} Message */
+/** @typedef {Message & {first: boolean, last: boolean}} Piece */
+
+/**
+ * The events of a Session and their listeners' arguments, so that TypeScript rejects a
+ * misspelt event name or a listener of the wrong shape.
+ * @typedef {{
+ *   open: [peer: {maxFrameSize: number, maxMessageSize: number}],
+ *   message: [message: Message],
+ *   piece: [piece: Piece],
+ *   pong: [data: Uint8Array],
+ *   end: [],
+ *   error: [error: Error],
+ *   drain: [],
+ *   close: [],
+ * }} SessionEvents
+ */
+
 /** @this {SessionSocket} @param {Buffer} chunk */
 function onSocketData(chunk) {
   this[SESSION]._onData(chunk);
@@ -83,6 +101,7 @@ function onSocketClose() {
  * whose reason says nothing of the exception (FW-ERR-6, FW-ERR-2), and 'error' carries
  * the exception as `cause`.
  */
+/** @extends {EventEmitter<SessionEvents>} */
 export class Session extends EventEmitter {
   /**
    * @param {net.Socket} socket a connected socket, created with allowHalfOpen: true
@@ -109,7 +128,7 @@ export class Session extends EventEmitter {
     this._lingerTimer = null;
     this._framesAtTimer = -1;
     /** PINGs awaiting their PONG, by data, oldest first (two PINGs may carry the same data;
-     * created by the first ping(): most sessions never ping) */
+     * created by the first pingMs(): most sessions never ping) */
     /** @type {Map<string, Array<{resolve: (ms: number) => void, reject: (e: Error) => void, t0: bigint}>> | null} */
     this._pingWaiters = null;
     /** messages received while nobody listens to 'message', for receive() */
@@ -178,15 +197,16 @@ export class Session extends EventEmitter {
   }
 
   /**
-   * Send a PING; resolves with the round-trip time in ms when the PONG comes. With
-   * `timeout`, a PONG that does not come in time fails the connection with `timeout`
-   * (FW-PNG-4). Rejects with the failure if the connection fails or closes first, at
-   * once when it is already closed.
+   * Send a PING; resolves with the round-trip time in milliseconds when the PONG comes
+   * (named for its unit: Python's `ping()` returns seconds). With `timeout` (ms), a PONG
+   * that does not come in time fails the connection with `timeout` (FW-PNG-4). Rejects
+   * with the failure if the connection fails or closes first, at once when it is already
+   * closed.
    * @param {Uint8Array} [data] 8 bytes
    * @param {{timeout?: number}} [options]
    * @returns {Promise<number>}
    */
-  ping(data, options = {}) {
+  pingMs(data, options = {}) {
     if (this.closed) return Promise.reject(this.failure ?? new TransportError('connection closed'));
     const d = this.core.ping(data);
     const key = Buffer.from(d).toString('hex');
@@ -347,9 +367,10 @@ export class Session extends EventEmitter {
 
   /**
    * A promise returned by a listener rejected (the emitter is created with captureRejections).
-   * @param {unknown} exception @param {string | symbol} event
+   * @param {unknown} exception @param {unknown} event the event's name
+   * @param {...unknown} _args the event's arguments (unused; the base class passes them)
    */
-  [EventEmitter.captureRejectionSymbol](exception, event) {
+  [EventEmitter.captureRejectionSymbol](exception, event, ..._args) {
     if (typeof event === 'string' && APPLICATION_EVENTS.has(event)) this._applicationFailed(`'${event}' listener`, exception);
     else
       process.nextTick(() => {

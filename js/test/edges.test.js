@@ -115,7 +115,7 @@ async function silentPeer() {
   return { server, sockets };
 }
 
-test('net: two ping() calls with the same data both resolve on their PONGs', async () => {
+test('net: two pingMs() calls with the same data both resolve on their PONGs', async () => {
   const server = createServer({}, (s) => {
     s.on('end', () => s.end());
     s.on('error', () => {});
@@ -124,34 +124,56 @@ test('net: two ping() calls with the same data both resolve on their PONGs', asy
   await once(server, 'listening');
   const s = await open(addressOf(server));
   const data = hex('0000000000000007');
-  const first = s.ping(data);
-  const second = s.ping(data);
+  const first = s.pingMs(data);
+  const second = s.pingMs(data);
   assert.deepEqual(await Promise.all([outcomeWithin(first, 5000), outcomeWithin(second, 5000)]), ['fulfilled', 'fulfilled']);
   s.end();
   await once(s, 'close');
   await new Promise((r) => server.close(r));
 });
 
-test('net: every pending ping() promise rejects on destroy(), and a ping() after close rejects', async () => {
+test('net: pingMs() resolves with the round trip in milliseconds (Python\'s ping() gives seconds)', async () => {
+  // the server reads nothing for a while, so the PING waits in its kernel buffer: the round
+  // trip is long enough that a value in seconds could not pass for one in milliseconds
+  const HOLD_MS = 300;
+  const server = createServer({}, (s) => {
+    s.pause();
+    setTimeout(() => s.resume(), HOLD_MS);
+    s.on('end', () => s.end());
+    s.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const s = await open(addressOf(server));
+  const started = performance.now();
+  const rtt = await s.pingMs();
+  const elapsed = performance.now() - started;
+  s.end();
+  await once(s, 'close');
+  await new Promise((r) => server.close(r));
+  assert.ok(rtt > elapsed / 2 && rtt <= elapsed + 1, `pingMs() gave ${rtt} for a round trip of ${elapsed} ms`);
+});
+
+test('net: every pending pingMs() promise rejects on destroy(), and a pingMs() after close rejects', async () => {
   const { server, sockets } = await silentPeer();
   const s = await open(addressOf(server));
   const data = hex('0000000000000007');
-  const pings = [s.ping(data), s.ping(data), s.ping(), s.ping(data, { timeout: 60000 })];
+  const pings = [s.pingMs(data), s.pingMs(data), s.pingMs(), s.pingMs(data, { timeout: 60000 })];
   s.destroy();
   const outcomes = await Promise.all(pings.map((p) => outcomeWithin(p, 3000)));
   assert.deepEqual(outcomes, ['rejected', 'rejected', 'rejected', 'rejected']);
   assert.equal(s.closed, true);
-  assert.equal(await outcomeWithin(s.ping(data), 1000), 'rejected');
+  assert.equal(await outcomeWithin(s.pingMs(data), 1000), 'rejected');
   for (const sock of sockets) sock.destroy();
   await new Promise((r) => server.close(r));
 });
 
-test('net: every pending ping() promise rejects when the connection fails', async () => {
+test('net: every pending pingMs() promise rejects when the connection fails', async () => {
   const { server, sockets } = await silentPeer();
   const s = await open(addressOf(server));
   s.on('error', () => {});
   const data = hex('0000000000000009');
-  const pings = [s.ping(data), s.ping(data)];
+  const pings = [s.pingMs(data), s.pingMs(data)];
   s.abort('giving up');
   assert.deepEqual(await Promise.all(pings.map((p) => outcomeWithin(p, 3000))), ['rejected', 'rejected']);
   for (const sock of sockets) sock.destroy();

@@ -16,7 +16,8 @@ const TSC = join(PACKAGE_DIR, 'node_modules', 'typescript', 'bin', 'tsc');
 const TYPE_ROOTS = join(PACKAGE_DIR, 'node_modules', '@types');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/** A consumer that uses each entry point, with one deliberate type error it must catch. */
+/** A consumer that uses each entry point, with deliberate type errors it must catch (a
+ * directive `@ts-expect-error` above code that compiles fails the check). */
 const CONSUMER_SOURCE = `
 import { encodeMessage, createDecoder, FramewireError } from '@framewire/framewire/codec';
 import { createServer, open, type Session } from '@framewire/framewire/session';
@@ -35,7 +36,26 @@ for (const event of createDecoder({ framing: 'length-prefixed' }).feed(bytes)) {
 }
 // @ts-expect-error: the declarations are real types, not \`any\`
 encodeMessage('length-prefixed', 'not a type', bytes);
-const server = createServer({ framing: 'delimited' }, (session: Session) => session.end());
+const server = createServer({ framing: 'delimited' }, (session: Session) => {
+  session.on('message', (m) => {
+    const payload: Uint8Array = m.payload;
+    // @ts-expect-error: a message's type is a number
+    const type: string = m.type;
+    console.log(payload, type);
+  });
+  session.on('open', (peer) => console.log(peer.maxFrameSize + 1));
+  session.on('error', (e) => console.log(e.message));
+  session.once('close', () => undefined);
+  // @ts-expect-error: a misspelt event name
+  session.on('mesage', () => undefined);
+  // @ts-expect-error: 'end' passes no argument
+  session.on('end', (why: string) => console.log(why));
+  // @ts-expect-error: a PONG carries bytes
+  session.off('pong', (data: string) => console.log(data));
+  // @ts-expect-error: the round trip is pingMs(), named for its unit
+  void session.ping();
+  session.end();
+});
 const opening: Promise<Session> = open({ host: '127.0.0.1', port: 1 });
 void opening.catch(() => undefined);
 server.close();

@@ -235,10 +235,10 @@ test('net: echo over TCP and a Unix socket, both framings, clean close', async (
         s.send(0x41, utf8('small'));
         s.send(0x42, new Uint8Array(0));
         const started = performance.now();
-        const rtt = await s.ping();
+        const rtt = await s.pingMs();
         const elapsed = performance.now() - started;
         s.end();
-        await new Promise((r) => s.once('close', r));
+        await new Promise((r) => s.once('close', () => r(null)));
         assert.equal(s.failure, null);
         assert.deepEqual(got.map((m) => [m.type, m.flags, m.payload.length]), [
           [0x40, 3, 100000],
@@ -270,7 +270,7 @@ test('net: pause() stops reading the socket until resume(), and paused says so',
   const echoed = await s.receive({ timeout: 5000 });
   assert.deepEqual(new Uint8Array(echoed?.payload ?? []), utf8('held'));
   s.end();
-  await new Promise((r) => s.once('close', r));
+  await new Promise((r) => s.once('close', () => r(null)));
   assert.equal(s.failure, null);
   await new Promise((r) => server.close(r));
 });
@@ -326,7 +326,7 @@ test('net: frame deadline (FW-LIM-6) and received ERROR surfaces as a remote err
   assert.ok(e instanceof FramewireError);
   assert.equal(/** @type {FramewireError} */ (e).code, 203);
   assert.equal(/** @type {FramewireError} */ (e).remote, true);
-  await new Promise((r) => s.once('close', r));
+  await new Promise((r) => s.once('close', () => r(null)));
   await new Promise((r) => server.close(r));
 
   const { server: srv, address } = await echoServer({ frameTimeout: 100 });
@@ -354,7 +354,7 @@ test('net: awaitable receive with a deadline (FW-LIM-7) leaves the connection us
   assert.equal(new TextDecoder().decode(m?.payload), 'after the deadline');
   s.end();
   assert.equal(await s.receive(), null); // clean end
-  await new Promise((r) => s.once('close', r));
+  await new Promise((r) => s.once('close', () => r(null)));
   await new Promise((r) => server.close(r));
 });
 
@@ -369,9 +369,9 @@ test('net: a PONG that does not come fails the connection with timeout (FW-PNG-4
   const port = /** @type {net.AddressInfo} */ (server.address()).port;
   const s = await open({ port }, {});
   s.on('error', () => {});
-  await assert.rejects(s.ping(undefined, { timeout: 100 }), (e) => e instanceof FramewireError && e.errorName === 'timeout');
+  await assert.rejects(s.pingMs(undefined, { timeout: 100 }), (e) => e instanceof FramewireError && e.errorName === 'timeout');
   assert.throws(() => s.send(0x40, utf8('x')), FramewireError); // FW-SES-4
-  await new Promise((r) => (s.closed ? r(null) : s.once('close', r)));
+  await new Promise((r) => (s.closed ? r(null) : s.once('close', () => r(null))));
   await new Promise((r) => server.close(r));
 });
 
@@ -412,7 +412,7 @@ test('net: streaming receive with pieces over a socket', async () => {
   s.sendPiece(0x40, new Uint8Array(2000), { first: true });
   s.sendPiece(0x40, new Uint8Array(10), { last: true });
   s.end();
-  await new Promise((r) => s.once('close', r));
+  await new Promise((r) => s.once('close', () => r(null)));
   assert.equal(s.failure, null);
   assert.equal(pieces.reduce((a, p) => a + p[0], 0), 2010);
   assert.equal(pieces[0][1], true);
