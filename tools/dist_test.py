@@ -100,10 +100,16 @@ def shipped_files() -> set[str]:
         dirs[:] = [name for name in dirs if name != "__pycache__"]
         for name in names:
             path = Path(directory, name)
-            if any(fnmatch.fnmatch(path.relative_to(PYTHON).as_posix(), p) for p in excluded):
+            if any(_excludes(p, path.relative_to(PYTHON).as_posix()) for p in excluded):
                 continue
             files.add(path.relative_to(PACKAGE.parent).as_posix())
     return files
+
+
+def _excludes(pattern: str, path: str) -> bool:
+    """Whether a hatch exclude pattern matches ``path``: as in .gitignore, ``**/`` stands
+    for any number of directories, none included (fnmatch's ``*`` crosses ``/`` already)."""
+    return fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern.replace("**/", ""))
 
 
 def missing_from_archives(wheel: Path, sdist: Path) -> list[str]:
