@@ -3,6 +3,7 @@ vectors one by one."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,12 @@ from framewire.conformance.runner import not_applicable
 from framewire.conformance.vectors import Case
 from framewire.options import Options
 from framewire.sync import Server, serve
+
+# A suite started in the background without job control runs with SIGINT ignored, and the
+# commands it starts would inherit that: the tests that press Ctrl-C (SIGINT) on a command
+# would then see it go on. A handler, unlike an ignored signal, is reset to the default
+# action in every program the suite starts.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(params=["tcp", "unix"])
