@@ -441,6 +441,12 @@ def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def _ratio(value: float, baseline: float) -> str:
+    """A ratio to two decimals, or n/a when the baseline is zero (a few idle connections can
+    leave a bare server's RSS where it was)."""
+    return f"{value / baseline:.2f}" if baseline > 0 else "n/a"
+
+
 def report(rounds: dict[str, list[Measurement]], count: int) -> None:
     print(
         "\n| server | connections up | RSS per idle connection (KiB) | "
@@ -470,19 +476,19 @@ def report(rounds: dict[str, list[Measurement]], count: int) -> None:
     for name, bare in BASELINE_OF.items():
         if name in per_kib and bare in per_kib:
             print(
-                f"| {name} vs {bare} | {per_kib[name] / per_kib[bare]:.2f} | "
-                f"{seconds[name] / seconds[bare]:.2f} |"
+                f"| {name} vs {bare} | {_ratio(per_kib[name], per_kib[bare])} | "
+                f"{_ratio(seconds[name], seconds[bare])} |"
             )
     print(f"\nload average at the end: {load_average()}")
     print("\nTargets (measured):")
     if "framewire-aio" in per_kib:
         print(f"- framewire-aio <= 8 KiB per idle connection: {per_kib['framewire-aio']:.1f} KiB")
     if "framewire-aio" in seconds and "bare-asyncio" in seconds:
-        ratio = seconds["framewire-aio"] / seconds["bare-asyncio"]
-        print(f"- framewire-aio bring-up <= 2 x bare asyncio: {ratio:.2f} x")
+        ratio = _ratio(seconds["framewire-aio"], seconds["bare-asyncio"])
+        print(f"- framewire-aio bring-up <= 2 x bare asyncio: {ratio} x")
     if "framewire-js" in per_kib and "bare-node" in per_kib:
-        ratio = per_kib["framewire-js"] / per_kib["bare-node"]
-        print(f"- framewire-js <= 2 x bare Node RSS per idle connection: {ratio:.2f} x")
+        ratio = _ratio(per_kib["framewire-js"], per_kib["bare-node"])
+        print(f"- framewire-js <= 2 x bare Node RSS per idle connection: {ratio} x")
 
 
 def main(argv: list[str] | None = None) -> int:
