@@ -21,10 +21,14 @@ PYPROJECT  := python/pyproject.toml
 # `make demo` and the command it suggests); VENV_STAMP: the dev and docs extras on top.
 PACKAGE_STAMP := $(VENV)/.framewire-package.stamp
 VENV_STAMP    := $(VENV)/.framewire-install.stamp
+# The compiled receive path built in place (the fastpath target below), and its sources.
+FASTPATH_STAMP := $(VENV)/.framewire-fastpath.stamp
+FASTPATH_SOURCES := python/src/framewire/_fastpath.c c/src/crc32c.c c/include/framewire.h \
+	python/hatch_build.py
 
 # Paths checked by ruff and mypy.
 LINT_PATHS := python tests spec/_hooks vectors examples dissectors tools
-TYPE_PATHS := python/src tests spec/_hooks vectors examples dissectors tools
+TYPE_PATHS := python/src python/hatch_build.py tests spec/_hooks vectors examples dissectors tools
 
 # Steps run by `make test`, in this order; the run stops at the first failure.
 # To add a step, write a target for it and append its name here, e.g.
@@ -40,7 +44,7 @@ help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) \
 	  | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-venv: $(VENV_STAMP) ## Create .venv and install the package with its cli, dev and docs extras
+venv: $(VENV_STAMP) $(FASTPATH_STAMP) ## Create .venv and install the package with its cli, dev and docs extras
 
 $(PACKAGE_STAMP): $(PYPROJECT)
 	@echo "==> installing the framewire package and its command line into $(VENV) (once)"
@@ -51,6 +55,16 @@ $(PACKAGE_STAMP): $(PYPROJECT)
 $(VENV_STAMP): $(PACKAGE_STAMP)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e './python[cli,dev,docs]'
+	touch $@
+
+# --- The compiled receive path (framewire._fastpath; python/hatch_build.py) ---
+# The editable install builds it beside the sources; built again here when its C sources
+# change. FRAMEWIRE_PURE_PYTHON=1 runs any command on the pure-Python path instead.
+.PHONY: fastpath
+fastpath: $(FASTPATH_STAMP) ## Build the compiled receive path in place (make venv does)
+
+$(FASTPATH_STAMP): $(VENV_STAMP) $(FASTPATH_SOURCES)
+	$(PY) python/hatch_build.py
 	touch $@
 
 # The JavaScript implementation's dev tooling (typescript, @types/node), from js/package-lock.json.

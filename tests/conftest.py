@@ -12,7 +12,7 @@ from conformance_helpers import REFERENCE_KNOWN_FAILURES, suite
 from io_peers import FAST, echo
 from tls_peers import TlsFiles, make_tls_files
 
-from framewire import Framing
+from framewire import Framing, _compiled
 from framewire.addresses import Address
 from framewire.conformance.adapter import ReferenceAdapter
 from framewire.conformance.results import KnownFailures
@@ -71,3 +71,26 @@ def known_failures() -> KnownFailures:
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     """A test CA, a server certificate signed by it and an unrelated CA, as PEM files."""
     return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+RECEIVE_LOOPS = ("compiled", "pure")
+"""The two receive paths of the decoder's batched loop: framewire._fastpath, and the
+pure-Python reference (framewire._compiled)."""
+
+
+@pytest.fixture(scope="module", params=RECEIVE_LOOPS)
+def receive_loop(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The tests that request it run once on each receive path; each decoder made during
+    the test takes the path in force. Module-scoped, so hypothesis's tests may use it.
+    The compiled module must be there: `make venv` builds it (python/hatch_build.py)."""
+    loop = None
+    if request.param == "compiled":
+        try:
+            from framewire._fastpath import decode_run  # noqa: PLC0415
+        except ImportError as error:
+            pytest.fail(f"the compiled receive path is not built ({error}): run `make venv`")
+        loop = decode_run
+    saved = _compiled.DECODE_RUN
+    _compiled.DECODE_RUN = loop
+    yield request.param
+    _compiled.DECODE_RUN = saved

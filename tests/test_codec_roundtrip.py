@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
 from codec_helpers import decode, summarise
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,11 +18,14 @@ from framewire.events import NEED_DATA
 messages_lists = st.lists(st.one_of(data_messages(), ping_messages), max_size=6)
 
 
+@pytest.mark.usefixtures("receive_loop")
 @settings(max_examples=150)
 @given(st.data(), framings, limits(), st.booleans(), messages_lists)
 def test_round_trip_any_chunking(
     data: st.DataObject, framing: Framing, receiver: Limits, checksum: bool, messages: list[Message]
 ) -> None:
+    """On each receive loop; events taken one by one or in batches (the batched path
+    reaches the compiled loop)."""
     messages = [
         m
         for m in messages
@@ -30,7 +34,8 @@ def test_round_trip_any_chunking(
     encoder = Encoder(framing, checksum=checksum, max_frame_size=receiver.max_frame_size)
     wire = b"".join(encoder.encode(message) for message in messages)
     chunks = data.draw(chunkings(wire))
-    result = decode(Decoder(framing, receiver), chunks)
+    batched = data.draw(st.booleans(), label="batched")
+    result = decode(Decoder(framing, receiver), chunks, batched=batched)
     assert result.outcome == "end"
     assert result.events == [summarise(message) for message in messages]
 

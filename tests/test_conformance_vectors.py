@@ -21,6 +21,8 @@ from framewire.conformance.runner import receive_paths, run_case
 from framewire.conformance.vectors import Case
 
 RECEIVE_PATHS = {"decode": DECODE_PATHS, "session": SESSION_PATHS}
+BATCHED = {"compiled": ("*+next_events",), "pure": ()}
+"""The receive-path patterns run with each receive loop (none: all of them)."""
 
 
 class InProcessAdapter:
@@ -36,8 +38,10 @@ class InProcessAdapter:
         self.adapter = ReferenceAdapter()
 
 
-def test_vector(vector_case: Case, known_failures: KnownFailures) -> None:
-    paths = receive_paths(RECEIVE_PATHS, vector_case.kind)  # every receive path (FW-CNF-31)
+def test_vector(vector_case: Case, known_failures: KnownFailures, receive_loop: str) -> None:
+    """Every receive path (FW-CNF-31) with the pure-Python loops; with the compiled one,
+    the paths that reach it (the batched `next_events`: the others run the same code)."""
+    paths = receive_paths(RECEIVE_PATHS, vector_case.kind, BATCHED[receive_loop])
     result = known_failures.settle(
         run_case(InProcessAdapter(), vector_case, suite().registry, SEED, paths)
     )
@@ -54,5 +58,6 @@ def test_the_mutation_score_is_judged_as_these_tests_judge() -> None:
     tool = (ROOT / "tools" / "mutants.py").read_text(encoding="utf-8")
     (tool_seed,) = re.findall(r"^SEED = (\d+)$", tool, re.MULTILINE)
     assert int(tool_seed) == SEED
-    for shared in ("runner.request_for(", "runner.judge_reply(", "ReferenceAdapter()"):
+    shared_code = ("runner.request_for(", "runner.judge_reply(", "ReferenceAdapter()")
+    for shared in (*shared_code, "_compiled.DECODE_RUN = None"):  # and it runs pure Python
         assert shared in tool

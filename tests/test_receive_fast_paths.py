@@ -107,7 +107,7 @@ def _batched(limits: Limits, data: bytes, cuts: list[int]) -> tuple[list[Event],
     st.sampled_from([Limits(), SMALL]),
 )
 def test_batched_fast_path_equals_one_by_one(
-    pieces: list[bytes], cuts: list[int], limits: Limits
+    receive_loop: str, pieces: list[bytes], cuts: list[int], limits: Limits
 ) -> None:
     """Same events, same order, same error, however the input is split (spec 4.1)."""
     data = b"".join(pieces)
@@ -115,7 +115,7 @@ def test_batched_fast_path_equals_one_by_one(
     assert _batched(limits, data, cuts) == _one_by_one(limits, data, cuts)
 
 
-def test_checksummed_stream_delivers_everything_before_a_bad_checksum() -> None:
+def test_checksummed_stream_delivers_everything_before_a_bad_checksum(receive_loop: str) -> None:
     """FW-CRC-3 on the fast path: the messages before the bad frame come out first, then
     checksum-mismatch, for good (FW-LPF-3)."""
     encoder = Encoder(checksum=True)
@@ -248,7 +248,7 @@ async def batches(channel: AsyncChannel) -> list[list[Message]]:
     calls=st.lists(st.booleans(), min_size=1, max_size=60),
 )
 def test_recv_batch_and_recv_give_the_same_messages_in_order(
-    sizes: list[int], calls: list[bool]
+    receive_loop: str, sizes: list[int], calls: list[bool]
 ) -> None:
     """recv_batch() returns what recv() would, in order; any mix of the two."""
     sent = [

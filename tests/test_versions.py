@@ -12,6 +12,7 @@ to compare with, and only the form of the version is checked.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -69,8 +70,19 @@ def test_pyproject_reads_the_version_from_the_package() -> None:
     assert not re.search(r"^version = ", pyproject, re.MULTILINE)
 
 
-def test_the_command_prints_the_version() -> None:
+@pytest.mark.parametrize(
+    ("pure", "path"),
+    [("", "compiled (framewire._fastpath)"), ("1", "pure Python (FRAMEWIRE_PURE_PYTHON is set)")],
+)
+def test_the_command_prints_the_version_and_the_receive_path(pure: str, path: str) -> None:
+    """The compiled receive path runs unless FRAMEWIRE_PURE_PYTHON is set (`make venv`
+    builds it here), and `--version` says which runs."""
     result = subprocess.run(
-        [sys.executable, "-m", "framewire", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "framewire", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "FRAMEWIRE_PURE_PYTHON": pure},
     )
     assert result.stdout.startswith(f"framewire {framewire.__version__} ")
+    assert result.stdout.rstrip().endswith(f"receive path: {path}")

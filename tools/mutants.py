@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from framewire import _compiled
 from framewire.conformance import runner
 from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, ReferenceAdapter
 from framewire.conformance.vectors import LIVE_ONLY_TAG, Case, Registry, deliveries, load_suite
@@ -107,6 +108,9 @@ OUT_OF_REACH = {
 """Functions (qualified names; a class name covers its methods) that no vector can reach."""
 
 SEED = 1
+# The mutants are of the pure-Python code, the reference: a decoder made with the compiled
+# loop (framewire._fastpath) would run it in place of the mutated Python loops.
+_compiled.DECODE_RUN = None
 MEMORY_LIMIT = 2 << 30
 EXIT_SURVIVED, EXIT_KILLED, EXIT_TIMEOUT = 0, 1, 3
 EXIT_NOT_JUDGED = -1  # --cached-only: no outcome recorded for this mutant

@@ -108,6 +108,9 @@ def prepare_venv(version: str, interpreter: Path) -> Path:
 def run_suite(version: str, interpreter: Path, pytest_args: list[str]) -> Run:
     """pytest on ``version``, from the repository's root (pytest.ini), output shown."""
     python = prepare_venv(version, interpreter)
+    # The compiled receive path, built again for this Python: the venv may be older than
+    # its C sources (the suite runs it beside the pure-Python path).
+    subprocess.run([str(python), str(ROOT / "python" / "hatch_build.py")], check=True)
     print(f"==> pytest on Python {version} ({interpreter})", flush=True)
     started = time.monotonic()
     process = subprocess.Popen(

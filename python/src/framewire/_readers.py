@@ -19,7 +19,7 @@ import re
 import sys
 from collections import deque
 
-from framewire import _schema
+from framewire import _compiled, _schema
 from framewire._assembler import MessageAssembler
 from framewire._checksum import crc32c
 from framewire._cobs_codec import CobsDecodeError, cobs_decode
@@ -160,6 +160,8 @@ class LengthPrefixedReader(FrameReader):
         max_message = assembler.max_message
         self.fast_limit = min(self.max_frame, max_message or self.max_frame)
         self.snapshot_largest = min(_SNAPSHOT_LARGEST, _HEADER_SIZE + self.fast_limit)
+        self.compiled_run = _compiled.DECODE_RUN
+        """The compiled loop of decode_run(), or None: the pure-Python loops below."""
         self.update_fast_path()
 
     def admit(self, admission: Admission) -> None:
@@ -192,6 +194,19 @@ class LengthPrefixedReader(FrameReader):
         """
         buffer = self.buffer
         if buffer.end - buffer.start < _HEADER_SIZE:
+            return
+        if self.compiled_run is not None:
+            buffer.start = self.compiled_run(
+                buffer.data,
+                buffer.start,
+                buffer.end,
+                self.fast_limit,
+                Message,
+                batch,
+                sys.maxsize,
+                _FAST_WORD,
+                _FAST_MASK,
+            )
             return
         if _unpack_header(buffer.data, buffer.start)[2] < _SNAPSHOT_PAYLOAD_BELOW:
             self._decode_small_messages(batch)

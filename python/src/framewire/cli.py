@@ -41,7 +41,7 @@ from typing import IO, Any, NoReturn
 from rich.console import Console
 from rich.markup import escape
 
-from framewire import __version__, _schema, _serial_cli, _wireshark_cli
+from framewire import __version__, _compiled, _schema, _serial_cli, _wireshark_cli
 from framewire._annotate import FrameReport, inspect_stream
 from framewire._arenas import use_one_arena
 from framewire._cli_options import (
@@ -830,7 +830,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         action="version",
-        version=f"framewire {__version__} (Framewire protocol version {_schema.VERSION})",
+        version=(
+            f"framewire {__version__} (Framewire protocol version {_schema.VERSION}); "
+            f"receive path: {_compiled.RECEIVE_PATH}"
+        ),
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
