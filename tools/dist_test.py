@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import tempfile
 import time
@@ -77,12 +78,23 @@ for name, path in found.items():
         sys.exit(f"{name} is read from {path}, not from the venv's {site}")
 if importlib.metadata.version("framewire") != framewire.__version__:
     sys.exit("the installed metadata's version is not framewire.__version__")
+from framewire._compiled import RECEIVE_PATH
 print(f"framewire {framewire.__version__} from {found['framewire'].parent}", flush=True)
+print(f"receive path: {RECEIVE_PATH}", flush=True)
 sys.exit(pytest.main(sys.argv[1:]))
 """
 
 # Run in the consumer project: where `@framewire/framewire` resolves.
 JS_RESOLVE = "console.log(new URL(import.meta.resolve('@framewire/framewire')).pathname)"
+
+
+COMPILED_SOURCES = {
+    "hatch_build.py",
+    "framewire/_fastpath.c",
+    "c/include/framewire.h",
+    "c/src/crc32c.c",
+}
+"""What an sdist needs to build the compiled receive path (paths as in_sdist has them)."""
 
 
 def shipped_files() -> set[str]:
@@ -125,6 +137,12 @@ def missing_from_archives(wheel: Path, sdist: Path) -> list[str]:
     if not any(name.endswith(".dist-info/licenses/LICENSE") for name in in_wheel):
         problems.append(f"{wheel.name} lacks the licence (dist-info/licenses/LICENSE)")
     problems += [f"{sdist.name} lacks {name}" for name in sorted(expected - in_sdist)]
+    # The compiled receive path: its sources in the sdist, the module in a wheel built
+    # where a compiler is (as here).
+    problems += [f"{sdist.name} lacks {name}" for name in sorted(COMPILED_SOURCES - in_sdist)]
+    compiled = f"framewire/_fastpath{sysconfig.get_config_var('EXT_SUFFIX')}"
+    if compiled not in in_wheel:
+        problems.append(f"{wheel.name} lacks the compiled receive path ({compiled})")
     return problems
 
 

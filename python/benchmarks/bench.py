@@ -27,6 +27,9 @@ connection to the N-th message. Every contender reads exactly the same bytes:
                      ``asyncio.Queue`` that the consumer awaits (one await per read).
 * ``uv:...``       - the asyncio contenders once more on uvloop's event loop (when uvloop
                      can be imported).
+* ``pure:...``     - ``blocking``, ``asyncio`` and ``uv:asyncio`` once more on the
+                     pure-Python receive path (the others run the compiled one,
+                     ``framewire._fastpath``, when it is built: the table's header says).
 
 Each cell is the median of ``--repeats`` runs. MB/s counts payload bytes (10^6 bytes),
 except the null readers', which count every byte on the wire.
@@ -57,7 +60,7 @@ from typing import cast
 
 from run_info import load_average, machine
 
-from framewire import Deadlines, Encoder, Framing, Limits, Options, _schema
+from framewire import Deadlines, Encoder, Framing, Limits, Options, _compiled, _schema
 from framewire._checksum import crc32c
 from framewire.aio import AsyncChannel, start_server
 from framewire.events import Message
@@ -428,6 +431,21 @@ def _on_loop(
     return run
 
 
+def _pure(run: Callable[[Workload], float]) -> Callable[[Workload], float]:
+    """``run`` on the pure-Python receive path: its decoders are made without the
+    compiled loop (each takes the path in force when it is made)."""
+
+    def run_pure(work: Workload) -> float:
+        saved = _compiled.DECODE_RUN
+        _compiled.DECODE_RUN = None
+        try:
+            return run(work)
+        finally:
+            _compiled.DECODE_RUN = saved
+
+    return run_pure
+
+
 CONTENDERS: dict[str, tuple[Callable[[Workload], float], bool]] = {
     "raw": (lambda w: run_blocking(recv_raw, w), False),
     "struct": (lambda w: run_blocking(recv_struct, w), False),
@@ -439,11 +457,22 @@ CONTENDERS: dict[str, tuple[Callable[[Workload], float], bool]] = {
         for name, main in ASYNCIO_MAINS.items()
     },
 }
+PURE_CONTENDERS = ("blocking", *(f"{prefix}asyncio" for prefix in LOOPS))
+"""The contenders run once more on the pure-Python receive path, as ``pure:NAME``."""
+CONTENDERS.update(
+    {f"pure:{name}": (_pure(CONTENDERS[name][0]), CONTENDERS[name][1]) for name in PURE_CONTENDERS}
+)
 
 
 NULL_READERS = {
-    "raw": ("struct", "blocking", "blocking+crc"),
-    **{prefix + "aio-null": tuple(prefix + name for name in ASYNCIO_READERS) for prefix in LOOPS},
+    "raw": ("struct", "blocking", "blocking+crc", "pure:blocking"),
+    **{
+        prefix + "aio-null": (
+            *(prefix + name for name in ASYNCIO_READERS),
+            f"pure:{prefix}asyncio",
+        )
+        for prefix in LOOPS
+    },
 }
 """Each null reader and the contenders it must outpace for their figures to mean
 anything: if a null reader were not much faster, the sender would be the bottleneck."""
@@ -499,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"# Framewire receive throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"# {machine()}; median of {repeats} run(s); load average {load_average()}\n")
+    print(f"# {machine()}; median of {repeats} run(s); load average {load_average()}")
+    print(f"# receive path (all but the pure: rows): {_compiled.RECEIVE_PATH}\n")
     results: dict[tuple[str, int], tuple[float, float]] = {}
     header = "| payload | " + " | ".join(f"{name} msg/s, MB/s" for name in CONTENDERS) + " |"
     print(header)
@@ -519,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
 
 RATIOS = [
     ("blocking", "struct", 0),
+    ("pure:blocking", "struct", 0),
+    *((f"pure:{prefix}asyncio", f"{prefix}aio-framer", 0) for prefix in LOOPS),
     ("blocking+crc", "blocking", 0),
     *((f"{prefix}asyncio", f"{prefix}aio-framer", 0) for prefix in LOOPS),
     *((f"{prefix}aio-batch", f"{prefix}aio-framer", 0) for prefix in LOOPS),
@@ -558,18 +590,20 @@ def print_targets(results: Results) -> None:
     def at_every_size(a: str, b: str) -> str:
         return ", ".join(f"{ratio_at(results, size, a, b, 0):.2f}" for size in SIZES)
 
+    def target(a: str, b: str, least: float) -> None:
+        missed = [_size_name(size) for size in SIZES if ratio_at(results, size, a, b, 0) < least]
+        verdict = f"not met at {', '.join(missed)}" if missed else "met"
+        print(f"- {a} >= {least} x {b} msg/s: {at_every_size(a, b)}: {verdict}")
+
     sizes = ", ".join(_size_name(size) for size in SIZES)
     print(f"\nTargets (measured; ratios at {sizes}):")
-    print(f"- blocking >= 0.8 x struct msg/s: {at_every_size('blocking', 'struct')}")
-    for prefix in LOOPS:
-        framer = f"{prefix}aio-framer"
-        print(
-            f"- {prefix}asyncio >= 0.8 x {framer} msg/s: "
-            f"{at_every_size(f'{prefix}asyncio', framer)}"
-        )
-        print(
-            f"  ({prefix}aio-batch, for reference: {at_every_size(f'{prefix}aio-batch', framer)})"
-        )
+    for prefix, least in (("", COMPILED_TARGET), ("pure:", PURE_TARGET)):
+        target(f"{prefix}blocking", "struct", least)
+        for loop in LOOPS:
+            target(f"{prefix}{loop}asyncio", f"{loop}aio-framer", least)
+    for loop in LOOPS:
+        framer = f"{loop}aio-framer"
+        print(f"  ({loop}aio-batch, for reference: {at_every_size(f'{loop}aio-batch', framer)})")
     size = 65536
     plain = 1 / results["blocking", size][0]
     checked = 1 / results["blocking+crc", size][0]
@@ -584,6 +618,10 @@ def print_targets(results: Results) -> None:
 
 
 Results = dict[tuple[str, int], tuple[float, float]]
+COMPILED_TARGET = 1.2
+"""The compiled receive path against the hand-written framers, at every size."""
+PURE_TARGET = 0.8
+"""The pure-Python receive path against the same framers, at every size."""
 
 
 def _size_name(size: int) -> str:
