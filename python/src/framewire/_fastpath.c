@@ -41,6 +41,13 @@ static PyObject *new_message(PyTypeObject *cls, uint8_t type, const uint8_t *pay
     PyTuple_SET_ITEM(message, 0, PyLong_FromLong(type)); /* small ints: cached, no failure */
     PyTuple_SET_ITEM(message, 1, data);
     PyTuple_SET_ITEM(message, 2, PyLong_FromLong(app_flags));
+    /* Two ints and a bytes object can be part of no reference cycle: the collector need
+     * not track it (CPython's own collector untracks such tuples when it meets them),
+     * which saves the collections that a run of tracked objects would trigger. Not when
+     * the class gives its instances a __dict__ (Message has none). */
+    if (cls->tp_dictoffset == 0 && PyObject_IS_GC(message)) {
+        PyObject_GC_UnTrack(message);
+    }
     return message;
 }
 
