@@ -433,7 +433,7 @@ def test_streamed_message_limits_and_delivery() -> None:
     assert drain(a) == [Message(0x40, b"a" * 300 + b"c" * 300)]
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(st.data(), framings, st.lists(data_messages(), max_size=4))
 def test_session_input_any_chunking(
     data: st.DataObject, framing: Framing, messages: list[Message]
