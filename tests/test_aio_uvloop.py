@@ -145,3 +145,35 @@ def test_error_from_the_peer_raises_peer_error() -> None:
         return caught.value.name
 
     assert run_on_uvloop(scenario()) == "internal-error"
+
+
+def test_the_read_ahead_follows_the_reads_whatever_size_uvloop_suggests() -> None:
+    """uvloop asks get_buffer() for libuv's fixed suggestion (64 KiB) where asyncio's loop
+    passes -1: the room offered must still grow while reads fill it (up to 256 KiB,
+    FW-LIM-4), or every read on uvloop is capped at 64 KiB."""
+    count, payload = 1000, bytes(4096)
+    offered: list[int] = []
+
+    async def handler(channel: AsyncChannel) -> None:
+        session = channel._protocol.session
+        get_buffer = session.get_buffer
+
+        def recording(sizehint: int = -1) -> memoryview:
+            view = get_buffer(sizehint)
+            offered.append(len(view))
+            return view
+
+        session.get_buffer = recording  # type: ignore[method-assign]
+        for _ in range(count):
+            assert await channel.recv() == Message(DATA, payload)
+
+    async def scenario() -> None:
+        async with (
+            await start_server(("127.0.0.1", 0), handler) as server,
+            await open_connection(server.address) as client,
+        ):
+            for _ in range(count):
+                await client.send(Message(DATA, payload))
+
+    run_on_uvloop(scenario())
+    assert max(offered) > 128 * 1024, sorted(set(offered))[-5:]

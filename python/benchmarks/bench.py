@@ -517,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     scale, repeats = (4, 1) if args.quick else (1, args.repeats)
 
     if args.profile:
-        name, size_text = args.profile.split(":")
+        name, size_text = args.profile.rsplit(":", 1)
         size = int(size_text)
         profiler = cProfile.Profile()
         profiler.enable()

@@ -225,7 +225,9 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
             made()
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return self.session.get_buffer(sizehint)  # -1 from the loop: sized by recent reads
+        # The loop's hint is not what there is to read: asyncio's loop passes -1, uvloop
+        # always libuv's 64 KiB. The read-ahead follows recent reads instead.
+        return self.session.get_buffer()
 
     def buffer_updated(self, nbytes: int) -> None:
         self.session.buffer_updated(nbytes)
