@@ -39,11 +39,18 @@ from framewire.sync import Channel, Server, serve
 KNOWN = ("--known-failures", str(REFERENCE_KNOWN_FAILURES))
 
 
-def test_reference_adapter_subprocess_smoke(tmp_path: Path) -> None:
-    """The adapter as the runner starts it, over its pipe: the CRC vectors, all passed.
+@pytest.mark.parametrize("pure", ["", "1"], ids=["compiled", "pure"])
+def test_reference_adapter_subprocess_smoke(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pure: str
+) -> None:
+    """The adapter as the runner starts it, over its pipe: the CRC vectors, all passed,
+    on the compiled receive path and with FRAMEWIRE_PURE_PYTHON set (the adapter inherits
+    the environment).
 
-    Every vector runs in process, one test each, in test_conformance_vectors.py.
+    Every vector runs in process, one test each, on both paths, in
+    test_conformance_vectors.py.
     """
+    monkeypatch.setenv("FRAMEWIRE_PURE_PYTHON", pure)
     status, report = run_runner(tmp_path, "--adapter", REFERENCE_ADAPTER, "--only", "crc", *KNOWN)
     assert_conforms(status, report)
     crc_group = {case.id for case in suite().cases if case.matches("crc")}
