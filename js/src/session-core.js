@@ -174,7 +174,6 @@ export class SessionCore {
 
     this._expectedPreface = PREFACES[this.framing];
     this._prefaceFill = 0;
-    this._helloSeen = false;
     this._decoder = createDecoder({
       framing: this.framing,
       maxFrameSize: this.maxFrameSize,
@@ -297,13 +296,8 @@ export class SessionCore {
   /** @param {number} type @returns {FramewireError | null} */
   _accept(type) {
     if (type === TYPE_ERROR) return null;
-    // The decoder calls this hook while it decodes a chunk, before the session has handled
-    // the frames before it in that chunk: track the HELLO as the decoder sees it.
-    if (!this._helloSeen) {
-      if (type === TYPE_HELLO) {
-        this._helloSeen = true;
-        return null;
-      }
+    if (this.state === 'AWAIT_HELLO') {
+      if (type === TYPE_HELLO) return null;
       return new FramewireError('unexpected-message', `frame of type 0x${type.toString(16)} before the peer's HELLO`, {
         statement: 'FW-SES-6',
       });
@@ -419,7 +413,14 @@ export class SessionCore {
       if (pos === chunk.length) return this._takeEvents();
       chunk = chunk.subarray(pos);
     }
-    this._handle(this._decoder.feed(chunk));
+    const decoder = this._decoder;
+    decoder._hold(chunk);
+    // the decoder stops after each control message: the session acts on it (its HELLO
+    // opens the session) before the frames after it are checked against the state
+    do {
+      decoder._run(true);
+      this._handle(decoder._take());
+    } while (decoder._pending && !this.finished);
     return this._takeEvents();
   }
 
