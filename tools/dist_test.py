@@ -11,10 +11,10 @@ problem.
   the tests read are the copy the package ships. The run fails unless `framewire` and those
   vectors are imported from the venv's site-packages and the installed metadata's version
   is `framewire.__version__`.
-- JavaScript: the tarball holds the licence; it is installed into a new project in a temporary directory, and the
-  JS tests run there with `../src` and `../bin` being the installed package's directories,
-  so a file the tarball lacks fails them. The project resolves `@framewire/framewire` to the
-  installed copy, and the run checks that it does.
+- JavaScript: the tarball holds the licence. It is installed into a new project in a
+  temporary directory, and the JS tests run there with `../src` and `../bin` being the
+  installed package's directories, so a file the tarball lacks fails them. The project
+  resolves `@framewire/framewire` to the installed copy, and the run checks that it does.
 """
 
 from __future__ import annotations
