@@ -690,48 +690,50 @@ export class DelimitedDecoder extends Base {
 
   /**
    * The delimiter of a non-empty frame arrived.
-   * @returns {boolean} true when decoding must stop
+   * A frame error leaves the decoder in D_FAILED when it is fatal: the loop stops there.
    */
   _complete() {
     if (this._rem > 0) {
-      return this._frameError('cobs-invalid', 'FW-COB-2', `code byte announces ${this._rem} more bytes than remain before the delimiter`);
+      this._frameError('cobs-invalid', 'FW-COB-2', `code byte announces ${this._rem} more bytes than remain before the delimiter`);
+      return;
     }
     const f = this._buf;
     const n = this._fill;
     if (n < HEADER_SIZE) {
-      return this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame of ${n} bytes is shorter than the 9-byte header`);
+      this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame of ${n} bytes is shorter than the 9-byte header`);
+      return;
     }
     const fault = checkHeader(f, 0, this.maxFrameSize);
-    if (fault !== null) return this._frameError(fault.name, fault.statement, fault.detail);
+    if (fault !== null) {
+      this._frameError(fault.name, fault.statement, fault.detail);
+      return;
+    }
     const flags = f[3];
     const type = f[4];
     const length = readU32(f, 5);
     const hasC = (flags & FLAG_C) !== 0;
     const expect = HEADER_SIZE + length + (hasC ? TRAILER_SIZE : 0);
     if (n !== expect) {
-      return this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame is ${n} bytes, header says ${expect}`);
+      this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame is ${n} bytes, header says ${expect}`);
+      return;
     }
     if (hasC) {
       const got = readU32(f, n - TRAILER_SIZE);
       const want = crc32c(f, 0, 0, n - TRAILER_SIZE);
       if (got !== want) {
-        return this._frameError('checksum-mismatch', 'FW-CRC-3', `trailer 0x${got.toString(16)}, computed 0x${want.toString(16)}`);
+        this._frameError('checksum-mismatch', 'FW-CRC-3', `trailer 0x${got.toString(16)}, computed 0x${want.toString(16)}`);
+        return;
       }
     }
     // then the session state check and the message rules (FW-HDR-8)
     const r = this._rules(type, flags, length, this.fatal);
     if (r !== 'ok') {
-      if (r === 'fail') {
-        const last = this._out[this._out.length - 1];
-        this._fatal(/** @type {ErrorEvent} */ (last).error);
-        return true;
-      }
-      return false;
+      if (r === 'fail') this._fatal(/** @type {ErrorEvent} */ (this._out[this._out.length - 1]).error);
+      return;
     }
     // copy the payload out so that the frame buffer can be reused
     const payload = f.slice(HEADER_SIZE, HEADER_SIZE + length);
     this._frame(type, flags, payload);
-    return false;
   }
 
   /**
