@@ -63,8 +63,9 @@ const BLOCK = 65536;
  * arrives in pieces is not allocated from its header: when what has arrived no longer fits,
  * its buffer grows to BODY_AHEAD times that (at least BODY_MIN bytes, at most the frame's
  * length), so a peer that announces a large frame and stalls is given memory in proportion
- * to what it has sent, while a large frame arriving in 64 KiB reads is allocated once or
- * twice and copied hardly more than once.
+ * to what it has sent. The first piece stays a view of its chunk when that chunk's memory
+ * is within the same bound, so a large frame arriving in 64 KiB reads is allocated once,
+ * from its first two reads, and each byte copied once.
  * Once the frame is delivered the decoder lets go of it. A delimited frame buffer larger
  * than IDLE_BUFFER is dropped when a feed() ends between frames, so an idle connection
  * holds almost nothing whatever its traffic was.
@@ -386,7 +387,7 @@ export class LengthPrefixedDecoder extends Base {
 
   /** bytes of receive memory held: the frame body and the message in progress */
   get heldBytes() {
-    return this._body.length + this._messageBytes;
+    return this._body.buffer.byteLength + this._messageBytes;
   }
 
   /**
@@ -410,7 +411,7 @@ export class LengthPrefixedDecoder extends Base {
     this._body = body;
   }
 
-  /** The completed body (its buffer is exactly `length` long), released by the decoder. */
+  /** The completed body (exactly `length` long), released by the decoder. */
   _takeBody() {
     const body = this._body;
     this._body = NO_BYTES;
@@ -522,8 +523,15 @@ export class LengthPrefixedDecoder extends Base {
     const chunk = this._chunk;
     const pos = this._pos;
     const n = Math.min(this._len - this._bfill, chunk.length - pos);
-    this._reserve(n);
-    this._body.set(chunk.subarray(pos, pos + n), this._bfill);
+    if (this._bfill === 0 && chunk.buffer.byteLength <= n * BODY_AHEAD + BODY_MIN) {
+      // the body's first piece, at the end of the chunk: kept as a view of the chunk (whose
+      // memory is within the bound of what has arrived), so that the buffer the rest
+      // arrives in is sized from both, and each byte is copied once
+      this._body = chunk.subarray(pos, pos + n);
+    } else {
+      this._reserve(n);
+      this._body.set(chunk.subarray(pos, pos + n), this._bfill);
+    }
     if (this._flags & FLAG_C) this._crc = crc32c(chunk, this._crc, pos, pos + n);
     this._bfill += n;
     this._pos = pos + n;
