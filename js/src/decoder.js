@@ -448,74 +448,79 @@ export class LengthPrefixedDecoder extends Base {
     }
   }
 
-  /** S_HEADER: the 9 header bytes (from the chunk itself when they are all in it), then its checks. */
+  /**
+   * S_HEADER: the 9 header bytes (from the chunk itself when they are all in it), then its
+   * checks. A frame whose body and trailer are in the chunk too is delivered here, its
+   * payload a view of the chunk (no copy), and frames that lie whole in the chunk follow
+   * one another in this method, without a turn of the dispatch loop each.
+   */
   _readHeader() {
     const chunk = this._chunk;
+    const len = chunk.length;
     let pos = this._pos;
-    /** @type {Uint8Array} */
-    let h;
-    let hoff;
-    if (this._hfill === 0 && chunk.length - pos >= HEADER_SIZE) {
-      h = chunk;
-      hoff = pos;
-      pos += HEADER_SIZE;
-    } else {
-      const n = Math.min(HEADER_SIZE - this._hfill, chunk.length - pos);
-      this._hbuf ??= new Uint8Array(HEADER_SIZE);
-      this._hbuf.set(chunk.subarray(pos, pos + n), this._hfill);
-      this._hfill += n;
-      this._pos = pos + n;
-      if (this._hfill < HEADER_SIZE) return;
-      pos = this._pos;
-      this._hfill = 0;
-      h = this._hbuf;
-      hoff = 0;
-    }
-    this._pos = pos;
-    const fault = checkHeader(h, hoff, this.maxFrameSize);
-    if (fault !== null) {
-      this._fail(this._error(fault.name, fault.statement, fault.detail));
-      return;
-    }
-    const flags = h[hoff + 3];
-    const type = h[hoff + 4];
-    const length = readU32(h, hoff + 5);
-    if ((this.accept !== null || !isControlType(type)) && this._rules(type, flags, length, true) !== 'ok') {
-      this._fail(/** @type {ErrorEvent} */ (this._out[this._out.length - 1]).error);
-      return;
-    }
-    const hasC = (flags & FLAG_C) !== 0;
-    this._type = type;
-    this._flags = flags;
-    this._len = length;
-    this._crc = hasC ? crc32c(h, 0, hoff, hoff + HEADER_SIZE) : 0;
-    if (chunk.length - pos >= length + (hasC ? TRAILER_SIZE : 0)) {
-      this._readWhole();
-      return;
-    }
-    this._body = NO_BYTES; // grown as the body arrives (FW-LEN-4, FW-LIM-3)
-    this._bfill = 0;
-    this._tfill = 0;
-    this._state = length > 0 ? S_BODY : S_TRAILER;
-  }
-
-  /** A frame whose body and trailer are all in the chunk: its payload is a view, no copy. */
-  _readWhole() {
-    const chunk = this._chunk;
-    const pos = this._pos;
-    const end = pos + this._len;
-    if (this._flags & FLAG_C) {
-      const got = readU32(chunk, end);
-      const want = crc32c(chunk, this._crc, pos, end);
-      if (got !== want) {
-        this._checksumMismatch(got, want);
+    for (;;) {
+      /** @type {Uint8Array} */
+      let h;
+      let hoff;
+      if (this._hfill === 0 && len - pos >= HEADER_SIZE) {
+        h = chunk;
+        hoff = pos;
+        pos += HEADER_SIZE;
+      } else {
+        const n = Math.min(HEADER_SIZE - this._hfill, len - pos);
+        this._hbuf ??= new Uint8Array(HEADER_SIZE);
+        this._hbuf.set(chunk.subarray(pos, pos + n), this._hfill);
+        this._hfill += n;
+        pos += n;
+        this._pos = pos;
+        if (this._hfill < HEADER_SIZE) return;
+        this._hfill = 0;
+        h = this._hbuf;
+        hoff = 0;
+      }
+      this._pos = pos;
+      const fault = checkHeader(h, hoff, this.maxFrameSize);
+      if (fault !== null) {
+        this._fail(this._error(fault.name, fault.statement, fault.detail));
         return;
       }
-      this._pos = end + TRAILER_SIZE;
-    } else {
-      this._pos = end;
+      const flags = h[hoff + 3];
+      const type = h[hoff + 4];
+      const length = readU32(h, hoff + 5);
+      if ((this.accept !== null || !isControlType(type)) && this._rules(type, flags, length, true) !== 'ok') {
+        this._fail(/** @type {ErrorEvent} */ (this._out[this._out.length - 1]).error);
+        return;
+      }
+      const hasC = (flags & FLAG_C) !== 0;
+      const crc = hasC ? crc32c(h, 0, hoff, hoff + HEADER_SIZE) : 0;
+      const end = pos + length;
+      if (len - end < (hasC ? TRAILER_SIZE : 0)) {
+        // the rest of the frame comes in later chunks
+        this._type = type;
+        this._flags = flags;
+        this._len = length;
+        this._crc = crc;
+        this._body = NO_BYTES; // grown as the body arrives (FW-LEN-4, FW-LIM-3)
+        this._bfill = 0;
+        this._tfill = 0;
+        this._state = length > 0 ? S_BODY : S_TRAILER;
+        return;
+      }
+      if (hasC) {
+        const got = readU32(chunk, end);
+        const want = crc32c(chunk, crc, pos, end);
+        if (got !== want) {
+          this._checksumMismatch(got, want);
+          return;
+        }
+        this._pos = end + TRAILER_SIZE;
+      } else {
+        this._pos = end;
+      }
+      this._frame(type, flags, chunk.subarray(pos, end));
+      pos = this._pos;
+      if (!this._loop || len - pos < HEADER_SIZE) return;
     }
-    this._frame(this._type, this._flags, chunk.subarray(pos, end));
   }
 
   /** S_BODY: body bytes into the frame's buffer; then the trailer, or the frame. */
