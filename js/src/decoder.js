@@ -6,9 +6,9 @@
 //   { kind: 'error', error, fatal }             a FramewireError; fatal = decoding stopped
 //   { kind: 'end' }                             clean end of input (at a frame boundary, outside a message)
 
-import { Buffer } from 'node:buffer';
 import { FramewireError, UsageError } from './errors.js';
 import { crc32c } from './crc32c.js';
+import { uninitialised } from './memory.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -74,18 +74,6 @@ const BODY_MIN = 4096;
 const BODY_AHEAD = 16;
 const IDLE_BUFFER = 4096;
 const NO_BYTES = new Uint8Array(0);
-
-/**
- * A plain Uint8Array of `n` bytes, not zero-filled when it is large: every buffer made here is
- * written in full before any of it is handed out, and zero-filling a large frame's buffer
- * would write each of its bytes twice.
- * @param {number} n
- */
-function uninitialised(n) {
-  if (n < BODY_MIN) return new Uint8Array(n);
-  const b = Buffer.allocUnsafeSlow(n);
-  return new Uint8Array(b.buffer, b.byteOffset, n);
-}
 
 /**
  * Payload of a message in progress, copied into blocks of 64 KiB so that the memory held is

@@ -4,6 +4,7 @@
 import { crc32c } from './crc32c.js';
 import { FLAG_C, HEADER_SIZE, TRAILER_SIZE, frameToWire, writeFrame, writeHeader, writeU32 } from './frame.js';
 import { splitFrames } from './encoder.js';
+import { uninitialised } from './memory.js';
 
 /** frames up to this size are batched into one output buffer */
 const SMALL_FRAME = 16384;
@@ -130,7 +131,7 @@ export class Sender {
       if (this._batch === null || this._batch.length - this._batchFill < size) {
         if (this._batch !== null) this._batchSize = Math.min(BATCH_MAX, this._batchSize * 2);
         this._seal();
-        this._batch = new Uint8Array(Math.max(this._batchSize, size));
+        this._batch = uninitialised(Math.max(this._batchSize, size));
       }
       this._batchFill = writeFrame(/** @type {Uint8Array} */ (this._batch), this._batchFill, type, flags, payload);
       return;
