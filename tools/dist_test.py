@@ -11,10 +11,10 @@ problem.
   the tests read are the copy the package ships. The run fails unless `framewire` and those
   vectors are imported from the venv's site-packages and the installed metadata's version
   is `framewire.__version__`.
-- JavaScript: the tarball is installed into a new project in a temporary directory, and the
-  JS tests run there with `../src` and `../bin` being the installed package's directories,
-  so a file the tarball lacks fails them. The project resolves `@framewire/framewire` to the
-  installed copy, and the run checks that it does.
+- JavaScript: the tarball holds the licence. It is installed into a new project in a
+  temporary directory, and the JS tests run there with `../src` and `../bin` being the
+  installed package's directories, so a file the tarball lacks fails them. The project
+  resolves `@framewire/framewire` to the installed copy, and the run checks that it does.
 """
 
 from __future__ import annotations
@@ -146,6 +146,13 @@ def missing_from_archives(wheel: Path, sdist: Path) -> list[str]:
     return problems
 
 
+def missing_from_tarball(tarball: Path) -> list[str]:
+    """The licence, if the npm tarball lacks it, as a problem (npm packs files under `package/`)."""
+    with tarfile.open(tarball) as archive:
+        names = set(archive.getnames())
+    return [] if "package/LICENSE" in names else [f"{tarball.name} lacks the licence (LICENSE)"]
+
+
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
     """Run a command; a failure ends this script with the command's status."""
     print("$", " ".join(command), flush=True)
@@ -233,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"==> the installed wheel passed in {time.monotonic() - start:.0f} s")
         if args.only != "python":
             (tarball,) = dist.glob("framewire-framewire-*.tgz")
+            problems = missing_from_tarball(tarball)
+            if problems:
+                print("\n".join(problems), file=sys.stderr)
+                return 1
             start = time.monotonic()
             test_tarball(tarball, work)
             print(f"==> the installed npm tarball passed in {time.monotonic() - start:.0f} s")

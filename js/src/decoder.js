@@ -8,6 +8,7 @@
 
 import { FramewireError, UsageError } from './errors.js';
 import { crc32c } from './crc32c.js';
+import { uninitialised } from './memory.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -62,8 +63,9 @@ const BLOCK = 65536;
  * arrives in pieces is not allocated from its header: when what has arrived no longer fits,
  * its buffer grows to BODY_AHEAD times that (at least BODY_MIN bytes, at most the frame's
  * length), so a peer that announces a large frame and stalls is given memory in proportion
- * to what it has sent, while a large frame arriving in 64 KiB reads is allocated once or
- * twice and copied hardly more than once.
+ * to what it has sent. The first piece stays a view of its chunk when that chunk's memory
+ * is within the same bound, so a large frame arriving in 64 KiB reads is allocated once,
+ * from its first two reads, and each byte copied once.
  * Once the frame is delivered the decoder lets go of it. A delimited frame buffer larger
  * than IDLE_BUFFER is dropped when a feed() ends between frames, so an idle connection
  * holds almost nothing whatever its traffic was.
@@ -92,7 +94,7 @@ class Assembly {
     while (off < p.length) {
       let last = this.blocks[this.blocks.length - 1];
       if (last === undefined || this.fill === last.length) {
-        last = new Uint8Array(Math.max(BLOCK, Math.min(p.length - off, 16 * BLOCK)));
+        last = uninitialised(Math.max(BLOCK, Math.min(p.length - off, 16 * BLOCK)));
         this.blocks.push(last);
         this.fill = 0;
       }
@@ -117,7 +119,7 @@ class Assembly {
       const b = this.blocks[0];
       return this.size === b.length ? b : b.slice(0, this.size); // no 64 KiB block kept for a small message
     }
-    const out = new Uint8Array(this.size);
+    const out = uninitialised(this.size);
     let o = 0;
     for (let i = 0; i < this.blocks.length; i++) {
       const b = i === this.blocks.length - 1 ? this.blocks[i].subarray(0, this.fill) : this.blocks[i];
@@ -154,6 +156,56 @@ class Base {
     this.failure = null;
     /** frames and messages delivered, for statistics */
     this.framesDecoded = 0;
+    /** the input being decoded, and how far */
+    /** @type {Uint8Array} */
+    this._chunk = NO_BYTES;
+    this._pos = 0;
+    /** the decoding loop goes on while this is true */
+    this._loop = false;
+    /** stop after each control message, so that a session acts on it before what follows is
+     * decoded (its HELLO changes which frames it accepts) */
+    this._untilControl = false;
+  }
+
+  /**
+   * Input to decode from its start.
+   * @param {Uint8Array} chunk
+   */
+  _hold(chunk) {
+    this._chunk = chunk;
+    this._pos = 0;
+  }
+
+  /**
+   * Decode the held input: each step runs the method of the decoder's state, which consumes
+   * what it can and picks the next state, until the input is used up, decoding stops, or
+   * (with `untilControl`) a control message was delivered.
+   * @param {boolean} untilControl
+   */
+  _run(untilControl) {
+    this._untilControl = untilControl;
+    this._loop = true;
+    while (this._loop && this._pos < this._chunk.length) this._step();
+    if (this._pos >= this._chunk.length || this.failed) this._hold(NO_BYTES);
+    this._settle();
+  }
+
+  /** @abstract */
+  _step() {
+    throw new Error('not implemented');
+  }
+
+  /** @abstract */
+  get failed() {
+    return false;
+  }
+
+  /** After a run: let go of memory an idle decoder does not need. */
+  _settle() {}
+
+  /** true while held input is not yet decoded (a session stopped at a control message) */
+  get _pending() {
+    return this._pos < this._chunk.length;
   }
 
   /** true while a data message is in progress */
@@ -239,6 +291,7 @@ class Base {
     this.framesDecoded++;
     if (isControlType(type)) {
       this._out.push({ kind: 'message', type, flags: 0, payload });
+      if (this._untilControl) this._loop = false;
       return;
     }
     const app = flags >>> 4;
@@ -322,7 +375,7 @@ export class LengthPrefixedDecoder extends Base {
 
   /** bytes of receive memory held: the frame body and the message in progress */
   get heldBytes() {
-    return this._body.length + this._messageBytes;
+    return this._body.buffer.byteLength + this._messageBytes;
   }
 
   /**
@@ -341,12 +394,12 @@ export class LengthPrefixedDecoder extends Base {
   _reserve(n) {
     const need = this._bfill + n;
     if (need <= this._body.length) return;
-    const body = new Uint8Array(Math.min(this._len, Math.max(need * BODY_AHEAD, BODY_MIN)));
+    const body = uninitialised(Math.min(this._len, Math.max(need * BODY_AHEAD, BODY_MIN)));
     body.set(this._body.subarray(0, this._bfill));
     this._body = body;
   }
 
-  /** The completed body (its buffer is exactly `length` long), released by the decoder. */
+  /** The completed body (exactly `length` long), released by the decoder. */
   _takeBody() {
     const body = this._body;
     this._body = NO_BYTES;
@@ -361,63 +414,76 @@ export class LengthPrefixedDecoder extends Base {
    */
   feed(chunk) {
     if (this._state === S_ENDED) throw new UsageError('feed() after end()');
-    if (this._state === S_FAILED) return [];
+    this._hold(chunk);
+    this._run(false);
+    return this._take();
+  }
+
+  /** One step of the decoding loop: the method of the current state. */
+  _step() {
+    switch (this._state) {
+      case S_HEADER:
+        this._readHeader();
+        break;
+      case S_BODY:
+        this._readBody();
+        break;
+      case S_TRAILER:
+        this._readTrailer();
+        break;
+      default:
+        this._loop = false; // failed: the rest of the input is discarded
+    }
+  }
+
+  /**
+   * S_HEADER: the 9 header bytes (from the chunk itself when they are all in it), then its
+   * checks. A frame whose body and trailer are in the chunk too is delivered here, its
+   * payload a view of the chunk (no copy), and frames that lie whole in the chunk follow
+   * one another in this method, without a turn of the dispatch loop each.
+   */
+  _readHeader() {
+    const chunk = this._chunk;
     const len = chunk.length;
-    let pos = 0;
-    while (pos < len) {
-      const st = this._state;
-      if (st === S_HEADER) {
-        /** @type {Uint8Array} */
-        let h;
-        let hoff;
-        if (this._hfill === 0 && len - pos >= HEADER_SIZE) {
-          h = chunk;
-          hoff = pos;
-          pos += HEADER_SIZE;
-        } else {
-          const n = Math.min(HEADER_SIZE - this._hfill, len - pos);
-          this._hbuf ??= new Uint8Array(HEADER_SIZE);
-          this._hbuf.set(chunk.subarray(pos, pos + n), this._hfill);
-          this._hfill += n;
-          pos += n;
-          if (this._hfill < HEADER_SIZE) break;
-          this._hfill = 0;
-          h = this._hbuf;
-          hoff = 0;
-        }
-        const fault = checkHeader(h, hoff, this.maxFrameSize);
-        if (fault !== null) {
-          this._fail(this._error(fault.name, fault.statement, fault.detail));
-          break;
-        }
-        const flags = h[hoff + 3];
-        const type = h[hoff + 4];
-        const length = readU32(h, hoff + 5);
-        if (this.accept !== null || !isControlType(type)) {
-          if (this._rules(type, flags, length, true) !== 'ok') {
-            const last = this._out[this._out.length - 1];
-            this._fail(/** @type {ErrorEvent} */ (last).error);
-            break;
-          }
-        }
-        const hasC = (flags & FLAG_C) !== 0;
-        const crc = hasC ? crc32c(h, 0, hoff, hoff + HEADER_SIZE) : 0;
-        const need = length + (hasC ? TRAILER_SIZE : 0);
-        if (len - pos >= need) {
-          // whole frame in this chunk: no copy
-          const payload = chunk.subarray(pos, pos + length);
-          if (hasC) {
-            const got = readU32(chunk, pos + length);
-            const want = crc32c(chunk, crc, pos, pos + length);
-            if (got !== want) {
-              this._fail(this._error('checksum-mismatch', 'FW-CRC-3', `trailer 0x${got.toString(16)}, computed 0x${want.toString(16)}`));
-              break;
-            }
-          }
-          pos += need;
-          this._frame(type, flags, payload);
-          continue;
-        }
+    let pos = this._pos;
+    for (;;) {
+      /** @type {Uint8Array} */
+      let h;
+      let hoff;
+      if (this._hfill === 0 && len - pos >= HEADER_SIZE) {
+        h = chunk;
+        hoff = pos;
+        pos += HEADER_SIZE;
+      } else {
+        const n = Math.min(HEADER_SIZE - this._hfill, len - pos);
+        this._hbuf ??= new Uint8Array(HEADER_SIZE);
+        this._hbuf.set(chunk.subarray(pos, pos + n), this._hfill);
+        this._hfill += n;
+        pos += n;
+        this._pos = pos;
+        if (this._hfill < HEADER_SIZE) return;
+        this._hfill = 0;
+        h = this._hbuf;
+        hoff = 0;
+      }
+      this._pos = pos;
+      const fault = checkHeader(h, hoff, this.maxFrameSize);
+      if (fault !== null) {
+        this._fail(this._error(fault.name, fault.statement, fault.detail));
+        return;
+      }
+      const flags = h[hoff + 3];
+      const type = h[hoff + 4];
+      const length = readU32(h, hoff + 5);
+      if ((this.accept !== null || !isControlType(type)) && this._rules(type, flags, length, true) !== 'ok') {
+        this._fail(/** @type {ErrorEvent} */ (this._out[this._out.length - 1]).error);
+        return;
+      }
+      const hasC = (flags & FLAG_C) !== 0;
+      const crc = hasC ? crc32c(h, 0, hoff, hoff + HEADER_SIZE) : 0;
+      const end = pos + length;
+      if (len - end < (hasC ? TRAILER_SIZE : 0)) {
+        // the rest of the frame comes in later chunks
         this._type = type;
         this._flags = flags;
         this._len = length;
@@ -426,46 +492,70 @@ export class LengthPrefixedDecoder extends Base {
         this._bfill = 0;
         this._tfill = 0;
         this._state = length > 0 ? S_BODY : S_TRAILER;
-      } else if (st === S_BODY) {
-        const n = Math.min(this._len - this._bfill, len - pos);
-        this._reserve(n);
-        this._body.set(chunk.subarray(pos, pos + n), this._bfill);
-        if (this._flags & FLAG_C) this._crc = crc32c(chunk, this._crc, pos, pos + n);
-        this._bfill += n;
-        pos += n;
-        if (this._bfill === this._len) {
-          if (this._flags & FLAG_C) this._state = S_TRAILER;
-          else {
-            this._state = S_HEADER;
-            this._frame(this._type, this._flags, this._takeBody());
-          }
-        }
-      } else if (st === S_TRAILER) {
-        if (!(this._flags & FLAG_C)) {
-          // zero-length frame without trailer cannot be here; defensive
-          this._state = S_HEADER;
-          this._frame(this._type, this._flags, this._takeBody());
-          continue;
-        }
-        const n = Math.min(TRAILER_SIZE - this._tfill, len - pos);
-        this._tbuf ??= new Uint8Array(TRAILER_SIZE);
-        this._tbuf.set(chunk.subarray(pos, pos + n), this._tfill);
-        this._tfill += n;
-        pos += n;
-        if (this._tfill === TRAILER_SIZE) {
-          const got = readU32(this._tbuf, 0);
-          if (got !== this._crc) {
-            this._fail(this._error('checksum-mismatch', 'FW-CRC-3', `trailer 0x${got.toString(16)}, computed 0x${this._crc.toString(16)}`));
-            break;
-          }
-          this._state = S_HEADER;
-          this._frame(this._type, this._flags, this._takeBody());
-        }
-      } else {
-        break;
+        return;
       }
+      if (hasC) {
+        const got = readU32(chunk, end);
+        const want = crc32c(chunk, crc, pos, end);
+        if (got !== want) {
+          this._checksumMismatch(got, want);
+          return;
+        }
+        this._pos = end + TRAILER_SIZE;
+      } else {
+        this._pos = end;
+      }
+      this._frame(type, flags, chunk.subarray(pos, end));
+      pos = this._pos;
+      if (!this._loop || len - pos < HEADER_SIZE) return;
     }
-    return this._take();
+  }
+
+  /** S_BODY: body bytes into the frame's buffer; then the trailer, or the frame. */
+  _readBody() {
+    const chunk = this._chunk;
+    const pos = this._pos;
+    const n = Math.min(this._len - this._bfill, chunk.length - pos);
+    if (this._bfill === 0 && chunk.buffer.byteLength <= n * BODY_AHEAD + BODY_MIN) {
+      // the body's first piece, at the end of the chunk: kept as a view of the chunk (whose
+      // memory is within the bound of what has arrived), so that the buffer the rest
+      // arrives in is sized from both, and each byte is copied once
+      this._body = chunk.subarray(pos, pos + n);
+    } else {
+      this._reserve(n);
+      this._body.set(chunk.subarray(pos, pos + n), this._bfill);
+    }
+    if (this._flags & FLAG_C) this._crc = crc32c(chunk, this._crc, pos, pos + n);
+    this._bfill += n;
+    this._pos = pos + n;
+    if (this._bfill < this._len) return;
+    if (this._flags & FLAG_C) this._state = S_TRAILER;
+    else this._deliverBody();
+  }
+
+  /** S_TRAILER: the 4 CRC-32C bytes, checked against the CRC of header and body. */
+  _readTrailer() {
+    const chunk = this._chunk;
+    const n = Math.min(TRAILER_SIZE - this._tfill, chunk.length - this._pos);
+    this._tbuf ??= new Uint8Array(TRAILER_SIZE);
+    this._tbuf.set(chunk.subarray(this._pos, this._pos + n), this._tfill);
+    this._tfill += n;
+    this._pos += n;
+    if (this._tfill < TRAILER_SIZE) return;
+    const got = readU32(this._tbuf, 0);
+    if (got !== this._crc) this._checksumMismatch(got, this._crc);
+    else this._deliverBody();
+  }
+
+  /** The buffered frame is complete: deliver it and wait for the next header. */
+  _deliverBody() {
+    this._state = S_HEADER;
+    this._frame(this._type, this._flags, this._takeBody());
+  }
+
+  /** @param {number} got @param {number} want */
+  _checksumMismatch(got, want) {
+    this._fail(this._error('checksum-mismatch', 'FW-CRC-3', `trailer 0x${got.toString(16)}, computed 0x${want.toString(16)}`));
   }
 
   /**
@@ -601,48 +691,50 @@ export class DelimitedDecoder extends Base {
 
   /**
    * The delimiter of a non-empty frame arrived.
-   * @returns {boolean} true when decoding must stop
+   * A frame error leaves the decoder in D_FAILED when it is fatal: the loop stops there.
    */
   _complete() {
     if (this._rem > 0) {
-      return this._frameError('cobs-invalid', 'FW-COB-2', `code byte announces ${this._rem} more bytes than remain before the delimiter`);
+      this._frameError('cobs-invalid', 'FW-COB-2', `code byte announces ${this._rem} more bytes than remain before the delimiter`);
+      return;
     }
     const f = this._buf;
     const n = this._fill;
     if (n < HEADER_SIZE) {
-      return this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame of ${n} bytes is shorter than the 9-byte header`);
+      this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame of ${n} bytes is shorter than the 9-byte header`);
+      return;
     }
     const fault = checkHeader(f, 0, this.maxFrameSize);
-    if (fault !== null) return this._frameError(fault.name, fault.statement, fault.detail);
+    if (fault !== null) {
+      this._frameError(fault.name, fault.statement, fault.detail);
+      return;
+    }
     const flags = f[3];
     const type = f[4];
     const length = readU32(f, 5);
     const hasC = (flags & FLAG_C) !== 0;
     const expect = HEADER_SIZE + length + (hasC ? TRAILER_SIZE : 0);
     if (n !== expect) {
-      return this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame is ${n} bytes, header says ${expect}`);
+      this._frameError('length-mismatch', 'FW-DLM-3', `decoded frame is ${n} bytes, header says ${expect}`);
+      return;
     }
     if (hasC) {
       const got = readU32(f, n - TRAILER_SIZE);
       const want = crc32c(f, 0, 0, n - TRAILER_SIZE);
       if (got !== want) {
-        return this._frameError('checksum-mismatch', 'FW-CRC-3', `trailer 0x${got.toString(16)}, computed 0x${want.toString(16)}`);
+        this._frameError('checksum-mismatch', 'FW-CRC-3', `trailer 0x${got.toString(16)}, computed 0x${want.toString(16)}`);
+        return;
       }
     }
     // then the session state check and the message rules (FW-HDR-8)
     const r = this._rules(type, flags, length, this.fatal);
     if (r !== 'ok') {
-      if (r === 'fail') {
-        const last = this._out[this._out.length - 1];
-        this._fatal(/** @type {ErrorEvent} */ (last).error);
-        return true;
-      }
-      return false;
+      if (r === 'fail') this._fatal(/** @type {ErrorEvent} */ (this._out[this._out.length - 1]).error);
+      return;
     }
     // copy the payload out so that the frame buffer can be reused
     const payload = f.slice(HEADER_SIZE, HEADER_SIZE + length);
     this._frame(type, flags, payload);
-    return false;
   }
 
   /**
@@ -652,47 +744,75 @@ export class DelimitedDecoder extends Base {
    */
   feed(chunk) {
     if (this._state === D_ENDED) throw new UsageError('feed() after end()');
-    const len = chunk.length;
-    let pos = 0;
-    while (pos < len && this._state !== D_FAILED) {
-      const z = chunk.indexOf(0, pos);
-      const stop = z < 0 ? len : z;
-      if (this._state === D_HUNT || this._state === D_DISCARD) {
-        if (z < 0) break;
-        pos = z + 1;
-        this._state = D_FRAME;
-        this._resetFrame();
-        continue;
-      }
-      // D_FRAME: encoded bytes chunk[pos..stop)
-      const n = stop - pos;
-      if (this._enc + n > this.bound) {
-        const over = this._enc + n;
-        this._resetFrame();
-        // at once, whatever the (partly decoded) header says (FW-DLM-4)
-        if (this._frameError('frame-too-large', 'FW-DLM-4', `encoded frame exceeds ${this.bound} bytes (${over} so far) before its delimiter`)) break;
-        this._state = D_DISCARD;
-        continue; // the D_DISCARD branch skips to the delimiter
-      }
-      if (n > 0) {
-        if (this._enc === 0 && z >= 0 && this._buf.length < n) {
-          this._buf = new Uint8Array(n); // the decoded frame is shorter than its encoding
-        }
-        this._decode(chunk, pos, stop);
-        this._enc += n;
-      }
-      if (z < 0) break;
-      pos = z + 1;
-      if (this._enc > 0) {
-        const stopNow = this._complete();
-        if (this._buf.length > 65536) this._buf = new Uint8Array(64);
-        this._resetFrame();
-        if (stopNow) break;
-      }
-      // else: an empty frame, silently ignored (FW-DLM-2)
-    }
-    if (this._enc === 0 && this._buf.length > IDLE_BUFFER) this._buf = new Uint8Array(64);
+    this._hold(chunk);
+    this._run(false);
     return this._take();
+  }
+
+  /** One step of the decoding loop: the method of the current state. */
+  _step() {
+    switch (this._state) {
+      case D_FRAME:
+        this._readFrame();
+        break;
+      case D_HUNT:
+      case D_DISCARD:
+        this._skipToDelimiter();
+        break;
+      default:
+        this._loop = false; // failed: the rest of the input is discarded
+    }
+  }
+
+  /** Between feeds, a large frame buffer is not kept for an idle connection. */
+  _settle() {
+    if (this._enc === 0 && this._buf.length > IDLE_BUFFER) this._buf = new Uint8Array(64);
+  }
+
+  /** D_HUNT, D_DISCARD: skip up to and including the next 0x00, then a frame starts. */
+  _skipToDelimiter() {
+    const z = this._chunk.indexOf(0, this._pos);
+    if (z < 0) {
+      this._pos = this._chunk.length;
+      return;
+    }
+    this._pos = z + 1;
+    this._state = D_FRAME;
+    this._resetFrame();
+  }
+
+  /** D_FRAME: encoded bytes up to the next 0x00 (or the chunk's end), then the frame's checks. */
+  _readFrame() {
+    const chunk = this._chunk;
+    const pos = this._pos;
+    const z = chunk.indexOf(0, pos);
+    const stop = z < 0 ? chunk.length : z;
+    const n = stop - pos;
+    if (this._enc + n > this.bound) {
+      const over = this._enc + n;
+      this._resetFrame();
+      // at once, whatever the (partly decoded) header says (FW-DLM-4)
+      if (!this._frameError('frame-too-large', 'FW-DLM-4', `encoded frame exceeds ${this.bound} bytes (${over} so far) before its delimiter`)) {
+        this._state = D_DISCARD;
+      }
+      return;
+    }
+    if (n > 0) {
+      if (this._enc === 0 && z >= 0 && this._buf.length < n) {
+        this._buf = new Uint8Array(n); // the decoded frame is shorter than its encoding
+      }
+      this._decode(chunk, pos, stop);
+      this._enc += n;
+    }
+    this._pos = stop;
+    if (z < 0) return;
+    this._pos = z + 1;
+    if (this._enc > 0) {
+      this._complete();
+      if (this._buf.length > 65536) this._buf = new Uint8Array(64);
+      this._resetFrame();
+    }
+    // else: an empty frame, silently ignored (FW-DLM-2)
   }
 
   /**

@@ -55,6 +55,27 @@ function plan(type, payload, appFlags, maxFrameSize) {
 }
 
 /**
+ * The canonical split of a message, or of one piece of a streamed message, into frames of
+ * at most `maxFrameSize` payload bytes (no empty last frame unless the piece is empty): the
+ * only place frames are cut. Hands each frame's flags byte and payload range to `frame`.
+ * @param {number} length       payload bytes of the message or piece
+ * @param {number} maxFrameSize
+ * @param {number} flags        the flags every frame carries (application flags and C)
+ * @param {boolean} first       the piece starts its message (its first frame has no N)
+ * @param {boolean} last        the piece ends its message (its last frame has no M)
+ * @param {(flags: number, start: number, end: number) => void} frame
+ */
+export function splitFrames(length, maxFrameSize, flags, first, last, frame) {
+  const count = length === 0 ? 1 : Math.ceil(length / maxFrameSize);
+  for (let i = 0; i < count; i++) {
+    const start = i * maxFrameSize;
+    const n = first && i === 0 ? 0 : FLAG_N;
+    const m = last && i === count - 1 ? 0 : FLAG_M;
+    frame(flags | n | m, start, Math.min(length, start + maxFrameSize));
+  }
+}
+
+/**
  * The raw frames (no framing applied) of one message, in order.
  * @param {number} type
  * @param {Uint8Array} payload
@@ -64,18 +85,15 @@ function plan(type, payload, appFlags, maxFrameSize) {
 export function messageFrames(type, payload, options = {}) {
   const appFlags = options.flags ?? 0;
   const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-  const count = plan(type, payload, appFlags, maxFrameSize);
+  plan(type, payload, appFlags, maxFrameSize);
   const c = options.checksum ? FLAG_C : 0;
   /** @type {Uint8Array[]} */
   const frames = [];
-  for (let i = 0; i < count; i++) {
-    const start = i * maxFrameSize;
-    const end = Math.min(payload.length, start + maxFrameSize);
-    const flags = (appFlags << 4) | c | (i > 0 ? FLAG_N : 0) | (i < count - 1 ? FLAG_M : 0);
+  splitFrames(payload.length, maxFrameSize, (appFlags << 4) | c, true, true, (flags, start, end) => {
     const out = new Uint8Array(HEADER_SIZE + (end - start) + (c ? TRAILER_SIZE : 0));
     writeFrame(out, 0, type, flags, payload, start, end);
     frames.push(out);
-  }
+  });
   return frames;
 }
 
@@ -92,35 +110,29 @@ export function encodeMessage(framing, type, payload, options = {}) {
   const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
   const count = plan(type, payload, appFlags, maxFrameSize);
   const c = options.checksum ? FLAG_C : 0;
+  const flags = (appFlags << 4) | c;
   const perFrame = HEADER_SIZE + (c ? TRAILER_SIZE : 0);
   if (framing === 'length-prefixed') {
     const out = new Uint8Array(payload.length + count * perFrame);
     let pos = 0;
-    for (let i = 0; i < count; i++) {
-      const start = i * maxFrameSize;
-      const end = Math.min(payload.length, start + maxFrameSize);
-      const flags = (appFlags << 4) | c | (i > 0 ? FLAG_N : 0) | (i < count - 1 ? FLAG_M : 0);
-      pos = writeFrame(out, pos, type, flags, payload, start, end);
-    }
+    splitFrames(payload.length, maxFrameSize, flags, true, true, (fl, start, end) => {
+      pos = writeFrame(out, pos, type, fl, payload, start, end);
+    });
     return out;
   }
   // delimited: COBS(frame) 0x00 for each frame
   let bound = 0;
-  for (let i = 0; i < count; i++) {
-    const len = Math.min(payload.length - i * maxFrameSize, maxFrameSize);
-    bound += cobsMaxEncodedLength(perFrame + Math.max(0, len)) + 1;
-  }
+  splitFrames(payload.length, maxFrameSize, flags, true, true, (_fl, start, end) => {
+    bound += cobsMaxEncodedLength(perFrame + end - start) + 1;
+  });
   const out = new Uint8Array(bound);
   const scratch = new Uint8Array(perFrame + Math.min(payload.length, maxFrameSize));
   let pos = 0;
-  for (let i = 0; i < count; i++) {
-    const start = i * maxFrameSize;
-    const end = Math.min(payload.length, start + maxFrameSize);
-    const flags = (appFlags << 4) | c | (i > 0 ? FLAG_N : 0) | (i < count - 1 ? FLAG_M : 0);
-    const n = writeFrame(scratch, 0, type, flags, payload, start, end);
+  splitFrames(payload.length, maxFrameSize, flags, true, true, (fl, start, end) => {
+    const n = writeFrame(scratch, 0, type, fl, payload, start, end);
     pos = cobsEncodeInto(scratch, out, pos, 0, n);
     out[pos++] = 0;
-  }
+  });
   return out.subarray(0, pos);
 }
 

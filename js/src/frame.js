@@ -135,6 +135,23 @@ function hex(n) {
 }
 
 /**
+ * Write a frame header into `out` at `pos`. No validation.
+ * @param {Uint8Array} out
+ * @param {number} pos
+ * @param {number} type
+ * @param {number} flags   the whole flags byte
+ * @param {number} length  the payload's length
+ */
+export function writeHeader(out, pos, type, flags, length) {
+  out[pos] = MAGIC0;
+  out[pos + 1] = MAGIC1;
+  out[pos + 2] = VERSION;
+  out[pos + 3] = flags;
+  out[pos + 4] = type;
+  writeU32(out, pos + 5, length);
+}
+
+/**
  * Write one raw frame (header, payload, optional trailer) into `out` at `pos`; returns new pos.
  * No validation: use it to build any frame, valid or not.
  * @param {Uint8Array} out
@@ -148,12 +165,7 @@ function hex(n) {
  */
 export function writeFrame(out, pos, type, flags, payload, start = 0, end = payload.length) {
   const p0 = pos;
-  out[pos] = MAGIC0;
-  out[pos + 1] = MAGIC1;
-  out[pos + 2] = VERSION;
-  out[pos + 3] = flags;
-  out[pos + 4] = type;
-  writeU32(out, pos + 5, end - start);
+  writeHeader(out, pos, type, flags, end - start);
   pos += HEADER_SIZE;
   if (end > start) {
     out.set(start === 0 && end === payload.length ? payload : payload.subarray(start, end), pos);

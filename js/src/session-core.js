@@ -7,11 +7,6 @@ import { binarySize, explainPreface, explainSilence } from './diagnosis.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
-  FLAG_C,
-  FLAG_M,
-  FLAG_N,
-  HEADER_SIZE,
-  TRAILER_SIZE,
   LENGTH_CEILING,
   MIN_LIMIT,
   TYPE_ERROR,
@@ -19,25 +14,14 @@ import {
   TYPE_PING,
   TYPE_PONG,
   checkLimits,
-  frameToWire,
   isDataType,
   normaliseFraming,
   readU32,
-  writeFrame,
 } from './frame.js';
-import { messageFrames } from './encoder.js';
+import { Sender } from './sender.js';
 import { createDecoder } from './decoder.js';
 
 export const SETTING_MAX_FRAME_SIZE = 0x0001;
-/** frames up to this size are batched into one output buffer */
-const SMALL_FRAME = 16384;
-/**
- * The output batch adapts to the traffic: it doubles (up to BATCH_MAX) each time one fills
- * up before a flush, halves (down to BATCH_MIN) when a flush finds it mostly empty, and is
- * not kept from one flush to the next, so an idle connection holds no output buffer.
- */
-const BATCH_MIN = 1024;
-const BATCH_MAX = 262144;
 export const SETTING_MAX_MESSAGE_SIZE = 0x0002;
 
 /**
@@ -174,7 +158,6 @@ export class SessionCore {
 
     this._expectedPreface = PREFACES[this.framing];
     this._prefaceFill = 0;
-    this._helloSeen = false;
     this._decoder = createDecoder({
       framing: this.framing,
       maxFrameSize: this.maxFrameSize,
@@ -184,17 +167,8 @@ export class SessionCore {
       pieces: this.stream,
       accept: (type) => this._accept(type),
     });
-    /** frames (wire bytes) waiting to be written, in order */
-    /** @type {Uint8Array[]} */
-    this._out = [];
-    /** small data frames are written into a shared batch buffer (sealed into _out in order) */
-    /** @type {Uint8Array | null} */
-    this._batch = null;
-    this._batchFill = 0;
-    this._batchSize = BATCH_MIN;
-    /** PONGs jump ahead of data frames not yet handed out (FW-PNG-2) */
-    /** @type {Uint8Array[]} */
-    this._urgent = [];
+    /** the frames this side sends, in order */
+    this._sender = new Sender(this.framing);
     /** application sends made before the peer's HELLO arrived (FW-SES-2) */
     /** @type {Array<{type: number, payload: Uint8Array, flags: number, checksum: boolean}>} */
     this._early = [];
@@ -210,7 +184,7 @@ export class SessionCore {
     this._pingCounter = 0n;
 
     // FW-SES-1: preface and HELLO at once
-    this._out.push(preface(this.framing));
+    this._sender.push(preface(this.framing));
     this._pushFrame(TYPE_HELLO, helloPayload(this.maxFrameSize, this.maxMessageSize), false);
   }
 
@@ -222,7 +196,7 @@ export class SessionCore {
 
   /** bytes of buffer memory held for input not yet delivered and output not yet taken */
   get heldBytes() {
-    return this._decoder.heldBytes + (this._batch === null ? 0 : this._batch.length);
+    return this._decoder.heldBytes + this._sender.heldBytes;
   }
 
   /** frames decoded so far (for the frame deadline) */
@@ -245,65 +219,30 @@ export class SessionCore {
    * @returns {Uint8Array[]}
    */
   takeOutput() {
-    if (this._batch !== null) {
-      if (this._batchFill * 4 <= this._batch.length) this._batchSize = Math.max(BATCH_MIN, this._batchSize >>> 1);
-      this._sealBatch();
-      this._batch = null;
-    }
-    if (this._urgent.length === 0) {
-      const out = this._out;
-      this._out = [];
-      return out;
-    }
-    const out = [...this._urgent, ...this._out];
-    this._urgent = [];
-    this._out = [];
-    return out;
-  }
-
-  /** Move the small-frame batch, if any, to the output queue (keeps the order of frames). */
-  _sealBatch() {
-    if (this._batch !== null && this._batchFill > 0) {
-      this._out.push(this._batch.subarray(0, this._batchFill));
-      this._batch = this._batch.length - this._batchFill >= SMALL_FRAME ? this._batch.subarray(this._batchFill) : null;
-      this._batchFill = 0;
-    }
-  }
-
-  /** @param {Uint8Array} bytes */
-  _pushOut(bytes) {
-    this._sealBatch();
-    this._out.push(bytes);
+    return this._sender.take();
   }
 
   /** PONGs queued and not yet taken (FW-SEC-2: the I/O layer stops reading while this is large) */
   get urgentCount() {
-    return this._urgent.length;
+    return this._sender.urgentCount;
   }
 
   get hasOutput() {
-    return this._out.length > 0 || this._urgent.length > 0 || this._batchFill > 0;
+    return this._sender.hasOutput;
   }
 
   /**
    * @param {number} type @param {Uint8Array} payload @param {boolean} urgent
    */
   _pushFrame(type, payload, urgent) {
-    const [frame] = messageFrames(type, payload, { checksum: this.checksum, maxFrameSize: LENGTH_CEILING });
-    if (urgent) this._urgent.push(frameToWire(frame, this.framing));
-    else this._pushOut(frameToWire(frame, this.framing));
+    this._sender.control(type, payload, this.checksum, urgent);
   }
 
   /** @param {number} type @returns {FramewireError | null} */
   _accept(type) {
     if (type === TYPE_ERROR) return null;
-    // The decoder calls this hook while it decodes a chunk, before the session has handled
-    // the frames before it in that chunk: track the HELLO as the decoder sees it.
-    if (!this._helloSeen) {
-      if (type === TYPE_HELLO) {
-        this._helloSeen = true;
-        return null;
-      }
+    if (this.state === 'AWAIT_HELLO') {
+      if (type === TYPE_HELLO) return null;
       return new FramewireError('unexpected-message', `frame of type 0x${type.toString(16)} before the peer's HELLO`, {
         statement: 'FW-SES-6',
       });
@@ -329,19 +268,12 @@ export class SessionCore {
     // the peer has failed the connection, and nothing more is sent (FW-ERR-4).
     this._early = [];
     this._earlyPings = [];
-    if (this.failedByPeer) this._dropQueued();
+    if (this.failedByPeer) this._sender.dropQueued();
     const entry = BY_CODE.get(error.code);
     if (sendError && !this.writeClosed && (entry?.errorFrame ?? true)) {
       this._pushFrame(TYPE_ERROR, errorPayload(error.code, error.message), false);
     }
     this._emit({ kind: 'error', error });
-  }
-
-  /** Drop the frames queued for the peer that are not yet taken, but the PONGs owed. */
-  _dropQueued() {
-    this._out = [];
-    this._batch = null;
-    this._batchFill = 0;
   }
 
   /**
@@ -419,7 +351,14 @@ export class SessionCore {
       if (pos === chunk.length) return this._takeEvents();
       chunk = chunk.subarray(pos);
     }
-    this._handle(this._decoder.feed(chunk));
+    const decoder = this._decoder;
+    decoder._hold(chunk);
+    // the decoder stops after each control message: the session acts on it (its HELLO
+    // opens the session) before the frames after it are checked against the state
+    do {
+      decoder._run(true);
+      this._handle(decoder._take());
+    } while (decoder._pending && !this.finished);
     return this._takeEvents();
   }
 
@@ -539,7 +478,7 @@ export class SessionCore {
     // (FW-PNG-6), so that the output does not depend on whether the two came in one read
     this._early = [];
     this._earlyPings = [];
-    this._dropQueued();
+    this._sender.dropQueued();
     this.failedByPeer = true;
     if (fault !== null) {
       this._fail(new FramewireError('malformed-control', fault, { statement: 'FW-ERR-4' }), false);
@@ -608,20 +547,7 @@ export class SessionCore {
     if (this.peer.maxMessageSize !== 0 && size > this.peer.maxMessageSize) {
       throw new UsageError(messageTooLarge(this.peer.maxMessageSize, size));
     }
-    const checksum = options.checksum ?? this.checksum;
-    const c = checksum ? FLAG_C : 0;
-    const max = this.peer.maxFrameSize;
-    const count = payload.length === 0 ? 1 : Math.ceil(payload.length / max);
-    for (let i = 0; i < count; i++) {
-      const start = i * max;
-      const end = Math.min(payload.length, start + max);
-      const isFirstFrame = first && i === 0;
-      const isLastFrame = last && i === count - 1;
-      const fl = (flags << 4) | c | (isFirstFrame ? 0 : FLAG_N) | (isLastFrame ? 0 : FLAG_M);
-      const f = new Uint8Array(HEADER_SIZE + (end - start) + (checksum ? TRAILER_SIZE : 0));
-      writeFrame(f, 0, type, fl, payload, start, end);
-      this._pushOut(frameToWire(f, this.framing));
-    }
+    this._sender.data(type, payload, flags, options.checksum ?? this.checksum, this.peer.maxFrameSize, first, last);
     this._outMsg = last ? null : { type, flags, size };
   }
 
@@ -633,39 +559,7 @@ export class SessionCore {
     if (peer.maxMessageSize !== 0 && payload.length > peer.maxMessageSize) {
       throw new UsageError(messageTooLarge(peer.maxMessageSize, payload.length));
     }
-    if (payload.length <= peer.maxFrameSize && this.framing === 'length-prefixed') {
-      // fast path: one frame, written straight into the output batch (small) or its own buffer
-      const size = HEADER_SIZE + payload.length + (checksum ? TRAILER_SIZE : 0);
-      const fl = (flags << 4) | (checksum ? FLAG_C : 0);
-      if (size <= SMALL_FRAME) {
-        if (this._batch === null || this._batch.length - this._batchFill < size) {
-          if (this._batch !== null) this._batchSize = Math.min(BATCH_MAX, this._batchSize * 2);
-          this._sealBatch();
-          this._batch = new Uint8Array(Math.max(this._batchSize, size));
-        }
-        this._batchFill = writeFrame(/** @type {Uint8Array} */ (this._batch), this._batchFill, type, fl, payload);
-        return;
-      }
-      if (!checksum && payload.length >= 65536) {
-        // large frame: the header, then the payload itself (written without a copy)
-        const h = new Uint8Array(HEADER_SIZE);
-        writeFrame(h, 0, type, fl, payload, 0, 0);
-        h[5] = payload.length >>> 24;
-        h[6] = (payload.length >>> 16) & 0xff;
-        h[7] = (payload.length >>> 8) & 0xff;
-        h[8] = payload.length & 0xff;
-        this._pushOut(h);
-        this._out.push(payload);
-        return;
-      }
-      const f = new Uint8Array(size);
-      writeFrame(f, 0, type, fl, payload);
-      this._pushOut(f);
-      return;
-    }
-    for (const f of messageFrames(type, payload, { flags, checksum, maxFrameSize: peer.maxFrameSize })) {
-      this._pushOut(frameToWire(f, this.framing));
-    }
+    this._sender.data(type, payload, flags, checksum, peer.maxFrameSize, true, true);
   }
 
   /**
@@ -695,10 +589,7 @@ export class SessionCore {
   /** Called by the I/O layer once it has half-closed the output (after wantsShutdown). */
   markWriteClosed() {
     this.writeClosed = true;
-    this._batch = null;
-    this._batchFill = 0;
-    this._out = [];
-    this._urgent = [];
+    this._sender.close();
   }
 
   /** This side has nothing more to send (FW-CLS-1): half-close once the queue is written. */

@@ -100,6 +100,17 @@ test('session core: unexpected-message (FW-HEL-1, FW-SES-6)', () => {
   assert.deepEqual(run(cat(opening(), frame(lp, 1, helloPayload(1024, 0)))).kinds, ['open', 'error:unexpected-message']);
 });
 
+test('session core: in one chunk, each frame is checked against the state the frames before it left', () => {
+  // the decoder stops after each control message, so that the session acts on it first
+  for (const framing of /** @type {const} */ (['length-prefixed', 'delimited'])) {
+    const data = frame(framing, 0x40, utf8('x'));
+    const ping = frame(framing, 3, new Uint8Array(8));
+    const again = frame(framing, 1, helloPayload(1024, 0));
+    const r = run(cat(opening(framing), data, ping, data, again, data), { framing });
+    assert.deepEqual(r.kinds, ['open', 'message', 'message', 'error:unexpected-message'], framing);
+  }
+});
+
 test('session core: HELLO validation (FW-HEL-2..4)', () => {
   const lp = 'length-prefixed';
   const withHello = (/** @type {Uint8Array} */ p) => run(cat(preface(lp), frame(lp, 1, p)));
