@@ -16,6 +16,7 @@ from io_peers import async_echo, echo, handshake_bytes
 from framewire import Framing, Limits, Message, Options
 from framewire.aio import open_connection, start_server
 from framewire.errors import RemoteProtocolError, TransportError
+from framewire.serial import SerialLink
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
 
@@ -60,7 +61,54 @@ def test_serve_with_the_handler_first_names_the_right_call() -> None:
 
 def test_options_of_the_wrong_type_are_named(server: Server) -> None:
     with pytest.raises(TypeError, match=r"options must be a framewire\.Options, not str"):
-        connect(server.address, "delimited")  # type: ignore[call-overload]
+        connect(server.address, options="delimited")  # type: ignore[call-overload]
+
+
+# --- the options are a keyword argument ---------------------------------------------------
+
+KEYWORD_OPTIONS = r"takes the options as a keyword argument: {call}\(.*options=Options\("
+
+
+def test_connect_with_positional_options_names_the_keyword(server: Server) -> None:
+    with pytest.raises(TypeError, match=KEYWORD_OPTIONS.format(call="connect")):
+        connect(server.address, Options())  # type: ignore[call-overload]
+
+
+def test_open_connection_with_positional_options_names_the_keyword(server: Server) -> None:
+    with pytest.raises(TypeError, match=KEYWORD_OPTIONS.format(call="open_connection")):
+        asyncio.run(open_connection(server.address, Options()))  # type: ignore[call-overload]
+
+
+def test_serve_with_positional_options_names_the_keyword() -> None:
+    with pytest.raises(TypeError, match=KEYWORD_OPTIONS.format(call="serve")):
+        serve(("127.0.0.1", 0), echo, Options())  # type: ignore[call-overload]
+
+
+def test_start_server_with_positional_options_names_the_keyword() -> None:
+    async def main() -> None:
+        await start_server(("127.0.0.1", 0), async_echo, Options())  # type: ignore[call-overload]
+
+    with pytest.raises(TypeError, match=KEYWORD_OPTIONS.format(call="start_server")):
+        asyncio.run(main())
+
+
+def test_start_server_with_the_handler_first_and_options_names_the_right_call() -> None:
+    async def main() -> None:
+        await start_server(async_echo, "127.0.0.1", 0, Options())  # type: ignore[call-overload]
+
+    with pytest.raises(TypeError, match=r"start_server\(\('127.0.0.1', 0\), handler"):
+        asyncio.run(main())
+
+
+def test_a_serial_link_with_positional_options_names_the_keyword() -> None:
+    with pytest.raises(TypeError, match=KEYWORD_OPTIONS.format(call=r"SerialLink\.open")):
+        SerialLink.open("loop://", 115200, Options())  # type: ignore[call-arg]
+
+
+def test_the_options_are_still_taken_as_a_keyword(server: Server) -> None:
+    with connect(server.address, options=Options()) as channel:
+        channel.send(Message(0x40, b"hi"))
+        assert channel.recv() == Message(0x40, b"hi")
 
 
 # --- messages ----------------------------------------------------------------------------

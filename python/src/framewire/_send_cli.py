@@ -168,7 +168,7 @@ def _connect(
     try:
         return connect(
             address,
-            options,
+            options=options,
             deadlines=deadlines_within(timeout),
             ssl=context,
             server_hostname=server_name,

@@ -60,7 +60,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
-from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
+from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
@@ -787,8 +787,8 @@ def _protocol_factory(
 @overload
 async def open_connection(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[False] = False,
@@ -800,8 +800,8 @@ async def open_connection(
 @overload
 async def open_connection(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[True],
@@ -810,10 +810,11 @@ async def open_connection(
 ) -> AsyncStreamingChannel: ...
 
 
+@client_call
 async def open_connection(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: bool = False,
@@ -828,7 +829,7 @@ async def open_connection(
     clean end (spec section 12), its handshake bounded by the handshake deadline.
     ``timeout`` bounds all of the connect: it is the handshake deadline of ``deadlines``.
     """
-    check_client_call("open_connection", address, options)
+    check_options("open_connection", options)
     deadlines = with_connect_timeout(deadlines, timeout)
     if streaming:
         return await _open(
@@ -1122,8 +1123,8 @@ class AsyncServer:
 def start_server(
     address: Address | None,
     handler: AsyncHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[False] = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -1138,8 +1139,8 @@ def start_server(
 def start_server(
     address: Address | None,
     handler: AsyncStreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[True],
     backlog: int = DEFAULT_BACKLOG,
@@ -1151,11 +1152,12 @@ def start_server(
 
 
 @_startable
+@server_call
 async def start_server(
     address: Address | None,
     handler: AsyncHandler | AsyncStreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: bool = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -1179,7 +1181,7 @@ async def start_server(
     free pages back to the system as connections end (``malloc_trim``, off the loop): a
     process-wide step, for a process that is the server (the CLI's servers take it).
     """
-    check_server_call("start_server", address, handler, options)
+    check_options("start_server", options)
     server = AsyncServer(handler, trim_heap=trim_heap)
     plain: Callable[[], asyncio.BufferedProtocol] = (
         _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)

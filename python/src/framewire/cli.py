@@ -569,7 +569,7 @@ def _serve_here(
     with serve(
         address,
         handler,
-        _options(args),
+        options=_options(args),
         deadlines=_deadlines(args),
         reuse_port=worker is not None,
         ssl=_tls_server_context(args),

@@ -63,7 +63,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
-from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
+from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
@@ -609,8 +609,8 @@ def _connect_unix(sock: socket.socket, path: str, timeout: float | None) -> None
 @overload
 def connect(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[False] = False,
@@ -622,8 +622,8 @@ def connect(
 @overload
 def connect(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[True],
@@ -632,10 +632,11 @@ def connect(
 ) -> StreamingChannel: ...
 
 
+@client_call
 def connect(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: bool = False,
@@ -652,7 +653,7 @@ def connect(
     ``server_hostname``, by default the host of ``address``. ``timeout`` bounds all of
     the connect (TCP, TLS, handshake): it is the handshake deadline of ``deadlines``.
     """
-    check_client_call("connect", address, options)
+    check_options("connect", options)
     deadlines = with_connect_timeout(deadlines, timeout) or Deadlines()
     options = checked_options(options, streaming=streaming)  # before a socket exists to leak
     context = prepare_context(ssl, server_side=False)
@@ -868,8 +869,8 @@ class Server:
 def serve(
     address: Address | None,
     handler: Handler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[False] = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -885,8 +886,8 @@ def serve(
 def serve(
     address: Address | None,
     handler: StreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[True],
     backlog: int = DEFAULT_BACKLOG,
@@ -898,11 +899,12 @@ def serve(
 ) -> Server: ...
 
 
+@server_call
 def serve(
     address: Address | None,
     handler: Handler | StreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: bool = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -930,7 +932,7 @@ def serve(
     end (``malloc_trim``): a process-wide step, for a process that is the server (the
     CLI's servers take it).
     """
-    check_server_call("serve", address, handler, options)
+    check_options("serve", options)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
     context = prepare_context(ssl, server_side=True)
