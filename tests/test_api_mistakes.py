@@ -283,3 +283,17 @@ def test_start_server_is_still_awaited_for_the_server() -> None:
             return isinstance(server.address, tuple)
 
     assert asyncio.run(main())
+
+
+# --- the frame size we send ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1 << 40])
+def test_a_send_frame_size_out_of_range_is_refused(size: int) -> None:
+    with pytest.raises(ValueError, match="send_frame_size"):
+        Options(send_frame_size=size)
+
+
+def test_a_send_frame_size_that_is_not_an_int_is_refused() -> None:
+    with pytest.raises(TypeError, match="send_frame_size must be an int, not str"):
+        Options(send_frame_size="1024")  # type: ignore[arg-type]

@@ -4,7 +4,9 @@ client certificates and TLS mix-ups are said in words."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -13,12 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from io_peers import echo
+from io_peers import echo, handshake_bytes
 from test_cli_interrupt import Terminal
 from tls_peers import TlsFiles
 
-from framewire import _schema, tls
+from framewire import Framing, Limits, _schema, tls
 from framewire.addresses import format_address
+from framewire.events import END, NEED_DATA, Fragment
+from framewire.session import Session
 from framewire.sync import Channel, Server, serve
 from framewire.tls import server_context
 
@@ -104,8 +108,51 @@ def test_send_timeout_bounds_the_wait_for_the_peers_end() -> None:
 
 def test_send_max_frame_size_help_says_what_it_does() -> None:
     help_text = " ".join(run("send", "--help").stdout.split())
-    assert "the size frames are split to" not in help_text
-    assert "the peer's limit" in help_text
+    assert "the size the frames sent are split to" in help_text
+    assert "largest frame payload accepted" in help_text
+
+
+def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
+    """The data frames ``framewire send ARGS`` puts on the wire, as a plain socket
+    (answering with a handshake that allows frames of any size) receives them."""
+    received = bytearray()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def capture() -> None:
+            sock, _ = listener.accept()
+            with sock:
+                sock.sendall(
+                    handshake_bytes(Framing.LENGTH_PREFIXED, Limits(_schema.MAX_FRAME_SIZE.maximum))
+                )
+                while chunk := sock.recv(65536):  # until send's half-close
+                    received.extend(chunk)
+
+        peer = threading.Thread(target=capture)
+        peer.start()
+        result = run("send", *args, format_address(listener.getsockname()[:2]), stdin=stdin)
+        peer.join(30)
+    assert result.returncode == 0, result.stderr
+    session = Session(assemble=False)
+    session.receive_data(bytes(received))
+    session.receive_eof()
+    frames = []
+    while (event := session.next_event()) is not END:
+        assert event is not NEED_DATA, "the frames end part-way"
+        if isinstance(event, Fragment):
+            frames.append(event)
+    return frames
+
+
+def test_send_splits_its_frames_to_max_frame_size() -> None:
+    message = json.dumps({"type": 64, "payload": "x" * 3000}) + "\n"
+    frames = frames_sent_by(["--max-frame-size", "1024"], message)
+    assert [len(frame.payload) for frame in frames] == [1024, 1024, 952]
+    assert b"".join(frame.payload for frame in frames) == b"x" * 3000
+
+
+def test_send_splits_to_the_peers_limit_without_max_frame_size() -> None:
+    message = json.dumps({"type": 64, "payload": "x" * 3000}) + "\n"
+    assert [len(frame.payload) for frame in frames_sent_by([], message)] == [3000]
 
 
 # --- one line for each failure ---------------------------------------------------------

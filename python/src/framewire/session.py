@@ -340,8 +340,13 @@ class Session:
         if frame_type == _schema.TYPE_HELLO:
             hello = hello_limits(payload)
             self.peer_hello = hello
+            own = self.options.send_frame_size
             self._encoder = Encoder(
-                self.framing, checksum=self.options.checksum, max_frame_size=hello.max_frame_size
+                self.framing,
+                checksum=self.options.checksum,
+                max_frame_size=hello.max_frame_size
+                if own is None
+                else min(own, hello.max_frame_size),
             )
             self._enter(SessionState.OPEN)
             return hello
