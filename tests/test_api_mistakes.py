@@ -9,13 +9,15 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from io_peers import async_echo, echo, handshake_bytes
 
 from framewire import Framing, Limits, Message, Options
 from framewire.aio import open_connection, start_server
-from framewire.errors import RemoteProtocolError, TransportError
+from framewire.errors import ErrorCode, RemoteProtocolError, TransportError
+from framewire.events import END, NEED_DATA
 from framewire.serial import SerialLink
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
@@ -166,55 +168,112 @@ def test_an_unknown_framing_string_lists_the_choices() -> None:
 BIG = Message(0x40, bytes(16 * 1024 * 1024))
 """More than the socket buffers of both ends hold, so a peer that never reads stalls it."""
 
+SMALL = Message(0x41, b"s")
+"""A message the kernel takes whole or not at all over a Unix socket (one buffer)."""
 
-class UnreadPeer:
-    """A peer that does its handshake, then never reads (until ``close``)."""
+NOT_SENT = "nothing of the message was sent; the connection is still usable"
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.address: tuple[str, int] = self.listener.getsockname()[:2]
-        self.accepted: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept)
+
+class StallingPeer:
+    """A peer on a Unix socket that does its handshake, then reads nothing until
+    ``read_all`` is called; it then reads to the end and keeps the messages.
+
+    A Unix socket takes a small message whole or not at all, so a sender can fill its
+    buffers without ever cutting a frame: the test knows whether anything was written.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen()
+        self.address = path
+        self.go = threading.Event()
+        self.received = bytearray()
+        self.thread = threading.Thread(target=self._serve)
         self.thread.start()
 
-    def _accept(self) -> None:
+    def _serve(self) -> None:
         sock, _ = self.listener.accept()
-        sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED, Limits(max_message_size=0)))
-        self.accepted.append(sock)
+        with sock:
+            sock.sendall(handshake_bytes(Framing.LENGTH_PREFIXED, Limits(max_message_size=0)))
+            if not self.go.wait(20):
+                return
+            while chunk := sock.recv(1 << 20):
+                self.received.extend(chunk)
+
+    def read_all(self) -> None:
+        self.go.set()
+
+    def messages(self) -> list[Message]:
+        """The messages received, once the sender has ended."""
+        self.thread.join(20)
+        session = Session(Options(limits=Limits(max_message_size=0)))
+        session.receive_data(bytes(self.received))
+        session.receive_eof()
+        found = []
+        while (event := session.next_event()) is not END:
+            assert event is not NEED_DATA, "the peer got part of a frame"
+            if isinstance(event, Message):
+                found.append(event)
+        return found
 
     def close(self) -> None:
-        self.thread.join(5)
-        for sock in [*self.accepted, self.listener]:
-            sock.close()
+        self.go.set()
+        self.thread.join(20)
+        self.listener.close()
 
 
 @pytest.fixture
-def unread_peer() -> Iterator[UnreadPeer]:
-    peer = UnreadPeer()
+def stalling_peer(tmp_path: Path) -> Iterator[StallingPeer]:
+    peer = StallingPeer(str(tmp_path / "peer.sock"))
     yield peer
     peer.close()
 
 
-def test_a_blocking_send_timeout_fails_the_connection(unread_peer: UnreadPeer) -> None:
-    with connect(unread_peer.address) as channel:
-        with pytest.raises(TransportError, match="partly written"):
+def test_a_blocking_send_timeout_with_nothing_written_leaves_the_channel_usable(
+    stalling_peer: StallingPeer,
+) -> None:
+    sent = 0
+    with connect(stalling_peer.address) as channel:
+        with pytest.raises(TimeoutError, match=NOT_SENT):  # noqa: PT012 (fills the buffers)
+            for _ in range(1_000_000):
+                channel.send(SMALL, timeout=0.2)
+                sent += 1
+        with pytest.raises(TimeoutError, match=NOT_SENT):  # not failed: it waits again
+            channel.send(Message(0x42, b"late"), timeout=0.1)
+        stalling_peer.read_all()
+        channel.send(Message(0x43, b"last"), timeout=10)
+    assert stalling_peer.messages() == [SMALL] * sent + [Message(0x43, b"last")]
+
+
+def test_a_blocking_send_timeout_with_part_of_a_frame_written_fails_with_timeout(
+    stalling_peer: StallingPeer,
+) -> None:
+    with connect(stalling_peer.address) as channel:
+        with pytest.raises(RemoteProtocolError, match="part of the message written") as raised:
             channel.send(BIG, timeout=0.5)
-        with pytest.raises(TransportError):  # the channel is failed (FW-SES-4)
-            channel.send(Message(0x40, b"next"))
+        assert raised.value.code is ErrorCode.TIMEOUT
+        with pytest.raises(RemoteProtocolError) as again:  # the channel is failed (FW-SES-4)
+            channel.send(SMALL)
+        assert again.value is raised.value
 
 
-def test_an_asyncio_send_timeout_says_what_happened(unread_peer: UnreadPeer) -> None:
-    async def main() -> str:
-        channel = await open_connection(unread_peer.address)
-        with pytest.raises(TimeoutError) as raised:
-            await channel.send(BIG, timeout=0.5)
-        with pytest.raises(TimeoutError):  # not failed: the next send waits its turn too
-            await channel.send(Message(0x40, b"next"), timeout=0.2)
-        unread_peer.close()  # the queued message can never go out now
+def test_an_asyncio_send_timeout_sends_nothing_and_leaves_the_channel_usable(
+    stalling_peer: StallingPeer,
+) -> None:
+    async def main() -> None:
+        channel = await open_connection(stalling_peer.address)
+        await channel.send(BIG, timeout=0.5)  # handed to the transport whole
+        with pytest.raises(TimeoutError, match=NOT_SENT):
+            await channel.send(Message(0x42, b"late"), timeout=0.5)
+        with pytest.raises(TimeoutError, match=NOT_SENT):  # not failed: it waits again
+            await channel.send(Message(0x42, b"later"), timeout=0.1)
+        stalling_peer.read_all()
+        await channel.send(Message(0x43, b"last"), timeout=10)
         await channel.close()
-        return str(raised.value)
 
-    assert "still usable" in asyncio.run(main())
+    asyncio.run(main())
+    assert stalling_peer.messages() == [BIG, Message(0x43, b"last")]
 
 
 # --- TransportError is a ConnectionError -------------------------------------------------

@@ -68,6 +68,7 @@ from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
     APPLICATION_FAILED,
+    SEND_NOT_STARTED,
     DataEvent,
     PeerState,
     checked_options,
@@ -369,11 +370,12 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
 
     def send_expired(self) -> None:
         """The send deadline expired: fail with ``timeout``, and drop the connection with
-        what it still had to write, which a peer that does not read will never take."""
+        what it still had to write, which a peer that does not read will never take; no
+        ERROR frame either, which it would not take (as the blocking channel does)."""
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(DeadlineKind.SEND))
         except RemoteProtocolError as error:
-            self.fail(error)
+            self.fail(error, stream_broken=True)
         if self.transport is not None:
             self.transport.abort()
 
@@ -429,11 +431,12 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
             self.can_write.set()
             self.changed.set()
 
-    def fail(self, error: FramewireError) -> None:
-        """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger.
+    def fail(self, error: FramewireError, *, stream_broken: bool = False) -> None:
+        """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger
+        (or close at once: ``Lifecycle.fail``).
 
         Messages decoded before the error stay to be received."""
-        ending = self.life.fail(error)
+        ending = self.life.fail(error, stream_broken=stream_broken)
         if ending is None:
             return
         if self._deadline_timer is not None:
@@ -508,24 +511,25 @@ class _AsyncChannelBase(Generic[DataEvent]):
     async def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
-        Waits while the transport is paused (write back-pressure); ``timeout`` bounds
-        that wait (``TimeoutError``; the message is then queued in the transport, whole,
-        and the connection is still usable: unlike the blocking ``send``, which may have
-        written part of a frame and so fails the connection).
+        Waits while the transport is paused (write back-pressure), then hands the whole
+        message to the transport. ``timeout`` bounds that wait, as in the blocking API:
+        expired, ``TimeoutError``, the message is not sent and the connection is still
+        usable (the message goes to the transport whole, so no frame is ever cut). The
+        send deadline (``Deadlines.send``) bounds it as well, and fails the connection.
         """
+        protocol = self._protocol
         try:
             async with asyncio.timeout(timeout):
                 await self._prepare_send()
-                self._call_session(self._protocol.session.send, message)
-                self._protocol.write_pending()
                 await self._drain()
         except TimeoutError as expired:
             if expired.args:
                 raise
-            raise TimeoutError(
-                "send(timeout=) expired while the peer was not reading; the message is "
-                "queued whole and the connection is still usable"
-            ) from None
+            raise TimeoutError(SEND_NOT_STARTED) from None
+        self._call_session(protocol.session.send, message)
+        protocol.write_pending()
+        if protocol.failure is not None:
+            raise protocol.failure
 
     async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
         """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""

@@ -71,6 +71,8 @@ from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
     APPLICATION_FAILED,
+    SEND_CUT,
+    SEND_NOT_STARTED,
     DataEvent,
     PeerState,
     checked_options,
@@ -86,7 +88,6 @@ from framewire.errors import (
     PeerError,
     RemoteProtocolError,
     TlsError,
-    TransportError,
 )
 from framewire.events import (
     END,
@@ -207,10 +208,12 @@ class _ChannelBase(Generic[DataEvent]):
     def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
-        ``timeout`` bounds the whole write; a write cut short by it leaves a partial frame
-        on the wire, so the connection is failed and ``TransportError`` raised. The send
-        deadline (``Deadlines.send``) bounds every write as well: when it expires first,
-        the connection fails with ``timeout`` (``RemoteProtocolError``).
+        ``timeout`` bounds the wait for the peer to take the message, as in the asyncio
+        API: expired before any of it was written, ``TimeoutError``, the message is not
+        sent and the connection is still usable; expired with part of it written (a
+        frame cut short), the connection fails with ``timeout`` (``RemoteProtocolError``).
+        The send deadline (``Deadlines.send``) bounds every wait as well: when it expires
+        first, the connection fails with ``timeout``.
         """
         self._prepare_send(timeout)
         self._call_session(self._session.send, message)
@@ -388,6 +391,7 @@ class _ChannelBase(Generic[DataEvent]):
             return
         # Only in blocking mode: with a timeout set, CPython waits for room before the
         # send, up to that timeout, flag or not.
+        sent = 0
         if _DONTWAIT and self._current_timeout is None and isinstance(self._sock, socket.socket):
             try:
                 sent = self._sock.send(data, _DONTWAIT)
@@ -398,11 +402,12 @@ class _ChannelBase(Generic[DataEvent]):
             if sent == len(data):
                 return
             data = memoryview(data)[sent:]
-        deadline, by_call = call_deadline, True
-        if self._deadlines.send is not None:
-            own = time.monotonic() + self._deadlines.send
-            if deadline is None or own < deadline:
-                deadline, by_call = own, False
+        deadline, by_call = self._send_deadline(call_deadline)
+        # Either expiry closes at once, with no ERROR: a peer that does not read would
+        # never take one, and after a cut frame nothing can follow.
+        expired = SEND_CUT if by_call else self._tracker.describe(DeadlineKind.SEND)
+        if by_call and not sent and deadline is not None and not _room_within(self._sock, deadline):
+            raise TimeoutError(SEND_NOT_STARTED)  # the queued bytes are dropped: none went
         timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         if timeout != self._current_timeout:
             self._sock.settimeout(timeout)
@@ -410,16 +415,20 @@ class _ChannelBase(Generic[DataEvent]):
         try:
             self._sock.sendall(data)
         except (TimeoutError, BlockingIOError):
-            if by_call:
-                error = TransportError("send deadline expired with a frame partly written")
-                raise self._fail(error) from None
-            raise self._time_out(
-                self._tracker.describe(DeadlineKind.SEND), stream_broken=True
-            ) from None
+            raise self._time_out(expired, stream_broken=True) from None
         except TlsError as error:  # a TransportError, an OSError too: before OSError
             raise self._fail(error) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
+
+    def _send_deadline(self, call_deadline: float | None) -> tuple[float | None, bool]:
+        """The earlier of the call's deadline and the send deadline, and whether it is
+        the call's."""
+        if self._deadlines.send is not None:
+            own = time.monotonic() + self._deadlines.send
+            if call_deadline is None or own < call_deadline:
+                return own, False
+        return call_deadline, True
 
     def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         """Queue through a session call (a streamed piece) and send what it queued."""
@@ -570,6 +579,14 @@ class OutgoingMessage:
             self.end()
         else:
             self._channel._abort_message(exc)
+
+
+def _room_within(sock: socket.socket | TlsSocket, deadline: float) -> bool:
+    """Whether the socket can take bytes before ``deadline``: a send that waits here
+    first knows, when time runs out, that it has written nothing."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock.fileno(), selectors.EVENT_WRITE)
+        return bool(selector.select(max(deadline - time.monotonic(), 0.0)))
 
 
 def _deadline_after(timeout: float | None) -> float | None:
