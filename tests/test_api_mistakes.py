@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from io_peers import async_echo, echo, handshake_bytes
+from io_peers import async_echo, echo, events_in, handshake_bytes
 
 from framewire import Framing, Limits, Message, Options
 from framewire.aio import open_connection, start_server
 from framewire.errors import ErrorCode, RemoteProtocolError, TransportError
-from framewire.events import END, NEED_DATA
 from framewire.serial import SerialLink
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
@@ -207,15 +206,7 @@ class StallingPeer:
     def messages(self) -> list[Message]:
         """The messages received, once the sender has ended."""
         self.thread.join(20)
-        session = Session(Options(limits=Limits(max_message_size=0)))
-        session.receive_data(bytes(self.received))
-        session.receive_eof()
-        found = []
-        while (event := session.next_event()) is not END:
-            assert event is not NEED_DATA, "the peer got part of a frame"
-            if isinstance(event, Message):
-                found.append(event)
-        return found
+        return [event for event in events_in(bytes(self.received)) if isinstance(event, Message)]
 
     def close(self) -> None:
         self.go.set()

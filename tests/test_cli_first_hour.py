@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from io_peers import echo, handshake_bytes
+from io_peers import echo, events_in, handshake_bytes
 from test_cli_interrupt import Terminal
 from tls_peers import TlsFiles
 
 from framewire import Framing, Limits, _schema, tls
 from framewire.addresses import format_address
-from framewire.events import END, NEED_DATA, Fragment
-from framewire.session import Session
+from framewire.events import Fragment
 from framewire.sync import Channel, Server, serve
 from framewire.tls import server_context
 
@@ -132,15 +131,8 @@ def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
         result = run("send", *args, format_address(listener.getsockname()[:2]), stdin=stdin)
         peer.join(30)
     assert result.returncode == 0, result.stderr
-    session = Session(assemble=False)
-    session.receive_data(bytes(received))
-    session.receive_eof()
-    frames = []
-    while (event := session.next_event()) is not END:
-        assert event is not NEED_DATA, "the frames end part-way"
-        if isinstance(event, Fragment):
-            frames.append(event)
-    return frames
+    events = events_in(bytes(received), assemble=False)
+    return [event for event in events if isinstance(event, Fragment)]
 
 
 def test_send_splits_its_frames_to_max_frame_size() -> None:
