@@ -77,6 +77,48 @@ def test_send_on_a_terminal_connects_first_and_prints_each_reply(
     assert "Traceback" not in terminal.text()
 
 
+def test_interactive_send_with_a_client_certificate_through_the_installed_command(
+    tls_files: TlsFiles, tmp_path: Path
+) -> None:
+    """The ``framewire`` command as installed, as a user runs it: ``listen`` requiring
+    client certificates, ``send`` on a terminal presenting one. It connects before the
+    first line is typed, and each line reaches the listener as it is typed."""
+    command = [str(Path(sys.executable).with_name("framewire"))]
+    server_tls = ["--tls", "--certfile", str(tls_files.cert), "--keyfile", str(tls_files.key)]
+    client = ["--certfile", str(tls_files.client_cert), "--keyfile", str(tls_files.client_key)]
+    lines: list[str] = []
+    with subprocess.Popen(
+        [*command, "listen", "127.0.0.1:0", *server_tls, "--cafile", str(tls_files.ca)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as listen:
+        assert listen.stdout is not None
+        output = listen.stdout
+        address = output.readline().split()[-1]  # "listening on HOST:PORT"
+        reader = threading.Thread(target=lambda: lines.extend(iter(output.readline, "")))
+        reader.start()
+        terminal = Terminal(["send", address, *tls_args(tls_files), *client], tmp_path, command)
+        try:
+            terminal.wait_until(lambda t: "connected to" in t.text())
+            for word in ("one", "two"):
+                os.write(terminal.master, b'{"type": 64, "payload": "%s"}\n' % word.encode())
+                expected = f'"payload": "{word}"'
+                terminal.wait_until(lambda t: any(expected in line for line in lines))  # noqa: B023
+            os.write(terminal.master, b"\x04")  # Ctrl-D: our end
+            deadline = time.monotonic() + 20
+            while terminal.process.poll() is None and time.monotonic() < deadline:
+                terminal.read_some(0.05)
+            status = terminal.process.wait(timeout=1)
+        finally:
+            terminal.close()
+            listen.terminate()
+            reader.join(10)
+    assert status == 0, terminal.text()
+    assert "Traceback" not in terminal.text() + "".join(lines)
+    assert any('"conn": 1, "type": 64, "flags": 0, "payload": "two"' in line for line in lines)
+
+
 def test_send_text_lines_interactively_from_a_pipe(echo_server: Server) -> None:
     result = run(
         "send", "--interactive", "--text", format_address(echo_server.address), stdin="a\nb\n"

@@ -32,10 +32,10 @@ WAIT = 20.0
 class Terminal:
     """A command on a pseudo-terminal: what it wrote so far, and its process."""
 
-    def __init__(self, args: list[str], cwd: Path) -> None:
+    def __init__(self, args: list[str], cwd: Path, command: list[str] = FRAMEWIRE) -> None:
         self.master, slave = os.openpty()
         self.process = subprocess.Popen(
-            [*FRAMEWIRE, *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd
+            [*command, *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd
         )
         os.close(slave)
         self.output = b""
