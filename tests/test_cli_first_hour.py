@@ -65,11 +65,7 @@ def test_send_on_a_terminal_connects_first_and_prints_each_reply(
         terminal.wait_until(lambda t: "not sent" in t.text())
         os.write(terminal.master, b'{"type": 65, "payload": "two"}\n')
         terminal.wait_until(lambda t: '"payload": "two"' in t.text())
-        os.write(terminal.master, b"\x04")  # Ctrl-D: our end; the echo server ends too
-        deadline = time.monotonic() + 20
-        while terminal.process.poll() is None and time.monotonic() < deadline:
-            terminal.read_some(0.05)
-        status = terminal.process.wait(timeout=1)
+        status = terminal.end_input()  # the echo server ends too
     finally:
         terminal.close()
     assert status == 0, terminal.text()
@@ -105,11 +101,7 @@ def test_interactive_send_with_a_client_certificate_through_the_installed_comman
                 os.write(terminal.master, b'{"type": 64, "payload": "%s"}\n' % word.encode())
                 expected = f'"payload": "{word}"'
                 terminal.wait_until(lambda t: any(expected in line for line in lines))  # noqa: B023
-            os.write(terminal.master, b"\x04")  # Ctrl-D: our end
-            deadline = time.monotonic() + 20
-            while terminal.process.poll() is None and time.monotonic() < deadline:
-                terminal.read_some(0.05)
-            status = terminal.process.wait(timeout=1)
+            status = terminal.end_input()
         finally:
             terminal.close()
             listen.terminate()

@@ -64,6 +64,14 @@ class Terminal:
             self.read_some(0.05)
         time.sleep(0.2)  # the command is blocked where a user would press Ctrl-C
 
+    def end_input(self) -> int:
+        """Type Ctrl-D (the end of input) and return the command's exit status."""
+        os.write(self.master, b"\x04")
+        deadline = time.monotonic() + WAIT
+        while self.process.poll() is None and time.monotonic() < deadline:
+            self.read_some(0.05)
+        return self.process.wait(timeout=1)
+
     def interrupt(self) -> int:
         self.process.send_signal(signal.SIGINT)
         deadline = time.monotonic() + WAIT
