@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from io_peers import async_echo, echo, events_in, handshake_bytes
+from tls_peers import TlsFiles
 
 from framewire import Framing, Limits, Message, Options
 from framewire.aio import open_connection, start_server
@@ -347,3 +348,25 @@ def test_a_send_frame_size_out_of_range_is_refused(size: int) -> None:
 def test_a_send_frame_size_that_is_not_an_int_is_refused() -> None:
     with pytest.raises(TypeError, match="send_frame_size must be an int, not str"):
         Options(send_frame_size="1024")  # type: ignore[arg-type]
+
+
+# --- a plain client at a TLS port --------------------------------------------------------
+
+PLAIN_ON_TLS = "as a TLS server does when a plain client connects"
+
+
+@pytest.fixture
+def tls_echo(tls_files: TlsFiles) -> Iterator[Server]:
+    with serve(("127.0.0.1", 0), echo, ssl=tls_files.server()) as running:
+        yield running
+
+
+def test_a_plain_client_at_a_tls_port_is_told_so(tls_echo: Server) -> None:
+    with pytest.raises(RemoteProtocolError, match=PLAIN_ON_TLS) as raised:
+        connect(tls_echo.address, timeout=10)
+    assert raised.value.code is ErrorCode.HANDSHAKE_INCOMPLETE
+
+
+def test_an_asyncio_plain_client_at_a_tls_port_is_told_so(tls_echo: Server) -> None:
+    with pytest.raises(RemoteProtocolError, match=PLAIN_ON_TLS):
+        asyncio.run(open_connection(tls_echo.address, timeout=10))

@@ -284,7 +284,9 @@ def test_a_missing_client_certificate_is_said_in_words(
 def test_a_plain_client_is_told_the_port_speaks_tls(tls_server: Server) -> None:
     result = run("send", format_address(tls_server.address), stdin=MESSAGE)
     assert result.returncode == 1
-    assert "this port speaks TLS, add --tls" in one_line(result)
+    line = one_line(result)
+    assert "this port speaks TLS, add --tls" in line
+    assert "connect with TLS" not in line  # the library's hint, which says less
 
 
 def test_a_tls_client_is_told_the_port_does_not_speak_tls(

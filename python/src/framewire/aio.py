@@ -62,6 +62,7 @@ from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overlo
 
 from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
+from framewire._diagnosis import hint_plain_client
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
 from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
@@ -892,8 +893,10 @@ async def _open(
     channel = channels[-1]  # the channel of the protocol the connection got
     try:
         await channel.handshake()
-    except BaseException:
+    except BaseException as error:
         await channel.close()  # the ERROR (if due) is out; release the socket
+        if context is None and isinstance(error, RemoteProtocolError):
+            raise hint_plain_client(error) from None
         raise
     return channel
 

@@ -65,6 +65,7 @@ from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
 from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
+from framewire._diagnosis import hint_plain_client
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
 from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
@@ -689,7 +690,12 @@ def connect(
         StreamingChannel if streaming else Channel
     )
     channel = channel_type(stream, options, deadlines=deadlines)
-    channel.handshake()
+    try:
+        channel.handshake()
+    except RemoteProtocolError as error:
+        if context is not None:
+            raise
+        raise hint_plain_client(error) from None
     return channel
 
 
