@@ -36,7 +36,7 @@ async def serve(args: argparse.Namespace) -> None:
     server = await start_server(
         parse_address(args.address),
         echo,
-        Options(Framing(args.framing)),
+        options=Options(Framing(args.framing)),
         deadlines=deadlines,
         ssl=context,
         trim_heap=True,

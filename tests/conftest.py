@@ -44,7 +44,7 @@ def framing(request: pytest.FixtureRequest) -> Framing:
 @pytest.fixture
 def echo_server(address: Address, framing: Framing) -> Iterator[Server]:
     """A blocking echo server at ``address`` in ``framing``, with short deadlines (FAST)."""
-    with serve(address, echo, Options(framing), deadlines=FAST) as server:
+    with serve(address, echo, options=Options(framing), deadlines=FAST) as server:
         yield server
 
 

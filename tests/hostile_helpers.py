@@ -167,7 +167,7 @@ def honest_exchange(server: RunningServer, count: int, seed: int) -> int:
     rng = random.Random(seed)
     intact = 0
     options = Options(server.framing)
-    with connect(server.address, options, ssl=server.client_context()) as channel:
+    with connect(server.address, options=options, ssl=server.client_context()) as channel:
         for index in range(count):
             size = rng.choice((0, 1, rng.randrange(64 * 1024 + 1)))
             sent = Message(0x40 + index % 0xC0, rng.randbytes(size), rng.randrange(16))

@@ -20,7 +20,9 @@ from framewire._connlog import LOGGER_NAME
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel
 from framewire.conformance import wire
-from framewire.events import END, Message, Sentinel
+from framewire.events import END, NEED_DATA, Message, Sentinel
+from framewire.options import Options
+from framewire.session import Session, SessionEvent
 from framewire.sync import Channel
 
 FAST = Deadlines(handshake=0.5, frame=0.3, linger=0.2)
@@ -129,3 +131,16 @@ def check_connection_log(caplog: pytest.LogCaptureFixture, address: Address) -> 
     ended = next(line for line in lines if line.startswith("conn 2 ended"))
     assert ended.startswith("conn 2 ended error=bad-preface code=300 statement=FW-PRE-2 reason=")
     assert "framing mismatch" in ended
+
+
+def events_in(received: bytes, *, assemble: bool = True) -> list[SessionEvent]:
+    """The session events a peer gets from ``received``, everything a sender wrote up to
+    its end (no size limit on messages), checked to end on a frame boundary."""
+    session = Session(Options(limits=Limits(max_message_size=0)), assemble=assemble)
+    session.receive_data(received)
+    session.receive_eof()
+    events = []
+    while (event := session.next_event()) is not END:
+        assert event is not NEED_DATA, "the bytes end part-way through a frame"
+        events.append(event)
+    return events

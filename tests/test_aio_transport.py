@@ -70,9 +70,11 @@ MESSAGES = [
 @pytest.mark.parametrize("checksum", [False, True])
 def test_round_trip(address: Address, framing: Framing, checksum: bool) -> None:
     async def scenario() -> list[Message]:
-        async with await start_server(address, echo, Options(framing), deadlines=FAST) as server:
+        async with await start_server(
+            address, echo, options=Options(framing), deadlines=FAST
+        ) as server:
             async with await open_connection(
-                server.address, Options(framing, limits=Limits(256), checksum=checksum)
+                server.address, options=Options(framing, limits=Limits(256), checksum=checksum)
             ) as channel:
                 for message in MESSAGES:
                     await channel.send(message)
@@ -93,7 +95,7 @@ def test_any_messages_round_trip(payloads: list[bytes], checksum: bool) -> None:
         async with (
             await start_server(("127.0.0.1", 0), echo) as server,
             await open_connection(
-                server.address, Options(limits=Limits(256), checksum=checksum)
+                server.address, options=Options(limits=Limits(256), checksum=checksum)
             ) as channel,
         ):
             for message in messages:
@@ -106,10 +108,14 @@ def test_any_messages_round_trip(payloads: list[bytes], checksum: bool) -> None:
 
 def test_blocking_client_and_asyncio_server(address: Address, framing: Framing) -> None:
     async def scenario() -> None:
-        async with await start_server(address, echo, Options(framing), deadlines=FAST) as server:
+        async with await start_server(
+            address, echo, options=Options(framing), deadlines=FAST
+        ) as server:
 
             def client() -> list[Message]:
-                with connect(server.address, Options(framing, limits=Limits(256))) as channel:
+                with connect(
+                    server.address, options=Options(framing, limits=Limits(256))
+                ) as channel:
                     for message in MESSAGES:
                         channel.send(message)
                     started = time.monotonic()
@@ -127,7 +133,7 @@ def test_blocking_client_and_asyncio_server(address: Address, framing: Framing) 
 def test_asyncio_client_and_blocking_server(address: Address, framing: Framing) -> None:
     async def client(server_address: Address) -> list[Message]:
         async with await open_connection(
-            server_address, Options(framing, limits=Limits(256))
+            server_address, options=Options(framing, limits=Limits(256))
         ) as channel:
             for message in MESSAGES:
                 await channel.send(message)
@@ -137,7 +143,7 @@ def test_asyncio_client_and_blocking_server(address: Address, framing: Framing) 
             await channel.close_write()
             return [message async for message in channel]
 
-    with serve(address, blocking_echo, Options(framing), deadlines=FAST) as server:
+    with serve(address, blocking_echo, options=Options(framing), deadlines=FAST) as server:
         assert run(client(server.address)) == MESSAGES
     assert server.errors == []
 
@@ -157,7 +163,9 @@ def test_peer_reset_mid_frame_is_a_transport_error(framing: Framing) -> None:
         raw_server = await asyncio.start_server(handler, "127.0.0.1", 0)
         port = raw_server.sockets[0].getsockname()[1]
         async with raw_server:
-            channel = await open_connection(("127.0.0.1", port), Options(framing), deadlines=FAST)
+            channel = await open_connection(
+                ("127.0.0.1", port), options=Options(framing), deadlines=FAST
+            )
             connected.set()
             with pytest.raises(TransportError) as caught:
                 await channel.recv(timeout=2)
@@ -175,8 +183,8 @@ async def _serve_raw_peer(
     """Run an echo server; a raw peer sends ``misbehave`` after its handshake while a
     well-behaved client keeps talking. Return what the raw peer received."""
     async with (
-        await start_server(address, echo, Options(framing), deadlines=FAST) as server,
-        await open_connection(server.address, Options(framing)) as bystander,
+        await start_server(address, echo, options=Options(framing), deadlines=FAST) as server,
+        await open_connection(server.address, options=Options(framing)) as bystander,
     ):
 
         def raw_peer() -> bytes:
@@ -348,7 +356,7 @@ def test_streaming_receive_with_no_message_limit(address: Address) -> None:
             await start_server(
                 address,
                 streaming_echo,
-                Options(limits=Limits(max_frame_size=256, max_message_size=0)),
+                options=Options(limits=Limits(max_frame_size=256, max_message_size=0)),
                 streaming=True,
             ) as server,
             await open_connection(server.address) as channel,

@@ -53,9 +53,11 @@ async def echo(channel: AsyncChannel) -> None:
 @pytest.mark.parametrize("checksum", [False, True])
 def test_exchange_and_clean_end(address: Address, framing: Framing, checksum: bool) -> None:
     async def scenario() -> list[Message]:
-        async with await start_server(address, echo, Options(framing), deadlines=FAST) as server:
+        async with await start_server(
+            address, echo, options=Options(framing), deadlines=FAST
+        ) as server:
             async with await open_connection(
-                server.address, Options(framing, checksum=checksum)
+                server.address, options=Options(framing, checksum=checksum)
             ) as channel:
                 for message in MESSAGES:
                     await channel.send(message)

@@ -85,7 +85,7 @@ def test_sync_channel_types_and_their_receive_methods() -> None:
             channel.send(Message(DATA, b"whole"))
             assert channel.recv(timeout=5) == Message(DATA, b"Channel:Message")
         unlimited = Options(limits=Limits(max_message_size=0))
-        with connect(server.address, unlimited, streaming=True) as streaming:
+        with connect(server.address, options=unlimited, streaming=True) as streaming:
             assert_type(streaming, StreamingChannel)
             assert type(streaming) is StreamingChannel
             assert not any(hasattr(streaming, name) for name in ASSEMBLING_METHODS)
@@ -127,9 +127,9 @@ def test_a_handler_for_the_other_channel_type_is_refused_by_mypy_and_fails_at_ru
 def test_no_message_limit_needs_streaming_and_says_how() -> None:
     unlimited = Options(limits=Limits(max_message_size=0))
     with pytest.raises(LocalProtocolError, match=r"streaming=True.*FW-LIM-5"):
-        connect(LOOPBACK, unlimited)
+        connect(LOOPBACK, options=unlimited)
     with pytest.raises(LocalProtocolError, match=r"streaming=True.*FW-LIM-5"):
-        serve(LOOPBACK, assembling_handler, unlimited)
+        serve(LOOPBACK, assembling_handler, options=unlimited)
 
 
 async def async_type_name_reply(

@@ -4,7 +4,9 @@ client certificates and TLS mix-ups are said in words."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -13,12 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from io_peers import echo
+from io_peers import echo, events_in, handshake_bytes
 from test_cli_interrupt import Terminal
 from tls_peers import TlsFiles
 
-from framewire import _schema, tls
+from framewire import Framing, Limits, _schema, tls
 from framewire.addresses import format_address
+from framewire.events import Fragment
 from framewire.sync import Channel, Server, serve
 from framewire.tls import server_context
 
@@ -62,16 +65,50 @@ def test_send_on_a_terminal_connects_first_and_prints_each_reply(
         terminal.wait_until(lambda t: "not sent" in t.text())
         os.write(terminal.master, b'{"type": 65, "payload": "two"}\n')
         terminal.wait_until(lambda t: '"payload": "two"' in t.text())
-        os.write(terminal.master, b"\x04")  # Ctrl-D: our end; the echo server ends too
-        deadline = time.monotonic() + 20
-        while terminal.process.poll() is None and time.monotonic() < deadline:
-            terminal.read_some(0.05)
-        status = terminal.process.wait(timeout=1)
+        status = terminal.end_input()  # the echo server ends too
     finally:
         terminal.close()
     assert status == 0, terminal.text()
     assert "--text sends lines" in terminal.text()
     assert "Traceback" not in terminal.text()
+
+
+def test_interactive_send_with_a_client_certificate_through_the_installed_command(
+    tls_files: TlsFiles, tmp_path: Path
+) -> None:
+    """The ``framewire`` command as installed, as a user runs it: ``listen`` requiring
+    client certificates, ``send`` on a terminal presenting one. It connects before the
+    first line is typed, and each line reaches the listener as it is typed."""
+    command = [str(Path(sys.executable).with_name("framewire"))]
+    server_tls = ["--tls", "--certfile", str(tls_files.cert), "--keyfile", str(tls_files.key)]
+    client = ["--certfile", str(tls_files.client_cert), "--keyfile", str(tls_files.client_key)]
+    lines: list[str] = []
+    with subprocess.Popen(
+        [*command, "listen", "127.0.0.1:0", *server_tls, "--cafile", str(tls_files.ca)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as listen:
+        assert listen.stdout is not None
+        output = listen.stdout
+        address = output.readline().split()[-1]  # "listening on HOST:PORT"
+        reader = threading.Thread(target=lambda: lines.extend(iter(output.readline, "")))
+        reader.start()
+        terminal = Terminal(["send", address, *tls_args(tls_files), *client], tmp_path, command)
+        try:
+            terminal.wait_until(lambda t: "connected to" in t.text())
+            for word in ("one", "two"):
+                os.write(terminal.master, b'{"type": 64, "payload": "%s"}\n' % word.encode())
+                expected = f'"payload": "{word}"'
+                terminal.wait_until(lambda t: any(expected in line for line in lines))  # noqa: B023
+            status = terminal.end_input()
+        finally:
+            terminal.close()
+            listen.terminate()
+            reader.join(10)
+    assert status == 0, terminal.text()
+    assert "Traceback" not in terminal.text() + "".join(lines)
+    assert any('"conn": 1, "type": 64, "flags": 0, "payload": "two"' in line for line in lines)
 
 
 def test_send_text_lines_interactively_from_a_pipe(echo_server: Server) -> None:
@@ -104,8 +141,44 @@ def test_send_timeout_bounds_the_wait_for_the_peers_end() -> None:
 
 def test_send_max_frame_size_help_says_what_it_does() -> None:
     help_text = " ".join(run("send", "--help").stdout.split())
-    assert "the size frames are split to" not in help_text
-    assert "the peer's limit" in help_text
+    assert "the size the frames sent are split to" in help_text
+    assert "largest frame payload accepted" in help_text
+
+
+def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
+    """The data frames ``framewire send ARGS`` puts on the wire, as a plain socket
+    (answering with a handshake that allows frames of any size) receives them."""
+    received = bytearray()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def capture() -> None:
+            sock, _ = listener.accept()
+            with sock:
+                sock.sendall(
+                    handshake_bytes(Framing.LENGTH_PREFIXED, Limits(_schema.MAX_FRAME_SIZE.maximum))
+                )
+                while chunk := sock.recv(65536):  # until send's half-close
+                    received.extend(chunk)
+
+        peer = threading.Thread(target=capture)
+        peer.start()
+        result = run("send", *args, format_address(listener.getsockname()[:2]), stdin=stdin)
+        peer.join(30)
+    assert result.returncode == 0, result.stderr
+    events = events_in(bytes(received), assemble=False)
+    return [event for event in events if isinstance(event, Fragment)]
+
+
+def test_send_splits_its_frames_to_max_frame_size() -> None:
+    message = json.dumps({"type": 64, "payload": "x" * 3000}) + "\n"
+    frames = frames_sent_by(["--max-frame-size", "1024"], message)
+    assert [len(frame.payload) for frame in frames] == [1024, 1024, 952]
+    assert b"".join(frame.payload for frame in frames) == b"x" * 3000
+
+
+def test_send_splits_to_the_peers_limit_without_max_frame_size() -> None:
+    message = json.dumps({"type": 64, "payload": "x" * 3000}) + "\n"
+    assert [len(frame.payload) for frame in frames_sent_by([], message)] == [3000]
 
 
 # --- one line for each failure ---------------------------------------------------------
@@ -200,7 +273,9 @@ def test_a_missing_client_certificate_is_said_in_words(
 def test_a_plain_client_is_told_the_port_speaks_tls(tls_server: Server) -> None:
     result = run("send", format_address(tls_server.address), stdin=MESSAGE)
     assert result.returncode == 1
-    assert "this port speaks TLS, add --tls" in one_line(result)
+    line = one_line(result)
+    assert "this port speaks TLS, add --tls" in line
+    assert "connect with TLS" not in line  # the library's hint, which says less
 
 
 def test_a_tls_client_is_told_the_port_does_not_speak_tls(

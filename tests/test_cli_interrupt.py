@@ -32,10 +32,10 @@ WAIT = 20.0
 class Terminal:
     """A command on a pseudo-terminal: what it wrote so far, and its process."""
 
-    def __init__(self, args: list[str], cwd: Path) -> None:
+    def __init__(self, args: list[str], cwd: Path, command: list[str] = FRAMEWIRE) -> None:
         self.master, slave = os.openpty()
         self.process = subprocess.Popen(
-            [*FRAMEWIRE, *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd
+            [*command, *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd
         )
         os.close(slave)
         self.output = b""
@@ -63,6 +63,14 @@ class Terminal:
             assert time.monotonic() < deadline, f"never ready: {self.text()!r}"
             self.read_some(0.05)
         time.sleep(0.2)  # the command is blocked where a user would press Ctrl-C
+
+    def end_input(self) -> int:
+        """Type Ctrl-D (the end of input) and return the command's exit status."""
+        os.write(self.master, b"\x04")
+        deadline = time.monotonic() + WAIT
+        while self.process.poll() is None and time.monotonic() < deadline:
+            self.read_some(0.05)
+        return self.process.wait(timeout=1)
 
     def interrupt(self) -> int:
         self.process.send_signal(signal.SIGINT)

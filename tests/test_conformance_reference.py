@@ -60,7 +60,9 @@ def test_reference_adapter_subprocess_smoke(
 
 def _serve(framing: Framing, limits: Limits, handler: Any = echo.echo) -> Server:
     deadlines = Deadlines(handshake=HANDSHAKE_MS / 1000, frame=FRAME_MS / 1000)
-    return serve(("127.0.0.1", 0), handler, Options(framing, limits=limits), deadlines=deadlines)
+    return serve(
+        ("127.0.0.1", 0), handler, options=Options(framing, limits=limits), deadlines=deadlines
+    )
 
 
 @pytest.mark.parametrize(("framing", "limits"), LIVE_CONFIGS)

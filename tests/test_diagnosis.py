@@ -39,7 +39,7 @@ def _first_error(server: Server) -> BaseException:
 
 
 def _server_error_for(address: Address, framing: Framing, sent: bytes) -> BaseException:
-    with serve(address, echo, Options(framing), deadlines=FAST) as server:
+    with serve(address, echo, options=Options(framing), deadlines=FAST) as server:
         with raw_connect(server.address, framing, send_handshake=False) as sock:
             sock.sendall(sent)
             read_to_eof(sock)
@@ -64,10 +64,10 @@ def test_framing_mismatch_names_both_framings(address: Address, framing: Framing
 def test_the_client_of_the_other_framing_is_told_too(address: Address, framing: Framing) -> None:
     other = _other(framing)
     with (
-        serve(address, echo, Options(framing), deadlines=FAST) as server,
+        serve(address, echo, options=Options(framing), deadlines=FAST) as server,
         pytest.raises(RemoteProtocolError, match=f"the peer uses {framing.value} framing"),
     ):
-        connect(server.address, Options(other), deadlines=FAST)
+        connect(server.address, options=Options(other), deadlines=FAST)
 
 
 def test_a_tls_client_is_recognised(address: Address) -> None:

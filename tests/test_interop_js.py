@@ -316,7 +316,7 @@ def test_python_client_round_trips_through_javascript_server(
         tap = Tap(tap_address(server.address), server.address)
         with connect(
             tap.address,
-            Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
+            options=Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
             deadlines=DEADLINES,
         ) as channel:
             assert channel.peer_limits == PeerHello(JS_MAX_FRAME, DEFAULT_MAX_MESSAGE)
@@ -348,7 +348,7 @@ def test_javascript_client_round_trips_through_python_server(
     with serve(
         address,
         recorder,
-        Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
+        options=Options(framing, limits=Limits(max_frame_size=PY_MAX_FRAME), checksum=True),
         deadlines=DEADLINES,
     ) as server:
         tap = Tap(tap_address(server.address), server.address)
@@ -426,7 +426,7 @@ def test_python_server_refuses_javascript_sender_over_its_limits(
     recorder = EchoRecorder()
     breach = BREACHES[fault]
     with serve(
-        address, recorder, Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
+        address, recorder, options=Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
     ) as server:
         report = run_javascript_client(
             server.address,
@@ -496,7 +496,7 @@ def test_python_sender_honours_javascript_message_limit(address: Address, framin
     too_large = Message(0x40, bytes(SMALL_MESSAGE + 1))
     with (
         javascript_echo_server(address, framing, *SMALL_LIMIT_ARGS) as server,
-        connect(server.address, Options(framing), deadlines=DEADLINES) as channel,
+        connect(server.address, options=Options(framing), deadlines=DEADLINES) as channel,
     ):
         assert channel.peer_limits == PeerHello(SMALL_FRAME, SMALL_MESSAGE)
         with pytest.raises(LocalProtocolError, match=r"MAX_MESSAGE_SIZE 1024 .*FW-HEL-5"):
@@ -516,7 +516,7 @@ def test_javascript_sender_honours_python_message_limit(
     recorder = EchoRecorder()
     too_large = Message(0x40, bytes(SMALL_MESSAGE + 1))
     with serve(
-        address, recorder, Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
+        address, recorder, options=Options(framing, limits=SMALL_LIMITS), deadlines=DEADLINES
     ) as server:
         report = run_javascript_client(
             server.address, framing, [too_large], tmp_path / "messages.json"

@@ -178,8 +178,10 @@ def test_idle_asyncio_connections_hold_no_receive_buffer_after_a_burst() -> None
             await idle.wait()
             capacities.append(channel._protocol.session.receive_capacity)
 
-        async with await start_server(("127.0.0.1", 0), handler, Options(limits=limits)) as server:
-            client = await open_connection(server.address, Options(limits=limits))
+        async with await start_server(
+            ("127.0.0.1", 0), handler, options=Options(limits=limits)
+        ) as server:
+            client = await open_connection(server.address, options=Options(limits=limits))
             for n in range(8):
                 await client.send(Message(DATA, bytes([n]) * MIB))
             await asyncio.wait_for(received.wait(), 30)

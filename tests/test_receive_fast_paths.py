@@ -292,7 +292,7 @@ def test_a_streaming_channel_has_no_recv_batch() -> None:
         async with (
             await start_server(("127.0.0.1", 0), idle) as server,
             await open_connection(
-                server.address, Options(limits=Limits(max_message_size=0)), streaming=True
+                server.address, options=Options(limits=Limits(max_message_size=0)), streaming=True
             ) as channel,
         ):
             assert not hasattr(channel, "recv_batch")  # it receives with recv_fragment()

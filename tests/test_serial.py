@@ -140,7 +140,7 @@ def test_corrupted_stretch_costs_only_the_frames_it_touched(
     port = serial.serial_for_url("loop://")
     # A lone 0x00, then an intact frame: whatever the junk did, this one must arrive.
     port.write(damaged + b"\x00" + Encoder(Framing.DELIMITED, checksum=True).encode(sentinel))
-    with SerialLink(port, Options(Framing.DELIMITED, checksum=True)) as link:
+    with SerialLink(port, options=Options(Framing.DELIMITED, checksum=True)) as link:
         events: list[Message | FrameDropped | None] = []
         while not events or events[-1] != sentinel:
             events.append(link.recv(DEADLINE))

@@ -50,7 +50,9 @@ def test_round_trip(echo_server: Server, framing: Framing, checksum: bool) -> No
     ]
     limits = Limits(max_frame_size=256)
     with connect(
-        echo_server.address, Options(framing, limits=limits, checksum=checksum), deadlines=FAST
+        echo_server.address,
+        options=Options(framing, limits=limits, checksum=checksum),
+        deadlines=FAST,
     ) as channel:
         for message in messages:
             channel.send(message)
@@ -60,7 +62,7 @@ def test_round_trip(echo_server: Server, framing: Framing, checksum: bool) -> No
 
 
 def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -> None:
-    with connect(echo_server.address, Options(framing), deadlines=FAST) as channel:
+    with connect(echo_server.address, options=Options(framing), deadlines=FAST) as channel:
         with channel.send_stream(0x50, flags=2) as outgoing:
             for chunk in (b"a" * 700, b"", b"b" * 5000):
                 outgoing.write(chunk)
@@ -70,7 +72,7 @@ def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -
 def test_ping_is_answered_and_messages_in_between_are_kept(
     echo_server: Server, framing: Framing
 ) -> None:
-    with connect(echo_server.address, Options(framing)) as channel:
+    with connect(echo_server.address, options=Options(framing)) as channel:
         channel.send(Message(DATA, b"before"))
         started = time.monotonic()
         round_trip = channel.ping(timeout=2)
@@ -92,7 +94,7 @@ def test_any_messages_round_trip(
 ) -> None:
     messages = [Message(DATA + i, payload, i % 16) for i, payload in enumerate(payloads)]
     with connect(
-        echo_server.address, Options(framing, limits=Limits(256), checksum=checksum)
+        echo_server.address, options=Options(framing, limits=Limits(256), checksum=checksum)
     ) as channel:
         for message in messages:
             channel.send(message)
@@ -115,7 +117,7 @@ def test_peer_reset_mid_frame_is_a_transport_error(address: Address, framing: Fr
 
     thread = threading.Thread(target=raw_peer)
     thread.start()
-    with connect(bound, Options(framing), deadlines=FAST) as channel:
+    with connect(bound, options=Options(framing), deadlines=FAST) as channel:
         connected.set()
         with pytest.raises(TransportError) as caught:
             channel.recv(timeout=2)
@@ -129,7 +131,7 @@ def test_peer_reset_mid_frame_is_a_transport_error(address: Address, framing: Fr
 def test_reset_of_one_connection_leaves_the_others_alone(
     echo_server: Server, framing: Framing
 ) -> None:
-    with connect(echo_server.address, Options(framing)) as survivor:
+    with connect(echo_server.address, options=Options(framing)) as survivor:
         victim = raw_connect(echo_server.address, framing)
         victim.sendall(frame(framing, 0, DATA, b"y" * 50)[:12])
         reset(victim)
@@ -199,7 +201,7 @@ def test_4_gib_header_is_refused_with_frame_too_large(
         Framing.LENGTH_PREFIXED: ErrorCode.FRAME_TOO_LARGE,
         Framing.DELIMITED: ErrorCode.COBS_INVALID,
     }[framing]
-    with connect(echo_server.address, Options(framing)) as bystander:
+    with connect(echo_server.address, options=Options(framing)) as bystander:
         sock = raw_connect(echo_server.address, framing)
         header = wire.frame(wire.DATA, length=0xFFFFFFFF)
         sock.sendall(header if framing is Framing.LENGTH_PREFIXED else header + b"\x01" * 64)
@@ -243,7 +245,7 @@ def test_4_gib_header_fails_a_client_and_sends_error(address: Address) -> None:
 
 
 def test_call_timeout_leaves_the_connection_usable(echo_server: Server, framing: Framing) -> None:
-    with connect(echo_server.address, Options(framing), deadlines=FAST) as channel:
+    with connect(echo_server.address, options=Options(framing), deadlines=FAST) as channel:
         with pytest.raises(TimeoutError):
             channel.recv(timeout=0.05)
         time.sleep(0.4)  # the scenario: idle longer than the frame deadline is not a frame
@@ -266,7 +268,7 @@ def test_error_from_peer_raises_peer_error(address: Address) -> None:
 
 
 def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: Framing) -> None:
-    with connect(echo_server.address, Options(framing)) as channel:
+    with connect(echo_server.address, options=Options(framing)) as channel:
         channel.close_write()
         with pytest.raises(LocalProtocolError):
             channel.send(Message(DATA, b"too late"))
@@ -274,7 +276,7 @@ def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: F
 
 
 def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing: Framing) -> None:
-    channel = connect(echo_server.address, Options(framing), deadlines=FAST)
+    channel = connect(echo_server.address, options=Options(framing), deadlines=FAST)
 
     def produce_then_die() -> None:
         with channel.send_stream(DATA) as outgoing:
@@ -307,7 +309,9 @@ def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Addre
     """FW-HEL-5: the sender splits to the MAX_FRAME_SIZE the receiver announced; a
     receiver with no message limit streams the pieces (FW-LIM-5)."""
     unlimited = Limits(max_frame_size=256, max_message_size=0)
-    with serve(address, streaming_echo, Options(limits=unlimited), streaming=True) as server:
+    with serve(
+        address, streaming_echo, options=Options(limits=unlimited), streaming=True
+    ) as server:
         with connect(server.address, deadlines=Deadlines(frame=5.0)) as channel:
             payload = bytes(range(256)) * 4096  # 1 MiB in 4096 frames of 256 bytes
             channel.send(Message(DATA, payload, 7))
@@ -317,10 +321,10 @@ def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Addre
 
 def test_no_message_limit_requires_streaming(echo_server: Server, framing: Framing) -> None:
     with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
-        connect(echo_server.address, Options(framing, limits=Limits(max_message_size=0)))
+        connect(echo_server.address, options=Options(framing, limits=Limits(max_message_size=0)))
     streaming = Limits(max_message_size=0)
     with connect(
-        echo_server.address, Options(framing, limits=streaming), streaming=True
+        echo_server.address, options=Options(framing, limits=streaming), streaming=True
     ) as channel:
         assert not hasattr(channel, "recv")  # a StreamingChannel receives in pieces only
         channel.send(Message(DATA, b"piece"))
@@ -353,7 +357,7 @@ def test_garbage_from_a_peer_only_ever_raises_a_framewire_error(
     assert [verdict_of(error) for error in echo_server.errors[before:]] == (
         [] if expected is None else [expected]
     )
-    with connect(echo_server.address, Options(framing)) as channel:
+    with connect(echo_server.address, options=Options(framing)) as channel:
         channel.send(Message(DATA, b"alive"))
         assert channel.recv(timeout=2) == Message(DATA, b"alive")
 

@@ -88,7 +88,7 @@ def tls_server(
             server = sync.serve(
                 address,
                 SYNC_HANDLERS[handler](received),
-                Options(framing),
+                options=Options(framing),
                 ssl=tls_files.server(),
                 deadlines=deadlines,
             )
@@ -169,7 +169,7 @@ def _start_aio_server(
 
     async def begin() -> None:
         server = await aio.start_server(
-            address, handle, Options(framing), ssl=files.server(), deadlines=deadlines
+            address, handle, options=Options(framing), ssl=files.server(), deadlines=deadlines
         )
         received.errors = server.errors
         ready.append(server)
@@ -210,7 +210,7 @@ def client_exchange(
     one message and ends. Returns what was received."""
     if transport == "sync":
         with sync.connect(
-            address, Options(framing), ssl=context, server_hostname=server_hostname
+            address, options=Options(framing), ssl=context, server_hostname=server_hostname
         ) as channel:
             if script == "send-then-end":
                 for message in MESSAGES:
@@ -223,7 +223,7 @@ def client_exchange(
 
     async def scenario() -> list[Message]:
         async with await aio.open_connection(
-            address, Options(framing), ssl=context, server_hostname=server_hostname
+            address, options=Options(framing), ssl=context, server_hostname=server_hostname
         ) as channel:
             if script == "send-then-end":
                 for message in MESSAGES:
@@ -359,7 +359,9 @@ def test_tls_client_on_a_plain_server(
     transport: str, tls_files: TlsFiles, address: Address, framing: Framing
 ) -> None:
     with (
-        sync.serve(address, lambda channel: None, Options(framing), deadlines=FAST) as server,
+        sync.serve(
+            address, lambda channel: None, options=Options(framing), deadlines=FAST
+        ) as server,
         pytest.raises(TlsError, match="does not speak TLS"),
     ):
         client_exchange(transport, server.address, framing, tls_files.client(), "x")
@@ -422,10 +424,10 @@ def test_asyncio_over_tls_on_uvloop(tls_files: TlsFiles, framing: Framing) -> No
         server_tls = tls_files.server()
         async with (
             await aio.start_server(
-                ("127.0.0.1", 0), async_echo, Options(framing), ssl=server_tls
+                ("127.0.0.1", 0), async_echo, options=Options(framing), ssl=server_tls
             ) as server,
             await aio.open_connection(
-                server.address, Options(framing), ssl=tls_files.client()
+                server.address, options=Options(framing), ssl=tls_files.client()
             ) as channel,
         ):
             for message in MESSAGES:
@@ -482,7 +484,7 @@ def test_asyncio_tls_connection_is_freed_when_it_ends_without_the_garbage_collec
 
     async def scenario() -> None:
         async with await aio.start_server(
-            ("127.0.0.1", 0), async_echo, Options(framing), ssl=tls_files.server(),
+            ("127.0.0.1", 0), async_echo, options=Options(framing), ssl=tls_files.server(),
             deadlines=FAST,
         ) as server:  # fmt: skip
             await clients(server.address)

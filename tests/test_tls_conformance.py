@@ -57,7 +57,11 @@ def test_reference_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_pat
     framing = Framing.LENGTH_PREFIXED  # TLS is below the framing: one is enough here
     deadlines = Deadlines(handshake=HANDSHAKE_MS / 1000, frame=FRAME_MS / 1000)
     with serve(
-        ("127.0.0.1", 0), echo.echo, Options(framing), deadlines=deadlines, ssl=tls_files.server()
+        ("127.0.0.1", 0),
+        echo.echo,
+        options=Options(framing),
+        deadlines=deadlines,
+        ssl=tls_files.server(),
     ) as server:
         address = format_address(server.address)
         status, report = run_live_over_tls(tmp_path, address, tls_files, REFERENCE_KNOWN_FAILURES)

@@ -57,7 +57,9 @@ def test_python_client_to_javascript_server_over_tls(
     """The JS echo peer answers every message and half-closes after our close_notify."""
     with javascript_echo_server(LOCALHOST, framing, *js_server_args(tls_files)) as server:
         if transport == "sync":
-            with sync.connect(server.address, Options(framing), ssl=tls_files.client()) as channel:
+            with sync.connect(
+                server.address, options=Options(framing), ssl=tls_files.client()
+            ) as channel:
                 for message in MESSAGES:
                     channel.send(message)
                 channel.close_write()
@@ -66,7 +68,7 @@ def test_python_client_to_javascript_server_over_tls(
 
             async def scenario() -> list[Message]:
                 async with await aio.open_connection(
-                    server.address, Options(framing), ssl=tls_files.client()
+                    server.address, options=Options(framing), ssl=tls_files.client()
                 ) as channel:
                     for message in MESSAGES:
                         await channel.send(message)
@@ -104,7 +106,7 @@ def test_javascript_client_to_python_server_over_tls(
             ]
         )
     )
-    with sync.serve(LOCALHOST, echo, Options(framing), ssl=tls_files.server()) as server:
+    with sync.serve(LOCALHOST, echo, options=Options(framing), ssl=tls_files.server()) as server:
         assert isinstance(server.address, tuple)
         host, port = server.address
         completed = subprocess.run(

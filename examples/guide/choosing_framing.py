@@ -32,7 +32,7 @@ def echo(channel: Channel) -> None:
 with tempfile.TemporaryDirectory() as directory:
     path = os.path.join(directory, "sensor.sock")  # a str address is a Unix socket
     options = Options(Framing.DELIMITED)
-    with serve(path, echo, options), connect(path, options) as channel:
+    with serve(path, echo, options=options), connect(path, options=options) as channel:
         channel.send(readings[0])
         print("echoed over a Unix socket:", channel.recv(timeout=5.0))
 

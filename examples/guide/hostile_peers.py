@@ -46,7 +46,7 @@ def echo(channel: Channel) -> None:
         channel.send(message)
 
 
-with serve(("127.0.0.1", 0), echo, Options(limits=LIMITS), deadlines=DEADLINES) as server:
+with serve(("127.0.0.1", 0), echo, options=Options(limits=LIMITS), deadlines=DEADLINES) as server:
     address = server.address
     assert isinstance(address, tuple)
     attacks = {

@@ -40,8 +40,8 @@ with tempfile.TemporaryDirectory() as name:
     report: list[str] = []
     receiver = receive_files(directory, report)
     with (
-        serve(("127.0.0.1", 0), receiver, RECEIVER, streaming=True) as server,
-        connect(server.address, Options(checksum=True)) as channel,  # CRC-32C
+        serve(("127.0.0.1", 0), receiver, options=RECEIVER, streaming=True) as server,
+        connect(server.address, options=Options(checksum=True)) as channel,  # CRC-32C
     ):
         assert channel.peer_limits is not None
         print("sender: receiver accepts frames of", channel.peer_limits.max_frame_size)

@@ -16,7 +16,9 @@ readings = [
     device_encoder.encode(Message(0x40, f"temp {t}".encode())) for t in (21.5, 21.6, 21.7, 21.8)
 ]
 
-with SerialLink.open(os.ttyname(port), 115200, Options(Framing.DELIMITED, checksum=True)) as link:
+with SerialLink.open(
+    os.ttyname(port), 115200, options=Options(Framing.DELIMITED, checksum=True)
+) as link:
     # The host joins while the device is in the middle of its first reading...
     os.write(device, readings[0][6:])
     # ...and the line flips one bit of the third.

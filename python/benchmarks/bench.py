@@ -284,7 +284,7 @@ async def _asyncio_channel(work: Workload, *, batched: bool = False) -> float:
                     raise EOFError
         done.set_result(time.perf_counter() - started)
 
-    server = await start_server(("127.0.0.1", 0), handle, OPTIONS, deadlines=DEADLINES)
+    server = await start_server(("127.0.0.1", 0), handle, options=OPTIONS, deadlines=DEADLINES)
     async with server:
         address = server.address
         assert not isinstance(address, str)

@@ -187,7 +187,7 @@ def framewire_blocking(certificates: Certificates, load: Workload) -> float:
         done.set()
 
     with serve(
-        ("127.0.0.1", 0), handler, OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
+        ("127.0.0.1", 0), handler, options=OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
     ) as server:
         address = server.address
         assert not isinstance(address, str)
@@ -246,7 +246,7 @@ async def _framewire_asyncio(certificates: Certificates, load: Workload, *, batc
         done.set_result(time.perf_counter() - started)
 
     server = await start_server(
-        ("127.0.0.1", 0), handle, OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
+        ("127.0.0.1", 0), handle, options=OPTIONS, deadlines=DEADLINES, ssl=certificates.server()
     )
     async with server:
         address = server.address

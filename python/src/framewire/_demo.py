@@ -98,13 +98,13 @@ def _error_code_answered(address: tuple[str, int], framing: Framing) -> int | No
 def run_framing(framing: Framing, out: list[str]) -> None:
     """One server, one checksumming client, one misbehaving raw peer, in ``framing``."""
     with serve(
-        ("127.0.0.1", 0), _echo, Options(framing, SERVER_LIMITS), deadlines=DEADLINES
+        ("127.0.0.1", 0), _echo, options=Options(framing, SERVER_LIMITS), deadlines=DEADLINES
     ) as server:
         address = server.address
         assert not isinstance(address, str)
         out.append(f"{framing.value} framing, an echo server on 127.0.0.1:")
         options = Options(framing, checksum=True)
-        with connect(address, options, deadlines=DEADLINES) as client:
+        with connect(address, options=options, deadlines=DEADLINES) as client:
             peer = client.peer_limits
             assert peer is not None
             out.append(

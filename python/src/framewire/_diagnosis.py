@@ -2,7 +2,8 @@
 
 A bad preface is rarely a broken Framewire peer: far more often the two ends were set to
 different framings, or a TLS or HTTP client was pointed at a Framewire port. A handshake
-that times out with nothing received is a peer that does not speak Framewire first. Each
+that times out with nothing received is a peer that does not speak Framewire first; a
+server that ends a plain client's connection without a byte is most often a TLS port. Each
 function here looks at what the peer sent and returns the detail text of the error, the
 cause first and the raw facts after it, so an application, the CLI and a log all show the
 same sentence. Registry codes and statements are not touched: only the detail improves.
@@ -14,9 +15,16 @@ tables (FW-ERR-2), so they need no escaping.
 from __future__ import annotations
 
 from framewire import _schema
+from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.framing import Framing
 
-__all__ = ["explain_preface", "explain_silence"]
+__all__ = [
+    "PLAIN_ON_TLS",
+    "explain_early_end",
+    "explain_preface",
+    "explain_silence",
+    "hint_plain_client",
+]
 
 _TLS_HANDSHAKE_RECORD = 0x16
 """First byte of a TLS record carrying a handshake message (a ClientHello)."""
@@ -102,3 +110,24 @@ def explain_silence(preface_bytes_received: int, handshake_done: bool) -> str:
             f"; the peer sent {preface_bytes_received} of the {_schema.PREFACE_SIZE} preface bytes"
         )
     return "; the peer sent its preface but no HELLO"
+
+
+def explain_early_end(preface_bytes_received: int) -> str:
+    """The detail of an end of input before the whole preface (FW-PRE-3)."""
+    return f"input ended after {preface_bytes_received} preface bytes"
+
+
+PLAIN_ON_TLS = (
+    "; the server ended the connection without sending a byte, as a TLS server does when "
+    "a plain client connects: if this port speaks TLS, connect with TLS"
+)
+"""What ``hint_plain_client`` adds (the CLI, which can tell, says which it is instead)."""
+
+
+def hint_plain_client(error: RemoteProtocolError) -> RemoteProtocolError:
+    """A plain client's handshake failure, with the likeliest cause when the server ended
+    the connection before a byte of its preface: the port speaks TLS. Only the client
+    entry points add it; a server whose client leaves at once has other causes."""
+    if error.code is not ErrorCode.HANDSHAKE_INCOMPLETE or error.detail != explain_early_end(0):
+        return error
+    return RemoteProtocolError(error.code, error.detail + PLAIN_ON_TLS, statement=error.statement)

@@ -80,8 +80,9 @@ class Lifecycle:
         """Record ``error`` as the failure, if it is the first; say how to end the
         connection, or None when there is nothing left to do (failed or closed before).
 
-        ``stream_broken``: a write was cut short, so part of a frame is on the wire and
-        nothing more can follow it (not even an ERROR frame).
+        ``stream_broken``: nothing more can be written, not even an ERROR frame: a write
+        was cut short (part of a frame is on the wire), or the peer stopped reading (the
+        send deadline expired).
         """
         if self.failure is not None or self.phase is Phase.CLOSED:
             return None

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 from framewire._cli_options import UsageError
+from framewire._diagnosis import PLAIN_ON_TLS
 from framewire.addresses import Address, address_family, format_address
 from framewire.deadlines import Deadlines
 from framewire.errors import ErrorCode, RemoteProtocolError, TlsError
@@ -168,7 +169,7 @@ def _connect(
     try:
         return connect(
             address,
-            options,
+            options=options,
             deadlines=deadlines_within(timeout),
             ssl=context,
             server_hostname=server_name,
@@ -181,7 +182,8 @@ def _connect(
         ):
             raise RemoteProtocolError(
                 error.code,
-                f"{error.detail}: this port speaks TLS, add --tls (and --cafile for a private CA)",
+                f"{error.detail.removesuffix(PLAIN_ON_TLS)}: this port speaks TLS, add --tls "
+                "(and --cafile for a private CA)",
                 statement=error.statement,
             ) from None
         raise

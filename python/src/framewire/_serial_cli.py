@@ -62,7 +62,7 @@ def _open(args: argparse.Namespace, options: Options, **link_options: bool) -> S
         raise UsageError("--serial needs pyserial: pip install 'framewire[serial]'") from None
     if args.baud < 1:
         raise UsageError(f"--baud must be a positive number of bits per second, not {args.baud}")
-    return SerialLink.open(args.serial, args.baud, options, **link_options)
+    return SerialLink.open(args.serial, args.baud, options=options, **link_options)
 
 
 def run_send_serial(args: argparse.Namespace, options: Options) -> int:

@@ -13,6 +13,7 @@ The two transports differ only in how they wait for the socket. Everything that 
   ``TransportError`` (FW-SES-5).
 * ``ConnectionFailures`` - a server's bounded record of why connections ended.
 * ``APPLICATION_FAILED`` - the ERROR reason when the code using a channel raised.
+* ``SEND_NOT_STARTED``, ``SEND_CUT`` - what a send's expired ``timeout=`` says.
 
 The close policy is the same in both, and its state is ``framewire._lifecycle``'s:
 half-close (FW-CLS-1), then read and discard until the peer's end of input or the
@@ -148,6 +149,15 @@ def checked_options(options: Options | None, *, streaming: bool) -> Options:
         )
     return options
 
+
+SEND_NOT_STARTED = (
+    "send(timeout=) expired while the peer was not reading: nothing of the message was "
+    "sent; the connection is still usable"
+)
+"""The ``TimeoutError`` of a send whose timeout expired before the message went out, in
+both APIs (spec/guide/errors.md, "A call's timeout")."""
+SEND_CUT = "send(timeout=) expired with part of the message written"
+"""The detail of the ``timeout`` failure of a blocking send cut short part-way."""
 
 APPLICATION_FAILED = "the application ended the connection with an exception"
 """The ERROR reason a channel sends when the block that used it raised (FW-ERR-6). It

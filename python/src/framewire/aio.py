@@ -60,14 +60,16 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
-from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
+from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
+from framewire._diagnosis import hint_plain_client
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
 from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_aio import TlsShim
 from framewire._transport import (
     APPLICATION_FAILED,
+    SEND_NOT_STARTED,
     DataEvent,
     PeerState,
     checked_options,
@@ -371,11 +373,12 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
 
     def send_expired(self) -> None:
         """The send deadline expired: fail with ``timeout``, and drop the connection with
-        what it still had to write, which a peer that does not read will never take."""
+        what it still had to write, which a peer that does not read will never take; no
+        ERROR frame either, which it would not take (as the blocking channel does)."""
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(DeadlineKind.SEND))
         except RemoteProtocolError as error:
-            self.fail(error)
+            self.fail(error, stream_broken=True)
         if self.transport is not None:
             self.transport.abort()
 
@@ -431,11 +434,12 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
             self.can_write.set()
             self.changed.set()
 
-    def fail(self, error: FramewireError) -> None:
-        """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger.
+    def fail(self, error: FramewireError, *, stream_broken: bool = False) -> None:
+        """FW-SES-3: send the queued ERROR, half-close, discard input, close on EOF or linger
+        (or close at once: ``Lifecycle.fail``).
 
         Messages decoded before the error stay to be received."""
-        ending = self.life.fail(error)
+        ending = self.life.fail(error, stream_broken=stream_broken)
         if ending is None:
             return
         if self._deadline_timer is not None:
@@ -510,24 +514,25 @@ class _AsyncChannelBase(Generic[DataEvent]):
     async def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
-        Waits while the transport is paused (write back-pressure); ``timeout`` bounds
-        that wait (``TimeoutError``; the message is then queued in the transport, whole,
-        and the connection is still usable: unlike the blocking ``send``, which may have
-        written part of a frame and so fails the connection).
+        Waits while the transport is paused (write back-pressure), then hands the whole
+        message to the transport. ``timeout`` bounds that wait, as in the blocking API:
+        expired, ``TimeoutError``, the message is not sent and the connection is still
+        usable (the message goes to the transport whole, so no frame is ever cut). The
+        send deadline (``Deadlines.send``) bounds it as well, and fails the connection.
         """
+        protocol = self._protocol
         try:
             async with asyncio.timeout(timeout):
                 await self._prepare_send()
-                self._call_session(self._protocol.session.send, message)
-                self._protocol.write_pending()
                 await self._drain()
         except TimeoutError as expired:
             if expired.args:
                 raise
-            raise TimeoutError(
-                "send(timeout=) expired while the peer was not reading; the message is "
-                "queued whole and the connection is still usable"
-            ) from None
+            raise TimeoutError(SEND_NOT_STARTED) from None
+        self._call_session(protocol.session.send, message)
+        protocol.write_pending()
+        if protocol.failure is not None:
+            raise protocol.failure
 
     async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
         """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""
@@ -789,8 +794,8 @@ def _protocol_factory(
 @overload
 async def open_connection(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[False] = False,
@@ -802,8 +807,8 @@ async def open_connection(
 @overload
 async def open_connection(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[True],
@@ -812,10 +817,11 @@ async def open_connection(
 ) -> AsyncStreamingChannel: ...
 
 
+@client_call
 async def open_connection(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: bool = False,
@@ -830,7 +836,7 @@ async def open_connection(
     clean end (spec section 12), its handshake bounded by the handshake deadline.
     ``timeout`` bounds all of the connect: it is the handshake deadline of ``deadlines``.
     """
-    check_client_call("open_connection", address, options)
+    check_options("open_connection", options)
     deadlines = with_connect_timeout(deadlines, timeout)
     if streaming:
         return await _open(
@@ -889,8 +895,10 @@ async def _open(
     channel = channels[-1]  # the channel of the protocol the connection got
     try:
         await channel.handshake()
-    except BaseException:
+    except BaseException as error:
         await channel.close()  # the ERROR (if due) is out; release the socket
+        if context is None and isinstance(error, RemoteProtocolError):
+            raise hint_plain_client(error) from None
         raise
     return channel
 
@@ -1124,8 +1132,8 @@ class AsyncServer:
 def start_server(
     address: Address | None,
     handler: AsyncHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[False] = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -1140,8 +1148,8 @@ def start_server(
 def start_server(
     address: Address | None,
     handler: AsyncStreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[True],
     backlog: int = DEFAULT_BACKLOG,
@@ -1153,11 +1161,12 @@ def start_server(
 
 
 @_startable
+@server_call
 async def start_server(
     address: Address | None,
     handler: AsyncHandler | AsyncStreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: bool = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -1181,7 +1190,7 @@ async def start_server(
     free pages back to the system as connections end (``malloc_trim``, off the loop): a
     process-wide step, for a process that is the server (the CLI's servers take it).
     """
-    check_server_call("start_server", address, handler, options)
+    check_options("start_server", options)
     server = AsyncServer(handler, trim_heap=trim_heap)
     plain: Callable[[], asyncio.BufferedProtocol] = (
         _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)

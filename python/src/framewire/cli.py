@@ -236,8 +236,8 @@ def _add_limits(parser: argparse.ArgumentParser, *, peer: bool = True) -> None:
         "--max-frame-size",
         type=_size,
         default=_schema.MAX_FRAME_SIZE.default,
-        help="largest frame payload accepted, announced to the peer; the frames sent "
-        "are split to the peer's limit (default: %(default)s)"
+        help="largest frame payload accepted, announced to the peer; also the size the "
+        "frames sent are split to (or the peer's limit, when smaller) (default: %(default)s)"
         if peer
         else "largest frame payload accepted (default: %(default)s)",
     )
@@ -315,7 +315,10 @@ def _framing(args: argparse.Namespace) -> Framing:
 
 def _options(args: argparse.Namespace) -> Options:
     """The session options of the commands that talk to a peer (send, echo, listen)."""
-    return Options(_framing(args), _limits(args), checksum=args.checksum)
+    limits = _limits(args)
+    return Options(
+        _framing(args), limits, checksum=args.checksum, send_frame_size=limits.max_frame_size
+    )
 
 
 def _check_endpoint(args: argparse.Namespace) -> None:
@@ -569,7 +572,7 @@ def _serve_here(
     with serve(
         address,
         handler,
-        _options(args),
+        options=_options(args),
         deadlines=_deadlines(args),
         reuse_port=worker is not None,
         ssl=_tls_server_context(args),

@@ -1,4 +1,4 @@
-"""What a session is configured with: ``Options(framing, limits, checksum)``.
+"""What a session is configured with: ``Options(framing, limits, checksum, send_frame_size)``.
 
 API summary:
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from framewire import _schema
 from framewire.framing import Framing, Limits
 
 __all__ = ["Options"]
@@ -43,6 +44,11 @@ class Options:
     """What we accept, announced in our HELLO (spec 7.1)."""
     checksum: bool = False
     """Whether the frames we send carry a CRC-32C trailer (flag C, spec 5)."""
+    send_frame_size: int | None = None
+    """The largest frame payload we send: a message is split into frames of this size,
+    or of the peer's MAX_FRAME_SIZE when that is smaller (FW-HEL-5). None: the peer's.
+    Smaller frames let a control frame (a PONG, an ERROR) go out between the frames of
+    a large message sooner."""
 
     def __post_init__(self) -> None:
         if isinstance(self.framing, str):  # as Framing("delimited") takes it
@@ -61,4 +67,15 @@ class Options:
             if not isinstance(value, expected):
                 raise TypeError(
                     f"Options.{name} must be a {expected.__name__}, not {type(value).__name__}"
+                )
+        size = self.send_frame_size
+        if size is not None:
+            if isinstance(size, bool) or not isinstance(size, int):
+                raise TypeError(
+                    f"Options.send_frame_size must be an int, not {type(size).__name__}"
+                )
+            if not 1 <= size <= _schema.MAX_FRAME_SIZE.maximum:
+                raise ValueError(
+                    f"Options.send_frame_size {size} is out of range: "
+                    f"1 to {_schema.MAX_FRAME_SIZE.maximum}"
                 )

@@ -44,6 +44,7 @@ from typing import Self, cast
 
 import serial
 
+from framewire._arguments import serial_call
 from framewire._lifecycle import Lifecycle, Phase
 from framewire._transport import PeerState, next_batch
 from framewire.decoder import Decoder
@@ -75,8 +76,8 @@ class SerialLink:
     def __init__(
         self,
         port: serial.Serial,
-        options: Options = SERIAL_OPTIONS,
         *,
+        options: Options = SERIAL_OPTIONS,
         session: bool = False,
         hunting: bool | None = None,
         answer: bool = False,
@@ -115,12 +116,13 @@ class SerialLink:
         self._timeout: float | None = port.timeout
 
     @classmethod
+    @serial_call
     def open(
         cls,
         port: str,
         baudrate: int = DEFAULT_BAUDRATE,
-        options: Options = SERIAL_OPTIONS,
         *,
+        options: Options = SERIAL_OPTIONS,
         session: bool = False,
         hunting: bool | None = None,
         answer: bool = False,
@@ -133,7 +135,7 @@ class SerialLink:
         try:
             return cls(
                 device,
-                options,
+                options=options,
                 session=session,
                 hunting=hunting,
                 answer=answer,

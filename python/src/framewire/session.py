@@ -35,7 +35,7 @@ from typing import cast
 
 from framewire import _schema
 from framewire._control import control_fault, hello_limits
-from framewire._diagnosis import explain_preface, explain_silence
+from framewire._diagnosis import explain_early_end, explain_preface, explain_silence
 from framewire._typing import BytesLike
 from framewire._units import binary_size
 from framewire.decoder import Decoder
@@ -311,7 +311,7 @@ class Session:
                 raise self._fail(
                     RemoteProtocolError(
                         ErrorCode.HANDSHAKE_INCOMPLETE,
-                        f"input ended after {len(received)} preface bytes",
+                        explain_early_end(len(received)),
                         statement="FW-PRE-3",
                     )
                 )
@@ -340,8 +340,13 @@ class Session:
         if frame_type == _schema.TYPE_HELLO:
             hello = hello_limits(payload)
             self.peer_hello = hello
+            own = self.options.send_frame_size
             self._encoder = Encoder(
-                self.framing, checksum=self.options.checksum, max_frame_size=hello.max_frame_size
+                self.framing,
+                checksum=self.options.checksum,
+                max_frame_size=hello.max_frame_size
+                if own is None
+                else min(own, hello.max_frame_size),
             )
             self._enter(SessionState.OPEN)
             return hello

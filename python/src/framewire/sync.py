@@ -63,14 +63,17 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
-from framewire._arguments import check_client_call, check_server_call, with_connect_timeout
+from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
 from framewire._connlog import ConnectionLog
+from framewire._diagnosis import hint_plain_client
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
 from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
 from framewire._tls_sync import TlsSocket, tls_handshake
 from framewire._transport import (
     APPLICATION_FAILED,
+    SEND_CUT,
+    SEND_NOT_STARTED,
     DataEvent,
     PeerState,
     checked_options,
@@ -86,7 +89,6 @@ from framewire.errors import (
     PeerError,
     RemoteProtocolError,
     TlsError,
-    TransportError,
 )
 from framewire.events import (
     END,
@@ -207,10 +209,12 @@ class _ChannelBase(Generic[DataEvent]):
     def send(self, message: Message, timeout: float | None = None) -> None:
         """Send one data message, split to the peer's MAX_FRAME_SIZE (FW-HEL-5).
 
-        ``timeout`` bounds the whole write; a write cut short by it leaves a partial frame
-        on the wire, so the connection is failed and ``TransportError`` raised. The send
-        deadline (``Deadlines.send``) bounds every write as well: when it expires first,
-        the connection fails with ``timeout`` (``RemoteProtocolError``).
+        ``timeout`` bounds the wait for the peer to take the message, as in the asyncio
+        API: expired before any of it was written, ``TimeoutError``, the message is not
+        sent and the connection is still usable; expired with part of it written (a
+        frame cut short), the connection fails with ``timeout`` (``RemoteProtocolError``).
+        The send deadline (``Deadlines.send``) bounds every wait as well: when it expires
+        first, the connection fails with ``timeout``.
         """
         self._prepare_send(timeout)
         self._call_session(self._session.send, message)
@@ -388,6 +392,7 @@ class _ChannelBase(Generic[DataEvent]):
             return
         # Only in blocking mode: with a timeout set, CPython waits for room before the
         # send, up to that timeout, flag or not.
+        sent = 0
         if _DONTWAIT and self._current_timeout is None and isinstance(self._sock, socket.socket):
             try:
                 sent = self._sock.send(data, _DONTWAIT)
@@ -398,11 +403,12 @@ class _ChannelBase(Generic[DataEvent]):
             if sent == len(data):
                 return
             data = memoryview(data)[sent:]
-        deadline, by_call = call_deadline, True
-        if self._deadlines.send is not None:
-            own = time.monotonic() + self._deadlines.send
-            if deadline is None or own < deadline:
-                deadline, by_call = own, False
+        deadline, by_call = self._send_deadline(call_deadline)
+        # Either expiry closes at once, with no ERROR: a peer that does not read would
+        # never take one, and after a cut frame nothing can follow.
+        expired = SEND_CUT if by_call else self._tracker.describe(DeadlineKind.SEND)
+        if by_call and not sent and deadline is not None and not _room_within(self._sock, deadline):
+            raise TimeoutError(SEND_NOT_STARTED)  # the queued bytes are dropped: none went
         timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         if timeout != self._current_timeout:
             self._sock.settimeout(timeout)
@@ -410,16 +416,20 @@ class _ChannelBase(Generic[DataEvent]):
         try:
             self._sock.sendall(data)
         except (TimeoutError, BlockingIOError):
-            if by_call:
-                error = TransportError("send deadline expired with a frame partly written")
-                raise self._fail(error) from None
-            raise self._time_out(
-                self._tracker.describe(DeadlineKind.SEND), stream_broken=True
-            ) from None
+            raise self._time_out(expired, stream_broken=True) from None
         except TlsError as error:  # a TransportError, an OSError too: before OSError
             raise self._fail(error) from None
         except OSError as exc:
             raise self._fail(transport_error(exc, "sending")) from None
+
+    def _send_deadline(self, call_deadline: float | None) -> tuple[float | None, bool]:
+        """The earlier of the call's deadline and the send deadline, and whether it is
+        the call's."""
+        if self._deadlines.send is not None:
+            own = time.monotonic() + self._deadlines.send
+            if call_deadline is None or own < call_deadline:
+                return own, False
+        return call_deadline, True
 
     def _send_via(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         """Queue through a session call (a streamed piece) and send what it queued."""
@@ -572,6 +582,14 @@ class OutgoingMessage:
             self._channel._abort_message(exc)
 
 
+def _room_within(sock: socket.socket | TlsSocket, deadline: float) -> bool:
+    """Whether the socket can take bytes before ``deadline``: a send that waits here
+    first knows, when time runs out, that it has written nothing."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock.fileno(), selectors.EVENT_WRITE)
+        return bool(selector.select(max(deadline - time.monotonic(), 0.0)))
+
+
 def _deadline_after(timeout: float | None) -> float | None:
     return None if timeout is None else time.monotonic() + timeout
 
@@ -609,8 +627,8 @@ def _connect_unix(sock: socket.socket, path: str, timeout: float | None) -> None
 @overload
 def connect(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[False] = False,
@@ -622,8 +640,8 @@ def connect(
 @overload
 def connect(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: Literal[True],
@@ -632,10 +650,11 @@ def connect(
 ) -> StreamingChannel: ...
 
 
+@client_call
 def connect(
     address: Address,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     timeout: float | None = None,
     streaming: bool = False,
@@ -652,7 +671,7 @@ def connect(
     ``server_hostname``, by default the host of ``address``. ``timeout`` bounds all of
     the connect (TCP, TLS, handshake): it is the handshake deadline of ``deadlines``.
     """
-    check_client_call("connect", address, options)
+    check_options("connect", options)
     deadlines = with_connect_timeout(deadlines, timeout) or Deadlines()
     options = checked_options(options, streaming=streaming)  # before a socket exists to leak
     context = prepare_context(ssl, server_side=False)
@@ -671,7 +690,12 @@ def connect(
         StreamingChannel if streaming else Channel
     )
     channel = channel_type(stream, options, deadlines=deadlines)
-    channel.handshake()
+    try:
+        channel.handshake()
+    except RemoteProtocolError as error:
+        if context is not None:
+            raise
+        raise hint_plain_client(error) from None
     return channel
 
 
@@ -868,8 +892,8 @@ class Server:
 def serve(
     address: Address | None,
     handler: Handler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[False] = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -885,8 +909,8 @@ def serve(
 def serve(
     address: Address | None,
     handler: StreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: Literal[True],
     backlog: int = DEFAULT_BACKLOG,
@@ -898,11 +922,12 @@ def serve(
 ) -> Server: ...
 
 
+@server_call
 def serve(
     address: Address | None,
     handler: Handler | StreamingHandler,
-    options: Options | None = None,
     *,
+    options: Options | None = None,
     deadlines: Deadlines | None = None,
     streaming: bool = False,
     backlog: int = DEFAULT_BACKLOG,
@@ -930,7 +955,7 @@ def serve(
     end (``malloc_trim``): a process-wide step, for a process that is the server (the
     CLI's servers take it).
     """
-    check_server_call("serve", address, handler, options)
+    check_options("serve", options)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
     context = prepare_context(ssl, server_side=True)

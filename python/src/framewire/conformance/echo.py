@@ -41,7 +41,9 @@ def run_client(
     target = parse_address(address)
     while True:
         try:
-            channel = connect(target, Options(framing, limits, checksum), deadlines=deadlines)
+            channel = connect(
+                target, options=Options(framing, limits, checksum), deadlines=deadlines
+            )
         except FramewireError as exc:
             # The transport raises TransportError "from None": the OSError is the context.
             cause = exc.__cause__ or exc.__context__
@@ -62,7 +64,7 @@ def run_server(
     with serve(
         parse_address(address),
         echo,
-        Options(framing, limits, checksum),
+        options=Options(framing, limits, checksum),
         deadlines=deadlines,
     ) as server:
         print(f"listening {format_address(server.address)}", flush=True)
