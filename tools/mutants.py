@@ -613,7 +613,7 @@ class Results:
     runs: int
     killed: int = 0
     total: int = 0
-    minutes: float = 0.0
+    minutes: float | None = None  # None: every outcome came from the cache
     equivalent: list[tuple[str, str]] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     by_function: dict[str, Counter[str]] = field(default_factory=dict)
@@ -646,8 +646,14 @@ def report_lines(results: Results) -> list[str]:
         "class body: a layout's size, a block size, a registry code), and is killed when",
         "some vector, in some delivery and through some receive path, gets a wrong outcome",
         "(or the mutant crashes or hangs). A constant takes effect at import, so its mutant",
-        "is judged on an implementation imported afresh with the change. Reproduce with",
-        f"`make mutation` ({results.minutes:.0f} minutes on a shared 2-core machine).",
+        "is judged on an implementation imported afresh with the change.",
+        (
+            f"Reproduce with `make mutation` ({results.minutes:.0f} minutes on a shared "
+            "2-core machine)."
+            if results.minutes is not None
+            else "Reproduce with `make mutation` (the outcomes below were judged by earlier "
+            "runs on these same sources and vectors, and read from their cache)."
+        ),
         "`tools/mutants.py` says what is mutated and what is",
         "out of reach of any vector; `tools/mutation-notes.json` says why each equivalent",
         "survivor is equivalent, and `tools/mutation-unanswered.json` why no vector can reach",
@@ -742,6 +748,7 @@ class Outcomes:
         self.known: dict[str, list[Any]] = cached.get(self.key, {})
         self.reached: dict[tuple[str, int], list[int]] | None = None
         self.imported: set[tuple[str, int]] = set()
+        self.judged = 0  # how many outcomes this run judged rather than read from the cache
         self.timeout = 0.0
 
     def get(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
@@ -751,6 +758,7 @@ class Outcomes:
             return False, EXIT_NOT_JUDGED
         if name not in self.known:
             self.known[name] = list(self._judge(mutant, tree))
+            self.judged += 1
             self._save()
         executed, status = self.known[name]
         return bool(executed), int(status)
@@ -777,7 +785,9 @@ class Outcomes:
 
     def _save(self) -> None:
         CACHE_FILE.parent.mkdir(exist_ok=True)
-        CACHE_FILE.write_text(json.dumps({self.key: self.known}), encoding="utf-8")
+        written = CACHE_FILE.with_suffix(".tmp")  # replaced whole: a stopped run loses nothing
+        written.write_text(json.dumps({self.key: self.known}), encoding="utf-8")
+        written.replace(CACHE_FILE)
 
 
 def run_mutants(
@@ -875,7 +885,8 @@ def main(argv: list[str] | None = None) -> int:
     run_mutants(
         scanned, outcomes, notes, results, unanswered=unanswered, skip_noted=args.skip_noted
     )
-    results.minutes = (time.monotonic() - started) / 60
+    if outcomes.judged:
+        results.minutes = (time.monotonic() - started) / 60
     print(
         f"{results.killed} of {results.total} mutants killed; {len(results.equivalent)} "
         f"equivalent; {len(results.gaps)} not answered; score {results.score:.1f}%"
