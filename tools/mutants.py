@@ -20,11 +20,19 @@ of the mutated functions in a forked child, so the vectors are read and the modu
 imported once for the whole run.
 
 What is mutated: the functions of the modules in TARGETS that decode and encode frames
-and run a session, minus the guards of local API misuse (an `if` whose body only raises
-LocalProtocolError: no vector misuses the API) and the functions in OUT_OF_REACH, which
-the adapter protocol cannot drive at all (the session's sending side: the adapter's
-application only receives, FW-CNF-16). Mutants on lines that the unmutated run never
-executes are reported as survivors without being run.
+and run a session, and the constants their module and class bodies assign (a layout's
+size, a block size, a registry code), minus the guards of local API misuse (an `if`
+whose body only raises LocalProtocolError: no vector misuses the API) and the functions
+in OUT_OF_REACH, which the adapter protocol cannot drive at all (the session's sending
+side: the adapter's application only receives, FW-CNF-16).
+
+A mutant in a function that the vectors run is judged by swapping code objects, with the
+requests that run its line. A constant, or a function that runs only while the modules
+are imported (the layouts derived from the schemas), takes effect at import: such a
+mutant is judged in a child that imports the implementation afresh, mutated, under the
+reference adapter, with every request (the judge itself imports none of it). Mutants on
+lines that neither the requests nor the import execute are reported as survivors without
+being run.
 """
 
 from __future__ import annotations
@@ -35,6 +43,9 @@ import copy
 import functools
 import hashlib
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
 import os
 import resource
@@ -69,9 +80,22 @@ TARGETS = (
     "framewire._assembler",
     "framewire.encoder",
     "framewire.session",
+    "framewire.framing",
+    "framewire._control",
+    "framewire._cobs_codec",
+    "framewire._checksum",
+    "framewire._schema",
+    "framewire.errors",
+    "framewire.events",
+    "framewire.options",
 )
-"""The codec and the session: the decoder (split by job into a receive buffer, one reader
-per framing and a message assembler), the encoder, and the session."""
+"""The receive and send paths: the decoder (split by job into a receive buffer, one reader
+per framing and a message assembler), the encoder, the session, and what they share:
+the framings, limits and header checks, the control payload layouts, COBS, CRC-32C, the
+wire layouts, the error registry, the events and the options. Left out: the modules that
+only write text for people (`_diagnosis`, `_units`, `_peertext`: the detail of an error
+and escaped peer text, which no statement fixes and no vector judges) and `_typing`
+(type aliases)."""
 
 OUT_OF_REACH = {
     "framewire.decoder": {
@@ -104,6 +128,17 @@ OUT_OF_REACH = {
         "SessionMessageWriter": "the adapter's session only receives (FW-CNF-16)",
         "_check_message_size": "the adapter's session only receives (FW-CNF-16)",
     },
+    "framewire.events": {
+        "_equal_and_same_type": "event equality, for applications and tests: the adapter "
+        "reports events as JSON",
+        "_unequal_or_other_type": "event equality, for applications and tests: the adapter "
+        "reports events as JSON",
+        "_payload_repr": "an event's repr, for people: the adapter reports events as JSON",
+    },
+    "framewire._schema": {
+        "parse_header": "framewire inspect's parser, on neither the receive nor the send path",
+        "_raw_field": "framewire inspect's parser, on neither the receive nor the send path",
+    },
 }
 """Functions (qualified names; a class name covers its methods) that no vector can reach."""
 
@@ -129,6 +164,7 @@ class Mutant:
     column: int
     change: str
     index: int  # the position of the node in the module's walk, to find it again
+    constant: bool = False  # in a module or class body: takes effect at import
 
     @property
     def where(self) -> str:
@@ -228,6 +264,7 @@ class Scanner(ast.NodeVisitor):
         self.functions = 0  # how many of the enclosing definitions are functions
         self.mutants: list[Mutant] = []
         self.index = -1
+        self.assigned: str | None = None  # the name a module or class body assigns here
 
     def generic_visit(self, node: ast.AST) -> None:
         self.index += 1
@@ -248,10 +285,18 @@ class Scanner(ast.NodeVisitor):
             self._skip_children(node)
             return
         change = describe(node)
-        if change is not None and self._in_function():
+        constant = self.assigned is not None
+        if change is not None and (self._in_function() or constant):
             line, column = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
-            qualname = ".".join(self.stack)
-            self.mutants.append(Mutant(self.module, qualname, line, column, change, node_index))
+            qualname = ".".join([*self.stack, *([self.assigned] if self.assigned else [])])
+            self.mutants.append(
+                Mutant(self.module, qualname, line, column, change, node_index, constant)
+            )
+        if isinstance(node, ast.Assign) and self.functions == 0 and self._in_scope():
+            self.assigned = ast.unparse(node.targets[0])
+            super().generic_visit(node)
+            self.assigned = None
+            return
         super().generic_visit(node)
 
     def _skip(self, node: ast.AST) -> None:
@@ -264,11 +309,13 @@ class Scanner(ast.NodeVisitor):
             self._skip(child)
 
     def _in_function(self) -> bool:
-        """Inside a function in scope (a module or class body holds constants, not code)."""
+        """Inside a function in scope (a module or class body holds constants: those are
+        mutated in their assignments only)."""
+        return self.functions > 0 and self._in_scope()
+
+    def _in_scope(self) -> bool:
         qualname = ".".join(self.stack)
-        return self.functions > 0 and not any(
-            qualname == name or qualname.startswith(name + ".") for name in self.skipped
-        )
+        return not any(qualname == name or qualname.startswith(name + ".") for name in self.skipped)
 
     def _annotation_or_decorator(self, owner: ast.AST, child: ast.AST) -> bool:
         if child in getattr(owner, "decorator_list", ()):
@@ -409,9 +456,11 @@ def prepare_runs() -> tuple[list[Run], Registry, str]:
     return runs, suite.registry, suite.suite_version
 
 
-def judge_all(runs: list[Run], registry: Registry) -> int:
+def judge_all(
+    runs: list[Run], registry: Registry, adapter_class: type[ReferenceAdapter] = ReferenceAdapter
+) -> int:
     """Run every request; EXIT_KILLED at the first wrong outcome, else EXIT_SURVIVED."""
-    adapter = ReferenceAdapter()
+    adapter = adapter_class()
     for run in runs:
         reply = adapter.handle(run.request)
         if reply.get("status") not in ("result", "error"):
@@ -425,6 +474,87 @@ def judge_mutant(mutant: Mutant, tree: ast.Module, runs: list[Run], registry: Re
     """In a child: install MUTANT, then judge it."""
     install(mutant, tree)
     return judge_all(runs, registry)
+
+
+def _reimported(name: str) -> bool:
+    """Whether a fresh import replaces module NAME: the implementation and the reference
+    adapter, not the judge (the runner, the wire oracle, the vectors' reader)."""
+    return name == "framewire" or (
+        name.startswith("framewire.")
+        and (not name.startswith("framewire.conformance.") or name == ADAPTER_MODULE)
+    )
+
+
+ADAPTER_MODULE = "framewire.conformance.adapter"
+
+
+class _MutatedSource(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports one module from the given code instead of its file."""
+
+    def __init__(self, name: str, code: types.CodeType) -> None:
+        self.name, self.code = name, code
+
+    def find_spec(
+        self, fullname: str, path: Any, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """The module's own spec, loaded by this object."""
+        if fullname != self.name:
+            return None
+        return importlib.util.spec_from_file_location(fullname, self.code.co_filename, loader=self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        """The default module object."""
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Run the mutated code in the module's namespace."""
+        exec(self.code, module.__dict__)  # the module's own source with one change
+
+
+def fresh_adapter(code: types.CodeType | None = None, name: str = "") -> type[ReferenceAdapter]:
+    """In a child: import the implementation afresh (module NAME from CODE) and return the
+    fresh reference adapter, built on it."""
+    for loaded in [loaded for loaded in sys.modules if _reimported(loaded)]:
+        del sys.modules[loaded]
+    if code is not None:
+        sys.meta_path.insert(0, _MutatedSource(name, code))
+    adapter_class: type[ReferenceAdapter] = importlib.import_module(ADAPTER_MODULE).ReferenceAdapter
+    return adapter_class
+
+
+def judge_at_import(mutant: Mutant, tree: ast.Module, runs: list[Run], registry: Registry) -> int:
+    """In a child: import the implementation with MUTANT applied, then judge it."""
+    file = str(importlib.import_module(mutant.module).__file__)
+    code = compile(mutated_tree(tree, mutant), file, "exec")
+    return judge_all(runs, registry, fresh_adapter(code, mutant.module))
+
+
+def import_lines() -> set[tuple[str, int]]:
+    """The target lines (file, line) that a fresh import of the implementation executes,
+    traced in a child so that this process keeps its modules."""
+    files = {str(Path(str(importlib.import_module(name).__file__))) for name in TARGETS}
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(reader)
+        lines: set[tuple[str, int]] = set()
+
+        def tracer(frame: types.FrameType, event: str, arg: object) -> Any:
+            if frame.f_code.co_filename not in files:
+                return None
+            lines.add((frame.f_code.co_filename, frame.f_lineno))
+            return tracer
+
+        sys.settrace(tracer)
+        fresh_adapter()
+        sys.settrace(None)
+        with os.fdopen(writer, "w", encoding="utf-8") as pipe:
+            json.dump(sorted(lines), pipe)
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, encoding="utf-8") as pipe:
+        traced = json.load(pipe)
+    os.waitpid(pid, 0)
+    return {(file, line) for file, line in traced}
 
 
 def in_child(job: Callable[[], int], timeout: float) -> tuple[int, float]:
@@ -487,7 +617,7 @@ class Results:
     runs: int
     killed: int = 0
     total: int = 0
-    minutes: float = 0.0
+    minutes: float | None = None  # None: every outcome came from the cache
     equivalent: list[tuple[str, str]] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     by_function: dict[str, Counter[str]] = field(default_factory=dict)
@@ -514,12 +644,21 @@ def report_lines(results: Results) -> list[str]:
     lines = [
         "# Mutation score of the vector suite",
         "",
-        "How much of the reference implementation's codec and session the vectors can tell",
-        "apart. Each mutant changes one comparison, boolean, arithmetic or bitwise operator,",
-        "or one integer or boolean constant, and is killed when some vector, in some",
-        "delivery and through some receive path, gets a wrong outcome (or the mutant",
-        f"crashes or hangs). Reproduce with `make mutation` ({results.minutes:.0f} minutes",
-        "on a shared 2-core machine). `tools/mutants.py` says what is mutated and what is",
+        "How much of the reference implementation's receive and send paths the vectors can",
+        "tell apart. Each mutant changes one comparison, boolean, arithmetic or bitwise",
+        "operator, or one integer or boolean constant (in a function, or in a module or",
+        "class body: a layout's size, a block size, a registry code), and is killed when",
+        "some vector, in some delivery and through some receive path, gets a wrong outcome",
+        "(or the mutant crashes or hangs). A constant takes effect at import, so its mutant",
+        "is judged on an implementation imported afresh with the change.",
+        (
+            f"Reproduce with `make mutation` ({results.minutes:.0f} minutes on a shared "
+            "2-core machine)."
+            if results.minutes is not None
+            else "Reproduce with `make mutation` (the outcomes below were judged by earlier "
+            "runs on these same sources and vectors, and read from their cache)."
+        ),
+        "`tools/mutants.py` says what is mutated and what is",
         "out of reach of any vector; `tools/mutation-notes.json` says why each equivalent",
         "survivor is equivalent, and `tools/mutation-unanswered.json` why no vector can reach",
         "each of the others through the adapter protocol, and which pytest test kills it.",
@@ -533,7 +672,10 @@ def report_lines(results: Results) -> list[str]:
         "",
         f"- Vectors: suite {results.suite_version}, {results.runs} adapter requests "
         f"(every case, delivery and receive path; seed {SEED}).",
-        f"- Modules: {', '.join(f'`{name}`' for name in TARGETS)}.",
+        f"- Modules: {', '.join(f'`{name}`' for name in TARGETS)}. Not mutated: "
+        "`_diagnosis`, `_units` and `_peertext`, which only write text for people (an "
+        "error's detail, escaped peer text) that no statement fixes and no vector judges, "
+        "and `_typing` (type aliases).",
         *(
             [
                 f"- {results.not_rerun} mutants documented as equivalent were not judged "
@@ -574,7 +716,7 @@ def report_lines(results: Results) -> list[str]:
     return lines
 
 
-OPERATORS_VERSION = 1
+OPERATORS_VERSION = 2
 """Part of the cache key: raise it whenever the mutation operators or the scope change."""
 NOT_JUDGING = {"cli", "report", "results", "runner", "adapter_client"}
 """Modules of the runner that the tool loads but that cannot change an outcome."""
@@ -609,6 +751,8 @@ class Outcomes:
             print(f"outcomes judged on other sources than these (key {self.key[:12]})")
         self.known: dict[str, list[Any]] = cached.get(self.key, {})
         self.reached: dict[tuple[str, int], list[int]] | None = None
+        self.imported: set[tuple[str, int]] = set()
+        self.judged = 0  # how many outcomes this run judged rather than read from the cache
         self.timeout = 0.0
 
     def get(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
@@ -618,6 +762,7 @@ class Outcomes:
             return False, EXIT_NOT_JUDGED
         if name not in self.known:
             self.known[name] = list(self._judge(mutant, tree))
+            self.judged += 1
             self._save()
         executed, status = self.known[name]
         return bool(executed), int(status)
@@ -628,18 +773,25 @@ class Outcomes:
             self.reached = covering_runs(self.runs, self.registry)
             traced = time.monotonic() - started  # slower than a plain run: a generous base
             self.timeout = 3 * traced / len(self.runs)  # per request, for a hung mutant
+            self.imported = import_lines()
             print(f"{len(self.runs)} requests, {traced:.1f} s traced", flush=True)
         file = str(importlib.import_module(mutant.module).__file__)
-        covering = self.reached.get((file, mutant.line))
-        if not covering:
+        covering = None if mutant.constant else self.reached.get((file, mutant.line))
+        if covering:
+            runs = [self.runs[index] for index in covering]
+            job = functools.partial(judge_mutant, mutant, tree, runs, self.registry)
+        elif mutant.constant or (file, mutant.line) in self.imported:
+            runs = self.runs
+            job = functools.partial(judge_at_import, mutant, tree, runs, self.registry)
+        else:
             return False, EXIT_SURVIVED
-        runs = [self.runs[index] for index in covering]
-        job = functools.partial(judge_mutant, mutant, tree, runs, self.registry)
         return True, in_child(job, 10.0 + self.timeout * len(runs))[0]
 
     def _save(self) -> None:
         CACHE_FILE.parent.mkdir(exist_ok=True)
-        CACHE_FILE.write_text(json.dumps({self.key: self.known}), encoding="utf-8")
+        written = CACHE_FILE.with_suffix(".tmp")  # replaced whole: a stopped run loses nothing
+        written.write_text(json.dumps({self.key: self.known}), encoding="utf-8")
+        written.replace(CACHE_FILE)
 
 
 def run_mutants(
@@ -737,7 +889,8 @@ def main(argv: list[str] | None = None) -> int:
     run_mutants(
         scanned, outcomes, notes, results, unanswered=unanswered, skip_noted=args.skip_noted
     )
-    results.minutes = (time.monotonic() - started) / 60
+    if outcomes.judged:
+        results.minutes = (time.monotonic() - started) / 60
     print(
         f"{results.killed} of {results.total} mutants killed; {len(results.equivalent)} "
         f"equivalent; {len(results.gaps)} not answered; score {results.score:.1f}%"

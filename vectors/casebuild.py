@@ -26,7 +26,7 @@ from framewire.conformance.wire import (
     on_wire,
 )
 
-SUITE_VERSION = "1.3.0"
+SUITE_VERSION = "1.4.0"
 Json = dict[str, Any]
 
 DEFAULT_LIMITS: Json = {"max_frame_size": 1_048_576, "max_message_size": 16_777_216}

@@ -317,27 +317,54 @@ def decoded_bound_cases(suite: Suite) -> None:
         end=CLEAN,
         tags=["boundary"],
     )
+    bound_496_cases(suite)
+
+
+def bound_496_cases(suite: Suite) -> None:
+    """At max frame size 496, E uses floor(n / 254), which differs from floor(n / 255):
+    a frame of exactly E encoded bytes is decoded and checked, one of E + 1 is refused."""
     max_frame = 496
     n = 13 + max_frame
     bound = n + 1 + n // 254
-    at_bound = frame(DATA, with_zeros(bound - 10, 200), length=10)
-    if len(cobs_encode(at_bound)) != bound or n // 254 == n // 255:
-        raise AssertionError("the frame must encode to exactly E, where 254 and 255 differ")
-    decode(
-        suite,
-        GROUP,
-        "encoded-size-at-bound-496",
-        f"Max frame 496 (n = 509, E = 509 + 1 + floor(509 / 254) = {bound}; floor(509 / 255) "
-        f"would give {bound - 1}): a frame of exactly {bound} encoded bytes, header length "
-        "10: within the bound, so it is decoded and fails with length-mismatch.",
-        ["FW-DLM-4", "FW-COB-4", "FW-DLM-3"],
-        framing=DELIMITED,
-        data=cobs_encode(at_bound) + b"\x00" + AFTER,
-        events=[error("length-mismatch"), message(DATA, b"after")],
-        end=CLEAN,
-        limits={"max_frame_size": max_frame, "max_message_size": 1024},
-        tags=["boundary"],
-    )
+    if n // 254 == n // 255:
+        raise AssertionError("254 and 255 must give different bounds here")
+    rows = [
+        (
+            "encoded-size-at-bound-496",
+            f"Max frame 496 (n = 509, E = 509 + 1 + floor(509 / 254) = {bound}; floor(509 / "
+            f"255) would give {bound - 1}): a frame of exactly {bound} encoded bytes, header "
+            "length 10: within the bound, so it is decoded and fails with length-mismatch.",
+            ["FW-DLM-4", "FW-COB-4", "FW-DLM-3"],
+            bound,
+            "length-mismatch",
+        ),
+        (
+            "encoded-size-over-bound-496",
+            f"Max frame 496 (E = {bound}): a frame of {bound + 1} encoded bytes, one past E, "
+            "header length 10: frame-too-large, whatever its header says; the rest up to the "
+            "0x00 is discarded and the next frame decodes.",
+            ["FW-DLM-4", "FW-COB-4", "FW-LIM-4"],
+            bound + 1,
+            "frame-too-large",
+        ),
+    ]
+    for key, description, statements, encoded_size, name in rows:
+        encoded = cobs_encode(frame(DATA, with_zeros(encoded_size - 10, 200), length=10))
+        if len(encoded) != encoded_size:
+            raise AssertionError(f"the frame must encode to exactly {encoded_size} bytes")
+        decode(
+            suite,
+            GROUP,
+            key,
+            description,
+            statements,
+            framing=DELIMITED,
+            data=encoded + b"\x00" + AFTER,
+            events=[error(name), message(DATA, b"after")],
+            end=CLEAN,
+            limits={"max_frame_size": max_frame, "max_message_size": 1024},
+            tags=["boundary"],
+        )
 
 
 def chunk_bound_cases(suite: Suite) -> None:
