@@ -2,7 +2,7 @@
 
 `READERS` maps each `Framing` to its reader class, as h11 chooses a body reader from a
 table: adding a framing is adding a reader and a row. Both readers run the frame checks
-in the order of FW-HDR-6/7/8, apply the session's admission rule (`framing.Admission`)
+in the order of FW-HDR-6/7/8, apply the session's admission rule (`framewire.framing.Admission`)
 and hand data frames to the shared `MessageAssembler`.
 
 - `LengthPrefixedReader` (spec 4.1) decides every check but the checksum from the 9
