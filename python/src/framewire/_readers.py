@@ -291,7 +291,7 @@ class LengthPrefixedReader(FrameReader):
         """Append to `batch` the run of whole single-frame data messages at the read
         offset whose frames fit in a snapshot window; stop at anything else.
 
-        Why it looks like this: with every per-message cost counted in tens of nanoseconds,
+        Why it looks like this: as the loop runs once per message,
         the loop keeps everything in local variables (a global or attribute lookup costs
         as much as an operation), and slices payloads from a `bytes` snapshot of the
         buffer, positions counted from the snapshot's start (a bytes slice costs less
