@@ -80,9 +80,15 @@ lint: venv ## ruff check and ruff format --check
 typecheck: venv ## mypy --strict
 	$(BIN)/mypy --config-file $(PYPROJECT) --strict $(TYPE_PATHS)
 
-# pytest's exit code 5 ("no tests collected") fails the build on purpose.
-pytest: venv ## Run the test suite (config: pytest.ini), without the slow hostile-peer runs
-	$(PY) -m pytest -m "not slow_hostile"
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist): most tests wait on sockets and
+# on the programs they start, so more workers than cores still shorten it. Tests marked
+# `serial` (pytest.ini) then run alone. pytest's exit code 5 ("no tests collected") fails the
+# build on purpose.
+PYTEST_WORKERS ?= 4
+
+pytest: venv ## Run the test suite in parallel, then its serial tests (pytest.ini), without the slow hostile-peer runs
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow_hostile and not serial"
+	$(PY) -m pytest -m "serial and not slow_hostile"
 
 test-hostile: venv js-deps ## Run every hostile-peer test against the Python and JS servers (minutes)
 	$(PY) -m pytest tests/test_hostile.py

@@ -35,7 +35,11 @@ from framewire.serial import SERIAL_OPTIONS, SerialLink  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QEMU = shutil.which("qemu-system-arm")
-pytestmark = pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
+# One pytest-xdist worker runs this module: its tests build the same firmware images with make.
+pytestmark = [
+    pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed"),
+    pytest.mark.xdist_group("c_firmware"),
+]
 
 REPORT_TYPE = 0x7E
 """The echo firmware's report of a frame it dropped: payload = the error code, 2 bytes."""

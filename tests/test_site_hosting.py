@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.timeout(120)
+# One pytest-xdist worker runs this module: its module fixture builds the whole site.
+pytestmark = [pytest.mark.timeout(120), pytest.mark.xdist_group("site_hosting")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SUB_PATH = "/docs/framewire/"
