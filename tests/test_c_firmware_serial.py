@@ -35,11 +35,7 @@ from framewire.serial import SERIAL_OPTIONS, SerialLink  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QEMU = shutil.which("qemu-system-arm")
-# One pytest-xdist worker runs this module: its tests build the same firmware images with make.
-pytestmark = [
-    pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed"),
-    pytest.mark.xdist_group("c_firmware"),
-]
+pytestmark = pytest.mark.skipif(QEMU is None, reason="qemu-system-arm is not installed")
 
 REPORT_TYPE = 0x7E
 """The echo firmware's report of a frame it dropped: payload = the error code, 2 bytes."""

@@ -27,10 +27,6 @@ from conformance_helpers import (
 from framewire.conformance import wire
 from framewire.conformance.vectors import Case
 
-# One pytest-xdist worker runs this module: its module fixture runs the reference adapter over every
-# vector, the baseline of every test.
-pytestmark = pytest.mark.xdist_group("conformance_broken")
-
 CONTINUATION_ERRORS = {"unexpected-continuation", "message-interrupted", "continuation-mismatch"}
 
 

@@ -50,12 +50,7 @@ from framewire import Encoder, Framing, _schema
 from framewire._peertext import MAX_SHOWN, escape_peer_text
 from framewire.errors import ErrorCode, PeerError
 
-# One pytest-xdist worker runs this module: its module fixture starts a server per kind, shared by
-# its tests.
-pytestmark = [
-    pytest.mark.skipif(sys.platform != "linux", reason="reads /proc (Linux)"),
-    pytest.mark.xdist_group("hostile"),
-]
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc (Linux)")
 SLOW = pytest.mark.slow_hostile
 
 HONEST_MESSAGES = 40

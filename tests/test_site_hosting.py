@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-# One pytest-xdist worker runs this module: its module fixture builds the whole site.
-pytestmark = [pytest.mark.timeout(120), pytest.mark.xdist_group("site_hosting")]
+pytestmark = pytest.mark.timeout(120)
 
 ROOT = Path(__file__).resolve().parent.parent
 SUB_PATH = "/docs/framewire/"

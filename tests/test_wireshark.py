@@ -63,9 +63,6 @@ def _tshark_problem() -> str | None:
 
 TSHARK_PROBLEM = _tshark_problem()
 needs_tshark = pytest.mark.skipif(TSHARK_PROBLEM is not None, reason=TSHARK_PROBLEM or "")
-# One pytest-xdist worker runs this module: its module fixture dissects every vector in one tshark
-# run.
-pytestmark = pytest.mark.xdist_group("wireshark")
 
 
 def run_tshark(pcap: Path, *options: str) -> str:
