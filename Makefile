@@ -94,9 +94,18 @@ lint: venv ## ruff check and ruff format --check
 typecheck: venv ## mypy --strict
 	$(BIN)/mypy --config-file $(PYPROJECT) --strict $(TYPE_PATHS)
 
-# pytest's exit code 5 ("no tests collected") fails the build on purpose.
-pytest: venv ## Run the test suite (config: pytest.ini), without the slow hostile-peer runs
-	$(PY) -m pytest -m "not slow_hostile"
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist): most tests wait on sockets and
+# on the programs they start, so more workers than cores still shorten it. Each module runs
+# on one worker (--dist loadfile), so a module fixture (a site build, a baseline run) is made
+# once and tests that build the same files never build at once. (xdist_group is not used:
+# pytest 9.2's node ids make pytest-xdist 3.8 ignore it, silently: pytest-xdist#1386.)
+# Tests marked `serial` (pytest.ini) then run alone. pytest's exit code 5 ("no tests
+# collected") fails the build on purpose.
+PYTEST_WORKERS ?= 4
+
+pytest: venv ## Run the test suite in parallel, then its serial tests (pytest.ini), without the slow hostile-peer runs
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow_hostile and not serial"
+	$(PY) -m pytest -m "serial and not slow_hostile"
 
 test-hostile: venv js-deps ## Run every hostile-peer test against the Python and JS servers (minutes)
 	$(PY) -m pytest tests/test_hostile.py
@@ -162,7 +171,7 @@ bench: venv ## Run the benchmarks (receive throughput, also over TLS; 1,000 idle
 TEST_PYTHONS ?= 3.11 3.12 3.13
 
 test-pythons: venv ## Run the Python suite on each CPython 3.11, 3.12, 3.13 found (.venv-pyX.Y)
-	$(PY) tools/test_pythons.py --versions $(TEST_PYTHONS)
+	$(PY) tools/test_pythons.py --versions $(TEST_PYTHONS) --workers $(PYTEST_WORKERS)
 
 # --- Differential fuzzing: every implementation's adapter on the same random requests ---
 # Each generated request goes to the Python, JavaScript and C adapters; replies are

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conformance_helpers import REFERENCE_KNOWN_FAILURES, suite
+from hypothesis import settings
 from io_peers import FAST, echo
 from tls_peers import TlsFiles, make_tls_files
 
@@ -26,6 +27,11 @@ from framewire.sync import Server, serve
 # would then see it go on. A handler, unlike an ignored signal, is reset to the default
 # action in every program the suite starts.
 signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Hypothesis fails an example that runs longer than its deadline: a check of speed, which a
+# loaded machine, or the parallel workers of `make pytest`, would fail for nothing.
+settings.register_profile("framewire", deadline=None)
+settings.load_profile("framewire")
 
 
 @pytest.fixture(params=["tcp", "unix"])

@@ -112,6 +112,7 @@ def test_lifecycle_decides_how_a_connection_ends() -> None:
 # -- shutdown -------------------------------------------------------------------------
 
 
+@pytest.mark.serial  # measures how long a shutdown takes
 def test_asyncio_shutdown_with_an_idle_client_returns_within_its_timeout(
     loop_factory: LoopFactory,
 ) -> None:
@@ -134,6 +135,7 @@ def test_asyncio_shutdown_with_an_idle_client_returns_within_its_timeout(
     assert 0.9 < elapsed < 1.0 + SHUTDOWN_SLACK
 
 
+@pytest.mark.serial  # measures how long a shutdown takes
 def test_asyncio_shutdown_ends_a_peer_that_never_answers(loop_factory: LoopFactory) -> None:
     """A raw peer that reads nothing and never ends: shutdown still returns, within its
     timeout plus the linger deadline of the cancelled handler."""

@@ -17,6 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "python" / "benchmarks" / "scale.
 pytestmark = pytest.mark.timeout(90)
 
 
+@pytest.mark.serial  # a benchmark: the memory of each idle connection
 def test_scale_brings_up_every_connection_of_each_server() -> None:
     servers = ["bare-asyncio", "framewire-aio", "framewire-sync"]
     if shutil.which("node") is not None:

@@ -1,6 +1,7 @@
 """Run the Python test suite on every supported CPython this machine has.
 
-    python tools/test_pythons.py [--versions 3.11 3.12 3.13] [--setup-only] [-- PYTEST_ARGS]
+    python tools/test_pythons.py [--versions 3.11 3.12 3.13] [--workers N] [--setup-only]
+                                 [-- PYTEST_ARGS]
     python tools/test_pythons.py --others   # the supported versions other than this one
 
 For each version, the interpreter is looked up at run time: pyenv's installed versions
@@ -30,9 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "python" / "pyproject.toml"
 SUPPORTED = ("3.11", "3.12", "3.13")
 """What python/pyproject.toml's requires-python and classifiers promise."""
-DEFAULT_PYTEST_ARGS = ("-m", "not slow_hostile", "-q")
-"""As ``make pytest`` (pytest.ini adds the rest): the slow hostile-peer runs are left to
-``make test-hostile``."""
+
+
+def default_passes(workers: int) -> list[list[str]]:
+    """As ``make pytest`` (pytest.ini adds the rest): in ``workers`` processes, then the
+    tests marked serial alone; the slow hostile-peer runs are left to ``make test-hostile``."""
+    return [
+        ["-n", str(workers), "--dist", "loadfile", "-m", "not slow_hostile and not serial"],
+        ["-m", "serial and not slow_hostile"],
+    ]
+
+
 EXTRAS = "cli,dev,docs"
 """What ``make venv`` installs: the API docs' test reads the package with the docs
 extra's griffe."""
@@ -105,31 +114,37 @@ def prepare_venv(version: str, interpreter: Path) -> Path:
     return python
 
 
-def run_suite(version: str, interpreter: Path, pytest_args: list[str]) -> Run:
-    """pytest on ``version``, from the repository's root (pytest.ini), output shown."""
+def run_suite(version: str, interpreter: Path, passes: list[list[str]]) -> Run:
+    """pytest on ``version``, once per pass (until one fails), from the repository's root
+    (pytest.ini), output shown."""
     python = prepare_venv(version, interpreter)
     # The compiled receive path, built again for this Python: the venv may be older than
     # its C sources (the suite runs it beside the pure-Python path).
     subprocess.run([str(python), str(ROOT / "python" / "hatch_build.py")], check=True)
     print(f"==> pytest on Python {version} ({interpreter})", flush=True)
     started = time.monotonic()
-    process = subprocess.Popen(
-        [str(python), "-m", "pytest", *pytest_args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    last = ""
-    for line in process.stdout:
-        sys.stdout.write(line)
-        if _COUNTS.search(line):
-            last = line
-    status = process.wait()
+    status, summaries = 0, []
+    for pytest_args in passes:
+        process = subprocess.Popen(
+            [str(python), "-m", "pytest", "-q", *pytest_args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert process.stdout is not None
+        last = ""
+        for line in process.stdout:
+            sys.stdout.write(line)
+            if _COUNTS.search(line):
+                last = line
+        status = process.wait()
+        summary = ", ".join(f"{count} {kind}" for count, kind in _COUNTS.findall(last))
+        summaries.append(summary or "no summary line")
+        if status != 0:
+            break
     seconds = time.monotonic() - started
-    summary = ", ".join(f"{count} {kind}" for count, kind in _COUNTS.findall(last))
-    return Run(version, interpreter, status, summary or "no summary line", seconds)
+    return Run(version, interpreter, status, "; then ".join(summaries), seconds)
 
 
 def main() -> int:
@@ -137,6 +152,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", nargs="+", default=list(SUPPORTED), metavar="X.Y")
     parser.add_argument("--setup-only", action="store_true", help="create the venvs only")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="pytest-xdist workers (default: %(default)s)"
+    )
     parser.add_argument(
         "--others", action="store_true", help="print the supported versions but this one"
     )
@@ -146,7 +164,7 @@ def main() -> int:
         this = f"{sys.version_info.major}.{sys.version_info.minor}"
         print(" ".join(version for version in SUPPORTED if version != this))
         return 0
-    pytest_args = args.pytest_args or list(DEFAULT_PYTEST_ARGS)
+    passes = [args.pytest_args] if args.pytest_args else default_passes(args.workers)
     runs: list[Run] = []
     missing: list[str] = []
     for version in args.versions:
@@ -156,7 +174,7 @@ def main() -> int:
         elif args.setup_only:
             print(f"{prepare_venv(version, interpreter)} ready")
         else:
-            runs.append(run_suite(version, interpreter, pytest_args))
+            runs.append(run_suite(version, interpreter, passes))
     print("\n==> Python versions tested")
     for run in runs:
         outcome = "ok" if run.status == 0 else f"FAILED (exit {run.status})"

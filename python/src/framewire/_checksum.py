@@ -7,8 +7,8 @@ value over b"123456789" (FW-CRC-2), verified at import so a broken build of the 
 extension is caught before it can accept a corrupt frame.
 
 `crc32c` is the C function itself, not a Python wrapper around it: the decoder calls it
-once per checksummed frame, and a wrapper's call would cost a third of the time of a
-small frame's whole decode.
+once per checksummed frame, and a wrapper's extra call would weigh on a small frame's
+decode.
 """
 
 from __future__ import annotations

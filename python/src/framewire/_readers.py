@@ -2,7 +2,7 @@
 
 `READERS` maps each `Framing` to its reader class, as h11 chooses a body reader from a
 table: adding a framing is adding a reader and a row. Both readers run the frame checks
-in the order of FW-HDR-6/7/8, apply the session's admission rule (`framing.Admission`)
+in the order of FW-HDR-6/7/8, apply the session's admission rule (`framewire.framing.Admission`)
 and hand data frames to the shared `MessageAssembler`.
 
 - `LengthPrefixedReader` (spec 4.1) decides every check but the checksum from the 9
@@ -306,7 +306,7 @@ class LengthPrefixedReader(FrameReader):
         """Append to `batch` the run of whole single-frame data messages at the read
         offset whose frames fit in a snapshot window; stop at anything else.
 
-        Why it looks like this: with every per-message cost counted in tens of nanoseconds,
+        Why it looks like this: as the loop runs once per message,
         the loop keeps everything in local variables (a global or attribute lookup costs
         as much as an operation), and slices payloads from a `bytes` snapshot of the
         buffer, positions counted from the snapshot's start (a bytes slice costs less

@@ -23,6 +23,7 @@ import ssl
 import sys
 from collections.abc import Callable, Iterator
 
+from framewire._cli_io import message_from_json, read_json_messages, read_text
 from framewire._cli_options import UsageError
 from framewire._diagnosis import PLAIN_ON_TLS
 from framewire.addresses import Address, address_family, format_address
@@ -81,8 +82,6 @@ def deadlines_within(timeout: float) -> Deadlines:
 
 def parse_line(line: str, args: argparse.Namespace) -> Message:
     """One line of input as a message: JSON, or with ``--text`` the line as its payload."""
-    from framewire.cli import message_from_json  # noqa: PLC0415 - cli imports this module
-
     if args.text:
         return Message(args.message_type, line.encode("utf-8"))
     try:
@@ -101,8 +100,6 @@ def run_send_socket(
     print_message: Callable[[Message], None],
 ) -> int:
     """Send to ``address``, interactively or in one batch (see the module docstring)."""
-    from framewire.cli import _read_json_messages, _read_text  # noqa: PLC0415
-
     if args.message_type not in range(64, 256):
         raise UsageError(f"--type must be a data message type, 64 to 255, not {args.message_type}")
     batch: list[Message] | None = None  # None: interactive
@@ -110,10 +107,10 @@ def run_send_socket(
         if args.input != "-":
             raise UsageError("--interactive reads standard input: leave out the input file")
     elif args.text:
-        text = _read_text(args.input, "--text sends lines of UTF-8 text")
+        text = read_text(args.input, "--text sends lines of UTF-8 text")
         batch = [parse_line(line, args) for line in text.splitlines()]
     else:
-        batch = _read_json_messages(args.input)
+        batch = read_json_messages(args.input)
     try:
         _exchange(args, address, options, tls, print_message, batch=batch)
     except TlsError as error:

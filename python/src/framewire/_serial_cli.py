@@ -19,12 +19,23 @@ import sys
 from typing import TYPE_CHECKING
 
 from framewire._annotate import inspect_stream
+from framewire._cli_io import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    JsonLines,
+    error_to_json,
+    message_to_json,
+    print_report,
+    read_json_messages,
+)
 from framewire._cli_options import UsageError
 from framewire.events import FrameDropped
 from framewire.framing import Framing
 from framewire.options import Options
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from framewire.serial import SerialLink
 
 __all__ = ["add_serial_options", "run_inspect_serial", "run_listen_serial", "run_send_serial"]
@@ -67,9 +78,7 @@ def _open(args: argparse.Namespace, options: Options, **link_options: bool) -> S
 
 def run_send_serial(args: argparse.Namespace, options: Options) -> int:
     """Write the messages to the serial port (after the handshake with ``--session``)."""
-    from framewire.cli import EXIT_OK, _read_json_messages  # noqa: PLC0415
-
-    messages = _read_json_messages(args.input)
+    messages = read_json_messages(args.input)
     with _open(args, options, session=args.session) as link:
         if args.session:
             try:
@@ -86,14 +95,6 @@ def run_send_serial(args: argparse.Namespace, options: Options) -> int:
 
 def run_listen_serial(args: argparse.Namespace, options: Options) -> int:
     """Print every message from the serial port as JSON, and every dropped frame."""
-    from framewire.cli import (  # noqa: PLC0415
-        EXIT_FAILURE,
-        EXIT_OK,
-        JsonLines,
-        error_to_json,
-        message_to_json,
-    )
-
     out = JsonLines(sys.stdout)
     dropped = False
     # Started first, listen answers: its preface and HELLO wait for the sender's.
@@ -111,24 +112,16 @@ def run_listen_serial(args: argparse.Namespace, options: Options) -> int:
     return EXIT_FAILURE if dropped else EXIT_OK
 
 
-def run_inspect_serial(args: argparse.Namespace, options: Options) -> int:
+def run_inspect_serial(args: argparse.Namespace, options: Options, console: Console) -> int:
     """Annotate each delimited frame as its ``0x00`` arrives, until the port hangs up.
 
     The dump is computed by ``inspect_stream`` over everything received since the first
     delimiter (so a message's frames are judged together, as a decoder would), and only
     the reports of new frames are printed.
     """
-    from framewire.cli import (  # noqa: PLC0415
-        EXIT_FAILURE,
-        EXIT_OK,
-        _print_report,
-        make_console,
-    )
-
     if options.framing is not Framing.DELIMITED:
         raise UsageError("inspect --serial reads the delimited framing only")
     link = _open(args, options)
-    console = make_console(args)
     received = bytearray()
     hunting = True
     printed = 0
@@ -149,7 +142,7 @@ def run_inspect_serial(args: argparse.Namespace, options: Options) -> int:
                 reports = inspect_stream(bytes(received[:end]), options.framing, options.limits)
                 complete = reports[:-1] if reports[-1].title == "end of input" else reports
                 for report in complete[printed:]:
-                    _print_report(console, report)
+                    print_report(console, report)
                     failed = failed or report.error is not None
                 printed = len(complete)
         except KeyboardInterrupt:

@@ -34,7 +34,8 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 _CIPHERTEXT_BUFFER = 256 * 1024
-"""Bytes of TLS records taken from the socket per read (see framewire.aio.RECV_SIZE)."""
+"""Bytes of TLS records taken from the socket per read (the largest read the plaintext
+buffer offers, framewire._receive_buffer.MAX_READ_AHEAD)."""
 
 
 class TlsTransport(asyncio.Transport):

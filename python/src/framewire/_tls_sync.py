@@ -30,7 +30,8 @@ __all__ = ["TlsSocket", "tls_handshake"]
 _R = TypeVar("_R")
 
 CIPHERTEXT_SIZE = 256 * 1024
-"""Bytes of TLS records asked of the kernel per ``recv`` (see framewire.sync.RECV_SIZE)."""
+"""Bytes of TLS records asked of the kernel per ``recv`` (the largest read the plaintext buffer
+offers, framewire._receive_buffer.MAX_READ_AHEAD)."""
 
 
 class TlsSocket:
@@ -100,7 +101,7 @@ class TlsSocket:
         self.raw.shutdown(how)
 
     def settimeout(self, timeout: float | None) -> None:
-        """Bound each wait on the socket, as ``socket.settimeout``."""
+        """Bound each wait on the socket, as ``socket.socket.settimeout``."""
         self.raw.settimeout(timeout)
 
     def gettimeout(self) -> float | None:

@@ -1,48 +1,22 @@
-"""asyncio: a ``asyncio.BufferedProtocol`` that runs a sans-I/O Session, and its API.
-
-API summary:
+"""asyncio: an ``asyncio.BufferedProtocol`` that runs a sans-I/O ``Session``, with the
+API of ``framewire.sync``, awaited.
 
     channel = await open_connection(("127.0.0.1", 7000))  # handshake done on return
     await channel.send(Message(0x40, b"hello"))
     reply = await channel.recv(timeout=5.0)  # Message, or None at the peer's clean end
-    async for message in channel:
-        ...
-    batch = await channel.recv_batch()  # every message decoded now; [] at the clean end
-    await channel.close()
-
-
-    async def handler(channel: AsyncChannel) -> None:
-        async for message in channel:
-            await channel.send(message)
-
-
-    async with await start_server(("127.0.0.1", 0), handler) as server:
-        print(server.address)
-
-The same options and methods as ``framewire.sync``, awaited: ``options`` (a
-``framewire.Options``), ``deadlines=``, ``send_stream()``, ``ping()``, ``fail()``,
-``close_write()``; with ``streaming=True`` the channel is an ``AsyncStreamingChannel``,
-which receives with ``recv_fragment()``.
 
 The event loop hands received bytes straight to the decoder's buffer (``get_buffer`` /
 ``buffer_updated``): no ``readexactly`` on a length nobody has checked. Every frame is
-decoded as soon as it arrives, so a PING is answered and a fault is detected even while
-the application is not reading; decoded messages wait in a queue, one batch per read,
-and reading from the socket pauses while that queue holds a maximum message size of
-payload (FW-LIM-4, FW-LIM-5; the peer then meets TCP back-pressure). Writing respects
-the transport's back-pressure: ``send`` waits while the transport is paused.
+decoded as it arrives, so a PING is answered and a fault detected even while the
+application is not reading; reading pauses while the decoded messages waiting in the
+queue hold a maximum message size of payload (FW-LIM-4, FW-LIM-5), so the peer meets TCP
+back-pressure instead of filling our memory. ``send`` waits while the transport is paused,
+for the same reason the other way.
 
-Receiving many small messages: ``recv()`` returns a message already decoded without
-suspending, but each call is still one coroutine; ``recv_batch()`` returns every message
-decoded so far in one list, one ``await`` per read from the socket instead of one per
-message (see python/benchmarks/RESULTS.md for what each costs).
-
-Deadlines: the handshake and frame deadlines (FW-LIM-6) are timers on the loop, computed
-by the same ``DeadlineTracker`` as the blocking transport; a
-``timeout=`` on one call raises ``TimeoutError`` and leaves the connection usable
-(FW-LIM-7). Errors are those of ``framewire.sync``: ``RemoteProtocolError`` (our ERROR sent,
-FW-SES-3), ``PeerError``, ``TransportError``; after a failure every call raises the error
-that failed the connection (FW-SES-4).
+``recv_batch()`` exists because every ``recv()`` is a coroutine call: it returns every
+message decoded so far, one ``await`` per read from the socket instead of one per message.
+Deadlines, timeouts and errors are those of ``framewire.sync``; the deadlines are timers
+on the loop, computed by the same ``DeadlineTracker``.
 """
 
 from __future__ import annotations

@@ -25,25 +25,34 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import signal
 import socket
 import ssl
-import string
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn
+from collections.abc import Callable
+from typing import NoReturn
 
 from rich.console import Console
-from rich.markup import escape
 
 from framewire import __version__, _compiled, _schema, _serial_cli, _wireshark_cli
-from framewire._annotate import FrameReport, inspect_stream
+from framewire._annotate import inspect_stream
 from framewire._arenas import use_one_arena
+from framewire._cli_io import (
+    BYTES_COLUMN,
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    JsonLines,
+    error_to_json,
+    message_to_json,
+    print_report,
+    read_frames,
+    read_json_messages,
+)
 from framewire._cli_options import (
     HelpFormatter,
     UsageError,
@@ -58,7 +67,7 @@ from framewire.addresses import Address, address_family, format_address, parse_a
 from framewire.deadlines import Deadlines
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import FramewireError, LocalProtocolError, RemoteProtocolError
+from framewire.errors import FramewireError, LocalProtocolError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.framing import Framing, Limits
 from framewire.options import Options
@@ -66,105 +75,6 @@ from framewire.sync import Channel, serve
 from framewire.tls import client_context, require_client_certificates, server_context
 
 __all__ = ["main", "make_console"]
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-
-
-# --- JSON messages --------------------------------------------------------------------
-
-
-def message_from_json(obj: object) -> Message:
-    """Build a Message from its JSON form (see the module docstring)."""
-    if not isinstance(obj, dict):
-        raise UsageError(f"a message must be a JSON object, got {json.dumps(obj)}")
-    unknown = set(obj) - {"type", "flags", "payload", "payload_hex", "conn"}
-    if unknown:
-        raise UsageError(f"unknown message keys {sorted(unknown)}")
-    if "type" not in obj:
-        raise UsageError(f"a message needs a 'type' (64-255 for data) in {json.dumps(obj)}")
-    frame_type, flags = obj["type"], obj.get("flags", 0)
-    for key, value in (("type", frame_type), ("flags", flags)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise UsageError(f"'{key}' must be an integer, not {json.dumps(value)}")
-    if "payload" in obj and "payload_hex" in obj:
-        raise UsageError("give 'payload' or 'payload_hex', not both")
-    text, hex_text = obj.get("payload", ""), obj.get("payload_hex")
-    if hex_text is not None:
-        if not isinstance(hex_text, str):
-            raise UsageError("'payload_hex' must be a string of hex digits")
-        payload = _parse_hex(hex_text, "'payload_hex'")
-    elif isinstance(text, str):
-        payload = text.encode("utf-8")
-    else:
-        raise UsageError("'payload' must be a string")
-    return Message(frame_type, payload, flags)
-
-
-def message_to_json(message: Message) -> dict[str, Any]:
-    """The JSON form of a message: the payload as text when it is printable UTF-8."""
-    obj: dict[str, Any] = {"type": message.type, "flags": message.flags}
-    try:
-        text = message.payload.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and all(char.isprintable() or char in "\t\n\r" for char in text):
-        obj["payload"] = text
-    else:
-        obj["payload_hex"] = message.payload.hex()
-    return obj
-
-
-def error_to_json(error: RemoteProtocolError) -> dict[str, Any]:
-    """A protocol error as JSON, with its registry code, name and statement (FW-ERR-7)."""
-    return {
-        "code": int(error.code),
-        "name": error.name,
-        "statement": error.statement,
-        "detail": error.detail,
-    }
-
-
-def read_messages(text: str) -> Iterator[Message]:
-    """Messages from JSON lines, or from one JSON array."""
-    stripped = text.lstrip()
-    try:
-        if stripped.startswith("["):
-            items = json.loads(stripped)
-        else:
-            items = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"input is not JSON messages: {exc}") from None
-    for item in items:
-        yield message_from_json(item)
-
-
-def _parse_hex(text: str, what: str = "the input", hint: str = "") -> bytes:
-    """Bytes from hex digits (whitespace ignored); a usage error says where and why not,
-    and ``hint`` what else the input may be."""
-    stripped = text.lstrip()
-    if stripped[:2].lower() == "0x":
-        raise UsageError(f"{what} starts with '0x': give the hex digits alone, e.g. 4657...")
-    if stripped[:1] in ("{", "["):
-        raise UsageError(
-            f"{what} looks like JSON, not hex: JSON messages are the input of "
-            "'framewire encode' and 'framewire send'"
-        )
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        for column, char in enumerate(line, start=1):
-            if not (char in string.hexdigits or char.isspace()):
-                raise UsageError(
-                    f"{what} is not hex: {char!a} at line {line_number}, column {column}{hint}"
-                )
-    digits = "".join(text.split())
-    if len(digits) % 2:
-        raise UsageError(f"{what} has an odd number of hex digits ({len(digits)}): a byte is two")
-    try:
-        return bytes.fromhex(digits)
-    except ValueError:  # a digit pair split by whitespace, as in "4 6"
-        raise UsageError(f"{what} is not hex: whitespace inside a byte's two digits") from None
-
 
 # --- output ---------------------------------------------------------------------------
 
@@ -186,19 +96,6 @@ def make_console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
         highlight=False,
         soft_wrap=True,
     )
-
-
-class JsonLines:
-    """Prints one JSON object per line; safe to share between connection threads."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def print(self, obj: object) -> None:
-        with self._lock:
-            self._stream.write(json.dumps(obj) + "\n")
-            self._stream.flush()
 
 
 # --- options shared by several subcommands --------------------------------------------
@@ -333,42 +230,6 @@ def _deadlines(args: argparse.Namespace) -> Deadlines:
     return deadlines_within(args.timeout)
 
 
-def _read_input(path: str) -> bytes:
-    """The bytes of the named file, or of standard input for ``-``."""
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _read_text(path: str, hint: str) -> str:
-    """The input as UTF-8 text; binary input is a usage error that says what to do."""
-    data = _read_input(path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        name = "standard input" if path == "-" else path
-        raise UsageError(
-            f"{name} is not text: byte 0x{data[exc.start]:02x} at offset {exc.start} is not "
-            f"UTF-8 ({hint})"
-        ) from None
-
-
-def _read_frames(path: str, raw: bool) -> bytes:
-    """Frames from a file or standard input: raw bytes, or hex text (whitespace ignored)."""
-    if raw:
-        return _read_input(path)
-    text = _read_text(path, "frames are read as hex digits; add --raw for bytes")
-    return _parse_hex(text, hint="; for raw bytes, add --raw")
-
-
-def _read_json_messages(path: str) -> list[Message]:
-    return list(read_messages(_read_text(path, "JSON messages are expected")))
-
-
 # --- encode / decode / inspect --------------------------------------------------------
 
 
@@ -380,7 +241,7 @@ def run_encode(args: argparse.Namespace) -> int:
         )
     except LocalProtocolError as exc:
         raise UsageError(_flag_names(str(exc))) from None
-    messages = _read_json_messages(args.input)
+    messages = read_json_messages(args.input)
     try:
         encoded = [encoder.encode(message) for message in messages]
     except LocalProtocolError as exc:
@@ -397,7 +258,7 @@ def run_encode(args: argparse.Namespace) -> int:
 def run_decode(args: argparse.Namespace) -> int:
     """Frames in, JSON messages out; errors reported with their code and statement."""
     decoder = Decoder(_framing(args), _limits(args), hunting=args.hunting)
-    decoder.feed(_read_frames(args.input, args.raw))
+    decoder.feed(read_frames(args.input, args.raw))
     decoder.feed_eof()
     out = JsonLines(sys.stdout)
     status = EXIT_OK
@@ -415,41 +276,18 @@ def run_decode(args: argparse.Namespace) -> int:
 def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
     if args.serial is not None:
-        return _serial_cli.run_inspect_serial(args, Options(_framing(args), _limits(args)))
-    data = _read_frames(args.input, args.raw)
+        options = Options(_framing(args), _limits(args))
+        return _serial_cli.run_inspect_serial(args, options, make_console(args))
+    data = read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
     # One width for the bytes column of the whole dump, so that every column lines up.
-    width = max([_BYTES_COLUMN, *(len(f.hex) for report in reports for f in report.fields)])
+    width = max([BYTES_COLUMN, *(len(f.hex) for report in reports for f in report.fields)])
     failed = False
     for report in reports:
-        _print_report(console, report, width)
+        print_report(console, report, width)
         failed = failed or report.error is not None
     return EXIT_FAILURE if failed else EXIT_OK
-
-
-_BYTES_COLUMN = 28
-"""The least width of inspect's bytes column: a header field with room to spare."""
-
-
-def _print_report(console: Console, report: FrameReport, width: int = _BYTES_COLUMN) -> None:
-    console.print(f"[bold]{escape(report.title)}[/bold]  [dim]@{report.offset}[/dim]")
-    for field in report.fields:
-        verdict = ""
-        if field.ok is True:
-            verdict = " [green]ok[/green]"
-        elif field.ok is False:
-            verdict = " [red]BAD[/red]"
-        console.print(
-            f"  [cyan]{field.offset:>8}[/cyan]  {escape(field.hex):<{width}} "
-            f"[bold]{escape(field.name):<9}[/bold] {escape(field.meaning)}{verdict}"
-        )
-    if report.error is not None:
-        error = report.error
-        console.print(
-            f"  [red bold]error {int(error.code)} {error.name}[/red bold] "
-            f"([yellow]{error.statement}[/yellow]): {escape(error.detail)}"
-        )
 
 
 # --- send / listen / echo ---------------------------------------------------------------

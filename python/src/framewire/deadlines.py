@@ -88,7 +88,7 @@ class DeadlineTracker:
         """Record the session's state after the bytes that arrived at ``now``.
 
         ``frame_start`` is where the partial frame begins in the stream
-        (``Session.frame_start``). A frame that is still partial after a read started at
+        (``framewire.Session.frame_start``). A frame that is still partial after a read started at
         the latest in that read, so its deadline starts then; the frame already being
         timed keeps its start. Which frame is partial matters: a stream whose every read
         ends inside a frame has a partial frame at all times, but never the same one for

@@ -12,7 +12,7 @@ API summary:
 - `RemoteProtocolError(code, detail, ...)` -- a failure with a registry code: the peer (or
   the input) broke the spec, or, for `internal-error` only, this side gave up (FW-ERR-6).
   Carries `.code`, `.name`, `.statement`, `.detail`, `.recoverable`; one class for every
-  code, so `error.code` tells the faults apart.
+  code, so its `.code` tells the faults apart.
 - `LocalProtocolError` -- the application misused the API; never sent on the wire (FW-ERR-7).
 - `PeerError` -- the peer sent an ERROR frame (FW-ERR-3): `.code` (int), `.name` (None when
   the code is not in our registry, FW-ERR-4), `.reason`.

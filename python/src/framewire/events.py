@@ -2,7 +2,7 @@
 
 API summary:
 
-Codec events (`Decoder.next_event()`):
+Codec events (`framewire.Decoder.next_event()`):
 
 - `Message(type, payload, flags=0)` -- a complete message; `flags` are its application
   flags 0..15 (never C, M or N, FW-FLG-3). Control frames come out of a bare codec as
@@ -13,7 +13,7 @@ Codec events (`Decoder.next_event()`):
   (FW-DLM-6); `message_dropped` tells a streaming consumer that the message it was receiving
   will never complete (FW-MSG-13, FW-MSG-14).
 
-Session events (`Session.next_event()`):
+Session events (`framewire.Session.next_event()`):
 
 - `PeerHello(max_frame_size, max_message_size)` -- the peer's limits (FW-HEL-2 defaults
   filled in; 0 means no message limit).

@@ -78,7 +78,7 @@ class SessionState(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class _StateAdmission:
     """The "accepts" column of the state table (spec 6.8) for one state, as the decoder
-    applies it from each frame's header (`framing.Admission`): whether data frames are
+    applies it from each frame's header (`framewire.framing.Admission`): whether data frames are
     accepted, and which control types."""
 
     data: bool
@@ -126,9 +126,9 @@ class Session:
         """What this session was created with."""
         framing = options.framing
         self.framing = framing
-        """The framing both peers speak (``options.framing``)."""
+        """The framing both peers speak (``Options.framing``)."""
         self.limits = options.limits
-        """Our receiver's limits, announced in our HELLO (``options.limits``)."""
+        """Our receiver's limits, announced in our HELLO (``Options.limits``)."""
         self.state = SessionState.AWAIT_PREFACE
         self.peer_hello: PeerHello | None = None
         """The peer's limits, once its HELLO has arrived."""

@@ -1,48 +1,18 @@
-"""Blocking sockets: a thin adapter that runs a sans-I/O ``Session``.
-
-API summary:
+"""Blocking sockets: a thin adapter that runs a sans-I/O ``Session``, one thread per
+connection.
 
     with connect(("127.0.0.1", 7000)) as channel:  # handshake done on return
         channel.send(Message(0x40, b"hello"))
         reply = channel.recv(timeout=5.0)  # Message, or None at the peer's clean end
 
-
-    def handler(channel: Channel) -> None:  # one thread per connection
-        for message in channel:
-            channel.send(message)
-
-
-    with serve(("127.0.0.1", 0), handler) as server:
-        print(server.address)
-
-Settings: ``connect(address, options)`` and ``serve(address, handler, options)`` take a
-``framewire.Options`` (framing, limits, checksum) and ``deadlines=`` a
-``framewire.Deadlines``; one value of each can serve every connection.
-
-Large messages: ``channel.send_stream(type)`` returns an ``OutgoingMessage`` to
-``write()`` pieces of a message whose size is not known in advance. With
-``streaming=True``, ``connect`` returns (and ``serve`` hands the handler) a
-``StreamingChannel``, which receives with ``recv_fragment()``, one checked frame's payload
-at a time (required when ``Limits(max_message_size=0)``, FW-LIM-5); a ``Channel``
-receives whole messages with ``recv()``. ``ping()`` measures a
-round trip; ``fail(detail)`` ends the connection with ERROR ``internal-error``;
-``close_write()`` half-closes and ``close()`` ends cleanly (FW-CLS-1, FW-CLS-4).
-
-This module only moves bytes and waits; every protocol decision is the session's, and
+This module only moves bytes and waits: every protocol decision is the session's, and
 every deadline and close decision comes from ``framewire.deadlines`` and
-``framewire._transport``, shared with the
-asyncio transport. Received bytes go straight into the decoder's buffer with
-``recv_into`` (no intermediate copy); what the session queues for sending goes out in
-one ``send`` per operation when the socket has room for it.
+``framewire._transport``, which the asyncio transport shares, so the two cannot disagree.
+Received bytes go straight into the decoder's buffer (``recv_into``, no intermediate copy).
 
-Errors: the peer's fault raises ``RemoteProtocolError`` after the ERROR
-frame has been sent and the connection closed (FW-SES-3); an ERROR from the peer raises
-``PeerError``; a reset or broken pipe raises
-``TransportError``; an expired ``timeout=`` of one call raises
-``TimeoutError`` and leaves the connection usable (FW-LIM-7). After a failure every call
-raises the error that failed the connection (FW-SES-4).
-
-A channel is not thread-safe: use it from one thread at a time.
+A ``timeout=`` of one call raises ``TimeoutError`` and leaves the connection usable
+(FW-LIM-7); a failure is final, and every later call raises the error that failed the
+connection (FW-SES-4). A channel is not thread-safe: use it from one thread at a time.
 """
 
 from __future__ import annotations

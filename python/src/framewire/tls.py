@@ -203,7 +203,7 @@ class TlsLayer:
 
     The transports move the bytes: ``feed`` what the socket received, send what
     ``take_output`` returns. The TLS stack never touches the socket, which is what lets
-    a half-close send ``close_notify`` and still read on: ``SSLSocket.unwrap()``, called
+    a half-close send ``close_notify`` and still read on: ``ssl.SSLSocket.unwrap()``, called
     on the socket, reads on from it after sending ``close_notify`` and fails the session
     on data that the peer may still be sending (OpenSSL's "application data after close
     notify"), whereas here it only ever sees what we choose to feed it.
