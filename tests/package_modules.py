@@ -3,7 +3,8 @@ trees, for the tests that read the package without running it (its import layers
 names its docstrings give).
 
 The package data directories (``conformance/vector_files``, ``dissector_files``) link to
-other parts of the repository and hold no module of the package.
+other parts of the repository and hold no module of the package. A compiled module is read
+from its stub (``_fastpath.pyi`` beside ``_fastpath.c``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class SourceModule:
 def package_modules() -> list[SourceModule]:
     """Every module of the package, sorted by name."""
     modules = []
-    for path in PACKAGE.rglob("*.py"):
+    compiled = [path for path in PACKAGE.rglob("*.pyi") if not path.with_suffix(".py").exists()]
+    for path in [*PACKAGE.rglob("*.py"), *compiled]:
         parts = path.relative_to(SOURCE).with_suffix("").parts
         if DATA_DIRECTORIES.intersection(parts):
             continue

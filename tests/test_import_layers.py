@@ -26,6 +26,7 @@ LAYERS: dict[str, list[str]] = {
         "framewire._peertext",
         "framewire._checksum",
         "framewire._cobs_codec",
+        "framewire._fastpath",
     ],
     "model": [
         "framewire.errors",
@@ -37,6 +38,7 @@ LAYERS: dict[str, list[str]] = {
         "framewire._diagnosis",
     ],
     "readers": [
+        "framewire._compiled",
         "framewire._receive_buffer",
         "framewire._assembler",
         "framewire._readers",

@@ -95,7 +95,7 @@ def _check_server(call: str, args: tuple[Any, ...]) -> None:
 
 
 def _check_serial(call: str, args: tuple[Any, ...]) -> None:
-    """``SerialLink.open``: ``(cls, port, baudrate=..., *, options=..., ...)``."""
+    """``framewire.serial.SerialLink.open``: ``(cls, port, baudrate=..., *, options=..., ...)``."""
     match args:
         case (_, _, _, _, *_):
             raise _keyword_options(f"SerialLink.{call}", "port, baudrate")
@@ -106,7 +106,7 @@ client_call = _positional_checked(_check_client)
 server_call = _positional_checked(_check_server)
 """For ``serve`` and ``start_server``."""
 serial_call = _positional_checked(_check_serial)
-"""For ``SerialLink.open``."""
+"""For ``framewire.serial.SerialLink.open``."""
 
 
 def check_options(call: str, options: object) -> None:
