@@ -194,3 +194,12 @@ def test_a_version_1_adapter_cannot_claim_conformance(tmp_path: Path) -> None:
         if c.matches("late-reading") or c.matches("FW-CNF-35")
     }
     assert not outcomes(report, "failed")
+
+
+@pytest.mark.parametrize(("offered", "answered"), [([1], 1), ([1, 2], 2), ([2], 2), ([3], None)])
+def test_the_reference_answers_the_latest_version_offered(
+    offered: list[int], answered: int | None
+) -> None:
+    """FW-CNF-10: the latest version both speak, or null."""
+    reply = ReferenceAdapter().handle({"op": "hello", "versions": offered})
+    assert reply["version"] == answered
