@@ -301,8 +301,11 @@ class _Application:
                 self.events.append({"ping": event.data.hex()})
         elif isinstance(event, PeerHello):
             if self.control:
-                limits = {"max_frame_size": event.max_frame_size}
-                self.events.append({"hello": limits | {"max_message_size": event.max_message_size}})
+                limits = {
+                    "max_frame_size": event.max_frame_size,
+                    "max_message_size": event.max_message_size,
+                }
+                self.events.append({"hello": limits})
             for message in self.to_send:
                 try:
                     self.session.send(message)
