@@ -15,7 +15,7 @@ import pytest
 from conformance_helpers import outcomes, run_runner, suite
 
 from framewire.conformance import judge, runner
-from framewire.conformance.adapter import ReferenceAdapter
+from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, ReferenceAdapter
 from framewire.conformance.results import Outcome
 from framewire.conformance.vectors import Case
 
@@ -146,18 +146,8 @@ def test_the_reference_reads_late_through_every_path() -> None:
     """FW-CNF-34 and FW-CNF-31: every receive path, reading late, passes the vectors."""
     registry = suite().registry
     for case in cases_needing_version_2():
-        paths = runner.receive_paths(
-            {
-                "decode": (
-                    "feed+events",
-                    "feed+next_events",
-                    "buffer+next_event",
-                    "buffer+next_events",
-                ),
-                "session": ("receive_data+next_event", "buffer+next_events"),
-            },
-            case.kind,
-        )
+        offered = {"decode": DECODE_PATHS, "session": SESSION_PATHS}
+        paths = runner.receive_paths(offered, case.kind)
         result = runner.run_case(InProcess(), case, registry, SEED, paths)
         assert result.outcome is Outcome.PASSED, result.failures
 
