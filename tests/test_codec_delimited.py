@@ -188,8 +188,8 @@ def test_bound_counts_only_the_frame_in_progress_when_feeds_are_not_drained(befo
     are still buffered because feed() was called again before reading the events: an
     oversized frame fails with frame-too-large and the frames around it decode.
 
-    The adapter protocol reads every event after each chunk, so no vector reaches this; the
-    mutants of DelimitedReader.keep that count from the wrong 0x00 fail here."""
+    The late-reading vectors (read: "end", FW-CNF-34) check the same through the adapter;
+    this test drives the decoder directly."""
     limits = Limits(256, 1024)
     bound = limits.encoded_frame_bound
     filler = bytes(index % 254 + 2 for index in range(bound + 30))  # no 0x00, no 0x01

@@ -110,7 +110,7 @@ def _run_broken(broken: Broken, tmp_path: Path) -> tuple[int, dict[str, Any]]:
     selection = [arg for pattern in broken.only for arg in ("--only", pattern)]
     # One receive path per kind: the broken adapters break the implementation, or the
     # adapter's plain path (the `feed` hook), and the run stays short.
-    paths = ["--receive", "feed+next_event", "--receive", "receive_data+next_event"]
+    paths = ["--receive", "feed+events", "--receive", "receive_data+next_event"]
     return run_runner(tmp_path, "--adapter", command, "--timeout", "1", *selection, *paths)
 
 

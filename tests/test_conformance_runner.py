@@ -318,7 +318,13 @@ def test_hello_frame_is_compared_after_lone_delimiters() -> None:
     hello = bytes.fromhex(case.raw["expect"]["hello_frame"])
     for lone in (b"", b"\x00", b"\x00\x00"):
         sent = wire.preface(wire.DELIMITED) + lone + hello
-        reply = {"status": "result", "events": [], "sent": sent.hex(), "end": "open"}
+        reply = {
+            "status": "result",
+            "events": [],
+            "sent": sent.hex(),
+            "end": "open",
+            "sending": "open",
+        }
         assert judge.check_session(case, reply, vectors.registry) is None
 
 

@@ -50,6 +50,9 @@ GROUPS = {
     "encode": "Exact canonical encoder output, and its decoding (sections 3, 4, 5.1).",
     "session": "Sessions over stream sockets: preface, HELLO, ERROR, PING/PONG, clean "
     "end, failing a connection, deadlines (section 6, 7.2).",
+    "late-reading": "Input handed over in several chunks before any event is read: the "
+    "bounds count the frame in progress only (FW-DLM-4; adapter protocol version 2, "
+    "FW-CNF-34).",
 }
 
 
@@ -170,8 +173,10 @@ def decode(
     tags: Iterable[str] = (),
     level: str = "MUST",
     chunks: list[int] | None = None,
+    read: str | None = None,
 ) -> None:
-    """Add one decode case."""
+    """Add one decode case; `read` "end": no event is read before the last chunk is in
+    (FW-CNF-34)."""
     names = errors_in(events, end)
     extra = list(tags)
     if hunting or not assemble:
@@ -195,9 +200,11 @@ def decode(
             "eof": eof,
             "hunting": hunting,
             "assemble": assemble,
-            "expect": {"events": events, "end": end},
         }
     )
+    if read is not None:
+        case["read"] = read
+    case["expect"] = {"events": events, "end": end}
     suite.add(group, f"{key}/{SHORT[framing]}", case)
 
 

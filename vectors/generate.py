@@ -31,6 +31,7 @@ from gen import (
     eof,
     errors,
     header,
+    late_reading,
     length_limits,
     session,
 )
@@ -50,6 +51,7 @@ def build_suite() -> Suite:
         eof.cases,
         encode.cases,
         session.cases,
+        late_reading.cases,
     ]
     for build in builders:
         build(suite)

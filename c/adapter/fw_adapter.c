@@ -183,6 +183,30 @@ static void encode(const json *req, jbuf *out, long seq)
 }
 
 #ifndef FW_NO_SESSION
+/* The application has read the peer's HELLO: it sends the request's messages in order
+ * (FW-CNF-36). A send refused because the session has failed is not a fault: the
+ * message is simply not sent. */
+static void app_send(fw_session *s, const json *req)
+{
+    const json *m;
+
+    for (m = json_get(req, "send") != NULL ? json_get(req, "send")->child : NULL; m != NULL;
+         m = m->next) {
+        size_t n;
+        unsigned char *payload = hex_bytes(json_string(m, "payload", ""), &n);
+        fw_status st = fw_session_send(s, (uint8_t)json_number(m, "type", 0.0),
+                                       (uint8_t)json_number(m, "flags", 0.0), payload,
+                                       (uint32_t)n);
+        free(payload);
+        if (st != FW_STATUS_OK) {
+            if (st != FW_STATUS_BAD_STATE) {
+                fprintf(stderr, "fw_adapter: fw_session_send: status %d\n", (int)st);
+            }
+            break;
+        }
+    }
+}
+
 /* Move what the session queued into `sent`. */
 static void take_output(fw_session *s, jbuf *sent)
 {
@@ -215,6 +239,11 @@ static void session(const json *req, jbuf *out, long seq)
     unsigned fatal = 0;
     const json *c;
     bool done = false;
+    /* FW-CNF-34: reading late, the application acts on the events, and the output is
+     * taken, only once every chunk is in. The library hands each event over with the
+     * bytes, so the adapter holds what the application has not read: the HELLO. */
+    bool late = strcmp(json_string(req, "read", "chunk"), "end") == 0;
+    bool hello_unread = false;
 
     fw_session_config_default(&cfg);
     cfg.framing = framing_of(req);
@@ -244,7 +273,20 @@ static void session(const json *req, jbuf *out, long seq)
             size_t used = fw_session_feed(&s, p, n, 0u, &ev);
             p += used;
             n -= used;
-            take_output(&s, &sent);
+            if (ev.kind == FW_EVENT_OPEN && json_bool(req, "control", false)) {
+                comma(&events, &count); /* FW-CNF-35 */
+                jb_printf(&events, "{\"hello\":{\"max_frame_size\":%lu,\"max_message_size\":%lu}}",
+                          (unsigned long)fw_session_peer_max_frame(&s),
+                          (unsigned long)fw_session_peer_max_message(&s));
+            }
+            if (ev.kind == FW_EVENT_OPEN && late) {
+                hello_unread = true;
+            } else if (ev.kind == FW_EVENT_OPEN) {
+                app_send(&s, req);
+            }
+            if (!late) {
+                take_output(&s, &sent);
+            }
             if (ev.kind == FW_EVENT_MESSAGE) {
                 comma(&events, &count);
                 message_json(&events, &ev);
@@ -258,6 +300,12 @@ static void session(const json *req, jbuf *out, long seq)
             }
         }
         free(bytes);
+    }
+    if (hello_unread) {
+        app_send(&s, req);
+    }
+    if (!done) {
+        take_output(&s, &sent);
     }
     if (!done && json_bool(req, "eof", true)) {
         fw_session_end_of_input(&s, &ev);
@@ -283,7 +331,11 @@ static void session(const json *req, jbuf *out, long seq)
             jb_raw(out, ",\"end\":");
             jb_rawn(out, end.s, end.len);
         }
-        jb_raw(out, "}");
+        /* FW-CNF-37: nothing more is queued after a failure or fw_session_end() */
+        jb_printf(out, ",\"sending\":\"%s\"}",
+                  fw_session_get_state(&s) == FW_SESSION_FAILED || fw_session_ended(&s)
+                      ? "done"
+                      : "open");
     }
     free(events.s);
     free(sent.s);
@@ -292,6 +344,22 @@ static void session(const json *req, jbuf *out, long seq)
     free(tx);
 }
 #endif
+
+/* The latest adapter protocol version the runner offers that this adapter speaks (1 and
+ * 2, FW-CNF-10), or 0 for none. */
+static int spoken_version(const json *versions)
+{
+    const json *v;
+    int best = 0;
+
+    for (v = versions != NULL ? versions->child : NULL; v != NULL; v = v->next) {
+        if (v->kind == JSON_NUMBER && (v->number == 1.0 || v->number == 2.0) &&
+            (int)v->number > best) {
+            best = (int)v->number;
+        }
+    }
+    return best;
+}
 
 int main(void)
 {
@@ -309,7 +377,15 @@ int main(void)
             continue;
         }
         if (strcmp(op, "hello") == 0) {
-            jb_raw(&out, "{\"op\":\"hello\",\"version\":1,\"implementation\":\"framewire-c " FW_VERSION_STRING "\",");
+            int version = spoken_version(json_get(req, "versions"));
+
+            if (version == 0) {
+                fputs("{\"op\":\"hello\",\"version\":null}\n", stdout);
+                fflush(stdout);
+                json_free(req);
+                break;
+            }
+            jb_printf(&out, "{\"op\":\"hello\",\"version\":%d,\"implementation\":\"framewire-c " FW_VERSION_STRING "\",", version);
 #ifdef FW_NO_SESSION
             jb_raw(&out, "\"profiles\":[\"codec\"]}");
 #else

@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../src/codec.js';
-import { decode, encode, session, RECEIVE_PATHS } from '../src/conformance.js';
+import { decode, encode, session, PROTOCOL_VERSIONS, RECEIVE_PATHS } from '../src/conformance.js';
 import { HELP_OPTION, parseCommandLine } from './command-line.js';
 
 const HELP = `usage: framewire-adapter
@@ -39,11 +39,12 @@ function handle(line) {
     return true;
   }
   if (req.op === 'hello') {
-    if (!Array.isArray(req.versions) || !req.versions.includes(1)) {
+    const spoken = PROTOCOL_VERSIONS.filter((v) => Array.isArray(req.versions) && req.versions.includes(v));
+    if (spoken.length === 0) {
       reply({ op: 'hello', version: null });
       return false;
     }
-    reply({ op: 'hello', version: 1, implementation: IMPLEMENTATION, profiles: ['codec', 'session'], receive: RECEIVE_PATHS });
+    reply({ op: 'hello', version: spoken[spoken.length - 1], implementation: IMPLEMENTATION, profiles: ['codec', 'session'], receive: RECEIVE_PATHS });
     return true;
   }
   try {

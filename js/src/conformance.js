@@ -10,7 +10,12 @@ function errJson(e) {
   return { code: e.code, name: e.errorName };
 }
 
+/** The adapter protocol versions this adapter speaks (FW-CNF-10); it answers the latest offered. */
+export const PROTOCOL_VERSIONS = [1, 2];
+
 /**
+ * The decoder hands its events over with the bytes (feed() returns them), so it holds no
+ * unread events: reading late (FW-CNF-34, `read: "end"`) gives the same calls.
  * @param {any} req
  * @returns {object}
  */
@@ -89,11 +94,20 @@ export function session(req) {
   let end = null;
   /** @type {FramewireError | null} */
   let failed = null;
+  /** @type {{type: number, flags: number, payload: string}[]} */
+  const toSend = req.send ?? [];
   /** @param {import('../src/session-core.js').SessionEvent[]} evs */
   const collect = (evs) => {
     for (const ev of evs) {
       if (ev.kind === 'message') {
         events.push({ message: { type: ev.type, flags: ev.flags, payload: bytesToHex(ev.payload) } });
+      } else if (ev.kind === 'open') {
+        // FW-CNF-35, FW-CNF-36: the application learns the peer's limits, then sends
+        if (req.control) events.push({ hello: { max_frame_size: ev.peer.maxFrameSize, max_message_size: ev.peer.maxMessageSize } });
+        for (const m of toSend) {
+          if (core.state === 'FAILED') break; // refused: the session has failed
+          core.send(m.type, hexToBytes(m.payload), { flags: m.flags });
+        }
       } else if (ev.kind === 'error') {
         failed = ev.error;
       } else if (ev.kind === 'peer-error') {
@@ -111,13 +125,23 @@ export function session(req) {
   const sink = req.receive === 'receive+sink' ? (/** @type {any} */ ev) => sunk.push(ev) : undefined;
   const take = (/** @type {import('../src/session-core.js').SessionEvent[]} */ evs) => [...sunk.splice(0), ...evs];
   collect([]);
+  // FW-CNF-34: reading late, the application acts on the events (and the output is
+  // taken) only once every chunk is in
+  const late = req.read === 'end';
+  /** @type {import('../src/session-core.js').SessionEvent[]} */
+  const unread = [];
   for (const c of req.chunks ?? []) {
     if (core.state === 'FAILED' || core.state === 'PEER_DONE') break;
-    collect(take(core.receive(hexToBytes(c), sink)));
+    const evs = take(core.receive(hexToBytes(c), sink));
+    if (late) unread.push(...evs);
+    else collect(evs);
   }
+  if (late) collect(unread);
   if (req.eof ?? true) collect(take(core.receiveEnd(sink)));
   const sentHex = sent.map(bytesToHex).join('');
-  if (failed !== null) return { seq: req.seq, status: 'error', events, sent: sentHex, error: errJson(failed) };
-  return { seq: req.seq, status: 'result', events, sent: sentHex, end: end ?? 'open' };
+  // FW-CNF-37: whether the session will queue nothing more
+  const sending = core.wantsShutdown ? 'done' : 'open';
+  if (failed !== null) return { seq: req.seq, status: 'error', events, sent: sentHex, error: errJson(failed), sending };
+  return { seq: req.seq, status: 'result', events, sent: sentHex, end: end ?? 'open', sending };
 }
 

@@ -71,7 +71,32 @@ test('adapter: hello, requests, exit 0 at end of input (FW-CNF-6..10)', async ()
 
 test('adapter: no common version', async () => {
   const a = start();
-  assert.deepEqual(await a.request({ op: 'hello', versions: [2] }), { op: 'hello', version: null });
+  assert.deepEqual(await a.request({ op: 'hello', versions: [3] }), { op: 'hello', version: null });
+  assert.equal(await a.close(), 0);
+});
+
+test('adapter: version 2, the latest offered (FW-CNF-10, 10.3.8)', async () => {
+  const a = start();
+  const hello = await a.request({ op: 'hello', versions: [1, 2] });
+  assert.equal(hello.version, 2);
+  // the peer's HELLO (no settings) and a PING, read late; the application's message is
+  // sent after its HELLO event; the session is not done sending (FW-CNF-34..37)
+  const r = await a.request({
+    op: 'session',
+    seq: 1,
+    framing: 'length-prefixed',
+    limits: { max_frame_size: 1048576, max_message_size: 16777216 },
+    chunks: ['894657314c0d0a1a', '465701000100000000', '4657010003000000080102030405060708'],
+    eof: false,
+    read: 'end',
+    control: true,
+    send: [{ type: 64, flags: 1, payload: '6869' }],
+  });
+  assert.equal(r.status, 'result');
+  assert.deepEqual(r.events, [{ hello: { max_frame_size: 1048576, max_message_size: 16777216 } }]);
+  assert.equal(r.sending, 'open');
+  assert.equal(r.end, 'open');
+  assert.ok(r.sent.endsWith('46570100040000000801020304050607084657011040000000026869'), r.sent);
   assert.equal(await a.close(), 0);
 });
 

@@ -73,8 +73,15 @@ def session(
     hello_frame: bytes | None = None,
     pauses: list[Json] | None = None,
     after_end: bytes | None = None,
+    read: str | None = None,
+    control: bool = False,
+    send: list[Json] | None = None,
 ) -> None:
     """Add one session case; `limits` are the implementation's own (default: section 7).
+
+    `read`, `control`, `send` (adapter protocol version 2): read no event before the last
+    chunk ("end", FW-CNF-34), report the peer's HELLO among the events (FW-CNF-35), send
+    these messages once the peer's HELLO is read (FW-CNF-36).
 
     `hello_frame`: the exact HELLO frame FW-HEL-8 recommends (the case is then SHOULD).
     `pauses` and `after_end` (live-only cases): when the runner waits between writes, and
@@ -102,6 +109,12 @@ def session(
         case["pauses"] = pauses
     if after_end is not None:
         case["after_end"] = after_end.hex()
+    if read is not None:
+        case["read"] = read
+    if control:
+        case["control"] = True
+    if send is not None:
+        case["send"] = send
     case["expect"] = {"hello": limits, "events": events, "sent": sent, "end": end}
     if hello_frame is not None:
         case["level"] = "SHOULD"
@@ -135,6 +148,7 @@ def cases(suite: Suite) -> None:
         control_layout_order_cases(suite, framing)
         handshake_end_cases(suite, framing)
         ping_between_messages(suite, framing)
+        application_cases(suite, framing)
     lone_delimiters(suite)
     zero_in_preface_cases(suite)
     worked_example(suite)
@@ -1629,3 +1643,74 @@ def hello_bytes_cases(suite: Suite) -> None:
                 tags=["hello"],
                 hello_frame=on_wire(framing, hello),
             )
+
+
+def application_cases(suite: Suite, framing: str) -> None:
+    """Adapter protocol version 2 (FW-CNF-34 to 36): the peer's HELLO as the application
+    sees it, messages the application sends, and what the peer's ERROR cancels."""
+    small_hello = frame(HELLO, hello_payload((1, 256), (2, 0)))
+    session(
+        suite,
+        "hello-event",
+        "The peer's HELLO (MAX_FRAME_SIZE 256, no message limit) reaches the application "
+        "with the limits it announced, before the data message that follows it.",
+        ["FW-HEL-5", "FW-SES-2", "FW-CNF-35"],
+        framing=framing,
+        data=opening(framing, small_hello) + on_wire(framing, frame(DATA, b"after hello")),
+        events=[
+            {"hello": {"max_frame_size": 256, "max_message_size": 0}},
+            message(DATA, b"after hello"),
+        ],
+        sent=[],
+        end=CLEAN,
+        control=True,
+    )
+    session(
+        suite,
+        "hello-event-defaults",
+        "A HELLO with no settings reaches the application with the default limits, then a "
+        "PING (reported where the implementation reports PINGs), which is answered; read "
+        "only once the whole input is in.",
+        ["FW-HEL-2", "FW-PNG-2", "FW-CNF-35", "FW-CNF-34"],
+        framing=framing,
+        data=opening(framing, frame(HELLO, b"")) + on_wire(framing, frame(PING, PING_A)),
+        events=[{"hello": dict(DEFAULT_LIMITS)}, {"ping": PING_A.hex()}],
+        sent=[{"pong": PING_A.hex()}],
+        end=OPEN,
+        eof=False,
+        control=True,
+        read="end",
+    )
+    long_message = message(DATA + 1, nonzero_bytes(600), app=5)
+    session(
+        suite,
+        "send-after-hello",
+        "The application sends a 600-byte message once it has read the peer's HELLO, "
+        "which announced MAX_FRAME_SIZE 256: it goes out in frames of at most 256 bytes.",
+        ["FW-HEL-5", "FW-SES-2", "FW-CNF-36"],
+        framing=framing,
+        data=opening(framing, small_hello),
+        events=[],
+        sent=[long_message],
+        end=CLEAN,
+        send=[long_message["message"]],
+    )
+    session(
+        suite,
+        "error-cancels-unsent-message",
+        "The peer's HELLO, a PING and its ERROR are all in before the application reads: "
+        "the message it sends on reading the HELLO has not started when the ERROR is read, "
+        "so it is not sent, while the PONG owed for the PING is.",
+        ["FW-ERR-3", "FW-PNG-6", "FW-CNF-34", "FW-CNF-36"],
+        framing=framing,
+        data=opening(framing)
+        + on_wire(framing, frame(PING, PING_A), frame(ERROR, error_payload(400, b"bye"))),
+        events=[{"hello": dict(DEFAULT_LIMITS)}, {"ping": PING_A.hex()}],
+        sent=[{"pong": PING_A.hex()}],
+        end={"peer_error": {"code": 400, "reason": "bye"}},
+        eof=False,
+        read="end",
+        control=True,
+        send=[message(DATA, b"too late")["message"]],
+        tags=["error-frame"],
+    )

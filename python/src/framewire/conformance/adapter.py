@@ -20,18 +20,30 @@ from typing import IO, Any
 from framewire import __version__
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import PeerError, RemoteProtocolError
-from framewire.events import END, NEED_DATA, Fragment, FrameDropped, Message, PeerClosed
+from framewire.errors import LocalProtocolError, PeerError, RemoteProtocolError
+from framewire.events import (
+    END,
+    NEED_DATA,
+    Fragment,
+    FrameDropped,
+    Message,
+    PeerClosed,
+    PeerHello,
+    PingReceived,
+)
 from framewire.framing import Framing, Limits
 from framewire.options import Options
 from framewire.session import Session
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSIONS = (1, 2)
+"""The adapter protocol versions this adapter speaks (FW-CNF-10); it answers the latest
+the runner offers."""
 Reply = dict[str, Any]
 
-DECODE_PATHS = ("feed+next_event", "feed+next_events", "buffer+next_event", "buffer+next_events")
+DECODE_PATHS = ("feed+events", "feed+next_events", "buffer+next_event", "buffer+next_events")
 """The decoder's receive paths (FW-CNF-31): bytes in by feed() or by get_buffer() and
-buffer_updated() (the transports' path), events out one by one or in batches."""
+buffer_updated() (the transports' path), events out through the events() iterator
+(which applications use), one by one, or in batches."""
 SESSION_PATHS = (
     "receive_data+next_event",
     "receive_data+next_events",
@@ -88,12 +100,14 @@ class ReferenceAdapter:
         op = request.get("op")
         if op == "hello":
             versions = request.get("versions", [])
+            spoken = [version for version in PROTOCOL_VERSIONS if version in versions]
             return {
                 "op": "hello",
-                "version": PROTOCOL_VERSION if PROTOCOL_VERSION in versions else None,
+                "version": spoken[-1] if spoken else None,
                 "implementation": self.implementation,
                 "profiles": list(self.profiles),
                 "receive": {"decode": list(DECODE_PATHS), "session": list(SESSION_PATHS)},
+                "control": ["ping"],
             }
         handlers: dict[str, Callable[[Mapping[str, Any]], Reply]] = {
             "decode": self.decode,
@@ -115,17 +129,22 @@ class ReferenceAdapter:
             assemble=bool(request.get("assemble", True)),
         )
         into, out = str(request.get("receive", DECODE_PATHS[0])).split("+")
-        drain = _drain_batched if out == "next_events" else _drain
+        drain = _DECODE_DRAINS[out]
+        late = request.get("read") == "end"  # FW-CNF-34: no event read before the last chunk
         events: list[dict[str, Any]] = []
         try:
             for chunk in request["chunks"]:
                 data = bytes.fromhex(chunk)
                 if into == "buffer":
                     for _ in _write_into(decoder.get_buffer, decoder.buffer_updated, data):
-                        drain(decoder, events)
+                        if not late:
+                            drain(decoder, events)
                 else:
                     self.feed(decoder, data)
-                    drain(decoder, events)
+                    if not late:
+                        drain(decoder, events)
+            if late:
+                drain(decoder, events)
             if not request.get("eof", True):
                 return {"status": "result", "events": events, "end": "open"}
             decoder.feed_eof()
@@ -148,38 +167,51 @@ class ReferenceAdapter:
         return {"status": "result", "output": output.hex()}
 
     def session(self, request: Mapping[str, Any]) -> Reply:
-        """FW-CNF-16/17: a socket-less session receiving the chunks."""
+        """FW-CNF-16/17, FW-CNF-34 to 37: a socket-less session receiving the chunks."""
         session = self.new_session(Framing(request["framing"]), Limits(**request["limits"]))
         sent = bytearray(session.data_to_send())
         into, out = str(request.get("receive", SESSION_PATHS[0])).split("+")
         drain = _drain_session_batched if out == "next_events" else _drain_session
-        events: list[dict[str, Any]] = []
+        late = request.get("read") == "end"
+        app = _Application(session, request)
         end: Any = "open"
         try:
             for chunk in request["chunks"]:
                 data = bytes.fromhex(chunk)
                 if into == "buffer":
                     for _ in _write_into(session.get_buffer, session.buffer_updated, data):
-                        end = drain(session, events) or end
+                        if not late:
+                            end = drain(session, app) or end
                 else:
                     session.receive_data(data)
-                    end = drain(session, events) or end
-                sent += session.data_to_send()
+                    if not late:
+                        end = drain(session, app) or end
+                if not late:
+                    sent += session.data_to_send()
+            if late:
+                end = drain(session, app) or end
             if request.get("eof", True):
                 session.receive_eof()
-                end = drain(session, events) or end
+                end = drain(session, app) or end
         except RemoteProtocolError as error:
             sent += session.data_to_send()
             return {
                 "status": "error",
-                "events": events,
+                "events": app.events,
                 "sent": sent.hex(),
                 "error": error_json(error),
+                "sending": _sending(session),
             }
         except PeerError as error:
             end = {"peer_error": {"code": error.code, "reason": error.reason}}
         sent += session.data_to_send()
-        return {"status": "result", "events": events, "sent": sent.hex(), "end": end}
+        return {
+            "status": "result",
+            "events": app.events,
+            "sent": sent.hex(),
+            "end": end,
+            "sending": _sending(session),
+        }
 
 
 def _write_into(
@@ -205,6 +237,14 @@ def _drain(decoder: Decoder, events: list[dict[str, Any]]) -> bool:
         if event is NEED_DATA or event is END:
             return event is END
         _record(event, events)
+
+
+def _drain_iterated(decoder: Decoder, events: list[dict[str, Any]]) -> bool:
+    """The same through the events() iterator, which stops where next_event() would
+    return NEED_DATA or END; next_event() then says which."""
+    for event in decoder.events():
+        _record(event, events)
+    return _why_empty(decoder.next_event()) is END
 
 
 def _drain_batched(decoder: Decoder, events: list[dict[str, Any]]) -> bool:
@@ -236,17 +276,63 @@ def _record(event: object, events: list[dict[str, Any]]) -> None:
         events.append({"message": message_json(event)})
 
 
-def _drain_session(session: Session, events: list[dict[str, Any]]) -> str | None:
-    """Collect the data messages available now; "clean" once the peer closed cleanly."""
+class _Application:
+    """The application behind an adapter's session: it records what it is told and, once
+    it has read the peer's HELLO, sends the request's messages (FW-CNF-35, FW-CNF-36)."""
+
+    def __init__(self, session: Session, request: Mapping[str, Any]) -> None:
+        self.session = session
+        self.control = bool(request.get("control", False))
+        self.to_send = [
+            Message(m["type"], bytes.fromhex(m["payload"]), m["flags"])
+            for m in request.get("send", ())
+        ]
+        self.events: list[dict[str, Any]] = []
+
+    def record(self, event: object) -> str | None:
+        """Record a data message (and the peer's HELLO when asked), acting on it; "clean"
+        for the peer's clean end."""
+        if isinstance(event, PeerClosed):
+            return "clean"
+        if isinstance(event, Message):
+            self.events.append({"message": message_json(event)})
+        elif isinstance(event, PingReceived):
+            if self.control:
+                self.events.append({"ping": event.data.hex()})
+        elif isinstance(event, PeerHello):
+            if self.control:
+                limits = {
+                    "max_frame_size": event.max_frame_size,
+                    "max_message_size": event.max_message_size,
+                }
+                self.events.append({"hello": limits})
+            for message in self.to_send:
+                try:
+                    self.session.send(message)
+                except LocalProtocolError:
+                    break  # refused: the session has failed (FW-CNF-36)
+        return None
+
+
+def _sending(session: Session) -> str:
+    """FW-CNF-37: whether the session will queue nothing more."""
+    return "done" if session.sending_done else "open"
+
+
+_DECODE_DRAINS = {"events": _drain_iterated, "next_event": _drain, "next_events": _drain_batched}
+
+
+def _drain_session(session: Session, app: _Application) -> str | None:
+    """Collect the events available now; "clean" once the peer closed cleanly."""
     end = None
     while True:
         event = session.next_event()
         if event is NEED_DATA or event is END:
             return end
-        end = _record_session(event, events) or end
+        end = app.record(event) or end
 
 
-def _drain_session_batched(session: Session, events: list[dict[str, Any]]) -> str | None:
+def _drain_session_batched(session: Session, app: _Application) -> str | None:
     """The same through next_events(), whose empty list leaves next_event() to say why."""
     end = None
     while True:
@@ -260,16 +346,7 @@ def _drain_session_batched(session: Session, events: list[dict[str, Any]]) -> st
             _why_empty(event)
             return end
         for event in batch:
-            end = _record_session(event, events) or end
-
-
-def _record_session(event: object, events: list[dict[str, Any]]) -> str | None:
-    """Record a data message; "clean" for the peer's clean end."""
-    if isinstance(event, PeerClosed):
-        return "clean"
-    if isinstance(event, Message):
-        events.append({"message": message_json(event)})
-    return None
+            end = app.record(event) or end
 
 
 def serve(adapter: ReferenceAdapter, lines: Iterable[bytes], out: IO[str]) -> None:

@@ -21,7 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-PROTOCOL_VERSIONS = (1,)
+PROTOCOL_VERSIONS = (1, 2)
+"""The adapter protocol versions the runner speaks (FW-CNF-10, FW-CNF-38)."""
+LATEST_VERSION = PROTOCOL_VERSIONS[-1]
 HELLO_ATTEMPTS = 3
 STDERR_LINES_KEPT = 20
 READ_SIZE = 65536
@@ -50,6 +52,8 @@ class AdapterInfo:
     receive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Per request kind ("decode", "session"), the receive paths to run each vector through
     (FW-CNF-31); a kind not listed has one unnamed path."""
+    control: frozenset[str] = frozenset()
+    """The optional control events the adapter reports ("ping", FW-CNF-35)."""
 
 
 class AdapterProcess:
@@ -145,7 +149,12 @@ class AdapterProcess:
             raise AdapterFaultError("malformed reply", "hello without an implementation name")
         if not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles):
             raise AdapterFaultError("malformed reply", "hello without a list of profiles")
-        return AdapterInfo(int(version), implementation, tuple(profiles), _receive_paths(reply))
+        control = reply.get("control", [])
+        if not isinstance(control, list) or not all(isinstance(c, str) for c in control):
+            raise AdapterFaultError("malformed reply", "hello with a malformed 'control' field")
+        return AdapterInfo(
+            int(version), implementation, tuple(profiles), _receive_paths(reply), frozenset(control)
+        )
 
     def restart(self) -> None:
         """Kill the adapter and start a fresh one (FW-CNF-22)."""

@@ -37,8 +37,10 @@ EXIT_USAGE = 2
 DESCRIPTION = """\
 Run the Framewire test vectors against an implementation and report what conforms
 (spec section 10). Adapter mode drives the implementation through an adapter
-subprocess that speaks the adapter protocol (spec 10.3); live mode plays the vectors
-over real sockets against the implementation's echo peer (spec 10.5).
+subprocess that speaks the adapter protocol (spec 10.3, versions 1 and 2: a vector that
+reads late, asks for the peer's HELLO or sends messages needs version 2, and is
+reported skipped for a version 1 adapter); live mode plays the vectors over real
+sockets against the implementation's echo peer (spec 10.5).
 
 examples:
   framewire conformance --adapter "node js/bin/adapter.js" --report-json report.json

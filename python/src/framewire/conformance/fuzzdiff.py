@@ -41,6 +41,7 @@ from framewire.conformance.adapter_client import (
     AdapterUnusableError,
 )
 from framewire.conformance.fuzzgen import Generator, Request
+from framewire.conformance.runner import OPTIONAL_CONTROL, needs_version
 from framewire.conformance.vectors import (
     JSON,
     PROFILE_KINDS,
@@ -82,6 +83,8 @@ class Implementation:
         """The normal form of its reply to REQUEST; None when not sent or skipped."""
         if request.kind not in self.kinds:
             return None
+        if needs_version(request.fields) > self.process.info.version:
+            return None  # not sent, as the runner does not (FW-CNF-38)
         paths = self.process.info.receive.get(request.kind, ())
         receive = paths[request.pick % len(paths)] if paths else None
         self.sent[request.kind] += 1
@@ -108,13 +111,23 @@ def normal_reply(request: Request, reply: Mapping[str, Any], registry: Registry)
         if status == "error":
             return {"refused": True}
         return {"output": judge.hex_field(reply, "output", "encode reply")}
+    events = judge.normalize_events(reply.get("events"), registry)
     normal = {
-        "events": judge.normalize_events(reply.get("events"), registry),
+        # only the events every implementation reports: a PING event is optional (FW-CNF-35)
+        "events": [e for e in events if OPTIONAL_CONTROL.isdisjoint(e)],
         "end": judge.reply_end(reply, registry),
     }
     if request.kind == "session":
         sent = bytes.fromhex(judge.hex_field(reply, "sent", "session reply"))
         normal["sent"] = judge.normal_output(sent, str(request.fields["framing"]))
+        if "send" in request.fields:
+            # Whether the application's messages go out, and where among the PONGs, is
+            # not the same for every implementation when the session fails (FW-CNF-36).
+            normal["sent"] = [item for item in normal["sent"] if item[0] != "message"]
+        if "sending" in reply:  # version 2: only a wrong answer shows (FW-CNF-37)
+            problem = judge.compare_sending(reply, normal["end"])
+            if problem:
+                normal["sending"] = problem
     return normal
 
 
@@ -124,7 +137,7 @@ def unacceptable(normal: JSON) -> bool:
     ERROR reason that is not valid UTF-8 of at most 254 bytes (FW-ERR-2)."""
     if not isinstance(normal, dict):
         return False
-    if {"crashed", "fault", "refused"} & normal.keys():
+    if {"crashed", "fault", "refused", "sending"} & normal.keys():
         return True
     ends = [normal.get("end"), *normal.get("events", [])]
     names = [str(end["error"]) for end in ends if isinstance(end, dict) and "error" in end]

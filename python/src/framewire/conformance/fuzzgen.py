@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from framewire.conformance import wire
+from framewire.conformance.runner import VERSION_2_FIELDS
 from framewire.conformance.vectors import LIVE_ONLY_TAG, Case, Registry, cut
 
 FRAME_LIMITS = (256, 257, 300, 512, 1024, 4096, 65536, 1 << 20, 1 << 30)
@@ -30,6 +31,9 @@ MIN_LIMIT = 256  # FW-LIM-2
 ENCODE_SPLITS = (1, 2, 3, 7, 100, 254, 255, 256, 257, 1024, 1 << 20, 1 << 30)
 PING_SIZE = 8
 PING_FLOOD = 5000
+SEND_SIZES = (0, 8, 200)
+"""Payload sizes of the messages a session's application sends (FW-CNF-36): below the
+smallest MAX_MESSAGE_SIZE a peer may announce, so that no send is refused for its size."""
 """PINGs in a flood: their PONGs fill more than 64 KiB, a small device's whole send buffer."""
 MAX_HELLO_SETTINGS = 42  # FW-HEL-10
 MAX_CHUNK_CUTS = 16
@@ -152,6 +156,7 @@ class Generator:
         if case.kind == "decode":
             fields["hunting"] = bool(case.raw.get("hunting", False))
             fields["assemble"] = bool(case.raw.get("assemble", True))
+        fields |= {name: case.raw[name] for name in VERSION_2_FIELDS if name in case.raw}
         return self._request(case.kind, "vector-mutant", fields, data, note=case.id)
 
     def frames_decode(self) -> Request:
@@ -170,7 +175,7 @@ class Generator:
             "eof": self.chance(0.9),
             "hunting": hunting,
             "assemble": self.chance(0.8),
-        }
+        } | self.late()
         return self._request("decode", "frames-decode", fields, self.maybe_mutate(data))
 
     def frames_session(self) -> Request:
@@ -184,12 +189,27 @@ class Generator:
         if self.chance(0.9):
             data += wire.on_wire(framing, self.frame(wire.HELLO, self.hello_payload()))
         data += self.frames(framing, limits, rng.randint(0, 5))
+        # Version 2 (FW-CNF-34 to 36): read late, report the peer's HELLO, send messages.
+        fields: dict[str, Any] = {"case": "fuzz", "framing": framing, "limits": limits}
         if self.chance(0.03):  # more PONGs owed than a small send queue holds (FW-SEC-2)
             pings = [self.frame(wire.PING, self.nonzero(PING_SIZE)) for _ in range(PING_FLOOD)]
             data += wire.on_wire(framing, *pings)
+        else:  # read late, a send queue need not hold them all: no flood then
+            fields |= self.late()
         if self.chance(0.15):
             data += wire.on_wire(framing, self.frame(wire.ERROR, self.error_payload()))
-        fields = {"case": "fuzz", "framing": framing, "limits": limits, "eof": self.chance(0.9)}
+        fields["eof"] = self.chance(0.9)
+        if self.chance(0.5):
+            fields["control"] = True
+        if self.chance(0.3):
+            fields["send"] = [
+                {
+                    "type": rng.randint(wire.DATA, 0xFF),
+                    "flags": rng.randint(0, 15),
+                    "payload": self.payload(rng.choice(SEND_SIZES), exact=True).hex(),
+                }
+                for _ in range(rng.randint(1, 2))
+            ]
         return self._request("session", "frames-session", fields, self.maybe_mutate(bytes(data)))
 
     def encode(self) -> Request:
@@ -229,6 +249,10 @@ class Generator:
         return Request(
             kind, source, fields, data, self.cuts(len(data)), rng.randrange(1 << 16), note
         )
+
+    def late(self) -> dict[str, str]:
+        """Sometimes the field that reads no event before the last chunk (FW-CNF-34)."""
+        return {"read": "end"} if self.chance(0.25) else {}
 
     def limits(self) -> dict[str, int]:
         """Limits within the ranges of FW-LIM-2, mostly small ones that inputs can reach."""

@@ -18,6 +18,8 @@ from framewire.conformance.vectors import JSON, Case, Registry
 HEX = re.compile(r"^(?:[0-9a-f]{2})*$")
 SHOWN_HEX_DIGITS = 48
 MAX_TYPE, MAX_APP_FLAGS, MAX_CODE = 255, 15, 65535
+MAX_LIMIT = (1 << 32) - 1
+PING_HEX_DIGITS = 16  # a PING carries 8 bytes (FW-PNG-1)
 
 
 class MalformedReplyError(AdapterFaultError):
@@ -91,9 +93,23 @@ def normalize_events(events: Any, registry: Registry) -> list[dict[str, JSON]]:
             normalized.append({"piece": piece})
         elif key == "error":
             normalized.append({"error": error_name(body, registry, where)})
+        elif key == "hello":  # a session's control events (FW-CNF-35)
+            limits = {name: _int(body, name, MAX_LIMIT, where) for name in LIMIT_NAMES}
+            normalized.append({"hello": limits})
+        elif key == "ping":
+            normalized.append({"ping": _ping_data(body, where)})
         else:
             raise MalformedReplyError(f"{where}: unknown event {key!r}")
     return normalized
+
+
+LIMIT_NAMES = ("max_frame_size", "max_message_size")
+
+
+def _ping_data(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not HEX.match(value) or len(value) != PING_HEX_DIGITS:
+        raise MalformedReplyError(f"{where}: a ping event is not 8 bytes of hex")
+    return value
 
 
 def short(value: Any) -> str:
@@ -166,20 +182,49 @@ def check_encode(case: Case, reply: Mapping[str, Any]) -> str | None:
     )
 
 
-def check_session(case: Case, reply: Mapping[str, Any], registry: Registry) -> str | None:
-    """Judge a session reply: delivered messages, the bytes sent, the end (FW-CNF-17/18)."""
+def check_session(
+    case: Case,
+    reply: Mapping[str, Any],
+    registry: Registry,
+    *,
+    check_sending: bool = True,
+    unreported: frozenset[str] = frozenset(),
+) -> str | None:
+    """Judge a session reply: delivered messages, the bytes sent, the end (FW-CNF-17/18),
+    and, with CHECK_SENDING (version 2), whether the sending side is done (FW-CNF-37).
+    Expected control events of a kind in UNREPORTED are not expected (FW-CNF-35)."""
     expect = case.raw["expect"]
+    expected_events = [e for e in expect["events"] if unreported.isdisjoint(e)]
     events = normalize_events(reply.get("events"), registry)
     sent = bytes.fromhex(hex_field(reply, "sent", "session reply"))
     end = reply_end(reply, registry)
+    messages = [item["message"] for item in expect["sent"] if "message" in item]
     return (
-        compare_events(expect["events"], events)
+        compare_events(expected_events, events)
         or check_output(
-            sent, case.framing, expect["hello"], messages=[], sent=expect["sent"], registry=registry
+            sent,
+            case.framing,
+            expect["hello"],
+            messages=messages,
+            sent=expect["sent"],
+            registry=registry,
         )
         or _compare_hello_frame(expect.get("hello_frame"), sent, case.framing)
         or _compare_end(expect["end"], end)
+        or (compare_sending(reply, end) if check_sending else None)
     )
+
+
+def compare_sending(reply: Mapping[str, Any], end: JSON) -> str | None:
+    """FW-CNF-37: the sending side is done exactly when the session failed."""
+    sending = _field(reply, "sending", str, "session reply")
+    if sending not in ("open", "done"):
+        raise MalformedReplyError(f"session reply: 'sending' is {sending!r}")
+    failed = isinstance(end, dict)
+    want = "done" if failed else "open"
+    if sending == want:
+        return None
+    return f"sending: expected {want!r} after end {short(end)}, got {sending!r} (FW-CNF-37)"
 
 
 def _compare_hello_frame(expected: str | None, sent: bytes, framing: str) -> str | None:

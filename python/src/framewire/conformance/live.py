@@ -265,11 +265,13 @@ def _plan_session(case: Case, peer: PeerProfile) -> Plan | str:
         return f"needs an echo peer with deadlines {dict(deadlines)} (--live-deadlines)"
     if deadlines and not peer.controls_handshake:
         return "a deadline vector is played in --live-connect mode only (FW-CNF-28)"
+    if "send" in case.raw:
+        return "an echo peer's application sends only echoes (FW-CNF-36)"
     expect = case.raw["expect"]
     return Plan(
         case.input,
         case.eof,
-        [e["message"] for e in expect["events"]],
+        [e["message"] for e in expect["events"] if "message" in e],  # no control (FW-CNF-35)
         expect["sent"],
         clean_end=expect["end"] == "clean",
         settle=max([0.0, *(3 * ms / 1000 for ms in deadlines.values())]),

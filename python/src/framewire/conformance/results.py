@@ -84,7 +84,7 @@ class KnownFailures:
 
     def declared(self, case_id: str, delivery: str) -> bool:
         """Whether this delivery of this case is declared as failing. A delivery through a
-        named receive path ("bytes/feed+next_event") is also declared by its cut ("bytes")."""
+        named receive path ("bytes/feed+events") is also declared by its cut ("bytes")."""
         cut = delivery.split("/", 1)[0]
         return not {case_id, f"{case_id}/{delivery}", f"{case_id}/{cut}"}.isdisjoint(self.entries)
 

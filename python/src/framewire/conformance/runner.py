@@ -8,11 +8,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from framewire.conformance import judge
-from framewire.conformance.adapter_client import AdapterFaultError, AdapterProcess
+from framewire.conformance.adapter_client import (
+    LATEST_VERSION,
+    AdapterFaultError,
+    AdapterProcess,
+)
 from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome
 from framewire.conformance.vectors import LIVE_ONLY_TAG, PROFILE_KINDS, Case, Registry, deliveries
 
 Progress = Callable[[CaseResult], None]
+
+VERSION_2 = 2
+VERSION_2_FIELDS = ("read", "control", "send")
+"""The case fields that only a version 2 adapter can play (FW-CNF-38)."""
+OPTIONAL_CONTROL = frozenset({"ping"})
+"""The control events an adapter reports only when its hello says so (FW-CNF-35)."""
 
 
 class Adapter(Protocol):
@@ -41,18 +51,34 @@ def request_for(
             "hunting": bool(raw.get("hunting", False)),
             "assemble": bool(raw.get("assemble", True)),
         }
+    fields |= {name: raw[name] for name in VERSION_2_FIELDS if name in raw}
     if receive is not None:
         fields["receive"] = receive
     return case.kind, fields
 
 
-def judge_reply(case: Case, reply: Mapping[str, Any], registry: Registry) -> str | None:
-    """The difference between a result/error reply and the vector, or None."""
+def judge_reply(
+    case: Case,
+    reply: Mapping[str, Any],
+    registry: Registry,
+    version: int = LATEST_VERSION,
+    control: frozenset[str] = OPTIONAL_CONTROL,
+) -> str | None:
+    """The difference between a result/error reply of an adapter speaking protocol
+    VERSION and reporting the optional CONTROL events, and the vector, or None."""
     if case.kind == "decode":
         return judge.check_decode(case, reply, registry)
     if case.kind == "encode":
         return judge.check_encode(case, reply)
-    return judge.check_session(case, reply, registry)
+    unreported = OPTIONAL_CONTROL - control
+    return judge.check_session(
+        case, reply, registry, check_sending=version >= VERSION_2, unreported=unreported
+    )
+
+
+def needs_version(fields: Mapping[str, Any]) -> int:
+    """The adapter protocol version a case (its raw fields) or a request needs (FW-CNF-38)."""
+    return VERSION_2 if any(name in fields for name in VERSION_2_FIELDS) else 1
 
 
 def receive_paths(
@@ -74,8 +100,15 @@ def run_case(
     registry: Registry,
     seed: int,
     paths: Sequence[str | None] = (None,),
+    *,
+    version: int = LATEST_VERSION,
+    control: frozenset[str] = OPTIONAL_CONTROL,
 ) -> CaseResult:
-    """Run every delivery of CASE; the first 'skipped' reply skips the whole case."""
+    """Run every delivery of CASE through an adapter speaking protocol VERSION; the first
+    'skipped' reply skips the whole case, as does a case that needs a later version."""
+    if needs_version(case.raw) > version:
+        reason = f"needs adapter protocol version {needs_version(case.raw)}"
+        return CaseResult(case, "adapter", Outcome.SKIPPED, reason)
     result = CaseResult(case, "adapter", Outcome.PASSED)
     cuts = (
         [("whole", ())]
@@ -98,7 +131,7 @@ def run_case(
                 delivery.ok = False
                 delivery.detail = f"crashed: {judge.short(reply.get('detail', ''))}"
             elif status in ("result", "error"):
-                difference = judge_reply(case, reply, registry)
+                difference = judge_reply(case, reply, registry, version, control)
                 delivery.ok, delivery.detail = difference is None, difference or ""
             else:
                 raise judge.MalformedReplyError(f"unknown status {status!r}")
@@ -142,7 +175,11 @@ def run_adapter(
             result = CaseResult(case, "adapter", Outcome.NOT_APPLICABLE, reason)
         else:
             paths = receive_paths(adapter.info.receive, case.kind, receive)
-            result = known.settle(run_case(adapter, case, registry, seed, paths))
+            info = adapter.info
+            run = run_case(
+                adapter, case, registry, seed, paths, version=info.version, control=info.control
+            )
+            result = known.settle(run)
         results.append(result)
         if progress:
             progress(result)
