@@ -15,7 +15,7 @@ import pytest
 from io_peers import async_echo, echo, events_in, handshake_bytes
 from tls_peers import TlsFiles
 
-from framewire import Framing, Limits, Message, Options
+from framewire import Framing, Limits, Message, Options, _schema
 from framewire.aio import open_connection, start_server
 from framewire.errors import ErrorCode, RemoteProtocolError, TransportError
 from framewire.serial import SerialLink
@@ -343,6 +343,17 @@ def test_start_server_is_still_awaited_for_the_server() -> None:
 def test_a_send_frame_size_out_of_range_is_refused(size: int) -> None:
     with pytest.raises(ValueError, match="send_frame_size"):
         Options(send_frame_size=size)
+
+
+@pytest.mark.parametrize("size", [1, _schema.MAX_FRAME_SIZE.maximum])
+def test_a_send_frame_size_at_either_end_of_its_range_is_taken(size: int) -> None:
+    """Frames may be split to a single byte (FW-LIM-12) and up to the largest frame."""
+    assert Options(send_frame_size=size).send_frame_size == size
+
+
+def test_a_boolean_send_frame_size_is_refused() -> None:
+    with pytest.raises(TypeError, match="send_frame_size must be an int, not bool"):
+        Options(send_frame_size=True)
 
 
 def test_a_send_frame_size_that_is_not_an_int_is_refused() -> None:
