@@ -69,11 +69,11 @@ def test_each_decoder_runs_the_loop_in_force(receive_loop: str) -> None:
     decoder = Decoder()
     reader: Any = decoder._reader
     if receive_loop == "pure":
-        assert reader.compiled_run is None
+        assert reader.fast_paths.compiled_run is None
     else:
         from framewire._fastpath import decode_run  # noqa: PLC0415
 
-        assert reader.compiled_run is decode_run
+        assert reader.fast_paths.compiled_run is decode_run
     messages = [Message(0x40 + n, bytes([n]) * n, n % 16) for n in range(40)]
     encoder = Encoder(checksum=True)
     decoder.feed(b"".join(encoder.encode(m) for m in messages))

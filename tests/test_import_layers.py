@@ -41,6 +41,7 @@ LAYERS: dict[str, list[str]] = {
         "framewire._compiled",
         "framewire._receive_buffer",
         "framewire._assembler",
+        "framewire._fast_readers",
         "framewire._readers",
     ],
     "codec": [

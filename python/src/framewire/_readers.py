@@ -6,8 +6,10 @@ in the order of FW-HDR-6/7/8, apply the session's admission rule (`framewire.fra
 and hand data frames to the shared `MessageAssembler`.
 
 - `LengthPrefixedReader` (spec 4.1) decides every check but the checksum from the 9
-  header bytes, before the payload is buffered (FW-LEN-4, FW-LIM-3), and holds the two
-  fast paths for single-frame data messages, the common case on a busy connection.
+  header bytes, before the payload is buffered (FW-LEN-4, FW-LIM-3). Its fast paths for
+  single-frame data messages, the common case on a busy connection, live apart in
+  `framewire._fast_readers`, under the rule stated there; the reader asks them first and
+  takes over wherever they stop.
 - `DelimitedReader` (spec 4.2) finds each 0x00, COBS-decodes the frame and checks it
   whole (FW-HDR-8); it never buffers more than FW-DLM-4's bound of one encoded frame and,
   in the codec profile, reports a bad frame as `FrameDropped` and carries on (FW-DLM-6).
@@ -16,13 +18,13 @@ and hand data frames to the shared `MessageAssembler`.
 from __future__ import annotations
 
 import re
-import sys
 from collections import deque
 
-from framewire import _compiled, _schema
+from framewire import _schema
 from framewire._assembler import MessageAssembler
 from framewire._checksum import crc32c
 from framewire._cobs_codec import CobsDecodeError, cobs_decode
+from framewire._fast_readers import FastPaths
 from framewire._receive_buffer import ReceiveBuffer
 from framewire._typing import BytesLike
 from framewire.errors import ErrorCode, Recovery, RemoteProtocolError
@@ -33,28 +35,9 @@ _HEADER_SIZE = _schema.HEADER_SIZE
 _TRAILER_SIZE = _schema.TRAILER_SIZE
 _unpack_header = _schema.HEADER_WORD_STRUCT.unpack_from
 _unpack_trailer = _schema.TRAILER_STRUCT.unpack_from
-_new_tuple = tuple.__new__
-_FLAG_C = _schema.FLAG_C
-_FLAG_M = _schema.FLAG_M
-_FLAG_N = _schema.FLAG_N
-_APP_SHIFT = _schema.APP_FLAGS_SHIFT
-_FIRST_DATA_TYPE = _schema.FIRST_APPLICATION_TYPE
-# The fast paths take a header whose magic and version are right and whose M, N and R
-# bits are clear: a single-frame data message (C may be set: its trailer is checked there).
-_FAST_MASK = _schema.HEADER_WORD_MAGIC_VERSION_MASK | _FLAG_M | _FLAG_N | _schema.FLAG_R
-_FAST_WORD = _schema.HEADER_WORD
 
 _ZERO = re.compile(b"\x00")
 """The frame delimiter (FW-DLM-1), to search a memoryview."""
-
-_SNAPSHOT_PAYLOAD_BELOW = 1024
-"""Payloads of a run that starts with one smaller than this are sliced from a snapshot."""
-_SNAPSHOT_FIRST = 4096
-"""First snapshot window of _decode_small_messages()."""
-_SNAPSHOT_GROWTH = 4
-"""Factor by which the snapshot window grows while runs of small messages use it up."""
-_SNAPSHOT_LARGEST = 64 * 1024
-"""Largest snapshot window; payloads above it are copied straight from the buffer."""
 
 
 def checksum_fault(source: BytesLike, base: int, end: int) -> Fault | None:
@@ -115,15 +98,15 @@ class FrameReader:
         """After the header checks: the session's admission rule (FW-SES-6), then, for a
         data frame, the message rules (spec 5.3)."""
         fault = self.admission.fault(frame_type)
-        if fault is None and frame_type >= _FIRST_DATA_TYPE:
+        if fault is None and frame_type >= _schema.FIRST_APPLICATION_TYPE:
             fault = self.assembler.fault(flags, frame_type, length)
         return fault
 
     def frame_event(self, flags: int, frame_type: int, payload: bytes) -> Message | Fragment | None:
         """Apply a checked frame: a control frame is a message of its own, a data frame
         goes to the assembler."""
-        if frame_type < _FIRST_DATA_TYPE:
-            return _new_tuple(Message, (frame_type, payload, 0))
+        if frame_type < _schema.FIRST_APPLICATION_TYPE:
+            return Message(frame_type, payload)
         return self.assembler.add(flags, frame_type, payload)
 
     def error(self, fault: Fault, *, recoverable: bool | None = None) -> RemoteProtocolError:
@@ -157,11 +140,8 @@ class LengthPrefixedReader(FrameReader):
         self.frame_word = 0
         self.frame_type = 0
         self.frame_length = 0
-        max_message = assembler.max_message
-        self.fast_limit = min(self.max_frame, max_message or self.max_frame)
-        self.snapshot_largest = min(_SNAPSHOT_LARGEST, _HEADER_SIZE + self.fast_limit)
-        self.compiled_run = _compiled.DECODE_RUN
-        """The compiled loop of decode_run(), or None: the pure-Python loops below."""
+        largest = min(self.max_frame, assembler.max_message or self.max_frame)
+        self.fast_paths = FastPaths(buffer, assembler, largest)
         self.update_fast_path()
 
     def admit(self, admission: Admission) -> None:
@@ -177,73 +157,16 @@ class LengthPrefixedReader(FrameReader):
 
     def next_event(self) -> DecoderEvent:
         if self.fast:
-            found: list[Message | Fragment | FrameDropped] = []
-            self._decode_in_place(found, 1)
-            if found:
-                return found[0]
-        return self._next_frame()
+            event = self.fast_paths.first()
+            if event is not None:
+                return event
+        return self.general_event()
 
     def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
-        """The batched fast path: append the run of whole single-frame data messages at
-        the read offset; stop at anything else (left to next_event()).
+        self.fast_paths.run(batch)
 
-        Small payloads are sliced from a snapshot of the buffer (`_decode_small_messages`),
-        larger ones copied straight from it (`_decode_in_place`): a bytes slice costs
-        less than a memoryview slice for a small payload, but the snapshot copies every
-        byte once more, which costs more than it saves on a large one.
-        """
-        buffer = self.buffer
-        if buffer.end - buffer.start < _HEADER_SIZE:
-            return
-        if self.compiled_run is not None:
-            buffer.start = self.compiled_run(
-                buffer.data,
-                buffer.start,
-                buffer.end,
-                self.fast_limit,
-                Message,
-                batch,
-                sys.maxsize,
-                _FAST_WORD,
-                _FAST_MASK,
-            )
-            return
-        if _unpack_header(buffer.data, buffer.start)[2] < _SNAPSHOT_PAYLOAD_BELOW:
-            self._decode_small_messages(batch)
-        else:
-            self._decode_in_place(batch, sys.maxsize)
-
-    def _decode_in_place(self, found: list[Message | Fragment | FrameDropped], most: int) -> None:
-        """Append up to `most` whole single-frame data messages, with or without their
-        checksum, each payload copied once from the buffer. Anything else, a wrong
-        checksum included, is left to the general path, which checks it again and
-        reports it."""
-        buffer = self.buffer
-        data, view, pos, available = buffer.data, buffer.view, buffer.start, buffer.end
-        largest, assemble, append = self.fast_limit, self.assembler.assemble, found.append
-        while most and available - pos >= _HEADER_SIZE:
-            word, frame_type, length = _unpack_header(data, pos)
-            if word & _FAST_MASK != _FAST_WORD or frame_type < _FIRST_DATA_TYPE or length > largest:
-                break
-            start = pos + _HEADER_SIZE
-            end = start + length
-            frame_end = end + _TRAILER_SIZE if word & _FLAG_C else end
-            if frame_end > available or (
-                frame_end != end and crc32c(view[pos:end]) != _unpack_trailer(data, end)[0]
-            ):
-                break
-            payload = bytes(view[start:end])
-            app_flags = (word & 0xFF) >> _APP_SHIFT
-            if assemble:
-                append(_new_tuple(Message, (frame_type, payload, app_flags)))
-            else:
-                append(Fragment(frame_type, app_flags, payload, True, True))
-            pos = frame_end
-            most -= 1
-        buffer.start = pos
-
-    def _next_frame(self) -> DecoderEvent:
-        """The general path: every kind of frame, every check, in the order of FW-HDR-7."""
+    def general_event(self) -> DecoderEvent:
+        """The general reader: every kind of frame, every check, in the order of FW-HDR-7."""
         buffer = self.buffer
         while True:
             available = buffer.end - buffer.start
@@ -260,7 +183,9 @@ class LengthPrefixedReader(FrameReader):
                 self.frame_word = word
                 self.frame_type = frame_type
                 self.frame_length = length
-                self.frame_size = _HEADER_SIZE + length + (_TRAILER_SIZE if word & _FLAG_C else 0)
+                self.frame_size = (
+                    _HEADER_SIZE + length + (_TRAILER_SIZE if word & _schema.FLAG_C else 0)
+                )
             if available < self.frame_size:
                 if self.eof:
                     raise self.error(
@@ -275,7 +200,7 @@ class LengthPrefixedReader(FrameReader):
             start = buffer.start + _HEADER_SIZE
             end = start + self.frame_length
             word = self.frame_word
-            if word & _FLAG_C:
+            if word & _schema.FLAG_C:
                 fault = checksum_fault(buffer.view, buffer.start, end - buffer.start)
                 if fault is not None:
                     raise self.error(fault)
@@ -301,91 +226,6 @@ class LengthPrefixedReader(FrameReader):
                 )
             )
         return self.end_of_input()
-
-    def _decode_small_messages(self, batch: list[Message | Fragment | FrameDropped]) -> None:
-        """Append to `batch` the run of whole single-frame data messages at the read
-        offset whose frames fit in a snapshot window; stop at anything else.
-
-        Why it looks like this: as the loop runs once per message,
-        the loop keeps everything in local variables (a global or attribute lookup costs
-        as much as an operation), and slices payloads from a `bytes` snapshot of the
-        buffer, positions counted from the snapshot's start (a bytes slice costs less
-        than bytes(memoryview slice)). The window starts small and grows fourfold (or to
-        the next frame's size) while it is used up, so a run that stops early (a frame off
-        the fast path) wastes at most the first window's copy, and a frame larger than any
-        window is left to next_event() after a look at its header. The window never
-        exceeds the largest frame the fast path takes (`fast_limit` of payload), so a
-        frame that fits in it has passed the frame and message size limits (FW-LIM-3,
-        FW-MSG-10) without a comparison of its own.
-        The checks are those of the general path for a single-frame data message, in a
-        cheaper form: magic, version, R, M and N in one masked compare (FW-HDR-6; one
-        plain compare for a header with no flag at all, the common case); a data type
-        (FW-HDR-6, FW-SES-6: the fast path runs only while data is accepted and no
-        message is in progress); and, with C, the CRC-32C, computed over a view of the
-        snapshot with no copy (FW-CRC-3). Anything else stops the run.
-        """
-        unpack, unpack_trailer, crc, new, message_class = (
-            _unpack_header,
-            _unpack_trailer,
-            crc32c,
-            _new_tuple,
-            Message,
-        )
-        header_size, trailer_size, shift = _HEADER_SIZE, _TRAILER_SIZE, _APP_SHIFT
-        plain, mask, first_data_type, flag_c = _FAST_WORD, _FAST_MASK, _FIRST_DATA_TYPE, _FLAG_C
-        append = batch.append
-        buffer = self.buffer
-        view, pos, wpos = buffer.view, buffer.start, buffer.end
-        largest = self.snapshot_largest
-        if wpos - pos < header_size:
-            return
-        word, frame_type, length = unpack(buffer.data, pos)
-        if (
-            word & mask != plain
-            or frame_type < first_data_type
-            or header_size + length + trailer_size > largest
-        ):
-            return  # the next frame is not for this loop: no snapshot, next_event() takes it
-        window = min(_SNAPSHOT_FIRST, largest)
-        while wpos - pos >= header_size:
-            size = min(wpos - pos, window)
-            snapshot = bytes(view[pos : pos + size])
-            snapshot_view: memoryview | None = None
-            offset = 0
-            last_header = size - header_size  # the last offset where a header fits
-            needed = header_size  # bytes of the frame at `offset` that the window lacks
-            while offset <= last_header:
-                word, frame_type, length = unpack(snapshot, offset)
-                start = offset + header_size
-                end = start + length
-                if word == plain and frame_type >= first_data_type:  # no flag: the common case
-                    if end > size:
-                        needed = end - offset
-                        break
-                    append(new(message_class, (frame_type, snapshot[start:end], 0)))
-                    offset = end
-                    continue
-                if word & mask != plain or frame_type < first_data_type:
-                    buffer.start = pos + offset
-                    return  # not a single-frame data message: for next_event()
-                frame_end = end + trailer_size if word & flag_c else end
-                if frame_end > size:
-                    needed = frame_end - offset
-                    break
-                if frame_end != end:
-                    if snapshot_view is None:
-                        snapshot_view = memoryview(snapshot)
-                    if crc(snapshot_view[offset:end]) != unpack_trailer(snapshot, end)[0]:
-                        buffer.start = pos + offset
-                        return  # next_event() reports checksum-mismatch
-                app_flags = (word & 0xFF) >> shift
-                append(new(message_class, (frame_type, snapshot[start:end], app_flags)))
-                offset = frame_end
-            pos += offset
-            if wpos - pos < needed or needed > largest:
-                break  # the rest is a partial frame, or one too large for any window
-            window = min(max(_SNAPSHOT_GROWTH * window, needed), largest)
-        buffer.start = pos
 
 
 def _find_zero(data: BytesLike) -> int:
@@ -522,7 +362,7 @@ class DelimitedReader(FrameReader):
         if fault is not None:
             self._drop(fault)
             return
-        expected = _HEADER_SIZE + length + (_TRAILER_SIZE if word & _FLAG_C else 0)
+        expected = _HEADER_SIZE + length + (_TRAILER_SIZE if word & _schema.FLAG_C else 0)
         if size != expected:
             self._drop(
                 Fault(
@@ -533,7 +373,7 @@ class DelimitedReader(FrameReader):
             )
             return
         end = _HEADER_SIZE + length
-        if word & _FLAG_C:
+        if word & _schema.FLAG_C:
             fault = checksum_fault(frame, 0, end)
             if fault is not None:
                 self._drop(fault)

@@ -181,9 +181,8 @@ class Decoder:
         """
         batch: list[Message | Fragment | FrameDropped] = []
         reader = self._reader
-        assemble = self._assembler.assemble
         while True:
-            if reader.fast and assemble and not self._waiting:
+            if reader.fast and not self._waiting:
                 reader.decode_run(batch)
             try:
                 event = self.next_event()
