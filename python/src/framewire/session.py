@@ -75,6 +75,53 @@ class SessionState(enum.Enum):
     FAILED = "FAILED"
 
 
+class _SessionInput(enum.Enum):
+    """What moves a session from one state to another (spec 6.8, the transitions table)."""
+
+    PREFACE = "preface"
+    """All 8 preface bytes have arrived, as expected (FW-PRE-2)."""
+    HELLO = "HELLO"
+    DATA = "data"
+    PING = "PING"
+    PONG = "PONG"
+    ERROR = "ERROR"
+    """The peer's ERROR frame, even a malformed one (FW-ERR-4)."""
+    CLEAN_END = "clean end"
+    """End of input at a frame boundary, outside a message (FW-CLS-2)."""
+    FAILURE = "failure"
+    """Any other error: found in the input, or our own (a deadline, FW-LIM-6)."""
+
+
+_TRANSITIONS: dict[tuple[SessionState, _SessionInput], SessionState] = {
+    (SessionState.AWAIT_PREFACE, _SessionInput.PREFACE): SessionState.AWAIT_HELLO,
+    (SessionState.AWAIT_PREFACE, _SessionInput.FAILURE): SessionState.FAILED,
+    (SessionState.AWAIT_HELLO, _SessionInput.HELLO): SessionState.OPEN,
+    (SessionState.AWAIT_HELLO, _SessionInput.ERROR): SessionState.FAILED,
+    (SessionState.AWAIT_HELLO, _SessionInput.FAILURE): SessionState.FAILED,
+    (SessionState.OPEN, _SessionInput.DATA): SessionState.OPEN,
+    (SessionState.OPEN, _SessionInput.PING): SessionState.OPEN,
+    (SessionState.OPEN, _SessionInput.PONG): SessionState.OPEN,
+    (SessionState.OPEN, _SessionInput.CLEAN_END): SessionState.PEER_DONE,
+    (SessionState.OPEN, _SessionInput.ERROR): SessionState.FAILED,
+    (SessionState.OPEN, _SessionInput.FAILURE): SessionState.FAILED,
+    (SessionState.PEER_DONE, _SessionInput.FAILURE): SessionState.FAILED,
+}
+"""The session's transitions (spec 6.8): (state, input) -> the next state; a pair that is
+not here cannot happen. `Session._move` takes each transition through this table but
+one: a data message, the hot path, is delivered with no look-up, as the decoder admits
+data only in a state with a `data` row. The admission rules below are read from it.
+What a transition does beside the move (answer a PING, queue our ERROR, ...) is the
+method that makes it."""
+
+_FRAME_INPUTS = {
+    _SessionInput.HELLO: _schema.TYPE_HELLO,
+    _SessionInput.ERROR: _schema.TYPE_ERROR,
+    _SessionInput.PING: _schema.TYPE_PING,
+    _SessionInput.PONG: _schema.TYPE_PONG,
+}
+"""The inputs that are control frames, and their types."""
+
+
 @dataclass(frozen=True, slots=True)
 class _StateAdmission:
     """The "accepts" column of the state table (spec 6.8) for one state, as the decoder
@@ -83,6 +130,12 @@ class _StateAdmission:
 
     data: bool
     control: frozenset[int]
+
+    @classmethod
+    def of(cls, state: SessionState) -> _StateAdmission:
+        """The frames that move `state` somewhere in the transitions table."""
+        control = {kind for item, kind in _FRAME_INPUTS.items() if (state, item) in _TRANSITIONS}
+        return cls((state, _SessionInput.DATA) in _TRANSITIONS, frozenset(control))
 
     def fault(self, frame_type: int) -> Fault | None:
         if frame_type >= _schema.FIRST_APPLICATION_TYPE:
@@ -100,14 +153,12 @@ class _StateAdmission:
         return Fault(ErrorCode.UNEXPECTED_MESSAGE, statement, f"{name} not accepted now")
 
 
-_ADMISSIONS: dict[SessionState, _StateAdmission] = {
-    SessionState.AWAIT_HELLO: _StateAdmission(
-        False, frozenset({_schema.TYPE_HELLO, _schema.TYPE_ERROR})
-    ),
-    SessionState.OPEN: _StateAdmission(
-        True, frozenset({_schema.TYPE_ERROR, _schema.TYPE_PING, _schema.TYPE_PONG})
-    ),
+_ADMISSIONS = {
+    state: admission
+    for state in SessionState
+    if (admission := _StateAdmission.of(state)).data or admission.control
 }
+"""The admission rule of each state that reads frames."""
 
 
 _DEFAULT_OPTIONS = Options()
@@ -317,7 +368,7 @@ class Session:
                 )
             return False
         self._preface_scratch = bytearray()
-        self._enter(SessionState.AWAIT_HELLO)
+        self._move(_SessionInput.PREFACE)
         return True
 
     def _control(self, message: Message) -> SessionEvent | None:
@@ -348,16 +399,18 @@ class Session:
                 if own is None
                 else min(own, hello.max_frame_size),
             )
-            self._enter(SessionState.OPEN)
+            self._move(_SessionInput.HELLO)
             return hello
         if frame_type == _schema.TYPE_ERROR:
             (code,) = _schema.ERROR_CODE_STRUCT.unpack_from(payload)
             reason = payload[_schema.ERROR_CODE_SIZE :].decode("utf-8")
             raise self._fail(PeerError(code, reason), by_peer=True)  # FW-ERR-3
         if frame_type == _schema.TYPE_PING:
+            self._move(_SessionInput.PING)
             if not self._sending_done:  # FW-PNG-2: answer before any data not yet started
                 self._control_out.append(self._encoder.pong(payload))
             return PingReceived(payload)
+        self._move(_SessionInput.PONG)
         if payload in self._pings_outstanding:
             self._pings_outstanding.remove(payload)
             return PongReceived(payload)
@@ -374,7 +427,7 @@ class Session:
                 )
             )
         if self.state is SessionState.OPEN:
-            self._enter(SessionState.PEER_DONE)
+            self._move(_SessionInput.CLEAN_END)
             return PeerClosed()
         return END
 
@@ -474,9 +527,10 @@ class Session:
 
     # --- state -----------------------------------------------------------------------------
 
-    def _enter(self, state: SessionState) -> None:
-        self.state = state
-        admission = _ADMISSIONS.get(state)
+    def _move(self, happened: _SessionInput) -> None:
+        """Take the transition of the table (spec 6.8), and its admission rule."""
+        self.state = _TRANSITIONS[self.state, happened]
+        admission = _ADMISSIONS.get(self.state)
         if admission is not None:
             self._decoder.admit(admission)
 
@@ -490,7 +544,7 @@ class Session:
         queued before the failure still goes out, then our ERROR.
         """
         self._failure = error
-        self.state = SessionState.FAILED
+        self._move(_SessionInput.ERROR if by_peer else _SessionInput.FAILURE)
         if by_peer:
             self._data_out.clear()
         elif (
