@@ -77,6 +77,7 @@ TARGETS = (
     "framewire.decoder",
     "framewire._receive_buffer",
     "framewire._readers",
+    "framewire._fast_readers",
     "framewire._assembler",
     "framewire.encoder",
     "framewire.session",

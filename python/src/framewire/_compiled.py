@@ -2,10 +2,10 @@
 
 The pure-Python code is the reference; the compiled module (`framewire._fastpath`, built
 with the wheel where a C compiler is present, see python/hatch_build.py) replaces only
-the length-prefixed reader's loop over a run of whole single-frame data messages. It is
-left unused when it is absent, when `FRAMEWIRE_PURE_PYTHON` is set (to anything but
-empty or 0), or when the header layout it was built for is not the schema's. Each
-reader takes the path in force when it is made (tests switch `DECODE_RUN`).
+the loop of the fast paths (`framewire._fast_readers`) over a run of whole single-frame
+data messages. It is left unused when it is absent, when `FRAMEWIRE_PURE_PYTHON` is set
+(to anything but empty or 0), or when the header layout it was built for is not the
+schema's. Each reader takes the path in force when it is made (tests switch `DECODE_RUN`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 /*
  * framewire._fastpath: the compiled receive path's one loop, the length-prefixed reader's
- * run of whole single-frame data messages (framewire._readers.LengthPrefixedReader).
+ * run of whole single-frame data messages (framewire._fast_readers.FastPaths.run), bound by
+ * the rule of that module: it takes a prefix of what the general reader would return.
  *
  * Why C here and nowhere else: at small payloads the cost of receiving is the Python
  * work per frame (unpack a header, compare, slice, build a Message); here that work is a
@@ -132,7 +133,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     "framewire._fastpath",
-    "The compiled receive path's frame loop (see framewire._readers).",
+    "The compiled receive path's frame loop (see framewire._fast_readers).",
     -1,
     methods,
     NULL,
