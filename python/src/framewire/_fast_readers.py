@@ -1,16 +1,19 @@
 """The length-prefixed reader's fast paths, kept apart from the general reader under one rule.
 
 The rule: given the same buffered bytes and the same reader state, a fast path returns a
-prefix of the events that the general reader (`LengthPrefixedReader.general_event`)
-would return, and leaves the read offset just after the frames of that prefix, so that
+prefix of the events that the general reader
+(`framewire._readers.LengthPrefixedReader.general_event`) would return, made of data
+messages only, and leaves the read offset just after the frames of that prefix, so that
 the general reader, taking over from there, returns the rest as if it had decoded the
-prefix itself. A fast path may stop early at anything unusual: a control frame, a frame
-of a multi-frame message, a wrong checksum, a frame over the size limits, a partial
-frame. It never reports an error: every error is the general reader's to find and
-report. Fast paths run only while the reader's `fast` is true (data admitted, no
-message in progress, no frame header pending), the state in which a whole single-frame
-data message is an event on its own. tests/test_fast_readers.py checks the rule for
-every path below, the compiled one included.
+prefix itself. (Data messages only: a control message ends a batch of
+`framewire.Decoder.next_events`, so that a session acts on it before what follows.) A fast
+path may stop early at anything unusual: a control frame, a frame of a multi-frame
+message, a wrong checksum, a frame over the size limits, a partial frame. It never
+reports an error: every error is the general reader's to find and report. Fast paths run
+only while the reader's `fast` is true (data admitted, no message in progress, no frame
+header pending), the state in which a whole single-frame data message is an event on its
+own. tests/test_fast_readers.py checks the rule for every path below, the compiled one
+included.
 
 The paths take only whole single-frame data messages, the common case on a busy
 connection, and make the general reader's checks for such a message in a cheaper form:
