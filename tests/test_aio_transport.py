@@ -266,7 +266,7 @@ def test_call_timeout_leaves_the_connection_usable() -> None:
 
 def test_error_from_peer_raises_peer_error() -> None:
     async def refuse(channel: AsyncChannel) -> None:
-        channel.fail("no thanks")
+        channel.fail(detail="no thanks")
 
     async def scenario() -> None:
         async with (
@@ -278,6 +278,22 @@ def test_error_from_peer_raises_peer_error() -> None:
         assert caught.value.name == "internal-error"
 
     run(scenario())
+
+
+def test_fail_with_a_str_where_the_code_goes_names_the_order() -> None:
+    """As on the blocking channel: an old-order call is a TypeError and fails nothing."""
+
+    async def scenario() -> Message | None:
+        async with (
+            await start_server(("127.0.0.1", 0), echo, deadlines=FAST) as server,
+            await open_connection(server.address, deadlines=FAST) as channel,
+        ):
+            with pytest.raises(TypeError, match=r"fail\(code, detail\)"):
+                channel.fail("the database is down")  # type: ignore[arg-type]
+            await channel.send(Message(DATA, b"still open"))
+            return await channel.recv(timeout=2)
+
+    assert run(scenario()) == Message(DATA, b"still open")
 
 
 def test_back_pressure_both_ways() -> None:

@@ -383,6 +383,14 @@ def test_frame_error_queues_error_frame_and_is_permanent() -> None:
     a.receive_data(b"ignored after failure")  # FW-SES-3: discarded
 
 
+def test_fail_with_a_str_where_the_code_goes_names_the_order() -> None:
+    a, _ = pair(LP)
+    with pytest.raises(TypeError, match=r"fail\(code, detail\)"):
+        a.fail("frame deadline expired")  # type: ignore[arg-type]
+    assert a.data_to_send() == b""  # nothing failed, nothing queued
+    a.send(Message(0x40, b"still open"))
+
+
 def test_fail_with_timeout_queues_error_304() -> None:
     assert not pair(LP)[0].frame_in_progress
     a, _ = pair(LP)

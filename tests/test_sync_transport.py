@@ -255,7 +255,7 @@ def test_call_timeout_leaves_the_connection_usable(echo_server: Server, framing:
 
 def test_error_from_peer_raises_peer_error(address: Address) -> None:
     def refuse(channel: Channel) -> None:
-        channel.fail("no thanks")
+        channel.fail(detail="no thanks")
 
     with (
         serve(address, refuse, deadlines=FAST) as server,
@@ -265,6 +265,19 @@ def test_error_from_peer_raises_peer_error(address: Address) -> None:
         channel.recv(timeout=2)
     assert caught.value.code == ErrorCode.INTERNAL_ERROR
     assert caught.value.name == "internal-error"
+    assert caught.value.reason == "no thanks"
+
+
+def test_fail_with_a_str_where_the_code_goes_names_the_order(
+    echo_server: Server, framing: Framing
+) -> None:
+    """``fail()`` once took the detail first: such a call is a TypeError that names
+    ``fail(code, detail)``, and it fails nothing."""
+    with connect(echo_server.address, options=Options(framing), deadlines=FAST) as channel:
+        with pytest.raises(TypeError, match=r"fail\(code, detail\)"):
+            channel.fail("the database is down")  # type: ignore[arg-type]
+        channel.send(Message(DATA, b"still open"))
+        assert channel.recv(timeout=2) == Message(DATA, b"still open")
 
 
 def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: Framing) -> None:

@@ -43,7 +43,7 @@ print("a code we do not know:", ErrorCode.lookup(4242))
 # 3. The peer failed the connection with an ERROR frame: a PeerError, fatal too.
 def refuse(channel: Channel) -> None:
     channel.recv()
-    channel.fail("the database is down")  # internal-error (305) by default
+    channel.fail(detail="the database is down")  # internal-error (305) by default
 
 
 with serve(("127.0.0.1", 0), refuse) as server, connect(server.address) as channel:

@@ -167,7 +167,7 @@ function echoMessage(m) {
     }
   } catch (e) {
     log(`#${connectionNumbers.get(this)}: cannot echo: ${/** @type {Error} */ (e).message}`);
-    this.abort('echo failed');
+    this.fail('internal-error', 'echo failed');
   }
 }
 

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { SessionCore } from './session-core.js';
-import { FramewireError, TransportError } from './errors.js';
+import { BY_NAME, FramewireError, TransportError, UsageError } from './errors.js';
 
 /**
  * @typedef {import('./session-core.js').SessionOptions & {
@@ -335,11 +335,17 @@ export class Session extends EventEmitter {
   }
 
   /**
-   * Fail the connection for a reason of the application (FW-ERR-6: internal-error).
-   * @param {string} [reason]
+   * Fail the connection ourselves: ERROR with `code` (`internal-error` for this side's own
+   * fault, FW-ERR-6; `timeout` for a peer that does not answer, FW-PNG-4) and `detail`,
+   * half-close, linger. The order is Python's `channel.fail(code, detail)`.
+   * @param {string | number} code a registry name or number
+   * @param {string} [detail]
    */
-  abort(reason = 'aborted by the application') {
-    this._dispatch(this.core.fail('internal-error', reason));
+  fail(code, detail) {
+    if (typeof code === 'string' && !BY_NAME.has(code)) {
+      throw new UsageError(`fail(code, detail) takes a registry name or number first, not ${JSON.stringify(code)}`);
+    }
+    this._dispatch(this.core.fail(code, detail));
     this._flush();
   }
 

@@ -59,6 +59,7 @@ from framewire.errors import (
     PeerError,
     RemoteProtocolError,
     TransportError,
+    check_fail_code,
 )
 from framewire.events import (
     Fragment,
@@ -537,9 +538,10 @@ class _AsyncChannelBase(Generic[DataEvent]):
         protocol.write_pending()
         protocol.write_eof()
 
-    def fail(self, detail: str = "", code: ErrorCode = ErrorCode.INTERNAL_ERROR) -> None:
+    def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves: ERROR (``internal-error`` by default, FW-ERR-6),
         half-close, and close after the linger deadline. Later calls raise the error."""
+        check_fail_code(code)
         if self._protocol.failure is not None:
             return
         with contextlib.suppress(RemoteProtocolError, PeerError):
@@ -575,7 +577,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
         """Close cleanly; or, when the block raised (or was cancelled), fail with
         ``internal-error`` first: the peer must not take that for a clean end (FW-ERR-6)."""
         if exc is not None:
-            self.fail(APPLICATION_FAILED)
+            self.fail(detail=APPLICATION_FAILED)
         await self.close()
 
     # -- helpers ------------------------------------------------------------------------
@@ -625,7 +627,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
 
     def _abort_message(self, reason: BaseException) -> None:
         """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
-        self.fail(f"the application abandoned a message: {type(reason).__name__}")
+        self.fail(detail=f"the application abandoned a message: {type(reason).__name__}")
 
 
 class AsyncChannel(_AsyncChannelBase[Message]):

@@ -190,6 +190,19 @@ _BY_NAME: dict[str, ErrorCode] = {code.wire_name: code for code in ErrorCode}
 _BY_NUMBER: dict[int, ErrorCode] = {int(code): code for code in ErrorCode}
 
 
+def check_fail_code(code: object) -> None:
+    """Refuse anything but an `ErrorCode` as the first argument of a ``fail()``.
+
+    The channels' ``fail()`` once took the detail first; such a call would otherwise send
+    its text where the code goes, or fail far from the mistake.
+    """
+    if not isinstance(code, ErrorCode):
+        raise TypeError(
+            f"fail(code, detail) takes an ErrorCode first, not {type(code).__name__} "
+            f"{code!r}; pass the text as detail=..."
+        )
+
+
 class FramewireError(Exception):
     """Base class of every exception that Framewire raises on purpose."""
 

@@ -46,6 +46,7 @@ from framewire.errors import (
     LocalProtocolError,
     PeerError,
     RemoteProtocolError,
+    check_fail_code,
 )
 from framewire.events import (
     END,
@@ -454,6 +455,7 @@ class Session:
         Queues the ERROR frame when one is due and raises the resulting RemoteProtocolError
         (or the error that failed the session before).
         """
+        check_fail_code(code)
         if self._failure is not None:
             raise self._failure
         detail = detail or code.wire_name

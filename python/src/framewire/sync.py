@@ -59,6 +59,7 @@ from framewire.errors import (
     PeerError,
     RemoteProtocolError,
     TlsError,
+    check_fail_code,
 )
 from framewire.events import (
     END,
@@ -233,9 +234,10 @@ class _ChannelBase(Generic[DataEvent]):
             self.close_write()
         self._linger_and_close()
 
-    def fail(self, detail: str = "", code: ErrorCode = ErrorCode.INTERNAL_ERROR) -> None:
+    def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves: send ERROR (``internal-error`` by default,
         FW-ERR-6), half-close, linger, close. Later calls raise the resulting error."""
+        check_fail_code(code)
         if not self._life.usable:
             return
         try:
@@ -255,7 +257,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Close cleanly; or, when the block raised, fail with ``internal-error`` first: the
         application gave up, and the peer must not take that for a clean end (FW-ERR-6)."""
         if exc is not None:
-            self.fail(APPLICATION_FAILED)
+            self.fail(detail=APPLICATION_FAILED)
         self.close()
 
     # -- the receive loop -------------------------------------------------------------
@@ -409,7 +411,7 @@ class _ChannelBase(Generic[DataEvent]):
 
     def _abort_message(self, reason: BaseException) -> None:
         """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
-        self.fail(f"the application abandoned a message: {type(reason).__name__}")
+        self.fail(detail=f"the application abandoned a message: {type(reason).__name__}")
 
     def _call_session(self, method: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run a session operation; a failure of the session fails the connection."""
