@@ -355,11 +355,11 @@ def test_protocol_error_raised_to_the_client() -> None:
 
 
 def test_streaming_receive_with_no_message_limit(address: Address) -> None:
-    """streaming=True: pieces come as Fragments and go back out as a stream (FW-LIM-5)."""
+    """streaming=True: pieces come as `Piece` events and go back out as a stream (FW-LIM-5)."""
 
     async def streaming_echo(channel: AsyncStreamingChannel) -> None:
         outgoing = None
-        while (piece := await channel.recv_fragment()) is not None:
+        while (piece := await channel.recv_piece()) is not None:
             if piece.first:
                 outgoing = await channel.send_stream(piece.type, piece.flags)
             assert outgoing is not None
@@ -377,7 +377,7 @@ def test_streaming_receive_with_no_message_limit(address: Address) -> None:
             ) as server,
             await open_connection(server.address) as channel,
         ):
-            assert not hasattr(channel, "recv_fragment")  # an AsyncChannel assembles
+            assert not hasattr(channel, "recv_piece")  # an AsyncChannel assembles
             await channel.send(Message(DATA, payload, 9))
             reply = await channel.recv(timeout=5)
         assert server.errors == []

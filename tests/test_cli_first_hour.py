@@ -21,7 +21,7 @@ from tls_peers import TlsFiles
 
 from framewire import Framing, Limits, _schema, tls
 from framewire.addresses import format_address
-from framewire.events import Fragment
+from framewire.events import Piece
 from framewire.sync import Channel, Server, serve
 from framewire.tls import server_context
 
@@ -145,7 +145,7 @@ def test_send_max_frame_size_help_says_what_it_does() -> None:
     assert "largest frame payload accepted" in help_text
 
 
-def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
+def frames_sent_by(args: list[str], stdin: str) -> list[Piece]:
     """The data frames ``framewire send ARGS`` puts on the wire, as a plain socket
     (answering with a handshake that allows frames of any size) receives them."""
     received = bytearray()
@@ -166,7 +166,7 @@ def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
         peer.join(30)
     assert result.returncode == 0, result.stderr
     events = events_in(bytes(received), assemble=False)
-    return [event for event in events if isinstance(event, Fragment)]
+    return [event for event in events if isinstance(event, Piece)]
 
 
 def test_send_splits_its_frames_to_max_frame_size() -> None:

@@ -23,7 +23,7 @@ def receive_files(directory: Path, report: list[str]) -> Callable[[StreamingChan
         pieces = largest = 0
         digest = hashlib.sha256()
         with open(directory / "received.bin", "wb") as out:
-            while (piece := channel.recv_fragment()) is not None:  # one checked frame's payload
+            while (piece := channel.recv_piece()) is not None:  # one checked frame's payload
                 out.write(piece.payload)
                 digest.update(piece.payload)
                 pieces, largest = pieces + 1, max(largest, len(piece.payload))

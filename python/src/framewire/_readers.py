@@ -26,7 +26,7 @@ from framewire._cobs_codec import CobsDecodeError, cobs_decode
 from framewire._receive_buffer import ReceiveBuffer
 from framewire._typing import BytesLike
 from framewire.errors import ErrorCode, Recovery, RemoteProtocolError
-from framewire.events import END, NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message
+from framewire.events import END, NEED_DATA, DecoderEvent, FrameDropped, Message, Piece
 from framewire.framing import ADMIT_ALL, Admission, Fault, Framing, Limits, header_fault
 
 _HEADER_SIZE = _schema.HEADER_SIZE
@@ -103,7 +103,7 @@ class FrameReader:
         """The next event, NEED_DATA or END; raises RemoteProtocolError at a fatal error."""
         raise NotImplementedError
 
-    def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+    def decode_run(self, batch: list[Message | Piece | FrameDropped]) -> None:
         """Append the run of single-frame data messages that a fast path takes (none
         unless the framing has one)."""
 
@@ -119,7 +119,7 @@ class FrameReader:
             fault = self.assembler.fault(flags, frame_type, length)
         return fault
 
-    def frame_event(self, flags: int, frame_type: int, payload: bytes) -> Message | Fragment | None:
+    def frame_event(self, flags: int, frame_type: int, payload: bytes) -> Message | Piece | None:
         """Apply a checked frame: a control frame is a message of its own, a data frame
         goes to the assembler."""
         if frame_type < _FIRST_DATA_TYPE:
@@ -177,13 +177,13 @@ class LengthPrefixedReader(FrameReader):
 
     def next_event(self) -> DecoderEvent:
         if self.fast:
-            found: list[Message | Fragment | FrameDropped] = []
+            found: list[Message | Piece | FrameDropped] = []
             self._decode_in_place(found, 1)
             if found:
                 return found[0]
         return self._next_frame()
 
-    def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+    def decode_run(self, batch: list[Message | Piece | FrameDropped]) -> None:
         """The batched fast path: append the run of whole single-frame data messages at
         the read offset; stop at anything else (left to next_event()).
 
@@ -213,7 +213,7 @@ class LengthPrefixedReader(FrameReader):
         else:
             self._decode_in_place(batch, sys.maxsize)
 
-    def _decode_in_place(self, found: list[Message | Fragment | FrameDropped], most: int) -> None:
+    def _decode_in_place(self, found: list[Message | Piece | FrameDropped], most: int) -> None:
         """Append up to `most` whole single-frame data messages, with or without their
         checksum, each payload copied once from the buffer. Anything else, a wrong
         checksum included, is left to the general path, which checks it again and
@@ -237,7 +237,7 @@ class LengthPrefixedReader(FrameReader):
             if assemble:
                 append(_new_tuple(Message, (frame_type, payload, app_flags)))
             else:
-                append(Fragment(frame_type, app_flags, payload, True, True))
+                append(Piece(frame_type, app_flags, payload, True, True))
             pos = frame_end
             most -= 1
         buffer.start = pos
@@ -302,7 +302,7 @@ class LengthPrefixedReader(FrameReader):
             )
         return self.end_of_input()
 
-    def _decode_small_messages(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+    def _decode_small_messages(self, batch: list[Message | Piece | FrameDropped]) -> None:
         """Append to `batch` the run of whole single-frame data messages at the read
         offset whose frames fit in a snapshot window; stop at anything else.
 
@@ -406,7 +406,7 @@ class DelimitedReader(FrameReader):
     ) -> None:
         super().__init__(buffer, limits, assembler, recover=recover)
         self.encoded_bound = limits.encoded_frame_bound
-        self.pending: deque[Message | Fragment | FrameDropped] = deque()
+        self.pending: deque[Message | Piece | FrameDropped] = deque()
         # Where the search for the next 0x00 resumes, as a stream offset (so it survives
         # the buffer's compaction), and whether bytes are being skipped up to the next 0x00
         # (after frame-too-large, or while hunting).

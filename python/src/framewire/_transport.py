@@ -31,10 +31,10 @@ from typing import TypeVar, cast
 from framewire.addresses import Address, format_address
 from framewire.errors import LocalProtocolError, RemoteProtocolError, TransportError
 from framewire.events import (
-    Fragment,
     Message,
     PeerClosed,
     PeerHello,
+    Piece,
     PingReceived,
     PongReceived,
     Sentinel,
@@ -42,8 +42,8 @@ from framewire.events import (
 from framewire.options import Options
 from framewire.session import Session, SessionEvent
 
-DataEvent = TypeVar("DataEvent", Message, Fragment)
-"""What a channel receives: whole ``Message``s, or ``Fragment``s when it streams."""
+DataEvent = TypeVar("DataEvent", Message, Piece)
+"""What a channel receives: whole ``Message``s, or ``Piece``s when it streams."""
 
 
 class PeerState:

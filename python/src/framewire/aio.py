@@ -62,9 +62,9 @@ from framewire.errors import (
     check_fail_code,
 )
 from framewire.events import (
-    Fragment,
     Message,
     PeerHello,
+    Piece,
     Sentinel,
 )
 from framewire.framing import Framing
@@ -158,7 +158,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         """Decoded data not yet handed to the channel: one (payload bytes, events) pair
         per read, as the session decoded it (queued whole, not message by message)."""
         self.data_type: type[DataEvent] = data_type
-        """What the channel receives: ``Message``, or ``Fragment`` when it streams."""
+        """What the channel receives: ``Message``, or ``Piece`` when it streams."""
         self.peer = PeerState()
         self.life = Lifecycle()
         self.changed = _Signal()
@@ -675,23 +675,23 @@ class AsyncChannel(_AsyncChannelBase[Message]):
         return message
 
 
-class AsyncStreamingChannel(_AsyncChannelBase[Fragment]):
+class AsyncStreamingChannel(_AsyncChannelBase[Piece]):
     """One Framewire session over an asyncio stream connection, receiving each message
-    in pieces as its frames arrive (``recv_fragment()``): for messages too large to hold
+    in pieces as its frames arrive (``recv_piece()``): for messages too large to hold
     whole (FW-LIM-5). Everything else is as on an ``AsyncChannel``.
 
     Created by ``open_connection(..., streaming=True)`` and
     ``start_server(..., streaming=True)``.
     """
 
-    async def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+    async def recv_piece(self, timeout: float | None = None) -> Piece | None:
         """The next piece of a data message (see
-        ``framewire.sync.StreamingChannel.recv_fragment``)."""
-        for fragment in self._pending:
-            return fragment
+        ``framewire.sync.StreamingChannel.recv_piece``)."""
+        for piece in self._pending:
+            return piece
         self._pending = iter(await self._next_batch(timeout))
-        for fragment in self._pending:
-            return fragment
+        for piece in self._pending:
+            return piece
         return None
 
 
@@ -754,7 +754,7 @@ def _protocol_factory(
     """The loop's protocol factory: each protocol gets its channel, handed to ``made``
     once the connection is made (its peer's address known). The options are checked
     now, before any socket exists."""
-    streaming = issubclass(data_type, Fragment)
+    streaming = issubclass(data_type, Piece)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
 
@@ -818,7 +818,7 @@ async def open_connection(
         return await _open(
             address,
             AsyncStreamingChannel,
-            Fragment,
+            Piece,
             options=options,
             deadlines=deadlines,
             ssl=ssl,
@@ -1169,7 +1169,7 @@ async def start_server(
     check_options("start_server", options)
     server = AsyncServer(handler, trim_heap=trim_heap)
     plain: Callable[[], asyncio.BufferedProtocol] = (
-        _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)
+        _protocol_factory(AsyncStreamingChannel, Piece, options, deadlines, server._connection)
         if streaming
         else _protocol_factory(AsyncChannel, Message, options, deadlines, server._connection)
     )

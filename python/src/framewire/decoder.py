@@ -8,7 +8,7 @@ API summary (h11 style; `framewire` exports `Decoder`):
     n = sock.recv_into(view)
     decoder.buffer_updated(n)
     decoder.feed_eof()  # the input ended
-    event = decoder.next_event()  # Message | Fragment | FrameDropped | NEED_DATA | END
+    event = decoder.next_event()  # Message | Piece | FrameDropped | NEED_DATA | END
     for event in decoder.events():
         ...  # every event available now
 
@@ -50,7 +50,7 @@ from framewire._readers import READERS, DelimitedReader
 from framewire._receive_buffer import ReceiveBuffer
 from framewire._typing import BytesLike
 from framewire.errors import LocalProtocolError, RemoteProtocolError
-from framewire.events import NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message, Sentinel
+from framewire.events import NEED_DATA, DecoderEvent, FrameDropped, Message, Piece, Sentinel
 from framewire.framing import Admission, Framing, Limits
 
 __all__ = ["Decoder", "DecoderEvent"]
@@ -85,7 +85,7 @@ class Decoder:
 
     @property
     def assemble(self) -> bool:
-        """Whether data messages are assembled (else streamed as Fragments, FW-MSG-15)."""
+        """Whether data messages are assembled (else streamed as Pieces, FW-MSG-15)."""
         return self._assembler.assemble
 
     # --- input ---------------------------------------------------------------------------
@@ -171,7 +171,7 @@ class Decoder:
             self._buffer.settle()
         return event
 
-    def next_events(self) -> list[Message | Fragment | FrameDropped]:
+    def next_events(self) -> list[Message | Piece | FrameDropped]:
         """Every event available now, in order, as one list (the batched fast path).
 
         The list may be empty: then next_event() tells why (NEED_DATA, END, or the error).
@@ -179,7 +179,7 @@ class Decoder:
         before it are never lost. A control message ends the list, so that a session acts
         on it before anything after it is decoded.
         """
-        batch: list[Message | Fragment | FrameDropped] = []
+        batch: list[Message | Piece | FrameDropped] = []
         reader = self._reader
         assemble = self._assembler.assemble
         while True:
@@ -197,7 +197,7 @@ class Decoder:
             if type(event) is Message and event.type < _FIRST_DATA_TYPE:
                 return batch
 
-    def events(self) -> Iterator[Message | Fragment | FrameDropped]:
+    def events(self) -> Iterator[Message | Piece | FrameDropped]:
         """Every event available now (stops at NEED_DATA or END; raises at a fatal error)."""
         while True:
             event = self.next_event()

@@ -6,7 +6,7 @@ API summary (h11 style):
     sock.sendall(session.data_to_send())  # our preface + HELLO, queued at creation
     session.receive_data(data)  # or get_buffer(n) / buffer_updated(n)
     session.receive_eof()
-    event = session.next_event()  # Message | Fragment | PeerHello | PingReceived |
+    event = session.next_event()  # Message | Piece | PeerHello | PingReceived |
     # PongReceived | PeerClosed | NEED_DATA | END
     events = session.next_events()  # all available now, batched; [] -> ask next_event()
     session.send(Message(0x40, b"..."))  # after the peer's HELLO (FW-SES-2)
@@ -51,10 +51,10 @@ from framewire.errors import (
 from framewire.events import (
     END,
     NEED_DATA,
-    Fragment,
     Message,
     PeerClosed,
     PeerHello,
+    Piece,
     PingReceived,
     PongReceived,
     Sentinel,
@@ -62,7 +62,7 @@ from framewire.events import (
 from framewire.framing import Fault
 from framewire.options import Options
 
-SessionEvent = Message | Fragment | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
+SessionEvent = Message | Piece | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
 """What Session.next_event() returns."""
 
 
@@ -120,7 +120,7 @@ class Session:
 
     def __init__(self, options: Options | None = None, *, assemble: bool = True) -> None:
         """``options`` (default ``Options()``): framing, limits, checksum. ``assemble``
-        False streams data messages as ``Fragment`` events (FW-MSG-15), for a receiver
+        False streams data messages as ``Piece`` events (FW-MSG-15), for a receiver
         that must not hold a whole message (required with no message limit, FW-LIM-5)."""
         options = options if options is not None else _DEFAULT_OPTIONS
         self.options = options
@@ -260,8 +260,8 @@ class Session:
             elif event is END:
                 return self._end_of_input()
             else:
-                # A Fragment: a session's decoder never recovers, so never FrameDropped.
-                return cast(Fragment, event)
+                # A Piece: a session's decoder never recovers, so never FrameDropped.
+                return cast(Piece, event)
 
     def next_events(self) -> list[SessionEvent]:
         """Every event available now, as one list (batched: far cheaper per message).

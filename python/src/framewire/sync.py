@@ -64,9 +64,9 @@ from framewire.errors import (
 from framewire.events import (
     END,
     NEED_DATA,
-    Fragment,
     Message,
     PeerHello,
+    Piece,
 )
 from framewire.framing import Framing
 from framewire.options import Options
@@ -126,7 +126,7 @@ class _ChannelBase(Generic[DataEvent]):
         *,
         deadlines: Deadlines | None = None,
     ) -> None:
-        streaming = issubclass(self._data_type, Fragment)
+        streaming = issubclass(self._data_type, Piece)
         options = checked_options(options, streaming=streaming)
         self._sock = sock
         self._deadlines = deadlines if deadlines is not None else Deadlines()
@@ -491,21 +491,21 @@ class Channel(_ChannelBase[Message]):
             yield message
 
 
-class StreamingChannel(_ChannelBase[Fragment]):
+class StreamingChannel(_ChannelBase[Piece]):
     """One Framewire session over a connected, blocking stream socket, receiving each
-    message in pieces as its frames arrive (``recv_fragment()``): for messages too large
+    message in pieces as its frames arrive (``recv_piece()``): for messages too large
     to hold whole (FW-LIM-5). Everything else is as on a ``Channel``.
 
     Made by ``connect(..., streaming=True)`` and ``serve(..., streaming=True)``; it is
     the one kind of channel that accepts ``Limits(max_message_size=0)``.
     """
 
-    _data_type = Fragment
+    _data_type = Piece
 
-    def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+    def recv_piece(self, timeout: float | None = None) -> Piece | None:
         """The next piece of a data message.
 
-        Each ``Fragment`` is one frame's payload after every check
+        Each ``Piece`` is one frame's payload after every check
         (FW-MSG-15): ``first``/``last`` tell where a message starts and ends, so a large
         message never has to be held whole (FW-LIM-5). ``None`` at the peer's clean end;
         an error that ends the message before its last piece is raised. ``timeout`` as

@@ -24,11 +24,11 @@ from framewire.errors import LocalProtocolError, PeerError, RemoteProtocolError
 from framewire.events import (
     END,
     NEED_DATA,
-    Fragment,
     FrameDropped,
     Message,
     PeerClosed,
     PeerHello,
+    Piece,
     PingReceived,
 )
 from framewire.framing import Framing, Limits
@@ -269,7 +269,7 @@ def _record(event: object, events: list[dict[str, Any]]) -> None:
     """One decoder event as the adapter protocol writes it."""
     if isinstance(event, FrameDropped):
         events.append({"error": error_json(event.error)})
-    elif isinstance(event, Fragment):
+    elif isinstance(event, Piece):
         piece = message_json(Message(event.type, event.payload, event.flags))
         events.append({"piece": {**piece, "first": event.first, "last": event.last}})
     elif isinstance(event, Message):
