@@ -361,7 +361,7 @@ def test_streaming_receive_with_no_message_limit(address: Address) -> None:
         outgoing = None
         while (piece := await channel.recv_piece()) is not None:
             if piece.first:
-                outgoing = await channel.send_stream(piece.type, piece.flags)
+                outgoing = await channel.start_message(piece.type, piece.flags)
             assert outgoing is not None
             await (outgoing.end if piece.last else outgoing.write)(piece.payload)
 

@@ -69,7 +69,7 @@ def test_stream_writer_output_equals_encode(
 ) -> None:
     """Writing a message in pieces gives exactly the canonical frames of encode()."""
     encoder = Encoder(framing, checksum=checksum, max_frame_size=256)
-    writer = encoder.stream(message.type, message.flags)
+    writer = encoder.start_message(message.type, message.flags)
     pieces = split_at(message.payload, cuts)
     wire = b"".join(writer.write(piece) for piece in pieces[:-1]) + writer.end(pieces[-1])
     assert wire == encoder.encode(message)

@@ -36,7 +36,7 @@ from framewire.errors import (
 from framewire.events import END, Message, Piece
 from framewire.options import Options
 from framewire.session import Session
-from framewire.sync import Channel, OutgoingMessage, Server, StreamingChannel, connect, serve
+from framewire.sync import Channel, ChannelMessageWriter, Server, StreamingChannel, connect, serve
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -63,7 +63,7 @@ def test_round_trip(echo_server: Server, framing: Framing, checksum: bool) -> No
 
 def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -> None:
     with connect(echo_server.address, options=Options(framing), deadlines=FAST) as channel:
-        with channel.send_stream(0x50, flags=2) as outgoing:
+        with channel.start_message(0x50, flags=2) as outgoing:
             for chunk in (b"a" * 700, b"", b"b" * 5000):
                 outgoing.write(chunk)
         assert channel.recv(timeout=2) == Message(0x50, b"a" * 700 + b"b" * 5000, 2)
@@ -292,7 +292,7 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing
     channel = connect(echo_server.address, options=Options(framing), deadlines=FAST)
 
     def produce_then_die() -> None:
-        with channel.send_stream(DATA) as outgoing:
+        with channel.start_message(DATA) as outgoing:
             outgoing.write(b"x" * 2000)
             raise RuntimeError("the producer died")
 
@@ -307,10 +307,10 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing
 
 def streaming_echo(channel: StreamingChannel) -> None:
     """Echo each message piece by piece, never holding one whole (FW-MSG-15, FW-LIM-5)."""
-    outgoing: OutgoingMessage | None = None
+    outgoing: ChannelMessageWriter | None = None
     while (piece := channel.recv_piece()) is not None:
         if piece.first:
-            outgoing = channel.send_stream(piece.type, piece.flags)
+            outgoing = channel.start_message(piece.type, piece.flags)
         assert outgoing is not None
         if piece.last:
             outgoing.end(piece.payload)

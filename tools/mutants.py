@@ -108,7 +108,7 @@ OUT_OF_REACH = {
         "ReceiveBuffer.capacity": "a transport's memory query",
     },
     "framewire.encoder": {
-        "Encoder.stream": "streaming send: no vector sends a message of unknown size",
+        "Encoder.start_message": "streaming send: no vector sends a message of unknown size",
         "MessageWriter": "streaming send: no vector sends a message of unknown size",
         "Encoder.ping": "the adapter's session never pings (FW-CNF-16)",
     },

@@ -74,8 +74,8 @@ from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_h
 
 __all__ = [
     "AsyncChannel",
+    "AsyncChannelMessageWriter",
     "AsyncHandler",
-    "AsyncOutgoingMessage",
     "AsyncServer",
     "AsyncStreamingChannel",
     "AsyncStreamingHandler",
@@ -509,12 +509,13 @@ class _AsyncChannelBase(Generic[DataEvent]):
         if protocol.failure is not None:
             raise protocol.failure
 
-    async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
-        """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""
+    async def start_message(self, message_type: int, flags: int = 0) -> AsyncChannelMessageWriter:
+        """Start a message whose size is not known yet, sent in pieces; see
+        ``AsyncChannelMessageWriter``."""
         await self._prepare_send()
         session = self._protocol.session
         writer = self._call_session(session.start_message, message_type, flags)
-        return AsyncOutgoingMessage(self, writer.write, writer.end)
+        return AsyncChannelMessageWriter(self, writer.write, writer.end)
 
     async def ping(self, timeout: float | None = None) -> float:
         """Send a PING and wait for its PONG; return the round-trip time in seconds."""
@@ -695,8 +696,9 @@ class AsyncStreamingChannel(_AsyncChannelBase[Piece]):
         return None
 
 
-class AsyncOutgoingMessage:
-    """A data message of unknown size, sent as it is produced (see sync.OutgoingMessage).
+class AsyncChannelMessageWriter:
+    """A data message of unknown size, sent in pieces as it is produced (see
+    sync.ChannelMessageWriter).
 
     ``async with`` ends the message on exit; an exception inside the block fails the
     connection with ``internal-error`` (FW-ERR-6), since half a message cannot be undone.
@@ -712,13 +714,13 @@ class AsyncOutgoingMessage:
         self._write = write
         self._end = end
 
-    async def write(self, chunk: bytes) -> None:
-        """Append ``chunk`` to the message."""
-        await self._send(self._write, chunk)
+    async def write(self, piece: bytes) -> None:
+        """Append ``piece`` to the message."""
+        await self._send(self._write, piece)
 
-    async def end(self, chunk: bytes = b"") -> None:
+    async def end(self, piece: bytes = b"") -> None:
         """Append the last bytes and end the message."""
-        await self._send(self._end, chunk)
+        await self._send(self._end, piece)
 
     async def _send(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         channel = self._channel

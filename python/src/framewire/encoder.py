@@ -5,9 +5,9 @@ API summary (`framewire` exports `Encoder` and `MessageWriter`):
     encoder = Encoder(Framing.LENGTH_PREFIXED, checksum=False, max_frame_size=1 << 20)
     data = encoder.encode(Message(0x40, b"payload", flags=0))  # all frames of one message
     frames = encoder.encode_frames(message)  # the same, one bytes per frame
-    writer = encoder.stream(0x40, flags=0)  # a message of unknown size
-    data = writer.write(chunk)  # whole frames as soon as more bytes follow them
-    data = writer.end(chunk)  # the rest, as the last frame
+    writer = encoder.start_message(0x40, flags=0)  # a message in pieces, of unknown size
+    data = writer.write(piece)  # whole frames as soon as more bytes follow them
+    data = writer.end(piece)  # the rest, as the last frame
     encoder.hello(limits) / error(code, reason) / ping(data8) / pong(data8)
     Encoder.preface(framing)
 
@@ -109,15 +109,16 @@ class Encoder:
             raise LocalProtocolError("a streamed message is still open (FW-MSG-5)")
         return self._split(frame_type, flags << _APP_SHIFT, payload, first=True, last=True)
 
-    def stream(self, frame_type: int, flags: int = 0) -> MessageWriter:
-        """Start a data message of unknown size; finish it with the writer's end()."""
-        _check_type_and_flags(frame_type, flags)
-        if is_control_type(frame_type):
+    def start_message(self, message_type: int, flags: int = 0) -> MessageWriter:
+        """Start a data message of unknown size, written in pieces; end it with the writer's
+        end()."""
+        _check_type_and_flags(message_type, flags)
+        if is_control_type(message_type):
             raise LocalProtocolError("control messages are never split (FW-TYP-3)")
         if self._stream_open:
             raise LocalProtocolError("a streamed message is still open (FW-MSG-5)")
         self._stream_open = True
-        return MessageWriter(self, frame_type, flags)
+        return MessageWriter(self, message_type, flags)
 
     def hello(self, limits: Limits | Mapping[int, int]) -> bytes:
         """A HELLO frame announcing `limits` (or raw settings id -> value, spec 6.3)."""
@@ -211,11 +212,11 @@ class MessageWriter:
         """Payload bytes written so far."""
         self.finished = False
 
-    def write(self, data: BytesLike) -> bytes:
+    def write(self, piece: BytesLike) -> bytes:
         """Add bytes; return the frames that are complete and known not to be the last."""
         self._check_open()
-        self._held += data
-        self.size += len(data)
+        self._held += piece
+        self.size += len(piece)
         size = self._encoder.max_frame_size
         ready = (len(self._held) - 1) // size * size  # keep at least one byte back
         if ready <= 0:
@@ -227,11 +228,11 @@ class MessageWriter:
         self._started = True
         return b"".join(frames)
 
-    def end(self, data: BytesLike = b"") -> bytes:
+    def end(self, piece: BytesLike = b"") -> bytes:
         """Add the last bytes and end the message: the remaining frames, the last with M clear."""
         self._check_open()
-        self._held += data
-        self.size += len(data)
+        self._held += piece
+        self.size += len(piece)
         frames = self._encoder._split(
             self._type, self._flags, self._held, first=not self._started, last=True
         )

@@ -417,12 +417,13 @@ class Session:
         _check_message_size(hello, len(message.payload))
         self._data_out.extend(self._encoder.encode_frames(message))
 
-    def start_message(self, frame_type: int, flags: int = 0) -> SessionMessageWriter:
-        """Start a data message of unknown size (FW-MSG-2); end it with the writer's end()."""
+    def start_message(self, message_type: int, flags: int = 0) -> SessionMessageWriter:
+        """Start a data message of unknown size, written in pieces (FW-MSG-2); end it with
+        the writer's end()."""
         self._check_can_send()
-        if frame_type < _schema.FIRST_APPLICATION_TYPE:
-            raise LocalProtocolError(f"type 0x{frame_type:02x} is not a data type")
-        self._writer = SessionMessageWriter(self, self._encoder.stream(frame_type, flags))
+        if message_type < _schema.FIRST_APPLICATION_TYPE:
+            raise LocalProtocolError(f"type 0x{message_type:02x} is not a data type")
+        self._writer = SessionMessageWriter(self, self._encoder.start_message(message_type, flags))
         return self._writer
 
     def ping(self, data: bytes | None = None) -> bytes:
@@ -513,13 +514,13 @@ class SessionMessageWriter:
         self._session = session
         self._writer = writer
 
-    def write(self, data: BytesLike) -> None:
+    def write(self, piece: BytesLike) -> None:
         """Queue bytes of the message (frames go out as they fill)."""
-        self._queue(data, last=False)
+        self._queue(piece, last=False)
 
-    def end(self, data: BytesLike = b"") -> None:
+    def end(self, piece: BytesLike = b"") -> None:
         """Queue the last bytes and end the message (its frame with M clear)."""
-        self._queue(data, last=True)
+        self._queue(piece, last=True)
 
     def _queue(self, data: BytesLike, *, last: bool) -> None:
         session = self._session

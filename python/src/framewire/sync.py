@@ -75,8 +75,8 @@ from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_h
 
 __all__ = [
     "Channel",
+    "ChannelMessageWriter",
     "Handler",
-    "OutgoingMessage",
     "Server",
     "StreamingChannel",
     "StreamingHandler",
@@ -191,11 +191,12 @@ class _ChannelBase(Generic[DataEvent]):
         self._call_session(self._session.send, message)
         self._flush(_deadline_after(timeout))
 
-    def send_stream(self, message_type: int, flags: int = 0) -> OutgoingMessage:
-        """Start a message whose size is not known yet; see ``OutgoingMessage``."""
+    def start_message(self, message_type: int, flags: int = 0) -> ChannelMessageWriter:
+        """Start a message whose size is not known yet, sent in pieces; see
+        ``ChannelMessageWriter``."""
         self._prepare_send(None)
         writer = self._call_session(self._session.start_message, message_type, flags)
-        return OutgoingMessage(self, writer)
+        return ChannelMessageWriter(self, writer)
 
     def ping(self, timeout: float | None = None) -> float:
         """Send a PING and wait for its PONG; return the round-trip time in seconds.
@@ -517,8 +518,8 @@ class StreamingChannel(_ChannelBase[Piece]):
             return self._recv_data(timeout)
 
 
-class OutgoingMessage:
-    """A data message of unknown size, sent as it is produced (FW-MSG-1, FW-MSG-2).
+class ChannelMessageWriter:
+    """A data message of unknown size, sent in pieces as it is produced (FW-MSG-1, FW-MSG-2).
 
     Use it as a context manager: each ``write`` sends at once the frames it fills
     (of the peer's MAX_FRAME_SIZE), and leaving the block ends the message. An exception
@@ -531,13 +532,13 @@ class OutgoingMessage:
         self._channel = channel
         self._writer = writer
 
-    def write(self, chunk: bytes) -> None:
-        """Append ``chunk`` to the message."""
-        self._channel._send_via(self._writer.write, chunk)
+    def write(self, piece: bytes) -> None:
+        """Append ``piece`` to the message."""
+        self._channel._send_via(self._writer.write, piece)
 
-    def end(self, chunk: bytes = b"") -> None:
+    def end(self, piece: bytes = b"") -> None:
         """Append the last bytes and end the message (its last frame, with ``M`` clear)."""
-        self._channel._send_via(self._writer.end, chunk)
+        self._channel._send_via(self._writer.end, piece)
 
     def __enter__(self) -> Self:
         return self
