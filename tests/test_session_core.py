@@ -323,7 +323,7 @@ def test_after_the_peers_error_only_owed_pongs_go_out(error_payload: bytes) -> N
 def test_clean_close_both_directions(framing: Framing) -> None:
     a, b = pair(framing)
     b.send(Message(0x40, b"last words"))
-    b.close()
+    b.close_write()
     assert b.sending_done
     with pytest.raises(LocalProtocolError, match="FW-CLS-6"):
         b.send(Message(0x40, b"too late"))
@@ -333,7 +333,7 @@ def test_clean_close_both_directions(framing: Framing) -> None:
     assert a.state is SessionState.PEER_DONE
     assert a.next_event() is END
     a.send(Message(0x41, b"reply"))  # FW-CLS-3: the other direction stays open
-    a.close()
+    a.close_write()
     b.receive_data(a.data_to_send())
     b.receive_eof()
     assert drain(b) == [Message(0x41, b"reply"), PeerClosed()]
@@ -341,7 +341,7 @@ def test_clean_close_both_directions(framing: Framing) -> None:
 
 def test_no_pong_after_we_closed() -> None:
     a, _ = pair(LP)
-    a.close()
+    a.close_write()
     a.receive_data(framed(LP, raw_frame(0x03, b"12345678")))
     assert drain(a) == [PingReceived(b"12345678")]
     assert a.data_to_send() == b""
@@ -422,12 +422,12 @@ def test_send_rules() -> None:
     with pytest.raises(LocalProtocolError, match="FW-MSG-5"):
         a.send(Message(0x41, b"interleaved"))
     with pytest.raises(LocalProtocolError, match="FW-CLS-1"):
-        a.close()
+        a.close_write()
     writer.write(b"part one, ")
     writer.end(b"part two")
     with pytest.raises(LocalProtocolError):
         writer.write(b"after the end")
-    a.close()
+    a.close_write()
 
 
 def test_streamed_message_limits_and_delivery() -> None:
@@ -454,7 +454,7 @@ def test_session_input_any_chunking(
     ping = peer.ping()
     for message in messages:
         peer.send(message)
-    peer.close()
+    peer.close_write()
     wire = peer.data_to_send()
     events: list[object] = []
     for chunk in data.draw(chunkings(wire)):

@@ -116,7 +116,7 @@ OUT_OF_REACH = {
         "Session.send": "the adapter's session only receives (FW-CNF-16)",
         "Session.start_message": "the adapter's session only receives (FW-CNF-16)",
         "Session.ping": "the adapter's session never pings (FW-CNF-16)",
-        "Session.close": "the adapter's session never ends its direction (FW-CLS-7)",
+        "Session.close_write": "the adapter's session never ends its direction (FW-CLS-7)",
         "Session.fail": "the application's own failures (deadlines) are live-only",
         "Session._check_can_send": "the adapter's session only receives (FW-CNF-16)",
         "Session.handshake_done": "a transport's deadline query",

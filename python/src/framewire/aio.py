@@ -535,7 +535,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
         protocol = self._protocol
         if not protocol.life.can_send:
             return
-        self._call_session(protocol.session.close)
+        self._call_session(protocol.session.close_write)
         protocol.write_pending()
         protocol.write_eof()
 

@@ -296,7 +296,7 @@ class SerialLink:
             return
         try:
             if self._session is not None and not self._session.sending_done:
-                self._session.close()
+                self._session.close_write()
                 with contextlib.suppress(TransportError):
                     self._write(self._session.data_to_send())
         finally:

@@ -12,7 +12,7 @@ API summary (h11 style):
     session.send(Message(0x40, b"..."))  # after the peer's HELLO (FW-SES-2)
     writer = session.start_message(0x40)  # streaming: writer.write(b), writer.end()
     data = session.ping()  # the 8 bytes its PONG will carry
-    session.close()  # we are done: flush, then shutdown(SHUT_WR)
+    session.close_write()  # we are done: flush, then shutdown(SHUT_WR)
     session.fail(ErrorCode.TIMEOUT, "...")  # queue ERROR 304 and raise it
     sock.sendall(session.data_to_send())  # after every call that may queue bytes
 
@@ -191,7 +191,7 @@ class Session:
 
     @property
     def sending_done(self) -> bool:
-        """True after close() or a failure: nothing more will be queued to send."""
+        """True after close_write() or a failure: nothing more will be queued to send."""
         return self._sending_done
 
     # --- receiving -----------------------------------------------------------------------
@@ -412,7 +412,7 @@ class Session:
         if message.type < _schema.FIRST_APPLICATION_TYPE:
             raise LocalProtocolError(
                 f"type 0x{message.type:02x} is not a data type; the session sends control "
-                "frames itself (ping(), close(), fail())"
+                "frames itself (ping(), close_write(), fail())"
             )
         _check_message_size(hello, len(message.payload))
         self._data_out.extend(self._encoder.encode_frames(message))
@@ -438,8 +438,10 @@ class Session:
         self._pings_outstanding.append(bytes(data))
         return bytes(data)
 
-    def close(self) -> None:
+    def close_write(self) -> None:
         """We have nothing more to send (FW-CLS-1): flush data_to_send(), then half-close.
+
+        The name is the channels' ``close_write()``, which calls it: the same half-close.
 
         Raises LocalProtocolError while a streamed message is unfinished (FW-CLS-1 asks to
         finish it first) or after a failure.

@@ -219,7 +219,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Half-close: we send nothing more (FW-CLS-1); receiving goes on until ``None``."""
         if not self._life.can_send:
             return
-        self._call_session(self._session.close)
+        self._call_session(self._session.close_write)
         self._flush(None)
         self._half_close()
 
