@@ -133,10 +133,10 @@ def check_connection_log(caplog: pytest.LogCaptureFixture, address: Address) -> 
     assert "framing mismatch" in ended
 
 
-def events_in(received: bytes, *, assemble: bool = True) -> list[SessionEvent]:
+def events_in(received: bytes, *, streaming: bool = False) -> list[SessionEvent]:
     """The session events a peer gets from ``received``, everything a sender wrote up to
     its end (no size limit on messages), checked to end on a frame boundary."""
-    session = Session(Options(limits=Limits(max_message_size=0)), assemble=assemble)
+    session = Session(Options(limits=Limits(max_message_size=0)), streaming=streaming)
     session.receive_data(received)
     session.receive_eof()
     events = []

@@ -165,7 +165,7 @@ def frames_sent_by(args: list[str], stdin: str) -> list[Piece]:
         result = run("send", *args, format_address(listener.getsockname()[:2]), stdin=stdin)
         peer.join(30)
     assert result.returncode == 0, result.stderr
-    events = events_in(bytes(received), assemble=False)
+    events = events_in(bytes(received), streaming=True)
     return [event for event in events if isinstance(event, Piece)]
 
 

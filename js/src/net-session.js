@@ -87,7 +87,7 @@ function onSocketClose() {
 /**
  * One Framewire connection.
  *
- * Events: 'open' (peer limits), 'message' ({type, flags, payload}), in stream mode 'piece'
+ * Events: 'open' (peer limits), 'message' ({type, flags, payload}), in streaming mode 'piece'
  * ({type, flags, payload, first, last}; to receive() when nobody listens), 'pong' (data),
  * 'end' (the peer finished cleanly), 'error' (FramewireError: `remote` true when the peer
  * sent ERROR; or TransportError), 'close'.
@@ -538,7 +538,7 @@ export class Session extends EventEmitter {
           break;
         case 'piece':
         case 'message': {
-          const m = ev; // {kind: 'message', type, flags, payload} or a piece (stream mode)
+          const m = ev; // {kind: 'message', type, flags, payload} or a piece (streaming mode)
           if (this.listenerCount(ev.kind) > 0) this.emit(ev.kind, m);
           else {
             const r = this._receivers.shift();

@@ -118,7 +118,7 @@ export function errorPayload(code, reason) {
  * @property {number} [maxFrameSize]    announced and enforced (FW-HEL-6)
  * @property {number} [maxMessageSize]  announced and enforced; 0 = no limit
  * @property {boolean} [checksum]       add CRC-32C trailers to the frames this side sends
- * @property {boolean} [stream]         deliver each data frame as a 'piece' event instead of
+ * @property {boolean} [streaming]      deliver each data frame as a 'piece' event instead of
  *   assembling whole messages (FW-MSG-15); default true when maxMessageSize is 0, since a
  *   receiver that announces no message limit must stream (FW-LIM-5)
  */
@@ -134,7 +134,7 @@ export class SessionCore {
     checkLimits(this.maxFrameSize, this.maxMessageSize);
     this.checksum = options.checksum ?? false;
     /** deliver pieces, not whole messages */
-    this.stream = options.stream ?? this.maxMessageSize === 0;
+    this.streaming = options.streaming ?? this.maxMessageSize === 0;
     /** the data message this side is streaming out with sendPiece(), if any */
     /** @type {{type: number, flags: number, size: number} | null} */
     this._outMsg = null;
@@ -163,8 +163,8 @@ export class SessionCore {
       maxFrameSize: this.maxFrameSize,
       maxMessageSize: this.maxMessageSize,
       fatal: true,
-      assemble: !this.stream,
-      pieces: this.stream,
+      assemble: !this.streaming,
+      pieces: this.streaming,
       accept: (type) => this._accept(type),
     });
     /** the frames this side sends, in order */

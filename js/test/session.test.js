@@ -389,7 +389,7 @@ test('net: a PONG that does not come fails the connection with timeout (FW-PNG-4
 test('session core: stream mode delivers pieces (FW-MSG-15, FW-LIM-5) and sendPiece streams out', () => {
   const lp = 'length-prefixed';
   const core = new SessionCore({ maxMessageSize: 0 }); // no limit: streams by default
-  assert.equal(core.stream, true);
+  assert.equal(core.streaming, true);
   core.takeOutput();
   const msg = encodeMessage(lp, 0x41, new Uint8Array(600).fill(5), { maxFrameSize: 256, flags: 2 });
   const evs = core.receive(cat(opening(lp, 256, 0), msg));
@@ -415,7 +415,7 @@ test('session core: stream mode delivers pieces (FW-MSG-15, FW-LIM-5) and sendPi
 });
 
 test('net: streaming receive with pieces over a socket', async () => {
-  const { server, address } = await echoServer({ stream: false, maxMessageSize: 0 });
+  const { server, address } = await echoServer({ streaming: false, maxMessageSize: 0 });
   const s = await open(address, { maxMessageSize: 0 }); // streams
   /** @type {Array<[number, boolean, boolean]>} */
   const pieces = [];

@@ -761,7 +761,7 @@ def _protocol_factory(
     deadlines = deadlines if deadlines is not None else Deadlines()
 
     def make() -> _FramewireProtocol[DataEvent]:
-        session = Session(options, assemble=not streaming)
+        session = Session(options, streaming=streaming)
         protocol = _FramewireProtocol(session, deadlines, data_type)
         protocol.on_connection = functools.partial(made, new_channel(protocol))
         return protocol

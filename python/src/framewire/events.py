@@ -8,7 +8,8 @@ Codec events (`framewire.Decoder.next_event()`):
   flags 0..15 (never C, M or N, FW-FLG-3). Control frames come out of a bare codec as
   Messages of types 1..4; a `Session` turns them into the session events below.
 - `Piece(type, flags, payload, first, last)` -- one frame's share of a data message when
-  the decoder streams (`assemble=False`, FW-MSG-15).
+  the decoder does not assemble (`Decoder(assemble=False)`, `Session(streaming=True)`,
+  FW-MSG-15).
 - `FrameDropped(error, message_dropped)` -- a recoverable error in delimited codec mode
   (FW-DLM-6); `message_dropped` tells a streaming consumer that the message it was receiving
   will never complete (FW-MSG-13, FW-MSG-14).

@@ -10,8 +10,8 @@ API summary:
 One object instead of the same three keywords on every constructor and entry point, so a
 program states its choice once and passes it along. Timing is the transports' business
 and has its own object, ``framewire.deadlines.Deadlines``; whether received messages
-are assembled or streamed is the channel's type (``streaming=True`` on the entry points,
-``assemble=False`` on a ``Session``), since it changes which methods receive.
+are assembled or streamed is the channel's type (``streaming=True`` on the entry points
+and on a ``Session``), since it changes which methods receive.
 """
 
 from __future__ import annotations

@@ -118,10 +118,11 @@ _DEFAULT_OPTIONS = Options()
 class Session:
     """One end of a Framewire session over a reliable byte stream (spec 6)."""
 
-    def __init__(self, options: Options | None = None, *, assemble: bool = True) -> None:
-        """``options`` (default ``Options()``): framing, limits, checksum. ``assemble``
-        False streams data messages as ``Piece`` events (FW-MSG-15), for a receiver
-        that must not hold a whole message (required with no message limit, FW-LIM-5)."""
+    def __init__(self, options: Options | None = None, *, streaming: bool = False) -> None:
+        """``options`` (default ``Options()``): framing, limits, checksum. ``streaming``
+        True delivers data messages as ``Piece`` events (FW-MSG-15), for a receiver
+        that must not hold a whole message (required with no message limit, FW-LIM-5);
+        the channels' ``streaming=True`` is this."""
         options = options if options is not None else _DEFAULT_OPTIONS
         self.options = options
         """What this session was created with."""
@@ -134,7 +135,7 @@ class Session:
         self.peer_hello: PeerHello | None = None
         """The peer's limits, once its HELLO has arrived."""
 
-        self._decoder = Decoder(framing, self.limits, assemble=assemble, recover=False)
+        self._decoder = Decoder(framing, self.limits, assemble=not streaming, recover=False)
         self._decoder.admit(_ADMISSIONS[SessionState.AWAIT_HELLO])
         # Until the peer's HELLO, we only send control frames, which always fit the
         # smallest frame size any peer may announce.

@@ -130,7 +130,7 @@ class _ChannelBase(Generic[DataEvent]):
         options = checked_options(options, streaming=streaming)
         self._sock = sock
         self._deadlines = deadlines if deadlines is not None else Deadlines()
-        self._session = Session(options, assemble=not streaming)
+        self._session = Session(options, streaming=streaming)
         self._last_read_at = time.monotonic()
         self._tracker = DeadlineTracker(self._deadlines, self._last_read_at)
         self._current_timeout: float | None = -1.0  # forces the first settimeout()
