@@ -175,7 +175,7 @@ def test_hello_settings(hello: bytes, accepted: PeerHello) -> None:
     session = Session(Options(LP))
     session.receive_data(peer_bytes(LP, hello))
     assert drain(session) == [accepted]
-    assert session.peer_hello == accepted
+    assert session.peer_limits == accepted
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,7 @@ class Session:
         self.limits = options.limits
         """Our receiver's limits, announced in our HELLO (``Options.limits``)."""
         self.state = SessionState.AWAIT_PREFACE
-        self.peer_hello: PeerHello | None = None
+        self.peer_limits: PeerHello | None = None
         """The peer's limits, once its HELLO has arrived."""
 
         self._decoder = Decoder(framing, self.limits, assemble=not streaming, recover=False)
@@ -161,7 +161,7 @@ class Session:
     @property
     def handshake_done(self) -> bool:
         """True once the peer's HELLO has arrived (the handshake deadline stops)."""
-        return self.peer_hello is not None
+        return self.peer_limits is not None
 
     @property
     def frame_in_progress(self) -> bool:
@@ -341,7 +341,7 @@ class Session:
             )
         if frame_type == _schema.TYPE_HELLO:
             hello = hello_limits(payload)
-            self.peer_hello = hello
+            self.peer_limits = hello
             own = self.options.send_frame_size
             self._encoder = Encoder(
                 self.framing,
@@ -474,9 +474,9 @@ class Session:
             ) from self._failure
         if self._sending_done:
             raise LocalProtocolError("already closed for sending (FW-CLS-6)")
-        if self.peer_hello is None:
+        if self.peer_limits is None:
             raise LocalProtocolError("the peer's HELLO has not arrived yet (FW-SES-2)")
-        return self.peer_hello
+        return self.peer_limits
 
     # --- state -----------------------------------------------------------------------------
 
