@@ -1,11 +1,11 @@
 // Each error class means one thing, with the Python implementation's names (FW-ERR-7):
 // the peer broke the protocol (RemoteProtocolError), this side failed the connection
 // (LocalFailureError: a deadline of ours, or fail()), the peer sent ERROR (PeerError).
+// Over a socket: session.test.js (a PONG that does not come, a received ERROR).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import * as framewire from '../src/index.js';
-import { SessionCore, preface, helloPayload, errorPayload, rawFrame, frameToWire, open } from '../src/index.js';
+import { SessionCore, preface, helloPayload, errorPayload, rawFrame, frameToWire } from '../src/index.js';
 import { cat } from './helpers.js';
 
 const { FramewireError, UsageError, TransportError, ProtocolError, RemoteProtocolError, LocalFailureError, PeerError } =
@@ -52,23 +52,4 @@ test('errors: a fault of the peer\'s bytes is a RemoteProtocolError; its ERROR a
   assert.ok(refused instanceof PeerError);
   assert.ok(!(refused instanceof ProtocolError));
   assert.equal(/** @type {any} */ (refused).remote, true);
-});
-
-test('errors: our own PING deadline over a socket is a LocalFailureError (timeout)', async () => {
-  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
-    sock.write(opening()); // then never a PONG
-    sock.on('data', () => {});
-    sock.on('end', () => sock.end());
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(null)));
-  const port = /** @type {net.AddressInfo} */ (server.address()).port;
-  const s = await open({ port }, {});
-  s.on('error', () => {});
-  try {
-    await assert.rejects(s.pingMs(undefined, { timeout: 100 }), (e) => e instanceof LocalFailureError && e.errorName === 'timeout');
-    await new Promise((r) => (s.closed ? r(null) : s.once('close', () => r(null))));
-  } finally {
-    s.destroy();
-    await new Promise((r) => server.close(r));
-  }
 });
