@@ -12,9 +12,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import serial
 from io_peers import FAST, handshake_bytes
 
-from framewire import ErrorCode, Framing, Message, Options
+from framewire import Encoder, ErrorCode, Framing, Message, Options
 from framewire.aio import open_connection
 from framewire.errors import (
     FramewireError,
@@ -25,6 +26,7 @@ from framewire.errors import (
     TransportError,
     UsageError,
 )
+from framewire.serial import SerialLink
 from framewire.session import Session
 from framewire.sync import Channel, connect
 
@@ -154,3 +156,32 @@ def test_using_a_channel_we_closed_is_a_usage_error(ending_peer: SilentPeer) -> 
     channel.close()
     with pytest.raises(UsageError, match="closed"):
         channel.send(Message(DATA, b"too late"))
+
+
+def test_session_send_after_the_peer_broke_off_raises_that_failure() -> None:
+    """The peer ended in the middle of a frame: the failure is the peer's, and a send
+    after it raises that failure (FW-SES-4), not a misuse of the API."""
+    session = Session(Options())
+    session.receive_data(handshake_bytes(Framing.LENGTH_PREFIXED) + b"FW\x01")
+    session.receive_eof()
+    session.next_event()  # the peer's HELLO
+    with pytest.raises(RemoteProtocolError) as caught:
+        session.next_event()
+    assert caught.value.code is ErrorCode.TRUNCATED_FRAME
+    for call in (lambda: session.send(Message(DATA, b"after")), session.ping, session.close):
+        with pytest.raises(RemoteProtocolError) as again:
+            call()
+        assert again.value is caught.value
+
+
+def test_serial_send_after_the_peers_error_raises_it() -> None:
+    """Over pyserial's loop:// the link hears its own handshake, then an ERROR frame."""
+    port = serial.serial_for_url("loop://", timeout=None)
+    with SerialLink(port, session=True) as link:
+        link.handshake(5)
+        port.write(b"\x00" + Encoder(Framing.DELIMITED).error(ErrorCode.INTERNAL_ERROR, "bye"))
+        with pytest.raises(PeerError) as caught:
+            link.recv(5)
+        with pytest.raises(PeerError) as again:
+            link.send(Message(DATA, b"after"))
+        assert again.value is caught.value

@@ -270,9 +270,9 @@ MAX_REASON_BYTES = 254
 
 class UsageError(FramewireError):
     """The application misused the API (FW-ERR-7, FW-CLS-6): a call the state or the
-    arguments do not allow, such as a send after its own half-close or on a connection
-    whose failure was already raised. Never sent on the wire; a usable connection stays
-    usable."""
+    arguments do not allow, such as a send after its own half-close or before the peer's
+    HELLO. Never sent on the wire; a usable connection stays usable. (A call on a failed
+    connection raises the failure itself, whoever caused it: FW-SES-4.)"""
 
 
 class PeerError(FramewireError):

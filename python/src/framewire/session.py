@@ -19,9 +19,9 @@ API summary (h11 style):
 Errors: `next_event()` raises `RemoteProtocolError` for a fault of the peer, after queueing an
 ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR;
 `fail()` raises `LocalFailureError`, our own decision. The session is then FAILED for good:
-every later `next_event()` raises the same exception (FW-SES-4), and sending raises
-`UsageError` chained to it (FW-CLS-6). Misuse of the API (sending before the peer's HELLO
-or after close) raises `UsageError`.
+every later `next_event()`, send, `ping()` or `close()` raises the same exception (FW-SES-4,
+FW-CLS-6), whoever caused it. Misuse of the API (sending before the peer's HELLO or after
+close) raises `UsageError`.
 
 For deadlines (which belong to the transport, FW-LIM-6) the session tells what is pending:
 `handshake_done`, `frame_in_progress` (part of a frame or of the preface has arrived) and
@@ -444,10 +444,10 @@ class Session:
         """We have nothing more to send (FW-CLS-1): flush data_to_send(), then half-close.
 
         Raises UsageError while a streamed message is unfinished (FW-CLS-1 asks to
-        finish it first) or after a failure.
+        finish it first); after a failure, the failure (FW-SES-4).
         """
         if self._failure is not None:
-            raise UsageError("the connection has failed") from self._failure
+            raise self._failure
         if self._writer is not None:
             raise UsageError("finish the streamed message before closing (FW-CLS-1)")
         self._sending_done = True
@@ -467,9 +467,7 @@ class Session:
 
     def _check_can_send(self) -> PeerHello:
         if self._failure is not None:
-            raise UsageError(
-                f"the connection has failed ({self._failure}); nothing more is sent (FW-CLS-6)"
-            ) from self._failure
+            raise self._failure  # nothing more is sent (FW-SES-4, FW-CLS-6)
         if self._sending_done:
             raise UsageError("already closed for sending (FW-CLS-6)")
         if self.peer_hello is None:
@@ -523,9 +521,9 @@ class SessionMessageWriter:
 
     def _queue(self, data: BytesLike, *, last: bool) -> None:
         session = self._session
+        hello = session._check_can_send()  # first: after a failure, the failure
         if session._writer is not self:
-            raise UsageError("this message has ended, or the connection failed")
-        hello = session._check_can_send()
+            raise UsageError("this message has ended")
         _check_message_size(hello, self._writer.size + len(data))
         if last:
             session._data_out.append(self._writer.end(data))
