@@ -12,7 +12,7 @@ from framewire import (
     Message,
     Options,
     PeerError,
-    RemoteProtocolError,
+    ProtocolError,
     UsageError,
 )
 from framewire.conformance import wire
@@ -66,4 +66,4 @@ with serve(("127.0.0.1", 0), echo, options=Options(limits=LIMITS), deadlines=DEA
         for attack, answer in zip(attacks, answers, strict=True):
             print(f"peer that {attack}: {answer}")
 
-print("server saw:", sorted(e.name for e in server.errors if isinstance(e, RemoteProtocolError)))
+print("server saw:", sorted(e.name for e in server.errors if isinstance(e, ProtocolError)))
