@@ -162,7 +162,8 @@ def test_session_send_after_the_peer_broke_off_raises_that_failure() -> None:
     """The peer ended in the middle of a frame: the failure is the peer's, and a send
     after it raises that failure (FW-SES-4), not a misuse of the API."""
     session = Session(Options())
-    session.receive_data(handshake_bytes(Framing.LENGTH_PREFIXED) + b"FW\x01")
+    first_bytes = Encoder().encode(Message(DATA, b"cut"))[:3]  # of a 9-byte header
+    session.receive_data(handshake_bytes(Framing.LENGTH_PREFIXED) + first_bytes)
     session.receive_eof()
     session.next_event()  # the peer's HELLO
     with pytest.raises(RemoteProtocolError) as caught:
