@@ -17,7 +17,7 @@ from tls_peers import TlsFiles
 
 from framewire import Framing, Limits, Message, Options, _schema
 from framewire.aio import open_connection, start_server
-from framewire.errors import ErrorCode, RemoteProtocolError, TransportError
+from framewire.errors import ErrorCode, LocalFailureError, RemoteProtocolError, TransportError
 from framewire.serial import SerialLink
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
@@ -242,10 +242,10 @@ def test_a_blocking_send_timeout_with_part_of_a_frame_written_fails_with_timeout
     stalling_peer: StallingPeer,
 ) -> None:
     with connect(stalling_peer.address) as channel:
-        with pytest.raises(RemoteProtocolError, match="part of the message written") as raised:
+        with pytest.raises(LocalFailureError, match="part of the message written") as raised:
             channel.send(BIG, timeout=0.5)
         assert raised.value.code is ErrorCode.TIMEOUT
-        with pytest.raises(RemoteProtocolError) as again:  # the channel is failed (FW-SES-4)
+        with pytest.raises(LocalFailureError) as again:  # the channel is failed (FW-SES-4)
             channel.send(SMALL)
         assert again.value is raised.value
 
@@ -301,14 +301,14 @@ def silent_listener() -> Iterator[tuple[str, int]]:
 
 def test_connect_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
     started = time.monotonic()
-    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+    with pytest.raises(LocalFailureError, match=r"handshake deadline of 0\.5 s"):
         connect(silent_listener, timeout=0.5)
     assert time.monotonic() - started < 10  # the default handshake deadline is 10 s
 
 
 def test_open_connection_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
     started = time.monotonic()
-    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+    with pytest.raises(LocalFailureError, match=r"handshake deadline of 0\.5 s"):
         asyncio.run(open_connection(silent_listener, timeout=0.5))
     assert time.monotonic() - started < 10
 

@@ -21,11 +21,11 @@ from framewire import (
     ErrorCode,
     Framing,
     Limits,
-    LocalProtocolError,
     Message,
     Options,
     PeerError,
     Piece,
+    UsageError,
 )
 from framewire.aio import AsyncChannel, AsyncStreamingChannel, open_connection, start_server
 from framewire.sync import Channel, StreamingChannel, connect, serve
@@ -124,9 +124,9 @@ def test_a_handler_for_the_other_channel_type_is_refused_by_mypy_and_fails_at_ru
 
 def test_no_message_limit_needs_streaming_and_says_how() -> None:
     unlimited = Options(limits=Limits(max_message_size=0))
-    with pytest.raises(LocalProtocolError, match=r"streaming=True.*FW-LIM-5"):
+    with pytest.raises(UsageError, match=r"streaming=True.*FW-LIM-5"):
         connect(LOOPBACK, options=unlimited)
-    with pytest.raises(LocalProtocolError, match=r"streaming=True.*FW-LIM-5"):
+    with pytest.raises(UsageError, match=r"streaming=True.*FW-LIM-5"):
         serve(LOOPBACK, assembling_handler, options=unlimited)
 
 

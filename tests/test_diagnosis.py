@@ -21,7 +21,7 @@ from framewire._connlog import LOGGER_NAME
 from framewire._diagnosis import explain_preface
 from framewire.addresses import Address
 from framewire.conformance import wire
-from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
+from framewire.errors import ErrorCode, LocalFailureError, RemoteProtocolError, UsageError
 from framewire.events import Message, PeerHello
 from framewire.options import Options
 from framewire.session import Session
@@ -91,7 +91,7 @@ def test_a_silent_peer_is_named_once_in_the_timeout(address: Address) -> None:
         with raw_connect(server.address, Framing.LENGTH_PREFIXED, send_handshake=False) as sock:
             read_to_eof(sock)
         error = _first_error(server)
-    assert isinstance(error, RemoteProtocolError)
+    assert isinstance(error, LocalFailureError)  # our deadline, not the peer's fault
     assert error.code is ErrorCode.TIMEOUT
     assert "the peer sent nothing" in error.detail
     assert str(error).count("FW-LIM-6") == 1
@@ -119,7 +119,7 @@ def test_a_message_over_the_peers_limit_says_what_the_peer_announced() -> None:
         + Encoder().hello(Limits(max_frame_size=16384, max_message_size=65536))
     )
     session.next_event()
-    with pytest.raises(LocalProtocolError, match=r"the peer announced MAX_MESSAGE_SIZE 65536 "):
+    with pytest.raises(UsageError, match=r"the peer announced MAX_MESSAGE_SIZE 65536 "):
         session.send(Message(0x40, bytes(1 << 20)))
 
 
@@ -149,9 +149,9 @@ def test_connection_log_lines(address: Address, caplog: pytest.LogCaptureFixture
 
 
 def test_encoder_refuses_a_malformed_control_message() -> None:
-    with pytest.raises(LocalProtocolError, match="HELLO payload of 1 bytes"):
+    with pytest.raises(UsageError, match="HELLO payload of 1 bytes"):
         Encoder().encode(Message(_schema.TYPE_HELLO, b"x"))
-    with pytest.raises(LocalProtocolError, match="PING payload is 3 bytes"):
+    with pytest.raises(UsageError, match="PING payload is 3 bytes"):
         Encoder().encode(Message(_schema.TYPE_PING, b"abc"))
     ping = Encoder().encode(Message(_schema.TYPE_PING, bytes(8)))
     assert ping == wire.frame(_schema.TYPE_PING, bytes(8))  # the oracle's bytes of that PING

@@ -37,10 +37,10 @@ from framewire.addresses import Address
 from framewire.aio import open_connection, start_server
 from framewire.errors import (
     ErrorCode,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
-    RemoteProtocolError,
     TransportError,
+    UsageError,
 )
 from framewire.events import Message
 from framewire.serial import SerialLink
@@ -87,11 +87,11 @@ def test_lifecycle_decides_how_a_connection_ends() -> None:
     assert life.half_closed()
     assert not life.half_closed()  # once
     assert _flags(life) == (False, True, False)
-    error = RemoteProtocolError(ErrorCode.TIMEOUT, "too slow")
+    error = LocalFailureError(ErrorCode.TIMEOUT, "too slow")
     assert life.fail(error) is Ending.LINGER  # flush the ERROR, half-close, linger
     assert life.fail(TransportError("later")) is None
     assert not life.lost(TransportError("after the failure"))
-    with pytest.raises(RemoteProtocolError) as caught:
+    with pytest.raises(LocalFailureError) as caught:
         life.check()
     assert caught.value is error  # FW-SES-4
     assert Lifecycle().fail(TransportError("reset")) is Ending.CLOSE_NOW
@@ -102,7 +102,7 @@ def test_lifecycle_decides_how_a_connection_ends() -> None:
     ours = Lifecycle()
     assert ours.lingering()
     assert not ours.lost(TransportError("during our own close"))  # not a failure
-    with pytest.raises(LocalProtocolError, match="closed"):
+    with pytest.raises(UsageError, match="closed"):
         ours.check()
     ours.closed()
     assert not ours.lingering()

@@ -16,7 +16,7 @@ from framewire import (
     ErrorCode,
     Framing,
     Limits,
-    LocalProtocolError,
+    LocalFailureError,
     Message,
     PeerClosed,
     PeerError,
@@ -24,6 +24,7 @@ from framewire import (
     PingReceived,
     PongReceived,
     RemoteProtocolError,
+    UsageError,
 )
 from framewire.conformance import wire
 from framewire.events import Sentinel
@@ -85,7 +86,7 @@ def test_handshake_and_exchange(framing: Framing) -> None:
     assert [len(f.payload) for f in decoder.events()] == [256, 256, 188]  # type: ignore[union-attr]
     a.receive_data(wire)
     assert drain(a) == [Message(0x40, b"x" * 700, 2)]
-    with pytest.raises(LocalProtocolError, match="MAX_MESSAGE_SIZE"):
+    with pytest.raises(UsageError, match="MAX_MESSAGE_SIZE"):
         b.send(Message(0x40, b"x" * 1001))
 
 
@@ -281,8 +282,9 @@ def test_error_received_fails_without_reply() -> None:
     with pytest.raises(PeerError) as again:
         a.next_event()
     assert again.value is caught.value
-    with pytest.raises(LocalProtocolError, match="FW-CLS-6"):
+    with pytest.raises(PeerError) as on_send:  # FW-CLS-6: refused, with the peer's error
         a.send(Message(0x40, b"late"))
+    assert on_send.value is caught.value
 
 
 def test_error_as_first_frame_with_unknown_code() -> None:
@@ -325,7 +327,7 @@ def test_clean_close_both_directions(framing: Framing) -> None:
     b.send(Message(0x40, b"last words"))
     b.close_write()
     assert b.sending_done
-    with pytest.raises(LocalProtocolError, match="FW-CLS-6"):
+    with pytest.raises(UsageError, match="FW-CLS-6"):
         b.send(Message(0x40, b"too late"))
     a.receive_data(b.data_to_send())
     a.receive_eof()
@@ -377,9 +379,9 @@ def test_frame_error_queues_error_frame_and_is_permanent() -> None:
     with pytest.raises(RemoteProtocolError) as again:
         a.next_events()
     assert again.value is caught.value
-    with pytest.raises(LocalProtocolError) as local:
+    with pytest.raises(RemoteProtocolError) as on_ping:  # the failure, not a misuse
         a.ping()
-    assert local.value.__cause__ is caught.value
+    assert on_ping.value is caught.value
     a.receive_data(b"ignored after failure")  # FW-SES-3: discarded
 
 
@@ -397,35 +399,35 @@ def test_fail_with_timeout_queues_error_304() -> None:
     a.receive_data(raw_frame(0x40, b"abc") + raw_frame(0x40, b"abc")[:4])
     assert drain(a) == [Message(0x40, b"abc")]
     assert a.frame_in_progress  # after NEED_DATA: part of a frame is in
-    with pytest.raises(RemoteProtocolError) as caught:
+    with pytest.raises(LocalFailureError) as caught:
         a.fail(ErrorCode.TIMEOUT, "frame deadline of 30 s expired (FW-LIM-6)")
     assert caught.value.code is ErrorCode.TIMEOUT
     (error,) = sent_frames_after_failure(a)
     assert error.payload[:2] == (304).to_bytes(2, "big")
-    with pytest.raises(RemoteProtocolError) as again:
+    with pytest.raises(LocalFailureError) as again:
         a.fail()
     assert again.value is caught.value
 
 
 def test_send_rules() -> None:
     session = Session(Options(LP))
-    with pytest.raises(LocalProtocolError, match="FW-SES-2"):
+    with pytest.raises(UsageError, match="FW-SES-2"):
         session.send(Message(0x40, b"early"))
-    with pytest.raises(LocalProtocolError, match="FW-SES-2"):
+    with pytest.raises(UsageError, match="FW-SES-2"):
         session.ping()
     a, _ = pair(LP)
-    with pytest.raises(LocalProtocolError, match="type 0x03 is not a data type"):
+    with pytest.raises(UsageError, match="type 0x03 is not a data type"):
         a.send(Message(0x03, b"12345678"))
-    with pytest.raises(LocalProtocolError, match="FW-FLG-2"):  # Message() refuses 16 itself
+    with pytest.raises(UsageError, match="FW-FLG-2"):  # Message() refuses 16 itself
         a.send(Message._make((0x40, b"", 16)))
     writer = a.start_message(0x40, 1)
-    with pytest.raises(LocalProtocolError, match="FW-MSG-5"):
+    with pytest.raises(UsageError, match="FW-MSG-5"):
         a.send(Message(0x41, b"interleaved"))
-    with pytest.raises(LocalProtocolError, match="FW-CLS-1"):
+    with pytest.raises(UsageError, match="FW-CLS-1"):
         a.close_write()
     writer.write(b"part one, ")
     writer.end(b"part two")
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(UsageError):
         writer.write(b"after the end")
     a.close_write()
 
@@ -434,7 +436,7 @@ def test_streamed_message_limits_and_delivery() -> None:
     a, b = pair(LP, Limits(256, 600))
     writer = b.start_message(0x40)
     writer.write(b"a" * 300)
-    with pytest.raises(LocalProtocolError, match="MAX_MESSAGE_SIZE"):
+    with pytest.raises(UsageError, match="MAX_MESSAGE_SIZE"):
         writer.write(b"b" * 301)
     writer.end(b"c" * 300)
     a.receive_data(b.data_to_send())

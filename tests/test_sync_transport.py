@@ -28,10 +28,11 @@ from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
     RemoteProtocolError,
     TransportError,
+    UsageError,
 )
 from framewire.events import END, Message, Piece
 from framewire.options import Options
@@ -283,7 +284,7 @@ def test_fail_with_a_str_where_the_code_goes_names_the_order(
 def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: Framing) -> None:
     with connect(echo_server.address, options=Options(framing)) as channel:
         channel.close_write()
-        with pytest.raises(LocalProtocolError):
+        with pytest.raises(UsageError):
             channel.send(Message(DATA, b"too late"))
         assert channel.recv(timeout=2) is None
 
@@ -298,7 +299,7 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing
 
     with pytest.raises(RuntimeError):
         produce_then_die()
-    with pytest.raises(RemoteProtocolError) as caught:
+    with pytest.raises(LocalFailureError) as caught:
         channel.recv()
     assert caught.value.code is ErrorCode.INTERNAL_ERROR
     wait_until(lambda: echo_server.errors, what="the server reports the abandoned message")
@@ -333,7 +334,7 @@ def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Addre
 
 
 def test_no_message_limit_requires_streaming(echo_server: Server, framing: Framing) -> None:
-    with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
+    with pytest.raises(UsageError, match="FW-LIM-5"):
         connect(echo_server.address, options=Options(framing, limits=Limits(max_message_size=0)))
     streaming = Limits(max_message_size=0)
     with connect(

@@ -39,10 +39,10 @@ from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
-    LocalProtocolError,
     RemoteProtocolError,
     TlsError,
     TlsTruncationError,
+    UsageError,
 )
 from framewire.events import Message
 from framewire.options import Options
@@ -373,12 +373,12 @@ def test_context_allowing_tls_1_1_is_refused(tls_files: TlsFiles) -> None:
     context = tls_files.client()
     with pytest.warns(DeprecationWarning, match="TLSv1_1"):
         context.minimum_version = ssl.TLSVersion.TLSv1_1
-    with pytest.raises(LocalProtocolError, match="FW-TLS-1"):
+    with pytest.raises(UsageError, match="FW-TLS-1"):
         sync.connect(("127.0.0.1", 1), ssl=context)
 
 
 def test_unix_socket_needs_a_server_hostname(tls_files: TlsFiles, tmp_path: Path) -> None:
-    with pytest.raises(LocalProtocolError, match="server_hostname"):
+    with pytest.raises(UsageError, match="server_hostname"):
         sync.connect(str(tmp_path / "none.sock"), ssl=tls_files.client())
 
 

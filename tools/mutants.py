@@ -22,7 +22,7 @@ imported once for the whole run.
 What is mutated: the functions of the modules in TARGETS that decode and encode frames
 and run a session, and the constants their module and class bodies assign (a layout's
 size, a block size, a registry code), minus the guards of local API misuse (an `if`
-whose body only raises LocalProtocolError: no vector misuses the API) and the functions
+whose body only raises UsageError: no vector misuses the API) and the functions
 in OUT_OF_REACH, which the adapter protocol cannot drive at all (the session's sending
 side: the adapter's application only receives, FW-CNF-16).
 
@@ -338,7 +338,7 @@ def _is_local_error(node: ast.Raise) -> bool:
     return (
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Name)
-        and call.func.id == "LocalProtocolError"
+        and call.func.id == "UsageError"
     )
 
 

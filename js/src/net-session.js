@@ -89,8 +89,9 @@ function onSocketClose() {
  *
  * Events: 'open' (peer limits), 'message' ({type, flags, payload}), in streaming mode 'piece'
  * ({type, flags, payload, first, last}; to receive() when nobody listens), 'pong' (data),
- * 'end' (the peer finished cleanly), 'error' (FramewireError: `remote` true when the peer
- * sent ERROR; or TransportError), 'close'.
+ * 'end' (the peer finished cleanly), 'error' (RemoteProtocolError: the peer's fault;
+ * LocalFailureError: a deadline of ours, abort(), a listener that threw; PeerError: the
+ * peer sent ERROR; or TransportError), 'close'.
  *
  * A listener of 'open', 'message', 'piece', 'pong' or 'end' that throws, or returns a
  * promise that rejects, fails this connection only: the peer gets ERROR internal-error,
@@ -236,7 +237,7 @@ export class Session extends EventEmitter {
    * Await the next data message (when no 'message' listener is attached), or in stream
    * mode the next piece (when no 'piece' listener is attached). Resolves with null
    * at the peer's clean end; rejects with the failure of the connection (FW-SES-4), or with a
-   * UsageError `timeout` when the deadline passes first (FW-LIM-7): the connection stays usable.
+   * ReceiveTimeout when the deadline passes first (FW-LIM-7): the connection stays usable.
    * @param {{timeout?: number}} [options] deadline in ms from the call
    * @returns {Promise<{type: number, flags: number, payload: Uint8Array, first?: boolean, last?: boolean} | null>}
    */

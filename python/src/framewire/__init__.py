@@ -23,13 +23,14 @@ if TYPE_CHECKING:
     from framewire.errors import (
         ErrorCode,
         FramewireError,
-        LocalProtocolError,
+        LocalFailureError,
         PeerError,
         ProtocolError,
         RemoteProtocolError,
         TlsError,
         TlsTruncationError,
         TransportError,
+        UsageError,
     )
     from framewire.events import (
         END,
@@ -63,13 +64,14 @@ _MODULE_OF = {
         (
             "ErrorCode",
             "FramewireError",
-            "LocalProtocolError",
+            "LocalFailureError",
             "PeerError",
             "ProtocolError",
             "RemoteProtocolError",
             "TlsError",
             "TlsTruncationError",
             "TransportError",
+            "UsageError",
         ),
         "framewire.errors",
     ),
@@ -118,7 +120,7 @@ __all__ = [
     "FramewireError",
     "Framing",
     "Limits",
-    "LocalProtocolError",
+    "LocalFailureError",
     "Message",
     "MessageWriter",
     "Options",
@@ -134,5 +136,6 @@ __all__ = [
     "TlsError",
     "TlsTruncationError",
     "TransportError",
+    "UsageError",
     "__version__",
 ]

@@ -55,10 +55,12 @@ from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
+    ProtocolError,
     RemoteProtocolError,
     TransportError,
+    UsageError,
     check_fail_code,
 )
 from framewire.events import (
@@ -255,7 +257,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         while not self.peer.done:
             try:
                 batch = next_batch(session)
-            except (RemoteProtocolError, PeerError) as error:
+            except (ProtocolError, PeerError) as error:
                 self.fail(error)
                 break
             if isinstance(batch, Sentinel):
@@ -343,7 +345,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
             return
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(expiry[1]))
-        except RemoteProtocolError as error:
+        except LocalFailureError as error:
             self.fail(error)
 
     def send_expired(self) -> None:
@@ -352,7 +354,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         ERROR frame either, which it would not take (as the blocking channel does)."""
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(DeadlineKind.SEND))
-        except RemoteProtocolError as error:
+        except LocalFailureError as error:
             self.fail(error, stream_broken=True)
         if self.transport is not None:
             self.transport.abort()
@@ -545,7 +547,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
         check_fail_code(code)
         if self._protocol.failure is not None:
             return
-        with contextlib.suppress(RemoteProtocolError, PeerError):
+        with contextlib.suppress(ProtocolError, PeerError):
             self._call_session(self._protocol.session.fail, code, detail)
 
     async def close(self) -> None:
@@ -592,9 +594,9 @@ class _AsyncChannelBase(Generic[DataEvent]):
             if ready():
                 return
             if or_peer_done is False and protocol.peer.done:
-                raise LocalProtocolError("the peer closed before answering")
+                raise TransportError("the peer closed before answering the PING")
             if protocol.lost.done():
-                raise LocalProtocolError("the channel is closed")
+                raise UsageError("the channel is closed")
             protocol.changed.clear()
             await protocol.changed.wait()
 
@@ -622,7 +624,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (RemoteProtocolError, PeerError) as error:
+        except (ProtocolError, PeerError) as error:
             self._protocol.fail(error)
             raise
 

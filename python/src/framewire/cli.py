@@ -67,7 +67,8 @@ from framewire.addresses import Address, address_family, format_address, parse_a
 from framewire.deadlines import Deadlines
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import FramewireError, LocalProtocolError
+from framewire.errors import FramewireError
+from framewire.errors import UsageError as LibraryUsageError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.framing import Framing, Limits
 from framewire.options import Options
@@ -192,7 +193,7 @@ def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
 def _limits(args: argparse.Namespace) -> Limits:
     try:
         return Limits(args.max_frame_size, args.max_message_size)
-    except LocalProtocolError as exc:
+    except LibraryUsageError as exc:
         raise UsageError(_flag_names(str(exc))) from None
 
 
@@ -239,12 +240,12 @@ def run_encode(args: argparse.Namespace) -> int:
         encoder = Encoder(
             _framing(args), checksum=args.checksum, max_frame_size=args.max_frame_size
         )
-    except LocalProtocolError as exc:
+    except LibraryUsageError as exc:
         raise UsageError(_flag_names(str(exc))) from None
     messages = read_json_messages(args.input)
     try:
         encoded = [encoder.encode(message) for message in messages]
-    except LocalProtocolError as exc:
+    except LibraryUsageError as exc:
         raise UsageError(f"cannot encode: {exc}") from None
     if args.raw:
         sys.stdout.buffer.write(b"".join(encoded))

@@ -49,7 +49,7 @@ from framewire._assembler import MessageAssembler
 from framewire._readers import READERS, DelimitedReader
 from framewire._receive_buffer import ReceiveBuffer
 from framewire._typing import BytesLike
-from framewire.errors import LocalProtocolError, RemoteProtocolError
+from framewire.errors import RemoteProtocolError, UsageError
 from framewire.events import NEED_DATA, DecoderEvent, FrameDropped, Message, Piece, Sentinel
 from framewire.framing import Admission, Framing, Limits
 
@@ -77,7 +77,7 @@ class Decoder:
         self._reader = READERS[framing](self._buffer, self.limits, self._assembler, recover=recover)
         if hunting:
             if not isinstance(self._reader, DelimitedReader):
-                raise LocalProtocolError("hunting (FW-DLM-8) exists only in delimited framing")
+                raise UsageError("hunting (FW-DLM-8) exists only in delimited framing")
             self._reader.hunt()
         self._waiting = False
         """next_event() returned NEED_DATA and no input or state change came since."""
@@ -219,4 +219,4 @@ class Decoder:
         if self._failure is not None:
             raise self._failure
         if self._reader.eof:
-            raise LocalProtocolError("the input has already ended (feed_eof was called)")
+            raise UsageError("the input has already ended (feed_eof was called)")

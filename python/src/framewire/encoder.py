@@ -17,7 +17,7 @@ gives one empty frame and a payload that is an exact multiple gives no extra emp
 A stream writer produces the same frames as `encode()` of the concatenated chunks, because it
 holds back a full frame until it knows whether more bytes follow.
 
-Misuse raises LocalProtocolError: a type outside 0..255 or reserved, application flags
+Misuse raises UsageError: a type outside 0..255 or reserved, application flags
 outside 0..15 or on a control frame, a control payload that does not fit one frame or breaks
 its layout, an ERROR reason over 254 bytes, a second data message started while a streamed
 one is open (FW-MSG-5).
@@ -32,7 +32,7 @@ from framewire._checksum import crc32c
 from framewire._cobs_codec import cobs_encode
 from framewire._control import control_fault
 from framewire._typing import BytesLike
-from framewire.errors import MAX_REASON_BYTES, LocalProtocolError
+from framewire.errors import MAX_REASON_BYTES, UsageError
 from framewire.events import Message
 from framewire.framing import Framing, Limits, is_control_type
 
@@ -64,7 +64,7 @@ class Encoder:
         # FW-LIM-12: any split size up to the ceiling; the minimum of FW-LIM-2 bounds
         # what a receiver announces, not how small a sender cuts its frames.
         if not 1 <= max_frame_size <= _schema.MAX_FRAME_SIZE.maximum:
-            raise LocalProtocolError(
+            raise UsageError(
                 f"max_frame_size {max_frame_size} is out of range (FW-LIM-12): "
                 f"1 to {_schema.MAX_FRAME_SIZE.maximum}"
             )
@@ -101,12 +101,10 @@ class Encoder:
         if is_control_type(frame_type):
             fault = control_fault(frame_type, bytes(payload))
             if fault is not None:
-                raise LocalProtocolError(
-                    f"malformed control message: {fault.detail} ({fault.statement})"
-                )
+                raise UsageError(f"malformed control message: {fault.detail} ({fault.statement})")
             return [self._control(frame_type, payload)]
         if self._stream_open:
-            raise LocalProtocolError("a streamed message is still open (FW-MSG-5)")
+            raise UsageError("a streamed message is still open (FW-MSG-5)")
         return self._split(frame_type, flags << _APP_SHIFT, payload, first=True, last=True)
 
     def start_message(self, message_type: int, flags: int = 0) -> MessageWriter:
@@ -114,9 +112,9 @@ class Encoder:
         end()."""
         _check_type_and_flags(message_type, flags)
         if is_control_type(message_type):
-            raise LocalProtocolError("control messages are never split (FW-TYP-3)")
+            raise UsageError("control messages are never split (FW-TYP-3)")
         if self._stream_open:
-            raise LocalProtocolError("a streamed message is still open (FW-MSG-5)")
+            raise UsageError("a streamed message is still open (FW-MSG-5)")
         self._stream_open = True
         return MessageWriter(self, message_type, flags)
 
@@ -132,11 +130,11 @@ class Encoder:
         """An ERROR frame (spec 6.4); `reason` must fit 254 UTF-8 bytes (FW-ERR-2)."""
         encoded_reason = reason.encode("utf-8")
         if len(encoded_reason) > MAX_REASON_BYTES:
-            raise LocalProtocolError(
+            raise UsageError(
                 f"ERROR reason is {len(encoded_reason)} bytes, over {MAX_REASON_BYTES} (FW-ERR-2)"
             )
         if not 0 < code <= _schema.MAX_ERROR_CODE:
-            raise LocalProtocolError(f"error code {code} cannot be sent (code 0 is reserved)")
+            raise UsageError(f"error code {code} cannot be sent (code 0 is reserved)")
         return self._control(
             _schema.TYPE_ERROR, _schema.ERROR_CODE_STRUCT.pack(int(code)) + encoded_reason
         )
@@ -170,7 +168,7 @@ class Encoder:
 
     def _control(self, frame_type: int, payload: bytes) -> bytes:
         if len(payload) > self.max_frame_size:
-            raise LocalProtocolError(
+            raise UsageError(
                 f"control payload of {len(payload)} bytes exceeds the maximum frame size "
                 f"{self.max_frame_size}, and control frames are never split (FW-TYP-3)"
             )
@@ -243,21 +241,21 @@ class MessageWriter:
 
     def _check_open(self) -> None:
         if self.finished:
-            raise LocalProtocolError("this message has already ended")
+            raise UsageError("this message has already ended")
 
 
 def _check_type_and_flags(frame_type: int, flags: int) -> None:
     if not 0 <= frame_type <= _schema.MAX_TYPE:
-        raise LocalProtocolError(f"type {frame_type} is outside 0..255")
+        raise UsageError(f"type {frame_type} is outside 0..255")
     if frame_type < _schema.FIRST_APPLICATION_TYPE and not is_control_type(frame_type):
-        raise LocalProtocolError(f"type 0x{frame_type:02x} is reserved (FW-TYP-2)")
+        raise UsageError(f"type 0x{frame_type:02x} is reserved (FW-TYP-2)")
     if not 0 <= flags <= _schema.MAX_APP_FLAGS:
-        raise LocalProtocolError(f"application flags {flags} are outside 0..15 (FW-FLG-2)")
+        raise UsageError(f"application flags {flags} are outside 0..15 (FW-FLG-2)")
     if flags and is_control_type(frame_type):
-        raise LocalProtocolError("control frames carry no application flags (FW-FLG-2)")
+        raise UsageError("control frames carry no application flags (FW-FLG-2)")
 
 
 def _ping_data(data: bytes) -> bytes:
     if len(data) != _schema.PING_SIZE:
-        raise LocalProtocolError(f"PING/PONG data is {len(data)} bytes, not 8 (FW-PNG-1)")
+        raise UsageError(f"PING/PONG data is {len(data)} bytes, not 8 (FW-PNG-1)")
     return bytes(data)

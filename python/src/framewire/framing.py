@@ -22,7 +22,7 @@ from typing import NamedTuple, Protocol
 from framewire import _schema
 from framewire._cobs_codec import encoded_size_bound
 from framewire._units import binary_size
-from framewire.errors import ErrorCode, LocalProtocolError
+from framewire.errors import ErrorCode, UsageError
 
 # The public API; Fault, header_fault and is_control_type are the codec's own.
 __all__ = ["Framing", "Limits"]
@@ -47,7 +47,7 @@ _PREFACE_BYTES = {Framing.LENGTH_PREFIXED: ord("L"), Framing.DELIMITED: ord("D")
 class Limits:
     """A receiver's limits (spec 7.1); the defaults are FW-LIM-1's.
 
-    Raises LocalProtocolError when a value is outside FW-LIM-2 (and, for the message size,
+    Raises UsageError when a value is outside FW-LIM-2 (and, for the message size,
     outside what a HELLO can announce).
     """
 
@@ -60,7 +60,7 @@ class Limits:
             (_schema.MAX_MESSAGE_SIZE, self.max_message_size),
         ):
             if not _schema.setting_value_valid(setting, value):
-                raise LocalProtocolError(
+                raise UsageError(
                     f"{setting.name.lower()} {value} is out of range (FW-LIM-2): "
                     f"{setting.minimum} to {setting.maximum}"
                     + (", or 0 for no limit" if setting.zero_allowed else "")

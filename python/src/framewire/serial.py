@@ -49,7 +49,7 @@ from framewire._lifecycle import Lifecycle, Phase
 from framewire._transport import PeerState, next_batch
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import FramewireError, LocalProtocolError, TransportError
+from framewire.errors import FramewireError, TransportError, UsageError
 from framewire.events import END, NEED_DATA, FrameDropped, Message
 from framewire.framing import Framing
 from framewire.options import Options
@@ -88,7 +88,7 @@ class SerialLink:
         if hunting is None:
             hunting = framing is Framing.DELIMITED and not session
         if session and hunting:
-            raise LocalProtocolError("hunting (FW-DLM-8) is for the codec profile only")
+            raise UsageError("hunting (FW-DLM-8) is for the codec profile only")
         self._session: Session | None = None
         self._life = Lifecycle()
         self._decoder: Decoder | None = None
@@ -160,7 +160,7 @@ class SerialLink:
     def handshake(self, timeout: float | None = None) -> None:
         """Session profile: wait for the peer's HELLO (TimeoutError when ``timeout`` ends)."""
         if self._session is None:
-            raise LocalProtocolError("the codec profile has no handshake (session=False)")
+            raise UsageError("the codec profile has no handshake (session=False)")
         deadline = None if timeout is None else time.monotonic() + timeout
         while self._peer.hello is None:
             if self._finished:

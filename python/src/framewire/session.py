@@ -17,10 +17,11 @@ API summary (h11 style):
     sock.sendall(session.data_to_send())  # after every call that may queue bytes
 
 Errors: `next_event()` raises `RemoteProtocolError` for a fault of the peer, after queueing an
-ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR.
-The session is then FAILED for good: every later `next_event()` raises the same exception
-(FW-SES-4), and sending raises `LocalProtocolError` chained to it (FW-CLS-6). Misuse of the
-API (sending before the peer's HELLO or after close) raises `LocalProtocolError`.
+ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR;
+`fail()` raises `LocalFailureError`, our own decision. The session is then FAILED for good:
+every later `next_event()`, send, `ping()` or `close()` raises the same exception (FW-SES-4,
+FW-CLS-6), whoever caused it. Misuse of the API (sending before the peer's HELLO or after
+close) raises `UsageError`.
 
 For deadlines (which belong to the transport, FW-LIM-6) the session tells what is pending:
 `handshake_done`, `frame_in_progress` (part of a frame or of the preface has arrived) and
@@ -43,9 +44,11 @@ from framewire.encoder import Encoder, MessageWriter
 from framewire.errors import (
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
+    ProtocolError,
     RemoteProtocolError,
+    UsageError,
     check_fail_code,
 )
 from framewire.events import (
@@ -239,7 +242,8 @@ class Session:
         self._decoder.feed_eof()
 
     def next_event(self) -> SessionEvent:
-        """The next event, NEED_DATA or END; raises RemoteProtocolError or PeerError when failed."""
+        """The next event, NEED_DATA or END; raises the failure (RemoteProtocolError,
+        PeerError, or our own LocalFailureError) once failed."""
         if self._failure is not None:
             raise self._failure
         if self.state is SessionState.AWAIT_PREFACE and not self._check_preface():
@@ -411,7 +415,7 @@ class Session:
             )
         hello = self._check_can_send()
         if message.type < _schema.FIRST_APPLICATION_TYPE:
-            raise LocalProtocolError(
+            raise UsageError(
                 f"type 0x{message.type:02x} is not a data type; the session sends control "
                 "frames itself (ping(), close_write(), fail())"
             )
@@ -423,7 +427,7 @@ class Session:
         the writer's end()."""
         self._check_can_send()
         if message_type < _schema.FIRST_APPLICATION_TYPE:
-            raise LocalProtocolError(f"type 0x{message_type:02x} is not a data type")
+            raise UsageError(f"type 0x{message_type:02x} is not a data type")
         self._writer = SessionMessageWriter(self, self._encoder.start_message(message_type, flags))
         return self._writer
 
@@ -444,19 +448,19 @@ class Session:
 
         The name is the channels' ``close_write()``, which calls it: the same half-close.
 
-        Raises LocalProtocolError while a streamed message is unfinished (FW-CLS-1 asks to
-        finish it first) or after a failure.
+        Raises UsageError while a streamed message is unfinished (FW-CLS-1 asks to
+        finish it first); after a failure, the failure (FW-SES-4).
         """
         if self._failure is not None:
-            raise LocalProtocolError("the connection has failed") from self._failure
+            raise self._failure
         if self._writer is not None:
-            raise LocalProtocolError("finish the streamed message before closing (FW-CLS-1)")
+            raise UsageError("finish the streamed message before closing (FW-CLS-1)")
         self._sending_done = True
 
     def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves (a deadline, FW-LIM-6; our own fault, FW-ERR-6).
 
-        Queues the ERROR frame when one is due and raises the resulting RemoteProtocolError
+        Queues the ERROR frame when one is due and raises the resulting LocalFailureError
         (or the error that failed the session before).
         """
         check_fail_code(code)
@@ -465,17 +469,15 @@ class Session:
         detail = detail or code.wire_name
         if code is ErrorCode.TIMEOUT:
             detail += explain_silence(self._preface_received, self.handshake_done)
-        raise self._fail(RemoteProtocolError(code, detail))
+        raise self._fail(LocalFailureError(code, detail))
 
     def _check_can_send(self) -> PeerHello:
         if self._failure is not None:
-            raise LocalProtocolError(
-                f"the connection has failed ({self._failure}); nothing more is sent (FW-CLS-6)"
-            ) from self._failure
+            raise self._failure  # nothing more is sent (FW-SES-4, FW-CLS-6)
         if self._sending_done:
-            raise LocalProtocolError("already closed for sending (FW-CLS-6)")
+            raise UsageError("already closed for sending (FW-CLS-6)")
         if self.peer_limits is None:
-            raise LocalProtocolError("the peer's HELLO has not arrived yet (FW-SES-2)")
+            raise UsageError("the peer's HELLO has not arrived yet (FW-SES-2)")
         return self.peer_limits
 
     # --- state -----------------------------------------------------------------------------
@@ -500,9 +502,7 @@ class Session:
         if by_peer:
             self._data_out.clear()
         elif (
-            isinstance(error, RemoteProtocolError)
-            and error.sends_error_frame
-            and not self._sending_done
+            isinstance(error, ProtocolError) and error.sends_error_frame and not self._sending_done
         ):
             self._data_out.append(self._encoder.error(error.code, error.error_frame_reason()))
         self._sending_done = True
@@ -527,9 +527,9 @@ class SessionMessageWriter:
 
     def _queue(self, data: BytesLike, *, last: bool) -> None:
         session = self._session
+        hello = session._check_can_send()  # first: after a failure, the failure
         if session._writer is not self:
-            raise LocalProtocolError("this message has ended, or the connection failed")
-        hello = session._check_can_send()
+            raise UsageError("this message has ended")
         _check_message_size(hello, self._writer.size + len(data))
         if last:
             session._data_out.append(self._writer.end(data))
@@ -541,7 +541,7 @@ class SessionMessageWriter:
 def _check_message_size(hello: PeerHello, size: int) -> None:
     """FW-HEL-5: never send a message larger than the peer's MAX_MESSAGE_SIZE."""
     if hello.max_message_size and size > hello.max_message_size:
-        raise LocalProtocolError(
+        raise UsageError(
             f"the peer announced MAX_MESSAGE_SIZE {hello.max_message_size}"
             f"{binary_size(hello.max_message_size)}; this message needs {size} bytes"
             f"{binary_size(size)} (FW-HEL-5)"

@@ -55,10 +55,12 @@ from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
+    ProtocolError,
     RemoteProtocolError,
     TlsError,
+    TransportError,
     check_fail_code,
 )
 from framewire.events import (
@@ -183,7 +185,7 @@ class _ChannelBase(Generic[DataEvent]):
         ``timeout`` bounds the wait for the peer to take the message, as in the asyncio
         API: expired before any of it was written, ``TimeoutError``, the message is not
         sent and the connection is still usable; expired with part of it written (a
-        frame cut short), the connection fails with ``timeout`` (``RemoteProtocolError``).
+        frame cut short), the connection fails with ``timeout`` (``LocalFailureError``).
         The send deadline (``Deadlines.send``) bounds every wait as well: when it expires
         first, the connection fails with ``timeout``.
         """
@@ -211,7 +213,7 @@ class _ChannelBase(Generic[DataEvent]):
         self._flush(call_deadline)
         self._receive_until(lambda: data in self._peer.pongs, call_deadline)
         if data not in self._peer.pongs:
-            raise LocalProtocolError("the peer closed before answering the PING")
+            raise TransportError("the peer closed before answering the PING")
         self._peer.pongs.remove(data)
         return time.monotonic() - started
 
@@ -243,7 +245,7 @@ class _ChannelBase(Generic[DataEvent]):
             return
         try:
             self._session.fail(code, detail)
-        except (RemoteProtocolError, PeerError) as error:
+        except (ProtocolError, PeerError) as error:
             self._fail(error)
 
     def __enter__(self) -> Self:
@@ -271,7 +273,7 @@ class _ChannelBase(Generic[DataEvent]):
         while not done() and not peer.done:
             try:
                 batch = next_batch(session)
-            except (RemoteProtocolError, PeerError) as error:
+            except (ProtocolError, PeerError) as error:
                 raise self._fail(error) from None
             if batch is NEED_DATA:
                 self._receive_some(call_deadline)
@@ -345,7 +347,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Fail the connection with ``timeout`` (FW-LIM-6) and return the error."""
         try:
             self._session.fail(ErrorCode.TIMEOUT, detail)
-        except RemoteProtocolError as error:
+        except LocalFailureError as error:
             return self._fail(error, stream_broken=stream_broken)
         raise AssertionError("Session.fail() must raise")  # pragma: no cover
 
@@ -418,7 +420,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (RemoteProtocolError, PeerError) as error:
+        except (ProtocolError, PeerError) as error:
             raise self._fail(error) from None
 
     # -- failure and close ------------------------------------------------------------

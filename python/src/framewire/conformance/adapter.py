@@ -20,7 +20,7 @@ from typing import IO, Any
 from framewire import __version__
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import LocalProtocolError, PeerError, RemoteProtocolError
+from framewire.errors import PeerError, ProtocolError, RemoteProtocolError
 from framewire.events import (
     END,
     NEED_DATA,
@@ -309,7 +309,7 @@ class _Application:
             for message in self.to_send:
                 try:
                     self.session.send(message)
-                except LocalProtocolError:
+                except (ProtocolError, PeerError):
                     break  # refused: the session has failed (FW-CNF-36)
         return None
 
