@@ -169,7 +169,7 @@ def test_session_send_after_the_peer_broke_off_raises_that_failure() -> None:
     with pytest.raises(RemoteProtocolError) as caught:
         session.next_event()
     assert caught.value.code is ErrorCode.TRUNCATED_FRAME
-    for call in (lambda: session.send(Message(DATA, b"after")), session.ping, session.close):
+    for call in (lambda: session.send(Message(DATA, b"after")), session.ping, session.close_write):
         with pytest.raises(RemoteProtocolError) as again:
             call()
         assert again.value is caught.value
