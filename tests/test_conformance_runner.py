@@ -255,7 +255,8 @@ CARRIERS = {
     "framewire.tls",
     "framewire._tls_sync",
     "framewire.errors",
-    "framewire._peertext",  # the errors' escaping of peer text in messages
+    "framewire._codec",  # the package of peertext, which loads nothing itself
+    "framewire._codec.peertext",  # the errors' escaping of peer text in messages
 }
 IMPLEMENTATION_LIBRARIES = {"construct", "crc32c", "cobs"}
 

@@ -20,13 +20,14 @@ from package_modules import ROOT, SourceModule, package_modules
 
 LAYERS: dict[str, list[str]] = {
     "schema": [
-        "framewire._schema",
-        "framewire._units",
-        "framewire._typing",
-        "framewire._peertext",
-        "framewire._checksum",
-        "framewire._cobs_codec",
-        "framewire._fastpath",
+        "framewire._codec",
+        "framewire._codec.schema",
+        "framewire._codec.units",
+        "framewire._codec.bytes_like",
+        "framewire._codec.peertext",
+        "framewire._codec.checksum",
+        "framewire._codec.cobs_codec",
+        "framewire._codec.fastpath",
     ],
     "model": [
         "framewire.errors",
@@ -34,14 +35,15 @@ LAYERS: dict[str, list[str]] = {
         "framewire.framing",
         "framewire.options",
         "framewire.deadlines",
-        "framewire._control",
-        "framewire._diagnosis",
+        "framewire._codec.checks",
+        "framewire._codec.control",
+        "framewire._codec.diagnosis",
     ],
     "readers": [
-        "framewire._compiled",
-        "framewire._receive_buffer",
-        "framewire._assembler",
-        "framewire._readers",
+        "framewire._codec.compiled",
+        "framewire._codec.receive_buffer",
+        "framewire._codec.assembler",
+        "framewire._codec.readers",
     ],
     "codec": [
         "framewire.decoder",

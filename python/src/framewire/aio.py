@@ -35,8 +35,8 @@ from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
 from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
+from framewire._codec.diagnosis import hint_plain_client
 from framewire._connlog import ConnectionLog
-from framewire._diagnosis import hint_plain_client
 from framewire._heap import HeapTrimmer
 from framewire._lifecycle import Ending, Lifecycle, Phase
 from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener

@@ -38,7 +38,7 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from framewire import __version__, _compiled, _schema, _serial_cli, _wireshark_cli
+from framewire import __version__, _serial_cli, _wireshark_cli
 from framewire._annotate import inspect_stream
 from framewire._arenas import use_one_arena
 from framewire._cli_io import (
@@ -61,6 +61,7 @@ from framewire._cli_options import (
     file_error_reason,
     tls_client_options,
 )
+from framewire._codec import compiled, schema
 from framewire._connlog import LOGGER_NAME, current_connection
 from framewire._send_cli import add_send_mode_options, deadlines_within, run_send_socket
 from framewire.addresses import Address, address_family, format_address, parse_address
@@ -132,7 +133,7 @@ def _add_limits(parser: argparse.ArgumentParser, *, peer: bool = True) -> None:
     parser.add_argument(
         "--max-frame-size",
         type=_size,
-        default=_schema.MAX_FRAME_SIZE.default,
+        default=schema.MAX_FRAME_SIZE.default,
         help="largest frame payload accepted, announced to the peer; also the size the "
         "frames sent are split to (or the peer's limit, when smaller) (default: %(default)s)"
         if peer
@@ -141,7 +142,7 @@ def _add_limits(parser: argparse.ArgumentParser, *, peer: bool = True) -> None:
     parser.add_argument(
         "--max-message-size",
         type=_size,
-        default=_schema.MAX_MESSAGE_SIZE.default,
+        default=schema.MAX_MESSAGE_SIZE.default,
         help="largest message accepted, 0 for no limit (default: %(default)s)",
     )
 
@@ -672,8 +673,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--version",
         action="version",
         version=(
-            f"framewire {__version__} (Framewire protocol version {_schema.VERSION}); "
-            f"receive path: {_compiled.RECEIVE_PATH}"
+            f"framewire {__version__} (Framewire protocol version {schema.VERSION}); "
+            f"receive path: {compiled.RECEIVE_PATH}"
         ),
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -691,7 +692,7 @@ def build_parser() -> argparse.ArgumentParser:
     encode.add_argument(
         "--max-frame-size",
         type=_size,
-        default=_schema.MAX_FRAME_SIZE.default,
+        default=schema.MAX_FRAME_SIZE.default,
         help="split messages into frames of this many payload bytes (default: %(default)s)",
     )
     _add_bytes_format(encode, "write")
