@@ -19,7 +19,7 @@ from polling import wait_until
 from framewire import Encoder, Framing, Limits
 from framewire._codec import schema
 from framewire._codec.diagnosis import explain_preface
-from framewire._connlog import LOGGER_NAME
+from framewire._io.connlog import LOGGER_NAME
 from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError

@@ -34,8 +34,9 @@ from tls_peers import (
     read_tls_to_end,
 )
 
-from framewire import Deadlines, Framing, _tls_aio, aio, sync
+from framewire import Deadlines, Framing, aio, sync
 from framewire._codec import schema
+from framewire._io import tls_aio
 from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import (
@@ -449,7 +450,7 @@ def test_asyncio_tls_connection_is_freed_when_it_ends_without_the_garbage_collec
     that has served a burst of connections must not hold all of them until then."""
 
     def live_shims() -> int:
-        return sum(isinstance(o, (_tls_aio.TlsShim, TlsLayer)) for o in gc.get_objects())
+        return sum(isinstance(o, (tls_aio.TlsShim, TlsLayer)) for o in gc.get_objects())
 
     def stalled_then_gone(address: Address) -> None:
         """A frame never finished: the server's ERROR and close_notify, then our end

@@ -62,7 +62,7 @@ from framewire._cli_options import (
     tls_client_options,
 )
 from framewire._codec import compiled, schema
-from framewire._connlog import LOGGER_NAME, current_connection
+from framewire._io.connlog import LOGGER_NAME, current_connection
 from framewire._send_cli import add_send_mode_options, deadlines_within, run_send_socket
 from framewire.addresses import Address, address_family, format_address, parse_address
 from framewire.deadlines import Deadlines
@@ -335,7 +335,7 @@ def _looks_like_address(text: str) -> bool:
 
 
 def _log_connections(quiet: bool) -> None:
-    """Print the server's per-connection lines (``framewire._connlog``) on stderr, or not."""
+    """Print the server's per-connection lines (``framewire._io.connlog``) on stderr, or not."""
     logger = logging.getLogger(LOGGER_NAME)
     logger.propagate = False
     handler: logging.Handler = logging.NullHandler() if quiet else logging.StreamHandler()
