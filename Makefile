@@ -78,7 +78,7 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	touch $@
 
 demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package and its CLI)
-	@$(PY) -m framewire._demo
+	@$(PY) -m framewire.cli._demo
 
 test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)
 	@for step in $(TEST_STEPS); do \

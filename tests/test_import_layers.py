@@ -48,7 +48,6 @@ LAYERS: dict[str, list[str]] = {
     "codec": [
         "framewire.decoder",
         "framewire.encoder",
-        "framewire._annotate",
     ],
     "session": [
         "framewire.session",
@@ -73,12 +72,13 @@ LAYERS: dict[str, list[str]] = {
         "framewire.serial",
     ],
     "commands": [
+        "framewire.cli._annotate",
         "framewire._cli_options",
-        "framewire._cli_io",
-        "framewire._arenas",
-        "framewire._send_cli",
-        "framewire._serial_cli",
-        "framewire._wireshark_cli",
+        "framewire.cli._io",
+        "framewire.cli._arenas",
+        "framewire.cli._send",
+        "framewire.cli._serial",
+        "framewire.cli._wireshark",
         "framewire.conformance",
         "framewire.conformance.adapter",
         "framewire.conformance.adapter_client",
@@ -98,7 +98,7 @@ LAYERS: dict[str, list[str]] = {
         "framewire.cli",
         "framewire.__main__",
         "framewire.conformance.__main__",
-        "framewire._demo",
+        "framewire.cli._demo",
     ],
 }
 """Each layer's modules, the lowest layer first. A new module goes in the lowest layer

@@ -1,4 +1,4 @@
-"""``python -m framewire._demo`` (``make demo``): one frame explained, then a real exchange.
+"""``python -m framewire.cli._demo`` (``make demo``): one frame explained, then a real exchange.
 
 It first takes one frame apart byte by byte (the frame of the home page), drawn from what
 ``framewire inspect`` reads in it. Then, for each framing, it starts an echo server on
@@ -16,10 +16,10 @@ from __future__ import annotations
 import socket
 import sys
 
-from framewire._annotate import diagram, inspect_stream
 from framewire._codec import schema
 from framewire._codec.cobs_codec import cobs_encode
 from framewire._codec.units import binary_size
+from framewire.cli._annotate import diagram, inspect_stream
 from framewire.deadlines import Deadlines
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
