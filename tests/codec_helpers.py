@@ -36,7 +36,7 @@ def decode(
 ) -> Decoded:
     """Feed `chunks` (draining events after each unless not `drain_each`), then the end
     of input if `eof`; events taken one by one (`events()`), or with `next_events()` if
-    `batched` (the path of the compiled loop, framewire._fastpath)."""
+    `batched` (the path of the compiled loop, framewire._codec.fastpath)."""
     events: list[tuple[object, ...]] = []
 
     def drain() -> None:

@@ -15,7 +15,8 @@ import pytest
 from io_peers import async_echo, echo, events_in, handshake_bytes
 from tls_peers import TlsFiles
 
-from framewire import Framing, Limits, Message, Options, _schema
+from framewire import Framing, Limits, Message, Options
+from framewire._codec import schema
 from framewire.aio import open_connection, start_server
 from framewire.errors import ErrorCode, LocalFailureError, RemoteProtocolError, TransportError
 from framewire.serial import SerialLink
@@ -345,7 +346,7 @@ def test_a_send_frame_size_out_of_range_is_refused(size: int) -> None:
         Options(send_frame_size=size)
 
 
-@pytest.mark.parametrize("size", [1, _schema.MAX_FRAME_SIZE.maximum])
+@pytest.mark.parametrize("size", [1, schema.MAX_FRAME_SIZE.maximum])
 def test_a_send_frame_size_at_either_end_of_its_range_is_taken(size: int) -> None:
     """Frames may be split to a single byte (FW-LIM-12) and up to the largest frame."""
     assert Options(send_frame_size=size).send_frame_size == size

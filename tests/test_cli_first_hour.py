@@ -19,7 +19,8 @@ from io_peers import echo, events_in, handshake_bytes
 from test_cli_interrupt import Terminal
 from tls_peers import TlsFiles
 
-from framewire import Framing, Limits, _schema, tls
+from framewire import Framing, Limits, tls
+from framewire._codec import schema
 from framewire.addresses import format_address
 from framewire.events import Piece
 from framewire.sync import Channel, Server, serve
@@ -155,7 +156,7 @@ def frames_sent_by(args: list[str], stdin: str) -> list[Piece]:
             sock, _ = listener.accept()
             with sock:
                 sock.sendall(
-                    handshake_bytes(Framing.LENGTH_PREFIXED, Limits(_schema.MAX_FRAME_SIZE.maximum))
+                    handshake_bytes(Framing.LENGTH_PREFIXED, Limits(schema.MAX_FRAME_SIZE.maximum))
                 )
                 while chunk := sock.recv(65536):  # until send's half-close
                     received.extend(chunk)
@@ -334,7 +335,7 @@ def test_conformance_quiet_still_says_pass_or_fail() -> None:
 
 def test_the_tls_module_knows_the_preface_signature() -> None:
     """Written out in framewire.tls (FW-CNF-4 keeps the codec out of it): the same bytes."""
-    assert tls.PREFACE_SIGNATURE == _schema.PREFACE_SIGNATURE
+    assert tls.PREFACE_SIGNATURE == schema.PREFACE_SIGNATURE
 
 
 # --- listen says which connection each message came on ---------------------------------

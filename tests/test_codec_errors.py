@@ -22,7 +22,7 @@ from framewire import (
     RemoteProtocolError,
     UsageError,
 )
-from framewire._schema import FLAG_M, FLAG_N, FLAG_R
+from framewire._codec.schema import FLAG_M, FLAG_N, FLAG_R
 
 SMALL = Limits(max_frame_size=256, max_message_size=512)
 

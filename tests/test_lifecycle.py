@@ -1,6 +1,6 @@
 """The edges of a connection's life, alike in every transport: a server's shutdown with
 idle clients, a send after the connection is lost, a close after a reset, the serial
-port's close, the heap trim and the per-connection log (framewire._lifecycle drives them).
+port's close, the heap trim and the per-connection log (framewire._io.lifecycle drives them).
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from io_peers import (
 from polling import wait_until
 from serial_helpers import SerialLine
 
-from framewire import Encoder, Framing, _heap
-from framewire._connlog import LOGGER_NAME
-from framewire._lifecycle import Ending, Lifecycle
+from framewire import Encoder, Framing
+from framewire._io import heap
+from framewire._io.connlog import LOGGER_NAME
+from framewire._io.lifecycle import Ending, Lifecycle
 from framewire.addresses import Address
 from framewire.aio import open_connection, start_server
 from framewire.errors import (
@@ -322,7 +323,7 @@ def trims(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append(threading.current_thread().name)
         return 0
 
-    monkeypatch.setattr(_heap, "_MALLOC_TRIM", record)
+    monkeypatch.setattr(heap, "_MALLOC_TRIM", record)
     return calls
 
 

@@ -30,7 +30,7 @@ def load_tool() -> ModuleType:
 
 def test_block_size_255_is_judged_at_import_and_killed_only_where_the_bounds_differ() -> None:
     tool = load_tool()
-    tree, found, _ = tool.scan("framewire._cobs_codec")
+    tree, found, _ = tool.scan("framewire._codec.cobs_codec")
     (block,) = [mutant for mutant in found if mutant.qualname == "BLOCK_SIZE"]
     assert block.constant
     assert block.change == "254 -> 255"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from io_peers import DATA
 
 from framewire import Decoder, Encoder, Framing, Limits, Message, UsageError
-from framewire._receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
+from framewire._codec.receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
 from framewire.aio import AsyncChannel, open_connection, start_server
 from framewire.events import PeerHello, Sentinel
 from framewire.options import Options

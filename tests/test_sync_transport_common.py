@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from framewire import Deadlines, Limits
-from framewire._transport import checked_options
+from framewire._io.transport import checked_options
 from framewire.addresses import format_address, parse_address
 from framewire.deadlines import DeadlineKind, DeadlineTracker
 from framewire.errors import UsageError

@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framewire import _compiled
+from framewire._codec import compiled
 from framewire.conformance import runner
 from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, ReferenceAdapter
 from framewire.conformance.vectors import LIVE_ONLY_TAG, Case, Registry, deliveries, load_suite
@@ -75,16 +75,17 @@ unchanged (the key hashes all of them): editing the notes rewrites the report at
 
 TARGETS = (
     "framewire.decoder",
-    "framewire._receive_buffer",
-    "framewire._readers",
-    "framewire._assembler",
+    "framewire._codec.receive_buffer",
+    "framewire._codec.readers",
+    "framewire._codec.assembler",
     "framewire.encoder",
     "framewire.session",
     "framewire.framing",
-    "framewire._control",
-    "framewire._cobs_codec",
-    "framewire._checksum",
-    "framewire._schema",
+    "framewire._codec.checks",
+    "framewire._codec.control",
+    "framewire._codec.cobs_codec",
+    "framewire._codec.checksum",
+    "framewire._codec.schema",
     "framewire.errors",
     "framewire.events",
     "framewire.options",
@@ -93,9 +94,9 @@ TARGETS = (
 per framing and a message assembler), the encoder, the session, and what they share:
 the framings, limits and header checks, the control payload layouts, COBS, CRC-32C, the
 wire layouts, the error registry, the events and the options. Left out: the modules that
-only write text for people (`_diagnosis`, `_units`, `_peertext`: the detail of an error
-and escaped peer text, which no statement fixes and no vector judges) and `_typing`
-(type aliases)."""
+only write text for people (`_codec.diagnosis`, `_codec.units`, `_codec.peertext`: the
+detail of an error and escaped peer text, which no statement fixes and no vector judges)
+and `_codec.bytes_like` (type aliases)."""
 
 OUT_OF_REACH = {
     "framewire.decoder": {
@@ -104,7 +105,7 @@ OUT_OF_REACH = {
         "Decoder.buffered": "a transport's memory query",
         "Decoder.capacity": "a transport's memory query",
     },
-    "framewire._receive_buffer": {
+    "framewire._codec.receive_buffer": {
         "ReceiveBuffer.capacity": "a transport's memory query",
     },
     "framewire.encoder": {
@@ -135,7 +136,7 @@ OUT_OF_REACH = {
         "reports events as JSON",
         "_payload_repr": "an event's repr, for people: the adapter reports events as JSON",
     },
-    "framewire._schema": {
+    "framewire._codec.schema": {
         "parse_header": "framewire inspect's parser, on neither the receive nor the send path",
         "_raw_field": "framewire inspect's parser, on neither the receive nor the send path",
     },
@@ -144,8 +145,8 @@ OUT_OF_REACH = {
 
 SEED = 1
 # The mutants are of the pure-Python code, the reference: a decoder made with the compiled
-# loop (framewire._fastpath) would run it in place of the mutated Python loops.
-_compiled.DECODE_RUN = None
+# loop (framewire._codec.fastpath) would run it in place of the mutated Python loops.
+compiled.DECODE_RUN = None
 MEMORY_LIMIT = 2 << 30
 EXIT_SURVIVED, EXIT_KILLED, EXIT_TIMEOUT = 0, 1, 3
 EXIT_NOT_JUDGED = -1  # --cached-only: no outcome recorded for this mutant
@@ -673,9 +674,9 @@ def report_lines(results: Results) -> list[str]:
         f"- Vectors: suite {results.suite_version}, {results.runs} adapter requests "
         f"(every case, delivery and receive path; seed {SEED}).",
         f"- Modules: {', '.join(f'`{name}`' for name in TARGETS)}. Not mutated: "
-        "`_diagnosis`, `_units` and `_peertext`, which only write text for people (an "
-        "error's detail, escaped peer text) that no statement fixes and no vector judges, "
-        "and `_typing` (type aliases).",
+        "`_codec.diagnosis`, `_codec.units` and `_codec.peertext`, which only write text "
+        "for people (an error's detail, escaped peer text) that no statement fixes and no "
+        "vector judges, and `_codec.bytes_like` (type aliases).",
         *(
             [
                 f"- {results.not_rerun} mutants documented as equivalent were not judged "
@@ -851,7 +852,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every mutant; print the score and, with --write, write the report."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--write", type=Path, help="write the report here (vectors/MUTATION.md)")
-    parser.add_argument("--only", help="mutate only this module (e.g. framewire._readers)")
+    parser.add_argument("--only", help="mutate only this module (e.g. framewire._codec.readers)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument(
         "--match",

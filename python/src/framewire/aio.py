@@ -34,14 +34,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
-from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
-from framewire._connlog import ConnectionLog
-from framewire._diagnosis import hint_plain_client
-from framewire._heap import HeapTrimmer
-from framewire._lifecycle import Ending, Lifecycle, Phase
-from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
-from framewire._tls_aio import TlsShim
-from framewire._transport import (
+from framewire._codec.diagnosis import hint_plain_client
+from framewire._io.arguments import check_options, client_call, server_call, with_connect_timeout
+from framewire._io.connlog import ConnectionLog
+from framewire._io.heap import HeapTrimmer
+from framewire._io.lifecycle import Ending, Lifecycle, Phase
+from framewire._io.listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
+from framewire._io.tls_aio import TlsShim
+from framewire._io.transport import (
     APPLICATION_FAILED,
     SEND_NOT_STARTED,
     DataEvent,
@@ -224,7 +224,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
     def connection_lost(self, exc: Exception | None) -> None:
         # A loss by an error is one even after the peer's clean end: what we send next
         # would go nowhere. Without an error, we closed the transport ourselves.
-        if isinstance(exc, TransportError):  # a TlsError from framewire._tls_aio
+        if isinstance(exc, TransportError):  # a TlsError from framewire._io.tls_aio
             self._lose(exc, exc)
         elif isinstance(exc, OSError):
             self._lose(transport_error(exc, "receiving"), exc)
@@ -890,7 +890,7 @@ def _over_tls(
     server_side: bool,
     server_hostname: str | None = None,
 ) -> Callable[[], asyncio.BufferedProtocol]:
-    """A protocol factory whose protocols run under our TLS layer (see framewire._tls_aio)."""
+    """A protocol factory whose protocols run under our TLS layer (see framewire._io.tls_aio)."""
 
     def make_secure() -> asyncio.BufferedProtocol:
         layer = TlsLayer(context, server_side=server_side, server_hostname=server_hostname)
@@ -952,8 +952,8 @@ class AsyncServer:
     """A Framewire server on the running loop: one task per connection.
 
     A failure in one connection ends that connection only; it is logged (one line per
-    connection event, ``framewire._connlog``), counted in ``error_counts`` and, if among
-    the last few, kept in ``errors`` (see ``framewire._transport.ConnectionFailures``).
+    connection event, ``framewire._io.connlog``), counted in ``error_counts`` and, if among
+    the last few, kept in ``errors`` (see ``framewire._io.transport.ConnectionFailures``).
     """
 
     def __init__(self, handler: AsyncHandler | AsyncStreamingHandler, *, trim_heap: bool) -> None:
@@ -986,7 +986,7 @@ class AsyncServer:
     # Our own accept loop rather than the loop's create_server(): after EMFILE, asyncio's
     # goes on calling accept() once per backlog slot on each wake-up, logging each failure
     # with its traceback and adding a retry timer each time (thousands of both with a
-    # large backlog). See framewire._listen.
+    # large backlog). See framewire._io.listen.
 
     def _listen(self, listener: socket.socket, factory: Callable[[], asyncio.BaseProtocol]) -> None:
         listener.setblocking(False)

@@ -29,9 +29,9 @@ frame, no copy); every other frame, and any frame that fails a check, goes throu
 general path, which reports the error.
 
 The decoder is glue, as h11's connection is: the bytes wait in a `ReceiveBuffer` (whose
-memory follows the traffic: none while idle, see `framewire._receive_buffer`), one reader
-per framing checks the frames (`framewire._readers`), and a `MessageAssembler` applies the
-message rules (`framewire._assembler`). Memory: each received byte is copied into the
+memory follows the traffic: none while idle, see `framewire._codec.receive_buffer`), one reader
+per framing checks the frames (`framewire._codec.readers`), and a `MessageAssembler` applies the
+message rules (`framewire._codec.assembler`). Memory: each received byte is copied into the
 buffer once, and a payload once more, into the `bytes` of its event (a large payload is
 received in place). Limits are checked from the header before any payload is buffered
 (FW-LEN-4, FW-LIM-3). In delimited framing at most `Limits.encoded_frame_bound` encoded
@@ -44,18 +44,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from framewire import _schema
-from framewire._assembler import MessageAssembler
-from framewire._readers import READERS, DelimitedReader
-from framewire._receive_buffer import ReceiveBuffer
-from framewire._typing import BytesLike
+from framewire._codec import schema
+from framewire._codec.assembler import MessageAssembler
+from framewire._codec.bytes_like import BytesLike
+from framewire._codec.checks import Admission
+from framewire._codec.readers import READERS, DelimitedReader
+from framewire._codec.receive_buffer import ReceiveBuffer
 from framewire.errors import RemoteProtocolError, UsageError
 from framewire.events import NEED_DATA, DecoderEvent, FrameDropped, Message, Piece, Sentinel
-from framewire.framing import Admission, Framing, Limits
+from framewire.framing import Framing, Limits
 
 __all__ = ["Decoder", "DecoderEvent"]
 
-_FIRST_DATA_TYPE = _schema.FIRST_APPLICATION_TYPE
+_FIRST_DATA_TYPE = schema.FIRST_APPLICATION_TYPE
 
 
 class Decoder:

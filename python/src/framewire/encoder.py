@@ -27,26 +27,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from framewire import _schema
-from framewire._checksum import crc32c
-from framewire._cobs_codec import cobs_encode
-from framewire._control import control_fault
-from framewire._typing import BytesLike
+from framewire._codec import schema
+from framewire._codec.bytes_like import BytesLike
+from framewire._codec.checks import is_control_type
+from framewire._codec.checksum import crc32c
+from framewire._codec.cobs_codec import cobs_encode
+from framewire._codec.control import control_fault
 from framewire.errors import MAX_REASON_BYTES, UsageError
 from framewire.events import Message
-from framewire.framing import Framing, Limits, is_control_type
+from framewire.framing import Framing, Limits
 
-_pack_header = _schema.HEADER_STRUCT.pack
-_pack_trailer = _schema.TRAILER_STRUCT.pack
-_MAGIC = _schema.MAGIC
-_VERSION = _schema.VERSION
-_FLAG_C = _schema.FLAG_C
-_FLAG_M = _schema.FLAG_M
-_FLAG_N = _schema.FLAG_N
-_APP_SHIFT = _schema.APP_FLAGS_SHIFT
+_pack_header = schema.HEADER_STRUCT.pack
+_pack_trailer = schema.TRAILER_STRUCT.pack
+_MAGIC = schema.MAGIC
+_VERSION = schema.VERSION
+_FLAG_C = schema.FLAG_C
+_FLAG_M = schema.FLAG_M
+_FLAG_N = schema.FLAG_N
+_APP_SHIFT = schema.APP_FLAGS_SHIFT
 _DELIMITER = b"\x00"
 _PREFACES = {
-    framing: _schema.PREFACE.build({"framing": framing.preface_byte}) for framing in Framing
+    framing: schema.PREFACE.build({"framing": framing.preface_byte}) for framing in Framing
 }
 """Built once: every session sends and expects one of these."""
 
@@ -59,14 +60,14 @@ class Encoder:
         framing: Framing = Framing.LENGTH_PREFIXED,
         *,
         checksum: bool = False,
-        max_frame_size: int = _schema.MAX_FRAME_SIZE.default,
+        max_frame_size: int = schema.MAX_FRAME_SIZE.default,
     ) -> None:
         # FW-LIM-12: any split size up to the ceiling; the minimum of FW-LIM-2 bounds
         # what a receiver announces, not how small a sender cuts its frames.
-        if not 1 <= max_frame_size <= _schema.MAX_FRAME_SIZE.maximum:
+        if not 1 <= max_frame_size <= schema.MAX_FRAME_SIZE.maximum:
             raise UsageError(
                 f"max_frame_size {max_frame_size} is out of range (FW-LIM-12): "
-                f"1 to {_schema.MAX_FRAME_SIZE.maximum}"
+                f"1 to {schema.MAX_FRAME_SIZE.maximum}"
             )
         self.framing = framing
         self.checksum = checksum
@@ -85,7 +86,7 @@ class Encoder:
         """All frames of one message, concatenated."""
         frame_type, payload, flags = message
         if (
-            frame_type >= _schema.FIRST_APPLICATION_TYPE
+            frame_type >= schema.FIRST_APPLICATION_TYPE
             and len(payload) <= self.max_frame_size
             and not self._stream_open
         ):
@@ -122,9 +123,9 @@ class Encoder:
         """A HELLO frame announcing `limits` (or raw settings id -> value, spec 6.3)."""
         settings = limits.as_settings() if isinstance(limits, Limits) else limits
         payload = b"".join(
-            _schema.SETTING_STRUCT.pack(setting_id, value) for setting_id, value in settings.items()
+            schema.SETTING_STRUCT.pack(setting_id, value) for setting_id, value in settings.items()
         )
-        return self._control(_schema.TYPE_HELLO, payload)
+        return self._control(schema.TYPE_HELLO, payload)
 
     def error(self, code: int, reason: str = "") -> bytes:
         """An ERROR frame (spec 6.4); `reason` must fit 254 UTF-8 bytes (FW-ERR-2)."""
@@ -133,19 +134,19 @@ class Encoder:
             raise UsageError(
                 f"ERROR reason is {len(encoded_reason)} bytes, over {MAX_REASON_BYTES} (FW-ERR-2)"
             )
-        if not 0 < code <= _schema.MAX_ERROR_CODE:
+        if not 0 < code <= schema.MAX_ERROR_CODE:
             raise UsageError(f"error code {code} cannot be sent (code 0 is reserved)")
         return self._control(
-            _schema.TYPE_ERROR, _schema.ERROR_CODE_STRUCT.pack(int(code)) + encoded_reason
+            schema.TYPE_ERROR, schema.ERROR_CODE_STRUCT.pack(int(code)) + encoded_reason
         )
 
     def ping(self, data: bytes) -> bytes:
         """A PING frame carrying 8 opaque bytes (FW-PNG-1)."""
-        return self._control(_schema.TYPE_PING, _ping_data(data))
+        return self._control(schema.TYPE_PING, _ping_data(data))
 
     def pong(self, data: bytes) -> bytes:
         """A PONG frame echoing a PING's 8 bytes (FW-PNG-2)."""
-        return self._control(_schema.TYPE_PONG, _ping_data(data))
+        return self._control(schema.TYPE_PONG, _ping_data(data))
 
     # --- frames ----------------------------------------------------------------------------
 
@@ -245,17 +246,17 @@ class MessageWriter:
 
 
 def _check_type_and_flags(frame_type: int, flags: int) -> None:
-    if not 0 <= frame_type <= _schema.MAX_TYPE:
+    if not 0 <= frame_type <= schema.MAX_TYPE:
         raise UsageError(f"type {frame_type} is outside 0..255")
-    if frame_type < _schema.FIRST_APPLICATION_TYPE and not is_control_type(frame_type):
+    if frame_type < schema.FIRST_APPLICATION_TYPE and not is_control_type(frame_type):
         raise UsageError(f"type 0x{frame_type:02x} is reserved (FW-TYP-2)")
-    if not 0 <= flags <= _schema.MAX_APP_FLAGS:
+    if not 0 <= flags <= schema.MAX_APP_FLAGS:
         raise UsageError(f"application flags {flags} are outside 0..15 (FW-FLG-2)")
     if flags and is_control_type(frame_type):
         raise UsageError("control frames carry no application flags (FW-FLG-2)")
 
 
 def _ping_data(data: bytes) -> bytes:
-    if len(data) != _schema.PING_SIZE:
+    if len(data) != schema.PING_SIZE:
         raise UsageError(f"PING/PONG data is {len(data)} bytes, not 8 (FW-PNG-1)")
     return bytes(data)

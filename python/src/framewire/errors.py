@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import enum
 
-from framewire._peertext import escape_peer_text
+from framewire._codec.peertext import escape_peer_text
 
 
 class Recovery(enum.Enum):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from framewire import _schema
+from framewire._codec import schema
 from framewire.framing import Framing, Limits
 
 __all__ = ["Options"]
@@ -74,8 +74,8 @@ class Options:
                 raise TypeError(
                     f"Options.send_frame_size must be an int, not {type(size).__name__}"
                 )
-            if not 1 <= size <= _schema.MAX_FRAME_SIZE.maximum:
+            if not 1 <= size <= schema.MAX_FRAME_SIZE.maximum:
                 raise ValueError(
                     f"Options.send_frame_size {size} is out of range: "
-                    f"1 to {_schema.MAX_FRAME_SIZE.maximum}"
+                    f"1 to {schema.MAX_FRAME_SIZE.maximum}"
                 )

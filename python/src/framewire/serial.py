@@ -44,9 +44,9 @@ from typing import Self, cast
 
 import serial
 
-from framewire._arguments import serial_call
-from framewire._lifecycle import Lifecycle, Phase
-from framewire._transport import PeerState, next_batch
+from framewire._io.arguments import serial_call
+from framewire._io.lifecycle import Lifecycle, Phase
+from framewire._io.transport import PeerState, next_batch
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
 from framewire.errors import FramewireError, TransportError, UsageError
@@ -274,7 +274,7 @@ class SerialLink:
 
     def _write(self, data: bytes) -> None:
         """Write ``data`` whole. A port that failed a write is lost: every later write
-        raises the same ``TransportError`` (framewire._lifecycle)."""
+        raises the same ``TransportError`` (framewire._io.lifecycle)."""
         self._life.check()
         if not data:
             return

@@ -34,11 +34,12 @@ import enum
 from dataclasses import dataclass
 from typing import cast
 
-from framewire import _schema
-from framewire._control import control_fault, hello_limits
-from framewire._diagnosis import explain_early_end, explain_preface, explain_silence
-from framewire._typing import BytesLike
-from framewire._units import binary_size
+from framewire._codec import schema
+from framewire._codec.bytes_like import BytesLike
+from framewire._codec.checks import Fault
+from framewire._codec.control import control_fault, hello_limits
+from framewire._codec.diagnosis import explain_early_end, explain_preface, explain_silence
+from framewire._codec.units import binary_size
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder, MessageWriter
 from framewire.errors import (
@@ -62,7 +63,6 @@ from framewire.events import (
     PongReceived,
     Sentinel,
 )
-from framewire.framing import Fault
 from framewire.options import Options
 
 SessionEvent = Message | Piece | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
@@ -82,14 +82,14 @@ class SessionState(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class _StateAdmission:
     """The "accepts" column of the state table (spec 6.8) for one state, as the decoder
-    applies it from each frame's header (`framewire.framing.Admission`): whether data frames are
-    accepted, and which control types."""
+    applies it from each frame's header (`framewire._codec.checks.Admission`): whether data
+    frames are accepted, and which control types."""
 
     data: bool
     control: frozenset[int]
 
     def fault(self, frame_type: int) -> Fault | None:
-        if frame_type >= _schema.FIRST_APPLICATION_TYPE:
+        if frame_type >= schema.FIRST_APPLICATION_TYPE:
             if self.data:
                 return None
             return Fault(
@@ -99,17 +99,17 @@ class _StateAdmission:
             )
         if frame_type in self.control:
             return None
-        name = _schema.CONTROL_TYPE_NAMES[frame_type]
-        statement = "FW-HEL-1" if frame_type == _schema.TYPE_HELLO else "FW-SES-6"
+        name = schema.CONTROL_TYPE_NAMES[frame_type]
+        statement = "FW-HEL-1" if frame_type == schema.TYPE_HELLO else "FW-SES-6"
         return Fault(ErrorCode.UNEXPECTED_MESSAGE, statement, f"{name} not accepted now")
 
 
 _ADMISSIONS: dict[SessionState, _StateAdmission] = {
     SessionState.AWAIT_HELLO: _StateAdmission(
-        False, frozenset({_schema.TYPE_HELLO, _schema.TYPE_ERROR})
+        False, frozenset({schema.TYPE_HELLO, schema.TYPE_ERROR})
     ),
     SessionState.OPEN: _StateAdmission(
-        True, frozenset({_schema.TYPE_ERROR, _schema.TYPE_PING, _schema.TYPE_PONG})
+        True, frozenset({schema.TYPE_ERROR, schema.TYPE_PING, schema.TYPE_PONG})
     ),
 }
 
@@ -142,9 +142,7 @@ class Session:
         self._decoder.admit(_ADMISSIONS[SessionState.AWAIT_HELLO])
         # Until the peer's HELLO, we only send control frames, which always fit the
         # smallest frame size any peer may announce.
-        self._encoder = Encoder(
-            framing, checksum=options.checksum, max_frame_size=_schema.MIN_LIMIT
-        )
+        self._encoder = Encoder(framing, checksum=options.checksum, max_frame_size=schema.MIN_LIMIT)
         self._expected_preface = Encoder.preface(framing)
         self._preface_received = 0
         self._preface_scratch = bytearray()
@@ -185,7 +183,7 @@ class Session:
     @property
     def receive_capacity(self) -> int:
         """Bytes of receive buffer allocated now: what this session costs in memory
-        beyond a constant (none while idle; see `framewire._receive_buffer`)."""
+        beyond a constant (none while idle; see `framewire._codec.receive_buffer`)."""
         return self._decoder.capacity + len(self._receive_scratch)
 
     @property
@@ -255,7 +253,7 @@ class Session:
             except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             if type(event) is Message:
-                if event.type >= _schema.FIRST_APPLICATION_TYPE:
+                if event.type >= schema.FIRST_APPLICATION_TYPE:
                     return event  # the common case first: a data message
                 control_event = self._control(event)
                 if control_event is not None:
@@ -287,7 +285,7 @@ class Session:
             except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             last = batch[-1] if batch else None
-            if type(last) is not Message or last.type >= _schema.FIRST_APPLICATION_TYPE:
+            if type(last) is not Message or last.type >= schema.FIRST_APPLICATION_TYPE:
                 return batch
             # The decoder ends a batch at a control message, so only the last can be one.
             batch.pop()
@@ -333,7 +331,7 @@ class Session:
         if fault is not None:
             # A malformed ERROR is still the peer failing the connection: nothing goes
             # back (FW-ERR-4). Any other malformed control frame gets our ERROR.
-            by_peer = frame_type == _schema.TYPE_ERROR
+            by_peer = frame_type == schema.TYPE_ERROR
             raise self._fail(
                 RemoteProtocolError(
                     ErrorCode.MALFORMED_CONTROL,
@@ -343,7 +341,7 @@ class Session:
                 ),
                 by_peer=by_peer,
             )
-        if frame_type == _schema.TYPE_HELLO:
+        if frame_type == schema.TYPE_HELLO:
             hello = hello_limits(payload)
             self.peer_limits = hello
             own = self.options.send_frame_size
@@ -356,11 +354,11 @@ class Session:
             )
             self._enter(SessionState.OPEN)
             return hello
-        if frame_type == _schema.TYPE_ERROR:
-            (code,) = _schema.ERROR_CODE_STRUCT.unpack_from(payload)
-            reason = payload[_schema.ERROR_CODE_SIZE :].decode("utf-8")
+        if frame_type == schema.TYPE_ERROR:
+            (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
+            reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8")
             raise self._fail(PeerError(code, reason), by_peer=True)  # FW-ERR-3
-        if frame_type == _schema.TYPE_PING:
+        if frame_type == schema.TYPE_PING:
             if not self._sending_done:  # FW-PNG-2: answer before any data not yet started
                 self._control_out.append(self._encoder.pong(payload))
             return PingReceived(payload)
@@ -414,7 +412,7 @@ class Session:
                 "e.g. send(Message(0x40, b'...'))"
             )
         hello = self._check_can_send()
-        if message.type < _schema.FIRST_APPLICATION_TYPE:
+        if message.type < schema.FIRST_APPLICATION_TYPE:
             raise UsageError(
                 f"type 0x{message.type:02x} is not a data type; the session sends control "
                 "frames itself (ping(), close_write(), fail())"
@@ -426,7 +424,7 @@ class Session:
         """Start a data message of unknown size, written in pieces (FW-MSG-2); end it with
         the writer's end()."""
         self._check_can_send()
-        if message_type < _schema.FIRST_APPLICATION_TYPE:
+        if message_type < schema.FIRST_APPLICATION_TYPE:
             raise UsageError(f"type 0x{message_type:02x} is not a data type")
         self._writer = SessionMessageWriter(self, self._encoder.start_message(message_type, flags))
         return self._writer
@@ -436,7 +434,7 @@ class Session:
         self._check_can_send()
         if data is None:
             self._pings_sent += 1
-            data = self._pings_sent.to_bytes(_schema.PING_SIZE, "big")
+            data = self._pings_sent.to_bytes(schema.PING_SIZE, "big")
         # In order with the application's data: only what the session owes (its preface,
         # HELLO and PONGs) jumps ahead, and survives the peer's ERROR (FW-PNG-6).
         self._data_out.append(self._encoder.ping(data))

@@ -7,7 +7,7 @@ connection.
 
 This module only moves bytes and waits: every protocol decision is the session's, and
 every deadline and close decision comes from ``framewire.deadlines`` and
-``framewire._transport``, which the asyncio transport shares, so the two cannot disagree.
+``framewire._io.transport``, which the asyncio transport shares, so the two cannot disagree.
 Received bytes go straight into the decoder's buffer (``recv_into``, no intermediate copy).
 
 A ``timeout=`` of one call raises ``TimeoutError`` and leaves the connection usable
@@ -33,14 +33,14 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
-from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
-from framewire._connlog import ConnectionLog
-from framewire._diagnosis import hint_plain_client
-from framewire._heap import HeapTrimmer
-from framewire._lifecycle import Ending, Lifecycle, Phase
-from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
-from framewire._tls_sync import TlsSocket, tls_handshake
-from framewire._transport import (
+from framewire._codec.diagnosis import hint_plain_client
+from framewire._io.arguments import check_options, client_call, server_call, with_connect_timeout
+from framewire._io.connlog import ConnectionLog
+from framewire._io.heap import HeapTrimmer
+from framewire._io.lifecycle import Ending, Lifecycle, Phase
+from framewire._io.listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
+from framewire._io.tls_sync import TlsSocket, tls_handshake
+from framewire._io.transport import (
     APPLICATION_FAILED,
     SEND_CUT,
     SEND_NOT_STARTED,
@@ -704,7 +704,7 @@ class Server:
 
     A failure in one connection (a protocol error, a reset, an exception in the handler)
     ends that connection only; it is logged, counted in ``error_counts`` and, if among the
-    last few, kept in ``errors`` (see ``framewire._transport.ConnectionFailures``).
+    last few, kept in ``errors`` (see ``framewire._io.transport.ConnectionFailures``).
     """
 
     def __init__(

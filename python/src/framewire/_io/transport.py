@@ -15,7 +15,7 @@ The two transports differ only in how they wait for the socket. Everything that 
 * ``APPLICATION_FAILED`` - the ERROR reason when the code using a channel raised.
 * ``SEND_NOT_STARTED``, ``SEND_CUT`` - what a send's expired ``timeout=`` says.
 
-The close policy is the same in both, and its state is ``framewire._lifecycle``'s:
+The close policy is the same in both, and its state is ``framewire._io.lifecycle``'s:
 half-close (FW-CLS-1), then read and discard until the peer's end of input or the
 ``linger`` deadline, then close (FW-CLS-4, FW-SES-3). A channel left by an exception
 (a server's handler that raised, or was cancelled at shutdown) sends ``internal-error``

@@ -23,7 +23,7 @@ of the time, while a busy one wants large reads so that one call carries many fr
 
 from __future__ import annotations
 
-from framewire._typing import BytesLike
+from framewire._codec.bytes_like import BytesLike
 from framewire.errors import UsageError
 
 MIN_READ_AHEAD = 2 * 1024

@@ -1,6 +1,6 @@
 /*
- * framewire._fastpath: the compiled receive path's one loop, the length-prefixed reader's
- * run of whole single-frame data messages (framewire._readers.LengthPrefixedReader).
+ * framewire._codec.fastpath: the compiled receive path's one loop, the length-prefixed reader's
+ * run of whole single-frame data messages (framewire._codec.readers.LengthPrefixedReader).
  *
  * Why C here and nowhere else: at small payloads the cost of receiving is the Python
  * work per frame (unpack a header, compare, slice, build a Message); here that work is a
@@ -131,8 +131,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
-    "framewire._fastpath",
-    "The compiled receive path's frame loop (see framewire._readers).",
+    "framewire._codec.fastpath",
+    "The compiled receive path's frame loop (see framewire._codec.readers).",
     -1,
     methods,
     NULL,
@@ -141,7 +141,7 @@ static struct PyModuleDef module_def = {
     NULL,
 };
 
-PyMODINIT_FUNC PyInit__fastpath(void)
+PyMODINIT_FUNC PyInit_fastpath(void)
 {
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) {

@@ -8,14 +8,14 @@ buffers; both readers share it.
 
 from __future__ import annotations
 
-from framewire import _schema
+from framewire._codec import schema
+from framewire._codec.checks import Fault
 from framewire.errors import ErrorCode
 from framewire.events import Message, Piece
-from framewire.framing import Fault
 
-_FLAG_M = _schema.FLAG_M
-_FLAG_N = _schema.FLAG_N
-_APP_SHIFT = _schema.APP_FLAGS_SHIFT
+_FLAG_M = schema.FLAG_M
+_FLAG_N = schema.FLAG_N
+_APP_SHIFT = schema.APP_FLAGS_SHIFT
 _new_tuple = tuple.__new__
 """Builds the checked fields into a Message without Message()'s checks (hot path)."""
 

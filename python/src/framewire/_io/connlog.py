@@ -32,7 +32,7 @@ import itertools
 import logging
 import threading
 
-from framewire._transport import ConnectionFailures
+from framewire._io.transport import ConnectionFailures
 from framewire.addresses import Address, format_address
 from framewire.errors import PeerError, ProtocolError, TransportError
 from framewire.events import PeerHello

@@ -2,8 +2,8 @@
 
 `READERS` maps each `Framing` to its reader class, as h11 chooses a body reader from a
 table: adding a framing is adding a reader and a row. Both readers run the frame checks
-in the order of FW-HDR-6/7/8, apply the session's admission rule (`framewire.framing.Admission`)
-and hand data frames to the shared `MessageAssembler`.
+in the order of FW-HDR-6/7/8, apply the session's admission rule
+(`framewire._codec.checks.Admission`) and hand data frames to the shared `MessageAssembler`.
 
 - `LengthPrefixedReader` (spec 4.1) decides every check but the checksum from the 9
   header bytes, before the payload is buffered (FW-LEN-4, FW-LIM-3), and holds the two
@@ -19,30 +19,31 @@ import re
 import sys
 from collections import deque
 
-from framewire import _compiled, _schema
-from framewire._assembler import MessageAssembler
-from framewire._checksum import crc32c
-from framewire._cobs_codec import CobsDecodeError, cobs_decode
-from framewire._receive_buffer import ReceiveBuffer
-from framewire._typing import BytesLike
+from framewire._codec import compiled, schema
+from framewire._codec.assembler import MessageAssembler
+from framewire._codec.bytes_like import BytesLike
+from framewire._codec.checks import ADMIT_ALL, Admission, Fault, header_fault
+from framewire._codec.checksum import crc32c
+from framewire._codec.cobs_codec import CobsDecodeError, cobs_decode
+from framewire._codec.receive_buffer import ReceiveBuffer
 from framewire.errors import ErrorCode, Recovery, RemoteProtocolError
 from framewire.events import END, NEED_DATA, DecoderEvent, FrameDropped, Message, Piece
-from framewire.framing import ADMIT_ALL, Admission, Fault, Framing, Limits, header_fault
+from framewire.framing import Framing, Limits
 
-_HEADER_SIZE = _schema.HEADER_SIZE
-_TRAILER_SIZE = _schema.TRAILER_SIZE
-_unpack_header = _schema.HEADER_WORD_STRUCT.unpack_from
-_unpack_trailer = _schema.TRAILER_STRUCT.unpack_from
+_HEADER_SIZE = schema.HEADER_SIZE
+_TRAILER_SIZE = schema.TRAILER_SIZE
+_unpack_header = schema.HEADER_WORD_STRUCT.unpack_from
+_unpack_trailer = schema.TRAILER_STRUCT.unpack_from
 _new_tuple = tuple.__new__
-_FLAG_C = _schema.FLAG_C
-_FLAG_M = _schema.FLAG_M
-_FLAG_N = _schema.FLAG_N
-_APP_SHIFT = _schema.APP_FLAGS_SHIFT
-_FIRST_DATA_TYPE = _schema.FIRST_APPLICATION_TYPE
+_FLAG_C = schema.FLAG_C
+_FLAG_M = schema.FLAG_M
+_FLAG_N = schema.FLAG_N
+_APP_SHIFT = schema.APP_FLAGS_SHIFT
+_FIRST_DATA_TYPE = schema.FIRST_APPLICATION_TYPE
 # The fast paths take a header whose magic and version are right and whose M, N and R
 # bits are clear: a single-frame data message (C may be set: its trailer is checked there).
-_FAST_MASK = _schema.HEADER_WORD_MAGIC_VERSION_MASK | _FLAG_M | _FLAG_N | _schema.FLAG_R
-_FAST_WORD = _schema.HEADER_WORD
+_FAST_MASK = schema.HEADER_WORD_MAGIC_VERSION_MASK | _FLAG_M | _FLAG_N | schema.FLAG_R
+_FAST_WORD = schema.HEADER_WORD
 
 _ZERO = re.compile(b"\x00")
 """The frame delimiter (FW-DLM-1), to search a memoryview."""
@@ -160,7 +161,7 @@ class LengthPrefixedReader(FrameReader):
         max_message = assembler.max_message
         self.fast_limit = min(self.max_frame, max_message or self.max_frame)
         self.snapshot_largest = min(_SNAPSHOT_LARGEST, _HEADER_SIZE + self.fast_limit)
-        self.compiled_run = _compiled.DECODE_RUN
+        self.compiled_run = compiled.DECODE_RUN
         """The compiled loop of decode_run(), or None: the pure-Python loops below."""
         self.update_fast_path()
 
