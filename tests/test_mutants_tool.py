@@ -11,6 +11,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
+import pytest
 from conformance_helpers import ROOT
 
 AT_BOUND_496 = "fw-686c706b"
@@ -51,6 +52,7 @@ def test_block_size_255_is_judged_at_import_and_killed_only_where_the_bounds_dif
     assert judge(AT_BOUND_256) == tool.EXIT_SURVIVED
 
 
+@pytest.mark.serial  # a deadline vector played live
 def test_timeout_without_its_error_frame_is_killed_live_only_by_a_deadline_vector() -> None:
     tool = load_tool()
     tree, found, _ = tool.scan("framewire.errors")
