@@ -133,7 +133,7 @@ docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve
 
 # Not part of `make test` nor of CI: it takes minutes (the last score: vectors/MUTATION.md).
-mutation: venv ## Mutation score of the vectors over the receive and send paths (writes vectors/MUTATION.md)
+mutation: venv ## Mutation score of the vectors (adapter, then live) and named tests over the receive and send paths (writes vectors/MUTATION.md)
 	nice $(PY) tools/mutants.py --write vectors/MUTATION.md
 
 # Not part of `make test` nor of CI: honest and hostile clients against every server and

@@ -393,6 +393,18 @@ def test_fail_with_a_str_where_the_code_goes_names_the_order() -> None:
     a.send(Message(0x40, b"still open"))
 
 
+def test_frame_in_progress_tells_a_partial_preface() -> None:
+    """A transport's question before the handshake: has part of the preface arrived?
+    (The shipped transports ask it after the HELLO only, FW-LIM-9, so no vector shows it.)"""
+    session = Session(Options(LP))
+    answers = [session.frame_in_progress]  # nothing yet
+    for byte in Session(Options(LP)).data_to_send()[:2]:  # the preface's first two bytes
+        session.receive_data(bytes([byte]))
+        assert session.next_event() is NEED_DATA
+        answers.append(session.frame_in_progress)
+    assert answers == [False, True, True]
+
+
 def test_fail_with_timeout_queues_error_304() -> None:
     assert not pair(LP)[0].frame_in_progress
     a, _ = pair(LP)
