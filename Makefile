@@ -23,7 +23,7 @@ PACKAGE_STAMP := $(VENV)/.framewire-package.stamp
 VENV_STAMP    := $(VENV)/.framewire-install.stamp
 # The compiled receive path built in place (the fastpath target below), and its sources.
 FASTPATH_STAMP := $(VENV)/.framewire-fastpath.stamp
-FASTPATH_SOURCES := python/src/framewire/_fastpath.c c/src/crc32c.c c/include/framewire.h \
+FASTPATH_SOURCES := python/src/framewire/_codec/fastpath.c c/src/crc32c.c c/include/framewire.h \
 	python/hatch_build.py
 
 # Paths checked by ruff and mypy.
@@ -57,7 +57,7 @@ $(VENV_STAMP): $(PACKAGE_STAMP)
 	$(PY) -m pip install --quiet -e './python[cli,dev,docs]'
 	touch $@
 
-# --- The compiled receive path (framewire._fastpath; python/hatch_build.py) ---
+# --- The compiled receive path (framewire._codec.fastpath; python/hatch_build.py) ---
 # The editable install builds it beside the sources; built again here when its C sources
 # change. FRAMEWIRE_PURE_PYTHON=1 runs any command on the pure-Python path instead.
 .PHONY: fastpath
@@ -78,7 +78,7 @@ $(JS_STAMP): js/package.json js/package-lock.json
 	touch $@
 
 demo: $(PACKAGE_STAMP) ## Take one frame apart, then run a real exchange (installs the package and its CLI)
-	@$(PY) -m framewire._demo
+	@$(PY) -m framewire.cli._demo
 
 test: venv ## Run every step in TEST_STEPS (lint, typecheck, pytest, docs-build, ...)
 	@for step in $(TEST_STEPS); do \
@@ -133,7 +133,7 @@ docs: venv ## Serve the spec site with live reload on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve
 
 # Not part of `make test` nor of CI: it takes minutes (the last score: vectors/MUTATION.md).
-mutation: venv ## Mutation score of the vectors over the receive and send paths (writes vectors/MUTATION.md)
+mutation: venv ## Mutation score of the vectors (adapter, then live) and named tests over the receive and send paths (writes vectors/MUTATION.md)
 	nice $(PY) tools/mutants.py --write vectors/MUTATION.md
 
 # Not part of `make test` nor of CI: honest and hostile clients against every server and

@@ -14,11 +14,11 @@
 -- profile (FW-DLM-6).
 --
 -- The block between the GENERATED markers is written by dissectors/generate_tables.py from the
--- construct schemas (framewire._schema) and the error registry (framewire.errors); do
+-- construct schemas (framewire._codec.schema) and the error registry (framewire.errors); do
 -- not edit it by hand.
 
 -- BEGIN GENERATED
--- From framewire._schema (spec 3, 6) and framewire.errors (spec 8).
+-- From framewire._codec.schema (spec 3, 6) and framewire.errors (spec 8).
 local MAGIC = "\070\087"
 local VERSION = 1
 local HEADER_SIZE = 9

@@ -2,7 +2,7 @@
 
 The dissector's logic is written by hand; every constant it uses (field offsets and
 sizes, flag masks, type names, the preface, the HELLO settings, the error registry, the
-CRC-32C polynomial) is generated here from ``framewire._schema``, ``framewire.errors``
+CRC-32C polynomial) is generated here from ``framewire._codec.schema``, ``framewire.errors``
 and, for the polynomial, the wire oracle, into the block between
 the ``BEGIN GENERATED`` and ``END GENERATED`` markers, so the dissector cannot drift
 from the implementation. ``--check`` exits 1 when the committed file differs from what
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from framewire import _schema
+from framewire._codec import schema
 from framewire.conformance import wire
 from framewire.errors import ErrorCode
 from framewire.framing import Framing
@@ -39,49 +39,49 @@ def lua_bool(value: bool) -> str:
 
 def tables() -> str:
     """The Lua source of every constant the dissector uses."""
-    masks = _schema.flag_masks()
+    masks = schema.flag_masks()
     lines = [
-        "-- From framewire._schema (spec 3, 6) and framewire.errors (spec 8).",
-        f"local MAGIC = {lua_string(_schema.MAGIC)}",
-        f"local VERSION = {_schema.VERSION}",
-        f"local HEADER_SIZE = {_schema.HEADER_SIZE}",
-        f"local TRAILER_SIZE = {_schema.TRAILER_SIZE}",
+        "-- From framewire._codec.schema (spec 3, 6) and framewire.errors (spec 8).",
+        f"local MAGIC = {lua_string(schema.MAGIC)}",
+        f"local VERSION = {schema.VERSION}",
+        f"local HEADER_SIZE = {schema.HEADER_SIZE}",
+        f"local TRAILER_SIZE = {schema.TRAILER_SIZE}",
         "-- CRC-32C's reflected polynomial (FW-CRC-2), from the wire oracle: the implementation",
         "-- computes CRC-32C in C and states no polynomial.",
         f"local CRC32C_REFLECTED_POLY = 0x{wire.CRC32C_REFLECTED_POLY:08X}",
         "local HEADER_FIELDS = {",
         *(
             f"    {row.name} = {{ offset = {row.offset}, size = {row.size} }},"
-            for row in _schema.field_table(_schema.HEADER)
+            for row in schema.field_table(schema.HEADER)
         ),
         "}",
         "local FLAG_MASKS = {",
         *(f"    {name} = 0x{mask:02x}," for name, mask in masks.items()),
         "}",
-        f"local APP_FLAGS_SHIFT = {_schema.APP_FLAGS_SHIFT}",
-        *(f"local TYPE_{name} = {code}" for code, name in _schema.CONTROL_TYPE_NAMES.items()),
+        f"local APP_FLAGS_SHIFT = {schema.APP_FLAGS_SHIFT}",
+        *(f"local TYPE_{name} = {code}" for code, name in schema.CONTROL_TYPE_NAMES.items()),
         "local CONTROL_TYPE_NAMES = {",
-        *(f'    [{code}] = "{name}",' for code, name in _schema.CONTROL_TYPE_NAMES.items()),
+        *(f'    [{code}] = "{name}",' for code, name in schema.CONTROL_TYPE_NAMES.items()),
         "}",
-        f"local FIRST_APPLICATION_TYPE = {_schema.FIRST_APPLICATION_TYPE}",
-        f"local FRAME_SIZE_CEILING = {_schema.FRAME_SIZE_CEILING}",
-        f"local PREFACE_SIGNATURE = {lua_string(_schema.PREFACE_SIGNATURE)}",
-        f"local PREFACE_GUARD = {lua_string(_schema.PREFACE_GUARD)}",
-        f"local PREFACE_SIZE = {_schema.PREFACE_SIZE}",
+        f"local FIRST_APPLICATION_TYPE = {schema.FIRST_APPLICATION_TYPE}",
+        f"local FRAME_SIZE_CEILING = {schema.FRAME_SIZE_CEILING}",
+        f"local PREFACE_SIGNATURE = {lua_string(schema.PREFACE_SIGNATURE)}",
+        f"local PREFACE_GUARD = {lua_string(schema.PREFACE_GUARD)}",
+        f"local PREFACE_SIZE = {schema.PREFACE_SIZE}",
         "local PREFACE_FRAMING_BYTES = {",
         f"    L = {Framing.LENGTH_PREFIXED.preface_byte},",
         f"    D = {Framing.DELIMITED.preface_byte},",
         "}",
-        f"local SETTING_SIZE = {_schema.SETTING_SIZE}",
-        f"local MAX_HELLO_SETTINGS = {_schema.MAX_HELLO_SETTINGS}",
-        f"local PING_SIZE = {_schema.PING_SIZE}",
-        f"local ERROR_CODE_SIZE = {_schema.ERROR_CODE_SIZE}",
+        f"local SETTING_SIZE = {schema.SETTING_SIZE}",
+        f"local MAX_HELLO_SETTINGS = {schema.MAX_HELLO_SETTINGS}",
+        f"local PING_SIZE = {schema.PING_SIZE}",
+        f"local ERROR_CODE_SIZE = {schema.ERROR_CODE_SIZE}",
         "local SETTINGS = {",
         *(
             f'    {{ id = {s.id}, name = "{s.name}", minimum = {s.minimum}, '
             f"maximum = {s.maximum}, default = {s.default}, "
             f"zero_allowed = {lua_bool(s.zero_allowed)} }},"
-            for s in _schema.SETTINGS
+            for s in schema.SETTINGS
         ),
         "}",
         "local ERRORS = {",

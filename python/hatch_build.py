@@ -1,7 +1,7 @@
 """The wheel's build hook: the compiled receive path, where a C compiler is present.
 
-`framewire._fastpath` (src/framewire/_fastpath.c, over the C library's CRC-32C in c/) is
-built with the compiler and flags this Python was built with (`sysconfig`). Where that
+`framewire._codec.fastpath` (src/framewire/_codec/fastpath.c, over the C library's CRC-32C
+in c/) is built with the compiler and flags this Python was built with (`sysconfig`). Where that
 fails (no compiler, no headers, a platform without a shared-library command) the wheel is
 pure Python and says why in the build's output: the pure-Python code is the reference and
 the package works the same without the module. `FRAMEWIRE_PURE_PYTHON=1` at build time
@@ -27,7 +27,9 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 PURE_PYTHON_VARIABLE = "FRAMEWIRE_PURE_PYTHON"
-MODULE = "_fastpath"
+MODULE = "fastpath"
+PACKAGE = ("framewire", "_codec")
+"""Where the module goes: its package, as a path inside the sources and the wheel."""
 HERE = Path(__file__).resolve().parent
 
 
@@ -65,7 +67,7 @@ def compile_fastpath(root: Path, output: Path) -> None:
         sysconfig.get_paths()["include"],
         "-I",
         str(library / "include"),
-        str(root / "src" / "framewire" / f"{MODULE}.c"),
+        str(root.joinpath("src", *PACKAGE, f"{MODULE}.c")),
         str(library / "src" / "crc32c.c"),
         "-o",
         str(output),
@@ -88,11 +90,11 @@ class CompiledPathHook(BuildHookInterface):  # type: ignore[type-arg]
         try:
             name = module_file_name()
             if version == "editable":  # beside the sources the editable install imports
-                compile_fastpath(root, root / "src" / "framewire" / name)
+                compile_fastpath(root, root.joinpath("src", *PACKAGE, name))
             else:
                 self._scratch = Path(tempfile.mkdtemp(prefix="framewire-build-"))
                 compile_fastpath(root, self._scratch / name)
-                build_data["force_include"][str(self._scratch / name)] = f"framewire/{name}"
+                build_data["force_include"][str(self._scratch / name)] = "/".join([*PACKAGE, name])
         except (OSError, RuntimeError) as error:
             self.app.display_warning(
                 f"framewire: the compiled receive path was not built, the package is pure "
@@ -109,5 +111,5 @@ class CompiledPathHook(BuildHookInterface):  # type: ignore[type-arg]
 
 
 if __name__ == "__main__":
-    compile_fastpath(HERE, HERE / "src" / "framewire" / module_file_name())
+    compile_fastpath(HERE, HERE.joinpath("src", *PACKAGE, module_file_name()))
     sys.exit(0)

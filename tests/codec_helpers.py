@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from framewire import END, Decoder, Fragment, FrameDropped, Framing, Message, RemoteProtocolError
+from framewire import END, Decoder, FrameDropped, Framing, Message, Piece, RemoteProtocolError
 from framewire.conformance import wire
 
 Outcome = str
@@ -19,7 +19,7 @@ class Decoded(NamedTuple):
     outcome: Outcome
 
 
-def summarise(event: Message | Fragment | FrameDropped) -> tuple[object, ...]:
+def summarise(event: Message | Piece | FrameDropped) -> tuple[object, ...]:
     """An event as a plain tuple; FrameDropped by its error name (errors differ in detail)."""
     if isinstance(event, FrameDropped):
         return ("dropped", event.error.name, event.message_dropped)
@@ -36,7 +36,7 @@ def decode(
 ) -> Decoded:
     """Feed `chunks` (draining events after each unless not `drain_each`), then the end
     of input if `eof`; events taken one by one (`events()`), or with `next_events()` if
-    `batched` (the path of the compiled loop, framewire._fastpath)."""
+    `batched` (the path of the compiled loop, framewire._codec.fastpath)."""
     events: list[tuple[object, ...]] = []
 
     def drain() -> None:

@@ -13,7 +13,8 @@ from hypothesis import settings
 from io_peers import FAST, echo
 from tls_peers import TlsFiles, make_tls_files
 
-from framewire import Framing, _compiled
+from framewire import Framing
+from framewire._codec import compiled
 from framewire.addresses import Address
 from framewire.conformance.adapter import ReferenceAdapter
 from framewire.conformance.results import KnownFailures
@@ -80,8 +81,8 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 
 
 RECEIVE_LOOPS = ("compiled", "pure")
-"""The two receive paths of the decoder's batched loop: framewire._fastpath, and the
-pure-Python reference (framewire._compiled)."""
+"""The two receive paths of the decoder's batched loop: framewire._codec.fastpath, and the
+pure-Python reference (framewire._codec.compiled)."""
 
 
 @pytest.fixture(scope="module", params=RECEIVE_LOOPS)
@@ -92,11 +93,11 @@ def receive_loop(request: pytest.FixtureRequest) -> Iterator[str]:
     loop = None
     if request.param == "compiled":
         try:
-            from framewire._fastpath import decode_run  # noqa: PLC0415
+            from framewire._codec.fastpath import decode_run  # noqa: PLC0415
         except ImportError as error:
             pytest.fail(f"the compiled receive path is not built ({error}): run `make venv`")
         loop = decode_run
-    saved = _compiled.DECODE_RUN
-    _compiled.DECODE_RUN = loop
+    saved = compiled.DECODE_RUN
+    compiled.DECODE_RUN = loop
     yield request.param
-    _compiled.DECODE_RUN = saved
+    compiled.DECODE_RUN = saved

@@ -38,7 +38,8 @@ from io_peers import handshake_bytes
 from js_peers import NODE
 from polling import poll, wait_until
 
-from framewire import Encoder, Framing, _schema
+from framewire import Encoder, Framing
+from framewire._codec import schema
 
 FRAMING = Framing.LENGTH_PREFIXED
 BUSY_CONNECTIONS = 8
@@ -104,7 +105,7 @@ def measure(kind: str, connections: int, log_dir: Path) -> list[str]:
     """One row of the table for servers of ``kind``: each figure from a fresh server."""
     with fresh_server(kind, log_dir) as (server, baseline, fds):
         idle = per_connection(server, handshake_bytes(FRAMING), connections, fds)
-    stalled_opening = handshake_bytes(FRAMING) + header(0x40, _schema.MAX_FRAME_SIZE.default)
+    stalled_opening = handshake_bytes(FRAMING) + header(0x40, schema.MAX_FRAME_SIZE.default)
     with fresh_server(kind, log_dir) as (server, rest, fds):
         busy_each = busy(server)
     with fresh_server(kind, log_dir) as (server, rest, fds):

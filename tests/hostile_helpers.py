@@ -30,7 +30,8 @@ from js_peers import JS_BIN, NODE
 from polling import wait_until
 from tls_peers import TlsFiles, make_tls_files
 
-from framewire import Framing, _schema
+from framewire import Framing
+from framewire._codec import schema
 from framewire.addresses import Address, format_address, parse_address
 from framewire.conformance import wire
 from framewire.events import Message
@@ -206,7 +207,7 @@ def attack(server: RunningServer, data: bytes, *, then: str = "read") -> bytes:
         sock.sendall(data)
         if then == "reset":
             received = b""
-            while len(received) < _schema.PREFACE_SIZE:
+            while len(received) < schema.PREFACE_SIZE:
                 chunk = sock.recv(4096)  # bounded by the socket's timeout (WAIT)
                 assert chunk, "the server ended the connection before its preface"
                 received += chunk
@@ -254,7 +255,7 @@ def reset_on_close(sock: socket.socket) -> None:
 
 def code_of(answer: bytes, framing: Framing) -> int | None:
     """The code of the ERROR the server sent in ``answer``, if any."""
-    return error_code_sent(answer, framing) if len(answer) >= _schema.PREFACE_SIZE else None
+    return error_code_sent(answer, framing) if len(answer) >= schema.PREFACE_SIZE else None
 
 
 def flood_unread(server: RunningServer, unit: bytes, total: int) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from framewire import Deadlines, Decoder, Encoder, Framing, Limits
-from framewire._connlog import LOGGER_NAME
+from framewire._io.connlog import LOGGER_NAME
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel
 from framewire.conformance import wire
@@ -119,7 +119,7 @@ async def async_echo(channel: AsyncChannel) -> None:
 
 def check_connection_log(caplog: pytest.LogCaptureFixture, address: Address) -> None:
     """The log lines of a server that had one echo exchange on its first connection and
-    a delimited preface on its second (``framewire._connlog``): the same for both servers."""
+    a delimited preface on its second (``framewire._io.connlog``): the same for both servers."""
     lines = [record.getMessage() for record in caplog.records if record.name == LOGGER_NAME]
     peer = "unix" if isinstance(address, str) else "127.0.0.1:"
     assert lines[0].startswith(f"conn 1 accepted peer={peer}")
@@ -133,10 +133,10 @@ def check_connection_log(caplog: pytest.LogCaptureFixture, address: Address) -> 
     assert "framing mismatch" in ended
 
 
-def events_in(received: bytes, *, assemble: bool = True) -> list[SessionEvent]:
+def events_in(received: bytes, *, streaming: bool = False) -> list[SessionEvent]:
     """The session events a peer gets from ``received``, everything a sender wrote up to
     its end (no size limit on messages), checked to end on a frame boundary."""
-    session = Session(Options(limits=Limits(max_message_size=0)), assemble=assemble)
+    session = Session(Options(limits=Limits(max_message_size=0)), streaming=streaming)
     session.receive_data(received)
     session.receive_eof()
     events = []

@@ -2,9 +2,9 @@
 trees, for the tests that read the package without running it (its import layers, the
 names its docstrings give).
 
-The package data directories (``conformance/vector_files``, ``dissector_files``) link to
+The package data directories (``conformance/vector_files``, ``cli/dissector_files``) link to
 other parts of the repository and hold no module of the package. A compiled module is read
-from its stub (``_fastpath.pyi`` beside ``_fastpath.c``).
+from its stub (``_codec/fastpath.pyi`` beside ``_codec/fastpath.c``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from framewire import Framing, Limits, Message
-from framewire._schema import FIRST_APPLICATION_TYPE, MAX_APP_FLAGS, MAX_TYPE, MIN_LIMIT
+from framewire._codec.schema import FIRST_APPLICATION_TYPE, MAX_APP_FLAGS, MAX_TYPE, MIN_LIMIT
 
 framings = st.sampled_from(list(Framing))
 

@@ -266,7 +266,7 @@ def test_call_timeout_leaves_the_connection_usable() -> None:
 
 def test_error_from_peer_raises_peer_error() -> None:
     async def refuse(channel: AsyncChannel) -> None:
-        channel.fail("no thanks")
+        channel.fail(detail="no thanks")
 
     async def scenario() -> None:
         async with (
@@ -278,6 +278,22 @@ def test_error_from_peer_raises_peer_error() -> None:
         assert caught.value.name == "internal-error"
 
     run(scenario())
+
+
+def test_fail_with_a_str_where_the_code_goes_names_the_order() -> None:
+    """As on the blocking channel: an old-order call is a TypeError and fails nothing."""
+
+    async def scenario() -> Message | None:
+        async with (
+            await start_server(("127.0.0.1", 0), echo, deadlines=FAST) as server,
+            await open_connection(server.address, deadlines=FAST) as channel,
+        ):
+            with pytest.raises(TypeError, match=r"fail\(code, detail\)"):
+                channel.fail("the database is down")  # type: ignore[arg-type]
+            await channel.send(Message(DATA, b"still open"))
+            return await channel.recv(timeout=2)
+
+    assert run(scenario()) == Message(DATA, b"still open")
 
 
 def test_back_pressure_both_ways() -> None:
@@ -339,13 +355,13 @@ def test_protocol_error_raised_to_the_client() -> None:
 
 
 def test_streaming_receive_with_no_message_limit(address: Address) -> None:
-    """streaming=True: pieces come as Fragments and go back out as a stream (FW-LIM-5)."""
+    """streaming=True: pieces come as `Piece` events and go back out as a stream (FW-LIM-5)."""
 
     async def streaming_echo(channel: AsyncStreamingChannel) -> None:
         outgoing = None
-        while (piece := await channel.recv_fragment()) is not None:
+        while (piece := await channel.recv_piece()) is not None:
             if piece.first:
-                outgoing = await channel.send_stream(piece.type, piece.flags)
+                outgoing = await channel.start_message(piece.type, piece.flags)
             assert outgoing is not None
             await (outgoing.end if piece.last else outgoing.write)(piece.payload)
 
@@ -361,7 +377,7 @@ def test_streaming_receive_with_no_message_limit(address: Address) -> None:
             ) as server,
             await open_connection(server.address) as channel,
         ):
-            assert not hasattr(channel, "recv_fragment")  # an AsyncChannel assembles
+            assert not hasattr(channel, "recv_piece")  # an AsyncChannel assembles
             await channel.send(Message(DATA, payload, 9))
             reply = await channel.recv(timeout=5)
         assert server.errors == []

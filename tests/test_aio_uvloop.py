@@ -135,7 +135,7 @@ def test_frame_deadline_timer_fires() -> None:
 
 def test_error_from_the_peer_raises_peer_error() -> None:
     async def refuse(channel: AsyncChannel) -> None:
-        channel.fail("no thanks")
+        channel.fail(detail="no thanks")
 
     async def scenario() -> str | None:
         async with (

@@ -15,9 +15,10 @@ import pytest
 from io_peers import async_echo, echo, events_in, handshake_bytes
 from tls_peers import TlsFiles
 
-from framewire import Framing, Limits, Message, Options, _schema
+from framewire import Framing, Limits, Message, Options
+from framewire._codec import schema
 from framewire.aio import open_connection, start_server
-from framewire.errors import ErrorCode, RemoteProtocolError, TransportError
+from framewire.errors import ErrorCode, LocalFailureError, RemoteProtocolError, TransportError
 from framewire.serial import SerialLink
 from framewire.session import Session
 from framewire.sync import Server, connect, serve
@@ -242,10 +243,10 @@ def test_a_blocking_send_timeout_with_part_of_a_frame_written_fails_with_timeout
     stalling_peer: StallingPeer,
 ) -> None:
     with connect(stalling_peer.address) as channel:
-        with pytest.raises(RemoteProtocolError, match="part of the message written") as raised:
+        with pytest.raises(LocalFailureError, match="part of the message written") as raised:
             channel.send(BIG, timeout=0.5)
         assert raised.value.code is ErrorCode.TIMEOUT
-        with pytest.raises(RemoteProtocolError) as again:  # the channel is failed (FW-SES-4)
+        with pytest.raises(LocalFailureError) as again:  # the channel is failed (FW-SES-4)
             channel.send(SMALL)
         assert again.value is raised.value
 
@@ -301,14 +302,14 @@ def silent_listener() -> Iterator[tuple[str, int]]:
 
 def test_connect_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
     started = time.monotonic()
-    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+    with pytest.raises(LocalFailureError, match=r"handshake deadline of 0\.5 s"):
         connect(silent_listener, timeout=0.5)
     assert time.monotonic() - started < 10  # the default handshake deadline is 10 s
 
 
 def test_open_connection_takes_a_timeout(silent_listener: tuple[str, int]) -> None:
     started = time.monotonic()
-    with pytest.raises(RemoteProtocolError, match=r"handshake deadline of 0\.5 s"):
+    with pytest.raises(LocalFailureError, match=r"handshake deadline of 0\.5 s"):
         asyncio.run(open_connection(silent_listener, timeout=0.5))
     assert time.monotonic() - started < 10
 
@@ -345,7 +346,7 @@ def test_a_send_frame_size_out_of_range_is_refused(size: int) -> None:
         Options(send_frame_size=size)
 
 
-@pytest.mark.parametrize("size", [1, _schema.MAX_FRAME_SIZE.maximum])
+@pytest.mark.parametrize("size", [1, schema.MAX_FRAME_SIZE.maximum])
 def test_a_send_frame_size_at_either_end_of_its_range_is_taken(size: int) -> None:
     """Frames may be split to a single byte (FW-LIM-12) and up to the largest frame."""
     assert Options(send_frame_size=size).send_frame_size == size

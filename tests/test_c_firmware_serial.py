@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from framewire._cli_io import message_from_json
+from framewire.cli._io import message_from_json
 from framewire.events import FrameDropped, Message
 
 serial = pytest.importorskip("serial", reason="pyserial (framewire[serial]) is not installed")

@@ -19,13 +19,13 @@ import pytest
 import framewire
 from framewire import (
     ErrorCode,
-    Fragment,
     Framing,
     Limits,
-    LocalProtocolError,
     Message,
     Options,
     PeerError,
+    Piece,
+    UsageError,
 )
 from framewire.aio import AsyncChannel, AsyncStreamingChannel, open_connection, start_server
 from framewire.sync import Channel, StreamingChannel, connect, serve
@@ -58,7 +58,7 @@ def test_options_refuse_a_value_of_the_wrong_type(field: str, value: object) -> 
         Options(**{field: value})  # type: ignore[arg-type]
 
 
-def type_name_reply(channel: Channel | StreamingChannel, received: Message | Fragment) -> None:
+def type_name_reply(channel: Channel | StreamingChannel, received: Message | Piece) -> None:
     """Answer with the name of the handler's channel type and what it received."""
     reply = f"{type(channel).__name__}:{type(received).__name__}".encode()
     channel.send(Message(DATA, reply))
@@ -70,7 +70,7 @@ def assembling_handler(channel: Channel) -> None:
 
 
 def streaming_handler(channel: StreamingChannel) -> None:
-    while (piece := channel.recv_fragment()) is not None:
+    while (piece := channel.recv_piece()) is not None:
         type_name_reply(channel, piece)
 
 
@@ -81,7 +81,7 @@ def test_sync_channel_types_and_their_receive_methods() -> None:
             assert type(channel) is Channel
             assert all(hasattr(channel, name) for name in ASSEMBLING_METHODS)
             with pytest.raises(AttributeError):
-                channel.recv_fragment()  # type: ignore[attr-defined]
+                channel.recv_piece()  # type: ignore[attr-defined]
             channel.send(Message(DATA, b"whole"))
             assert channel.recv(timeout=5) == Message(DATA, b"Channel:Message")
         unlimited = Options(limits=Limits(max_message_size=0))
@@ -92,9 +92,7 @@ def test_sync_channel_types_and_their_receive_methods() -> None:
             with pytest.raises(AttributeError):
                 streaming.recv()  # type: ignore[attr-defined]
             streaming.send(Message(DATA, b"piece"))
-            assert streaming.recv_fragment(timeout=5) == Fragment(
-                DATA, 0, b"Channel:Message", True, True
-            )
+            assert streaming.recv_piece(timeout=5) == Piece(DATA, 0, b"Channel:Message", True, True)
         assert server.errors == []
 
 
@@ -104,14 +102,14 @@ def test_sync_server_hands_a_streaming_channel_to_its_handler() -> None:
         connect(server.address) as channel,
     ):
         channel.send(Message(DATA, b"x"))
-        assert channel.recv(timeout=5) == Message(DATA, b"StreamingChannel:Fragment")
+        assert channel.recv(timeout=5) == Message(DATA, b"StreamingChannel:Piece")
     assert server.errors == []
 
 
 def test_a_handler_for_the_other_channel_type_is_refused_by_mypy_and_fails_at_run_time() -> None:
     """``serve`` types its handler's parameter by ``streaming``: mypy refuses a streaming
     handler on an assembling server (the ignore below is checked: ``make typecheck`` fails
-    once it is not needed), and at run time that handler finds no ``recv_fragment()``."""
+    once it is not needed), and at run time that handler finds no ``recv_piece()``."""
     with (
         serve(LOOPBACK, streaming_handler) as server,  # type: ignore[arg-type]
         connect(server.address) as channel,
@@ -120,20 +118,20 @@ def test_a_handler_for_the_other_channel_type_is_refused_by_mypy_and_fails_at_ru
         with pytest.raises(PeerError) as failure:
             channel.recv(timeout=5)
     assert failure.value.code == ErrorCode.INTERNAL_ERROR  # not a clean end (FW-ERR-6)
-    assert "recv_fragment" not in failure.value.reason  # the exception stays the server's
+    assert "recv_piece" not in failure.value.reason  # the exception stays the server's
     assert [type(error) for error in server.errors] == [AttributeError]
 
 
 def test_no_message_limit_needs_streaming_and_says_how() -> None:
     unlimited = Options(limits=Limits(max_message_size=0))
-    with pytest.raises(LocalProtocolError, match=r"streaming=True.*FW-LIM-5"):
+    with pytest.raises(UsageError, match=r"streaming=True.*FW-LIM-5"):
         connect(LOOPBACK, options=unlimited)
-    with pytest.raises(LocalProtocolError, match=r"streaming=True.*FW-LIM-5"):
+    with pytest.raises(UsageError, match=r"streaming=True.*FW-LIM-5"):
         serve(LOOPBACK, assembling_handler, options=unlimited)
 
 
 async def async_type_name_reply(
-    channel: AsyncChannel | AsyncStreamingChannel, received: Message | Fragment
+    channel: AsyncChannel | AsyncStreamingChannel, received: Message | Piece
 ) -> None:
     reply = f"{type(channel).__name__}:{type(received).__name__}".encode()
     await channel.send(Message(DATA, reply))
@@ -145,7 +143,7 @@ async def async_assembling_handler(channel: AsyncChannel) -> None:
 
 
 async def async_streaming_handler(channel: AsyncStreamingChannel) -> None:
-    while (piece := await channel.recv_fragment()) is not None:
+    while (piece := await channel.recv_piece()) is not None:
         await async_type_name_reply(channel, piece)
 
 
@@ -157,7 +155,7 @@ def test_async_channel_types_and_their_receive_methods() -> None:
                 assert type(channel) is AsyncChannel
                 assert all(hasattr(channel, name) for name in ASYNC_ASSEMBLING_METHODS)
                 with pytest.raises(AttributeError):
-                    await channel.recv_fragment()  # type: ignore[attr-defined]
+                    await channel.recv_piece()  # type: ignore[attr-defined]
                 await channel.send(Message(DATA, b"whole"))
                 assert await channel.recv(timeout=5) == Message(DATA, b"AsyncChannel:Message")
             async with await open_connection(server.address, streaming=True) as streaming:
@@ -167,7 +165,7 @@ def test_async_channel_types_and_their_receive_methods() -> None:
                 with pytest.raises(AttributeError):
                     await streaming.recv_batch()  # type: ignore[attr-defined]
                 await streaming.send(Message(DATA, b"piece"))
-                assert await streaming.recv_fragment(timeout=5) == Fragment(
+                assert await streaming.recv_piece(timeout=5) == Piece(
                     DATA, 0, b"AsyncChannel:Message", True, True
                 )
             assert server.errors == []
@@ -183,7 +181,7 @@ def test_async_server_hands_a_streaming_channel_to_its_handler() -> None:
         ):
             await channel.send(Message(DATA, b"x"))
             reply = await channel.recv(timeout=5)
-            assert reply == Message(DATA, b"AsyncStreamingChannel:Fragment")
+            assert reply == Message(DATA, b"AsyncStreamingChannel:Piece")
         assert server.errors == []
 
     asyncio.run(scenario())

@@ -19,9 +19,10 @@ from io_peers import echo, events_in, handshake_bytes
 from test_cli_interrupt import Terminal
 from tls_peers import TlsFiles
 
-from framewire import Framing, Limits, _schema, tls
+from framewire import Framing, Limits, tls
+from framewire._codec import schema
 from framewire.addresses import format_address
-from framewire.events import Fragment
+from framewire.events import Piece
 from framewire.sync import Channel, Server, serve
 from framewire.tls import server_context
 
@@ -145,7 +146,7 @@ def test_send_max_frame_size_help_says_what_it_does() -> None:
     assert "largest frame payload accepted" in help_text
 
 
-def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
+def frames_sent_by(args: list[str], stdin: str) -> list[Piece]:
     """The data frames ``framewire send ARGS`` puts on the wire, as a plain socket
     (answering with a handshake that allows frames of any size) receives them."""
     received = bytearray()
@@ -155,7 +156,7 @@ def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
             sock, _ = listener.accept()
             with sock:
                 sock.sendall(
-                    handshake_bytes(Framing.LENGTH_PREFIXED, Limits(_schema.MAX_FRAME_SIZE.maximum))
+                    handshake_bytes(Framing.LENGTH_PREFIXED, Limits(schema.MAX_FRAME_SIZE.maximum))
                 )
                 while chunk := sock.recv(65536):  # until send's half-close
                     received.extend(chunk)
@@ -165,8 +166,8 @@ def frames_sent_by(args: list[str], stdin: str) -> list[Fragment]:
         result = run("send", *args, format_address(listener.getsockname()[:2]), stdin=stdin)
         peer.join(30)
     assert result.returncode == 0, result.stderr
-    events = events_in(bytes(received), assemble=False)
-    return [event for event in events if isinstance(event, Fragment)]
+    events = events_in(bytes(received), streaming=True)
+    return [event for event in events if isinstance(event, Piece)]
 
 
 def test_send_splits_its_frames_to_max_frame_size() -> None:
@@ -334,7 +335,7 @@ def test_conformance_quiet_still_says_pass_or_fail() -> None:
 
 def test_the_tls_module_knows_the_preface_signature() -> None:
     """Written out in framewire.tls (FW-CNF-4 keeps the codec out of it): the same bytes."""
-    assert tls.PREFACE_SIGNATURE == _schema.PREFACE_SIGNATURE
+    assert tls.PREFACE_SIGNATURE == schema.PREFACE_SIGNATURE
 
 
 # --- listen says which connection each message came on ---------------------------------

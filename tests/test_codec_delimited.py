@@ -10,8 +10,13 @@ from hypothesis import strategies as st
 from strategies import chunkings
 
 from framewire import Decoder, Encoder, Framing, Limits, Message
-from framewire._checksum import CHECK_VALUE, crc32c
-from framewire._cobs_codec import CobsDecodeError, cobs_decode, cobs_encode, encoded_size_bound
+from framewire._codec.checksum import CHECK_VALUE, crc32c
+from framewire._codec.cobs_codec import (
+    CobsDecodeError,
+    cobs_decode,
+    cobs_encode,
+    encoded_size_bound,
+)
 from framewire.conformance import wire
 
 DELIMITED = Framing.DELIMITED

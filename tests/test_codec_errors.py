@@ -18,11 +18,11 @@ from framewire import (
     Encoder,
     Framing,
     Limits,
-    LocalProtocolError,
     Message,
     RemoteProtocolError,
+    UsageError,
 )
-from framewire._schema import FLAG_M, FLAG_N, FLAG_R
+from framewire._codec.schema import FLAG_M, FLAG_N, FLAG_R
 
 SMALL = Limits(max_frame_size=256, max_message_size=512)
 
@@ -267,16 +267,16 @@ def test_failure_is_permanent_and_the_same() -> None:
 def test_misuse_is_a_local_error() -> None:
     decoder = Decoder()
     decoder.feed_eof()
-    with pytest.raises(LocalProtocolError, match="already ended"):
+    with pytest.raises(UsageError, match="already ended"):
         decoder.feed(b"x")
-    with pytest.raises(LocalProtocolError, match="FW-DLM-8"):
+    with pytest.raises(UsageError, match="FW-DLM-8"):
         Decoder(Framing.LENGTH_PREFIXED, hunting=True)
     fresh = Decoder()
-    with pytest.raises(LocalProtocolError, match="beyond the buffer"):
+    with pytest.raises(UsageError, match="beyond the buffer"):
         fresh.buffer_updated(len(fresh.get_buffer(16)) + 1)
-    with pytest.raises(LocalProtocolError, match=r"max_frame_size 255 .*FW-LIM-2"):
+    with pytest.raises(UsageError, match=r"max_frame_size 255 .*FW-LIM-2"):
         Limits(max_frame_size=255)
-    with pytest.raises(LocalProtocolError, match=r"max_message_size 100 .*FW-LIM-2"):
+    with pytest.raises(UsageError, match=r"max_message_size 100 .*FW-LIM-2"):
         Limits(max_message_size=100)
     assert Limits(max_message_size=0).max_message_size == 0
 

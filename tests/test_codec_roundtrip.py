@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import chunkings, data_messages, framings, limits, ping_messages, split_at
 
-from framewire import Decoder, Encoder, Fragment, Framing, Limits, Message
+from framewire import Decoder, Encoder, Framing, Limits, Message, Piece
 from framewire.conformance import wire
 from framewire.conformance.wire import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
 from framewire.events import NEED_DATA
@@ -42,7 +42,7 @@ def test_round_trip_any_chunking(
 
 @settings(max_examples=100)
 @given(st.data(), framings, st.booleans(), st.lists(data_messages(), max_size=4))
-def test_streaming_fragments_rebuild_the_messages(
+def test_streaming_pieces_rebuild_the_messages(
     data: st.DataObject, framing: Framing, checksum: bool, messages: list[Message]
 ) -> None:
     encoder = Encoder(framing, checksum=checksum, max_frame_size=256)
@@ -52,13 +52,13 @@ def test_streaming_fragments_rebuild_the_messages(
     parts: list[bytes] = []
     for chunk in data.draw(chunkings(wire)):
         decoder.feed(chunk)
-        for fragment in decoder.events():
-            assert isinstance(fragment, Fragment)
-            assert len(fragment.payload) <= 256
-            assert fragment.first == (not parts)
-            parts.append(fragment.payload)
-            if fragment.last:
-                rebuilt.append(Message(fragment.type, b"".join(parts), fragment.flags))
+        for piece in decoder.events():
+            assert isinstance(piece, Piece)
+            assert len(piece.payload) <= 256
+            assert piece.first == (not parts)
+            parts.append(piece.payload)
+            if piece.last:
+                rebuilt.append(Message(piece.type, b"".join(parts), piece.flags))
                 parts = []
     assert rebuilt == messages
 
@@ -69,7 +69,7 @@ def test_stream_writer_output_equals_encode(
 ) -> None:
     """Writing a message in pieces gives exactly the canonical frames of encode()."""
     encoder = Encoder(framing, checksum=checksum, max_frame_size=256)
-    writer = encoder.stream(message.type, message.flags)
+    writer = encoder.start_message(message.type, message.flags)
     pieces = split_at(message.payload, cuts)
     wire = b"".join(writer.write(piece) for piece in pieces[:-1]) + writer.end(pieces[-1])
     assert wire == encoder.encode(message)

@@ -1,4 +1,4 @@
-"""The compiled receive path (framewire._fastpath): how a wheel gets it or goes without it,
+"""The compiled receive path (framewire._codec.fastpath): how a wheel gets it or goes without it,
 and that each receive loop is the one a decoder runs. That both loops give the same
 results is checked where the results are: the vectors (test_conformance_vectors.py), the
 round trips, the chunking and fast-path tests all run on both (the `receive_loop` fixture).
@@ -42,8 +42,8 @@ def _wheel_build_data(tmp_path: Path) -> dict[str, Any]:
 
 def test_a_wheel_built_with_a_compiler_holds_the_compiled_module(tmp_path: Path) -> None:
     build_data = _wheel_build_data(tmp_path)
-    name = f"_fastpath{sysconfig.get_config_var('EXT_SUFFIX')}"
-    assert list(build_data["force_include"].values()) == [f"framewire/{name}"]
+    name = f"fastpath{sysconfig.get_config_var('EXT_SUFFIX')}"
+    assert list(build_data["force_include"].values()) == [f"framewire/_codec/{name}"]
     assert build_data["pure_python"] is False
     assert build_data["infer_tag"] is True
 
@@ -71,7 +71,7 @@ def test_each_decoder_runs_the_loop_in_force(receive_loop: str) -> None:
     if receive_loop == "pure":
         assert reader.fast_paths.compiled_run is None
     else:
-        from framewire._fastpath import decode_run  # noqa: PLC0415
+        from framewire._codec.fastpath import decode_run  # noqa: PLC0415
 
         assert reader.fast_paths.compiled_run is decode_run
     messages = [Message(0x40 + n, bytes([n]) * n, n % 16) for n in range(40)]
@@ -83,7 +83,7 @@ def test_each_decoder_runs_the_loop_in_force(receive_loop: str) -> None:
 
 
 def test_the_compiled_module_checks_its_arguments() -> None:
-    from framewire._fastpath import decode_run  # noqa: PLC0415
+    from framewire._codec.fastpath import decode_run  # noqa: PLC0415
 
     with pytest.raises(ValueError, match="offsets outside the buffer"):
         decode_run(bytearray(9), 0, 10, 256, Message, [], 1, 0, 0)

@@ -253,9 +253,11 @@ CARRIERS = {
     # Live mode over TLS (spec 12.4): the TLS layer below the session and its errors carry
     # bytes and settings; none of them decides an outcome.
     "framewire.tls",
-    "framewire._tls_sync",
+    "framewire._io",  # the package of tls_sync, which loads nothing itself
+    "framewire._io.tls_sync",
     "framewire.errors",
-    "framewire._peertext",  # the errors' escaping of peer text in messages
+    "framewire._codec",  # the package of peertext, which loads nothing itself
+    "framewire._codec.peertext",  # the errors' escaping of peer text in messages
 }
 IMPLEMENTATION_LIBRARIES = {"construct", "crc32c", "cobs"}
 

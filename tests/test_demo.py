@@ -1,4 +1,4 @@
-"""`make demo` (python -m framewire._demo) runs a real loopback exchange, and the guide shows
+"""`make demo` (python -m framewire.cli._demo) runs a real loopback exchange, and the guide shows
 its output as it is."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ GUIDE_FIRST_PAGE = ROOT / "spec" / "guide" / "index.md"
 
 def _demo_output() -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "framewire._demo"],
+        [sys.executable, "-m", "framewire.cli._demo"],
         capture_output=True,
         text=True,
         timeout=25,

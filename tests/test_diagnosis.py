@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 from io_peers import FAST, check_connection_log, echo, raw_connect, read_to_eof
 from polling import wait_until
 
-from framewire import Encoder, Framing, Limits, _schema
-from framewire._connlog import LOGGER_NAME
-from framewire._diagnosis import explain_preface
+from framewire import Encoder, Framing, Limits
+from framewire._codec import schema
+from framewire._codec.diagnosis import explain_preface
+from framewire._io.connlog import LOGGER_NAME
 from framewire.addresses import Address
 from framewire.conformance import wire
-from framewire.errors import ErrorCode, LocalProtocolError, RemoteProtocolError
+from framewire.errors import ErrorCode, LocalFailureError, RemoteProtocolError, UsageError
 from framewire.events import Message, PeerHello
 from framewire.options import Options
 from framewire.session import Session
@@ -91,7 +92,7 @@ def test_a_silent_peer_is_named_once_in_the_timeout(address: Address) -> None:
         with raw_connect(server.address, Framing.LENGTH_PREFIXED, send_handshake=False) as sock:
             read_to_eof(sock)
         error = _first_error(server)
-    assert isinstance(error, RemoteProtocolError)
+    assert isinstance(error, LocalFailureError)  # our deadline, not the peer's fault
     assert error.code is ErrorCode.TIMEOUT
     assert "the peer sent nothing" in error.detail
     assert str(error).count("FW-LIM-6") == 1
@@ -101,7 +102,7 @@ def test_a_silent_peer_is_named_once_in_the_timeout(address: Address) -> None:
 def test_a_frame_over_the_announced_limit_says_both_sizes() -> None:
     session = Session(Options(limits=Limits(max_frame_size=65536)))
     session.receive_data(Encoder.preface(Framing.LENGTH_PREFIXED) + Encoder().hello(Limits()))
-    header = _schema.HEADER_STRUCT.pack(_schema.MAGIC, _schema.VERSION, 0, 0x40, 1 << 20)
+    header = schema.HEADER_STRUCT.pack(schema.MAGIC, schema.VERSION, 0, 0x40, 1 << 20)
     session.receive_data(header)
     defaults = Limits()
     assert session.next_event() == PeerHello(defaults.max_frame_size, defaults.max_message_size)
@@ -119,7 +120,7 @@ def test_a_message_over_the_peers_limit_says_what_the_peer_announced() -> None:
         + Encoder().hello(Limits(max_frame_size=16384, max_message_size=65536))
     )
     session.next_event()
-    with pytest.raises(LocalProtocolError, match=r"the peer announced MAX_MESSAGE_SIZE 65536 "):
+    with pytest.raises(UsageError, match=r"the peer announced MAX_MESSAGE_SIZE 65536 "):
         session.send(Message(0x40, bytes(1 << 20)))
 
 
@@ -149,12 +150,12 @@ def test_connection_log_lines(address: Address, caplog: pytest.LogCaptureFixture
 
 
 def test_encoder_refuses_a_malformed_control_message() -> None:
-    with pytest.raises(LocalProtocolError, match="HELLO payload of 1 bytes"):
-        Encoder().encode(Message(_schema.TYPE_HELLO, b"x"))
-    with pytest.raises(LocalProtocolError, match="PING payload is 3 bytes"):
-        Encoder().encode(Message(_schema.TYPE_PING, b"abc"))
-    ping = Encoder().encode(Message(_schema.TYPE_PING, bytes(8)))
-    assert ping == wire.frame(_schema.TYPE_PING, bytes(8))  # the oracle's bytes of that PING
+    with pytest.raises(UsageError, match="HELLO payload of 1 bytes"):
+        Encoder().encode(Message(schema.TYPE_HELLO, b"x"))
+    with pytest.raises(UsageError, match="PING payload is 3 bytes"):
+        Encoder().encode(Message(schema.TYPE_PING, b"abc"))
+    ping = Encoder().encode(Message(schema.TYPE_PING, bytes(8)))
+    assert ping == wire.frame(schema.TYPE_PING, bytes(8))  # the oracle's bytes of that PING
 
 
 def test_registry_codes_are_unchanged_by_diagnosis() -> None:

@@ -31,7 +31,7 @@ from types import ModuleType
 import pytest
 from package_modules import SourceModule, package_modules
 
-from framewire._connlog import LOGGER_NAME
+from framewire._io.connlog import LOGGER_NAME
 
 OTHER_LIBRARIES = {
     "asyncio",

@@ -11,12 +11,13 @@ from framewire.errors import (
     MAX_REASON_BYTES,
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
     ProtocolError,
     Recovery,
     RemoteProtocolError,
     TransportError,
+    UsageError,
     truncate_reason,
 )
 
@@ -63,16 +64,23 @@ def test_every_code_builds_the_one_registry_error_class() -> None:
         assert str(int(code)) in str(error)
 
 
-def test_protocol_error_is_the_base_of_local_and_remote_errors() -> None:
-    assert str(ProtocolError("the protocol broke")) == "the protocol broke"
-    for kind in (LocalProtocolError, RemoteProtocolError):
+def test_protocol_error_is_the_base_of_both_sides_registry_failures() -> None:
+    for kind in (LocalFailureError, RemoteProtocolError):
         assert issubclass(kind, ProtocolError)
+        error = kind(ErrorCode.TIMEOUT, "handshake deadline expired")
+        assert (error.code, error.name, error.statement) == (
+            ErrorCode.TIMEOUT,
+            "timeout",
+            "FW-LIM-6",
+        )
     with pytest.raises(ProtocolError):
-        raise LocalProtocolError("misuse")
+        raise LocalFailureError(ErrorCode.INTERNAL_ERROR, "gave up")
     with pytest.raises(ProtocolError):
         raise RemoteProtocolError(ErrorCode.BAD_MAGIC, "first bytes 0x0000")
-    assert not issubclass(LocalProtocolError, RemoteProtocolError)
-    assert not issubclass(RemoteProtocolError, LocalProtocolError)
+    assert not issubclass(LocalFailureError, RemoteProtocolError)
+    assert not issubclass(RemoteProtocolError, LocalFailureError)
+    assert not issubclass(UsageError, ProtocolError)  # misuse has no registry code
+    assert str(UsageError("misuse")) == "misuse"
 
 
 def test_protocol_error_fields() -> None:
@@ -103,7 +111,7 @@ def test_peer_error_known_and_unknown_codes() -> None:
 
 
 def test_the_kinds_of_errors_are_distinct() -> None:
-    kinds = (ProtocolError, PeerError, TransportError)
+    kinds = (ProtocolError, UsageError, PeerError, TransportError)
     for kind in kinds:
         assert issubclass(kind, FramewireError)
         assert [other for other in kinds if issubclass(kind, other)] == [kind]

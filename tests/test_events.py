@@ -9,11 +9,11 @@ import pytest
 from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import (
     Event,
-    Fragment,
     FrameDropped,
     Message,
     PeerClosed,
     PeerHello,
+    Piece,
     PingReceived,
     PongReceived,
 )
@@ -21,7 +21,7 @@ from framewire.events import (
 DROPPED = FrameDropped(RemoteProtocolError(ErrorCode.BAD_MAGIC, "x", recoverable=True))
 EVERY_KIND: list[Event] = [
     Message(0x40, b"12345678", 0),
-    Fragment(0x40, 0, b"12345678", True, True),
+    Piece(0x40, 0, b"12345678", True, True),
     DROPPED,
     PeerHello(1024, 4096),
     PingReceived(b"12345678"),
@@ -50,7 +50,7 @@ def test_tuple_events_equal_only_their_own_type() -> None:
     assert message == Message(0x40, b"abc", 3)
     assert message != (0x40, b"abc", 3)
     assert not message == (0x40, b"abc", 3)  # noqa: SIM201 -- __eq__ itself is under test
-    assert Fragment(0x40, 0, b"", True, True) != (0x40, 0, b"", True, True)
+    assert Piece(0x40, 0, b"", True, True) != (0x40, 0, b"", True, True)
     assert hash(message) == hash(Message(0x40, b"abc", 3))
     assert (message.type, message.payload, message.flags) == (0x40, b"abc", 3)
 

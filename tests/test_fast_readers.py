@@ -1,4 +1,4 @@
-"""The rule of the fast paths (framewire._fast_readers), stated as a property.
+"""The rule of the fast paths (framewire._codec.fast_readers), stated as a property.
 
 For any buffered bytes and any reader state reached by decoding, a fast path returns a
 prefix of what the general reader returns from that state, and the general reader,
@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framewire import Decoder, Framing, Limits, RemoteProtocolError
-from framewire._schema import FIRST_APPLICATION_TYPE
+from framewire._codec.checks import ADMIT_ALL, Admission
+from framewire._codec.schema import FIRST_APPLICATION_TYPE
 from framewire.conformance.wire import FLAG_M, FLAG_N, FLAG_R
 from framewire.events import Sentinel
-from framewire.framing import ADMIT_ALL, Admission
 from framewire.session import _ADMISSIONS, SessionState
 
 SMALL = Limits(max_frame_size=256, max_message_size=600)
@@ -89,7 +89,7 @@ def _general(decoder: Decoder) -> Outcome:
 
 
 def _compiled_loop() -> Callable[..., int]:
-    from framewire._fastpath import decode_run  # noqa: PLC0415 - `make venv` builds it
+    from framewire._codec.fastpath import decode_run  # noqa: PLC0415 - `make venv` builds it
 
     return decode_run
 

@@ -46,8 +46,9 @@ from io_peers import handshake_bytes, read_to_eof
 from js_peers import NODE
 from polling import wait_until
 
-from framewire import Encoder, Framing, _schema
-from framewire._peertext import MAX_SHOWN, escape_peer_text
+from framewire import Encoder, Framing
+from framewire._codec import schema
+from framewire._codec.peertext import MAX_SHOWN, escape_peer_text
 from framewire.errors import ErrorCode, PeerError
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc (Linux)")
@@ -126,7 +127,7 @@ def settle(server: RunningServer, fds: int, rss_kib: int, *, bound_rss: bool = T
 @pytest.mark.parametrize("length", [2**30 + 1, 2**32 - 1])
 def test_oversized_length_is_refused_from_the_header(server: RunningServer, length: int) -> None:
     if server.framing is Framing.DELIMITED:  # a frame that never ends: too large to buffer
-        data = handshake_bytes(server.framing) + b"\xff" * (_schema.MAX_FRAME_SIZE.default + 8192)
+        data = handshake_bytes(server.framing) + b"\xff" * (schema.MAX_FRAME_SIZE.default + 8192)
     else:
         data = handshake_bytes(server.framing) + header(0x40, length)
     with honest_client_beside(server):
@@ -139,9 +140,9 @@ def test_oversized_length_is_refused_from_the_header(server: RunningServer, leng
     [
         (header(0x40, 0, magic=b"FX"), ErrorCode.BAD_MAGIC),
         (header(0x40, 0, version=2), ErrorCode.UNSUPPORTED_VERSION),
-        (header(0x40, 0, flags=_schema.FLAG_R), ErrorCode.RESERVED_FLAG),
+        (header(0x40, 0, flags=schema.FLAG_R), ErrorCode.RESERVED_FLAG),
         (header(0x05, 0), ErrorCode.RESERVED_TYPE),
-        (header(0x40, 0, flags=_schema.FLAG_N), ErrorCode.UNEXPECTED_CONTINUATION),
+        (header(0x40, 0, flags=schema.FLAG_N), ErrorCode.UNEXPECTED_CONTINUATION),
     ],
     ids=["magic", "version", "flag", "type", "continuation"],
 )
@@ -182,9 +183,9 @@ def test_end_mid_frame_frees_the_connection(server: RunningServer, then: str) ->
 
 def test_flood_of_empty_continuations_stays_small(server: RunningServer) -> None:
     encoder = Encoder(server.framing)
-    more = _schema.FLAG_M
+    more = schema.FLAG_M
     flood = (
-        encoder.frame(more, 0x40, b"s") + encoder.frame(more | _schema.FLAG_N, 0x40, b"") * 100_000
+        encoder.frame(more, 0x40, b"s") + encoder.frame(more | schema.FLAG_N, 0x40, b"") * 100_000
     )
     rss = server.rss_kib()
     with honest_client_beside(server):
@@ -201,7 +202,7 @@ def test_flood_of_empty_continuations_stays_small(server: RunningServer) -> None
 def _misbehaving_openings(server: RunningServer) -> list[bytes]:
     """What each kind of connection sends before it stalls."""
     framing = server.framing
-    stalled = frame(server, header(0x40, _schema.MAX_FRAME_SIZE.default), b"p" * 1024)
+    stalled = frame(server, header(0x40, schema.MAX_FRAME_SIZE.default), b"p" * 1024)
     if framing is Framing.DELIMITED:
         stalled = handshake_bytes(framing) + b"\x01" * 1024  # an unfinished delimited frame
     return [

@@ -43,7 +43,7 @@ from js_peers import JS_BIN, NODE, WAIT, javascript_echo_server, node_address_ar
 from framewire import Deadlines, Encoder, Framing, Limits
 from framewire.addresses import Address, address_family
 from framewire.conformance import wire
-from framewire.errors import MAX_REASON_BYTES, ErrorCode, LocalProtocolError, RemoteProtocolError
+from framewire.errors import MAX_REASON_BYTES, ErrorCode, RemoteProtocolError, UsageError
 from framewire.events import Message, PeerHello
 from framewire.options import Options
 from framewire.sync import Channel, connect, serve
@@ -499,7 +499,7 @@ def test_python_sender_honours_javascript_message_limit(address: Address, framin
         connect(server.address, options=Options(framing), deadlines=DEADLINES) as channel,
     ):
         assert channel.peer_limits == PeerHello(SMALL_FRAME, SMALL_MESSAGE)
-        with pytest.raises(LocalProtocolError, match=r"MAX_MESSAGE_SIZE 1024 .*FW-HEL-5"):
+        with pytest.raises(UsageError, match=r"MAX_MESSAGE_SIZE 1024 .*FW-HEL-5"):
             channel.send(too_large)
         channel.send(BEFORE_THE_FAULT)
         channel.close_write()

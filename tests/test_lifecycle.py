@@ -1,6 +1,6 @@
 """The edges of a connection's life, alike in every transport: a server's shutdown with
 idle clients, a send after the connection is lost, a close after a reset, the serial
-port's close, the heap trim and the per-connection log (framewire._lifecycle drives them).
+port's close, the heap trim and the per-connection log (framewire._io.lifecycle drives them).
 """
 
 from __future__ import annotations
@@ -30,17 +30,18 @@ from io_peers import (
 from polling import wait_until
 from serial_helpers import SerialLine
 
-from framewire import Encoder, Framing, _heap
-from framewire._connlog import LOGGER_NAME
-from framewire._lifecycle import Ending, Lifecycle
+from framewire import Encoder, Framing
+from framewire._io import heap
+from framewire._io.connlog import LOGGER_NAME
+from framewire._io.lifecycle import Ending, Lifecycle
 from framewire.addresses import Address
 from framewire.aio import open_connection, start_server
 from framewire.errors import (
     ErrorCode,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
-    RemoteProtocolError,
     TransportError,
+    UsageError,
 )
 from framewire.events import Message
 from framewire.serial import SerialLink
@@ -87,11 +88,11 @@ def test_lifecycle_decides_how_a_connection_ends() -> None:
     assert life.half_closed()
     assert not life.half_closed()  # once
     assert _flags(life) == (False, True, False)
-    error = RemoteProtocolError(ErrorCode.TIMEOUT, "too slow")
+    error = LocalFailureError(ErrorCode.TIMEOUT, "too slow")
     assert life.fail(error) is Ending.LINGER  # flush the ERROR, half-close, linger
     assert life.fail(TransportError("later")) is None
     assert not life.lost(TransportError("after the failure"))
-    with pytest.raises(RemoteProtocolError) as caught:
+    with pytest.raises(LocalFailureError) as caught:
         life.check()
     assert caught.value is error  # FW-SES-4
     assert Lifecycle().fail(TransportError("reset")) is Ending.CLOSE_NOW
@@ -102,7 +103,7 @@ def test_lifecycle_decides_how_a_connection_ends() -> None:
     ours = Lifecycle()
     assert ours.lingering()
     assert not ours.lost(TransportError("during our own close"))  # not a failure
-    with pytest.raises(LocalProtocolError, match="closed"):
+    with pytest.raises(UsageError, match="closed"):
         ours.check()
     ours.closed()
     assert not ours.lingering()
@@ -322,7 +323,7 @@ def trims(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append(threading.current_thread().name)
         return 0
 
-    monkeypatch.setattr(_heap, "_MALLOC_TRIM", record)
+    monkeypatch.setattr(heap, "_MALLOC_TRIM", record)
     return calls
 
 

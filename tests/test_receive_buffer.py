@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from io_peers import DATA
 
-from framewire import Decoder, Encoder, Framing, Limits, LocalProtocolError, Message
-from framewire._receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
+from framewire import Decoder, Encoder, Framing, Limits, Message, UsageError
+from framewire._codec.receive_buffer import MAX_READ_AHEAD, MIN_READ_AHEAD, ReceiveBuffer
 from framewire.aio import AsyncChannel, open_connection, start_server
 from framewire.events import PeerHello, Sentinel
 from framewire.options import Options
@@ -71,7 +71,7 @@ def test_an_empty_buffer_is_kept_while_reads_fill_and_released_when_they_do_not(
 def test_commit_beyond_the_room_offered_is_refused() -> None:
     buffer = ReceiveBuffer()
     view = buffer.offer(0, 100)
-    with pytest.raises(LocalProtocolError, match="beyond the buffer"):
+    with pytest.raises(UsageError, match="beyond the buffer"):
         buffer.commit(len(view) + 1)
 
 

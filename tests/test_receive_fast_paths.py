@@ -23,11 +23,11 @@ from framewire import Deadlines, Decoder, Encoder, Framing, Limits, Message, Rem
 from framewire.aio import AsyncChannel, _protocol_factory, open_connection, start_server
 from framewire.conformance import wire
 from framewire.conformance.wire import FLAG_M, FLAG_N
-from framewire.events import Fragment, FrameDropped, Sentinel
+from framewire.events import FrameDropped, Piece, Sentinel
 from framewire.options import Options
 from framewire.sync import Channel
 
-Event = Message | Fragment | FrameDropped
+Event = Message | Piece | FrameDropped
 
 SMALL = Limits(max_frame_size=256, max_message_size=600)
 """Limits under which the snapshot window is capped by the largest allowed frame."""
@@ -295,6 +295,6 @@ def test_a_streaming_channel_has_no_recv_batch() -> None:
                 server.address, options=Options(limits=Limits(max_message_size=0)), streaming=True
             ) as channel,
         ):
-            assert not hasattr(channel, "recv_batch")  # it receives with recv_fragment()
+            assert not hasattr(channel, "recv_batch")  # it receives with recv_piece()
 
     asyncio.run(scenario())

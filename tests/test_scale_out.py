@@ -18,7 +18,7 @@ from polling import wait_until
 from framewire import Message
 from framewire.addresses import Address
 from framewire.aio import AsyncChannel, open_connection, start_server
-from framewire.errors import LocalProtocolError, TransportError
+from framewire.errors import TransportError, UsageError
 from framewire.sync import connect, serve
 
 pytestmark = pytest.mark.timeout(60)
@@ -69,7 +69,7 @@ def test_blocking_server_on_a_socket_already_bound() -> None:
 
 
 def test_an_address_and_a_socket_together_are_refused() -> None:
-    with socket.socket() as sock, pytest.raises(LocalProtocolError, match="either"):
+    with socket.socket() as sock, pytest.raises(UsageError, match="either"):
         serve(("127.0.0.1", 0), echo, sock=sock)
 
 

@@ -10,13 +10,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from spec_tables import code_spans, defined_statements, fw_tables, hex_bytes, spec_int
 
-from framewire import NEED_DATA, Decoder, Framing, Limits, Message, RemoteProtocolError, _schema
-from framewire._schema import Field, field_table, flag_masks, parse_header
+from framewire import NEED_DATA, Decoder, Framing, Limits, Message, RemoteProtocolError
+from framewire._codec import schema
+from framewire._codec.schema import Field, field_table, flag_masks, parse_header
 from framewire.conformance import wire
 
 FRAME_TABLES = fw_tables("frame.md")
 SESSION_TABLES = fw_tables("session.md")
-PACKAGE_DIR = Path(_schema.__file__).resolve().parent
+PACKAGE_DIR = Path(schema.__file__).resolve().parent
 
 
 def _layout(rows: list[dict[str, str]]) -> list[Field]:
@@ -34,10 +35,10 @@ def _layout(rows: list[dict[str, str]]) -> list[Field]:
 @pytest.mark.parametrize(
     ("tables", "name", "construct_schema"),
     [
-        (FRAME_TABLES, "header", _schema.HEADER),
-        (SESSION_TABLES, "preface", _schema.PREFACE),
-        (SESSION_TABLES, "setting", _schema.SETTING),
-        (SESSION_TABLES, "error", _schema.ERROR_PAYLOAD),
+        (FRAME_TABLES, "header", schema.HEADER),
+        (SESSION_TABLES, "preface", schema.PREFACE),
+        (SESSION_TABLES, "setting", schema.SETTING),
+        (SESSION_TABLES, "error", schema.ERROR_PAYLOAD),
     ],
 )
 def test_layout_tables_match_schemas(
@@ -48,17 +49,17 @@ def test_layout_tables_match_schemas(
 
 def test_trailer_table_matches_schema() -> None:
     (row,) = FRAME_TABLES["trailer"]
-    assert row["offset"] == f"{_schema.HEADER_SIZE} + `length`"
-    assert field_table(_schema.TRAILER) == [Field(0, int(row["size"]), code_spans(row["field"])[0])]
+    assert row["offset"] == f"{schema.HEADER_SIZE} + `length`"
+    assert field_table(schema.TRAILER) == [Field(0, int(row["size"]), code_spans(row["field"])[0])]
 
 
 def test_header_and_preface_values() -> None:
     header = {code_spans(row["field"])[0]: row for row in FRAME_TABLES["header"]}
-    assert hex_bytes(header["magic"]["value"]) == _schema.MAGIC
-    assert hex_bytes(header["version"]["value"]) == bytes([_schema.VERSION])
+    assert hex_bytes(header["magic"]["value"]) == schema.MAGIC
+    assert hex_bytes(header["version"]["value"]) == bytes([schema.VERSION])
     preface = {code_spans(row["field"])[0]: row for row in SESSION_TABLES["preface"]}
-    assert hex_bytes(preface["signature"]["value"]) == _schema.PREFACE_SIGNATURE
-    assert hex_bytes(preface["guard"]["value"]) == _schema.PREFACE_GUARD
+    assert hex_bytes(preface["signature"]["value"]) == schema.PREFACE_SIGNATURE
+    assert hex_bytes(preface["guard"]["value"]) == schema.PREFACE_GUARD
     framing_bytes = [int(code, 16) for code in code_spans(preface["framing"]["value"])[::2]]
     assert framing_bytes == [Framing.LENGTH_PREFIXED.preface_byte, Framing.DELIMITED.preface_byte]
 
@@ -74,21 +75,21 @@ def test_flags_table_matches_bitstruct() -> None:
 
 def test_types_table_matches_constants() -> None:
     rows = {code_spans(row["type"])[0]: row for row in FRAME_TABLES["types"]}
-    for value, name in _schema.CONTROL_TYPE_NAMES.items():
+    for value, name in schema.CONTROL_TYPE_NAMES.items():
         row = rows[f"0x{value:02X}"]
         assert code_spans(row["name"]) == [name]
         assert row["kind"] == "control"
     reserved = FRAME_TABLES["types"][5]
     assert code_spans(reserved["type"]) == ["0x05", "0x3F"]
     application = FRAME_TABLES["types"][6]
-    assert int(code_spans(application["type"])[0], 16) == _schema.FIRST_APPLICATION_TYPE
-    assert int(code_spans(application["type"])[1], 16) == _schema.MAX_TYPE
+    assert int(code_spans(application["type"])[0], 16) == schema.FIRST_APPLICATION_TYPE
+    assert int(code_spans(application["type"])[1], 16) == schema.MAX_TYPE
 
 
 def test_settings_table_matches_setting_rows() -> None:
     rows = SESSION_TABLES["settings"]
-    assert len(rows) == len(_schema.SETTINGS)
-    for row, setting in zip(rows, _schema.SETTINGS, strict=True):
+    assert len(rows) == len(schema.SETTINGS)
+    for row, setting in zip(rows, schema.SETTINGS, strict=True):
         assert int(code_spans(row["id"])[0], 16) == setting.id
         assert code_spans(row["name"]) == [setting.name]
         assert spec_int(row["default"]) == setting.default
@@ -98,24 +99,24 @@ def test_settings_table_matches_setting_rows() -> None:
 
 
 def test_struct_formats_are_derived_from_schemas() -> None:
-    assert _schema.HEADER_STRUCT.size == _schema.HEADER.sizeof() == 9
-    assert _schema.HEADER_WORD_STRUCT.size == _schema.HEADER_SIZE
-    assert _schema.TRAILER_STRUCT.size == _schema.TRAILER_SIZE == 4
-    assert _schema.SETTING_STRUCT.size == _schema.SETTING_SIZE == 6
-    assert _schema.PREFACE_SIZE == 8
+    assert schema.HEADER_STRUCT.size == schema.HEADER.sizeof() == 9
+    assert schema.HEADER_WORD_STRUCT.size == schema.HEADER_SIZE
+    assert schema.TRAILER_STRUCT.size == schema.TRAILER_SIZE == 4
+    assert schema.SETTING_STRUCT.size == schema.SETTING_SIZE == 6
+    assert schema.PREFACE_SIZE == 8
     with pytest.raises(ValueError, match="leading fields"):
-        _schema.struct_format(_schema.HEADER, merge=("version",))
+        schema.struct_format(schema.HEADER, merge=("version",))
 
 
 @given(st.binary(min_size=9, max_size=9))
 def test_word_struct_agrees_with_construct(header: bytes) -> None:
     fields = parse_header(header)
-    word, frame_type, length = _schema.HEADER_WORD_STRUCT.unpack(header)
+    word, frame_type, length = schema.HEADER_WORD_STRUCT.unpack(header)
     assert word >> 16 == int.from_bytes(fields.magic, "big")
     assert (word >> 8) & 0xFF == fields.version
     assert word & 0xFF == fields.flags
     assert (frame_type, length) == (fields.type, fields.length)
-    assert _schema.HEADER_STRUCT.unpack(header) == tuple(fields)
+    assert schema.HEADER_STRUCT.unpack(header) == tuple(fields)
 
 
 def _reference_verdict(header: bytes, limits: Limits) -> str:  # noqa: PLR0911 - one per rule

@@ -25,7 +25,7 @@ from polling import wait_until, wait_until_async
 
 from framewire import Deadlines, Encoder, Framing, Message
 from framewire.aio import AsyncChannel, start_server
-from framewire.errors import ErrorCode, RemoteProtocolError
+from framewire.errors import ErrorCode, LocalFailureError
 from framewire.sync import Channel, connect, serve
 
 pytestmark = pytest.mark.timeout(60)
@@ -184,7 +184,7 @@ def test_threaded_server_fails_a_peer_that_never_reads_at_the_send_deadline() ->
         wait_until(lambda: server.errors, what="the connection failed", timeout=20)
         elapsed = time.monotonic() - started
         error = server.errors[0]
-    assert isinstance(error, RemoteProtocolError), repr(error)
+    assert isinstance(error, LocalFailureError), repr(error)
     assert error.code is ErrorCode.TIMEOUT
     assert "send deadline" in error.detail
     assert deadline <= elapsed < deadline + 10
@@ -215,7 +215,7 @@ def test_asyncio_server_fails_a_peer_that_never_reads_at_the_send_deadline() -> 
         return server.errors[0]
 
     error = asyncio.run(scenario())
-    assert isinstance(error, RemoteProtocolError), repr(error)
+    assert isinstance(error, LocalFailureError), repr(error)
     assert error.code is ErrorCode.TIMEOUT
     assert "send deadline" in error.detail
 

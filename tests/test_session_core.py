@@ -16,7 +16,7 @@ from framewire import (
     ErrorCode,
     Framing,
     Limits,
-    LocalProtocolError,
+    LocalFailureError,
     Message,
     PeerClosed,
     PeerError,
@@ -24,6 +24,7 @@ from framewire import (
     PingReceived,
     PongReceived,
     RemoteProtocolError,
+    UsageError,
 )
 from framewire.conformance import wire
 from framewire.events import Sentinel
@@ -85,7 +86,7 @@ def test_handshake_and_exchange(framing: Framing) -> None:
     assert [len(f.payload) for f in decoder.events()] == [256, 256, 188]  # type: ignore[union-attr]
     a.receive_data(wire)
     assert drain(a) == [Message(0x40, b"x" * 700, 2)]
-    with pytest.raises(LocalProtocolError, match="MAX_MESSAGE_SIZE"):
+    with pytest.raises(UsageError, match="MAX_MESSAGE_SIZE"):
         b.send(Message(0x40, b"x" * 1001))
 
 
@@ -175,7 +176,7 @@ def test_hello_settings(hello: bytes, accepted: PeerHello) -> None:
     session = Session(Options(LP))
     session.receive_data(peer_bytes(LP, hello))
     assert drain(session) == [accepted]
-    assert session.peer_hello == accepted
+    assert session.peer_limits == accepted
 
 
 @pytest.mark.parametrize(
@@ -281,8 +282,9 @@ def test_error_received_fails_without_reply() -> None:
     with pytest.raises(PeerError) as again:
         a.next_event()
     assert again.value is caught.value
-    with pytest.raises(LocalProtocolError, match="FW-CLS-6"):
+    with pytest.raises(PeerError) as on_send:  # FW-CLS-6: refused, with the peer's error
         a.send(Message(0x40, b"late"))
+    assert on_send.value is caught.value
 
 
 def test_error_as_first_frame_with_unknown_code() -> None:
@@ -323,9 +325,9 @@ def test_after_the_peers_error_only_owed_pongs_go_out(error_payload: bytes) -> N
 def test_clean_close_both_directions(framing: Framing) -> None:
     a, b = pair(framing)
     b.send(Message(0x40, b"last words"))
-    b.close()
+    b.close_write()
     assert b.sending_done
-    with pytest.raises(LocalProtocolError, match="FW-CLS-6"):
+    with pytest.raises(UsageError, match="FW-CLS-6"):
         b.send(Message(0x40, b"too late"))
     a.receive_data(b.data_to_send())
     a.receive_eof()
@@ -333,7 +335,7 @@ def test_clean_close_both_directions(framing: Framing) -> None:
     assert a.state is SessionState.PEER_DONE
     assert a.next_event() is END
     a.send(Message(0x41, b"reply"))  # FW-CLS-3: the other direction stays open
-    a.close()
+    a.close_write()
     b.receive_data(a.data_to_send())
     b.receive_eof()
     assert drain(b) == [Message(0x41, b"reply"), PeerClosed()]
@@ -341,7 +343,7 @@ def test_clean_close_both_directions(framing: Framing) -> None:
 
 def test_no_pong_after_we_closed() -> None:
     a, _ = pair(LP)
-    a.close()
+    a.close_write()
     a.receive_data(framed(LP, raw_frame(0x03, b"12345678")))
     assert drain(a) == [PingReceived(b"12345678")]
     assert a.data_to_send() == b""
@@ -377,10 +379,30 @@ def test_frame_error_queues_error_frame_and_is_permanent() -> None:
     with pytest.raises(RemoteProtocolError) as again:
         a.next_events()
     assert again.value is caught.value
-    with pytest.raises(LocalProtocolError) as local:
+    with pytest.raises(RemoteProtocolError) as on_ping:  # the failure, not a misuse
         a.ping()
-    assert local.value.__cause__ is caught.value
+    assert on_ping.value is caught.value
     a.receive_data(b"ignored after failure")  # FW-SES-3: discarded
+
+
+def test_fail_with_a_str_where_the_code_goes_names_the_order() -> None:
+    a, _ = pair(LP)
+    with pytest.raises(TypeError, match=r"fail\(code, detail\)"):
+        a.fail("frame deadline expired")  # type: ignore[arg-type]
+    assert a.data_to_send() == b""  # nothing failed, nothing queued
+    a.send(Message(0x40, b"still open"))
+
+
+def test_frame_in_progress_tells_a_partial_preface() -> None:
+    """A transport's question before the handshake: has part of the preface arrived?
+    (The shipped transports ask it after the HELLO only, FW-LIM-9, so no vector shows it.)"""
+    session = Session(Options(LP))
+    answers = [session.frame_in_progress]  # nothing yet
+    for byte in Session(Options(LP)).data_to_send()[:2]:  # the preface's first two bytes
+        session.receive_data(bytes([byte]))
+        assert session.next_event() is NEED_DATA
+        answers.append(session.frame_in_progress)
+    assert answers == [False, True, True]
 
 
 def test_fail_with_timeout_queues_error_304() -> None:
@@ -389,44 +411,44 @@ def test_fail_with_timeout_queues_error_304() -> None:
     a.receive_data(raw_frame(0x40, b"abc") + raw_frame(0x40, b"abc")[:4])
     assert drain(a) == [Message(0x40, b"abc")]
     assert a.frame_in_progress  # after NEED_DATA: part of a frame is in
-    with pytest.raises(RemoteProtocolError) as caught:
+    with pytest.raises(LocalFailureError) as caught:
         a.fail(ErrorCode.TIMEOUT, "frame deadline of 30 s expired (FW-LIM-6)")
     assert caught.value.code is ErrorCode.TIMEOUT
     (error,) = sent_frames_after_failure(a)
     assert error.payload[:2] == (304).to_bytes(2, "big")
-    with pytest.raises(RemoteProtocolError) as again:
+    with pytest.raises(LocalFailureError) as again:
         a.fail()
     assert again.value is caught.value
 
 
 def test_send_rules() -> None:
     session = Session(Options(LP))
-    with pytest.raises(LocalProtocolError, match="FW-SES-2"):
+    with pytest.raises(UsageError, match="FW-SES-2"):
         session.send(Message(0x40, b"early"))
-    with pytest.raises(LocalProtocolError, match="FW-SES-2"):
+    with pytest.raises(UsageError, match="FW-SES-2"):
         session.ping()
     a, _ = pair(LP)
-    with pytest.raises(LocalProtocolError, match="type 0x03 is not a data type"):
+    with pytest.raises(UsageError, match="type 0x03 is not a data type"):
         a.send(Message(0x03, b"12345678"))
-    with pytest.raises(LocalProtocolError, match="FW-FLG-2"):  # Message() refuses 16 itself
+    with pytest.raises(UsageError, match="FW-FLG-2"):  # Message() refuses 16 itself
         a.send(Message._make((0x40, b"", 16)))
     writer = a.start_message(0x40, 1)
-    with pytest.raises(LocalProtocolError, match="FW-MSG-5"):
+    with pytest.raises(UsageError, match="FW-MSG-5"):
         a.send(Message(0x41, b"interleaved"))
-    with pytest.raises(LocalProtocolError, match="FW-CLS-1"):
-        a.close()
+    with pytest.raises(UsageError, match="FW-CLS-1"):
+        a.close_write()
     writer.write(b"part one, ")
     writer.end(b"part two")
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(UsageError):
         writer.write(b"after the end")
-    a.close()
+    a.close_write()
 
 
 def test_streamed_message_limits_and_delivery() -> None:
     a, b = pair(LP, Limits(256, 600))
     writer = b.start_message(0x40)
     writer.write(b"a" * 300)
-    with pytest.raises(LocalProtocolError, match="MAX_MESSAGE_SIZE"):
+    with pytest.raises(UsageError, match="MAX_MESSAGE_SIZE"):
         writer.write(b"b" * 301)
     writer.end(b"c" * 300)
     a.receive_data(b.data_to_send())
@@ -446,7 +468,7 @@ def test_session_input_any_chunking(
     ping = peer.ping()
     for message in messages:
         peer.send(message)
-    peer.close()
+    peer.close_write()
     wire = peer.data_to_send()
     events: list[object] = []
     for chunk in data.draw(chunkings(wire)):

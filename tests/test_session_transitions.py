@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from spec_tables import SPEC_DIR, code_spans, fw_tables
 
-from framewire import _schema
+from framewire._codec import schema
 from framewire.session import (
     _ADMISSIONS,
     _TRANSITIONS,
@@ -93,7 +93,7 @@ def test_the_admission_rules_are_the_accepts_column() -> None:
         admission = _StateAdmission.of(state)
         named = set(code_spans(accepts))
         assert admission.control == {
-            number for number, name in _schema.CONTROL_TYPE_NAMES.items() if name in named
+            number for number, name in schema.CONTROL_TYPE_NAMES.items() if name in named
         }, state
         assert admission.data == accepts.startswith("data"), state
         reads_frames = admission.data or bool(admission.control)

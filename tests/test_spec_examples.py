@@ -166,7 +166,7 @@ def test_session_example_is_what_two_reference_sessions_exchange() -> None:
     a.send(Message(a_data.type, a_data.payload, a_data.flags))
     a_sent += a.data_to_send()
     a.ping(PING_DATA)
-    a.close()
+    a.close_write()
     a_sent += a.data_to_send()
     assert a_sent == a_wire.wire
 
@@ -180,7 +180,7 @@ def test_session_example_is_what_two_reference_sessions_exchange() -> None:
         END,
     ]
     b.send(Message(b_data.type, b_data.payload, b_data.flags))
-    b.close()
+    b.close_write()
     assert b.data_to_send() == b_wire.wire[handshake_size(b_wire) :]  # PONG, then the data
 
     a.receive_data(b_wire.wire[handshake_size(b_wire) :])

@@ -28,15 +28,16 @@ from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
     RemoteProtocolError,
     TransportError,
+    UsageError,
 )
-from framewire.events import END, Fragment, Message
+from framewire.events import END, Message, Piece
 from framewire.options import Options
 from framewire.session import Session
-from framewire.sync import Channel, OutgoingMessage, Server, StreamingChannel, connect, serve
+from framewire.sync import Channel, ChannelMessageWriter, Server, StreamingChannel, connect, serve
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -63,7 +64,7 @@ def test_round_trip(echo_server: Server, framing: Framing, checksum: bool) -> No
 
 def test_streamed_message_arrives_whole(echo_server: Server, framing: Framing) -> None:
     with connect(echo_server.address, options=Options(framing), deadlines=FAST) as channel:
-        with channel.send_stream(0x50, flags=2) as outgoing:
+        with channel.start_message(0x50, flags=2) as outgoing:
             for chunk in (b"a" * 700, b"", b"b" * 5000):
                 outgoing.write(chunk)
         assert channel.recv(timeout=2) == Message(0x50, b"a" * 700 + b"b" * 5000, 2)
@@ -255,7 +256,7 @@ def test_call_timeout_leaves_the_connection_usable(echo_server: Server, framing:
 
 def test_error_from_peer_raises_peer_error(address: Address) -> None:
     def refuse(channel: Channel) -> None:
-        channel.fail("no thanks")
+        channel.fail(detail="no thanks")
 
     with (
         serve(address, refuse, deadlines=FAST) as server,
@@ -265,12 +266,25 @@ def test_error_from_peer_raises_peer_error(address: Address) -> None:
         channel.recv(timeout=2)
     assert caught.value.code == ErrorCode.INTERNAL_ERROR
     assert caught.value.name == "internal-error"
+    assert caught.value.reason.endswith("no thanks")
+
+
+def test_fail_with_a_str_where_the_code_goes_names_the_order(
+    echo_server: Server, framing: Framing
+) -> None:
+    """``fail()`` once took the detail first: such a call is a TypeError that names
+    ``fail(code, detail)``, and it fails nothing."""
+    with connect(echo_server.address, options=Options(framing), deadlines=FAST) as channel:
+        with pytest.raises(TypeError, match=r"fail\(code, detail\)"):
+            channel.fail("the database is down")  # type: ignore[arg-type]
+        channel.send(Message(DATA, b"still open"))
+        assert channel.recv(timeout=2) == Message(DATA, b"still open")
 
 
 def test_send_after_close_write_is_a_local_error(echo_server: Server, framing: Framing) -> None:
     with connect(echo_server.address, options=Options(framing)) as channel:
         channel.close_write()
-        with pytest.raises(LocalProtocolError):
+        with pytest.raises(UsageError):
             channel.send(Message(DATA, b"too late"))
         assert channel.recv(timeout=2) is None
 
@@ -279,13 +293,13 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing
     channel = connect(echo_server.address, options=Options(framing), deadlines=FAST)
 
     def produce_then_die() -> None:
-        with channel.send_stream(DATA) as outgoing:
+        with channel.start_message(DATA) as outgoing:
             outgoing.write(b"x" * 2000)
             raise RuntimeError("the producer died")
 
     with pytest.raises(RuntimeError):
         produce_then_die()
-    with pytest.raises(RemoteProtocolError) as caught:
+    with pytest.raises(LocalFailureError) as caught:
         channel.recv()
     assert caught.value.code is ErrorCode.INTERNAL_ERROR
     wait_until(lambda: echo_server.errors, what="the server reports the abandoned message")
@@ -294,10 +308,10 @@ def test_abandoned_stream_fails_with_internal_error(echo_server: Server, framing
 
 def streaming_echo(channel: StreamingChannel) -> None:
     """Echo each message piece by piece, never holding one whole (FW-MSG-15, FW-LIM-5)."""
-    outgoing: OutgoingMessage | None = None
-    while (piece := channel.recv_fragment()) is not None:
+    outgoing: ChannelMessageWriter | None = None
+    while (piece := channel.recv_piece()) is not None:
         if piece.first:
-            outgoing = channel.send_stream(piece.type, piece.flags)
+            outgoing = channel.start_message(piece.type, piece.flags)
         assert outgoing is not None
         if piece.last:
             outgoing.end(piece.payload)
@@ -320,7 +334,7 @@ def test_large_message_split_to_the_peers_frame_size_and_streamed(address: Addre
 
 
 def test_no_message_limit_requires_streaming(echo_server: Server, framing: Framing) -> None:
-    with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
+    with pytest.raises(UsageError, match="FW-LIM-5"):
         connect(echo_server.address, options=Options(framing, limits=Limits(max_message_size=0)))
     streaming = Limits(max_message_size=0)
     with connect(
@@ -328,7 +342,7 @@ def test_no_message_limit_requires_streaming(echo_server: Server, framing: Frami
     ) as channel:
         assert not hasattr(channel, "recv")  # a StreamingChannel receives in pieces only
         channel.send(Message(DATA, b"piece"))
-        assert channel.recv_fragment(timeout=2) == Fragment(DATA, 0, b"piece", True, True)
+        assert channel.recv_piece(timeout=2) == Piece(DATA, 0, b"piece", True, True)
 
 
 @settings(

@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from framewire import Deadlines, Limits
-from framewire._transport import checked_options
+from framewire._io.transport import checked_options
 from framewire.addresses import format_address, parse_address
 from framewire.deadlines import DeadlineKind, DeadlineTracker
-from framewire.errors import LocalProtocolError
+from framewire.errors import UsageError
 from framewire.options import Options
 
 
@@ -91,7 +91,7 @@ def test_the_earliest_deadline_binds_and_a_tie_fails_the_connection(
 
 
 def test_no_message_limit_requires_streaming() -> None:
-    with pytest.raises(LocalProtocolError, match="FW-LIM-5"):
+    with pytest.raises(UsageError, match="FW-LIM-5"):
         checked_options(Options(limits=Limits(max_message_size=0)), streaming=False)
     unlimited = Options(limits=Limits(max_message_size=0))
     assert checked_options(unlimited, streaming=True).limits.max_message_size == 0

@@ -34,15 +34,17 @@ from tls_peers import (
     read_tls_to_end,
 )
 
-from framewire import Deadlines, Framing, _schema, _tls_aio, aio, sync
+from framewire import Deadlines, Framing, aio, sync
+from framewire._codec import schema
+from framewire._io import tls_aio
 from framewire.addresses import Address
 from framewire.conformance import wire
 from framewire.errors import (
     ErrorCode,
-    LocalProtocolError,
     RemoteProtocolError,
     TlsError,
     TlsTruncationError,
+    UsageError,
 )
 from framewire.events import Message
 from framewire.options import Options
@@ -373,12 +375,12 @@ def test_context_allowing_tls_1_1_is_refused(tls_files: TlsFiles) -> None:
     context = tls_files.client()
     with pytest.warns(DeprecationWarning, match="TLSv1_1"):
         context.minimum_version = ssl.TLSVersion.TLSv1_1
-    with pytest.raises(LocalProtocolError, match="FW-TLS-1"):
+    with pytest.raises(UsageError, match="FW-TLS-1"):
         sync.connect(("127.0.0.1", 1), ssl=context)
 
 
 def test_unix_socket_needs_a_server_hostname(tls_files: TlsFiles, tmp_path: Path) -> None:
-    with pytest.raises(LocalProtocolError, match="server_hostname"):
+    with pytest.raises(UsageError, match="server_hostname"):
         sync.connect(str(tmp_path / "none.sock"), ssl=tls_files.client())
 
 
@@ -448,7 +450,7 @@ def test_asyncio_tls_connection_is_freed_when_it_ends_without_the_garbage_collec
     that has served a burst of connections must not hold all of them until then."""
 
     def live_shims() -> int:
-        return sum(isinstance(o, (_tls_aio.TlsShim, TlsLayer)) for o in gc.get_objects())
+        return sum(isinstance(o, (tls_aio.TlsShim, TlsLayer)) for o in gc.get_objects())
 
     def stalled_then_gone(address: Address) -> None:
         """A frame never finished: the server's ERROR and close_notify, then our end
@@ -461,19 +463,19 @@ def test_asyncio_tls_connection_is_freed_when_it_ends_without_the_garbage_collec
         assert not isinstance(address, str)
         host, port = address
         context = tls_files.client()
-        faulty = frame(framing, _schema.FLAG_R, DATA, b"")  # a reserved flag: an ERROR
+        faulty = frame(framing, schema.FLAG_R, DATA, b"")  # a reserved flag: an ERROR
         for opening in (handshake_bytes(framing), handshake_bytes(framing) + faulty, b""):
             reader, writer = await asyncio.open_connection(
                 host, port, ssl=context, server_hostname="localhost"
             )
             writer.write(opening)
-            await reader.read(_schema.PREFACE_SIZE)
+            await reader.read(schema.PREFACE_SIZE)
             writer.close()
         reader, writer = await asyncio.open_connection(
             host, port, ssl=context, server_hostname="localhost"
         )
         writer.write(handshake_bytes(framing))
-        await reader.read(_schema.PREFACE_SIZE)
+        await reader.read(schema.PREFACE_SIZE)
         writer.get_extra_info("socket").shutdown(socket.SHUT_WR)  # a truncation (FW-TLS-7)
         with contextlib.suppress(ssl.SSLError):
             await reader.read()

@@ -72,7 +72,10 @@ def test_pyproject_reads_the_version_from_the_package() -> None:
 
 @pytest.mark.parametrize(
     ("pure", "path"),
-    [("", "compiled (framewire._fastpath)"), ("1", "pure Python (FRAMEWIRE_PURE_PYTHON is set)")],
+    [
+        ("", "compiled (framewire._codec.fastpath)"),
+        ("1", "pure Python (FRAMEWIRE_PURE_PYTHON is set)"),
+    ],
 )
 def test_the_command_prints_the_version_and_the_receive_path(pure: str, path: str) -> None:
     """The compiled receive path runs unless FRAMEWIRE_PURE_PYTHON is set (`make venv`

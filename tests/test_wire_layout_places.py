@@ -1,6 +1,6 @@
 """The frame layout, CRC-32C and COBS are written in exactly two places.
 
-The construct schemas (``framewire._schema``) state the layout for the implementation;
+The construct schemas (``framewire._codec.schema``) state the layout for the implementation;
 the wire oracle (``framewire.conformance.wire``, standard library only) states it, with its
 own CRC-32C and COBS, for everything that must not share code with the implementation.
 Everything else takes its bytes and constants from one of the two. This test greps the
@@ -23,7 +23,7 @@ CODE_SUFFIXES = {".py", ".js", ".mjs", ".lua"}
 NOT_SCANNED = {"node_modules", "__pycache__", ".venv"}
 SELF = Path(__file__).resolve()  # its examples of each mark
 
-SCHEMAS = "python/src/framewire/_schema.py"
+SCHEMAS = "python/src/framewire/_codec/schema.py"
 ORACLE = "python/src/framewire/conformance/wire.py"
 DISSECTOR = "dissectors/framewire.lua"
 """Wireshark runs Lua, so the dissector verifies CRC-32C and decodes COBS itself; every

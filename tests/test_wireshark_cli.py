@@ -45,11 +45,11 @@ def test_the_wheel_ships_the_dissector(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("framewire-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        assert archive.read("framewire/dissector_files/framewire.lua") == DISSECTOR.read_bytes()
+        assert archive.read("framewire/cli/dissector_files/framewire.lua") == DISSECTOR.read_bytes()
     assert not [
         name
         for name in names
-        if name.startswith("framewire/dissector_files/") and name.endswith(".py")
+        if name.startswith("framewire/cli/dissector_files/") and name.endswith(".py")
     ]
 
 

@@ -78,7 +78,7 @@ for name, path in found.items():
         sys.exit(f"{name} is read from {path}, not from the venv's {site}")
 if importlib.metadata.version("framewire") != framewire.__version__:
     sys.exit("the installed metadata's version is not framewire.__version__")
-from framewire._compiled import RECEIVE_PATH
+from framewire._codec.compiled import RECEIVE_PATH
 print(f"framewire {framewire.__version__} from {found['framewire'].parent}", flush=True)
 print(f"receive path: {RECEIVE_PATH}", flush=True)
 sys.exit(pytest.main(sys.argv[1:]))
@@ -90,7 +90,7 @@ JS_RESOLVE = "console.log(new URL(import.meta.resolve('@framewire/framewire')).p
 
 COMPILED_SOURCES = {
     "hatch_build.py",
-    "framewire/_fastpath.c",
+    "framewire/_codec/fastpath.c",
     "c/include/framewire.h",
     "c/src/crc32c.c",
 }
@@ -140,7 +140,7 @@ def missing_from_archives(wheel: Path, sdist: Path) -> list[str]:
     # The compiled receive path: its sources in the sdist, the module in a wheel built
     # where a compiler is (as here).
     problems += [f"{sdist.name} lacks {name}" for name in sorted(COMPILED_SOURCES - in_sdist)]
-    compiled = f"framewire/_fastpath{sysconfig.get_config_var('EXT_SUFFIX')}"
+    compiled = f"framewire/_codec/fastpath{sysconfig.get_config_var('EXT_SUFFIX')}"
     if compiled not in in_wheel:
         problems.append(f"{wheel.name} lacks the compiled receive path ({compiled})")
     return problems

@@ -1,17 +1,27 @@
-"""Mutation testing of the reference implementation, judged by the test vectors alone.
+"""Mutation testing of the reference implementation, judged by the test vectors.
 
-Run: `make mutation` (or `nice .venv/bin/python tools/mutants.py --write vectors/MUTATION.md`).
+Run: `make mutation` (or `nice .venv/bin/python tools/mutants.py --write vectors/MUTATION.md`;
+`--only MODULE` and `--match TEXT` judge a part).
 
 A *mutant* is the reference implementation with one small change: a comparison, a boolean
 operator, an arithmetic or bitwise operator or an integer or boolean constant changed at
-one place. The vector suite *kills* it when some vector, in some delivery and through some
-receive path (FW-CNF-12, FW-CNF-31), gets another outcome than the vector expects, or when
-the mutant crashes or hangs. The share of mutants killed measures what the vectors can
-tell apart; a mutant that survives is either equivalent (no input can tell it from the
-original, and `tools/mutation-notes.json` says why) or a gap, answered by a new vector.
-A gap that no vector can reach, because the adapter protocol does not show it, is
-explained in `tools/mutation-unanswered.json`, with the pytest test that kills it; it
-still counts as not killed.
+one place. It is judged in three stages, and the first that fails on it kills it:
+
+1. the vectors through the adapter protocol: some vector, in some delivery and through
+   some receive path (FW-CNF-12, FW-CNF-31), gets another outcome than it expects, or
+   the mutant crashes or hangs;
+2. the live-only vectors (deadlines, lingering), which the adapter protocol cannot play
+   (it has no clock): live mode plays them (spec 10.5, --live-connect) against the
+   reference echo server of the mutated implementation, as against any echo peer;
+3. for a mutant that no vector can reach (an argument check of the Python API, an
+   implementation's own failure), the pytest tests `tools/mutation-unanswered.json`
+   names for it, with why no vector reaches it. These kills are reported apart: a test
+   of the reference says nothing about what the vectors can tell apart.
+
+The share of mutants killed measures what the vectors (and, reported apart, the tests)
+can tell apart; a mutant that survives is either equivalent (no input can tell it from
+the original, and `tools/mutation-notes.json` says why) or a gap, answered by a new
+vector.
 
 Why its own mutator and not mutmut or cosmic-ray: the judge is the conformance runner's
 own comparison, run in process through the reference adapter (one process start per
@@ -22,17 +32,17 @@ imported once for the whole run.
 What is mutated: the functions of the modules in TARGETS that decode and encode frames
 and run a session, and the constants their module and class bodies assign (a layout's
 size, a block size, a registry code), minus the guards of local API misuse (an `if`
-whose body only raises LocalProtocolError: no vector misuses the API) and the functions
-in OUT_OF_REACH, which the adapter protocol cannot drive at all (the session's sending
-side: the adapter's application only receives, FW-CNF-16).
+whose body only raises UsageError: no vector misuses the API) and the functions
+in OUT_OF_REACH, which no vector drives (streaming sends, pings, a transport's memory
+queries).
 
 A mutant in a function that the vectors run is judged by swapping code objects, with the
-requests that run its line. A constant, or a function that runs only while the modules
-are imported (the layouts derived from the schemas), takes effect at import: such a
-mutant is judged in a child that imports the implementation afresh, mutated, under the
-reference adapter, with every request (the judge itself imports none of it). Mutants on
-lines that neither the requests nor the import execute are reported as survivors without
-being run.
+requests (and the live cases) that run its line. A constant, or a function that runs
+only while the modules are imported (the layouts derived from the schemas), takes effect
+at import: such a mutant is judged in a child that imports the implementation afresh,
+mutated, under the reference adapter, with every request and every live case (the judge
+itself imports none of it). Mutants on lines that neither the requests, the live cases
+nor the import execute reach the vectors not at all: only named tests can kill them.
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 import types
 from collections import Counter
@@ -59,10 +70,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framewire import _compiled
-from framewire.conformance import runner
+import pytest
+
+from framewire._codec import compiled
+from framewire.conformance import echo, live, runner
 from framewire.conformance.adapter import DECODE_PATHS, SESSION_PATHS, ReferenceAdapter
-from framewire.conformance.vectors import LIVE_ONLY_TAG, Case, Registry, deliveries, load_suite
+from framewire.conformance.results import KnownFailures, Outcome
+from framewire.conformance.vectors import (
+    LIVE_ONLY_TAG,
+    Case,
+    Registry,
+    deliveries,
+    load_suite,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES_FILE = ROOT / "tools" / "mutation-notes.json"
@@ -75,17 +95,18 @@ unchanged (the key hashes all of them): editing the notes rewrites the report at
 
 TARGETS = (
     "framewire.decoder",
-    "framewire._receive_buffer",
-    "framewire._readers",
-    "framewire._fast_readers",
-    "framewire._assembler",
+    "framewire._codec.receive_buffer",
+    "framewire._codec.readers",
+    "framewire._codec.fast_readers",
+    "framewire._codec.assembler",
     "framewire.encoder",
     "framewire.session",
     "framewire.framing",
-    "framewire._control",
-    "framewire._cobs_codec",
-    "framewire._checksum",
-    "framewire._schema",
+    "framewire._codec.checks",
+    "framewire._codec.control",
+    "framewire._codec.cobs_codec",
+    "framewire._codec.checksum",
+    "framewire._codec.schema",
     "framewire.errors",
     "framewire.events",
     "framewire.options",
@@ -94,40 +115,31 @@ TARGETS = (
 per framing and a message assembler), the encoder, the session, and what they share:
 the framings, limits and header checks, the control payload layouts, COBS, CRC-32C, the
 wire layouts, the error registry, the events and the options. Left out: the modules that
-only write text for people (`_diagnosis`, `_units`, `_peertext`: the detail of an error
-and escaped peer text, which no statement fixes and no vector judges) and `_typing`
-(type aliases)."""
+only write text for people (`_codec.diagnosis`, `_codec.units`, `_codec.peertext`: the
+detail of an error and escaped peer text, which no statement fixes and no vector judges)
+and `_codec.bytes_like` (type aliases)."""
 
 OUT_OF_REACH = {
     "framewire.decoder": {
-        "Decoder.frame_in_progress": "a transport's deadline query, not a decoding step",
-        "Decoder.frame_start": "a transport's deadline query, not a decoding step",
         "Decoder.buffered": "a transport's memory query",
         "Decoder.capacity": "a transport's memory query",
     },
-    "framewire._receive_buffer": {
+    "framewire._codec.receive_buffer": {
         "ReceiveBuffer.capacity": "a transport's memory query",
     },
     "framewire.encoder": {
-        "Encoder.stream": "streaming send: no vector sends a message of unknown size",
+        "Encoder.start_message": "streaming send: no vector sends a message of unknown size",
         "MessageWriter": "streaming send: no vector sends a message of unknown size",
         "Encoder.ping": "the adapter's session never pings (FW-CNF-16)",
     },
     "framewire.session": {
-        "Session.send": "the adapter's session only receives (FW-CNF-16)",
-        "Session.start_message": "the adapter's session only receives (FW-CNF-16)",
+        "Session.start_message": "streaming send: no vector sends a message of unknown size",
         "Session.ping": "the adapter's session never pings (FW-CNF-16)",
-        "Session.close": "the adapter's session never ends its direction (FW-CLS-7)",
-        "Session.fail": "the application's own failures (deadlines) are live-only",
-        "Session._check_can_send": "the adapter's session only receives (FW-CNF-16)",
-        "Session.handshake_done": "a transport's deadline query",
-        "Session.frame_in_progress": "a transport's deadline query",
-        "Session.frame_start": "a transport's deadline query",
+        "Session.close_write": "the adapter's session never ends its direction (FW-CLS-7)",
         "Session.pings_outstanding": "a transport's deadline query",
         "Session.sending_done": "a transport's query",
         "Session.receive_capacity": "a transport's memory query",
-        "SessionMessageWriter": "the adapter's session only receives (FW-CNF-16)",
-        "_check_message_size": "the adapter's session only receives (FW-CNF-16)",
+        "SessionMessageWriter": "streaming send: no vector sends a message of unknown size",
     },
     "framewire.events": {
         "_equal_and_same_type": "event equality, for applications and tests: the adapter "
@@ -136,19 +148,19 @@ OUT_OF_REACH = {
         "reports events as JSON",
         "_payload_repr": "an event's repr, for people: the adapter reports events as JSON",
     },
-    "framewire._schema": {
+    "framewire._codec.schema": {
         "parse_header": "framewire inspect's parser, on neither the receive nor the send path",
         "_raw_field": "framewire inspect's parser, on neither the receive nor the send path",
     },
 }
-"""Functions (qualified names; a class name covers its methods) that no vector can reach."""
+"""Functions (qualified names; a class name covers its methods) that no vector reaches."""
 
 SEED = 1
 # The mutants are of the pure-Python code, the reference: a decoder made with the compiled
-# loop (framewire._fastpath) would run it in place of the mutated Python loops.
-_compiled.DECODE_RUN = None
+# loop (framewire._codec.fastpath) would run it in place of the mutated Python loops.
+compiled.DECODE_RUN = None
 MEMORY_LIMIT = 2 << 30
-EXIT_SURVIVED, EXIT_KILLED, EXIT_TIMEOUT = 0, 1, 3
+EXIT_SURVIVED, EXIT_KILLED, EXIT_TIMEOUT, EXIT_UNUSABLE = 0, 1, 3, 4
 EXIT_NOT_JUDGED = -1  # --cached-only: no outcome recorded for this mutant
 
 
@@ -236,7 +248,10 @@ def describe(node: ast.AST) -> str | None:
         original: type[ast.AST] = type(node.ops[0])
         swapped = COMPARE_SWAPS[type(node.ops[0])]
     elif isinstance(node, ast.BoolOp):
-        original, swapped = type(node.op), ast.Or if isinstance(node.op, ast.And) else ast.And
+        original, swapped = (
+            type(node.op),
+            ast.Or if isinstance(node.op, ast.And) else ast.And,
+        )
     elif isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in BINARY_SWAPS:
         original, swapped = type(node.op), BINARY_SWAPS[type(node.op)]
     return None if swapped is None else f"{SYMBOLS[original]} -> {SYMBOLS[swapped]}"
@@ -339,7 +354,7 @@ def _is_local_error(node: ast.Raise) -> bool:
     return (
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Name)
-        and call.func.id == "LocalProtocolError"
+        and call.func.id == "UsageError"
     )
 
 
@@ -436,9 +451,9 @@ class Run:
     request: dict[str, Any]
 
 
-def prepare_runs() -> tuple[list[Run], Registry, str]:
+def prepare_runs() -> tuple[list[Run], Registry, str, list[Case]]:
     """Every request of the adapter mode (every case, delivery and receive path), the
-    registry, and the suite version."""
+    registry, the suite version, and the live-only cases (the live stage's)."""
     suite = load_suite(ROOT / "vectors")
     paths: dict[str, tuple[str | None, ...]] = {
         "decode": DECODE_PATHS,
@@ -446,19 +461,23 @@ def prepare_runs() -> tuple[list[Run], Registry, str]:
         "encode": (None,),
     }
     runs: list[Run] = []
+    live_cases: list[Case] = []
     for case in suite.cases:
         if LIVE_ONLY_TAG in case.tags:
+            live_cases.append(case)
             continue
         cuts = [()] if case.kind == "encode" else [d.chunks for d in deliveries(case, SEED)]
         for chunks in cuts:
             for path in paths[case.kind]:
                 op, fields = runner.request_for(case, chunks, path)
                 runs.append(Run(case, {"op": op, "seq": 0, **fields}))
-    return runs, suite.registry, suite.suite_version
+    return runs, suite.registry, suite.suite_version, live_cases
 
 
 def judge_all(
-    runs: list[Run], registry: Registry, adapter_class: type[ReferenceAdapter] = ReferenceAdapter
+    runs: list[Run],
+    registry: Registry,
+    adapter_class: type[ReferenceAdapter] = ReferenceAdapter,
 ) -> int:
     """Run every request; EXIT_KILLED at the first wrong outcome, else EXIT_SURVIVED."""
     adapter = adapter_class()
@@ -471,10 +490,20 @@ def judge_all(
     return EXIT_SURVIVED
 
 
-def judge_mutant(mutant: Mutant, tree: ast.Module, runs: list[Run], registry: Registry) -> int:
-    """In a child: install MUTANT, then judge it."""
-    install(mutant, tree)
-    return judge_all(runs, registry)
+Judge = Callable[[type[ReferenceAdapter]], int]
+"""One stage's judgement of the implementation loaded now (the reference adapter class
+built on it is given): an exit status."""
+
+
+def judge_mutant(mutant: Mutant, tree: ast.Module, judge: Judge, *, at_import: bool) -> int:
+    """In a child: apply MUTANT (swapping code objects, or AT_IMPORT by importing the
+    implementation afresh with it), then JUDGE the implementation."""
+    if not at_import:
+        install(mutant, tree)
+        return judge(ReferenceAdapter)
+    file = str(importlib.import_module(mutant.module).__file__)
+    code = compile(mutated_tree(tree, mutant), file, "exec")
+    return judge(fresh_adapter(code, mutant.module))
 
 
 def _reimported(name: str) -> bool:
@@ -523,39 +552,205 @@ def fresh_adapter(code: types.CodeType | None = None, name: str = "") -> type[Re
 
 
 def judge_at_import(mutant: Mutant, tree: ast.Module, runs: list[Run], registry: Registry) -> int:
-    """In a child: import the implementation with MUTANT applied, then judge it."""
-    file = str(importlib.import_module(mutant.module).__file__)
-    code = compile(mutated_tree(tree, mutant), file, "exec")
-    return judge_all(runs, registry, fresh_adapter(code, mutant.module))
+    """In a child: import the implementation with MUTANT applied, then judge it by RUNS."""
+    return judge_mutant(mutant, tree, functools.partial(judge_all, runs, registry), at_import=True)
 
 
-def import_lines() -> set[tuple[str, int]]:
-    """The target lines (file, line) that a fresh import of the implementation executes,
-    traced in a child so that this process keeps its modules."""
-    files = {str(Path(str(importlib.import_module(name).__file__))) for name in TARGETS}
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(reader)
-        lines: set[tuple[str, int]] = set()
+def target_files() -> set[str]:
+    """The files of the mutated modules, as code objects name them."""
+    return {str(Path(str(importlib.import_module(name).__file__))) for name in TARGETS}
 
+
+def traced_in_child(job: Callable[[Callable[..., Any]], Any]) -> Any:
+    """Run JOB in a forked child (its imports, servers and threads stay out of this
+    process) and return what it returns, as JSON. JOB gets a tracer factory: called with
+    a set, it returns a tracer that adds each (file, line) of the targets executed to it."""
+    files = target_files()
+
+    def tracing(lines: set[tuple[str, int]]) -> Callable[..., Any]:
         def tracer(frame: types.FrameType, event: str, arg: object) -> Any:
             if frame.f_code.co_filename not in files:
                 return None
             lines.add((frame.f_code.co_filename, frame.f_lineno))
             return tracer
 
-        sys.settrace(tracer)
-        fresh_adapter()
-        sys.settrace(None)
-        with os.fdopen(writer, "w", encoding="utf-8") as pipe:
-            json.dump(sorted(lines), pipe)
-        os._exit(0)
+        return tracer
+
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(reader)
+        status = 1
+        try:
+            found = job(tracing)
+            with os.fdopen(writer, "w", encoding="utf-8") as pipe:
+                json.dump(found, pipe)
+            status = 0
+        finally:
+            os._exit(status)
     os.close(writer)
     with os.fdopen(reader, encoding="utf-8") as pipe:
-        traced = json.load(pipe)
-    os.waitpid(pid, 0)
-    return {(file, line) for file, line in traced}
+        text = pipe.read()
+    _, wait_status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(wait_status) != 0:
+        raise SystemExit("a traced run of the unmutated implementation failed (see above)")
+    return json.loads(text)
+
+
+def import_lines() -> set[tuple[str, int]]:
+    """The target lines (file, line) that a fresh import of the implementation executes."""
+
+    def job(tracing: Callable[..., Any]) -> list[tuple[str, int]]:
+        lines: set[tuple[str, int]] = set()
+        sys.settrace(tracing(lines))
+        fresh_adapter()
+        sys.settrace(None)
+        return sorted(lines)
+
+    return {(file, line) for file, line in traced_in_child(job)}
+
+
+# ----------------------------------------------------------------------------- live stage
+
+LIVE_DEADLINES = {"handshake_ms": 1000, "frame_ms": 300}
+"""The deadlines the live stage's echo peer runs with, declared to the live runner: those
+the live-only deadline vectors are written for (FW-CNF-27)."""
+LIVE_TIMEOUT = 10.0
+"""Seconds per live connection (the runner's default)."""
+LIVE_TRIES = 3
+"""How often a live kill is judged again when the unmutated implementation, played right
+after it, fails the same cases too (the machine was too busy for the deadlines)."""
+
+
+def _quiet() -> None:
+    """Send this child's output (a mutated server's tracebacks, pytest's report) nowhere:
+    the tool reports the outcome."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+
+
+def judge_live(cases: list[Case], registry: Registry) -> int:
+    """Serve the reference echo peer (FW-CNF-25) of the implementation loaded now, mutated
+    or not, on a loopback port, and play CASES against it as live mode does (spec 10.5,
+    --live-connect, with LIVE_DEADLINES declared): EXIT_KILLED when a case fails.
+
+    The cases are played at once, each on connections of its own (and a probe of its
+    own): they mostly wait for deadlines, and the echo server serves each connection in
+    a thread of its own, as a server of many clients does.
+    """
+    _quiet()
+    failed: list[str] = []
+
+    def play(case: Case, address: Any) -> None:
+        _, results = live.run_live(
+            live.ConnectEndpoint(address),
+            [case],
+            registry=registry,
+            seed=SEED,
+            timeout=LIVE_TIMEOUT,
+            known=KnownFailures(),
+            deadlines=LIVE_DEADLINES,
+        )
+        failed.extend(result.case.id for result in results if result.outcome is Outcome.FAILED)
+
+    for framing in sorted({case.framing for case in cases}):
+        with _echo_server(framing) as server:
+            players = [
+                threading.Thread(target=play, args=(case, server.address), daemon=True)
+                for case in cases
+                if case.framing == framing
+            ]
+            for player in players:
+                player.start()
+            for player in players:
+                player.join()
+        if failed:
+            return EXIT_KILLED
+    return EXIT_SURVIVED
+
+
+def _echo_server(framing: str) -> Any:
+    """The echo server of `python -m framewire.conformance.echo --listen`, built from the
+    modules loaded now: after a fresh import, from the mutated implementation."""
+    sync = importlib.import_module("framewire.sync")
+    options = importlib.import_module("framewire.options")
+    framings = importlib.import_module("framewire.framing")
+    deadlines = importlib.import_module("framewire.deadlines")
+    return sync.serve(
+        ("127.0.0.1", 0),
+        echo.echo,
+        options=options.Options(framings.Framing(framing)),
+        deadlines=deadlines.Deadlines(
+            handshake=LIVE_DEADLINES["handshake_ms"] / 1000,
+            frame=LIVE_DEADLINES["frame_ms"] / 1000,
+        ),
+    )
+
+
+def live_covering(
+    cases: list[Case], registry: Registry
+) -> tuple[dict[tuple[str, int], list[int]], list[float]]:
+    """For each target line, the live cases whose unmutated run executes it (each case
+    played alone, against an echo server of its own, traced in every thread), and the
+    seconds each case took; SystemExit when the unmutated implementation fails one, alone
+    or when all are played at once."""
+
+    def job(tracing: Callable[..., Any]) -> dict[str, Any]:
+        lines: dict[str, list[tuple[str, int]]] = {}
+        seconds = []
+        for index, case in enumerate(cases):
+            executed: set[tuple[str, int]] = set()
+            tracer = tracing(executed)
+            threading.settrace(tracer)
+            sys.settrace(tracer)
+            started = time.monotonic()
+            status = judge_live([case], registry)
+            sys.settrace(None)
+            threading.settrace(None)
+            seconds.append(time.monotonic() - started)
+            if status != EXIT_SURVIVED:
+                return {"failed": case.id}
+            lines[str(index)] = sorted(executed)
+        if judge_live(cases, registry) != EXIT_SURVIVED:  # at once, as mutants are judged
+            return {"failed": "one of them, played at once"}
+        return {"lines": lines, "seconds": seconds}
+
+    found = traced_in_child(job)
+    if "failed" in found:
+        raise SystemExit(f"the unmutated implementation fails live {found['failed']}: fix that")
+    covering: dict[tuple[str, int], list[int]] = {}
+    for index, executed in found["lines"].items():
+        for file, line in executed:
+            covering.setdefault((file, line), []).append(int(index))
+    return covering, found["seconds"]
+
+
+# ----------------------------------------------------------------------------- test stage
+
+
+def judge_tests(tests: list[str]) -> int:
+    """Run the pytest tests TESTS (node ids relative to the repository) on the
+    implementation loaded now: EXIT_KILLED when one fails or errors, EXIT_SURVIVED when
+    all pass, EXIT_UNUSABLE when pytest cannot run them (a wrong node id)."""
+    _quiet()
+    status = pytest.main(
+        [
+            "-q",
+            "-o",
+            "timeout=0",  # pytest-timeout's SIGALRM would replace the child's deadline
+            "--rootdir",
+            str(ROOT),
+            "-c",
+            str(ROOT / "pytest.ini"),
+            *[str(ROOT / test) for test in tests],
+        ]
+    )
+    if status == pytest.ExitCode.OK:
+        return EXIT_SURVIVED
+    if status in (pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
+        return EXIT_KILLED  # a failed test, or one the mutant stops from being collected
+    return EXIT_UNUSABLE
 
 
 def in_child(job: Callable[[], int], timeout: float) -> tuple[int, float]:
@@ -616,10 +811,12 @@ class Results:
 
     suite_version: str
     runs: int
-    killed: int = 0
+    live_cases: int = 0
+    killed_by: Counter[str] = field(default_factory=Counter)  # by stage (STAGES)
     total: int = 0
     minutes: float | None = None  # None: every outcome came from the cache
     equivalent: list[tuple[str, str]] = field(default_factory=list)
+    by_tests: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
     by_function: dict[str, Counter[str]] = field(default_factory=dict)
     notes_used: set[str] = field(default_factory=set)
@@ -627,10 +824,25 @@ class Results:
     not_judged: int = 0
 
     @property
-    def score(self) -> float:
-        """The share of non-equivalent mutants killed, in percent (of those judged)."""
-        judged = self.total - self.not_judged - len(self.equivalent)
-        return 100 * self.killed / max(judged, 1)
+    def killed(self) -> int:
+        """Mutants killed, by any stage."""
+        return sum(self.killed_by.values())
+
+    @property
+    def non_equivalent(self) -> int:
+        """Judged mutants that are not documented as equivalent."""
+        return self.total - self.not_judged - len(self.equivalent)
+
+    @property
+    def killed_share(self) -> float:
+        """The share of all judged mutants killed, in percent."""
+        return 100 * self.killed / max(self.total - self.not_judged, 1)
+
+    def score(self, *stages: str) -> float:
+        """The share of non-equivalent mutants killed by STAGES (all when none are
+        given), in percent (of those judged)."""
+        killed = sum(self.killed_by[stage] for stage in stages or STAGES)
+        return 100 * killed / max(self.non_equivalent, 1)
 
 
 def note_key(mutant: Mutant, source_lines: list[str]) -> str:
@@ -642,6 +854,7 @@ def note_key(mutant: Mutant, source_lines: list[str]) -> str:
 def report_lines(results: Results) -> list[str]:
     """vectors/MUTATION.md: the score, per function, and every survivor."""
     equivalent = len(results.equivalent)
+    by = results.killed_by
     lines = [
         "# Mutation score of the vector suite",
         "",
@@ -652,6 +865,17 @@ def report_lines(results: Results) -> list[str]:
         "some vector, in some delivery and through some receive path, gets a wrong outcome",
         "(or the mutant crashes or hangs). A constant takes effect at import, so its mutant",
         "is judged on an implementation imported afresh with the change.",
+        "",
+        "Each mutant meets three judges in turn, and the first that fails on it kills it:",
+        "",
+        "1. the vectors through the adapter protocol (the reference adapter, in process);",
+        "2. the live-only vectors (deadlines, lingering after an `ERROR`), played by live",
+        "   mode (`--live-connect`, deadlines declared) against the reference echo server",
+        "   of the mutated implementation, as spec 10.5 plays them against any echo peer;",
+        "3. for a mutant that no vector can reach, the pytest tests",
+        "   `tools/mutation-unanswered.json` names for it (reported apart: a test of the",
+        "   reference is not a conformance check).",
+        "",
         (
             f"Reproduce with `make mutation` ({results.minutes:.0f} minutes on a shared "
             "2-core machine)."
@@ -662,7 +886,7 @@ def report_lines(results: Results) -> list[str]:
         "`tools/mutants.py` says what is mutated and what is",
         "out of reach of any vector; `tools/mutation-notes.json` says why each equivalent",
         "survivor is equivalent, and `tools/mutation-unanswered.json` why no vector can reach",
-        "each of the others through the adapter protocol, and which pytest test kills it.",
+        "each of the others, and which pytest tests judge it.",
         "",
         "The per-vector tests (`pytest -k fw-<id>`, `tests/test_conformance_vectors.py`)",
         "judge the same way: the same requests (every delivery and receive path, from",
@@ -672,11 +896,12 @@ def report_lines(results: Results) -> list[str]:
         "the seeds agree.",
         "",
         f"- Vectors: suite {results.suite_version}, {results.runs} adapter requests "
-        f"(every case, delivery and receive path; seed {SEED}).",
+        f"(every case, delivery and receive path; seed {SEED}), and {results.live_cases} "
+        "live-only cases played live.",
         f"- Modules: {', '.join(f'`{name}`' for name in TARGETS)}. Not mutated: "
-        "`_diagnosis`, `_units` and `_peertext`, which only write text for people (an "
-        "error's detail, escaped peer text) that no statement fixes and no vector judges, "
-        "and `_typing` (type aliases).",
+        "`_codec.diagnosis`, `_codec.units` and `_codec.peertext`, which only write text "
+        "for people (an error's detail, escaped peer text) that no statement fixes and no "
+        "vector judges, and `_codec.bytes_like` (type aliases).",
         *(
             [
                 f"- {results.not_rerun} mutants documented as equivalent were not judged "
@@ -685,10 +910,10 @@ def report_lines(results: Results) -> list[str]:
             if results.not_rerun
             else []
         ),
-        f"- Mutants: {results.total}; killed {results.killed}; survived "
-        f"{results.total - results.not_judged - results.killed}: {equivalent} equivalent "
-        "(documented), "
-        f"{len(results.gaps)} not answered by a vector.",
+        f"- Mutants: {results.total}; killed {results.killed}: {by['vectors']} by the "
+        f"vectors through the adapter, {by['live']} by the live vectors, {by['tests']} by "
+        f"tests; survived {results.total - results.not_judged - results.killed}: "
+        f"{equivalent} equivalent (documented), {len(results.gaps)} not answered.",
         *(
             [
                 f"- {results.not_judged} mutants were not judged before the run was "
@@ -697,54 +922,86 @@ def report_lines(results: Results) -> list[str]:
             if results.not_judged
             else []
         ),
-        f"- **Score: {results.killed} of "
-        f"{results.total - results.not_judged - equivalent} non-equivalent "
-        f"mutants killed ({results.score:.1f}%)**; of all mutants: "
-        f"{100 * results.killed / max(results.total - results.not_judged, 1):.1f}%.",
+        f"- **Score: {results.killed} of {results.non_equivalent} non-equivalent "
+        f"mutants killed ({results.score():.1f}%)**; by the vectors alone (adapter and "
+        f"live): {by['vectors'] + by['live']} ({results.score('vectors', 'live'):.1f}%); "
+        f"of all mutants: {results.killed_share:.1f}%.",
         "",
         "## By function",
         "",
-        "| function | mutants | killed | equivalent | not answered |",
-        "|---|---|---|---|---|",
+        "| function | mutants | killed by vectors | by live vectors | by tests | equivalent "
+        "| not answered |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, row in sorted(results.by_function.items()):
-        counts = " | ".join(str(row[key]) for key in ("total", "killed", "eq", "gap"))
+        counts = " | ".join(str(row[key]) for key in ("total", *STAGES, "eq", "gap"))
         lines.append(f"| `{name.removeprefix('framewire.')}` | {counts} |")
     lines += ["", "## Equivalent survivors", ""]
     lines += [f"- `{where}`: {reason}" for where, reason in results.equivalent] or ["None."]
-    lines += ["", "## Survivors not answered by a vector", ""]
+    lines += ["", "## Killed by tests only (out of every vector's reach)", ""]
+    lines += [f"- {killed}" for killed in results.by_tests] or ["None."]
+    lines += ["", "## Survivors not answered", ""]
     lines += [f"- {gap}" for gap in results.gaps] or ["None."]
     return lines
 
 
-OPERATORS_VERSION = 2
-"""Part of the cache key: raise it whenever the mutation operators or the scope change."""
+OPERATORS_VERSION = 3
+"""Part of the cache key: raise it whenever the mutation operators, the scope or the stages
+change."""
 NOT_JUDGING = {"cli", "report", "results", "runner", "adapter_client"}
 """Modules of the runner that the tool loads but that cannot change an outcome."""
 
 
-def judged_sources() -> str:
+def judged_sources(tests: dict[str, list[str]]) -> str:
     """A hash of everything a mutant's outcome depends on: the framewire modules loaded to
-    judge it (the targets, what they import, the adapter and the judge) and the vectors,
-    with the version of the operators. The transports and the CLI cannot change an
-    outcome, nor can the report's layout in this file."""
+    judge it (the targets, what they import, the adapter, the echo peer's transport and
+    the judge), the vectors, the named TESTS and their files, with the version of the
+    operators. The CLI cannot change an outcome, nor can the report's layout in this
+    file."""
     digest = hashlib.sha256(f"operators {OPERATORS_VERSION}".encode())
+    digest.update(json.dumps(tests, sort_keys=True).encode())
     loaded = [
         module.__file__
         for name, module in sorted(sys.modules.items())
         if name.startswith("framewire") and name.rpartition(".")[2] not in NOT_JUDGING
     ]
-    for path in [*loaded, *sorted((ROOT / "vectors").glob("*.json"))]:
+    test_files = sorted(
+        {ROOT / test.partition("::")[0] for named in tests.values() for test in named}
+    )
+    for path in [*loaded, *sorted((ROOT / "vectors").glob("*.json")), *test_files]:
         digest.update(Path(str(path)).read_bytes())
     return digest.hexdigest()
 
 
-class Outcomes:
-    """Each mutant's outcome: (executed, status), from the cache or from judging it."""
+STAGES = ("vectors", "live", "tests")
+"""Who kills a mutant, tried in this order: the adapter requests of every vector; the
+live-only vectors played against the mutated echo peer; the pytest tests that
+`tools/mutation-unanswered.json` names for it."""
 
-    def __init__(self, runs: list[Run], registry: Registry, *, cached_only: bool = False) -> None:
-        self.runs, self.registry = runs, registry
-        self.key = judged_sources()
+
+class Outcomes:
+    """Each mutant's outcome: (executed, status, stage), from the cache or from judging it.
+
+    `executed`: whether a vector runs the mutated line (by adapter or live); `stage`: the
+    one of STAGES that killed it, or "" when it survived them all.
+    """
+
+    def __init__(
+        self,
+        runs: list[Run],
+        registry: Registry,
+        live_cases: list[Case],
+        tests: dict[str, list[str]],
+        *,
+        cached_only: bool = False,
+    ) -> None:
+        self.runs, self.registry, self.live_cases, self.tests = (
+            runs,
+            registry,
+            live_cases,
+            tests,
+        )
+        self.key = judged_sources(tests)
         cached = json.loads(CACHE_FILE.read_text(encoding="utf-8")) if CACHE_FILE.exists() else {}
         self.cached_only = cached_only
         if cached_only and self.key not in cached and len(cached) == 1:
@@ -753,22 +1010,42 @@ class Outcomes:
         self.known: dict[str, list[Any]] = cached.get(self.key, {})
         self.reached: dict[tuple[str, int], list[int]] | None = None
         self.imported: set[tuple[str, int]] = set()
+        self.live_reached: dict[tuple[str, int], list[int]] | None = None
+        self.live_seconds: list[float] = []
+        self.tests_pass = False  # the named tests pass on the unmutated implementation
         self.judged = 0  # how many outcomes this run judged rather than read from the cache
         self.timeout = 0.0
 
-    def get(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
-        """Whether the mutated line runs under the vectors, and the child's exit status."""
+    def get(self, mutant: Mutant, tree: ast.Module, key: str) -> tuple[bool, int, str]:
+        """Whether the mutated line runs under the vectors, the child's exit status, and
+        the stage that killed the mutant. KEY: its note key (which tests judge it)."""
         name = f"{mutant.module}:{mutant.index}"
         if name not in self.known and self.cached_only:
-            return False, EXIT_NOT_JUDGED
+            return False, EXIT_NOT_JUDGED, ""
         if name not in self.known:
-            self.known[name] = list(self._judge(mutant, tree))
+            self.known[name] = list(self._judge(mutant, tree, key))
             self.judged += 1
             self._save()
-        executed, status = self.known[name]
-        return bool(executed), int(status)
+        executed, status, stage = self.known[name]
+        return bool(executed), int(status), str(stage)
 
-    def _judge(self, mutant: Mutant, tree: ast.Module) -> tuple[bool, int]:
+    def _judge(self, mutant: Mutant, tree: ast.Module, key: str) -> tuple[bool, int, str]:
+        file = str(importlib.import_module(mutant.module).__file__)
+        imported = self._imported()
+        at_import = mutant.constant or (file, mutant.line) in imported
+        executed, status = self._by_vectors(mutant, tree, file, at_import=at_import)
+        if status != EXIT_SURVIVED:
+            return executed, status, "vectors"
+        played, status = self._by_live(mutant, tree, file, at_import=at_import)
+        if status != EXIT_SURVIVED:
+            return True, status, "live"
+        if key in self.tests:
+            status = self._by_tests(mutant, tree, self.tests[key], at_import=at_import)
+            if status != EXIT_SURVIVED:
+                return executed or played, status, "tests"
+        return executed or played, EXIT_SURVIVED, ""
+
+    def _imported(self) -> set[tuple[str, int]]:
         if self.reached is None:
             started = time.monotonic()
             self.reached = covering_runs(self.runs, self.registry)
@@ -776,17 +1053,82 @@ class Outcomes:
             self.timeout = 3 * traced / len(self.runs)  # per request, for a hung mutant
             self.imported = import_lines()
             print(f"{len(self.runs)} requests, {traced:.1f} s traced", flush=True)
-        file = str(importlib.import_module(mutant.module).__file__)
+        return self.imported
+
+    def _by_vectors(
+        self, mutant: Mutant, tree: ast.Module, file: str, *, at_import: bool
+    ) -> tuple[bool, int]:
+        """The adapter stage: the requests that run the mutated line, or every request
+        when the mutant takes effect at import."""
+        assert self.reached is not None
         covering = None if mutant.constant else self.reached.get((file, mutant.line))
         if covering:
-            runs = [self.runs[index] for index in covering]
-            job = functools.partial(judge_mutant, mutant, tree, runs, self.registry)
-        elif mutant.constant or (file, mutant.line) in self.imported:
+            runs, at_import = [self.runs[index] for index in covering], False
+        elif at_import:
             runs = self.runs
-            job = functools.partial(judge_at_import, mutant, tree, runs, self.registry)
         else:
             return False, EXIT_SURVIVED
+        judge = functools.partial(judge_all, runs, self.registry)
+        job = functools.partial(judge_mutant, mutant, tree, judge, at_import=at_import)
         return True, in_child(job, 10.0 + self.timeout * len(runs))[0]
+
+    def _by_live(
+        self, mutant: Mutant, tree: ast.Module, file: str, *, at_import: bool
+    ) -> tuple[bool, int]:
+        """The live stage: the live-only cases whose run executes the mutated line, or all
+        of them when the mutant takes effect at import."""
+        if self.live_reached is None:
+            started = time.monotonic()
+            self.live_reached, self.live_seconds = live_covering(self.live_cases, self.registry)
+            print(
+                f"{len(self.live_cases)} live cases, {time.monotonic() - started:.1f} s traced",
+                flush=True,
+            )
+        covering = None if mutant.constant else self.live_reached.get((file, mutant.line))
+        if covering:
+            indexes, at_import = covering, False
+        elif at_import:
+            indexes = list(range(len(self.live_cases)))
+        else:
+            return False, EXIT_SURVIVED
+        cases = [self.live_cases[index] for index in indexes]
+        timeout = 30.0 + 3 * sum(self.live_seconds[index] for index in indexes)
+        registry = self.registry
+        job = functools.partial(
+            judge_mutant, mutant, tree, lambda _: judge_live(cases, registry), at_import=at_import
+        )
+        for _ in range(LIVE_TRIES):
+            status = in_child(job, timeout)[0]
+            if status == EXIT_SURVIVED:
+                return True, status
+            # A deadline vector on a loaded machine could fail for want of CPU: the kill
+            # stands only if the unmutated implementation passes the same cases now.
+            if in_child(lambda: judge_live(cases, registry), timeout)[0] == EXIT_SURVIVED:
+                return True, status
+        raise SystemExit(f"the unmutated implementation failed live {LIVE_TRIES} times: too loaded")
+
+    def _by_tests(
+        self, mutant: Mutant, tree: ast.Module, tests: list[str], *, at_import: bool
+    ) -> int:
+        """The test stage: the pytest tests named for this mutant, which must pass on the
+        unmutated implementation (checked once for all of them)."""
+        if not self.tests_pass:
+            named = sorted({test for listed in self.tests.values() for test in listed})
+            status = in_child(lambda: judge_tests(named), TESTS_TIMEOUT)[0]
+            if status != EXIT_SURVIVED:
+                raise SystemExit(f"the named tests fail on the unmutated implementation: {named}")
+            self.tests_pass = True
+        job = functools.partial(
+            judge_mutant,
+            mutant,
+            tree,
+            lambda _: judge_tests(tests),
+            at_import=at_import,
+        )
+        status = in_child(job, TESTS_TIMEOUT)[0]
+        if status == EXIT_UNUSABLE:
+            raise SystemExit(f"pytest cannot run {tests} (a wrong test id?)")
+        return status
 
     def _save(self) -> None:
         CACHE_FILE.parent.mkdir(exist_ok=True)
@@ -795,13 +1137,32 @@ class Outcomes:
         written.replace(CACHE_FILE)
 
 
+TESTS_TIMEOUT = 300.0
+"""Seconds for one run of a mutant's named tests (pytest's start included)."""
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A survivor of every vector that is not equivalent: why no vector reaches it, and
+    the pytest tests that judge it (node ids relative to the repository)."""
+
+    why: str
+    tests: list[str]
+
+
+def load_unanswered() -> dict[str, Unanswered]:
+    """tools/mutation-unanswered.json, by note key."""
+    entries = json.loads(UNANSWERED_FILE.read_text(encoding="utf-8"))
+    return {key: Unanswered(entry["why"], list(entry["tests"])) for key, entry in entries.items()}
+
+
 def run_mutants(
     scanned: list[tuple[ast.Module, list[Mutant], str]],
     outcomes: Outcomes,
     notes: dict[str, str],
     results: Results,
     *,
-    unanswered: dict[str, str],
+    unanswered: dict[str, Unanswered],
     skip_noted: bool = False,
 ) -> None:
     """Judge every mutant (in a child of its own) and record the outcome in RESULTS."""
@@ -815,17 +1176,29 @@ def run_mutants(
             results.total += 1
             key = note_key(mutant, source_lines)
             if skip_noted and key in notes:
-                executed, status = True, EXIT_SURVIVED  # documented as equivalent: not rerun
+                executed, status, stage = (
+                    True,
+                    EXIT_SURVIVED,
+                    "",
+                )  # documented: not rerun
                 results.not_rerun += 1
             else:
-                executed, status = outcomes.get(mutant, tree)
+                executed, status, stage = outcomes.get(mutant, tree, key)
             if status == EXIT_NOT_JUDGED:
                 row["unjudged"] += 1
                 results.not_judged += 1
                 continue
-            if executed and status != EXIT_SURVIVED:
-                row["killed"] += 1
-                results.killed += 1
+            if status != EXIT_SURVIVED:
+                row[stage] += 1
+                results.killed_by[stage] += 1
+                if stage == "tests":
+                    results.notes_used.add(key)
+                    entry = unanswered[key]
+                    tests = ", ".join(f"`{test}`" for test in entry.tests)
+                    which = "one or more of " if len(entry.tests) > 1 else ""
+                    results.by_tests.append(
+                        f"`{mutant.where}: {mutant.change}`: {entry.why} Killed by {which}{tests}."
+                    )
                 continue
             if key in notes:
                 results.notes_used.add(key)
@@ -836,7 +1209,7 @@ def run_mutants(
             unreached = "" if executed else " (never executed by the vectors)"
             if key in unanswered:
                 results.notes_used.add(key)
-                why = unanswered[key]
+                why = f"{unanswered[key].why} Its tests pass on it: {unanswered[key].tests}"
             else:
                 why = f"unexplained [{key}]"
             results.gaps.append(f"`{mutant.where}: {mutant.change}`{unreached}: {why}")
@@ -852,7 +1225,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every mutant; print the score and, with --write, write the report."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--write", type=Path, help="write the report here (vectors/MUTATION.md)")
-    parser.add_argument("--only", help="mutate only this module (e.g. framewire._readers)")
+    parser.add_argument("--only", help="mutate only this module (e.g. framewire._codec.readers)")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument(
         "--match",
@@ -871,7 +1244,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     notes: dict[str, str] = json.loads(NOTES_FILE.read_text(encoding="utf-8"))
-    unanswered: dict[str, str] = json.loads(UNANSWERED_FILE.read_text(encoding="utf-8"))
+    unanswered = load_unanswered()
     scanned = [scan(name) for name in TARGETS if args.only in (None, name)]
     if args.match:
         scanned = [
@@ -883,21 +1256,30 @@ def main(argv: list[str] | None = None) -> int:
         for _, mutants, _ in scanned:
             print("\n".join(f"{mutant.where}: {mutant.change}" for mutant in mutants))
         return 0
-    runs, registry, suite_version = prepare_runs()
-    results = Results(suite_version, len(runs))
+    runs, registry, suite_version, live_cases = prepare_runs()
+    results = Results(suite_version, len(runs), len(live_cases))
     started = time.monotonic()
-    outcomes = Outcomes(runs, registry, cached_only=args.cached_only)
+    tests = {key: entry.tests for key, entry in unanswered.items()}
+    outcomes = Outcomes(runs, registry, live_cases, tests, cached_only=args.cached_only)
     run_mutants(
-        scanned, outcomes, notes, results, unanswered=unanswered, skip_noted=args.skip_noted
+        scanned,
+        outcomes,
+        notes,
+        results,
+        unanswered=unanswered,
+        skip_noted=args.skip_noted,
     )
     if outcomes.judged:
         results.minutes = (time.monotonic() - started) / 60
+    by = results.killed_by
     print(
-        f"{results.killed} of {results.total} mutants killed; {len(results.equivalent)} "
-        f"equivalent; {len(results.gaps)} not answered; score {results.score:.1f}%"
+        f"{results.killed} of {results.total} mutants killed ({by['vectors']} by vectors, "
+        f"{by['live']} by live vectors, {by['tests']} by tests); "
+        f"{len(results.equivalent)} equivalent; {len(results.gaps)} not answered; "
+        f"score {results.score():.1f}%"
     )
     stale = sorted((set(notes) | set(unanswered)) - results.notes_used)
-    if stale and args.only is None:
+    if stale and args.only is None and not args.match:
         print("notes that match no survivor any more (remove them):", *stale, sep="\n  ")
     if args.write:
         args.write.write_text("\n".join(report_lines(results)) + "\n", encoding="utf-8")

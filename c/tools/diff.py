@@ -21,8 +21,8 @@ import sys
 import time
 from typing import Any
 
-from framewire._checksum import crc32c
-from framewire._cobs_codec import cobs_encode
+from framewire._codec.checksum import crc32c
+from framewire._codec.cobs_codec import cobs_encode
 from framewire.conformance.adapter import ReferenceAdapter
 from framewire.decoder import Decoder
 from framewire.errors import RemoteProtocolError

@@ -8,12 +8,14 @@ from framewire import (
     Encoder,
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     Message,
     PeerError,
     ProtocolError,
     RemoteProtocolError,
+    Session,
     TransportError,
+    UsageError,
 )
 from framewire.sync import Channel, connect, serve
 
@@ -31,7 +33,7 @@ except RemoteProtocolError as error:
     first_error = error
 try:  # length-prefixed errors are fatal: the decoder answers every later call the same
     decoder.next_event()
-except ProtocolError as again:  # the base of remote and local protocol errors
+except ProtocolError as again:  # the base of the peer's and our own registry failures
     print("same error again:", again is first_error)
 
 # 2. The registry is data: look a code up by number or by name.
@@ -43,7 +45,7 @@ print("a code we do not know:", ErrorCode.lookup(4242))
 # 3. The peer failed the connection with an ERROR frame: a PeerError, fatal too.
 def refuse(channel: Channel) -> None:
     channel.recv()
-    channel.fail("the database is down")  # internal-error (305) by default
+    channel.fail(detail="the database is down")  # internal-error (305) by default
 
 
 with serve(("127.0.0.1", 0), refuse) as server, connect(server.address) as channel:
@@ -57,13 +59,21 @@ with serve(("127.0.0.1", 0), refuse) as server, connect(server.address) as chann
     except FramewireError as error:
         print("the connection stays failed:", type(error).__name__)
 
-# 4. Our own mistake: a LocalProtocolError, raised before anything is sent.
+# 4. Our own side gives up (fail(), or a deadline of ours): a LocalFailureError, with the
+# same fields; the peer gets an ERROR frame with its code.
+session = Session()
+try:
+    session.fail(ErrorCode.INTERNAL_ERROR, "out of disk space")
+except LocalFailureError as error:
+    print(f"we gave up: {error.name} ({int(error.code)}); {isinstance(error, ProtocolError)=}")
+
+# 5. Our own mistake: a UsageError, raised before anything is sent; no registry code.
 try:
     Encoder().encode(Message(0x10, b"types 0x05-0x3F are reserved"))
-except LocalProtocolError as error:
+except UsageError as error:
     print("our mistake:", error)
 
-# 5. The connection broke below Framewire (refused, reset, broken pipe): TransportError.
+# 6. The connection broke below Framewire (refused, reset, broken pipe): TransportError.
 with tempfile.TemporaryDirectory() as directory:
     os.chdir(directory)  # the error names the address: keep it short and relative
     try:

@@ -9,11 +9,11 @@ from framewire import (
     Encoder,
     Framing,
     Limits,
-    LocalProtocolError,
     Message,
     Options,
     PeerError,
-    RemoteProtocolError,
+    ProtocolError,
+    UsageError,
 )
 from framewire.conformance import wire
 from framewire.session import Session
@@ -61,9 +61,9 @@ with serve(("127.0.0.1", 0), echo, options=Options(limits=LIMITS), deadlines=DEA
             print("polite client got:", polite.recv(timeout=5.0))
             try:  # our side refuses to send what the server said it will not accept
                 polite.send(Message(0x40, bytes(20_000)))
-            except LocalProtocolError as error:
+            except UsageError as error:
                 print("refused locally:", error)
         for attack, answer in zip(attacks, answers, strict=True):
             print(f"peer that {attack}: {answer}")
 
-print("server saw:", sorted(e.name for e in server.errors if isinstance(e, RemoteProtocolError)))
+print("server saw:", sorted(e.name for e in server.errors if isinstance(e, ProtocolError)))

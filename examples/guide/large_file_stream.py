@@ -23,7 +23,7 @@ def receive_files(directory: Path, report: list[str]) -> Callable[[StreamingChan
         pieces = largest = 0
         digest = hashlib.sha256()
         with open(directory / "received.bin", "wb") as out:
-            while (piece := channel.recv_fragment()) is not None:  # one checked frame's payload
+            while (piece := channel.recv_piece()) is not None:  # one checked frame's payload
                 out.write(piece.payload)
                 digest.update(piece.payload)
                 pieces, largest = pieces + 1, max(largest, len(piece.payload))
@@ -45,9 +45,9 @@ with tempfile.TemporaryDirectory() as name:
     ):
         assert channel.peer_limits is not None
         print("sender: receiver accepts frames of", channel.peer_limits.max_frame_size)
-        with channel.send_stream(FILE) as outgoing, source.open("rb") as file:
-            while chunk := file.read(100_000):  # any chunk size: frames are cut to fit
-                outgoing.write(chunk)
+        with channel.start_message(FILE) as message, source.open("rb") as file:
+            while piece := file.read(100_000):  # pieces of any size: frames are cut to fit
+                message.write(piece)
     # The client's close() waited for the receiver's end: the handler has returned.
     print("sender:   sha256", hashlib.sha256(source.read_bytes()).hexdigest()[:16])
     print(*report, sep="\n")

@@ -3,7 +3,7 @@
 import socket
 import threading
 
-from framewire import Limits, LocalProtocolError, Message, Options
+from framewire import Limits, Message, Options, UsageError
 from framewire.sync import Channel
 
 REPORT = b"line one\nline two"  # a message that contains the delimiter
@@ -43,7 +43,7 @@ with Channel(new_theirs) as sender:
     sender.send(Message(0x40, REPORT))
     try:
         sender.send(Message(0x40, b"x" * 100_000))  # the reader said: at most 64 KiB
-    except LocalProtocolError as error:
+    except UsageError as error:
         print("too long for the reader:", error)
 reader.join()
 print("framewire:", received[0])

@@ -42,7 +42,7 @@ with ours:
             session.send(Message(NOTE, b"stressed"))
         elif isinstance(event, Message):
             print("got:", event.payload.decode())
-            session.close()  # nothing more to send: flush, then half-close (FW-CLS-1)
+            session.close_write()  # nothing more to send: flush, then half-close (FW-CLS-1)
             ours.sendall(session.data_to_send())
             ours.shutdown(socket.SHUT_WR)
         elif isinstance(event, PeerClosed):

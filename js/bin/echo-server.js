@@ -108,7 +108,7 @@ const options = {
   frameTimeout: optionalNumber(values['frame-ms'] ?? values['frame-timeout']),
   // the echo peer sends back whole messages once complete (FW-CNF-25), so it assembles them
   // even with --max-message-size 0 (then its memory per connection is not bounded: FW-LIM-5)
-  stream: false,
+  streaming: false,
   tls: tlsOptions(),
 };
 
@@ -167,7 +167,7 @@ function echoMessage(m) {
     }
   } catch (e) {
     log(`#${connectionNumbers.get(this)}: cannot echo: ${/** @type {Error} */ (e).message}`);
-    this.abort('echo failed');
+    this.fail('internal-error', 'echo failed');
   }
 }
 

@@ -84,7 +84,7 @@ export function session(req) {
     maxMessageSize: req.limits?.max_message_size,
     // the session vectors report whole messages; the application of this request only
     // receives them, so it asks for whole messages also when the limit is 0 (FW-LIM-5)
-    stream: false,
+    streaming: false,
   });
   /** @type {object[]} */
   const events = [];

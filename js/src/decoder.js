@@ -3,10 +3,10 @@
 // Event kinds:
 //   { kind: 'message', type, flags, payload }   a complete message (flags = application flags 0..15)
 //   { kind: 'piece', type, flags, payload, first, last }   (option `pieces`) every accepted data frame
-//   { kind: 'error', error, fatal }             a FramewireError; fatal = decoding stopped
+//   { kind: 'error', error, fatal }             a RemoteProtocolError; fatal = decoding stopped
 //   { kind: 'end' }                             clean end of input (at a frame boundary, outside a message)
 
-import { FramewireError, UsageError } from './errors.js';
+import { RemoteProtocolError, UsageError } from './errors.js';
 import { crc32c } from './crc32c.js';
 import { uninitialised } from './memory.js';
 import {
@@ -28,7 +28,7 @@ import {
 /**
  * @typedef {{kind: 'message', type: number, flags: number, payload: Uint8Array}} MessageEvent
  * @typedef {{kind: 'piece', type: number, flags: number, payload: Uint8Array, first: boolean, last: boolean}} PieceEvent
- * @typedef {{kind: 'error', error: FramewireError, fatal: boolean}} ErrorEvent
+ * @typedef {{kind: 'error', error: RemoteProtocolError, fatal: boolean}} ErrorEvent
  *   `fatal`: decoding stopped (every length-prefixed error, end-of-input errors, `fatal` mode)
  * @typedef {{kind: 'end'}} EndEvent
  * @typedef {MessageEvent | PieceEvent | ErrorEvent | EndEvent} DecoderEvent
@@ -43,7 +43,7 @@ import {
  * @property {boolean} [fatal]          delimited: stop at the first error (as in a session, FW-DLM-9)
  * @property {boolean} [pieces]         also emit a 'piece' event for every accepted data frame (FW-MSG-15)
  * @property {boolean} [assemble]       emit 'message' events for data messages (default true)
- * @property {(type: number, flags: number, length: number) => FramewireError | null} [accept]
+ * @property {(type: number, flags: number, length: number) => RemoteProtocolError | null} [accept]
  *   the session state check (FW-SES-6, `unexpected-message`): called for each frame right
  *   before the message rules, i.e. after the header checks in length-prefixed framing
  *   (FW-HDR-7) and after the integrity checks in delimited framing (FW-HDR-8); a returned
@@ -152,7 +152,7 @@ class Base {
     /** @type {Assembly | null} */
     this._asm = null;
     /** the first error that stopped decoding (fatal mode) */
-    /** @type {FramewireError | null} */
+    /** @type {RemoteProtocolError | null} */
     this.failure = null;
     /** frames and messages delivered, for statistics */
     this.framesDecoded = 0;
@@ -223,7 +223,7 @@ class Base {
    * @param {boolean} [fatal] default: this decoder's mode (true in length-prefixed framing)
    */
   _error(name, statement, detail, fatal = this.fatal) {
-    const error = new FramewireError(name, detail, { statement });
+    const error = new RemoteProtocolError(name, detail, { statement });
     this._out.push({ kind: 'error', error, fatal });
     return error;
   }
@@ -379,7 +379,7 @@ export class LengthPrefixedDecoder extends Base {
   }
 
   /**
-   * @param {FramewireError} e
+   * @param {RemoteProtocolError} e
    */
   _fail(e) {
     this.failure = e;
@@ -667,7 +667,7 @@ export class DelimitedDecoder extends Base {
   }
 
   /**
-   * @param {FramewireError} e
+   * @param {RemoteProtocolError} e
    */
   _fatal(e) {
     this.failure = e;

@@ -47,15 +47,18 @@ export function errorNameOf(code) {
 }
 
 /**
- * A protocol error: a fault of the peer (or of the input), with a registry code and name
- * (FW-ERR-7). When `remote` is true the error was received in an ERROR frame from the peer.
+ * A failure with a registry code and name (FW-ERR-7), the base of the three kinds below,
+ * which are named as in the Python implementation: `RemoteProtocolError` (the peer broke
+ * the protocol), `LocalFailureError` (this side failed the connection) and `PeerError`
+ * (the peer sent ERROR; `remote` is true). Catch `ProtocolError` for the first two, both
+ * sides' failures that the registry names.
  */
 export class FramewireError extends Error {
   /**
    * @param {string | number} nameOrCode registry name ('bad-magic') or numeric code
    * @param {string} [detail] human-readable detail
    * @param {{statement?: string, remote?: boolean, reason?: string, cause?: unknown}} [options]
-   *   `cause`: for a failure of this side's own (internal-error), what made it give up
+   *   `cause`: for a failure of this side's own (LocalFailureError), what made it give up
    */
   constructor(nameOrCode, detail, options = {}) {
     const entry = typeof nameOrCode === 'number' ? BY_CODE.get(nameOrCode) : BY_NAME.get(nameOrCode);
@@ -69,7 +72,7 @@ export class FramewireError extends Error {
     const shown = detail ? escapeControl(detail) : '';
     const message = `${errorName} (${code})${statement ? ` [${statement}]` : ''}${shown ? `: ${shown}` : ''}`;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'FramewireError';
+    this.name = new.target.name === 'FramewireError' ? 'FramewireError' : `Framewire${new.target.name}`;
     /** numeric registry code, e.g. 100 */
     this.code = code;
     /** kebab-case registry name, e.g. 'bad-magic' (`unknown-N` for a code not in the registry) */
@@ -80,6 +83,29 @@ export class FramewireError extends Error {
     this.remote = options.remote ?? false;
     /** the reason text of a received ERROR frame, or the detail of a local one */
     this.reason = options.reason ?? detail ?? '';
+  }
+}
+
+/** A failure the registry names, on either side; never made itself, only its two kinds. */
+export class ProtocolError extends FramewireError {}
+
+/** The peer broke the protocol: its bytes (or, for a codec, the input) are not Framewire. */
+export class RemoteProtocolError extends ProtocolError {}
+
+/**
+ * This side failed the connection and told the peer with an ERROR frame when it could: a
+ * deadline of ours expired (`timeout`: the peer may be slow or the path gone, which our
+ * clock cannot tell apart) or the application or the implementation gave up
+ * (`internal-error`, FW-ERR-6: `abort()`, a listener that threw). Not a UsageError,
+ * which is never sent on the wire.
+ */
+export class LocalFailureError extends ProtocolError {}
+
+/** The peer failed the connection with an ERROR frame (FW-ERR-3); `remote` is true. */
+export class PeerError extends FramewireError {
+  /** @param {number} code @param {string} reason */
+  constructor(code, reason) {
+    super(code, reason, { remote: true, reason, statement: 'FW-ERR-3' });
   }
 }
 

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { SessionCore } from './session-core.js';
-import { FramewireError, TransportError } from './errors.js';
+import { BY_NAME, FramewireError, TransportError, UsageError } from './errors.js';
 
 /**
  * @typedef {import('./session-core.js').SessionOptions & {
@@ -87,10 +87,11 @@ function onSocketClose() {
 /**
  * One Framewire connection.
  *
- * Events: 'open' (peer limits), 'message' ({type, flags, payload}), in stream mode 'piece'
+ * Events: 'open' (peer limits), 'message' ({type, flags, payload}), in streaming mode 'piece'
  * ({type, flags, payload, first, last}; to receive() when nobody listens), 'pong' (data),
- * 'end' (the peer finished cleanly), 'error' (FramewireError: `remote` true when the peer
- * sent ERROR; or TransportError), 'close'.
+ * 'end' (the peer finished cleanly), 'error' (RemoteProtocolError: the peer's fault;
+ * LocalFailureError: a deadline of ours, abort(), a listener that threw; PeerError: the
+ * peer sent ERROR; or TransportError), 'close'.
  *
  * A listener of 'open', 'message', 'piece', 'pong' or 'end' that throws, or returns a
  * promise that rejects, fails this connection only: the peer gets ERROR internal-error,
@@ -236,7 +237,7 @@ export class Session extends EventEmitter {
    * Await the next data message (when no 'message' listener is attached), or in stream
    * mode the next piece (when no 'piece' listener is attached). Resolves with null
    * at the peer's clean end; rejects with the failure of the connection (FW-SES-4), or with a
-   * UsageError `timeout` when the deadline passes first (FW-LIM-7): the connection stays usable.
+   * ReceiveTimeout when the deadline passes first (FW-LIM-7): the connection stays usable.
    * @param {{timeout?: number}} [options] deadline in ms from the call
    * @returns {Promise<{type: number, flags: number, payload: Uint8Array, first?: boolean, last?: boolean} | null>}
    */
@@ -335,11 +336,17 @@ export class Session extends EventEmitter {
   }
 
   /**
-   * Fail the connection for a reason of the application (FW-ERR-6: internal-error).
-   * @param {string} [reason]
+   * Fail the connection ourselves: ERROR with `code` (`internal-error` for this side's own
+   * fault, FW-ERR-6; `timeout` for a peer that does not answer, FW-PNG-4) and `detail`,
+   * half-close, linger. The order is Python's `channel.fail(code, detail)`.
+   * @param {string | number} code a registry name or number
+   * @param {string} [detail]
    */
-  abort(reason = 'aborted by the application') {
-    this._dispatch(this.core.fail('internal-error', reason));
+  fail(code, detail) {
+    if (typeof code === 'string' && !BY_NAME.has(code)) {
+      throw new UsageError(`fail(code, detail) takes a registry name or number first, not ${JSON.stringify(code)}`);
+    }
+    this._dispatch(this.core.fail(code, detail));
     this._flush();
   }
 
@@ -532,7 +539,7 @@ export class Session extends EventEmitter {
           break;
         case 'piece':
         case 'message': {
-          const m = ev; // {kind: 'message', type, flags, payload} or a piece (stream mode)
+          const m = ev; // {kind: 'message', type, flags, payload} or a piece (streaming mode)
           if (this.listenerCount(ev.kind) > 0) this.emit(ev.kind, m);
           else {
             const r = this._receivers.shift();

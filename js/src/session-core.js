@@ -2,7 +2,7 @@
 // Bytes from the peer go in through receive()/receiveEnd(); bytes to write come out of
 // takeOutput(); events for the application come back from receive()/receiveEnd().
 
-import { FramewireError, UsageError, BY_CODE, BY_NAME } from './errors.js';
+import { FramewireError, LocalFailureError, PeerError, RemoteProtocolError, UsageError, BY_CODE, BY_NAME } from './errors.js';
 import { binarySize, explainPreface, explainSilence } from './diagnosis.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,
@@ -109,16 +109,18 @@ export function errorPayload(code, reason) {
  *   | {kind: 'piece', type: number, flags: number, payload: Uint8Array, first: boolean, last: boolean}
  *   | {kind: 'pong', data: Uint8Array}
  *   | {kind: 'end'}
- *   | {kind: 'error', error: FramewireError}
- *   | {kind: 'peer-error', error: FramewireError}} SessionEvent
- *   'error': this side failed the connection; 'peer-error': the peer sent ERROR (FW-ERR-3).
+ *   | {kind: 'error', error: RemoteProtocolError | LocalFailureError}
+ *   | {kind: 'peer-error', error: PeerError}} SessionEvent
+ *   'error': this side failed the connection, for the peer's fault (RemoteProtocolError) or
+ *   its own reason (LocalFailureError: fail(), a deadline); 'peer-error': the peer sent
+ *   ERROR (FW-ERR-3).
  *
  * @typedef {object} SessionOptions
  * @property {import('./frame.js').Framing | 'L' | 'D'} [framing]
  * @property {number} [maxFrameSize]    announced and enforced (FW-HEL-6)
  * @property {number} [maxMessageSize]  announced and enforced; 0 = no limit
  * @property {boolean} [checksum]       add CRC-32C trailers to the frames this side sends
- * @property {boolean} [stream]         deliver each data frame as a 'piece' event instead of
+ * @property {boolean} [streaming]      deliver each data frame as a 'piece' event instead of
  *   assembling whole messages (FW-MSG-15); default true when maxMessageSize is 0, since a
  *   receiver that announces no message limit must stream (FW-LIM-5)
  */
@@ -134,7 +136,7 @@ export class SessionCore {
     checkLimits(this.maxFrameSize, this.maxMessageSize);
     this.checksum = options.checksum ?? false;
     /** deliver pieces, not whole messages */
-    this.stream = options.stream ?? this.maxMessageSize === 0;
+    this.streaming = options.streaming ?? this.maxMessageSize === 0;
     /** the data message this side is streaming out with sendPiece(), if any */
     /** @type {{type: number, flags: number, size: number} | null} */
     this._outMsg = null;
@@ -163,8 +165,8 @@ export class SessionCore {
       maxFrameSize: this.maxFrameSize,
       maxMessageSize: this.maxMessageSize,
       fatal: true,
-      assemble: !this.stream,
-      pieces: this.stream,
+      assemble: !this.streaming,
+      pieces: this.streaming,
       accept: (type) => this._accept(type),
     });
     /** the frames this side sends, in order */
@@ -238,24 +240,24 @@ export class SessionCore {
     this._sender.control(type, payload, this.checksum, urgent);
   }
 
-  /** @param {number} type @returns {FramewireError | null} */
+  /** @param {number} type @returns {RemoteProtocolError | null} */
   _accept(type) {
     if (type === TYPE_ERROR) return null;
     if (this.state === 'AWAIT_HELLO') {
       if (type === TYPE_HELLO) return null;
-      return new FramewireError('unexpected-message', `frame of type 0x${type.toString(16)} before the peer's HELLO`, {
+      return new RemoteProtocolError('unexpected-message', `frame of type 0x${type.toString(16)} before the peer's HELLO`, {
         statement: 'FW-SES-6',
       });
     }
     if (type === TYPE_HELLO) {
-      return new FramewireError('unexpected-message', 'a second HELLO', { statement: 'FW-HEL-1' });
+      return new RemoteProtocolError('unexpected-message', 'a second HELLO', { statement: 'FW-HEL-1' });
     }
     return null;
   }
 
   /**
    * Fail the connection on an error this side detected (FW-SES-3).
-   * @param {FramewireError} error
+   * @param {RemoteProtocolError | LocalFailureError} error
    * @param {boolean} [sendError] false when no ERROR frame may be sent
    */
   _fail(error, sendError = true) {
@@ -287,7 +289,7 @@ export class SessionCore {
     if (nameOrCode === 'timeout' || nameOrCode === BY_NAME.get('timeout')?.code) {
       detail = (detail ?? '') + explainSilence(this._prefaceFill, this.peer !== null);
     }
-    this._fail(new FramewireError(nameOrCode, detail, { cause }));
+    this._fail(new LocalFailureError(nameOrCode, detail, { cause }));
     return this._takeEvents();
   }
 
@@ -340,7 +342,7 @@ export class SessionCore {
           const rest = chunk.subarray(pos, pos + 8 - this._prefaceFill);
           received.set(rest, this._prefaceFill);
           const detail = explainPreface(received.subarray(0, this._prefaceFill + rest.length), this._expectedPreface, this.framing);
-          this._fail(new FramewireError('bad-preface', detail, { statement: 'FW-PRE-2' }), false);
+          this._fail(new RemoteProtocolError('bad-preface', detail, { statement: 'FW-PRE-2' }), false);
           return this._takeEvents();
         }
         pos++;
@@ -381,13 +383,13 @@ export class SessionCore {
   _receiveEnd() {
     if (this.state === 'FAILED' || this.state === 'PEER_DONE') return [];
     if (this.state === 'AWAIT_PREFACE') {
-      this._fail(new FramewireError('handshake-incomplete', `input ended after ${this._prefaceFill} preface bytes`, { statement: 'FW-PRE-3' }));
+      this._fail(new RemoteProtocolError('handshake-incomplete', `input ended after ${this._prefaceFill} preface bytes`, { statement: 'FW-PRE-3' }));
       return this._takeEvents();
     }
     const evs = this._decoder.end();
     if (this.state === 'AWAIT_HELLO' && !evs.some((e) => e.kind === 'error')) {
       // FW-CLS-5: before the HELLO, end of input is handshake-incomplete (at a boundary or not)
-      this._fail(new FramewireError('handshake-incomplete', 'input ended before the peer\'s HELLO', { statement: 'FW-CLS-5' }));
+      this._fail(new RemoteProtocolError('handshake-incomplete', 'input ended before the peer\'s HELLO', { statement: 'FW-CLS-5' }));
       return this._takeEvents();
     }
     this._handle(evs);
@@ -401,7 +403,7 @@ export class SessionCore {
       if (ev.kind === 'error') {
         if (this.state === 'AWAIT_HELLO' && ev.error.errorName === 'truncated-frame') {
           // end of input inside the first frame: still before the HELLO (FW-CLS-5, FW-PRE-3)
-          this._fail(new FramewireError('handshake-incomplete', 'input ended inside the peer\'s HELLO', { statement: 'FW-CLS-5' }));
+          this._fail(new RemoteProtocolError('handshake-incomplete', 'input ended inside the peer\'s HELLO', { statement: 'FW-CLS-5' }));
           return;
         }
         this._fail(ev.error);
@@ -424,7 +426,7 @@ export class SessionCore {
       } else if (type === TYPE_HELLO) {
         const h = parseHello(payload);
         if (typeof h === 'string') {
-          this._fail(new FramewireError('malformed-control', h, { statement: 'FW-HEL-3' }));
+          this._fail(new RemoteProtocolError('malformed-control', h, { statement: 'FW-HEL-3' }));
           return;
         }
         this.peer = { maxFrameSize: h.maxFrameSize, maxMessageSize: h.maxMessageSize };
@@ -441,14 +443,14 @@ export class SessionCore {
         return;
       } else if (type === TYPE_PING) {
         if (payload.length !== 8) {
-          this._fail(new FramewireError('malformed-control', `PING payload of ${payload.length} bytes, not 8`, { statement: 'FW-PNG-1' }));
+          this._fail(new RemoteProtocolError('malformed-control', `PING payload of ${payload.length} bytes, not 8`, { statement: 'FW-PNG-1' }));
           return;
         }
         // FW-PNG-2: answer at once, ahead of data not yet started, unless done sending
         if (!this.writeClosed) this._pushFrame(TYPE_PONG, payload, true);
       } else if (type === TYPE_PONG) {
         if (payload.length !== 8) {
-          this._fail(new FramewireError('malformed-control', `PONG payload of ${payload.length} bytes, not 8`, { statement: 'FW-PNG-1' }));
+          this._fail(new RemoteProtocolError('malformed-control', `PONG payload of ${payload.length} bytes, not 8`, { statement: 'FW-PNG-1' }));
           return;
         }
         const key = hex(payload);
@@ -481,11 +483,11 @@ export class SessionCore {
     this._sender.dropQueued();
     this.failedByPeer = true;
     if (fault !== null) {
-      this._fail(new FramewireError('malformed-control', fault, { statement: 'FW-ERR-4' }), false);
+      this._fail(new RemoteProtocolError('malformed-control', fault, { statement: 'FW-ERR-4' }), false);
       return;
     }
     const code = (payload[0] << 8) | payload[1];
-    const error = new FramewireError(code, reason, { remote: true, reason, statement: 'FW-ERR-3' });
+    const error = new PeerError(code, reason);
     this.state = 'FAILED';
     this.failure = error;
     this._emit({ kind: 'peer-error', error });

@@ -174,8 +174,33 @@ test('net: every pending pingMs() promise rejects when the connection fails', as
   s.on('error', () => {});
   const data = hex('0000000000000009');
   const pings = [s.pingMs(data), s.pingMs(data)];
-  s.abort('giving up');
+  s.fail('internal-error', 'giving up');
   assert.deepEqual(await Promise.all(pings.map((p) => outcomeWithin(p, 3000))), ['rejected', 'rejected']);
+  for (const sock of sockets) sock.destroy();
+  await new Promise((r) => server.close(r));
+});
+
+test('net: fail(code, detail) sends that code and detail in the ERROR, as Python\'s channel.fail(code, detail) (FW-ERR-6, FW-PNG-4)', async () => {
+  const server = createServer({}, (/** @type {import('../src/session.js').Session} */ s) => {
+    s.on('error', () => {});
+    s.on('open', () => s.fail('timeout', 'no PONG in time'));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = await open(addressOf(server));
+  const error = /** @type {FramewireError} */ (await client.receive({ timeout: 5000 }).then(() => assert.fail('expected the ERROR'), (e) => e));
+  assert.equal(error.errorName, 'timeout');
+  assert.equal(error.remote, true);
+  assert.match(error.reason, /no PONG in time/);
+  await new Promise((r) => server.close(r));
+});
+
+test('net: fail() takes the code first: a reason in its place is a usage error that fails nothing', async () => {
+  const { server, sockets } = await silentPeer();
+  const s = await open(addressOf(server));
+  assert.throws(() => s.fail('giving up'), /fail\(code, detail\)/);
+  assert.equal(s.failure, null);
+  s.destroy();
   for (const sock of sockets) sock.destroy();
   await new Promise((r) => server.close(r));
 });

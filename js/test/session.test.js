@@ -17,6 +17,8 @@ import {
   connect,
   open,
   FramewireError,
+  LocalFailureError,
+  PeerError,
   UsageError,
   bytesToHex,
   createDecoder,
@@ -334,7 +336,7 @@ test('net: frame deadline (FW-LIM-6) and received ERROR surfaces as a remote err
   const s = await connect({ port }, {});
   /** @type {Error} */
   const e = await new Promise((r) => s.once('error', r));
-  assert.ok(e instanceof FramewireError);
+  assert.ok(e instanceof PeerError);
   assert.equal(/** @type {FramewireError} */ (e).code, 203);
   assert.equal(/** @type {FramewireError} */ (e).remote, true);
   await new Promise((r) => s.once('close', () => r(null)));
@@ -380,7 +382,7 @@ test('net: a PONG that does not come fails the connection with timeout (FW-PNG-4
   const port = /** @type {net.AddressInfo} */ (server.address()).port;
   const s = await open({ port }, {});
   s.on('error', () => {});
-  await assert.rejects(s.pingMs(undefined, { timeout: 100 }), (e) => e instanceof FramewireError && e.errorName === 'timeout');
+  await assert.rejects(s.pingMs(undefined, { timeout: 100 }), (e) => e instanceof LocalFailureError && e.errorName === 'timeout');
   assert.throws(() => s.send(0x40, utf8('x')), FramewireError); // FW-SES-4
   await new Promise((r) => (s.closed ? r(null) : s.once('close', () => r(null))));
   await new Promise((r) => server.close(r));
@@ -389,7 +391,7 @@ test('net: a PONG that does not come fails the connection with timeout (FW-PNG-4
 test('session core: stream mode delivers pieces (FW-MSG-15, FW-LIM-5) and sendPiece streams out', () => {
   const lp = 'length-prefixed';
   const core = new SessionCore({ maxMessageSize: 0 }); // no limit: streams by default
-  assert.equal(core.stream, true);
+  assert.equal(core.streaming, true);
   core.takeOutput();
   const msg = encodeMessage(lp, 0x41, new Uint8Array(600).fill(5), { maxFrameSize: 256, flags: 2 });
   const evs = core.receive(cat(opening(lp, 256, 0), msg));
@@ -415,7 +417,7 @@ test('session core: stream mode delivers pieces (FW-MSG-15, FW-LIM-5) and sendPi
 });
 
 test('net: streaming receive with pieces over a socket', async () => {
-  const { server, address } = await echoServer({ stream: false, maxMessageSize: 0 });
+  const { server, address } = await echoServer({ streaming: false, maxMessageSize: 0 });
   const s = await open(address, { maxMessageSize: 0 }); // streams
   /** @type {Array<[number, boolean, boolean]>} */
   const pieces = [];

@@ -29,7 +29,7 @@ connection to the N-th message. Every contender reads exactly the same bytes:
                      can be imported).
 * ``pure:...``     - ``blocking``, ``asyncio`` and ``uv:asyncio`` once more on the
                      pure-Python receive path (the others run the compiled one,
-                     ``framewire._fastpath``, when it is built: the table's header says).
+                     ``framewire._codec.fastpath``, when it is built: the table's header says).
 
 Each cell is the median of ``--repeats`` runs. MB/s counts payload bytes (10^6 bytes),
 except the null readers', which count every byte on the wire.
@@ -60,8 +60,9 @@ from typing import cast
 
 from run_info import load_average, machine
 
-from framewire import Deadlines, Encoder, Framing, Limits, Options, _compiled, _schema
-from framewire._checksum import crc32c
+from framewire import Deadlines, Encoder, Framing, Limits, Options
+from framewire._codec import compiled, schema
+from framewire._codec.checksum import crc32c
 from framewire.aio import AsyncChannel, start_server
 from framewire.events import Message
 from framewire.sync import Channel
@@ -142,9 +143,9 @@ def recv_raw(sock: socket.socket, work: Workload) -> None:
         remaining -= received
 
 
-_HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
+_HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
 # The framers below bind these to locals, as cheap in their loops as literals would be.
-HEADER_SIZE, MAGIC, VERSION = _schema.HEADER_SIZE, _schema.MAGIC, _schema.VERSION
+HEADER_SIZE, MAGIC, VERSION = schema.HEADER_SIZE, schema.MAGIC, schema.VERSION
 
 
 def recv_struct(sock: socket.socket, work: Workload) -> None:
@@ -436,12 +437,12 @@ def _pure(run: Callable[[Workload], float]) -> Callable[[Workload], float]:
     compiled loop (each takes the path in force when it is made)."""
 
     def run_pure(work: Workload) -> float:
-        saved = _compiled.DECODE_RUN
-        _compiled.DECODE_RUN = None
+        saved = compiled.DECODE_RUN
+        compiled.DECODE_RUN = None
         try:
             return run(work)
         finally:
-            _compiled.DECODE_RUN = saved
+            compiled.DECODE_RUN = saved
 
     return run_pure
 
@@ -529,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"# Framewire receive throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"# {machine()}; median of {repeats} run(s); load average {load_average()}")
-    print(f"# receive path (all but the pure: rows): {_compiled.RECEIVE_PATH}\n")
+    print(f"# receive path (all but the pure: rows): {compiled.RECEIVE_PATH}\n")
     results: dict[tuple[str, int], tuple[float, float]] = {}
     header = "| payload | " + " | ".join(f"{name} msg/s, MB/s" for name in CONTENDERS) + " |"
     print(header)

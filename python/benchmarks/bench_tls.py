@@ -50,7 +50,8 @@ from bench import (  # the same load as the plain-TCP benchmark
     Workload,
 )
 
-from framewire import Deadlines, _schema
+from framewire import Deadlines
+from framewire._codec import schema
 from framewire.aio import AsyncChannel, start_server
 from framewire.sync import Channel, serve
 from framewire.tls import client_context, server_context
@@ -59,7 +60,7 @@ SIZES = {16: 200_000, 65536: 3_000}
 """Payload size: messages per run (a run takes a few tenths of a second)."""
 DEADLINES = Deadlines(handshake=30.0, frame=30.0, linger=1.0)
 BUFFER_BYTES = 256 * 1024
-HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
+HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ from bench import (
 )
 from run_info import load_average, machine
 
-from framewire import Decoder, Framing, Session, _compiled
+from framewire import Decoder, Framing, Session
+from framewire._codec import compiled
 
 READ = 256 * 1024
 """Bytes per read of the in-memory layers (the transports' read-ahead)."""
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(size) for size in args.sizes.split(",")]
     print(f"# Per-message cost by layer, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"# {machine()}; median of {args.repeats} runs; load average {load_average()}")
-    print(f"# compiled: {_compiled.RECEIVE_PATH}\n")
+    print(f"# compiled: {compiled.RECEIVE_PATH}\n")
     paths = {"compiled": lambda run: run, "pure": _pure}
     print("| payload | layer | compiled µs/msg | adds | pure µs/msg | adds |")
     print("|---|---|---|---|---|---|")

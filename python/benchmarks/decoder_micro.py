@@ -11,13 +11,14 @@ import statistics
 import sys
 import time
 
-from framewire import NEED_DATA, Decoder, Encoder, Framing, Limits, Message, _schema
+from framewire import NEED_DATA, Decoder, Encoder, Framing, Limits, Message
+from framewire._codec import schema
 from framewire.session import Session
 
 CHUNK = 64 * 1024
 MESSAGES = 200_000
-_HEADER = _schema.HEADER_STRUCT  # the layout, from the schemas
-HEADER_SIZE = _schema.HEADER_SIZE  # bound to a local in the framer loop: as cheap as a literal
+_HEADER = schema.HEADER_STRUCT  # the layout, from the schemas
+HEADER_SIZE = schema.HEADER_SIZE  # bound to a local in the framer loop: as cheap as a literal
 
 
 def struct_framer(chunks: list[bytes]) -> int:

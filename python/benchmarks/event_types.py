@@ -1,6 +1,6 @@
 """Micro-benchmark: what one event costs to create, per kind of type, in one run.
 
-The readers create one `Message` (or `Fragment`) per received message. This measures the
+The readers create one `Message` (or `Piece`) per received message. This measures the
 creation of a three-field event as the receive path does it, for the type `Message` is
 (a tuple type built with `tuple.__new__`) against the frozen, slotted dataclass the other
 events are, so the choice in `framewire.events` can be checked on any machine.

@@ -49,7 +49,7 @@ from pathlib import Path
 from run_info import load_average, machine
 
 from framewire import Encoder, Framing, Limits
-from framewire._schema import FLAG_C, HEADER_STRUCT
+from framewire._codec.schema import FLAG_C, HEADER_STRUCT
 from framewire.events import Message
 
 REPO = Path(__file__).resolve().parents[2]

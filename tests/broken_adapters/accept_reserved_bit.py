@@ -4,8 +4,8 @@ from typing import Any
 
 from mutation import replace
 
-from framewire import _readers
-from framewire._schema import FLAG_R
+from framewire._codec import readers
+from framewire._codec.schema import FLAG_R
 from framewire.conformance.adapter import main
 
 
@@ -13,7 +13,7 @@ def header_fault_ignoring_r(word: int, frame_type: int, length: int, max_frame: 
     return original(word & ~FLAG_R, frame_type, length, max_frame)
 
 
-original = replace(_readers, "header_fault", header_fault_ignoring_r)
+original = replace(readers, "header_fault", header_fault_ignoring_r)
 
 if __name__ == "__main__":
     main()

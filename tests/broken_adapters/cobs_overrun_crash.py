@@ -2,8 +2,8 @@
 
 from mutation import replace
 
-from framewire import _readers
-from framewire._cobs_codec import CobsDecodeError
+from framewire._codec import readers
+from framewire._codec.cobs_codec import CobsDecodeError
 from framewire.conformance.adapter import main
 
 
@@ -15,7 +15,7 @@ def overrunning_cobs_decode(data: bytes) -> bytes:
     return decoded
 
 
-original = replace(_readers, "cobs_decode", overrunning_cobs_decode)
+original = replace(readers, "cobs_decode", overrunning_cobs_decode)
 
 if __name__ == "__main__":
     main()

@@ -2,10 +2,10 @@
 
 from mutation import replace
 
-from framewire import _readers
+from framewire._codec import readers
 from framewire.conformance.adapter import main
 
-replace(_readers, "checksum_fault", lambda source, base, end: None)
+replace(readers, "checksum_fault", lambda source, base, end: None)
 
 if __name__ == "__main__":
     main()

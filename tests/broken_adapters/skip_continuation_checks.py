@@ -4,7 +4,7 @@ from typing import Any
 
 from mutation import replace
 
-from framewire._assembler import MessageAssembler
+from framewire._codec.assembler import MessageAssembler
 from framewire.conformance.adapter import main
 from framewire.errors import ErrorCode
 

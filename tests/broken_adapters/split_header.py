@@ -5,7 +5,7 @@ expects `recv()` to return at least 9 bytes.
 """
 
 from framewire import Decoder
-from framewire._schema import HEADER_SIZE
+from framewire._codec.schema import HEADER_SIZE
 from framewire.conformance.adapter import ReferenceAdapter, main
 
 

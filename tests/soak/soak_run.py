@@ -72,7 +72,8 @@ from js_peers import NODE
 from memory_report import ENVIRONMENT as MEMORY_REPORT
 from polling import poll
 
-from framewire import Encoder, Framing, _schema
+from framewire import Encoder, Framing
+from framewire._codec import schema
 from framewire.errors import ErrorCode
 
 FRAMING = Framing.LENGTH_PREFIXED
@@ -125,7 +126,7 @@ def _after_handshake(head: bytes, payload: bytes = b"") -> Callable[[Framing], b
 
 def _continuations(framing: Framing) -> bytes:
     encoder = Encoder(framing)
-    more, continued = _schema.FLAG_M, _schema.FLAG_M | _schema.FLAG_N
+    more, continued = schema.FLAG_M, schema.FLAG_M | schema.FLAG_N
     flood = encoder.frame(more, 0x40, b"s") + encoder.frame(continued, 0x40, b"") * 10_000
     return handshake_bytes(framing) + flood + encoder.frame(0, 0x41, b"")
 
@@ -138,7 +139,7 @@ ATTACKS = (
     ),
     Attack(
         "reserved flag",
-        _after_handshake(header(0x40, 0, flags=_schema.FLAG_R)),
+        _after_handshake(header(0x40, 0, flags=schema.FLAG_R)),
         ErrorCode.RESERVED_FLAG,
     ),
     Attack("reserved type", _after_handshake(header(0x05, 0)), ErrorCode.RESERVED_TYPE),

@@ -34,14 +34,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
 
-from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
-from framewire._connlog import ConnectionLog
-from framewire._diagnosis import hint_plain_client
-from framewire._heap import HeapTrimmer
-from framewire._lifecycle import Ending, Lifecycle, Phase
-from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
-from framewire._tls_aio import TlsShim
-from framewire._transport import (
+from framewire._codec.diagnosis import hint_plain_client
+from framewire._io.arguments import check_options, client_call, server_call, with_connect_timeout
+from framewire._io.connlog import ConnectionLog
+from framewire._io.heap import HeapTrimmer
+from framewire._io.lifecycle import Ending, Lifecycle, Phase
+from framewire._io.listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
+from framewire._io.tls_aio import TlsShim
+from framewire._io.transport import (
     APPLICATION_FAILED,
     SEND_NOT_STARTED,
     DataEvent,
@@ -55,15 +55,18 @@ from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
+    ProtocolError,
     RemoteProtocolError,
     TransportError,
+    UsageError,
+    check_fail_code,
 )
 from framewire.events import (
-    Fragment,
     Message,
     PeerHello,
+    Piece,
     Sentinel,
 )
 from framewire.framing import Framing
@@ -73,8 +76,8 @@ from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_h
 
 __all__ = [
     "AsyncChannel",
+    "AsyncChannelMessageWriter",
     "AsyncHandler",
-    "AsyncOutgoingMessage",
     "AsyncServer",
     "AsyncStreamingChannel",
     "AsyncStreamingHandler",
@@ -157,7 +160,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         """Decoded data not yet handed to the channel: one (payload bytes, events) pair
         per read, as the session decoded it (queued whole, not message by message)."""
         self.data_type: type[DataEvent] = data_type
-        """What the channel receives: ``Message``, or ``Fragment`` when it streams."""
+        """What the channel receives: ``Message``, or ``Piece`` when it streams."""
         self.peer = PeerState()
         self.life = Lifecycle()
         self.changed = _Signal()
@@ -221,7 +224,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
     def connection_lost(self, exc: Exception | None) -> None:
         # A loss by an error is one even after the peer's clean end: what we send next
         # would go nowhere. Without an error, we closed the transport ourselves.
-        if isinstance(exc, TransportError):  # a TlsError from framewire._tls_aio
+        if isinstance(exc, TransportError):  # a TlsError from framewire._io.tls_aio
             self._lose(exc, exc)
         elif isinstance(exc, OSError):
             self._lose(transport_error(exc, "receiving"), exc)
@@ -254,7 +257,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         while not self.peer.done:
             try:
                 batch = next_batch(session)
-            except (RemoteProtocolError, PeerError) as error:
+            except (ProtocolError, PeerError) as error:
                 self.fail(error)
                 break
             if isinstance(batch, Sentinel):
@@ -342,7 +345,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
             return
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(expiry[1]))
-        except RemoteProtocolError as error:
+        except LocalFailureError as error:
             self.fail(error)
 
     def send_expired(self) -> None:
@@ -351,7 +354,7 @@ class _FramewireProtocol(asyncio.BufferedProtocol, Generic[DataEvent]):
         ERROR frame either, which it would not take (as the blocking channel does)."""
         try:
             self.session.fail(ErrorCode.TIMEOUT, self.tracker.describe(DeadlineKind.SEND))
-        except RemoteProtocolError as error:
+        except LocalFailureError as error:
             self.fail(error, stream_broken=True)
         if self.transport is not None:
             self.transport.abort()
@@ -508,12 +511,13 @@ class _AsyncChannelBase(Generic[DataEvent]):
         if protocol.failure is not None:
             raise protocol.failure
 
-    async def send_stream(self, message_type: int, flags: int = 0) -> AsyncOutgoingMessage:
-        """Start a message whose size is not known yet; see ``AsyncOutgoingMessage``."""
+    async def start_message(self, message_type: int, flags: int = 0) -> AsyncChannelMessageWriter:
+        """Start a message whose size is not known yet, sent in pieces; see
+        ``AsyncChannelMessageWriter``."""
         await self._prepare_send()
         session = self._protocol.session
         writer = self._call_session(session.start_message, message_type, flags)
-        return AsyncOutgoingMessage(self, writer.write, writer.end)
+        return AsyncChannelMessageWriter(self, writer.write, writer.end)
 
     async def ping(self, timeout: float | None = None) -> float:
         """Send a PING and wait for its PONG; return the round-trip time in seconds."""
@@ -533,16 +537,17 @@ class _AsyncChannelBase(Generic[DataEvent]):
         protocol = self._protocol
         if not protocol.life.can_send:
             return
-        self._call_session(protocol.session.close)
+        self._call_session(protocol.session.close_write)
         protocol.write_pending()
         protocol.write_eof()
 
-    def fail(self, detail: str = "", code: ErrorCode = ErrorCode.INTERNAL_ERROR) -> None:
+    def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves: ERROR (``internal-error`` by default, FW-ERR-6),
         half-close, and close after the linger deadline. Later calls raise the error."""
+        check_fail_code(code)
         if self._protocol.failure is not None:
             return
-        with contextlib.suppress(RemoteProtocolError, PeerError):
+        with contextlib.suppress(ProtocolError, PeerError):
             self._call_session(self._protocol.session.fail, code, detail)
 
     async def close(self) -> None:
@@ -575,7 +580,7 @@ class _AsyncChannelBase(Generic[DataEvent]):
         """Close cleanly; or, when the block raised (or was cancelled), fail with
         ``internal-error`` first: the peer must not take that for a clean end (FW-ERR-6)."""
         if exc is not None:
-            self.fail(APPLICATION_FAILED)
+            self.fail(detail=APPLICATION_FAILED)
         await self.close()
 
     # -- helpers ------------------------------------------------------------------------
@@ -589,9 +594,9 @@ class _AsyncChannelBase(Generic[DataEvent]):
             if ready():
                 return
             if or_peer_done is False and protocol.peer.done:
-                raise LocalProtocolError("the peer closed before answering")
+                raise TransportError("the peer closed before answering the PING")
             if protocol.lost.done():
-                raise LocalProtocolError("the channel is closed")
+                raise UsageError("the channel is closed")
             protocol.changed.clear()
             await protocol.changed.wait()
 
@@ -619,13 +624,13 @@ class _AsyncChannelBase(Generic[DataEvent]):
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (RemoteProtocolError, PeerError) as error:
+        except (ProtocolError, PeerError) as error:
             self._protocol.fail(error)
             raise
 
     def _abort_message(self, reason: BaseException) -> None:
         """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
-        self.fail(f"the application abandoned a message: {type(reason).__name__}")
+        self.fail(detail=f"the application abandoned a message: {type(reason).__name__}")
 
 
 class AsyncChannel(_AsyncChannelBase[Message]):
@@ -673,28 +678,29 @@ class AsyncChannel(_AsyncChannelBase[Message]):
         return message
 
 
-class AsyncStreamingChannel(_AsyncChannelBase[Fragment]):
+class AsyncStreamingChannel(_AsyncChannelBase[Piece]):
     """One Framewire session over an asyncio stream connection, receiving each message
-    in pieces as its frames arrive (``recv_fragment()``): for messages too large to hold
+    in pieces as its frames arrive (``recv_piece()``): for messages too large to hold
     whole (FW-LIM-5). Everything else is as on an ``AsyncChannel``.
 
     Created by ``open_connection(..., streaming=True)`` and
     ``start_server(..., streaming=True)``.
     """
 
-    async def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+    async def recv_piece(self, timeout: float | None = None) -> Piece | None:
         """The next piece of a data message (see
-        ``framewire.sync.StreamingChannel.recv_fragment``)."""
-        for fragment in self._pending:
-            return fragment
+        ``framewire.sync.StreamingChannel.recv_piece``)."""
+        for piece in self._pending:
+            return piece
         self._pending = iter(await self._next_batch(timeout))
-        for fragment in self._pending:
-            return fragment
+        for piece in self._pending:
+            return piece
         return None
 
 
-class AsyncOutgoingMessage:
-    """A data message of unknown size, sent as it is produced (see sync.OutgoingMessage).
+class AsyncChannelMessageWriter:
+    """A data message of unknown size, sent in pieces as it is produced (see
+    sync.ChannelMessageWriter).
 
     ``async with`` ends the message on exit; an exception inside the block fails the
     connection with ``internal-error`` (FW-ERR-6), since half a message cannot be undone.
@@ -710,13 +716,13 @@ class AsyncOutgoingMessage:
         self._write = write
         self._end = end
 
-    async def write(self, chunk: bytes) -> None:
-        """Append ``chunk`` to the message."""
-        await self._send(self._write, chunk)
+    async def write(self, piece: bytes) -> None:
+        """Append ``piece`` to the message."""
+        await self._send(self._write, piece)
 
-    async def end(self, chunk: bytes = b"") -> None:
+    async def end(self, piece: bytes = b"") -> None:
         """Append the last bytes and end the message."""
-        await self._send(self._end, chunk)
+        await self._send(self._end, piece)
 
     async def _send(self, method: Callable[[bytes], None], chunk: bytes) -> None:
         channel = self._channel
@@ -752,12 +758,12 @@ def _protocol_factory(
     """The loop's protocol factory: each protocol gets its channel, handed to ``made``
     once the connection is made (its peer's address known). The options are checked
     now, before any socket exists."""
-    streaming = issubclass(data_type, Fragment)
+    streaming = issubclass(data_type, Piece)
     options = checked_options(options, streaming=streaming)
     deadlines = deadlines if deadlines is not None else Deadlines()
 
     def make() -> _FramewireProtocol[DataEvent]:
-        session = Session(options, assemble=not streaming)
+        session = Session(options, streaming=streaming)
         protocol = _FramewireProtocol(session, deadlines, data_type)
         protocol.on_connection = functools.partial(made, new_channel(protocol))
         return protocol
@@ -816,7 +822,7 @@ async def open_connection(
         return await _open(
             address,
             AsyncStreamingChannel,
-            Fragment,
+            Piece,
             options=options,
             deadlines=deadlines,
             ssl=ssl,
@@ -884,7 +890,7 @@ def _over_tls(
     server_side: bool,
     server_hostname: str | None = None,
 ) -> Callable[[], asyncio.BufferedProtocol]:
-    """A protocol factory whose protocols run under our TLS layer (see framewire._tls_aio)."""
+    """A protocol factory whose protocols run under our TLS layer (see framewire._io.tls_aio)."""
 
     def make_secure() -> asyncio.BufferedProtocol:
         layer = TlsLayer(context, server_side=server_side, server_hostname=server_hostname)
@@ -946,8 +952,8 @@ class AsyncServer:
     """A Framewire server on the running loop: one task per connection.
 
     A failure in one connection ends that connection only; it is logged (one line per
-    connection event, ``framewire._connlog``), counted in ``error_counts`` and, if among
-    the last few, kept in ``errors`` (see ``framewire._transport.ConnectionFailures``).
+    connection event, ``framewire._io.connlog``), counted in ``error_counts`` and, if among
+    the last few, kept in ``errors`` (see ``framewire._io.transport.ConnectionFailures``).
     """
 
     def __init__(self, handler: AsyncHandler | AsyncStreamingHandler, *, trim_heap: bool) -> None:
@@ -980,7 +986,7 @@ class AsyncServer:
     # Our own accept loop rather than the loop's create_server(): after EMFILE, asyncio's
     # goes on calling accept() once per backlog slot on each wake-up, logging each failure
     # with its traceback and adding a retry timer each time (thousands of both with a
-    # large backlog). See framewire._listen.
+    # large backlog). See framewire._io.listen.
 
     def _listen(self, listener: socket.socket, factory: Callable[[], asyncio.BaseProtocol]) -> None:
         listener.setblocking(False)
@@ -1167,7 +1173,7 @@ async def start_server(
     check_options("start_server", options)
     server = AsyncServer(handler, trim_heap=trim_heap)
     plain: Callable[[], asyncio.BufferedProtocol] = (
-        _protocol_factory(AsyncStreamingChannel, Fragment, options, deadlines, server._connection)
+        _protocol_factory(AsyncStreamingChannel, Piece, options, deadlines, server._connection)
         if streaming
         else _protocol_factory(AsyncChannel, Message, options, deadlines, server._connection)
     )

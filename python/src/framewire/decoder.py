@@ -8,7 +8,7 @@ API summary (h11 style; `framewire` exports `Decoder`):
     n = sock.recv_into(view)
     decoder.buffer_updated(n)
     decoder.feed_eof()  # the input ended
-    event = decoder.next_event()  # Message | Fragment | FrameDropped | NEED_DATA | END
+    event = decoder.next_event()  # Message | Piece | FrameDropped | NEED_DATA | END
     for event in decoder.events():
         ...  # every event available now
 
@@ -29,9 +29,9 @@ frame, no copy); every other frame, and any frame that fails a check, goes throu
 general path, which reports the error.
 
 The decoder is glue, as h11's connection is: the bytes wait in a `ReceiveBuffer` (whose
-memory follows the traffic: none while idle, see `framewire._receive_buffer`), one reader
-per framing checks the frames (`framewire._readers`), and a `MessageAssembler` applies the
-message rules (`framewire._assembler`). Memory: each received byte is copied into the
+memory follows the traffic: none while idle, see `framewire._codec.receive_buffer`), one reader
+per framing checks the frames (`framewire._codec.readers`), and a `MessageAssembler` applies the
+message rules (`framewire._codec.assembler`). Memory: each received byte is copied into the
 buffer once, and a payload once more, into the `bytes` of its event (a large payload is
 received in place). Limits are checked from the header before any payload is buffered
 (FW-LEN-4, FW-LIM-3). In delimited framing at most `Limits.encoded_frame_bound` encoded
@@ -44,18 +44,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from framewire import _schema
-from framewire._assembler import MessageAssembler
-from framewire._readers import READERS, DelimitedReader
-from framewire._receive_buffer import ReceiveBuffer
-from framewire._typing import BytesLike
-from framewire.errors import LocalProtocolError, RemoteProtocolError
-from framewire.events import NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message, Sentinel
-from framewire.framing import Admission, Framing, Limits
+from framewire._codec import schema
+from framewire._codec.assembler import MessageAssembler
+from framewire._codec.bytes_like import BytesLike
+from framewire._codec.checks import Admission
+from framewire._codec.readers import READERS, DelimitedReader
+from framewire._codec.receive_buffer import ReceiveBuffer
+from framewire.errors import RemoteProtocolError, UsageError
+from framewire.events import NEED_DATA, DecoderEvent, FrameDropped, Message, Piece, Sentinel
+from framewire.framing import Framing, Limits
 
 __all__ = ["Decoder", "DecoderEvent"]
 
-_FIRST_DATA_TYPE = _schema.FIRST_APPLICATION_TYPE
+_FIRST_DATA_TYPE = schema.FIRST_APPLICATION_TYPE
 
 
 class Decoder:
@@ -77,7 +78,7 @@ class Decoder:
         self._reader = READERS[framing](self._buffer, self.limits, self._assembler, recover=recover)
         if hunting:
             if not isinstance(self._reader, DelimitedReader):
-                raise LocalProtocolError("hunting (FW-DLM-8) exists only in delimited framing")
+                raise UsageError("hunting (FW-DLM-8) exists only in delimited framing")
             self._reader.hunt()
         self._waiting = False
         """next_event() returned NEED_DATA and no input or state change came since."""
@@ -85,7 +86,7 @@ class Decoder:
 
     @property
     def assemble(self) -> bool:
-        """Whether data messages are assembled (else streamed as Fragments, FW-MSG-15)."""
+        """Whether data messages are assembled (else streamed as Pieces, FW-MSG-15)."""
         return self._assembler.assemble
 
     # --- input ---------------------------------------------------------------------------
@@ -171,7 +172,7 @@ class Decoder:
             self._buffer.settle()
         return event
 
-    def next_events(self) -> list[Message | Fragment | FrameDropped]:
+    def next_events(self) -> list[Message | Piece | FrameDropped]:
         """Every event available now, in order, as one list (the batched fast path).
 
         The list may be empty: then next_event() tells why (NEED_DATA, END, or the error).
@@ -179,7 +180,7 @@ class Decoder:
         before it are never lost. A control message ends the list, so that a session acts
         on it before anything after it is decoded.
         """
-        batch: list[Message | Fragment | FrameDropped] = []
+        batch: list[Message | Piece | FrameDropped] = []
         reader = self._reader
         while True:
             if reader.fast and not self._waiting:
@@ -196,7 +197,7 @@ class Decoder:
             if type(event) is Message and event.type < _FIRST_DATA_TYPE:
                 return batch
 
-    def events(self) -> Iterator[Message | Fragment | FrameDropped]:
+    def events(self) -> Iterator[Message | Piece | FrameDropped]:
         """Every event available now (stops at NEED_DATA or END; raises at a fatal error)."""
         while True:
             event = self.next_event()
@@ -218,4 +219,4 @@ class Decoder:
         if self._failure is not None:
             raise self._failure
         if self._reader.eof:
-            raise LocalProtocolError("the input has already ended (feed_eof was called)")
+            raise UsageError("the input has already ended (feed_eof was called)")

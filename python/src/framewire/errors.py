@@ -7,23 +7,25 @@ API summary:
   codec drops) and `sends_error_frame` (the "ERROR frame" column). `ErrorCode.from_name()`
   looks a code up by its wire name.
 - `FramewireError` -- base of everything this package raises on purpose.
-- `ProtocolError` -- the protocol broke, on either side: the base of the next two, so one
-  `except ProtocolError` catches both.
-- `RemoteProtocolError(code, detail, ...)` -- a failure with a registry code: the peer (or
-  the input) broke the spec, or, for `internal-error` only, this side gave up (FW-ERR-6).
-  Carries `.code`, `.name`, `.statement`, `.detail`, `.recoverable`; one class for every
-  code, so its `.code` tells the faults apart.
-- `LocalProtocolError` -- the application misused the API; never sent on the wire (FW-ERR-7).
+- `ProtocolError(code, detail, ...)` -- a failure the registry names, on either side:
+  `.code`, `.name`, `.statement`, `.detail`, `.recoverable`, `.sends_error_frame`. The base
+  of the next two, so one `except ProtocolError` catches both and `.code` tells them apart.
+- `RemoteProtocolError` -- the peer (or the input) broke the spec (FW-ERR-7).
+- `LocalFailureError` -- this side failed the connection: a deadline of ours expired
+  (`timeout`) or the application or implementation gave up (`internal-error`, FW-ERR-6,
+  `fail()`). The peer is told with an ERROR frame.
+- `UsageError` -- the application misused the API; never sent on the wire (FW-ERR-7).
 - `PeerError` -- the peer sent an ERROR frame (FW-ERR-3): `.code` (int), `.name` (None when
   the code is not in our registry, FW-ERR-4), `.reason`.
-- `TransportError` -- the connection broke below Framewire (FW-SES-5).
+- `TransportError` -- the connection broke below Framewire (FW-SES-5), or ended under a
+  call that still needed the peer.
 """
 
 from __future__ import annotations
 
 import enum
 
-from framewire._peertext import escape_peer_text
+from framewire._codec.peertext import escape_peer_text
 
 
 class Recovery(enum.Enum):
@@ -190,26 +192,30 @@ _BY_NAME: dict[str, ErrorCode] = {code.wire_name: code for code in ErrorCode}
 _BY_NUMBER: dict[int, ErrorCode] = {int(code): code for code in ErrorCode}
 
 
+def check_fail_code(code: object) -> None:
+    """Refuse anything but an `ErrorCode` as the first argument of a ``fail()``.
+
+    The channels' ``fail()`` once took the detail first; such a call would otherwise send
+    its text where the code goes, or fail far from the mistake.
+    """
+    if not isinstance(code, ErrorCode):
+        raise TypeError(
+            f"fail(code, detail) takes an ErrorCode first, not {type(code).__name__} "
+            f"{code!r}; pass the text as detail=..."
+        )
+
+
 class FramewireError(Exception):
     """Base class of every exception that Framewire raises on purpose."""
 
 
 class ProtocolError(FramewireError):
-    """The protocol broke, on either side: one name to catch for both.
+    """A failure the error registry names, on either side: `.code`, `.name`, `.statement`,
+    `.detail`.
 
-    `RemoteProtocolError` is a failure with a registry code (almost always the peer's
-    fault); `LocalProtocolError` is the application's misuse of the API. Like any
-    exception, `ProtocolError("text")` can be raised directly.
-    """
-
-
-class RemoteProtocolError(ProtocolError):
-    """A failure the error registry names: `.code`, `.name`, `.statement`, `.detail`.
-
-    Every registry code but `internal-error` is the peer's fault (FW-ERR-7); a session
-    raises `internal-error` only when this side gives up on its own (FW-ERR-6, `fail()`).
-    One class serves every code: the code is data, so `error.code is
-    ErrorCode.CHECKSUM_MISMATCH` picks out one fault.
+    Never raised itself: a `RemoteProtocolError` is the peer's fault, a `LocalFailureError`
+    this side's decision. Catch this base to handle both by registry code (`error.code
+    is ErrorCode.TIMEOUT`); the code is data, so one class per side serves every code.
 
     `recoverable` is true only for errors a delimited codec reports and then goes on
     decoding after (FW-DLM-6); every other one is final for its decoder or session.
@@ -244,6 +250,28 @@ class RemoteProtocolError(ProtocolError):
         return truncate_reason(f"{self.statement}: {self.detail}")
 
 
+class RemoteProtocolError(ProtocolError):
+    """The peer broke the spec: its bytes (or, for a codec, the input) are not Framewire.
+
+    Every registry code can be one, except `internal-error`, which names a failure of the
+    side that sends it (FW-ERR-6, FW-ERR-7). A session tells the peer with an ERROR frame
+    when `sends_error_frame` says so.
+    """
+
+
+class LocalFailureError(ProtocolError):
+    """This side failed the connection, and told the peer with an ERROR frame when the
+    stream could still carry one (`sends_error_frame`).
+
+    A deadline of ours expired (`timeout`: FW-LIM-6, FW-LIM-8, FW-PNG-4; the peer may be
+    slow or the path gone, which our clock cannot tell apart), or the application or the
+    implementation gave up (`internal-error`, FW-ERR-6: ``fail()``, a block that raised,
+    an abandoned streamed message). ``fail(code=...)`` may name another code when the
+    registry's meaning fits; it is still our decision, so still this class. Not a
+    `UsageError` (the spec's "local error"), which is never sent on the wire.
+    """
+
+
 def truncate_reason(text: str) -> str:
     """Cut `text` to at most 254 UTF-8 bytes without splitting a character (FW-ERR-2)."""
     return text.encode("utf-8")[:MAX_REASON_BYTES].decode("utf-8", errors="ignore")
@@ -253,8 +281,11 @@ MAX_REASON_BYTES = 254
 """Longest ERROR reason, so that an ERROR fits the smallest MAX_FRAME_SIZE (FW-ERR-2)."""
 
 
-class LocalProtocolError(ProtocolError):
-    """The application misused the API (FW-ERR-7, FW-CLS-6). Never sent on the wire."""
+class UsageError(FramewireError):
+    """The application misused the API (FW-ERR-7, FW-CLS-6): a call the state or the
+    arguments do not allow, such as a send after its own half-close or before the peer's
+    HELLO. Never sent on the wire; a usable connection stays usable. (A call on a failed
+    connection raises the failure itself, whoever caused it: FW-SES-4.)"""
 
 
 class PeerError(FramewireError):
@@ -276,7 +307,13 @@ class PeerError(FramewireError):
 
 
 class TransportError(FramewireError, ConnectionError):
-    """The connection broke below Framewire: a reset or broken pipe (FW-SES-5).
+    """The connection broke below Framewire: a reset or broken pipe (FW-SES-5); or it
+    ended under a call that still needed the peer (its PONG), by the peer's clean end.
+
+    That end is no fault of the peer's, so no `ProtocolError`, nor the application's, so
+    no `UsageError`: for the call the connection is gone, as after a reset, and nothing
+    it waits for can arrive. The channel is not failed by it: what the peer sent before
+    is still received, and ``close()`` ends it cleanly.
 
     A ``ConnectionError`` too, so code that catches socket failures catches it; ``errno``
     is the socket error's number when one caused it (``errno.ECONNREFUSED``, ...), else

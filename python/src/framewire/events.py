@@ -7,8 +7,9 @@ Codec events (`framewire.Decoder.next_event()`):
 - `Message(type, payload, flags=0)` -- a complete message; `flags` are its application
   flags 0..15 (never C, M or N, FW-FLG-3). Control frames come out of a bare codec as
   Messages of types 1..4; a `Session` turns them into the session events below.
-- `Fragment(type, flags, payload, first, last)` -- one frame's share of a data message when
-  the decoder streams (`assemble=False`, FW-MSG-15).
+- `Piece(type, flags, payload, first, last)` -- one frame's share of a data message when
+  the decoder does not assemble (`Decoder(assemble=False)`, `Session(streaming=True)`,
+  FW-MSG-15).
 - `FrameDropped(error, message_dropped)` -- a recoverable error in delimited codec mode
   (FW-DLM-6); `message_dropped` tells a streaming consumer that the message it was receiving
   will never complete (FW-MSG-13, FW-MSG-14).
@@ -25,7 +26,7 @@ Session events (`framewire.Session.next_event()`):
 Plus two sentinels: `NEED_DATA` (feed more bytes) and `END` (clean end of input).
 
 Every event derives from `Event`: two events of different kinds never compare equal,
-none equals a plain tuple, and none is falsy. `Message` and `Fragment`, made once per
+none equals a plain tuple, and none is falsy. `Message` and `Piece`, made once per
 message on the receive path, are tuple types built with `tuple.__new__`; every other event
 is a frozen, slotted dataclass. Why: see the comment above `Message`.
 """
@@ -45,7 +46,7 @@ class Event:
     __slots__ = ()
 
 
-# Message and Fragment are tuple types, not dataclasses: the readers build one per message
+# Message and Piece are tuple types, not dataclasses: the readers build one per message
 # with `tuple.__new__`, which costs a fraction of a frozen dataclass's `__init__`
 # (python/benchmarks/event_types.py; figures in python/benchmarks/RESULTS.md, "Event
 # types"). These two functions keep the event discipline: equal only to the same type.
@@ -126,7 +127,7 @@ def _payload_bytes(payload: object) -> bytes:
         ) from None
 
 
-class _FragmentFields(NamedTuple):
+class _PieceFields(NamedTuple):
     type: int
     flags: int
     payload: bytes
@@ -134,11 +135,11 @@ class _FragmentFields(NamedTuple):
     last: bool
 
 
-class Fragment(_FragmentFields, Event):
+class Piece(_PieceFields, Event):
     """One frame's piece of a data message, delivered as it arrives (FW-MSG-15).
 
     `first` is true on the start frame, `last` on the frame that ends the message; a
-    single-frame message gives one Fragment with both set.
+    single-frame message gives one Piece with both set.
     """
 
     __slots__ = ()
@@ -148,7 +149,7 @@ class Fragment(_FragmentFields, Event):
 
     def __repr__(self) -> str:
         return (
-            f"Fragment(type={self.type}, flags={self.flags}, "
+            f"Piece(type={self.type}, flags={self.flags}, "
             f"payload={_payload_repr(self.payload)}, first={self.first}, last={self.last})"
         )
 
@@ -202,5 +203,5 @@ NEED_DATA = Sentinel.NEED_DATA
 END = Sentinel.END
 """next_event() after a clean end of input: nothing will ever come again."""
 
-DecoderEvent = Message | Fragment | FrameDropped | Sentinel
+DecoderEvent = Message | Piece | FrameDropped | Sentinel
 """What Decoder.next_event() returns."""

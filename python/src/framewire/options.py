@@ -10,15 +10,15 @@ API summary:
 One object instead of the same three keywords on every constructor and entry point, so a
 program states its choice once and passes it along. Timing is the transports' business
 and has its own object, ``framewire.deadlines.Deadlines``; whether received messages
-are assembled or streamed is the channel's type (``streaming=True`` on the entry points,
-``assemble=False`` on a ``Session``), since it changes which methods receive.
+are assembled or streamed is the channel's type (``streaming=True`` on the entry points
+and on a ``Session``), since it changes which methods receive.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from framewire import _schema
+from framewire._codec import schema
 from framewire.framing import Framing, Limits
 
 __all__ = ["Options"]
@@ -74,8 +74,8 @@ class Options:
                 raise TypeError(
                     f"Options.send_frame_size must be an int, not {type(size).__name__}"
                 )
-            if not 1 <= size <= _schema.MAX_FRAME_SIZE.maximum:
+            if not 1 <= size <= schema.MAX_FRAME_SIZE.maximum:
                 raise ValueError(
                     f"Options.send_frame_size {size} is out of range: "
-                    f"1 to {_schema.MAX_FRAME_SIZE.maximum}"
+                    f"1 to {schema.MAX_FRAME_SIZE.maximum}"
                 )

@@ -44,12 +44,12 @@ from typing import Self, cast
 
 import serial
 
-from framewire._arguments import serial_call
-from framewire._lifecycle import Lifecycle, Phase
-from framewire._transport import PeerState, next_batch
+from framewire._io.arguments import serial_call
+from framewire._io.lifecycle import Lifecycle, Phase
+from framewire._io.transport import PeerState, next_batch
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import FramewireError, LocalProtocolError, TransportError
+from framewire.errors import FramewireError, TransportError, UsageError
 from framewire.events import END, NEED_DATA, FrameDropped, Message
 from framewire.framing import Framing
 from framewire.options import Options
@@ -88,7 +88,7 @@ class SerialLink:
         if hunting is None:
             hunting = framing is Framing.DELIMITED and not session
         if session and hunting:
-            raise LocalProtocolError("hunting (FW-DLM-8) is for the codec profile only")
+            raise UsageError("hunting (FW-DLM-8) is for the codec profile only")
         self._session: Session | None = None
         self._life = Lifecycle()
         self._decoder: Decoder | None = None
@@ -160,7 +160,7 @@ class SerialLink:
     def handshake(self, timeout: float | None = None) -> None:
         """Session profile: wait for the peer's HELLO (TimeoutError when ``timeout`` ends)."""
         if self._session is None:
-            raise LocalProtocolError("the codec profile has no handshake (session=False)")
+            raise UsageError("the codec profile has no handshake (session=False)")
         deadline = None if timeout is None else time.monotonic() + timeout
         while self._peer.hello is None:
             if self._finished:
@@ -274,7 +274,7 @@ class SerialLink:
 
     def _write(self, data: bytes) -> None:
         """Write ``data`` whole. A port that failed a write is lost: every later write
-        raises the same ``TransportError`` (framewire._lifecycle)."""
+        raises the same ``TransportError`` (framewire._io.lifecycle)."""
         self._life.check()
         if not data:
             return
@@ -296,7 +296,7 @@ class SerialLink:
             return
         try:
             if self._session is not None and not self._session.sending_done:
-                self._session.close()
+                self._session.close_write()
                 with contextlib.suppress(TransportError):
                     self._write(self._session.data_to_send())
         finally:

@@ -6,21 +6,22 @@ API summary (h11 style):
     sock.sendall(session.data_to_send())  # our preface + HELLO, queued at creation
     session.receive_data(data)  # or get_buffer(n) / buffer_updated(n)
     session.receive_eof()
-    event = session.next_event()  # Message | Fragment | PeerHello | PingReceived |
+    event = session.next_event()  # Message | Piece | PeerHello | PingReceived |
     # PongReceived | PeerClosed | NEED_DATA | END
     events = session.next_events()  # all available now, batched; [] -> ask next_event()
     session.send(Message(0x40, b"..."))  # after the peer's HELLO (FW-SES-2)
     writer = session.start_message(0x40)  # streaming: writer.write(b), writer.end()
     data = session.ping()  # the 8 bytes its PONG will carry
-    session.close()  # we are done: flush, then shutdown(SHUT_WR)
+    session.close_write()  # we are done: flush, then shutdown(SHUT_WR)
     session.fail(ErrorCode.TIMEOUT, "...")  # queue ERROR 304 and raise it
     sock.sendall(session.data_to_send())  # after every call that may queue bytes
 
 Errors: `next_event()` raises `RemoteProtocolError` for a fault of the peer, after queueing an
-ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR.
-The session is then FAILED for good: every later `next_event()` raises the same exception
-(FW-SES-4), and sending raises `LocalProtocolError` chained to it (FW-CLS-6). Misuse of the
-API (sending before the peer's HELLO or after close) raises `LocalProtocolError`.
+ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR;
+`fail()` raises `LocalFailureError`, our own decision. The session is then FAILED for good:
+every later `next_event()`, send, `ping()` or `close()` raises the same exception (FW-SES-4,
+FW-CLS-6), whoever caused it. Misuse of the API (sending before the peer's HELLO or after
+close) raises `UsageError`.
 
 For deadlines (which belong to the transport, FW-LIM-6) the session tells what is pending:
 `handshake_done`, `frame_in_progress` (part of a frame or of the preface has arrived) and
@@ -33,35 +34,38 @@ import enum
 from dataclasses import dataclass
 from typing import cast
 
-from framewire import _schema
-from framewire._control import control_fault, hello_limits
-from framewire._diagnosis import explain_early_end, explain_preface, explain_silence
-from framewire._typing import BytesLike
-from framewire._units import binary_size
+from framewire._codec import schema
+from framewire._codec.bytes_like import BytesLike
+from framewire._codec.checks import Fault
+from framewire._codec.control import control_fault, hello_limits
+from framewire._codec.diagnosis import explain_early_end, explain_preface, explain_silence
+from framewire._codec.units import binary_size
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder, MessageWriter
 from framewire.errors import (
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
+    ProtocolError,
     RemoteProtocolError,
+    UsageError,
+    check_fail_code,
 )
 from framewire.events import (
     END,
     NEED_DATA,
-    Fragment,
     Message,
     PeerClosed,
     PeerHello,
+    Piece,
     PingReceived,
     PongReceived,
     Sentinel,
 )
-from framewire.framing import Fault
 from framewire.options import Options
 
-SessionEvent = Message | Fragment | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
+SessionEvent = Message | Piece | PeerHello | PingReceived | PongReceived | PeerClosed | Sentinel
 """What Session.next_event() returns."""
 
 
@@ -114,10 +118,10 @@ What a transition does beside the move (answer a PING, queue our ERROR, ...) is 
 method that makes it."""
 
 _FRAME_INPUTS = {
-    _SessionInput.HELLO: _schema.TYPE_HELLO,
-    _SessionInput.ERROR: _schema.TYPE_ERROR,
-    _SessionInput.PING: _schema.TYPE_PING,
-    _SessionInput.PONG: _schema.TYPE_PONG,
+    _SessionInput.HELLO: schema.TYPE_HELLO,
+    _SessionInput.ERROR: schema.TYPE_ERROR,
+    _SessionInput.PING: schema.TYPE_PING,
+    _SessionInput.PONG: schema.TYPE_PONG,
 }
 """The inputs that are control frames, and their types."""
 
@@ -125,8 +129,8 @@ _FRAME_INPUTS = {
 @dataclass(frozen=True, slots=True)
 class _StateAdmission:
     """The "accepts" column of the state table (spec 6.8) for one state, as the decoder
-    applies it from each frame's header (`framewire.framing.Admission`): whether data frames are
-    accepted, and which control types."""
+    applies it from each frame's header (`framewire._codec.checks.Admission`): whether data
+    frames are accepted, and which control types."""
 
     data: bool
     control: frozenset[int]
@@ -138,7 +142,7 @@ class _StateAdmission:
         return cls((state, _SessionInput.DATA) in _TRANSITIONS, frozenset(control))
 
     def fault(self, frame_type: int) -> Fault | None:
-        if frame_type >= _schema.FIRST_APPLICATION_TYPE:
+        if frame_type >= schema.FIRST_APPLICATION_TYPE:
             if self.data:
                 return None
             return Fault(
@@ -148,8 +152,8 @@ class _StateAdmission:
             )
         if frame_type in self.control:
             return None
-        name = _schema.CONTROL_TYPE_NAMES[frame_type]
-        statement = "FW-HEL-1" if frame_type == _schema.TYPE_HELLO else "FW-SES-6"
+        name = schema.CONTROL_TYPE_NAMES[frame_type]
+        statement = "FW-HEL-1" if frame_type == schema.TYPE_HELLO else "FW-SES-6"
         return Fault(ErrorCode.UNEXPECTED_MESSAGE, statement, f"{name} not accepted now")
 
 
@@ -168,10 +172,11 @@ _DEFAULT_OPTIONS = Options()
 class Session:
     """One end of a Framewire session over a reliable byte stream (spec 6)."""
 
-    def __init__(self, options: Options | None = None, *, assemble: bool = True) -> None:
-        """``options`` (default ``Options()``): framing, limits, checksum. ``assemble``
-        False streams data messages as ``Fragment`` events (FW-MSG-15), for a receiver
-        that must not hold a whole message (required with no message limit, FW-LIM-5)."""
+    def __init__(self, options: Options | None = None, *, streaming: bool = False) -> None:
+        """``options`` (default ``Options()``): framing, limits, checksum. ``streaming``
+        True delivers data messages as ``Piece`` events (FW-MSG-15), for a receiver
+        that must not hold a whole message (required with no message limit, FW-LIM-5);
+        the channels' ``streaming=True`` is this."""
         options = options if options is not None else _DEFAULT_OPTIONS
         self.options = options
         """What this session was created with."""
@@ -181,16 +186,14 @@ class Session:
         self.limits = options.limits
         """Our receiver's limits, announced in our HELLO (``Options.limits``)."""
         self.state = SessionState.AWAIT_PREFACE
-        self.peer_hello: PeerHello | None = None
+        self.peer_limits: PeerHello | None = None
         """The peer's limits, once its HELLO has arrived."""
 
-        self._decoder = Decoder(framing, self.limits, assemble=assemble, recover=False)
+        self._decoder = Decoder(framing, self.limits, assemble=not streaming, recover=False)
         self._decoder.admit(_ADMISSIONS[SessionState.AWAIT_HELLO])
         # Until the peer's HELLO, we only send control frames, which always fit the
         # smallest frame size any peer may announce.
-        self._encoder = Encoder(
-            framing, checksum=options.checksum, max_frame_size=_schema.MIN_LIMIT
-        )
+        self._encoder = Encoder(framing, checksum=options.checksum, max_frame_size=schema.MIN_LIMIT)
         self._expected_preface = Encoder.preface(framing)
         self._preface_received = 0
         self._preface_scratch = bytearray()
@@ -210,7 +213,7 @@ class Session:
     @property
     def handshake_done(self) -> bool:
         """True once the peer's HELLO has arrived (the handshake deadline stops)."""
-        return self.peer_hello is not None
+        return self.peer_limits is not None
 
     @property
     def frame_in_progress(self) -> bool:
@@ -231,7 +234,7 @@ class Session:
     @property
     def receive_capacity(self) -> int:
         """Bytes of receive buffer allocated now: what this session costs in memory
-        beyond a constant (none while idle; see `framewire._receive_buffer`)."""
+        beyond a constant (none while idle; see `framewire._codec.receive_buffer`)."""
         return self._decoder.capacity + len(self._receive_scratch)
 
     @property
@@ -241,7 +244,7 @@ class Session:
 
     @property
     def sending_done(self) -> bool:
-        """True after close() or a failure: nothing more will be queued to send."""
+        """True after close_write() or a failure: nothing more will be queued to send."""
         return self._sending_done
 
     # --- receiving -----------------------------------------------------------------------
@@ -288,7 +291,8 @@ class Session:
         self._decoder.feed_eof()
 
     def next_event(self) -> SessionEvent:
-        """The next event, NEED_DATA or END; raises RemoteProtocolError or PeerError when failed."""
+        """The next event, NEED_DATA or END; raises the failure (RemoteProtocolError,
+        PeerError, or our own LocalFailureError) once failed."""
         if self._failure is not None:
             raise self._failure
         if self.state is SessionState.AWAIT_PREFACE and not self._check_preface():
@@ -300,7 +304,7 @@ class Session:
             except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             if type(event) is Message:
-                if event.type >= _schema.FIRST_APPLICATION_TYPE:
+                if event.type >= schema.FIRST_APPLICATION_TYPE:
                     return event  # the common case first: a data message
                 control_event = self._control(event)
                 if control_event is not None:
@@ -310,8 +314,8 @@ class Session:
             elif event is END:
                 return self._end_of_input()
             else:
-                # A Fragment: a session's decoder never recovers, so never FrameDropped.
-                return cast(Fragment, event)
+                # A Piece: a session's decoder never recovers, so never FrameDropped.
+                return cast(Piece, event)
 
     def next_events(self) -> list[SessionEvent]:
         """Every event available now, as one list (batched: far cheaper per message).
@@ -332,7 +336,7 @@ class Session:
             except RemoteProtocolError as error:
                 raise self._fail(self._as_session_error(error)) from None
             last = batch[-1] if batch else None
-            if type(last) is not Message or last.type >= _schema.FIRST_APPLICATION_TYPE:
+            if type(last) is not Message or last.type >= schema.FIRST_APPLICATION_TYPE:
                 return batch
             # The decoder ends a batch at a control message, so only the last can be one.
             batch.pop()
@@ -378,7 +382,7 @@ class Session:
         if fault is not None:
             # A malformed ERROR is still the peer failing the connection: nothing goes
             # back (FW-ERR-4). Any other malformed control frame gets our ERROR.
-            by_peer = frame_type == _schema.TYPE_ERROR
+            by_peer = frame_type == schema.TYPE_ERROR
             raise self._fail(
                 RemoteProtocolError(
                     ErrorCode.MALFORMED_CONTROL,
@@ -388,9 +392,9 @@ class Session:
                 ),
                 by_peer=by_peer,
             )
-        if frame_type == _schema.TYPE_HELLO:
+        if frame_type == schema.TYPE_HELLO:
             hello = hello_limits(payload)
-            self.peer_hello = hello
+            self.peer_limits = hello
             own = self.options.send_frame_size
             self._encoder = Encoder(
                 self.framing,
@@ -401,11 +405,11 @@ class Session:
             )
             self._move(_SessionInput.HELLO)
             return hello
-        if frame_type == _schema.TYPE_ERROR:
-            (code,) = _schema.ERROR_CODE_STRUCT.unpack_from(payload)
-            reason = payload[_schema.ERROR_CODE_SIZE :].decode("utf-8")
+        if frame_type == schema.TYPE_ERROR:
+            (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
+            reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8")
             raise self._fail(PeerError(code, reason), by_peer=True)  # FW-ERR-3
-        if frame_type == _schema.TYPE_PING:
+        if frame_type == schema.TYPE_PING:
             self._move(_SessionInput.PING)
             if not self._sending_done:  # FW-PNG-2: answer before any data not yet started
                 self._control_out.append(self._encoder.pong(payload))
@@ -461,20 +465,21 @@ class Session:
                 "e.g. send(Message(0x40, b'...'))"
             )
         hello = self._check_can_send()
-        if message.type < _schema.FIRST_APPLICATION_TYPE:
-            raise LocalProtocolError(
+        if message.type < schema.FIRST_APPLICATION_TYPE:
+            raise UsageError(
                 f"type 0x{message.type:02x} is not a data type; the session sends control "
-                "frames itself (ping(), close(), fail())"
+                "frames itself (ping(), close_write(), fail())"
             )
         _check_message_size(hello, len(message.payload))
         self._data_out.extend(self._encoder.encode_frames(message))
 
-    def start_message(self, frame_type: int, flags: int = 0) -> SessionMessageWriter:
-        """Start a data message of unknown size (FW-MSG-2); end it with the writer's end()."""
+    def start_message(self, message_type: int, flags: int = 0) -> SessionMessageWriter:
+        """Start a data message of unknown size, written in pieces (FW-MSG-2); end it with
+        the writer's end()."""
         self._check_can_send()
-        if frame_type < _schema.FIRST_APPLICATION_TYPE:
-            raise LocalProtocolError(f"type 0x{frame_type:02x} is not a data type")
-        self._writer = SessionMessageWriter(self, self._encoder.stream(frame_type, flags))
+        if message_type < schema.FIRST_APPLICATION_TYPE:
+            raise UsageError(f"type 0x{message_type:02x} is not a data type")
+        self._writer = SessionMessageWriter(self, self._encoder.start_message(message_type, flags))
         return self._writer
 
     def ping(self, data: bytes | None = None) -> bytes:
@@ -482,48 +487,49 @@ class Session:
         self._check_can_send()
         if data is None:
             self._pings_sent += 1
-            data = self._pings_sent.to_bytes(_schema.PING_SIZE, "big")
+            data = self._pings_sent.to_bytes(schema.PING_SIZE, "big")
         # In order with the application's data: only what the session owes (its preface,
         # HELLO and PONGs) jumps ahead, and survives the peer's ERROR (FW-PNG-6).
         self._data_out.append(self._encoder.ping(data))
         self._pings_outstanding.append(bytes(data))
         return bytes(data)
 
-    def close(self) -> None:
+    def close_write(self) -> None:
         """We have nothing more to send (FW-CLS-1): flush data_to_send(), then half-close.
 
-        Raises LocalProtocolError while a streamed message is unfinished (FW-CLS-1 asks to
-        finish it first) or after a failure.
+        The name is the channels' ``close_write()``, which calls it: the same half-close.
+
+        Raises UsageError while a streamed message is unfinished (FW-CLS-1 asks to
+        finish it first); after a failure, the failure (FW-SES-4).
         """
         if self._failure is not None:
-            raise LocalProtocolError("the connection has failed") from self._failure
+            raise self._failure
         if self._writer is not None:
-            raise LocalProtocolError("finish the streamed message before closing (FW-CLS-1)")
+            raise UsageError("finish the streamed message before closing (FW-CLS-1)")
         self._sending_done = True
 
     def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves (a deadline, FW-LIM-6; our own fault, FW-ERR-6).
 
-        Queues the ERROR frame when one is due and raises the resulting RemoteProtocolError
+        Queues the ERROR frame when one is due and raises the resulting LocalFailureError
         (or the error that failed the session before).
         """
+        check_fail_code(code)
         if self._failure is not None:
             raise self._failure
         detail = detail or code.wire_name
         if code is ErrorCode.TIMEOUT:
             detail += explain_silence(self._preface_received, self.handshake_done)
-        raise self._fail(RemoteProtocolError(code, detail))
+        raise self._fail(LocalFailureError(code, detail))
 
     def _check_can_send(self) -> PeerHello:
         if self._failure is not None:
-            raise LocalProtocolError(
-                f"the connection has failed ({self._failure}); nothing more is sent (FW-CLS-6)"
-            ) from self._failure
+            raise self._failure  # nothing more is sent (FW-SES-4, FW-CLS-6)
         if self._sending_done:
-            raise LocalProtocolError("already closed for sending (FW-CLS-6)")
-        if self.peer_hello is None:
-            raise LocalProtocolError("the peer's HELLO has not arrived yet (FW-SES-2)")
-        return self.peer_hello
+            raise UsageError("already closed for sending (FW-CLS-6)")
+        if self.peer_limits is None:
+            raise UsageError("the peer's HELLO has not arrived yet (FW-SES-2)")
+        return self.peer_limits
 
     # --- state -----------------------------------------------------------------------------
 
@@ -548,9 +554,7 @@ class Session:
         if by_peer:
             self._data_out.clear()
         elif (
-            isinstance(error, RemoteProtocolError)
-            and error.sends_error_frame
-            and not self._sending_done
+            isinstance(error, ProtocolError) and error.sends_error_frame and not self._sending_done
         ):
             self._data_out.append(self._encoder.error(error.code, error.error_frame_reason()))
         self._sending_done = True
@@ -565,19 +569,19 @@ class SessionMessageWriter:
         self._session = session
         self._writer = writer
 
-    def write(self, data: BytesLike) -> None:
+    def write(self, piece: BytesLike) -> None:
         """Queue bytes of the message (frames go out as they fill)."""
-        self._queue(data, last=False)
+        self._queue(piece, last=False)
 
-    def end(self, data: BytesLike = b"") -> None:
+    def end(self, piece: BytesLike = b"") -> None:
         """Queue the last bytes and end the message (its frame with M clear)."""
-        self._queue(data, last=True)
+        self._queue(piece, last=True)
 
     def _queue(self, data: BytesLike, *, last: bool) -> None:
         session = self._session
+        hello = session._check_can_send()  # first: after a failure, the failure
         if session._writer is not self:
-            raise LocalProtocolError("this message has ended, or the connection failed")
-        hello = session._check_can_send()
+            raise UsageError("this message has ended")
         _check_message_size(hello, self._writer.size + len(data))
         if last:
             session._data_out.append(self._writer.end(data))
@@ -589,7 +593,7 @@ class SessionMessageWriter:
 def _check_message_size(hello: PeerHello, size: int) -> None:
     """FW-HEL-5: never send a message larger than the peer's MAX_MESSAGE_SIZE."""
     if hello.max_message_size and size > hello.max_message_size:
-        raise LocalProtocolError(
+        raise UsageError(
             f"the peer announced MAX_MESSAGE_SIZE {hello.max_message_size}"
             f"{binary_size(hello.max_message_size)}; this message needs {size} bytes"
             f"{binary_size(size)} (FW-HEL-5)"

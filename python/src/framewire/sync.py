@@ -7,7 +7,7 @@ connection.
 
 This module only moves bytes and waits: every protocol decision is the session's, and
 every deadline and close decision comes from ``framewire.deadlines`` and
-``framewire._transport``, which the asyncio transport shares, so the two cannot disagree.
+``framewire._io.transport``, which the asyncio transport shares, so the two cannot disagree.
 Received bytes go straight into the decoder's buffer (``recv_into``, no intermediate copy).
 
 A ``timeout=`` of one call raises ``TimeoutError`` and leaves the connection usable
@@ -33,14 +33,14 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Literal, ParamSpec, Self, TypeVar, overload
 
-from framewire._arguments import check_options, client_call, server_call, with_connect_timeout
-from framewire._connlog import ConnectionLog
-from framewire._diagnosis import hint_plain_client
-from framewire._heap import HeapTrimmer
-from framewire._lifecycle import Ending, Lifecycle, Phase
-from framewire._listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
-from framewire._tls_sync import TlsSocket, tls_handshake
-from framewire._transport import (
+from framewire._codec.diagnosis import hint_plain_client
+from framewire._io.arguments import check_options, client_call, server_call, with_connect_timeout
+from framewire._io.connlog import ConnectionLog
+from framewire._io.heap import HeapTrimmer
+from framewire._io.lifecycle import Ending, Lifecycle, Phase
+from framewire._io.listen import DEFAULT_BACKLOG, AcceptBackoff, open_listener
+from framewire._io.tls_sync import TlsSocket, tls_handshake
+from framewire._io.transport import (
     APPLICATION_FAILED,
     SEND_CUT,
     SEND_NOT_STARTED,
@@ -55,17 +55,20 @@ from framewire.deadlines import DeadlineKind, Deadlines, DeadlineTracker
 from framewire.errors import (
     ErrorCode,
     FramewireError,
-    LocalProtocolError,
+    LocalFailureError,
     PeerError,
+    ProtocolError,
     RemoteProtocolError,
     TlsError,
+    TransportError,
+    check_fail_code,
 )
 from framewire.events import (
     END,
     NEED_DATA,
-    Fragment,
     Message,
     PeerHello,
+    Piece,
 )
 from framewire.framing import Framing
 from framewire.options import Options
@@ -74,8 +77,8 @@ from framewire.tls import SslOption, TlsLayer, prepare_context, resolve_server_h
 
 __all__ = [
     "Channel",
+    "ChannelMessageWriter",
     "Handler",
-    "OutgoingMessage",
     "Server",
     "StreamingChannel",
     "StreamingHandler",
@@ -125,11 +128,11 @@ class _ChannelBase(Generic[DataEvent]):
         *,
         deadlines: Deadlines | None = None,
     ) -> None:
-        streaming = issubclass(self._data_type, Fragment)
+        streaming = issubclass(self._data_type, Piece)
         options = checked_options(options, streaming=streaming)
         self._sock = sock
         self._deadlines = deadlines if deadlines is not None else Deadlines()
-        self._session = Session(options, assemble=not streaming)
+        self._session = Session(options, streaming=streaming)
         self._last_read_at = time.monotonic()
         self._tracker = DeadlineTracker(self._deadlines, self._last_read_at)
         self._current_timeout: float | None = -1.0  # forces the first settimeout()
@@ -182,7 +185,7 @@ class _ChannelBase(Generic[DataEvent]):
         ``timeout`` bounds the wait for the peer to take the message, as in the asyncio
         API: expired before any of it was written, ``TimeoutError``, the message is not
         sent and the connection is still usable; expired with part of it written (a
-        frame cut short), the connection fails with ``timeout`` (``RemoteProtocolError``).
+        frame cut short), the connection fails with ``timeout`` (``LocalFailureError``).
         The send deadline (``Deadlines.send``) bounds every wait as well: when it expires
         first, the connection fails with ``timeout``.
         """
@@ -190,11 +193,12 @@ class _ChannelBase(Generic[DataEvent]):
         self._call_session(self._session.send, message)
         self._flush(_deadline_after(timeout))
 
-    def send_stream(self, message_type: int, flags: int = 0) -> OutgoingMessage:
-        """Start a message whose size is not known yet; see ``OutgoingMessage``."""
+    def start_message(self, message_type: int, flags: int = 0) -> ChannelMessageWriter:
+        """Start a message whose size is not known yet, sent in pieces; see
+        ``ChannelMessageWriter``."""
         self._prepare_send(None)
         writer = self._call_session(self._session.start_message, message_type, flags)
-        return OutgoingMessage(self, writer)
+        return ChannelMessageWriter(self, writer)
 
     def ping(self, timeout: float | None = None) -> float:
         """Send a PING and wait for its PONG; return the round-trip time in seconds.
@@ -209,7 +213,7 @@ class _ChannelBase(Generic[DataEvent]):
         self._flush(call_deadline)
         self._receive_until(lambda: data in self._peer.pongs, call_deadline)
         if data not in self._peer.pongs:
-            raise LocalProtocolError("the peer closed before answering the PING")
+            raise TransportError("the peer closed before answering the PING")
         self._peer.pongs.remove(data)
         return time.monotonic() - started
 
@@ -217,7 +221,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Half-close: we send nothing more (FW-CLS-1); receiving goes on until ``None``."""
         if not self._life.can_send:
             return
-        self._call_session(self._session.close)
+        self._call_session(self._session.close_write)
         self._flush(None)
         self._half_close()
 
@@ -233,14 +237,15 @@ class _ChannelBase(Generic[DataEvent]):
             self.close_write()
         self._linger_and_close()
 
-    def fail(self, detail: str = "", code: ErrorCode = ErrorCode.INTERNAL_ERROR) -> None:
+    def fail(self, code: ErrorCode = ErrorCode.INTERNAL_ERROR, detail: str = "") -> None:
         """Fail the connection ourselves: send ERROR (``internal-error`` by default,
         FW-ERR-6), half-close, linger, close. Later calls raise the resulting error."""
+        check_fail_code(code)
         if not self._life.usable:
             return
         try:
             self._session.fail(code, detail)
-        except (RemoteProtocolError, PeerError) as error:
+        except (ProtocolError, PeerError) as error:
             self._fail(error)
 
     def __enter__(self) -> Self:
@@ -255,7 +260,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Close cleanly; or, when the block raised, fail with ``internal-error`` first: the
         application gave up, and the peer must not take that for a clean end (FW-ERR-6)."""
         if exc is not None:
-            self.fail(APPLICATION_FAILED)
+            self.fail(detail=APPLICATION_FAILED)
         self.close()
 
     # -- the receive loop -------------------------------------------------------------
@@ -268,7 +273,7 @@ class _ChannelBase(Generic[DataEvent]):
         while not done() and not peer.done:
             try:
                 batch = next_batch(session)
-            except (RemoteProtocolError, PeerError) as error:
+            except (ProtocolError, PeerError) as error:
                 raise self._fail(error) from None
             if batch is NEED_DATA:
                 self._receive_some(call_deadline)
@@ -342,7 +347,7 @@ class _ChannelBase(Generic[DataEvent]):
         """Fail the connection with ``timeout`` (FW-LIM-6) and return the error."""
         try:
             self._session.fail(ErrorCode.TIMEOUT, detail)
-        except RemoteProtocolError as error:
+        except LocalFailureError as error:
             return self._fail(error, stream_broken=stream_broken)
         raise AssertionError("Session.fail() must raise")  # pragma: no cover
 
@@ -409,13 +414,13 @@ class _ChannelBase(Generic[DataEvent]):
 
     def _abort_message(self, reason: BaseException) -> None:
         """A streamed message cannot be finished: fail with internal-error (FW-ERR-6)."""
-        self.fail(f"the application abandoned a message: {type(reason).__name__}")
+        self.fail(detail=f"the application abandoned a message: {type(reason).__name__}")
 
     def _call_session(self, method: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run a session operation; a failure of the session fails the connection."""
         try:
             return method(*args, **kwargs)
-        except (RemoteProtocolError, PeerError) as error:
+        except (ProtocolError, PeerError) as error:
             raise self._fail(error) from None
 
     # -- failure and close ------------------------------------------------------------
@@ -489,21 +494,21 @@ class Channel(_ChannelBase[Message]):
             yield message
 
 
-class StreamingChannel(_ChannelBase[Fragment]):
+class StreamingChannel(_ChannelBase[Piece]):
     """One Framewire session over a connected, blocking stream socket, receiving each
-    message in pieces as its frames arrive (``recv_fragment()``): for messages too large
+    message in pieces as its frames arrive (``recv_piece()``): for messages too large
     to hold whole (FW-LIM-5). Everything else is as on a ``Channel``.
 
     Made by ``connect(..., streaming=True)`` and ``serve(..., streaming=True)``; it is
     the one kind of channel that accepts ``Limits(max_message_size=0)``.
     """
 
-    _data_type = Fragment
+    _data_type = Piece
 
-    def recv_fragment(self, timeout: float | None = None) -> Fragment | None:
+    def recv_piece(self, timeout: float | None = None) -> Piece | None:
         """The next piece of a data message.
 
-        Each ``Fragment`` is one frame's payload after every check
+        Each ``Piece`` is one frame's payload after every check
         (FW-MSG-15): ``first``/``last`` tell where a message starts and ends, so a large
         message never has to be held whole (FW-LIM-5). ``None`` at the peer's clean end;
         an error that ends the message before its last piece is raised. ``timeout`` as
@@ -515,8 +520,8 @@ class StreamingChannel(_ChannelBase[Fragment]):
             return self._recv_data(timeout)
 
 
-class OutgoingMessage:
-    """A data message of unknown size, sent as it is produced (FW-MSG-1, FW-MSG-2).
+class ChannelMessageWriter:
+    """A data message of unknown size, sent in pieces as it is produced (FW-MSG-1, FW-MSG-2).
 
     Use it as a context manager: each ``write`` sends at once the frames it fills
     (of the peer's MAX_FRAME_SIZE), and leaving the block ends the message. An exception
@@ -529,13 +534,13 @@ class OutgoingMessage:
         self._channel = channel
         self._writer = writer
 
-    def write(self, chunk: bytes) -> None:
-        """Append ``chunk`` to the message."""
-        self._channel._send_via(self._writer.write, chunk)
+    def write(self, piece: bytes) -> None:
+        """Append ``piece`` to the message."""
+        self._channel._send_via(self._writer.write, piece)
 
-    def end(self, chunk: bytes = b"") -> None:
+    def end(self, piece: bytes = b"") -> None:
         """Append the last bytes and end the message (its last frame, with ``M`` clear)."""
-        self._channel._send_via(self._writer.end, chunk)
+        self._channel._send_via(self._writer.end, piece)
 
     def __enter__(self) -> Self:
         return self
@@ -699,7 +704,7 @@ class Server:
 
     A failure in one connection (a protocol error, a reset, an exception in the handler)
     ends that connection only; it is logged, counted in ``error_counts`` and, if among the
-    last few, kept in ``errors`` (see ``framewire._transport.ConnectionFailures``).
+    last few, kept in ``errors`` (see ``framewire._io.transport.ConnectionFailures``).
     """
 
     def __init__(

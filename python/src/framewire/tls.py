@@ -23,7 +23,7 @@ import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from framewire.errors import LocalProtocolError, TlsError, TlsTruncationError
+from framewire.errors import TlsError, TlsTruncationError, UsageError
 
 if TYPE_CHECKING:
     from framewire.addresses import Address
@@ -94,12 +94,12 @@ def prepare_context(option: SslOption, *, server_side: bool) -> ssl.SSLContext |
         return None
     if option is True:
         if server_side:
-            raise LocalProtocolError("a TLS server needs an ssl.SSLContext with its certificate")
+            raise UsageError("a TLS server needs an ssl.SSLContext with its certificate")
         option = client_context()
     if not isinstance(option, ssl.SSLContext):
-        raise LocalProtocolError(f"ssl= takes an ssl.SSLContext, not {type(option).__name__}")
+        raise UsageError(f"ssl= takes an ssl.SSLContext, not {type(option).__name__}")
     if option.minimum_version in _TOO_OLD:
-        raise LocalProtocolError(
+        raise UsageError(
             f"the context allows {option.minimum_version.name}; Framewire over TLS needs "
             "TLS 1.2 or later (FW-TLS-1)"
         )
@@ -117,7 +117,7 @@ def resolve_server_hostname(
         return server_hostname
     if isinstance(address, str):
         if context.check_hostname:
-            raise LocalProtocolError("TLS over a Unix socket needs server_hostname=")
+            raise UsageError("TLS over a Unix socket needs server_hostname=")
         return None
     return address[0]
 

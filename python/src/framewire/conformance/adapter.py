@@ -20,15 +20,15 @@ from typing import IO, Any
 from framewire import __version__
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import LocalProtocolError, PeerError, RemoteProtocolError
+from framewire.errors import PeerError, ProtocolError, RemoteProtocolError
 from framewire.events import (
     END,
     NEED_DATA,
-    Fragment,
     FrameDropped,
     Message,
     PeerClosed,
     PeerHello,
+    Piece,
     PingReceived,
 )
 from framewire.framing import Framing, Limits
@@ -269,7 +269,7 @@ def _record(event: object, events: list[dict[str, Any]]) -> None:
     """One decoder event as the adapter protocol writes it."""
     if isinstance(event, FrameDropped):
         events.append({"error": error_json(event.error)})
-    elif isinstance(event, Fragment):
+    elif isinstance(event, Piece):
         piece = message_json(Message(event.type, event.payload, event.flags))
         events.append({"piece": {**piece, "first": event.first, "last": event.last}})
     elif isinstance(event, Message):
@@ -309,7 +309,7 @@ class _Application:
             for message in self.to_send:
                 try:
                     self.session.send(message)
-                except LocalProtocolError:
+                except (ProtocolError, PeerError):
                     break  # refused: the session has failed (FW-CNF-36)
         return None
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from framewire import addresses
-from framewire._tls_sync import TlsSocket, tls_handshake
+from framewire._io.tls_sync import TlsSocket, tls_handshake
 from framewire.addresses import Address
 from framewire.conformance import judge, wire
 from framewire.conformance.results import CaseResult, DeliveryResult, KnownFailures, Outcome

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 
-from framewire.errors import FramewireError, LocalProtocolError, TransportError
+from framewire.errors import FramewireError, TransportError, UsageError
 
 __all__ = ["Ending", "Lifecycle", "Phase"]
 
@@ -74,7 +74,7 @@ class Lifecycle:
         if self.failure is not None:
             raise self.failure  # FW-SES-4
         if self.phase in (Phase.LINGERING, Phase.CLOSED):
-            raise LocalProtocolError("the channel is closed")
+            raise UsageError("the channel is closed")
 
     def fail(self, error: FramewireError, *, stream_broken: bool = False) -> Ending | None:
         """Record ``error`` as the failure, if it is the first; say how to end the

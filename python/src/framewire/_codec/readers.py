@@ -2,13 +2,13 @@
 
 `READERS` maps each `Framing` to its reader class, as h11 chooses a body reader from a
 table: adding a framing is adding a reader and a row. Both readers run the frame checks
-in the order of FW-HDR-6/7/8, apply the session's admission rule (`framewire.framing.Admission`)
-and hand data frames to the shared `MessageAssembler`.
+in the order of FW-HDR-6/7/8, apply the session's admission rule
+(`framewire._codec.checks.Admission`) and hand data frames to the shared `MessageAssembler`.
 
 - `LengthPrefixedReader` (spec 4.1) decides every check but the checksum from the 9
   header bytes, before the payload is buffered (FW-LEN-4, FW-LIM-3). Its fast paths for
   single-frame data messages, the common case on a busy connection, live apart in
-  `framewire._fast_readers`, under the rule stated there; the reader asks them first and
+  `framewire._codec.fast_readers`, under the rule stated there; the reader asks them first and
   takes over wherever they stop.
 - `DelimitedReader` (spec 4.2) finds each 0x00, COBS-decodes the frame and checks it
   whole (FW-HDR-8); it never buffers more than FW-DLM-4's bound of one encoded frame and,
@@ -20,21 +20,22 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from framewire import _schema
-from framewire._assembler import MessageAssembler
-from framewire._checksum import crc32c
-from framewire._cobs_codec import CobsDecodeError, cobs_decode
-from framewire._fast_readers import FastPaths
-from framewire._receive_buffer import ReceiveBuffer
-from framewire._typing import BytesLike
+from framewire._codec import schema
+from framewire._codec.assembler import MessageAssembler
+from framewire._codec.bytes_like import BytesLike
+from framewire._codec.checks import ADMIT_ALL, Admission, Fault, header_fault
+from framewire._codec.checksum import crc32c
+from framewire._codec.cobs_codec import CobsDecodeError, cobs_decode
+from framewire._codec.fast_readers import FastPaths
+from framewire._codec.receive_buffer import ReceiveBuffer
 from framewire.errors import ErrorCode, Recovery, RemoteProtocolError
-from framewire.events import END, NEED_DATA, DecoderEvent, Fragment, FrameDropped, Message
-from framewire.framing import ADMIT_ALL, Admission, Fault, Framing, Limits, header_fault
+from framewire.events import END, NEED_DATA, DecoderEvent, FrameDropped, Message, Piece
+from framewire.framing import Framing, Limits
 
-_HEADER_SIZE = _schema.HEADER_SIZE
-_TRAILER_SIZE = _schema.TRAILER_SIZE
-_unpack_header = _schema.HEADER_WORD_STRUCT.unpack_from
-_unpack_trailer = _schema.TRAILER_STRUCT.unpack_from
+_HEADER_SIZE = schema.HEADER_SIZE
+_TRAILER_SIZE = schema.TRAILER_SIZE
+_unpack_header = schema.HEADER_WORD_STRUCT.unpack_from
+_unpack_trailer = schema.TRAILER_STRUCT.unpack_from
 
 _ZERO = re.compile(b"\x00")
 """The frame delimiter (FW-DLM-1), to search a memoryview."""
@@ -86,7 +87,7 @@ class FrameReader:
         """The next event, NEED_DATA or END; raises RemoteProtocolError at a fatal error."""
         raise NotImplementedError
 
-    def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+    def decode_run(self, batch: list[Message | Piece | FrameDropped]) -> None:
         """Append the run of single-frame data messages that a fast path takes (none
         unless the framing has one)."""
 
@@ -98,14 +99,14 @@ class FrameReader:
         """After the header checks: the session's admission rule (FW-SES-6), then, for a
         data frame, the message rules (spec 5.3)."""
         fault = self.admission.fault(frame_type)
-        if fault is None and frame_type >= _schema.FIRST_APPLICATION_TYPE:
+        if fault is None and frame_type >= schema.FIRST_APPLICATION_TYPE:
             fault = self.assembler.fault(flags, frame_type, length)
         return fault
 
-    def frame_event(self, flags: int, frame_type: int, payload: bytes) -> Message | Fragment | None:
+    def frame_event(self, flags: int, frame_type: int, payload: bytes) -> Message | Piece | None:
         """Apply a checked frame: a control frame is a message of its own, a data frame
         goes to the assembler."""
-        if frame_type < _schema.FIRST_APPLICATION_TYPE:
+        if frame_type < schema.FIRST_APPLICATION_TYPE:
             return Message(frame_type, payload)
         return self.assembler.add(flags, frame_type, payload)
 
@@ -162,7 +163,7 @@ class LengthPrefixedReader(FrameReader):
                 return event
         return self.general_event()
 
-    def decode_run(self, batch: list[Message | Fragment | FrameDropped]) -> None:
+    def decode_run(self, batch: list[Message | Piece | FrameDropped]) -> None:
         self.fast_paths.run(batch)
 
     def general_event(self) -> DecoderEvent:
@@ -184,7 +185,7 @@ class LengthPrefixedReader(FrameReader):
                 self.frame_type = frame_type
                 self.frame_length = length
                 self.frame_size = (
-                    _HEADER_SIZE + length + (_TRAILER_SIZE if word & _schema.FLAG_C else 0)
+                    _HEADER_SIZE + length + (_TRAILER_SIZE if word & schema.FLAG_C else 0)
                 )
             if available < self.frame_size:
                 if self.eof:
@@ -200,7 +201,7 @@ class LengthPrefixedReader(FrameReader):
             start = buffer.start + _HEADER_SIZE
             end = start + self.frame_length
             word = self.frame_word
-            if word & _schema.FLAG_C:
+            if word & schema.FLAG_C:
                 fault = checksum_fault(buffer.view, buffer.start, end - buffer.start)
                 if fault is not None:
                     raise self.error(fault)
@@ -246,7 +247,7 @@ class DelimitedReader(FrameReader):
     ) -> None:
         super().__init__(buffer, limits, assembler, recover=recover)
         self.encoded_bound = limits.encoded_frame_bound
-        self.pending: deque[Message | Fragment | FrameDropped] = deque()
+        self.pending: deque[Message | Piece | FrameDropped] = deque()
         # Where the search for the next 0x00 resumes, as a stream offset (so it survives
         # the buffer's compaction), and whether bytes are being skipped up to the next 0x00
         # (after frame-too-large, or while hunting).
@@ -362,7 +363,7 @@ class DelimitedReader(FrameReader):
         if fault is not None:
             self._drop(fault)
             return
-        expected = _HEADER_SIZE + length + (_TRAILER_SIZE if word & _schema.FLAG_C else 0)
+        expected = _HEADER_SIZE + length + (_TRAILER_SIZE if word & schema.FLAG_C else 0)
         if size != expected:
             self._drop(
                 Fault(
@@ -373,7 +374,7 @@ class DelimitedReader(FrameReader):
             )
             return
         end = _HEADER_SIZE + length
-        if word & _schema.FLAG_C:
+        if word & schema.FLAG_C:
             fault = checksum_fault(frame, 0, end)
             if fault is not None:
                 self._drop(fault)

@@ -15,7 +15,7 @@ The two transports differ only in how they wait for the socket. Everything that 
 * ``APPLICATION_FAILED`` - the ERROR reason when the code using a channel raised.
 * ``SEND_NOT_STARTED``, ``SEND_CUT`` - what a send's expired ``timeout=`` says.
 
-The close policy is the same in both, and its state is ``framewire._lifecycle``'s:
+The close policy is the same in both, and its state is ``framewire._io.lifecycle``'s:
 half-close (FW-CLS-1), then read and discard until the peer's end of input or the
 ``linger`` deadline, then close (FW-CLS-4, FW-SES-3). A channel left by an exception
 (a server's handler that raised, or was cancelled at shutdown) sends ``internal-error``
@@ -29,12 +29,12 @@ import socket
 from typing import TypeVar, cast
 
 from framewire.addresses import Address, format_address
-from framewire.errors import LocalProtocolError, RemoteProtocolError, TransportError
+from framewire.errors import ProtocolError, TransportError, UsageError
 from framewire.events import (
-    Fragment,
     Message,
     PeerClosed,
     PeerHello,
+    Piece,
     PingReceived,
     PongReceived,
     Sentinel,
@@ -42,8 +42,8 @@ from framewire.events import (
 from framewire.options import Options
 from framewire.session import Session, SessionEvent
 
-DataEvent = TypeVar("DataEvent", Message, Fragment)
-"""What a channel receives: whole ``Message``s, or ``Fragment``s when it streams."""
+DataEvent = TypeVar("DataEvent", Message, Piece)
+"""What a channel receives: whole ``Message``s, or ``Piece``s when it streams."""
 
 
 class PeerState:
@@ -103,7 +103,7 @@ class PeerState:
 def next_batch(session: Session) -> list[SessionEvent] | Sentinel:
     """Every event the session can give now (a non-empty list), else NEED_DATA or END.
 
-    Raises the session's RemoteProtocolError or PeerError, only once every event decoded
+    Raises the session's failure (a ProtocolError or PeerError), only once every event decoded
     before the fault has been returned (Session.next_events keeps the error for the
     next call).
     """
@@ -129,7 +129,7 @@ def transport_error(exc: OSError, during: str) -> TransportError:
 def check_listen_target(address: Address | None, sock: socket.socket | None) -> None:
     """A server listens on an address or on a socket already bound: exactly one of them."""
     if (address is None) == (sock is None):
-        raise LocalProtocolError("give either an address or a bound socket (sock=)")
+        raise UsageError("give either an address or a bound socket (sock=)")
 
 
 def listening_error(exc: OSError, address: Address | None) -> TransportError:
@@ -143,7 +143,7 @@ def checked_options(options: Options | None, *, streaming: bool) -> Options:
     a receiver that announces no message limit must stream (``streaming=True``)."""
     options = options if options is not None else Options()
     if not streaming and options.limits.max_message_size == 0:
-        raise LocalProtocolError(
+        raise UsageError(
             "max_message_size=0 (no limit) needs streaming=True: a receiver that "
             "assembles whole messages would hold unbounded memory (FW-LIM-5)"
         )
@@ -174,7 +174,7 @@ class ConnectionFailures:
     A server runs for months; keeping every exception that ended a connection would keep
     its traceback too, whose frames hold the connection's channel, session and receive
     buffer: hundreds of KiB for each connection long gone. So a failure is counted under
-    its kind (the registry name of a ``RemoteProtocolError``, such as ``"frame-too-large"``,
+    its kind (the registry name of a ``ProtocolError``, such as ``"frame-too-large"``,
     else the exception's class name), and only the last ``keep`` are kept, with their
     tracebacks cleared (the message and the attributes stay).
     """
@@ -190,7 +190,7 @@ class ConnectionFailures:
 
     def record(self, error: BaseException) -> None:
         """Count ``error`` and keep it among the recent ones, without its frames."""
-        kind = error.name if isinstance(error, RemoteProtocolError) else type(error).__name__
+        kind = error.name if isinstance(error, ProtocolError) else type(error).__name__
         self.counts[kind] += 1
         _drop_frames(error)
         self.recent.append(error)

@@ -1,4 +1,4 @@
-"""``python -m framewire._demo`` (``make demo``): one frame explained, then a real exchange.
+"""``python -m framewire.cli._demo`` (``make demo``): one frame explained, then a real exchange.
 
 It first takes one frame apart byte by byte (the frame of the home page), drawn from what
 ``framewire inspect`` reads in it. Then, for each framing, it starts an echo server on
@@ -16,10 +16,10 @@ from __future__ import annotations
 import socket
 import sys
 
-from framewire import _schema
-from framewire._annotate import diagram, inspect_stream
-from framewire._cobs_codec import cobs_encode
-from framewire._units import binary_size
+from framewire._codec import schema
+from framewire._codec.cobs_codec import cobs_encode
+from framewire._codec.units import binary_size
+from framewire.cli._annotate import diagram, inspect_stream
 from framewire.deadlines import Deadlines
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
@@ -73,7 +73,7 @@ def show_one_frame(out: list[str]) -> None:
 
 def _oversized_header(framing: Framing, length: int) -> bytes:
     """A lone header announcing ``length`` payload bytes, framed for ``framing``."""
-    header = _schema.HEADER_STRUCT.pack(_schema.MAGIC, _schema.VERSION, 0, 0x40, length)
+    header = schema.HEADER_STRUCT.pack(schema.MAGIC, schema.VERSION, 0, 0x40, length)
     return header if framing is Framing.LENGTH_PREFIXED else cobs_encode(header) + b"\x00"
 
 
@@ -86,11 +86,11 @@ def _error_code_answered(address: tuple[str, int], framing: Framing) -> int | No
         while chunk := sock.recv(65536):
             received += chunk
     decoder = Decoder(framing, recover=False)
-    decoder.feed(received[_schema.PREFACE_SIZE :])
+    decoder.feed(received[schema.PREFACE_SIZE :])
     decoder.feed_eof()
     while not isinstance(event := decoder.next_event(), Sentinel):
-        if isinstance(event, Message) and event.type == _schema.TYPE_ERROR:
-            code: int = _schema.ERROR_CODE_STRUCT.unpack_from(event.payload)[0]
+        if isinstance(event, Message) and event.type == schema.TYPE_ERROR:
+            code: int = schema.ERROR_CODE_STRUCT.unpack_from(event.payload)[0]
             return code
     return None
 

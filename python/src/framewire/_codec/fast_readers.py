@@ -2,7 +2,7 @@
 
 The rule: given the same buffered bytes and the same reader state, a fast path returns a
 prefix of the events that the general reader
-(`framewire._readers.LengthPrefixedReader.general_event`) would return, made of data
+(`framewire._codec.readers.LengthPrefixedReader.general_event`) would return, made of data
 messages only, and leaves the read offset just after the frames of that prefix, so that
 the general reader, taking over from there, returns the rest as if it had decoded the
 prefix itself. (Data messages only: a control message ends a batch of
@@ -20,7 +20,7 @@ connection, and make the general reader's checks for such a message in a cheaper
 magic, version and the R, M and N flags in one masked compare of the header word
 (FW-HDR-6); a data type (FW-HDR-6, FW-SES-6); the payload within the fast limit, the
 smaller of the frame and message limits (FW-LIM-3, FW-MSG-10); with C, the CRC-32C
-(FW-CRC-3). The compiled loop (`framewire._compiled`, `framewire._fastpath`) hooks in
+(FW-CRC-3). The compiled loop (`framewire._codec.compiled`, `framewire._codec.fastpath`) hooks in
 here, in place of the pure-Python run loops, and is bound by the same rule.
 """
 
@@ -29,26 +29,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from framewire import _compiled, _schema
-from framewire._assembler import MessageAssembler
-from framewire._checksum import crc32c
-from framewire._receive_buffer import ReceiveBuffer
-from framewire.events import Fragment, FrameDropped, Message
+from framewire._codec import compiled, schema
+from framewire._codec.assembler import MessageAssembler
+from framewire._codec.checksum import crc32c
+from framewire._codec.receive_buffer import ReceiveBuffer
+from framewire.events import FrameDropped, Message, Piece
 
-_HEADER_SIZE = _schema.HEADER_SIZE
-_TRAILER_SIZE = _schema.TRAILER_SIZE
-_unpack_header = _schema.HEADER_WORD_STRUCT.unpack_from
-_unpack_trailer = _schema.TRAILER_STRUCT.unpack_from
+_HEADER_SIZE = schema.HEADER_SIZE
+_TRAILER_SIZE = schema.TRAILER_SIZE
+_unpack_header = schema.HEADER_WORD_STRUCT.unpack_from
+_unpack_trailer = schema.TRAILER_STRUCT.unpack_from
 _new_tuple = tuple.__new__
-_FLAG_C = _schema.FLAG_C
-_APP_SHIFT = _schema.APP_FLAGS_SHIFT
-_FIRST_DATA_TYPE = _schema.FIRST_APPLICATION_TYPE
-_FAST_MASK = (
-    _schema.HEADER_WORD_MAGIC_VERSION_MASK | _schema.FLAG_M | _schema.FLAG_N | _schema.FLAG_R
-)
+_FLAG_C = schema.FLAG_C
+_APP_SHIFT = schema.APP_FLAGS_SHIFT
+_FIRST_DATA_TYPE = schema.FIRST_APPLICATION_TYPE
+_FAST_MASK = schema.HEADER_WORD_MAGIC_VERSION_MASK | schema.FLAG_M | schema.FLAG_N | schema.FLAG_R
 """The bits of the header word that a fast path compares: magic, version, R, M and N
 (C may be set: its trailer is checked)."""
-_FAST_WORD = _schema.HEADER_WORD
+_FAST_WORD = schema.HEADER_WORD
 """What those bits must be: the right magic and version, R, M and N clear."""
 
 _SNAPSHOT_PAYLOAD_BELOW = 1024
@@ -60,7 +58,7 @@ _SNAPSHOT_GROWTH = 4
 _SNAPSHOT_LARGEST = 64 * 1024
 """Largest snapshot window; payloads above it are copied straight from the buffer."""
 
-Found = list[Message | Fragment | FrameDropped]
+Found = list[Message | Piece | FrameDropped]
 
 
 class FastPaths:
@@ -72,12 +70,12 @@ class FastPaths:
         self.largest = largest
         """The largest payload taken: within both the frame and the message limit."""
         self.snapshot_largest = min(_SNAPSHOT_LARGEST, _HEADER_SIZE + largest)
-        self.compiled_run = _compiled.DECODE_RUN
+        self.compiled_run = compiled.DECODE_RUN
         """The compiled loop of run(), or None: the pure-Python loops below."""
 
-    def first(self) -> Message | Fragment | None:
+    def first(self) -> Message | Piece | None:
         """The next event if it is a whole single-frame data message, else None."""
-        found: list[Message | Fragment] = []
+        found: list[Message | Piece] = []
         self.take_in_place(found.append, 1)
         return found[0] if found else None
 
@@ -88,7 +86,7 @@ class FastPaths:
         larger ones copied straight from it (`take_in_place`): a bytes slice costs less
         than a memoryview slice for a small payload, but the snapshot copies every byte
         once more, which costs more than it saves on a large one. The compiled loop and
-        the snapshot build Messages only: a streaming receiver's Fragments are built in
+        the snapshot build Messages only: a streaming receiver's Pieces are built in
         place.
         """
         buffer = self.buffer
@@ -112,7 +110,7 @@ class FastPaths:
         else:
             self.take_in_place(batch.append, sys.maxsize)
 
-    def take_in_place(self, append: Callable[[Message | Fragment], None], most: int) -> None:
+    def take_in_place(self, append: Callable[[Message | Piece], None], most: int) -> None:
         """Pass to `append` up to `most` whole single-frame data messages, with or
         without their checksum, each payload copied once from the buffer."""
         buffer = self.buffer
@@ -134,7 +132,7 @@ class FastPaths:
             if assemble:
                 append(_new_tuple(Message, (frame_type, payload, app_flags)))
             else:
-                append(Fragment(frame_type, app_flags, payload, True, True))
+                append(Piece(frame_type, app_flags, payload, True, True))
             pos = frame_end
             most -= 1
         buffer.start = pos

@@ -23,8 +23,8 @@ of the time, while a busy one wants large reads so that one call carries many fr
 
 from __future__ import annotations
 
-from framewire._typing import BytesLike
-from framewire.errors import LocalProtocolError
+from framewire._codec.bytes_like import BytesLike
+from framewire.errors import UsageError
 
 MIN_READ_AHEAD = 2 * 1024
 """Smallest read offered (a small request or reply fits in one read)."""
@@ -117,7 +117,7 @@ class ReceiveBuffer:
         read-ahead to how much this read used."""
         offered = self._offered_end - self.end
         if nbytes < 0 or nbytes > offered or self.end + nbytes > len(self.data):
-            raise LocalProtocolError(f"buffer_updated({nbytes}) beyond the buffer given out")
+            raise UsageError(f"buffer_updated({nbytes}) beyond the buffer given out")
         self.end += nbytes
         self._offered_end = self.end
         if nbytes >= offered:

@@ -38,10 +38,22 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from framewire import __version__, _compiled, _schema, _serial_cli, _wireshark_cli
-from framewire._annotate import inspect_stream
-from framewire._arenas import use_one_arena
-from framewire._cli_io import (
+from framewire import __version__
+from framewire._cli_options import (
+    HelpFormatter,
+    UsageError,
+    add_tls_options,
+    certificate_error,
+    file_error_reason,
+    tls_client_options,
+)
+from framewire._codec import compiled, schema
+from framewire._io.connlog import LOGGER_NAME, current_connection
+from framewire.addresses import Address, address_family, format_address, parse_address
+from framewire.cli import _serial, _wireshark
+from framewire.cli._annotate import inspect_stream
+from framewire.cli._arenas import use_one_arena
+from framewire.cli._io import (
     BYTES_COLUMN,
     EXIT_FAILURE,
     EXIT_OK,
@@ -53,21 +65,12 @@ from framewire._cli_io import (
     read_frames,
     read_json_messages,
 )
-from framewire._cli_options import (
-    HelpFormatter,
-    UsageError,
-    add_tls_options,
-    certificate_error,
-    file_error_reason,
-    tls_client_options,
-)
-from framewire._connlog import LOGGER_NAME, current_connection
-from framewire._send_cli import add_send_mode_options, deadlines_within, run_send_socket
-from framewire.addresses import Address, address_family, format_address, parse_address
+from framewire.cli._send import add_send_mode_options, deadlines_within, run_send_socket
 from framewire.deadlines import Deadlines
 from framewire.decoder import Decoder
 from framewire.encoder import Encoder
-from framewire.errors import FramewireError, LocalProtocolError
+from framewire.errors import FramewireError
+from framewire.errors import UsageError as LibraryUsageError
 from framewire.events import END, FrameDropped, Message, Sentinel
 from framewire.framing import Framing, Limits
 from framewire.options import Options
@@ -132,7 +135,7 @@ def _add_limits(parser: argparse.ArgumentParser, *, peer: bool = True) -> None:
     parser.add_argument(
         "--max-frame-size",
         type=_size,
-        default=_schema.MAX_FRAME_SIZE.default,
+        default=schema.MAX_FRAME_SIZE.default,
         help="largest frame payload accepted, announced to the peer; also the size the "
         "frames sent are split to (or the peer's limit, when smaller) (default: %(default)s)"
         if peer
@@ -141,7 +144,7 @@ def _add_limits(parser: argparse.ArgumentParser, *, peer: bool = True) -> None:
     parser.add_argument(
         "--max-message-size",
         type=_size,
-        default=_schema.MAX_MESSAGE_SIZE.default,
+        default=schema.MAX_MESSAGE_SIZE.default,
         help="largest message accepted, 0 for no limit (default: %(default)s)",
     )
 
@@ -192,7 +195,7 @@ def _tls_server_context(args: argparse.Namespace) -> ssl.SSLContext | None:
 def _limits(args: argparse.Namespace) -> Limits:
     try:
         return Limits(args.max_frame_size, args.max_message_size)
-    except LocalProtocolError as exc:
+    except LibraryUsageError as exc:
         raise UsageError(_flag_names(str(exc))) from None
 
 
@@ -239,12 +242,12 @@ def run_encode(args: argparse.Namespace) -> int:
         encoder = Encoder(
             _framing(args), checksum=args.checksum, max_frame_size=args.max_frame_size
         )
-    except LocalProtocolError as exc:
+    except LibraryUsageError as exc:
         raise UsageError(_flag_names(str(exc))) from None
     messages = read_json_messages(args.input)
     try:
         encoded = [encoder.encode(message) for message in messages]
-    except LocalProtocolError as exc:
+    except LibraryUsageError as exc:
         raise UsageError(f"cannot encode: {exc}") from None
     if args.raw:
         sys.stdout.buffer.write(b"".join(encoded))
@@ -277,7 +280,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     """An annotated dump of every frame: fields, values, CRC verdict, errors."""
     if args.serial is not None:
         options = Options(_framing(args), _limits(args))
-        return _serial_cli.run_inspect_serial(args, options, make_console(args))
+        return _serial.run_inspect_serial(args, options, make_console(args))
     data = read_frames(args.input, args.raw)
     console = make_console(args)
     reports = inspect_stream(data, _framing(args), _limits(args))
@@ -295,7 +298,7 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 def run_send(args: argparse.Namespace) -> int:
     """Connect, send the messages, half-close, print what comes back until the peer's end
-    (as each line is typed on a terminal: ``framewire._send_cli``)."""
+    (as each line is typed on a terminal: ``framewire.cli._send``)."""
     if args.serial is not None and args.address is not None and args.input == "-":
         args.input, args.address = args.address, None  # with --serial: [input] only
         if _looks_like_address(args.input):
@@ -307,7 +310,7 @@ def run_send(args: argparse.Namespace) -> int:
     if args.serial is not None:
         if args.interactive or args.text:
             raise UsageError("--interactive and --text work over sockets, not with --serial")
-        return _serial_cli.run_send_serial(args, _options(args))
+        return _serial.run_send_serial(args, _options(args))
     try:
         address = parse_address(args.address)
     except ValueError as exc:
@@ -334,7 +337,7 @@ def _looks_like_address(text: str) -> bool:
 
 
 def _log_connections(quiet: bool) -> None:
-    """Print the server's per-connection lines (``framewire._connlog``) on stderr, or not."""
+    """Print the server's per-connection lines (``framewire._io.connlog``) on stderr, or not."""
     logger = logging.getLogger(LOGGER_NAME)
     logger.propagate = False
     handler: logging.Handler = logging.NullHandler() if quiet else logging.StreamHandler()
@@ -612,7 +615,7 @@ def run_listen(args: argparse.Namespace) -> int:
     """Accept connections and print every message received."""
     _check_endpoint(args)
     if args.serial is not None:
-        return _serial_cli.run_listen_serial(args, _options(args))
+        return _serial.run_listen_serial(args, _options(args))
 
     def handle(channel: Channel, out: JsonLines) -> None:
         tag = {"conn": current_connection()}  # the number of the log's `conn N` lines
@@ -672,8 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--version",
         action="version",
         version=(
-            f"framewire {__version__} (Framewire protocol version {_schema.VERSION}); "
-            f"receive path: {_compiled.RECEIVE_PATH}"
+            f"framewire {__version__} (Framewire protocol version {schema.VERSION}); "
+            f"receive path: {compiled.RECEIVE_PATH}"
         ),
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -691,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
     encode.add_argument(
         "--max-frame-size",
         type=_size,
-        default=_schema.MAX_FRAME_SIZE.default,
+        default=schema.MAX_FRAME_SIZE.default,
         help="split messages into frames of this many payload bytes (default: %(default)s)",
     )
     _add_bytes_format(encode, "write")
@@ -725,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_framing(inspect, serial=True)
     _add_limits(inspect, peer=False)
     _add_bytes_format(inspect, "read")
-    _serial_cli.add_serial_options(inspect, session=False)
+    _serial.add_serial_options(inspect, session=False)
 
     send = _subcommand(
         subparsers,
@@ -742,7 +745,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_deadlines(send, client=True)
     add_tls_options(send, server=False)
     add_send_mode_options(send)
-    _serial_cli.add_serial_options(send, session=True)
+    _serial.add_serial_options(send, session=True)
 
     for name, handler, summary, example in (
         (
@@ -788,13 +791,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         add_tls_options(server, server=True)
         if name == "listen":
-            _serial_cli.add_serial_options(server, session=True)
+            _serial.add_serial_options(server, session=True)
         if name == "echo":
             server.add_argument(
                 "-v", "--verbose", action="store_true", help="also print what is echoed"
             )
 
-    _wireshark_cli.add_parser(subparsers)
+    _wireshark.add_parser(subparsers)
     _add_plugins(subparsers)
     return parser
 
@@ -832,7 +835,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"framewire: {prefix}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILURE
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

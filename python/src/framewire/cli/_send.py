@@ -23,10 +23,10 @@ import ssl
 import sys
 from collections.abc import Callable, Iterator
 
-from framewire._cli_io import message_from_json, read_json_messages, read_text
 from framewire._cli_options import UsageError
-from framewire._diagnosis import PLAIN_ON_TLS
+from framewire._codec.diagnosis import PLAIN_ON_TLS
 from framewire.addresses import Address, address_family, format_address
+from framewire.cli._io import message_from_json, read_json_messages, read_text
 from framewire.deadlines import Deadlines
 from framewire.errors import ErrorCode, RemoteProtocolError, TlsError
 from framewire.events import Message

@@ -2,20 +2,20 @@
 
 One job: given data frames that passed every frame check, enforce the message rules
 (FW-MSG-7 to FW-MSG-10) and either assemble the message (the default) or hand each
-frame's piece on as a `Fragment` (streaming, FW-MSG-15). It knows nothing of framings or
+frame's piece on as a `Piece` (streaming, FW-MSG-15). It knows nothing of framings or
 buffers; both readers share it.
 """
 
 from __future__ import annotations
 
-from framewire import _schema
+from framewire._codec import schema
+from framewire._codec.checks import Fault
 from framewire.errors import ErrorCode
-from framewire.events import Fragment, Message
-from framewire.framing import Fault
+from framewire.events import Message, Piece
 
-_FLAG_M = _schema.FLAG_M
-_FLAG_N = _schema.FLAG_N
-_APP_SHIFT = _schema.APP_FLAGS_SHIFT
+_FLAG_M = schema.FLAG_M
+_FLAG_N = schema.FLAG_N
+_APP_SHIFT = schema.APP_FLAGS_SHIFT
 _new_tuple = tuple.__new__
 """Builds the checked fields into a Message without Message()'s checks (hot path)."""
 
@@ -71,7 +71,7 @@ class MessageAssembler:
             )
         return None
 
-    def add(self, flags: int, frame_type: int, payload: bytes) -> Message | Fragment | None:
+    def add(self, flags: int, frame_type: int, payload: bytes) -> Message | Piece | None:
         """Apply a checked data frame; return its event, if any (None mid-message)."""
         app_flags = flags >> _APP_SHIFT
         first = not flags & _FLAG_N
@@ -85,7 +85,7 @@ class MessageAssembler:
             self.type = frame_type
             self.flags = app_flags
         if not self.assemble:
-            return Fragment(frame_type, app_flags, payload, first, last)
+            return Piece(frame_type, app_flags, payload, first, last)
         if first and last:  # the decoder checked the fields: no Message() checks again
             return _new_tuple(Message, (frame_type, payload, app_flags))
         # One growing bytearray, not a list of parts: a message of many tiny or empty

@@ -29,7 +29,7 @@ import stat
 import time
 from pathlib import Path
 
-from framewire._transport import check_listen_target, listening_error
+from framewire._io.transport import check_listen_target, listening_error
 from framewire.addresses import Address, address_family
 
 __all__ = ["DEFAULT_BACKLOG", "AcceptBackoff", "open_listener"]

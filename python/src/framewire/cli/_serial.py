@@ -18,8 +18,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from framewire._annotate import inspect_stream
-from framewire._cli_io import (
+from framewire._cli_options import UsageError
+from framewire.cli._annotate import inspect_stream
+from framewire.cli._io import (
     EXIT_FAILURE,
     EXIT_OK,
     JsonLines,
@@ -28,7 +29,6 @@ from framewire._cli_io import (
     print_report,
     read_json_messages,
 )
-from framewire._cli_options import UsageError
 from framewire.events import FrameDropped
 from framewire.framing import Framing
 from framewire.options import Options

@@ -35,7 +35,7 @@ _R = TypeVar("_R")
 
 _CIPHERTEXT_BUFFER = 256 * 1024
 """Bytes of TLS records taken from the socket per read (the largest read the plaintext
-buffer offers, framewire._receive_buffer.MAX_READ_AHEAD)."""
+buffer offers, framewire._codec.receive_buffer.MAX_READ_AHEAD)."""
 
 
 class TlsTransport(asyncio.Transport):

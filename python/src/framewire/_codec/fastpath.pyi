@@ -1,4 +1,4 @@
-# The compiled receive path's module (_fastpath.c); absent from a pure-Python install.
+# The compiled receive path's module (fastpath.c); absent from a pure-Python install.
 from typing import Any
 
 HEADER_SIZE: int

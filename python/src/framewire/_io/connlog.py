@@ -32,9 +32,9 @@ import itertools
 import logging
 import threading
 
-from framewire._transport import ConnectionFailures
+from framewire._io.transport import ConnectionFailures
 from framewire.addresses import Address, format_address
-from framewire.errors import PeerError, RemoteProtocolError, TransportError
+from framewire.errors import PeerError, ProtocolError, TransportError
 from framewire.events import PeerHello
 from framewire.framing import Framing
 
@@ -113,7 +113,7 @@ class ConnectionLog:
 def _fields(error: BaseException) -> str:
     if isinstance(error, asyncio.CancelledError):
         return "cancelled"
-    if isinstance(error, RemoteProtocolError):
+    if isinstance(error, ProtocolError):
         return f"error={error.name} code={int(error.code)} statement={error.statement}"
     if isinstance(error, PeerError):
         return f"peer-error={error.name or 'unknown'} code={error.code}"
@@ -124,5 +124,5 @@ def _fields(error: BaseException) -> str:
 
 def _one_line(error: BaseException) -> str:
     """The error's own text without what the fields already say, on one line."""
-    text = error.detail if isinstance(error, RemoteProtocolError) else str(error)
+    text = error.detail if isinstance(error, ProtocolError) else str(error)
     return " ".join(text.splitlines())

@@ -1,7 +1,7 @@
 """What the ``framewire`` command's subcommands share: messages in their JSON form, input
 read from a file or standard input, frames and messages printed, the exit statuses.
 
-The socket and serial subcommands (``framewire._send_cli``, ``framewire._serial_cli``)
+The socket and serial subcommands (``framewire.cli._send``, ``framewire.cli._serial``)
 read and print messages as ``framewire.cli`` does. With these here, below all three,
 neither imports the command line that imports it.
 """
@@ -18,8 +18,8 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from framewire._annotate import FrameReport
 from framewire._cli_options import UsageError
+from framewire.cli._annotate import FrameReport
 from framewire.errors import RemoteProtocolError
 from framewire.events import Message
 

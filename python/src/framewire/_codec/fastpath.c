@@ -1,7 +1,8 @@
 /*
- * framewire._fastpath: the compiled receive path's one loop, the length-prefixed reader's
- * run of whole single-frame data messages (framewire._fast_readers.FastPaths.run), bound by
- * the rule of that module: it takes a prefix of what the general reader would return.
+ * framewire._codec.fastpath: the compiled receive path's one loop, the length-prefixed
+ * reader's run of whole single-frame data messages (framewire._codec.fast_readers,
+ * FastPaths.run), bound by the rule of that module: it takes a prefix of what the
+ * general reader would return.
  *
  * Why C here and nowhere else: at small payloads the cost of receiving is the Python
  * work per frame (unpack a header, compare, slice, build a Message); here that work is a
@@ -132,8 +133,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
-    "framewire._fastpath",
-    "The compiled receive path's frame loop (see framewire._fast_readers).",
+    "framewire._codec.fastpath",
+    "The compiled receive path's frame loop (see framewire._codec.fast_readers).",
     -1,
     methods,
     NULL,
@@ -142,7 +143,7 @@ static struct PyModuleDef module_def = {
     NULL,
 };
 
-PyMODINIT_FUNC PyInit__fastpath(void)
+PyMODINIT_FUNC PyInit_fastpath(void)
 {
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) {

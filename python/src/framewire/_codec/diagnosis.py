@@ -14,7 +14,7 @@ tables (FW-ERR-2), so they need no escaping.
 
 from __future__ import annotations
 
-from framewire import _schema
+from framewire._codec import schema
 from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.framing import Framing
 
@@ -47,7 +47,7 @@ _HTTP_REQUEST_STARTS = (
 
 _FRAMING_BY_BYTE = {framing.preface_byte: framing for framing in Framing}
 _FRAMING_OFFSET = next(
-    row.offset for row in _schema.field_table(_schema.PREFACE) if row.name == "framing"
+    row.offset for row in schema.field_table(schema.PREFACE) if row.name == "framing"
 )
 """Where the framing byte sits in the preface (after the signature)."""
 
@@ -58,7 +58,7 @@ def explain_preface(received: bytes, framing: Framing) -> str:
     ``received`` is what arrived where the preface was due, up to and including the first
     byte that differs from ours; ``framing`` is this side's.
     """
-    expected = _schema.PREFACE.build({"framing": framing.preface_byte})
+    expected = schema.PREFACE.build({"framing": framing.preface_byte})
     offset = next(i for i, (a, b) in enumerate(zip(received, expected, strict=False)) if a != b)
     fact = f"preface byte {offset} is 0x{received[offset]:02x}, expected 0x{expected[offset]:02x}"
     return f"{_cause(received, offset, framing)} ({fact})"
@@ -105,9 +105,9 @@ def explain_silence(preface_bytes_received: int, handshake_done: bool) -> str:
             "; the peer sent nothing, though a Framewire peer sends its preface at once "
             "(FW-SES-1): is it speaking Framewire?"
         )
-    if preface_bytes_received < _schema.PREFACE_SIZE:
+    if preface_bytes_received < schema.PREFACE_SIZE:
         return (
-            f"; the peer sent {preface_bytes_received} of the {_schema.PREFACE_SIZE} preface bytes"
+            f"; the peer sent {preface_bytes_received} of the {schema.PREFACE_SIZE} preface bytes"
         )
     return "; the peer sent its preface but no HELLO"
 

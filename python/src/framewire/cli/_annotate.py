@@ -8,17 +8,17 @@ frame raised, if any.
 The verdicts are not computed here: the bytes of each frame are fed to the real
 ``Decoder``, in order, and whatever it reports for that frame is
 the verdict. This module only cuts the input at frame boundaries and names the fields
-(from ``framewire._schema``), so the dump can never disagree with the decoder.
+(from ``framewire._codec.schema``), so the dump can never disagree with the decoder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from framewire import _schema
-from framewire._cobs_codec import CobsDecodeError, cobs_decode
-from framewire._control import control_fault
-from framewire._peertext import escape_peer_text
+from framewire._codec import schema
+from framewire._codec.cobs_codec import CobsDecodeError, cobs_decode
+from framewire._codec.control import control_fault
+from framewire._codec.peertext import escape_peer_text
 from framewire.decoder import Decoder
 from framewire.errors import ErrorCode, RemoteProtocolError
 from framewire.events import FrameDropped, Sentinel
@@ -83,12 +83,12 @@ def inspect_stream(data: bytes, framing: Framing, limits: Limits) -> list[FrameR
     """Cut ``data`` into frames, annotate each, and attach the decoder's verdict."""
     reports: list[FrameReport] = []
     offset = 0
-    if data.startswith(_schema.PREFACE_SIGNATURE):
-        preface = _preface_report(data[: _schema.PREFACE_SIZE], framing)
+    if data.startswith(schema.PREFACE_SIGNATURE):
+        preface = _preface_report(data[: schema.PREFACE_SIZE], framing)
         reports.append(preface)
         if preface.error is not None:
             return reports
-        offset = _schema.PREFACE_SIZE
+        offset = schema.PREFACE_SIZE
     decoder = Decoder(framing, limits, assemble=False)
     if framing is Framing.DELIMITED:
         reports += _delimited(decoder, data, offset)
@@ -128,11 +128,11 @@ def _end_of_input(decoder: Decoder, reports: list[FrameReport], offset: int) -> 
 def _length_prefixed(decoder: Decoder, data: bytes, offset: int) -> list[FrameReport]:
     reports: list[FrameReport] = []
     while offset < len(data):
-        header = data[offset : offset + _schema.HEADER_SIZE]
+        header = data[offset : offset + schema.HEADER_SIZE]
         size = len(header)
-        if size == _schema.HEADER_SIZE:
-            fields = _schema.parse_header(header)
-            trailer = _schema.TRAILER_SIZE if fields.flags & _schema.FLAG_C else 0
+        if size == schema.HEADER_SIZE:
+            fields = schema.parse_header(header)
+            trailer = schema.TRAILER_SIZE if fields.flags & schema.FLAG_C else 0
             size += fields.length + trailer
         chunk = data[offset : offset + size]
         report = FrameReport(_title(chunk), offset, _frame_fields(chunk, offset))
@@ -184,11 +184,11 @@ def _delimited(decoder: Decoder, data: bytes, offset: int) -> list[FrameReport]:
 def _control_error(frame: bytes) -> RemoteProtocolError | None:
     """A whole control frame whose payload breaks its layout: the error a session would
     fail with (the bare decoder that judges the rest does not look inside payloads)."""
-    if len(frame) < _schema.HEADER_SIZE:
+    if len(frame) < schema.HEADER_SIZE:
         return None
-    header = _schema.parse_header(frame[: _schema.HEADER_SIZE])
-    payload = frame[_schema.HEADER_SIZE : _schema.HEADER_SIZE + header.length]
-    if header.type >= _schema.FIRST_APPLICATION_TYPE or len(payload) < header.length:
+    header = schema.parse_header(frame[: schema.HEADER_SIZE])
+    payload = frame[schema.HEADER_SIZE : schema.HEADER_SIZE + header.length]
+    if header.type >= schema.FIRST_APPLICATION_TYPE or len(payload) < header.length:
         return None
     fault = control_fault(header.type, payload)
     if fault is None:
@@ -197,13 +197,13 @@ def _control_error(frame: bytes) -> RemoteProtocolError | None:
 
 
 def _title(frame: bytes) -> str:
-    if len(frame) < _schema.HEADER_SIZE:
+    if len(frame) < schema.HEADER_SIZE:
         return "incomplete frame"
-    header = _schema.parse_header(frame[: _schema.HEADER_SIZE])
-    name = _schema.CONTROL_TYPE_NAMES.get(header.type)
+    header = schema.parse_header(frame[: schema.HEADER_SIZE])
+    name = schema.CONTROL_TYPE_NAMES.get(header.type)
     if name is not None:
         return f"{name} frame"
-    if header.type >= _schema.FIRST_APPLICATION_TYPE:
+    if header.type >= schema.FIRST_APPLICATION_TYPE:
         return f"data frame, type 0x{header.type:02x}"
     return f"frame of reserved type 0x{header.type:02x}"
 
@@ -211,15 +211,15 @@ def _title(frame: bytes) -> str:
 def _frame_fields(frame: bytes, base: int) -> list[Field]:
     """The fields of one frame; offsets are ``base + n`` (a delimited frame: ``base`` 0,
     offsets into the decoded frame)."""
-    if len(frame) < _schema.HEADER_SIZE:
+    if len(frame) < schema.HEADER_SIZE:
         return [Field(base, _preview(frame), "partial", f"{len(frame)} bytes, less than a header")]
-    header = _schema.parse_header(frame[: _schema.HEADER_SIZE])
+    header = schema.parse_header(frame[: schema.HEADER_SIZE])
     rows = []
-    for row in _schema.field_table(_schema.HEADER):
+    for row in schema.field_table(schema.HEADER):
         assert row.size is not None
         raw = frame[row.offset : row.offset + row.size]
         rows.append(Field(base + row.offset, raw.hex(" "), row.name, _meaning(row.name, header)))
-    payload_start = _schema.HEADER_SIZE
+    payload_start = schema.HEADER_SIZE
     payload = frame[payload_start : payload_start + header.length]
     if len(payload) < header.length:
         rows.append(
@@ -234,27 +234,25 @@ def _frame_fields(frame: bytes, base: int) -> list[Field]:
     rows.append(
         Field(base + payload_start, _preview(payload), "payload", _describe(header, payload))
     )
-    if header.flags & _schema.FLAG_C:
+    if header.flags & schema.FLAG_C:
         trailer_at = payload_start + header.length
-        trailer = frame[trailer_at : trailer_at + _schema.TRAILER_SIZE]
-        meaning = (
-            f"CRC-32C 0x{trailer.hex()}" if len(trailer) == _schema.TRAILER_SIZE else "missing"
-        )
+        trailer = frame[trailer_at : trailer_at + schema.TRAILER_SIZE]
+        meaning = f"CRC-32C 0x{trailer.hex()}" if len(trailer) == schema.TRAILER_SIZE else "missing"
         rows.append(Field(base + trailer_at, trailer.hex(" "), "crc", meaning, True))
     return rows
 
 
-def _meaning(name: str, header: _schema.HeaderFields) -> str:
+def _meaning(name: str, header: schema.HeaderFields) -> str:
     if name == "magic":
-        return "'FW'" if header.magic == _schema.MAGIC else f"not 'FW' ({header.magic!r})"
+        return "'FW'" if header.magic == schema.MAGIC else f"not 'FW' ({header.magic!r})"
     if name == "version":
         return f"Framewire/{header.version}"
     if name == "flags":
         return _describe_flags(header.flags)
     if name == "type":
-        return _schema.CONTROL_TYPE_NAMES.get(
+        return schema.CONTROL_TYPE_NAMES.get(
             header.type,
-            "application data" if header.type >= _schema.FIRST_APPLICATION_TYPE else "reserved",
+            "application data" if header.type >= schema.FIRST_APPLICATION_TYPE else "reserved",
         )
     return f"{header.length} payload bytes"
 
@@ -263,35 +261,35 @@ def _describe_flags(flags: int) -> str:
     names = [
         name
         for name, mask in (
-            ("C", _schema.FLAG_C),
-            ("M", _schema.FLAG_M),
-            ("N", _schema.FLAG_N),
-            ("R", _schema.FLAG_R),
+            ("C", schema.FLAG_C),
+            ("M", schema.FLAG_M),
+            ("N", schema.FLAG_N),
+            ("R", schema.FLAG_R),
         )
         if flags & mask
     ]
-    app = (flags & _schema.APP_FLAGS_MASK) >> _schema.APP_FLAGS_SHIFT
+    app = (flags & schema.APP_FLAGS_MASK) >> schema.APP_FLAGS_SHIFT
     return " ".join([*names, f"app={app}"])
 
 
-def _describe(header: _schema.HeaderFields, payload: bytes) -> str:
+def _describe(header: schema.HeaderFields, payload: bytes) -> str:
     """What a payload says: settings, error code and reason, ping data, or text."""
-    if header.type == _schema.TYPE_HELLO and len(payload) % _schema.SETTING_SIZE == 0:
+    if header.type == schema.TYPE_HELLO and len(payload) % schema.SETTING_SIZE == 0:
         settings = [
-            _schema.SETTING_STRUCT.unpack_from(payload, at)
-            for at in range(0, len(payload), _schema.SETTING_SIZE)
+            schema.SETTING_STRUCT.unpack_from(payload, at)
+            for at in range(0, len(payload), schema.SETTING_SIZE)
         ]
         return (
             ", ".join(
-                f"{_schema.SETTINGS_BY_ID[i].name if i in _schema.SETTINGS_BY_ID else hex(i)}={v}"
+                f"{schema.SETTINGS_BY_ID[i].name if i in schema.SETTINGS_BY_ID else hex(i)}={v}"
                 for i, v in settings
             )
             or "no settings (defaults)"
         )
-    if header.type == _schema.TYPE_ERROR and len(payload) >= _schema.ERROR_CODE_SIZE:
-        (code,) = _schema.ERROR_CODE_STRUCT.unpack_from(payload)
+    if header.type == schema.TYPE_ERROR and len(payload) >= schema.ERROR_CODE_SIZE:
+        (code,) = schema.ERROR_CODE_STRUCT.unpack_from(payload)
         entry = ErrorCode.lookup(code)
-        reason = payload[_schema.ERROR_CODE_SIZE :].decode("utf-8", errors="replace")
+        reason = payload[schema.ERROR_CODE_SIZE :].decode("utf-8", errors="replace")
         return (
             f"code {code} ({entry.wire_name if entry else 'unknown'}): '{escape_peer_text(reason)}'"
         )
@@ -314,9 +312,9 @@ def _preview(data: bytes) -> str:
 
 def _preface_report(preface: bytes, framing: Framing) -> FrameReport:
     """The preface's fields, each compared with what ``framing`` expects (FW-PRE-2)."""
-    expected = _schema.PREFACE.build({"framing": framing.preface_byte})
+    expected = schema.PREFACE.build({"framing": framing.preface_byte})
     report = FrameReport("session preface", 0)
-    for row in _schema.field_table(_schema.PREFACE):
+    for row in schema.field_table(schema.PREFACE):
         assert row.size is not None
         field_slice = slice(row.offset, row.offset + row.size)
         raw = preface[field_slice]

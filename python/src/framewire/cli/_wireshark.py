@@ -2,7 +2,7 @@
 and its installation into the user's personal Lua plugins folder.
 
 The dissector (``framewire.lua``) is package data, like the test vectors: in a checkout
-``framewire/dissector_files`` links to the repository's ``dissectors/``, and a wheel holds
+``framewire/cli/dissector_files`` links to the repository's ``dissectors/``, and a wheel holds
 a copy, so an installed package has it without the repository.
 """
 
@@ -24,7 +24,7 @@ DISSECTOR_NAME = "framewire.lua"
 
 def dissector_path() -> Path:
     """The shipped dissector's file."""
-    path = Path(str(resources.files("framewire") / "dissector_files" / DISSECTOR_NAME))
+    path = Path(str(resources.files("framewire.cli") / "dissector_files" / DISSECTOR_NAME))
     if not path.is_file():
         raise UsageError(f"this installation of framewire has no {DISSECTOR_NAME} (reinstall it)")
     return path

@@ -31,7 +31,7 @@ _R = TypeVar("_R")
 
 CIPHERTEXT_SIZE = 256 * 1024
 """Bytes of TLS records asked of the kernel per ``recv`` (the largest read the plaintext buffer
-offers, framewire._receive_buffer.MAX_READ_AHEAD)."""
+offers, framewire._codec.receive_buffer.MAX_READ_AHEAD)."""
 
 
 class TlsSocket:
