@@ -108,7 +108,7 @@ pytest: venv ## Run the test suite in parallel, then its serial tests (pytest.in
 	$(PY) -m pytest -m "serial and not slow_hostile"
 
 test-hostile: venv js-deps ## Run every hostile-peer test against the Python and JS servers (minutes)
-	$(PY) -m pytest tests/test_hostile.py
+	$(PY) -m pytest tests/hostile/test_hostile.py
 
 vectors-check: venv ## Validate the test vectors: schema, ids, coverage of statements and codes
 	$(PY) vectors/coverage.py
