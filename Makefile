@@ -99,8 +99,11 @@ typecheck: venv ## mypy --strict
 # on one worker (--dist loadfile), so a module fixture (a site build, a baseline run) is made
 # once and tests that build the same files never build at once. (xdist_group is not used:
 # pytest 9.2's node ids make pytest-xdist 3.8 ignore it, silently: pytest-xdist#1386.)
-# Tests marked `serial` (pytest.ini) then run alone. pytest's exit code 5 ("no tests
-# collected") fails the build on purpose.
+# Tests marked `serial` (pytest.ini) then run alone: the few that time a shutdown or
+# measure a benchmark's memory. The vectors played live run in the parallel pass: the
+# runner waits for what it expects, never for a fixed quiet time, and a deadline vector's
+# pauses keep well clear of the deadlines. pytest's exit code 5 ("no tests collected") fails
+# the build on purpose.
 PYTEST_WORKERS ?= 4
 
 pytest: venv ## Run the test suite in parallel, then its serial tests (pytest.ini), without the slow hostile-peer runs

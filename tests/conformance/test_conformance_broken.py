@@ -96,11 +96,18 @@ BROKEN = [
 ]
 
 
+RECEIVE = ("--receive", "feed+events", "--receive", "receive_data+next_event")
+"""One receive path per kind: the broken adapters break the implementation, or the
+adapter's plain path (the `feed` hook), and the runs stay short. The reference's baseline
+runs on the same paths (every path of the reference runs in test_conformance_vectors.py)."""
+
+
 @pytest.fixture(scope="module")
 def reference_passes(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    """The vectors the reference adapter passes (the baseline of every mutant)."""
+    """The vectors the reference adapter passes on the mutants' receive paths (the
+    baseline of every mutant)."""
     status, report = run_runner(
-        tmp_path_factory.mktemp("reference"), "--adapter", REFERENCE_ADAPTER
+        tmp_path_factory.mktemp("reference"), "--adapter", REFERENCE_ADAPTER, *RECEIVE
     )
     assert report, f"the reference run failed to report (status {status})"
     return outcomes(report, "passed")
@@ -109,10 +116,7 @@ def reference_passes(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 def _run_broken(broken: Broken, tmp_path: Path) -> tuple[int, dict[str, Any]]:
     command = f"{sys.executable} {BROKEN_ADAPTERS / broken.script}"
     selection = [arg for pattern in broken.only for arg in ("--only", pattern)]
-    # One receive path per kind: the broken adapters break the implementation, or the
-    # adapter's plain path (the `feed` hook), and the run stays short.
-    paths = ["--receive", "feed+events", "--receive", "receive_data+next_event"]
-    return run_runner(tmp_path, "--adapter", command, "--timeout", "1", *selection, *paths)
+    return run_runner(tmp_path, "--adapter", command, "--timeout", "1", *selection, *RECEIVE)
 
 
 def _verdict(broken: Broken, report: dict[str, Any], reference: set[str]) -> str | None:

@@ -75,7 +75,6 @@ JS_LIVE_CONFIGS = vector_configs()
     JS_LIVE_CONFIGS,
     ids=[f"{f.value}-{lim.max_frame_size}-{lim.max_message_size}" for f, lim in JS_LIVE_CONFIGS],
 )
-@pytest.mark.serial  # the vectors played live measure the peer's deadlines
 def test_javascript_echo_server_passes_live(
     framing: Framing, limits: Limits, tmp_path: Path
 ) -> None:
