@@ -520,7 +520,8 @@ def screenshot_svg(tmp_path: Path) -> str:
 @needs_tshark
 def test_the_guide_screenshot_is_a_real_tshark_run(tmp_path: Path) -> None:
     """spec/guide/img/wireshark-tshark.svg is tshark's output on the demo capture, as of
-    now. To redraw it: .venv/bin/python tests/dissectors/test_wireshark.py --screenshot"""
+    now. To redraw it (tests/ on the path, for its helpers):
+    PYTHONPATH=tests .venv/bin/python tests/dissectors/test_wireshark.py --screenshot"""
     assert screenshot_svg(tmp_path) == SCREENSHOT.read_text(encoding="utf-8")
 
 
