@@ -65,6 +65,7 @@ def _serve(framing: Framing, limits: Limits, handler: Any = echo.echo) -> Server
     )
 
 
+@pytest.mark.serial  # the vectors played live measure the peer's deadlines
 @pytest.mark.parametrize(("framing", "limits"), LIVE_CONFIGS)
 def test_reference_echo_server_passes_live(
     framing: Framing, limits: Limits, tmp_path: Path

@@ -53,6 +53,7 @@ def run_live_over_tls(
     )
 
 
+@pytest.mark.serial  # the vectors played live measure the peer's deadlines
 def test_reference_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_path: Path) -> None:
     framing = Framing.LENGTH_PREFIXED  # TLS is below the framing: one is enough here
     deadlines = Deadlines(handshake=HANDSHAKE_MS / 1000, frame=FRAME_MS / 1000)
@@ -70,6 +71,7 @@ def test_reference_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_pat
     assert played == session_cases(framing, Limits())
 
 
+@pytest.mark.serial  # the vectors played live measure the peer's deadlines
 @pytest.mark.skipif(NODE is None, reason="node is not on PATH: the JavaScript peer cannot run")
 def test_javascript_echo_server_passes_live_over_tls(tls_files: TlsFiles, tmp_path: Path) -> None:
     framing = Framing.DELIMITED

@@ -33,7 +33,10 @@ JS = ROOT / "js"
 KNOWN = ("--known-failures", str(JS / "test" / "known-failures.txt"))
 ADAPTER_FAULTS = ("malformed reply", "adapter died", "timeout", "crashed")
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+pytestmark = [
+    pytest.mark.skipif(NODE is None, reason="Node.js is not installed"),
+    pytest.mark.early,  # every vector through a node process
+]
 
 
 def test_javascript_adapter_passes_every_vector(tmp_path: Path) -> None:
@@ -75,6 +78,7 @@ JS_LIVE_CONFIGS = vector_configs()
     JS_LIVE_CONFIGS,
     ids=[f"{f.value}-{lim.max_frame_size}-{lim.max_message_size}" for f, lim in JS_LIVE_CONFIGS],
 )
+@pytest.mark.serial  # the vectors played live measure the peer's deadlines
 def test_javascript_echo_server_passes_live(
     framing: Framing, limits: Limits, tmp_path: Path
 ) -> None:
