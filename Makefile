@@ -97,10 +97,8 @@ typecheck: venv ## mypy --strict
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist): most tests wait on sockets and
 # on the programs they start, so more workers than cores still shorten it. Each module runs
 # on one worker (--dist loadfile), so a module fixture (a site build, a baseline run) is made
-# once and tests that build the same files never build at once. The modules marked `early`
-# (pytest.ini) are handed out first, in the order tests/conftest.py gives. (xdist_group is
-# not used: pytest 9.2's node ids make pytest-xdist 3.8 ignore it, silently:
-# pytest-xdist#1386.)
+# once and tests that build the same files never build at once. (xdist_group is not used:
+# pytest 9.2's node ids make pytest-xdist 3.8 ignore it, silently: pytest-xdist#1386.)
 # Tests marked `serial` (pytest.ini) then run alone: the vectors played live (beside the
 # parallel pass, a frame sent one byte per write can outlast the peer's frame deadline),
 # shutdown timings, a benchmark's memory. pytest's exit code 5 ("no tests collected")
@@ -108,8 +106,7 @@ typecheck: venv ## mypy --strict
 PYTEST_WORKERS ?= 4
 
 pytest: venv ## Run the test suite in parallel, then its serial tests (pytest.ini), without the slow hostile-peer runs
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder \
-	  -m "not slow_hostile and not serial"
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow_hostile and not serial"
 	$(PY) -m pytest -m "serial and not slow_hostile"
 
 test-hostile: venv js-deps ## Run every hostile-peer test against the Python and JS servers (minutes)

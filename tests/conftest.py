@@ -4,7 +4,6 @@ vectors one by one."""
 from __future__ import annotations
 
 import signal
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,20 +32,6 @@ signal.signal(signal.SIGINT, signal.default_int_handler)
 # loaded machine, or the parallel workers of `make pytest`, would fail for nothing.
 settings.register_profile("framewire", deadline=None)
 settings.load_profile("framewire")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The modules marked ``early`` first, then the others by their number of tests, most
-    first (as pytest-xdist orders them itself). `make pytest` keeps this order
-    (--no-loadscope-reorder) and hands each module to one worker: a long module handed
-    out last would end the run alone."""
-    per_module = Counter(item.nodeid.split("::", 1)[0] for item in items)
-    items.sort(
-        key=lambda item: (
-            item.get_closest_marker("early") is None,
-            -per_module[item.nodeid.split("::", 1)[0]],
-        )
-    )
 
 
 @pytest.fixture(params=["tcp", "unix"])

@@ -37,10 +37,7 @@ def default_passes(workers: int) -> list[list[str]]:
     """As ``make pytest`` (pytest.ini adds the rest): in ``workers`` processes, then the
     tests marked serial alone; the slow hostile-peer runs are left to ``make test-hostile``."""
     return [
-        [
-            *("-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"),
-            *("-m", "not slow_hostile and not serial"),
-        ],
+        ["-n", str(workers), "--dist", "loadfile", "-m", "not slow_hostile and not serial"],
         ["-m", "serial and not slow_hostile"],
     ]
 

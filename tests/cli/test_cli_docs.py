@@ -31,8 +31,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.early  # a program per command of each transcript
-
 ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPTS = sorted((ROOT / "examples" / "cli").glob("*.txt"))
 CLI_PAGE = ROOT / "spec" / "reference" / "cli.md"

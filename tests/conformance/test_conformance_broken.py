@@ -28,8 +28,6 @@ from helpers.conformance import (
 from framewire.conformance import wire
 from framewire.conformance.vectors import Case
 
-pytestmark = pytest.mark.early  # a runner's run per broken adapter
-
 CONTINUATION_ERRORS = {"unexpected-continuation", "message-interrupted", "continuation-mismatch"}
 
 

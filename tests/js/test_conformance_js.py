@@ -33,10 +33,7 @@ JS = ROOT / "js"
 KNOWN = ("--known-failures", str(JS / "test" / "known-failures.txt"))
 ADAPTER_FAULTS = ("malformed reply", "adapter died", "timeout", "crashed")
 
-pytestmark = [
-    pytest.mark.skipif(NODE is None, reason="Node.js is not installed"),
-    pytest.mark.early,  # every vector through a node process
-]
+pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
 
 
 def test_javascript_adapter_passes_every_vector(tmp_path: Path) -> None:

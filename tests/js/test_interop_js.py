@@ -51,7 +51,6 @@ from framewire.sync import Channel, connect, serve
 pytestmark = [
     pytest.mark.skipif(NODE is None, reason="node is not on PATH: the JavaScript peer cannot run"),
     pytest.mark.timeout(60),
-    pytest.mark.early,
 ]
 
 
