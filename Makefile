@@ -100,8 +100,8 @@ typecheck: venv ## mypy --strict
 # once and tests that build the same files never build at once. (xdist_group is not used:
 # pytest 9.2's node ids make pytest-xdist 3.8 ignore it, silently: pytest-xdist#1386.)
 # Tests marked `serial` (pytest.ini) then run alone: the vectors played live (beside the
-# parallel pass, a frame sent one byte per write can outlast the peer's frame deadline),
-# shutdown timings, a benchmark's memory. pytest's exit code 5 ("no tests collected")
+# parallel pass they failed: echoes missing, a reset instead of a clean end), shutdown
+# timings, a benchmark's memory. pytest's exit code 5 ("no tests collected")
 # fails the build on purpose.
 PYTEST_WORKERS ?= 4
 
