@@ -99,8 +99,10 @@ typecheck: venv ## mypy --strict
 # on one worker (--dist loadfile), so a module fixture (a site build, a baseline run) is made
 # once and tests that build the same files never build at once. (xdist_group is not used:
 # pytest 9.2's node ids make pytest-xdist 3.8 ignore it, silently: pytest-xdist#1386.)
-# Tests marked `serial` (pytest.ini) then run alone. pytest's exit code 5 ("no tests
-# collected") fails the build on purpose.
+# Tests marked `serial` (pytest.ini) then run alone: the vectors played live (beside the
+# parallel pass they failed: echoes missing, a reset instead of a clean end), shutdown
+# timings, a benchmark's memory. pytest's exit code 5 ("no tests collected")
+# fails the build on purpose.
 PYTEST_WORKERS ?= 4
 
 pytest: venv ## Run the test suite in parallel, then its serial tests (pytest.ini), without the slow hostile-peer runs
@@ -108,7 +110,7 @@ pytest: venv ## Run the test suite in parallel, then its serial tests (pytest.in
 	$(PY) -m pytest -m "serial and not slow_hostile"
 
 test-hostile: venv js-deps ## Run every hostile-peer test against the Python and JS servers (minutes)
-	$(PY) -m pytest tests/test_hostile.py
+	$(PY) -m pytest tests/hostile/test_hostile.py
 
 vectors-check: venv ## Validate the test vectors: schema, ids, coverage of statements and codes
 	$(PY) vectors/coverage.py

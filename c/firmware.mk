@@ -197,4 +197,4 @@ c-portability: $(FW_TABLE) ## AVR (16-bit) build at -Werror and length checks un
 FW_SERIAL_LIMIT ?= 300
 
 c-serial-demo: venv $(FW_BUILD)/echo-codec.elf $(FW_BUILD)/echo-session.elf ## Python <-> the C library on an emulated board over a pty serial line, damaged both ways
-	timeout $(FW_SERIAL_LIMIT) $(PY) -m pytest -v tests/test_c_firmware_serial.py
+	timeout $(FW_SERIAL_LIMIT) $(PY) -m pytest -v tests/c/test_c_firmware_serial.py

@@ -6,7 +6,7 @@ CRC-32C polynomial) is generated here from ``framewire._codec.schema``, ``framew
 and, for the polynomial, the wire oracle, into the block between
 the ``BEGIN GENERATED`` and ``END GENERATED`` markers, so the dissector cannot drift
 from the implementation. ``--check`` exits 1 when the committed file differs from what
-this script writes (``tests/test_wireshark.py`` runs it).
+this script writes (``tests/dissectors/test_wireshark.py`` runs it).
 
     .venv/bin/python dissectors/generate_tables.py          # rewrite the block
     .venv/bin/python dissectors/generate_tables.py --check  # compare only

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conformance_helpers import REFERENCE_KNOWN_FAILURES, suite
+from helpers.conformance import REFERENCE_KNOWN_FAILURES, suite
+from helpers.io_peers import FAST, echo
+from helpers.tls_peers import TlsFiles, make_tls_files
 from hypothesis import settings
-from io_peers import FAST, echo
-from tls_peers import TlsFiles, make_tls_files
 
 from framewire import Framing
 from framewire._codec import compiled

@@ -40,20 +40,20 @@ PACKAGE = PYTHON / "src" / "framewire"
 JS = ROOT / "js"
 
 PYTHON_TESTS = (
-    "test_conformance_vectors.py",
-    "test_codec_delimited.py",
-    "test_codec_errors.py",
-    "test_codec_roundtrip.py",
-    "test_session_core.py",
-    "test_events.py",
-    "test_sync_transport.py",
-    "test_cli.py",
-    "test_cli_extra.py",
-    "test_smoke.py",
+    "conformance/test_conformance_vectors.py",
+    "codec/test_codec_delimited.py",
+    "codec/test_codec_errors.py",
+    "codec/test_codec_roundtrip.py",
+    "session/test_session_core.py",
+    "codec/test_events.py",
+    "io/test_sync_transport.py",
+    "cli/test_cli.py",
+    "cli/test_cli_extra.py",
+    "project/test_smoke.py",
 )
 """Tests that need nothing of the checkout but tests/ (no spec/, tools/ or examples/)."""
 PYTHON_DESELECT = (
-    "test_conformance_vectors.py::test_the_mutation_score_is_judged_as_these_tests_judge",
+    "conformance/test_conformance_vectors.py::test_the_mutation_score_is_judged_as_these_tests_judge",
 )
 """It reads tools/mutants.py, which is no part of the package."""
 

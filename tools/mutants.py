@@ -888,7 +888,8 @@ def report_lines(results: Results) -> list[str]:
         "survivor is equivalent, and `tools/mutation-unanswered.json` why no vector can reach",
         "each of the others, and which pytest tests judge it.",
         "",
-        "The per-vector tests (`pytest -k fw-<id>`, `tests/test_conformance_vectors.py`)",
+        "The per-vector tests (`pytest -k fw-<id>`, "
+        "`tests/conformance/test_conformance_vectors.py`)",
         "judge the same way: the same requests (every delivery and receive path, from",
         "`runner.request_for`, with the same seed for the random splits) to the same",
         "adapter, judged by the same `runner.judge_reply`. A mutant killed here therefore",

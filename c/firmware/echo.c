@@ -1,5 +1,5 @@
 /* Echo firmware: the C library on the board's UART0, which QEMU attaches to a host
- * pseudo-terminal (c/firmware.mk, tests/test_c_firmware_serial.py).
+ * pseudo-terminal (c/firmware.mk, tests/c/test_c_firmware_serial.py).
  *
  * Codec profile (default): delimited framing, CRC-32C on every frame sent, hunting on
  * (FW-DLM-8). Every message received is sent back unchanged; every frame the line

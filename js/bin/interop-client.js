@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Interop client: one Framewire session against another implementation's server, driven by
-// a script of messages, reporting what it received as JSON. Used by tests/test_interop_js.py
+// a script of messages, reporting what it received as JSON. Used by tests/js/test_interop_js.py
 // to check the JavaScript and Python implementations against each other over real sockets.
 //
 //   node bin/interop-client.js (--port N [--host H] | --unix PATH) --messages FILE

@@ -1,5 +1,5 @@
 // Sessions over node:tls (spec section 12), with the certificates the Python tests make
-// with trustme: tests/test_tls_js.py writes them to a folder and runs this file with
+// with trustme: tests/js/test_tls_js.py writes them to a folder and runs this file with
 // FRAMEWIRE_TLS_DIR set to it. Without it (a plain `npm test`), these tests are skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import net from 'node:net';
 import { createServer, open, ALPN_PROTOCOL, TlsError, tlsError } from '../src/index.js';
 
 const dir = process.env.FRAMEWIRE_TLS_DIR;
-const skip = dir === undefined ? 'FRAMEWIRE_TLS_DIR is not set (tests/test_tls_js.py sets it)' : false;
+const skip = dir === undefined ? 'FRAMEWIRE_TLS_DIR is not set (tests/js/test_tls_js.py sets it)' : false;
 /** @param {string} name */
 const pem = (name) => readFileSync(join(/** @type {string} */ (dir), name));
 

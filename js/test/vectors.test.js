@@ -108,7 +108,7 @@ function checkDecodeReply(reply, expect) {
 /**
  * A session reply against its vector: the events and the end. What the session sent (its
  * preface, HELLO, PONGs and ERROR frames) is judged by the conformance runner, which reads
- * it with its own wire reader (tests/test_conformance_js.py runs bin/adapter.js through it).
+ * it with its own wire reader (tests/js/test_conformance_js.py runs bin/adapter.js through it).
  * @param {any} c @param {any} reply
  */
 function checkSessionReply(c, reply) {
@@ -139,7 +139,7 @@ for (const { file, data } of groups) {
     const name = `${file} ${c.id} ${c.kind} ${c.framing}: ${c.description}`;
     const live = (c.tags ?? []).includes('live-only') || c.deadlines !== undefined;
     // a live-only case needs real time: the runner plays it against bin/echo-server.js
-    // (tests/test_conformance_js.py)
+    // (tests/js/test_conformance_js.py)
     test(name, { skip: live ? 'live-only' : false }, () => expectOutcome(c.id, KNOWN, () => {
       if (c.kind === 'encode') {
         const reply = encode({ seq: ++seq, framing: c.framing, message: c.message, options: c.options });

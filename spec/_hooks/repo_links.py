@@ -1,4 +1,4 @@
-"""MkDocs hook: a repository path that a page names in code (`tests/test_serial.py`)
+"""MkDocs hook: a repository path that a page names in code (`tests/io/test_serial.py`)
 becomes a link to that file in the repository, when the site knows where the repository
 is (``repo_url``, set at build time by ``FRAMEWIRE_REPO_URL``); the pages then get an
 "edit" link to their source as well.

@@ -1,5 +1,5 @@
-"""The asyncio echo server of tests/aio_echo_server.py, but keeping every message it
-echoes: a leak, which tests/test_soak_verdict.py shows the soak's verdict fails.
+"""The asyncio echo server of tests/helpers/aio_echo_server.py, but keeping every message it
+echoes: a leak, which tests/hostile/test_soak_verdict.py shows the soak's verdict fails.
 
     python tests/soak/leaky_echo_server.py ADDRESS [the options of aio_echo_server.py]
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import io_peers
+from helpers import io_peers
 
 from framewire.aio import AsyncChannel
 from framewire.events import Message
@@ -28,6 +28,6 @@ async def keeping_echo(channel: AsyncChannel) -> None:
 
 if __name__ == "__main__":
     io_peers.async_echo = keeping_echo  # before aio_echo_server takes it
-    import aio_echo_server
+    from helpers import aio_echo_server
 
     aio_echo_server.main()

@@ -4,8 +4,8 @@ each server's memory and descriptors stay flat after the warm-up.
     .venv/bin/python tests/soak/soak_run.py [--minutes 10] [--servers 'javascript/*,*/tls']
                                             [--write tests/soak/RESULTS.md]
 
-The servers are those of the hostile suite (tests/hostile_helpers.py): the threaded
-``framewire echo``, the asyncio server of tests/aio_echo_server.py and the JavaScript echo
+The servers are those of the hostile suite (tests/helpers/hostile.py): the threaded
+``framewire echo``, the asyncio server of tests/helpers/aio_echo_server.py and the JavaScript echo
 peer, each over loopback TCP, a Unix socket and TLS (a trustme test PKI), length-prefixed
 framing: nine processes at once (``--servers`` picks some). Beside each, an honest client
 exchanges random messages and checks every echoed byte, and a hostile one cycles through
@@ -18,7 +18,7 @@ doing, and each server's RSS and open descriptors are read from /proc once it ha
 of the connections just ended. A reading between rounds is of a server at rest, so its
 descriptors are exact and its RSS is not that of the attack in flight. The asyncio and
 JavaScript servers then report the memory they hold after a full garbage collection
-(tests/memory_report.py, js/bin/echo-server.js): RSS also counts what the allocators and
+(tests/helpers/memory_report.py, js/bin/echo-server.js): RSS also counts what the allocators and
 V8 keep for later, which grows to a size and stays; a leak grows both.
 
 The warm-up is the first third of the readings, and at least ``WARM_UP_ROUNDS``: the
@@ -26,7 +26,7 @@ time the allocators and V8 took to reach their size. A server passes when, after
 warm-up, its RSS drift and the drift of the memory it holds (each the median of the last
 three readings minus median of the first three) are at most ``RSS_DRIFT_KIB`` and its
 descriptors never exceed their first reading; the run passes when every server does and
-no client saw a wrong echo or a wrong error. tests/test_soak_verdict.py shows that a
+no client saw a wrong echo or a wrong error. tests/hostile/test_soak_verdict.py shows that a
 leak fails, a real one among them.
 
 Not part of ``make test``: ``make soak`` runs it (``SOAK_MINUTES``, 10 by default) and
@@ -56,7 +56,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hostile_helpers import (
+from helpers.hostile import (
     SERVER_KINDS,
     TRANSPORTS,
     RunningServer,
@@ -67,10 +67,10 @@ from hostile_helpers import (
     raw_frame,
     running_server,
 )
-from io_peers import handshake_bytes
-from js_peers import NODE
-from memory_report import ENVIRONMENT as MEMORY_REPORT
-from polling import poll
+from helpers.io_peers import handshake_bytes
+from helpers.js_peers import NODE
+from helpers.memory_report import ENVIRONMENT as MEMORY_REPORT
+from helpers.polling import poll
 
 from framewire import Encoder, Framing
 from framewire._codec import schema
@@ -214,7 +214,7 @@ def read_at_rest(subjects: list[Subject], rest_fds: dict[int, int]) -> None:
 
 
 def memory_report(server: RunningServer) -> dict[str, object] | None:
-    """Ask a server that can (tests/memory_report.py, js/bin/echo-server.js) what it
+    """Ask a server that can (tests/helpers/memory_report.py, js/bin/echo-server.js) what it
     holds after a full garbage collection; None for one that cannot."""
     if server.kind == "threaded":
         return None

@@ -12,7 +12,7 @@ message, a wrong checksum, a frame over the size limits, a partial frame. It nev
 reports an error: every error is the general reader's to find and report. Fast paths run
 only while the reader's `fast` is true (data admitted, no message in progress, no frame
 header pending), the state in which a whole single-frame data message is an event on its
-own. tests/test_fast_readers.py checks the rule for every path below, the compiled one
+own. tests/codec/test_fast_readers.py checks the rule for every path below, the compiled one
 included.
 
 The paths take only whole single-frame data messages, the common case on a busy
