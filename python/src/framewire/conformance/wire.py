@@ -5,8 +5,8 @@ nothing else for bytes: the conformance runner's judge and live mode (FW-CNF-4),
 generator (``vectors/generate.py``), and the tests of the spec's worked examples. It has its
 own CRC-32C (FW-CRC-2) and COBS (section 4.2.1), checks them against the spec's check values
 when it is imported (`_self_check`), and is checked against the spec's tables by
-``tests/conformance/test_wire_oracle.py``; the construct schemas in ``framewire._codec.schema`` are the other,
-independent, statement of the frame layout.
+``tests/conformance/test_wire_oracle.py``; the construct schemas in
+``framewire._codec.schema`` are the other, independent, statement of the frame layout.
 
 Writing: `frame()` builds one frame with any field forced (to inject exactly one fault),
 `on_wire()`/`delimit()` put frames in a framing, `preface()`, `hello()`,
