@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,49 @@ def test_live_mode_reports_an_unreachable_peer(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert run_runner(tmp_path, "--live-connect", f"127.0.0.1:{port}")[0] == 2
+
+
+class _CountingEcho:
+    """The echo handler, counting the connections it serves at the same time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+
+    def __call__(self, channel: Channel) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            echo.echo(channel)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+def test_live_jobs_play_cases_at_once_with_the_same_verdicts(tmp_path: Path) -> None:
+    """--live-jobs 4: the cases overlap on the echo server, and every verdict is the one a
+    run of one case at a time gives."""
+    handler = _CountingEcho()
+    with _serve(Framing.LENGTH_PREFIXED, Limits(), handler) as server:
+        address = format_address(server.address)
+        one_at_a_time = run_runner(tmp_path, "--live-connect", address, "--only", "session")
+        assert handler.most == 1
+        at_once = run_runner(
+            tmp_path, "--live-connect", address, "--only", "session", "--live-jobs", "4"
+        )
+    assert handler.most > 1
+    for status, report in (one_at_a_time, at_once):
+        assert_conforms(status, report)
+    verdicts = [
+        [(case["id"], case["outcome"]) for case in report["cases"]]
+        for _, report in (one_at_a_time, at_once)
+    ]
+    assert verdicts[0] == verdicts[1]  # the same cases, in the same order
+
+
+def test_live_jobs_need_a_server_to_connect_to(tmp_path: Path) -> None:
+    """In --live-serve mode the echo client connects once per case, one at a time."""
+    status, _ = run_runner(tmp_path, "--live-serve", "--live-jobs", "2")
+    assert status == 2

@@ -126,6 +126,11 @@ def live_cases(
     }
 
 
+LIVE_JOBS = ("--live-jobs", "4")
+"""The echo servers under test serve connections side by side: four cases at once keep the
+runs of deadline vectors, which mostly wait, short."""
+
+
 def assert_live_conforms(
     tmp_path: Path, address: str, framing: Framing, limits: Limits, known: tuple[str, ...]
 ) -> None:
@@ -133,7 +138,7 @@ def assert_live_conforms(
     written for its framing and limits were played (none silently not applicable), the
     session vectors among them."""
     status, report = run_runner(
-        tmp_path, "--live-connect", address, "--live-deadlines", DEADLINES, *known
+        tmp_path, "--live-connect", address, "--live-deadlines", DEADLINES, *LIVE_JOBS, *known
     )
     assert_conforms(status, report)
     played = outcomes(report, "passed") | outcomes(report, "known-failure")

@@ -89,6 +89,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="deadlines the echo peer runs with, e.g. handshake_ms=1000,frame_ms=300: "
         "enables the vectors that need them",
     )
+    mode.add_argument(
+        "--live-jobs",
+        metavar="N",
+        type=_live_jobs,
+        default=1,
+        help="with --live-connect: play N cases at once, for an echo server that serves "
+        "connections side by side (default 1)",
+    )
     choice = parser.add_argument_group("which vectors")
     choice.add_argument("--vectors", metavar="DIR", type=Path, help="vectors directory")
     choice.add_argument(
@@ -150,6 +158,17 @@ def _console(args: argparse.Namespace) -> Console:
     return Console(no_color=True if getattr(args, "no_color", False) else None)
 
 
+MAX_LIVE_JOBS = 64
+"""Most cases played at once: each holds a connection and a thread."""
+
+
+def _live_jobs(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if not 1 <= value <= MAX_LIVE_JOBS:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {MAX_LIVE_JOBS}, not {text!r}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the selected modes; the exit status of spec FW-CNF-23."""
     console = _console(args)
@@ -202,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
                     progress=progress(len(cases), "live"),
                     log_dir=args.log_dir,
                     deadlines=live.parse_deadlines(args.live_deadlines),
+                    jobs=args.live_jobs,
                 )
                 results += live_results
                 tested.append(("live", f"echo peer ({peer.framing}, {dict(peer.limits)})", ()))
@@ -231,6 +251,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _endpoint(args: argparse.Namespace) -> live.Endpoint:
     if args.live_serve is not None:
+        if args.live_jobs > 1:
+            raise UsageError(
+                "--live-jobs works with --live-connect: an echo client connects "
+                "once per case, one case at a time"
+            )
         if args.tls:
             raise UsageError("--tls works with --live-connect: the echo peer is the TLS server")
         address = args.unix or live.parse_address(args.live_serve)

@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -470,34 +471,38 @@ def run_live(
     progress: Callable[[CaseResult], None] | None = None,
     log_dir: Path | None = None,
     deadlines: Mapping[str, int] | None = None,
+    jobs: int = 1,
 ) -> tuple[PeerProfile, list[CaseResult]]:
-    """Probe the echo peer, then play every applicable case three ways."""
+    """Probe the echo peer, then play every applicable case three ways.
+
+    With `jobs` above 1, that many cases are played at once, each on connections of its
+    own (an echo server serves them side by side); the results keep the cases' order, and
+    each case's deliveries and random splits are the same as when played alone.
+    """
     peer = probe(endpoint, timeout, deadlines)
-    results = []
-    for case in cases:
+
+    def settle(case: Case) -> CaseResult:
         steps = plan(case, peer, registry)
         if isinstance(steps, str):
-            result = CaseResult(case, "live", Outcome.NOT_APPLICABLE, steps)
-        else:
-            result = known.settle(
-                _run_plan(
-                    endpoint,
-                    case,
-                    steps,
-                    peer=peer,
-                    registry=registry,
-                    seed=seed,
-                    timeout=timeout,
-                )
+            return CaseResult(case, "live", Outcome.NOT_APPLICABLE, steps)
+        result = known.settle(
+            _run_plan(
+                endpoint, case, steps, peer=peer, registry=registry, seed=seed, timeout=timeout
             )
-            if log_dir is not None:
-                _write_logs(log_dir, result)
-            for delivery in result.deliveries:
-                if delivery.ok:
-                    delivery.log = None  # only failures keep their log in the report
-        results.append(result)
-        if progress:
-            progress(result)
+        )
+        if log_dir is not None:
+            _write_logs(log_dir, result)
+        for delivery in result.deliveries:
+            if delivery.ok:
+                delivery.log = None  # only failures keep their log in the report
+        return result
+
+    results = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for result in pool.map(settle, cases):
+            results.append(result)
+            if progress:
+                progress(result)
     return peer, results
 
 
