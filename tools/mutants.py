@@ -164,6 +164,10 @@ JUDGED_BY_TESTS: dict[str, dict[str, tuple[str, list[str]]]] = {
             "an event's repr, for people: the adapter reports events as JSON",
             ["tests/test_events.py"],
         ),
+        "_REPR_PAYLOAD_BYTES": (
+            "how many payload bytes an event's repr shows: the adapter reports events as JSON",
+            ["tests/test_events.py"],
+        ),
     },
     "framewire._codec.schema": {
         "parse_header": (
