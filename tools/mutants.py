@@ -1091,7 +1091,8 @@ class Outcomes:
     def _at_import(self, mutant: Mutant) -> bool:
         """Whether MUTANT takes effect at import: a constant, or a line the import runs."""
         file = str(importlib.import_module(mutant.module).__file__)
-        return mutant.constant or (file, mutant.line) in self._imported()
+        imported = self._imported()  # first: it traces the requests the stages need
+        return mutant.constant or (file, mutant.line) in imported
 
     def _imported(self) -> set[tuple[str, int]]:
         if self.reached is None:
