@@ -1054,7 +1054,7 @@ class Outcomes:
         tests = self.tests.get(key, [])
         signature = tests_signature(tuple(tests))
         entry = self.known.get(name)
-        if entry is not None and (entry[2] in ("vectors", "live") or entry[3:] == [signature]):
+        if entry is not None and self.recorded(mutant, key):
             return bool(entry[0]), int(entry[1]), str(entry[2])
         if self.cached_only:
             return False, EXIT_NOT_JUDGED, ""
@@ -1066,6 +1066,14 @@ class Outcomes:
         self.judged += 1
         self._save()
         return outcome
+
+    def recorded(self, mutant: Mutant, key: str) -> bool:
+        """Whether the cache holds MUTANT's outcome, judged by the tests named for it now."""
+        entry = self.known.get(f"{mutant.module}:{mutant.index}")
+        if entry is None:
+            return False
+        signature = tests_signature(tuple(self.tests.get(key, [])))
+        return entry[2] in ("vectors", "live") or entry[3:] == [signature]
 
     def _judge(self, mutant: Mutant, tree: ast.Module, tests: list[str]) -> tuple[bool, int, str]:
         file = str(importlib.import_module(mutant.module).__file__)
@@ -1239,7 +1247,7 @@ def run_mutants(
             row["total"] += 1
             results.total += 1
             key = note_key(mutant, source_lines)
-            if skip_noted and key in notes:
+            if skip_noted and key in notes and not outcomes.recorded(mutant, key):
                 executed, status, stage = (
                     True,
                     EXIT_SURVIVED,
@@ -1304,7 +1312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-noted",
         action="store_true",
-        help="count the mutants the notes document as equivalent without judging them again",
+        help="count the mutants the notes document as equivalent without judging them again "
+        "(unless the cache holds their outcome)",
     )
     args = parser.parse_args(argv)
     notes: dict[str, str] = json.loads(NOTES_FILE.read_text(encoding="utf-8"))
