@@ -1224,7 +1224,7 @@ def judging_tests(
         for mutant in mutants:
             for name, (why, tests) in JUDGED_BY_TESTS.get(mutant.module, {}).items():
                 if mutant.qualname == name or mutant.qualname.startswith(name + "."):
-                    judging.setdefault(note_key(mutant, source_lines), Unanswered(why, tests))
+                    judging.setdefault(note_key(mutant, source_lines), Unanswered(f"{why}.", tests))
     return judging
 
 
