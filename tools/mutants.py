@@ -15,8 +15,10 @@ one place. It is judged in three stages, and the first that fails on it kills it
    reference echo server of the mutated implementation, as against any echo peer;
 3. for a mutant that no vector can reach (an argument check of the Python API, an
    implementation's own failure), the pytest tests `tools/mutation-unanswered.json`
-   names for it, with why no vector reaches it. These kills are reported apart: a test
-   of the reference says nothing about what the vectors can tell apart.
+   names for it, with why no vector reaches it, or else those JUDGED_BY_TESTS names for
+   its function (one that no vector drives: streaming sends, pings, half-close, a
+   transport's queries). These kills are reported apart: a test of the reference says
+   nothing about what the vectors can tell apart.
 
 The share of mutants killed measures what the vectors (and, reported apart, the tests)
 can tell apart; a mutant that survives is either equivalent (no input can tell it from
@@ -32,9 +34,8 @@ imported once for the whole run.
 What is mutated: the functions of the modules in TARGETS that decode and encode frames
 and run a session, and the constants their module and class bodies assign (a layout's
 size, a block size, a registry code), minus the guards of local API misuse (an `if`
-whose body only raises UsageError: no vector misuses the API) and the functions
-in OUT_OF_REACH, which no vector drives (streaming sends, pings, a transport's memory
-queries).
+whose body only raises UsageError: no vector misuses the API). The functions that no
+vector drives are mutated too: the tests JUDGED_BY_TESTS names judge them.
 
 A mutant in a function that the vectors run is judged by swapping code objects, with the
 requests (and the live cases) that run its line. A constant, or a function that runs
@@ -43,6 +44,8 @@ at import: such a mutant is judged in a child that imports the implementation af
 mutated, under the reference adapter, with every request and every live case (the judge
 itself imports none of it). Mutants on lines that neither the requests, the live cases
 nor the import execute reach the vectors not at all: only named tests can kill them.
+The cache keeps each outcome with the signature of the tests that judged it, so a new
+test makes the tool judge again only the test stage of the mutants it is named for.
 """
 
 from __future__ import annotations
@@ -119,41 +122,69 @@ only write text for people (`_codec.diagnosis`, `_codec.units`, `_codec.peertext
 detail of an error and escaped peer text, which no statement fixes and no vector judges)
 and `_codec.bytes_like` (type aliases)."""
 
-OUT_OF_REACH = {
+MEMORY_QUERY = "a transport's memory query: no vector asks how much is buffered"
+STREAMING = "streaming send: no vector sends a message of unknown size"
+PINGS = "the adapter's session never pings (FW-CNF-16)"
+RECEIVE_TESTS = ["tests/codec/test_receive_buffer.py", "tests/codec/test_codec_errors.py"]
+SESSION_TESTS = ["tests/session/test_session_core.py"]
+JUDGED_BY_TESTS: dict[str, dict[str, tuple[str, list[str]]]] = {
     "framewire.decoder": {
-        "Decoder.buffered": "a transport's memory query",
-        "Decoder.capacity": "a transport's memory query",
+        "Decoder.buffered": (MEMORY_QUERY, [*RECEIVE_TESTS, "tests/codec/test_codec_delimited.py"]),
+        "Decoder.capacity": (MEMORY_QUERY, [*RECEIVE_TESTS, "tests/codec/test_codec_delimited.py"]),
     },
     "framewire._codec.receive_buffer": {
-        "ReceiveBuffer.capacity": "a transport's memory query",
+        "ReceiveBuffer.capacity": (MEMORY_QUERY, RECEIVE_TESTS),
     },
     "framewire.encoder": {
-        "Encoder.start_message": "streaming send: no vector sends a message of unknown size",
-        "MessageWriter": "streaming send: no vector sends a message of unknown size",
-        "Encoder.ping": "the adapter's session never pings (FW-CNF-16)",
+        "Encoder.start_message": (STREAMING, ["tests/codec/test_codec_roundtrip.py"]),
+        "MessageWriter": (STREAMING, ["tests/codec/test_codec_roundtrip.py"]),
+        "Encoder.ping": (PINGS, [*SESSION_TESTS, "tests/codec/test_codec_errors.py"]),
     },
     "framewire.session": {
-        "Session.start_message": "streaming send: no vector sends a message of unknown size",
-        "Session.ping": "the adapter's session never pings (FW-CNF-16)",
-        "Session.close_write": "the adapter's session never ends its direction (FW-CLS-7)",
-        "Session.pings_outstanding": "a transport's deadline query",
-        "Session.sending_done": "a transport's query",
-        "Session.receive_capacity": "a transport's memory query",
-        "SessionMessageWriter": "streaming send: no vector sends a message of unknown size",
+        "Session.start_message": (STREAMING, SESSION_TESTS),
+        "SessionMessageWriter": (STREAMING, SESSION_TESTS),
+        "Session.ping": (PINGS, SESSION_TESTS),
+        "Session.pings_outstanding": ("a transport's deadline query", SESSION_TESTS),
+        "Session.close_write": (
+            "the adapter's session never ends its direction (FW-CLS-7)",
+            SESSION_TESTS,
+        ),
+        "Session.sending_done": ("a transport's query", SESSION_TESTS),
+        "Session.receive_capacity": (MEMORY_QUERY, [*SESSION_TESTS, *RECEIVE_TESTS]),
     },
     "framewire.events": {
-        "_equal_and_same_type": "event equality, for applications and tests: the adapter "
-        "reports events as JSON",
-        "_unequal_or_other_type": "event equality, for applications and tests: the adapter "
-        "reports events as JSON",
-        "_payload_repr": "an event's repr, for people: the adapter reports events as JSON",
+        "_equal_and_same_type": (
+            "event equality, for applications and tests: the adapter reports events as JSON",
+            ["tests/codec/test_events.py"],
+        ),
+        "_unequal_or_other_type": (
+            "event equality, for applications and tests: the adapter reports events as JSON",
+            ["tests/codec/test_events.py"],
+        ),
+        "_payload_repr": (
+            "an event's repr, for people: the adapter reports events as JSON",
+            ["tests/codec/test_events.py"],
+        ),
+        "_REPR_PAYLOAD_BYTES": (
+            "how many payload bytes an event's repr shows: the adapter reports events as JSON",
+            ["tests/codec/test_events.py"],
+        ),
     },
     "framewire._codec.schema": {
-        "parse_header": "framewire inspect's parser, on neither the receive nor the send path",
-        "_raw_field": "framewire inspect's parser, on neither the receive nor the send path",
+        "parse_header": (
+            "`framewire inspect`'s parser, on neither the receive nor the send path",
+            ["tests/codec/test_schema.py"],
+        ),
+        "_raw_field": (
+            "`framewire inspect`'s parser, on neither the receive nor the send path",
+            ["tests/codec/test_schema.py"],
+        ),
     },
 }
-"""Functions (qualified names; a class name covers its methods) that no vector reaches."""
+"""Functions (qualified names; a class name covers its methods) that no vector drives, or
+not all of them: why, and the pytest tests (files or node ids) that judge their mutants the
+vectors leave alive. They are mutated like the rest; these tests are their third stage,
+unless `tools/mutation-unanswered.json` names tests for the mutant itself."""
 
 SEED = 1
 # The mutants are of the pure-Python code, the reference: a decoder made with the compiled
@@ -273,9 +304,8 @@ def mutate(node: ast.AST) -> None:
 class Scanner(ast.NodeVisitor):
     """Walk a module in a fixed order and list the mutants of the functions in scope."""
 
-    def __init__(self, module: str, skipped: dict[str, str]) -> None:
+    def __init__(self, module: str) -> None:
         self.module = module
-        self.skipped = skipped
         self.stack: list[str] = []
         self.functions = 0  # how many of the enclosing definitions are functions
         self.mutants: list[Mutant] = []
@@ -302,13 +332,13 @@ class Scanner(ast.NodeVisitor):
             return
         change = describe(node)
         constant = self.assigned is not None
-        if change is not None and (self._in_function() or constant):
+        if change is not None and (self.functions > 0 or constant):
             line, column = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
             qualname = ".".join([*self.stack, *([self.assigned] if self.assigned else [])])
             self.mutants.append(
                 Mutant(self.module, qualname, line, column, change, node_index, constant)
             )
-        if isinstance(node, ast.Assign) and self.functions == 0 and self._in_scope():
+        if isinstance(node, ast.Assign) and self.functions == 0:
             self.assigned = ast.unparse(node.targets[0])
             super().generic_visit(node)
             self.assigned = None
@@ -323,15 +353,6 @@ class Scanner(ast.NodeVisitor):
     def _skip_children(self, node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             self._skip(child)
-
-    def _in_function(self) -> bool:
-        """Inside a function in scope (a module or class body holds constants: those are
-        mutated in their assignments only)."""
-        return self.functions > 0 and self._in_scope()
-
-    def _in_scope(self) -> bool:
-        qualname = ".".join(self.stack)
-        return not any(qualname == name or qualname.startswith(name + ".") for name in self.skipped)
 
     def _annotation_or_decorator(self, owner: ast.AST, child: ast.AST) -> bool:
         if child in getattr(owner, "decorator_list", ()):
@@ -368,7 +389,7 @@ def scan(module_name: str) -> tuple[ast.Module, list[Mutant], str]:
     path = Path(str(module.__file__))
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source, str(path))
-    scanner = Scanner(module_name, OUT_OF_REACH.get(module_name, {}))
+    scanner = Scanner(module_name)
     scanner.visit(tree)
     return tree, scanner.mutants, source
 
@@ -873,8 +894,9 @@ def report_lines(results: Results) -> list[str]:
         "   mode (`--live-connect`, deadlines declared) against the reference echo server",
         "   of the mutated implementation, as spec 10.5 plays them against any echo peer;",
         "3. for a mutant that no vector can reach, the pytest tests",
-        "   `tools/mutation-unanswered.json` names for it (reported apart: a test of the",
-        "   reference is not a conformance check).",
+        "   `tools/mutation-unanswered.json` names for it, or else the tests",
+        "   `JUDGED_BY_TESTS` in `tools/mutants.py` names for its function (reported apart:",
+        "   a test of the reference is not a conformance check).",
         "",
         (
             f"Reproduce with `make mutation` ({results.minutes:.0f} minutes on a shared "
@@ -883,8 +905,10 @@ def report_lines(results: Results) -> list[str]:
             else "Reproduce with `make mutation` (the outcomes below were judged by earlier "
             "runs on these same sources and vectors, and read from their cache)."
         ),
-        "`tools/mutants.py` says what is mutated and what is",
-        "out of reach of any vector; `tools/mutation-notes.json` says why each equivalent",
+        "`tools/mutants.py` says what is mutated, and which functions",
+        "no vector drives (streaming sends, pings, half-close, a transport's queries, event",
+        "equality and repr, `framewire inspect`'s parser): every one is mutated, and the",
+        "tests it names judge them. `tools/mutation-notes.json` says why each equivalent",
         "survivor is equivalent, and `tools/mutation-unanswered.json` why no vector can reach",
         "each of the others, and which pytest tests judge it.",
         "",
@@ -946,31 +970,37 @@ def report_lines(results: Results) -> list[str]:
     return lines
 
 
-OPERATORS_VERSION = 3
+OPERATORS_VERSION = 4
 """Part of the cache key: raise it whenever the mutation operators, the scope or the stages
 change."""
 NOT_JUDGING = {"cli", "report", "results", "runner", "adapter_client"}
 """Modules of the runner that the tool loads but that cannot change an outcome."""
 
 
-def judged_sources(tests: dict[str, list[str]]) -> str:
-    """A hash of everything a mutant's outcome depends on: the framewire modules loaded to
-    judge it (the targets, what they import, the adapter, the echo peer's transport and
-    the judge), the vectors, the named TESTS and their files, with the version of the
+def judged_sources() -> str:
+    """A hash of everything the outcome of a mutant's vector stages depends on: the
+    framewire modules loaded to judge it (the targets, what they import, the adapter, the
+    echo peer's transport and the judge) and the vectors, with the version of the
     operators. The CLI cannot change an outcome, nor can the report's layout in this
-    file."""
+    file. Its test stage depends on its tests too: tests_signature()."""
     digest = hashlib.sha256(f"operators {OPERATORS_VERSION}".encode())
-    digest.update(json.dumps(tests, sort_keys=True).encode())
     loaded = [
         module.__file__
         for name, module in sorted(sys.modules.items())
         if name.startswith("framewire") and name.rpartition(".")[2] not in NOT_JUDGING
     ]
-    test_files = sorted(
-        {ROOT / test.partition("::")[0] for named in tests.values() for test in named}
-    )
-    for path in [*loaded, *sorted((ROOT / "vectors").glob("*.json")), *test_files]:
+    for path in [*loaded, *sorted((ROOT / "vectors").glob("*.json"))]:
         digest.update(Path(str(path)).read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def tests_signature(tests: tuple[str, ...]) -> str:
+    """A hash of a mutant's named TESTS and their files: when they change, only its test
+    stage is judged again (what the vectors found stands)."""
+    digest = hashlib.sha256(json.dumps(tests).encode())
+    for path in sorted({ROOT / test.partition("::")[0] for test in tests}):
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -984,7 +1014,9 @@ class Outcomes:
     """Each mutant's outcome: (executed, status, stage), from the cache or from judging it.
 
     `executed`: whether a vector runs the mutated line (by adapter or live); `stage`: the
-    one of STAGES that killed it, or "" when it survived them all.
+    one of STAGES that killed it, or "" when it survived them all. The cache holds the
+    signature of the tests it was judged by too: a survivor of the vectors whose tests
+    changed meets only its test stage again.
     """
 
     def __init__(
@@ -1002,7 +1034,7 @@ class Outcomes:
             live_cases,
             tests,
         )
-        self.key = judged_sources(tests)
+        self.key = judged_sources()
         cached = json.loads(CACHE_FILE.read_text(encoding="utf-8")) if CACHE_FILE.exists() else {}
         self.cached_only = cached_only
         if cached_only and self.key not in cached and len(cached) == 1:
@@ -1021,30 +1053,56 @@ class Outcomes:
         """Whether the mutated line runs under the vectors, the child's exit status, and
         the stage that killed the mutant. KEY: its note key (which tests judge it)."""
         name = f"{mutant.module}:{mutant.index}"
-        if name not in self.known and self.cached_only:
+        tests = self.tests.get(key, [])
+        signature = tests_signature(tuple(tests))
+        entry = self.known.get(name)
+        if entry is not None and self.recorded(mutant, key):
+            return bool(entry[0]), int(entry[1]), str(entry[2])
+        if self.cached_only:
             return False, EXIT_NOT_JUDGED, ""
-        if name not in self.known:
-            self.known[name] = list(self._judge(mutant, tree, key))
-            self.judged += 1
-            self._save()
-        executed, status, stage = self.known[name]
-        return bool(executed), int(status), str(stage)
+        if entry is None:
+            outcome = self._judge(mutant, tree, tests)
+        else:  # the vectors left it alive, and its tests changed since
+            outcome = self._tested(mutant, tree, tests, executed=bool(entry[0]))
+        self.known[name] = [*outcome, signature]
+        self.judged += 1
+        self._save()
+        return outcome
 
-    def _judge(self, mutant: Mutant, tree: ast.Module, key: str) -> tuple[bool, int, str]:
+    def recorded(self, mutant: Mutant, key: str) -> bool:
+        """Whether the cache holds MUTANT's outcome, judged by the tests named for it now."""
+        entry = self.known.get(f"{mutant.module}:{mutant.index}")
+        if entry is None:
+            return False
+        signature = tests_signature(tuple(self.tests.get(key, [])))
+        return entry[2] in ("vectors", "live") or entry[3:] == [signature]
+
+    def _judge(self, mutant: Mutant, tree: ast.Module, tests: list[str]) -> tuple[bool, int, str]:
         file = str(importlib.import_module(mutant.module).__file__)
-        imported = self._imported()
-        at_import = mutant.constant or (file, mutant.line) in imported
+        at_import = self._at_import(mutant)
         executed, status = self._by_vectors(mutant, tree, file, at_import=at_import)
         if status != EXIT_SURVIVED:
             return executed, status, "vectors"
         played, status = self._by_live(mutant, tree, file, at_import=at_import)
         if status != EXIT_SURVIVED:
             return True, status, "live"
-        if key in self.tests:
-            status = self._by_tests(mutant, tree, self.tests[key], at_import=at_import)
+        return self._tested(mutant, tree, tests, executed=executed or played)
+
+    def _tested(
+        self, mutant: Mutant, tree: ast.Module, tests: list[str], *, executed: bool
+    ) -> tuple[bool, int, str]:
+        """The test stage's outcome, for a mutant that the vectors left alive."""
+        if tests:
+            status = self._by_tests(mutant, tree, tests, at_import=self._at_import(mutant))
             if status != EXIT_SURVIVED:
-                return executed or played, status, "tests"
-        return executed or played, EXIT_SURVIVED, ""
+                return executed, status, "tests"
+        return executed, EXIT_SURVIVED, ""
+
+    def _at_import(self, mutant: Mutant) -> bool:
+        """Whether MUTANT takes effect at import: a constant, or a line the import runs."""
+        file = str(importlib.import_module(mutant.module).__file__)
+        imported = self._imported()  # first: it traces the requests the stages need
+        return mutant.constant or (file, mutant.line) in imported
 
     def _imported(self) -> set[tuple[str, int]]:
         if self.reached is None:
@@ -1157,6 +1215,21 @@ def load_unanswered() -> dict[str, Unanswered]:
     return {key: Unanswered(entry["why"], list(entry["tests"])) for key, entry in entries.items()}
 
 
+def judging_tests(
+    scanned: list[tuple[ast.Module, list[Mutant], str]], unanswered: dict[str, Unanswered]
+) -> dict[str, Unanswered]:
+    """The tests of each mutant's test stage, by note key: those UNANSWERED names for it,
+    else those JUDGED_BY_TESTS names for its function."""
+    judging = dict(unanswered)
+    for _, mutants, source in scanned:
+        source_lines = source.splitlines()
+        for mutant in mutants:
+            for name, (why, tests) in JUDGED_BY_TESTS.get(mutant.module, {}).items():
+                if mutant.qualname == name or mutant.qualname.startswith(name + "."):
+                    judging.setdefault(note_key(mutant, source_lines), Unanswered(f"{why}.", tests))
+    return judging
+
+
 def run_mutants(
     scanned: list[tuple[ast.Module, list[Mutant], str]],
     outcomes: Outcomes,
@@ -1176,7 +1249,7 @@ def run_mutants(
             row["total"] += 1
             results.total += 1
             key = note_key(mutant, source_lines)
-            if skip_noted and key in notes:
+            if skip_noted and key in notes and not outcomes.recorded(mutant, key):
                 executed, status, stage = (
                     True,
                     EXIT_SURVIVED,
@@ -1241,7 +1314,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-noted",
         action="store_true",
-        help="count the mutants the notes document as equivalent without judging them again",
+        help="count the mutants the notes document as equivalent without judging them again "
+        "(unless the cache holds their outcome)",
     )
     args = parser.parse_args(argv)
     notes: dict[str, str] = json.loads(NOTES_FILE.read_text(encoding="utf-8"))
@@ -1260,14 +1334,15 @@ def main(argv: list[str] | None = None) -> int:
     runs, registry, suite_version, live_cases = prepare_runs()
     results = Results(suite_version, len(runs), len(live_cases))
     started = time.monotonic()
-    tests = {key: entry.tests for key, entry in unanswered.items()}
+    judging = judging_tests(scanned, unanswered)
+    tests = {key: entry.tests for key, entry in judging.items()}
     outcomes = Outcomes(runs, registry, live_cases, tests, cached_only=args.cached_only)
     run_mutants(
         scanned,
         outcomes,
         notes,
         results,
-        unanswered=unanswered,
+        unanswered=judging,
         skip_noted=args.skip_noted,
     )
     if outcomes.judged:

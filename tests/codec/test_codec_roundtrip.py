@@ -10,7 +10,7 @@ from helpers.strategies import chunkings, data_messages, framings, limits, ping_
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framewire import Decoder, Encoder, Framing, Limits, Message, Piece
+from framewire import Decoder, Encoder, Framing, Limits, Message, Piece, UsageError
 from framewire.conformance import wire
 from framewire.conformance.wire import FLAG_C, FLAG_M, FLAG_N, HEADER_SIZE
 from framewire.events import NEED_DATA
@@ -74,6 +74,35 @@ def test_stream_writer_output_equals_encode(
     wire = b"".join(writer.write(piece) for piece in pieces[:-1]) + writer.end(pieces[-1])
     assert wire == encoder.encode(message)
     assert writer.size == len(message.payload)
+
+
+@pytest.mark.parametrize("frame_size", [1, 256])
+def test_a_streamed_write_returns_every_full_frame_but_keeps_the_last_byte_back(
+    frame_size: int,
+) -> None:
+    """A write returns the frames that are complete and known not to be the last (M set):
+    a frame is not held once one byte more has come, and the last byte waits for end()."""
+    encoder = Encoder(max_frame_size=frame_size)
+    first, second = encoder.encode_frames(Message(0x40, b"x" * 2 * frame_size))
+    writer = encoder.start_message(0x40)
+    assert writer.write(b"x" * frame_size) == b""
+    assert writer.write(b"x") == first
+    assert writer.end(b"x" * (frame_size - 1)) == second
+
+
+def test_an_encoder_streams_one_message_at_a_time() -> None:
+    """FW-MSG-5: no second streamed message while one is open; once it has ended, the
+    next may start, and the ended writer takes no more bytes."""
+    encoder = Encoder(max_frame_size=256)
+    writer = encoder.start_message(0x40)
+    with pytest.raises(UsageError, match="FW-MSG-5"):
+        encoder.start_message(0x41)
+    writer.end(b"one")
+    with pytest.raises(UsageError, match="already ended"):
+        writer.end(b"again")
+    with pytest.raises(UsageError, match="already ended"):
+        writer.write(b"again")
+    assert encoder.start_message(0x41).end(b"two") == encoder.encode(Message(0x41, b"two"))
 
 
 @given(st.integers(0, 3 * 256 + 1), st.sampled_from([256, 300]), st.booleans())

@@ -69,3 +69,12 @@ def test_tuple_events_are_immutable() -> None:
     with pytest.raises(AttributeError):
         message.type = 0x41  # type: ignore[misc]
     assert not hasattr(message, "__dict__")
+
+
+def test_a_repr_shows_a_payload_whole_up_to_32_bytes_then_cuts_it() -> None:
+    """A log line or a failed test stays readable: 32 payload bytes whole, beyond that
+    their first 32 and the size."""
+    assert repr(Message(0x40, b"a" * 32)) == f"Message(type=64, payload={b'a' * 32!r}, flags=0)"
+    cut = f"{b'b' * 32!r}...<33 bytes>"
+    assert repr(Message(0x40, b"b" * 33)) == f"Message(type=64, payload={cut}, flags=0)"
+    assert repr(Piece(0x40, 0, b"c" * 33, True, False)).count("...<33 bytes>") == 1

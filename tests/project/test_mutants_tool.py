@@ -1,7 +1,8 @@
 """tools/mutants.py (`make mutation`): a constant's mutant takes effect at import, so the
 tool judges it on an implementation imported afresh; these tests check that this path
 kills a mutant where a vector tells it apart, and only there, through the adapter and
-through the live stage (the live-only vectors against the mutated echo server)."""
+through the live stage (the live-only vectors against the mutated echo server); and that
+the functions no vector drives are mutated too, judged by the tests named for them."""
 
 from __future__ import annotations
 
@@ -70,3 +71,27 @@ def test_timeout_without_its_error_frame_is_killed_live_only_by_a_deadline_vecto
 
     assert judge(FRAME_DEADLINE) == tool.EXIT_KILLED
     assert judge(LINGER) == tool.EXIT_SURVIVED
+
+
+def test_functions_no_vector_drives_are_mutated_and_judged_by_their_named_tests() -> None:
+    tool = load_tool()
+    scanned = [tool.scan("framewire.encoder")]
+    (_, found, source) = scanned[0]
+    keys = {mutant: tool.note_key(mutant, source.splitlines()) for mutant in found}
+    streamed = [mutant for mutant in found if mutant.qualname.startswith("MessageWriter.")]
+    assert streamed, "the encoder's streaming writer is mutated"
+    own = tool.Unanswered("a reason of its own", ["tests/codec/test_events.py"])
+    judging = tool.judging_tests(scanned, {keys[streamed[0]]: own})
+    assert judging[keys[streamed[0]]] == own  # a mutant's own tests come first
+    for mutant in streamed[1:]:
+        assert judging[keys[mutant]].tests == ["tests/codec/test_codec_roundtrip.py"]
+    driven = [mutant for mutant in found if mutant.qualname.startswith("Encoder._split")]
+    assert driven
+    assert not any(keys[mutant] in judging for mutant in driven)  # the vectors judge these
+    named_files = {
+        test.partition("::")[0]
+        for functions in tool.JUDGED_BY_TESTS.values()
+        for _, tests in functions.values()
+        for test in tests
+    }
+    assert all((ROOT / path).is_file() for path in named_files), named_files

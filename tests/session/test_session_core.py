@@ -405,6 +405,16 @@ def test_frame_in_progress_tells_a_partial_preface() -> None:
     assert answers == [False, True, True]
 
 
+def test_receive_capacity_counts_the_buffer_the_preface_is_read_into() -> None:
+    """What a session costs in memory includes the buffer get_buffer() lends for the
+    preface (read apart from the frames), beside the decoder's own."""
+    session = Session(Options(LP))
+    idle = session.receive_capacity
+    view = session.get_buffer()
+    assert len(view) > 0
+    assert session.receive_capacity == idle + len(view)
+
+
 def test_fail_with_timeout_queues_error_304() -> None:
     assert not pair(LP)[0].frame_in_progress
     a, _ = pair(LP)
