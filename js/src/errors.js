@@ -96,7 +96,7 @@ export class RemoteProtocolError extends ProtocolError {}
  * This side failed the connection and told the peer with an ERROR frame when it could: a
  * deadline of ours expired (`timeout`: the peer may be slow or the path gone, which our
  * clock cannot tell apart) or the application or the implementation gave up
- * (`internal-error`, FW-ERR-6: `abort()`, a listener that threw). Not a UsageError,
+ * (`internal-error`, FW-ERR-6: `fail()`, a listener that threw). Not a UsageError,
  * which is never sent on the wire.
  */
 export class LocalFailureError extends ProtocolError {}

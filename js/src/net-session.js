@@ -90,7 +90,7 @@ function onSocketClose() {
  * Events: 'open' (peer limits), 'message' ({type, flags, payload}), in streaming mode 'piece'
  * ({type, flags, payload, first, last}; to receive() when nobody listens), 'pong' (data),
  * 'end' (the peer finished cleanly), 'error' (RemoteProtocolError: the peer's fault;
- * LocalFailureError: a deadline of ours, abort(), a listener that threw; PeerError: the
+ * LocalFailureError: a deadline of ours, fail(), a listener that threw; PeerError: the
  * peer sent ERROR; or TransportError), 'close'.
  *
  * A listener of 'open', 'message', 'piece', 'pong' or 'end' that throws, or returns a
