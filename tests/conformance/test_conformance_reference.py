@@ -159,16 +159,24 @@ class _CountingEcho:
 
 def test_live_jobs_play_cases_at_once_with_the_same_verdicts(tmp_path: Path) -> None:
     """--live-jobs 4: the cases overlap on the echo server, and every verdict is the one a
-    run of one case at a time gives."""
+    run of one case at a time gives. (One case at a time, two connections may overlap: the
+    server's handler of one can still be ending when the next one opens.)"""
+    with _serve(Framing.LENGTH_PREFIXED, Limits()) as server:
+        one_at_a_time = run_runner(
+            tmp_path, "--live-connect", format_address(server.address), "--only", "session"
+        )
     handler = _CountingEcho()
     with _serve(Framing.LENGTH_PREFIXED, Limits(), handler) as server:
-        address = format_address(server.address)
-        one_at_a_time = run_runner(tmp_path, "--live-connect", address, "--only", "session")
-        assert handler.most == 1
         at_once = run_runner(
-            tmp_path, "--live-connect", address, "--only", "session", "--live-jobs", "4"
+            tmp_path,
+            "--live-connect",
+            format_address(server.address),
+            "--only",
+            "session",
+            "--live-jobs",
+            "4",
         )
-    assert handler.most > 1
+    assert handler.most >= 3, handler.most
     for status, report in (one_at_a_time, at_once):
         assert_conforms(status, report)
     verdicts = [
