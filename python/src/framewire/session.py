@@ -19,7 +19,7 @@ API summary (h11 style):
 Errors: `next_event()` raises `RemoteProtocolError` for a fault of the peer, after queueing an
 ERROR frame when the registry says so (FW-ERR-1), and `PeerError` when the peer sent ERROR;
 `fail()` raises `LocalFailureError`, our own decision. The session is then FAILED for good:
-every later `next_event()`, send, `ping()` or `close()` raises the same exception (FW-SES-4,
+every later `next_event()`, send, `ping()` or `close_write()` raises the same exception (FW-SES-4,
 FW-CLS-6), whoever caused it. Misuse of the API (sending before the peer's HELLO or after
 close) raises `UsageError`.
 
